@@ -1,0 +1,16 @@
+import { ExitCode } from '../../errors.js';
+import { planSession, selectRecipes } from '../../session.js';
+import { sessionFrom } from '../common.js';
+import { makeOutput, writeJson, type GlobalOpts } from '../output.js';
+import { planJson, renderPlan, summaryLine } from '../render/plan.js';
+
+/** `setup plan [recipe…]`: every step's state and reason; changes nothing on disk. */
+export default async function plan(names: string[], opts: GlobalOpts & { exitCode?: boolean }): Promise<number> {
+  const o = makeOutput(opts);
+  const session = await sessionFrom(opts);
+  const { plan } = await planSession(session, selectRecipes(session, names));
+  if (o.json) writeJson(o, 'plan', { profile: session.profile.name, prefix: session.prefix, ...planJson(plan) });
+  else o.out(o.quiet ? summaryLine(o, plan) : renderPlan(o, plan));
+  const todo = plan.counts.pending + plan.counts.unknown + plan.counts.blocked;
+  return opts.exitCode && todo > 0 ? ExitCode.pending : ExitCode.ok;
+}

@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import { ExitCode } from '../../errors.js';
+import { stepsToRun } from '../../plan/plan.js';
+import { execute } from '../../run/execute.js';
+import { Journal } from '../../run/journal.js';
+import { RunLog } from '../../run/log.js';
+import { planSession, selectRecipes } from '../../session.js';
+import { formatDuration } from '../../util/duration.js';
+import { sessionFrom } from '../common.js';
+import { makeOutput, tilde, writeJson, type GlobalOpts } from '../output.js';
+import { renderFailure } from '../render/failure.js';
+import { listrReporter, plainReporter } from '../reporters.js';
+
+/** `setup run <recipe…>`: runs what the plan says; stops at the first failure; Ctrl-C stops cleanly (130). */
+export default async function run(names: string[], opts: GlobalOpts): Promise<number> {
+  const o = makeOutput(opts);
+  const session = await sessionFrom(opts);
+  const { plan } = await planSession(session, selectRecipes(session, names));
+  const todo = stepsToRun(plan);
+  const blocked = todo.filter((s) => s.state === 'blocked');
+  if (blocked.length) {
+    for (const b of blocked) o.err(o.c.red(`✗ ${b.step.recipe} › ${b.step.name || b.action.summary}: ${b.reason}`));
+    o.err('nothing was run');
+    return ExitCode.failed;
+  }
+  if (!todo.length) {
+    if (o.json) writeJson(o, 'run', { status: 'ok', ran: 0, already: plan.counts.satisfied, steps: [] });
+    else if (!o.quiet) o.err(o.c.green(`Nothing to do: ${plan.counts.satisfied} step${plan.counts.satisfied === 1 ? '' : 's'} already satisfied.`));
+    return ExitCode.ok;
+  }
+  const log = RunLog.open(session.paths.logs, names.join('+'));
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    signals++;
+    if (signals === 1) {
+      o.err(`\n${sig === 'SIGINT' ? 'Ctrl-C' : sig}: stopping the running step…`);
+      controller.abort();
+    } else process.exit(ExitCode.interrupted);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const useListr = o.tty && !o.json && !o.verbose && !o.quiet;
+  const reporter = o.json ? { ...plainReporter({ ...o, quiet: true }) } : useListr ? await listrReporter(o) : plainReporter(o);
+  if (!o.json && !o.quiet) o.err(`${todo.length} step${todo.length === 1 ? '' : 's'} to run · log: ${tilde(o, log.file)}`);
+  try {
+    const summary = await execute(plan, { env: session.stepEnv, log, journal: new Journal(session.paths.journal), reporter, signal: controller.signal, runId: randomUUID() });
+    if (o.json) {
+      writeJson(o, 'run', {
+        status: summary.failed ? 'failed' : 'ok',
+        ran: summary.ran,
+        already: summary.already,
+        durationMs: Math.round(summary.durationMs),
+        log: summary.log,
+        failed: summary.failed ? { step: summary.failed.step.step.id, message: summary.failed.result.message, ...summary.failed.result.failure?.details } : null,
+      });
+    }
+    if (summary.failed) {
+      if (!o.json) o.err(renderFailure(o, summary));
+      return ExitCode.failed;
+    }
+    if (!o.json) o.err(o.c.green(`Done: ${summary.ran} step${summary.ran === 1 ? '' : 's'} run${summary.already ? `, ${summary.already} already satisfied` : ''} in ${formatDuration(summary.durationMs)}.`));
+    return ExitCode.ok;
+  } finally {
+    log.close();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

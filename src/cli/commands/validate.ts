@@ -1,0 +1,72 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { ExitCode, formatProblem, type Problem } from '../../errors.js';
+import { checkRequires, recipeFiles } from '../../recipe/catalog.js';
+import { loadRecipeFile } from '../../recipe/load.js';
+import { loadProfileFile } from '../../recipe/profile.js';
+import { loadUserConfig } from '../../recipe/profile.js';
+import type { Recipe } from '../../recipe/types.js';
+import { defaultPaths, expandHome } from '../../util/paths.js';
+import { makeOutput, writeJson, type GlobalOpts } from '../output.js';
+import { lintRecipe } from '../../recipe/lint.js';
+
+/** `setup validate [path…]`: every problem in recipe and profile files, one line each; exit 2 on errors. */
+export default async function validate(targets: string[], opts: GlobalOpts): Promise<number> {
+  const o = makeOutput(opts);
+  const paths = defaultPaths();
+  const problems: Problem[] = [];
+  let folders: string[];
+  let files: string[] = [];
+  if (targets.length) {
+    folders = [];
+    for (const t of targets) {
+      const st = await fs.stat(t).catch(() => null);
+      if (!st) problems.push({ severity: 'error', message: `${t}: no such file or folder` });
+      else if (st.isDirectory()) folders.push(path.resolve(t));
+      else files.push(path.resolve(t));
+    }
+  } else {
+    const config = await loadUserConfig(paths.configFile);
+    folders = [paths.bundledRecipes, paths.userRecipes, ...(config.recipes ?? []).map((d) => path.resolve(expandHome(d, paths.home))), ...opts.recipes.map((d) => path.resolve(d))];
+  }
+  const profileFilesToCheck: string[] = [];
+  for (const dir of folders) {
+    files.push(...(await recipeFiles(dir).catch(() => [])));
+    const pdir = path.join(dir, 'profiles');
+    profileFilesToCheck.push(...(await fs.readdir(pdir).catch(() => [] as string[])).filter((n) => /\.ya?ml$/.test(n)).map((n) => path.join(pdir, n)));
+  }
+  files = [...new Set(files)];
+  // A file given directly under a profiles/ folder is a profile.
+  const isProfile = (f: string): boolean => path.basename(path.dirname(f)) === 'profiles';
+  profileFilesToCheck.push(...files.filter(isProfile));
+  files = files.filter((f) => !isProfile(f));
+  const recipes = new Map<string, Recipe>();
+  for (const r of await Promise.all(files.map((f) => loadRecipeFile(f)))) {
+    problems.push(...r.problems);
+    if (r.recipe) {
+      recipes.set(r.recipe.name, r.recipe);
+      problems.push(...lintRecipe(r.recipe));
+    }
+  }
+  // `requires` may name recipes of the other folders: check against everything known.
+  const known = new Map<string, Recipe>();
+  for (const dir of [paths.bundledRecipes, paths.userRecipes]) {
+    for (const f of await recipeFiles(dir).catch(() => [])) {
+      const r = await loadRecipeFile(f);
+      if (r.recipe) known.set(r.recipe.name, r.recipe);
+    }
+  }
+  for (const [k, v] of recipes) known.set(k, v);
+  problems.push(...checkRequires(known).filter((p) => [...recipes.values()].some((r) => r.file === p.loc?.file)));
+  for (const r of await Promise.all(profileFilesToCheck.map((f) => loadProfileFile(f)))) problems.push(...r.problems);
+
+  const errors = problems.filter((p) => p.severity === 'error').length;
+  const warnings = problems.length - errors;
+  const summary = `${files.length} recipe${files.length === 1 ? '' : 's'}, ${profileFilesToCheck.length} profile${profileFilesToCheck.length === 1 ? '' : 's'}: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`;
+  if (o.json) writeJson(o, 'validate', { recipes: files.length, profiles: profileFilesToCheck.length, errors, warnings, problems: problems.map((p) => ({ ...p, text: formatProblem(p) })) });
+  else {
+    for (const p of problems) o.err(formatProblem(p));
+    o.err(errors ? o.c.red(summary) : o.c.green(summary));
+  }
+  return errors ? ExitCode.invalid : ExitCode.ok;
+}

@@ -1,0 +1,62 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { EnvkitError, ExitCode, InputError, formatProblem } from '../errors.js';
+import { packageRoot } from '../util/paths.js';
+
+/** The one place that prints errors and exits (CONVENTIONS 6). */
+async function main(argv: string[]): Promise<number> {
+  const version = (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+  const args = argv.slice(2);
+  // Fast path: no commander, no schemas, nothing else loaded.
+  if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+    process.stdout.write(version + '\n');
+    return ExitCode.ok;
+  }
+  const { buildProgram } = await import('./program.js');
+  const { CommanderError } = await import('commander');
+  let job: { load: () => Promise<{ default: (a: string[], o: never) => Promise<number> }>; args: string[]; opts: Record<string, unknown> } | undefined;
+  const program = buildProgram(version, (load, a, opts) => (job = { load, args: a, opts }));
+  program.exitOverride();
+  program.configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
+  let verbose = args.includes('-v') || args.includes('--verbose');
+  try {
+    await program.parseAsync(argv);
+    if (!job) {
+      program.outputHelp();
+      return ExitCode.invalid;
+    }
+    verbose = !!job.opts.verbose;
+    const mod = await job.load();
+    return await mod.default(job.args, job.opts as never);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? ExitCode.ok : ExitCode.invalid;
+    }
+    return reportError(e, verbose);
+  }
+}
+
+/** Known errors: their message (every problem, one line each) and exit code; others: a bug, with a stack on -v. */
+function reportError(e: unknown, verbose: boolean): number {
+  if (e instanceof InputError) {
+    for (const p of e.problems) process.stderr.write(formatProblem(p) + '\n');
+    const n = e.problems.filter((p) => p.severity === 'error').length;
+    if (n > 1) process.stderr.write(`${n} errors\n`);
+  } else if (e instanceof EnvkitError) {
+    process.stderr.write(`setup: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}\n`);
+  } else {
+    process.stderr.write(`setup: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+    if (!verbose) process.stderr.write('  (run again with --verbose for the stack trace, and please report it)\n');
+  }
+  if (verbose && e instanceof Error && e.stack) process.stderr.write(e.stack + '\n');
+  return e instanceof EnvkitError ? e.exitCode : ExitCode.failed;
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    process.exitCode = reportError(e, true);
+  },
+);

@@ -1,0 +1,53 @@
+import { Chalk, type ChalkInstance } from 'chalk';
+
+/** Where and how a command writes: stdout for results (JSON only with --json), stderr for the rest. */
+export interface Output {
+  c: ChalkInstance;
+  json: boolean;
+  quiet: boolean;
+  verbose: boolean;
+  tty: boolean;
+  out(text: string): void;
+  err(text: string): void;
+  home: string;
+}
+
+/** Options shared by every command, as commander parses them. */
+export interface GlobalOpts {
+  recipes: string[];
+  mirror?: string;
+  set: string[];
+  prefix?: string;
+  json?: boolean;
+  verbose?: boolean;
+  quiet?: boolean;
+  color?: boolean;
+}
+
+/** Builds the output for this invocation; colour follows --no-color, NO_COLOR, FORCE_COLOR and the TTY. */
+export function makeOutput(opts: Partial<GlobalOpts>, env = process.env): Output {
+  const tty = !!process.stdout.isTTY;
+  const forced = env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
+  const off = opts.color === false || (env.NO_COLOR !== undefined && env.NO_COLOR !== '') || env.FORCE_COLOR === '0' || env.FORCE_COLOR === 'false';
+  const level = off ? 0 : forced || tty ? (env.COLORTERM === 'truecolor' ? 3 : 2) : 0;
+  return {
+    c: new Chalk({ level }),
+    json: !!opts.json,
+    quiet: !!opts.quiet,
+    verbose: !!opts.verbose,
+    tty,
+    out: (t) => void process.stdout.write(t.endsWith('\n') ? t : t + '\n'),
+    err: (t) => void process.stderr.write(t.endsWith('\n') ? t : t + '\n'),
+    home: env.HOME ?? '',
+  };
+}
+
+/** Shortens the home folder to `~` in text meant for people. */
+export function tilde(o: Output, s: string): string {
+  return o.home && o.home !== '/' ? s.split(o.home + '/').join('~/') : s;
+}
+
+/** Writes a JSON document (the documented, versioned shape) to stdout. */
+export function writeJson(o: Output, kind: string, body: object): void {
+  o.out(JSON.stringify({ kind, version: 1, ...body }, null, 2));
+}

@@ -1,0 +1,80 @@
+import { Command, Option } from 'commander';
+import type { GlobalOpts } from './output.js';
+
+const collect = (v: string, prev: string[]): string[] => [...prev, v];
+
+/** What each command module exports: an action taking positional args and all options. */
+export type CommandModule = { default: (args: string[], opts: GlobalOpts & Record<string, unknown>) => Promise<number> };
+
+/** Lazily loads a command (only the one being run pays for its imports). */
+type Loader = () => Promise<CommandModule>;
+
+/**
+ * The commander definition of the whole CLI (DESIGN: normative). Actions record what to run in
+ * `onAction`; main.ts runs it, so errors and exit codes are handled in one place.
+ */
+export function buildProgram(version: string, onAction: (load: Loader, args: string[], opts: Record<string, unknown>) => void): Command {
+  const program = new Command('setup')
+    .description('Declarative, checked, idempotent machine setup: recipes that plan, run and verify.')
+    .version(version, '-V, --version', 'print the version')
+    .addOption(new Option('--recipes <dir>', 'extra recipe folder (repeatable; overrides bundled recipes of the same name)').default([]).argParser(collect))
+    .option('--mirror <name|file>', 'mirror profile (tuna, ustc, aliyun, … or a profile file)')
+    .addOption(new Option('--set <key=value>', 'override a variable: name=value, or recipe.name=value (repeatable)').default([]).argParser(collect))
+    .option('--prefix <dir>', 'install prefix (default ~/.local, /usr/local as root)')
+    .option('--json', 'machine-readable output on stdout, nothing else there')
+    .option('-v, --verbose', 'more detail; stack traces for internal errors; step output live')
+    .option('-q, --quiet', 'only errors and the final line')
+    .option('--no-color', 'no colour (NO_COLOR and FORCE_COLOR are honoured too)')
+    .showSuggestionAfterError(true)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ setup list                              the recipes, one line each
+  $ setup plan faiss                        what would run, and why
+  $ setup run faiss --mirror tuna           install it through the Tsinghua mirrors
+  $ setup run cmake --set cmake.version=3.27.9 --prefix /opt/tools
+  $ setup doctor --json                     verify the host, machine-readable
+
+Exit codes: 0 ok · 1 a step or check failed · 2 invalid input · 3 plan --exit-code with work to do · 130 interrupted`,
+    );
+
+  const add = (name: string, load: Loader): Command =>
+    program.command(name).action(function (this: Command, ...a: unknown[]) {
+      onAction(load, this.args, this.optsWithGlobals());
+      void a;
+    });
+
+  add('list', () => import('./commands/list.js'))
+    .description('the recipes found, one line each: name, state, description')
+    .option('--no-state', 'skip checking whether each recipe is installed (faster)')
+    .addHelpText('after', '\nExamples:\n  $ setup list\n  $ setup list --recipes ./my-recipes --json');
+
+  add('show', () => import('./commands/show.js'))
+    .description('the resolved recipe: variables with their sources, steps as they will run')
+    .argument('<recipe>', 'recipe name')
+    .addHelpText('after', '\nExamples:\n  $ setup show faiss\n  $ setup show faiss --set faiss.version=1.8.0 --json');
+
+  add('plan', () => import('./commands/plan.js'))
+    .description('preview every step with its state and the reason; changes nothing')
+    .argument('[recipe...]', 'recipes (default: all); their requires are included')
+    .option('--exit-code', 'exit 3 when anything would run')
+    .addHelpText('after', '\nExamples:\n  $ setup plan ml-stack\n  $ setup plan cmake --exit-code && echo "cmake is set up"\n  $ setup plan --json | jq \'.counts\'');
+
+  add('run', () => import('./commands/run.js'))
+    .description('run what the plan says, in dependency order; each step checked again after it runs')
+    .argument('<recipe...>', 'recipes to set up')
+    .addHelpText('after', '\nExamples:\n  $ setup run cmake\n  $ setup run faiss --mirror tuna -v\n  $ setup run pip-mirror --mirror ./my-mirror.yaml');
+
+  add('doctor', () => import('./commands/doctor.js'))
+    .description('verify the host and the recipes\' verify items; say how to fix what is wrong')
+    .argument('[recipe...]', 'recipes to verify (default: every fully installed recipe)')
+    .addHelpText('after', '\nExamples:\n  $ setup doctor\n  $ setup doctor cmake faiss --json');
+
+  add('validate', () => import('./commands/validate.js'))
+    .description('check recipe and profile files (default: every recipe folder)')
+    .argument('[path...]', 'files or folders')
+    .addHelpText('after', '\nExamples:\n  $ setup validate\n  $ setup validate ./my-recipes/faiss.yaml');
+
+  return program;
+}

@@ -1,0 +1,80 @@
+import type { Plan, PlannedStep, StepState } from '../../plan/plan.js';
+import { tilde, type Output } from '../output.js';
+
+const WORD: Record<StepState, string> = { satisfied: 'satisfied', pending: 'will run', skipped: 'skipped', unknown: 'could not tell', blocked: 'blocked' };
+
+/** The symbol and colour of a state. */
+export function mark(o: Output, state: StepState): string {
+  const { c } = o;
+  return { satisfied: c.green('✓'), pending: c.yellow('→'), skipped: c.dim('○'), unknown: c.magenta('?'), blocked: c.red('✗') }[state];
+}
+
+/** A step's display name: its `name`, else what it does. */
+export function stepTitle(s: PlannedStep): string {
+  return s.step.name || s.action.summary;
+}
+
+/** The human plan: one tree per recipe, a line per step with its state and reason, details for what will run. */
+export function renderPlan(o: Output, plan: Plan): string {
+  const { c } = o;
+  const lines: string[] = [];
+  for (const r of plan.recipes) {
+    lines.push(`${c.bold(r.name)}${r.description ? c.dim('  ' + r.description) : ''}`);
+    r.steps.forEach((s, i) => {
+      const last = i === r.steps.length - 1;
+      const branch = last ? '└─' : '├─';
+      const pipe = last ? '   ' : '│  ';
+      const reason = s.state === 'pending' && s.reason === 'no check' ? 'no check' : s.reason;
+      const color = s.state === 'pending' ? c.yellow : s.state === 'unknown' ? c.magenta : s.state === 'blocked' ? c.red : c.dim;
+      lines.push(`${c.dim(branch)} ${mark(o, s.state)} ${tilde(o, stepTitle(s))}  ${color(`${WORD[s.state]}: ${tilde(o, reason)}`)}`);
+      if (s.state === 'pending' || s.state === 'unknown' || s.state === 'blocked') {
+        const details = [
+          ...(s.step.name ? [s.action.summary] : []),
+          ...(s.action.commands ?? []).filter((cmd) => !s.action.summary.endsWith(cmd)).map((cmd) => `$ ${cmd.split('\n').join('\n     ')}`),
+          ...(s.action.urls ?? []).map((u) => `url ${u}`),
+        ];
+        for (const d of details) lines.push(`${c.dim(pipe)}   ${c.dim(tilde(o, d))}`);
+        for (const w of s.action.warnings ?? []) lines.push(`${c.dim(pipe)}   ${c.red(w)}`);
+      }
+    });
+    if (!r.steps.length) lines.push(c.dim('└─ (no steps)'));
+  }
+  lines.push('', summaryLine(o, plan));
+  return lines.join('\n');
+}
+
+/** `3 to run, 2 satisfied, 1 skipped.` or `Nothing to do: 5 satisfied.` */
+export function summaryLine(o: Output, plan: Plan): string {
+  const n = plan.counts;
+  const parts = [
+    n.pending ? o.c.yellow(`${n.pending} to run`) : '',
+    n.unknown ? o.c.magenta(`${n.unknown} could not tell`) : '',
+    n.blocked ? o.c.red(`${n.blocked} blocked`) : '',
+    n.satisfied ? o.c.green(`${n.satisfied} satisfied`) : '',
+    n.skipped ? `${n.skipped} skipped` : '',
+  ].filter(Boolean);
+  const todo = n.pending + n.unknown + n.blocked;
+  return `${todo === 0 ? o.c.green('Nothing to do: ') : ''}${parts.join(', ') || 'no steps'}.`;
+}
+
+/** The plan as JSON data (absolute paths, no colour). */
+export function planJson(plan: Plan): object {
+  return {
+    counts: plan.counts,
+    recipes: plan.recipes.map((r) => ({
+      name: r.name,
+      description: r.description,
+      file: r.file,
+      state: r.state,
+      steps: r.steps.map((s) => ({
+        id: s.step.id,
+        name: s.step.name || null,
+        kind: s.step.kind,
+        state: s.state,
+        reason: s.reason,
+        action: s.action,
+        location: `${s.step.loc.file}:${s.step.loc.line}:${s.step.loc.col}`,
+      })),
+    })),
+  };
+}

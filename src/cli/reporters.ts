@@ -1,0 +1,87 @@
+import type { PlannedStep } from '../plan/plan.js';
+import type { Reporter, RunSummary, StepResult } from '../run/execute.js';
+import { formatDuration } from '../util/duration.js';
+import { stepTitle } from './render/plan.js';
+import { tilde, type Output } from './output.js';
+
+const label = (s: PlannedStep): string => `${s.step.recipe} › ${stepTitle(s)}`;
+
+/** Plain lines, for logs and pipes: no cursor movement, no spinner. With -v, every output line too. */
+export function plainReporter(o: Output): Reporter {
+  let total = 0;
+  let n = 0;
+  let partial = '';
+  return {
+    start(steps) {
+      total = steps.length;
+    },
+    stepStart(s) {
+      n++;
+      if (!o.quiet) o.err(`[${n}/${total}] ${tilde(o, label(s))} …`);
+    },
+    stepOutput(_s, line) {
+      if (o.verbose && line !== partial) {
+        partial = line;
+        o.err(o.c.dim(`  │ ${line}`));
+      }
+    },
+    stepEnd(s, r) {
+      if (o.quiet) return;
+      const mark = r.status === 'ok' ? o.c.green('✓') : r.status === 'already' ? o.c.green('✓') : o.c.red('✗');
+      o.err(`${mark} ${tilde(o, label(s))} ${o.c.dim(`${r.status === 'already' ? 'already satisfied' : r.message} (${formatDuration(r.durationMs)})`)}`);
+    },
+    end() {},
+  };
+}
+
+/** listr2 progress on a TTY: a spinner per step, its latest output line, elapsed time. */
+export async function listrReporter(o: Output): Promise<Reporter> {
+  const { Listr } = await import('listr2');
+  type Deferred = { resolve: () => void; reject: (e: Error) => void; promise: Promise<void>; output: (l: string) => void; title: (t: string) => void };
+  const deferred = new Map<string, Deferred>();
+  let running: Promise<unknown> | undefined;
+  const make = (): Deferred => {
+    let resolve!: () => void;
+    let reject!: (e: Error) => void;
+    const promise = new Promise<void>((a, b) => ((resolve = a), (reject = b)));
+    return { resolve, reject, promise, output: () => {}, title: () => {} };
+  };
+  return {
+    start(steps) {
+      const list = new Listr(
+        steps.map((s) => {
+          const d = make();
+          deferred.set(s.step.id, d);
+          return {
+            title: tilde(o, label(s)),
+            task: async (_: unknown, task: { output: string; title: string }) => {
+              d.output = (l) => (task.output = l);
+              d.title = (t) => (task.title = t);
+              await d.promise;
+            },
+            rendererOptions: { outputBar: 1, persistentOutput: false },
+          };
+        }),
+        { concurrent: false, exitOnError: true, registerSignalListeners: false, rendererOptions: { timer: { condition: true, format: () => o.c.dim } } } as never,
+      );
+      running = list.run().catch(() => undefined);
+    },
+    stepStart() {},
+    stepOutput(s, line) {
+      deferred.get(s.step.id)?.output(tilde(o, line).slice(0, 200));
+    },
+    stepEnd(s, r: StepResult) {
+      const d = deferred.get(s.step.id);
+      if (!d) return;
+      if (r.status === 'ok' || r.status === 'already') {
+        if (r.status === 'already') d.title(`${tilde(o, label(s))} ${o.c.dim('(already satisfied)')}`);
+        d.resolve();
+      } else d.reject(new Error(r.message));
+    },
+    async end(_summary: RunSummary) {
+      // Steps never started (after a failure) stay pending in listr: settle them so it finishes.
+      for (const d of deferred.values()) d.reject(new Error('not run'));
+      await running;
+    },
+  };
+}

@@ -1,0 +1,59 @@
+import type { FactValue } from '../facts/registry.js';
+import type { PlannedRecipe } from '../plan/plan.js';
+import { planSession, selectRecipes, type Session } from '../session.js';
+import { mapLimit } from '../util/limit.js';
+import { runVerify, type DoctorItem } from './verify.js';
+
+export type { DoctorItem } from './verify.js';
+
+/** What `setup doctor` reports: the host, the mirror profile, and every check of the chosen recipes. */
+export interface DoctorReport {
+  facts: Record<string, FactValue>;
+  profile: { name: string; description: string };
+  prefix: string;
+  recipes: string[];
+  items: DoctorItem[];
+  counts: { ok: number; warn: number; fail: number };
+}
+
+/** A recipe's own line: are all its steps satisfied? */
+function recipeItem(r: PlannedRecipe): DoctorItem {
+  const open = r.steps.filter((s) => s.state !== 'satisfied' && s.state !== 'skipped');
+  const label = 'steps';
+  if (!open.length) return { recipe: r.name, label, status: 'ok', message: `all ${r.steps.length} satisfied` };
+  const first = open[0]!;
+  const unknownOnly = open.every((s) => s.state === 'unknown');
+  return {
+    recipe: r.name,
+    label,
+    status: unknownOnly ? 'warn' : 'fail',
+    message: `${open.length} of ${r.steps.length} not done; first: ${first.step.name || first.action.summary} (${first.reason})`,
+    fix: `setup run ${r.name}`,
+  };
+}
+
+/**
+ * Verifies the host: all facts, the active profile, and for each chosen recipe (default: every recipe
+ * that is fully installed) its step state and `verify:` items. Changes nothing.
+ */
+export async function doctor(session: Session, names: readonly string[]): Promise<DoctorReport> {
+  const [facts, planned] = await Promise.all([session.facts.all(), planSession(session, selectRecipes(session, names))]);
+  const chosen = names.length ? planned.plan.recipes.filter((r) => names.includes(r.name)) : planned.plan.recipes.filter((r) => r.state === 'satisfied');
+  const verify = planned.resolved.filter((r) => chosen.some((c) => c.name === r.recipe.name)).flatMap((r) => r.verify);
+  const verified = await mapLimit(verify, Math.max(2, session.cpus), (v) => runVerify(v, session.stepEnv));
+  const items: DoctorItem[] = [];
+  for (const r of chosen) {
+    items.push(recipeItem(r));
+    items.push(...verified.filter((v) => v.recipe === r.name));
+  }
+  const counts = { ok: 0, warn: 0, fail: 0 };
+  for (const i of items) counts[i.status]++;
+  return {
+    facts,
+    profile: { name: session.profile.name, description: session.profile.description ?? '' },
+    prefix: session.prefix,
+    recipes: chosen.map((r) => r.name),
+    items,
+    counts,
+  };
+}

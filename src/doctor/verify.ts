@@ -1,0 +1,80 @@
+import fs from 'node:fs/promises';
+import type { ResolvedVerify } from '../recipe/resolve.js';
+import { parseEnvFile } from '../steps/env-file.js';
+import { commandArgv, commandText } from '../steps/command.js';
+import type { StepEnv } from '../steps/types.js';
+import { readIfExists } from '../util/safe-write.js';
+import { expandHome } from '../util/paths.js';
+import { satisfies, toSemver } from '../util/version.js';
+import { parseVersion } from '../facts/parsers.js';
+
+/** One doctor line: ✓ ok, ! warn (works, but look), ✗ fail — with a one-line fix for the last two. */
+export interface DoctorItem {
+  recipe?: string;
+  label: string;
+  status: 'ok' | 'warn' | 'fail';
+  message: string;
+  fix?: string;
+}
+
+const VERIFY_TIMEOUT_MS = 15_000;
+
+/** Runs one `verify:` item. Never changes anything. */
+export async function runVerify(v: ResolvedVerify, env: StepEnv): Promise<DoctorItem> {
+  const item = v.item;
+  const fix = (item.fix as string | undefined) ?? `setup run ${v.recipe}`;
+  const base = { recipe: v.recipe, label: (item.name as string | undefined) ?? labelOf(v) };
+  if (v.whenFailed) return { ...base, status: 'ok', message: `not needed here (${v.whenFailed})` };
+  switch (v.kind) {
+    case 'command': {
+      const cmd = typeof item.command === 'string' ? { shell: item.command } : { argv: item.command as string[] };
+      const r = await env.runner.run({ argv: commandArgv(cmd), cwd: env.paths.home, timeoutMs: VERIFY_TIMEOUT_MS });
+      const out = `${r.stdout}\n${r.stderr}`;
+      if (r.spawnError) return { ...base, status: 'fail', message: r.spawnError, fix };
+      if (r.timedOut) return { ...base, status: 'warn', message: `no answer in ${VERIFY_TIMEOUT_MS / 1000}s`, fix };
+      if (r.exitCode !== 0) {
+        const first = out.trim().split('\n').pop() ?? '';
+        return { ...base, status: 'fail', message: `exited ${r.exitCode ?? r.signal}${r.exitCode === 127 ? ' (command not found)' : ''}${first && r.exitCode !== 127 ? `: ${first.slice(0, 120)}` : ''}`, fix };
+      }
+      const range = item.version as string | undefined;
+      if (!range) return { ...base, status: 'ok', message: 'works' };
+      const version = parseVersion(out);
+      if (!version || !toSemver(version)) return { ...base, status: 'warn', message: `works, but its output shows no version to compare with ${range}`, fix };
+      return satisfies(version, range)
+        ? { ...base, status: 'ok', message: `${version} (wants ${range})` }
+        : { ...base, status: 'fail', message: `${version} does not satisfy ${range}`, fix };
+    }
+    case 'file': {
+      const p = expandHome(item.file as string, env.paths.home);
+      const st = await fs.stat(p).catch(() => null);
+      return st ? { ...base, status: 'ok', message: 'exists' } : { ...base, status: 'fail', message: `${p} does not exist`, fix };
+    }
+    case 'env': {
+      const name = item.env as string;
+      const want = item.value as string | undefined;
+      const have = env.processEnv[name];
+      if (have !== undefined && (want === undefined || have === want)) return { ...base, status: 'ok', message: want === undefined ? 'set' : `= ${have}` };
+      const managed = parseEnvFile(await readIfExists(env.paths.envFile)).set.get(name);
+      if (managed !== undefined && (want === undefined || managed === want)) {
+        return { ...base, status: 'warn', message: 'set in the envkit env file, but not in this shell', fix: `open a new shell, or: . ${env.paths.envFile}` };
+      }
+      return { ...base, status: 'fail', message: have === undefined ? 'not set' : `is ${JSON.stringify(have)}, wants ${JSON.stringify(want)}`, fix };
+    }
+    default:
+      return { ...base, status: 'warn', message: `this setup cannot check "${v.kind}" items yet` };
+  }
+}
+
+function labelOf(v: ResolvedVerify): string {
+  const i = v.item;
+  switch (v.kind) {
+    case 'command':
+      return commandText(typeof i.command === 'string' ? { shell: i.command } : { argv: i.command as string[] }) + (i.version ? ` ${String(i.version)}` : '');
+    case 'file':
+      return String(i.file);
+    case 'env':
+      return `$${String(i.env)}`;
+    default:
+      return v.kind;
+  }
+}

@@ -1,0 +1,60 @@
+import fs from 'node:fs/promises';
+import { commandArgv, commandText } from '../steps/command.js';
+import { KIND_BY_NAME } from '../steps/registry.js';
+import type { CheckResult, ResolvedStep, StepEnv } from '../steps/types.js';
+import { mapLimit } from '../util/limit.js';
+
+/** How long a `check:` command may take before the answer is "could not tell". */
+export const CHECK_TIMEOUT_MS = 60_000;
+
+/** Whether a step has any check at all (its kind's own, `creates`, or `check`). */
+export function hasCheck(step: ResolvedStep): boolean {
+  return !!KIND_BY_NAME.get(step.kind)!.check || step.common.creates.length > 0 || !!step.common.check;
+}
+
+/**
+ * Is the step already satisfied? Its kind's own check, then `creates`, then `check` — all given must hold.
+ * Checks never change anything on the host.
+ */
+export async function checkStep(step: ResolvedStep, env: StepEnv): Promise<CheckResult> {
+  const kind = KIND_BY_NAME.get(step.kind)!;
+  const reasons: string[] = [];
+  if (kind.check) {
+    let r: CheckResult;
+    try {
+      r = await kind.check(step, env);
+    } catch (e) {
+      return { state: 'unknown', reason: `the check itself failed: ${e instanceof Error ? e.message : String(e)}` };
+    }
+    if (r.state !== 'satisfied') return r;
+    reasons.push(r.reason);
+  }
+  if (step.common.creates.length) {
+    const missing: string[] = [];
+    for (const p of step.common.creates) if (!(await fs.lstat(p).catch(() => null))) missing.push(p);
+    if (missing.length) return { state: 'unsatisfied', reason: `${missing.join(', ')} ${missing.length > 1 ? 'do' : 'does'} not exist` };
+    reasons.push(`${step.common.creates.join(', ')} exist${step.common.creates.length > 1 ? '' : 's'}`);
+  }
+  if (step.common.check) {
+    const text = commandText(step.common.check);
+    const cwd = step.common.cwd ?? env.paths.home;
+    if (!(await fs.stat(cwd).catch(() => null))) return { state: 'unsatisfied', reason: `its folder ${cwd} does not exist yet` };
+    const r = await env.runner.run({ argv: commandArgv(step.common.check), cwd, env: step.common.env, timeoutMs: CHECK_TIMEOUT_MS });
+    if (r.spawnError) return { state: 'unknown', reason: `could not run the check: ${r.spawnError}` };
+    if (r.timedOut) return { state: 'unknown', reason: `the check \`${text}\` did not finish in ${CHECK_TIMEOUT_MS / 1000}s` };
+    if (r.exitCode !== 0) {
+      const why = r.exitCode === 127 ? ' (command not found)' : r.signal ? ` (killed by ${r.signal})` : '';
+      return { state: 'unsatisfied', reason: `check \`${text}\` exited ${r.exitCode ?? r.signal}${why}` };
+    }
+    reasons.push(`check \`${text}\` passed`);
+  }
+  if (!reasons.length) return { state: 'unsatisfied', reason: 'no check' };
+  return { state: 'satisfied', reason: reasons.join('; ') };
+}
+
+/** Checks many steps concurrently (bounded), skipping those whose `when:` does not hold. */
+export async function checkSteps(steps: readonly ResolvedStep[], env: StepEnv, limit: number): Promise<Map<string, CheckResult>> {
+  const active = steps.filter((s) => s.whenFailed === null);
+  const results = await mapLimit(active, limit, (s) => checkStep(s, env));
+  return new Map(active.map((s, i) => [s.id, results[i]!]));
+}

@@ -1,0 +1,184 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import type { Problem } from '../errors.js';
+import { KIND_BY_NAME } from '../steps/registry.js';
+import { closest, didYouMean } from '../util/did-you-mean.js';
+import { BUILTIN_NAMES } from './names.js';
+import { commonStepShape, COMMON_STEP_KEYS, recipeTopShape, VERIFY_KINDS, verifyCommonShape, verifyShapes } from './schema.js';
+import { parseYamlSource, type SourceDoc, type YamlPath } from './source.js';
+import { scanTemplate, walkStrings } from './template.js';
+import type { Origin, RawStep, RawVerify, Recipe } from './types.js';
+import { validateWhen, type WhenMatcher } from './when.js';
+import { errorMap, zodProblems } from './zod-problems.js';
+
+const topSchema = z.strictObject({ ...recipeTopShape, steps: z.array(z.unknown()), verify: z.array(z.unknown()).optional() });
+
+/** The zod schema of one step of `kind`: its kind key plus the common keys. */
+export function stepSchemaFor(kind: string): z.ZodObject {
+  const k = KIND_BY_NAME.get(kind)!;
+  const shape = kind === 'env' ? (({ env: _e, ...rest }) => rest)(commonStepShape) : commonStepShape;
+  return z.strictObject({ ...shape, [kind]: k.schema });
+}
+
+function verifySchemaFor(kind: keyof typeof verifyShapes): z.ZodObject {
+  return z.strictObject({ ...verifyCommonShape, ...verifyShapes[kind] });
+}
+
+const isMapValue = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+
+/** Loads one recipe file: YAML, schema, per-step kinds, `when`, templates. Every problem, located. */
+export async function loadRecipeFile(file: string, origin: Origin = 'user'): Promise<{ recipe?: Recipe; problems: Problem[] }> {
+  let bytes: Buffer;
+  try {
+    bytes = await fs.readFile(file);
+  } catch (e) {
+    return { problems: [{ severity: 'error', loc: { file, line: 1, col: 1 }, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}` }] };
+  }
+  return parseRecipe(file, bytes, origin);
+}
+
+/** Validates recipe bytes (see loadRecipeFile). */
+export function parseRecipe(file: string, bytes: Buffer, origin: Origin = 'user'): { recipe?: Recipe; problems: Problem[] } {
+  const parsed = parseYamlSource(file, bytes);
+  if (!parsed.source || parsed.problems.length) return { problems: parsed.problems };
+  const source = parsed.source;
+  const data = parsed.data;
+  const problems: Problem[] = [];
+  if (!isMapValue(data)) {
+    const what = Array.isArray(data) ? 'a list' : `a ${typeof data}`;
+    return { problems: [{ severity: 'error', loc: source.locOf([]), message: `a recipe is a map with name and steps, this file holds ${what}` }] };
+  }
+  const top = topSchema.safeParse(data, { error: errorMap });
+  if (!top.success) problems.push(...zodProblems(top.error, source, []));
+  if (typeof data.name === 'string') {
+    const base = path.basename(file).replace(/\.ya?ml$/, '');
+    if (data.name !== base) problems.push({ severity: 'error', loc: source.locOf(['name']), message: `recipe name "${data.name}" differs from its file name "${base}"`, hint: `rename one of them` });
+  }
+  const steps = Array.isArray(data.steps) ? data.steps.map((s, i) => validateStep(s, i, source, problems)) : [];
+  if (isMapValue(data.steps)) {
+    problems.push({ severity: 'error', loc: source.locOf(['steps']), message: 'steps must be a list (each item starts with "- ")', hint: 'write steps:\\n  - name: …\\n    run: …' });
+  }
+  const verify = Array.isArray(data.verify) ? data.verify.map((v, i) => validateVerify(v, i, source, problems)) : [];
+  const vars = (isMapValue(data.vars) ? data.vars : {}) as Record<string, string | number | boolean>;
+  checkTemplates(data, vars, source, problems);
+  if (problems.length) return { problems };
+  return {
+    recipe: {
+      name: data.name as string,
+      description: (data.description as string | undefined) ?? '',
+      requires: (data.requires as string[] | undefined) ?? [],
+      vars,
+      steps: steps.filter((s): s is RawStep => !!s),
+      verify: verify.filter((v): v is RawVerify => !!v),
+      file,
+      origin,
+      source,
+      overrides: [],
+    },
+    problems,
+  };
+}
+
+function validateStep(step: unknown, index: number, source: SourceDoc, problems: Problem[]): RawStep | undefined {
+  const at: YamlPath = ['steps', index];
+  if (!isMapValue(step)) {
+    problems.push({ severity: 'error', loc: source.locOf(at), message: `step ${index + 1} must be a map with one kind key (run, file, env, …)` });
+    return undefined;
+  }
+  const keys = Object.keys(step);
+  let kinds = keys.filter((k) => KIND_BY_NAME.has(k));
+  if (kinds.length > 1 && kinds.includes('env')) kinds = kinds.filter((k) => k !== 'env'); // `env:` beside a kind sets the command environment
+  if (kinds.length === 0) {
+    const unknown = keys.filter((k) => !COMMON_STEP_KEYS.includes(k));
+    const allKinds = [...KIND_BY_NAME.keys()];
+    if (unknown.length) {
+      for (const k of unknown) {
+        problems.push({ severity: 'error', loc: source.locOf([...at, k], true), message: `unknown step kind "${k}"${didYouMean(k, allKinds)}`, hint: closest(k, allKinds) ? undefined : `kinds: ${allKinds.join(', ')}` });
+      }
+    } else {
+      problems.push({ severity: 'error', loc: source.locOf(at), message: `step ${index + 1} has no kind`, hint: `give it one of: ${allKinds.join(', ')}` });
+    }
+    return undefined;
+  }
+  if (kinds.length > 1) {
+    problems.push({ severity: 'error', loc: source.locOf([...at, kinds[1]!], true), message: `a step has exactly one kind; this one has ${kinds.join(' and ')}`, hint: 'split it into two steps' });
+    return undefined;
+  }
+  const kind = kinds[0]!;
+  const r = stepSchemaFor(kind).safeParse(step, { error: errorMap });
+  if (!r.success) {
+    problems.push(...zodProblems(r.error, source, at));
+    return undefined;
+  }
+  const when = step.when as Record<string, WhenMatcher> | undefined;
+  if (when) {
+    for (const p of validateWhen(when)) {
+      const wpath = p.index === undefined ? [...at, 'when', p.fact] : [...at, 'when', p.fact, p.index];
+      problems.push({ severity: 'error', loc: source.locOf(wpath, p.message.startsWith('unknown fact')), message: p.message, hint: p.hint });
+    }
+  }
+  const { [kind]: spec, ...common } = r.data as Record<string, unknown>;
+  return { index, kind, spec, common: common as RawStep['common'], path: at, loc: source.locOf(at) };
+}
+
+function validateVerify(item: unknown, index: number, source: SourceDoc, problems: Problem[]): RawVerify | undefined {
+  const at: YamlPath = ['verify', index];
+  if (!isMapValue(item)) {
+    problems.push({ severity: 'error', loc: source.locOf(at), message: `verify item ${index + 1} must be a map with one of: ${VERIFY_KINDS.join(', ')}` });
+    return undefined;
+  }
+  const kinds = VERIFY_KINDS.filter((k) => k in item);
+  if (kinds.length !== 1) {
+    const unknown = Object.keys(item).filter((k) => !(k in verifyCommonShape) && !VERIFY_KINDS.some((v) => k in verifyShapes[v]));
+    const extra = unknown.map((k) => `"${k}"${didYouMean(k, VERIFY_KINDS)}`).join(', ');
+    problems.push({
+      severity: 'error',
+      loc: source.locOf(kinds.length > 1 ? [...at, kinds[1]!] : at, kinds.length > 1),
+      message: kinds.length > 1 ? `a verify item checks one thing; this one has ${kinds.join(' and ')}` : `verify item ${index + 1} has none of ${VERIFY_KINDS.join(', ')}${extra ? `; unknown: ${extra}` : ''}`,
+    });
+    return undefined;
+  }
+  const r = verifySchemaFor(kinds[0]!).safeParse(item, { error: errorMap });
+  if (!r.success) {
+    problems.push(...zodProblems(r.error, source, at));
+    return undefined;
+  }
+  return { index, kind: kinds[0]!, item: r.data as Record<string, unknown>, path: at, loc: source.locOf(at) };
+}
+
+/** Every `{{ … }}` must be well-formed and name a variable of this recipe or a built-in. Var cycles too. */
+function checkTemplates(data: Record<string, unknown>, vars: Record<string, unknown>, source: SourceDoc, problems: Problem[]): void {
+  const known = (n: string): boolean => n in vars || BUILTIN_NAMES.has(n);
+  const candidates = [...Object.keys(vars), ...BUILTIN_NAMES];
+  for (const section of ['vars', 'steps', 'verify'] as const) {
+    for (const { path: p, value } of walkStrings(data[section], [section])) {
+      const { refs, errors } = scanTemplate(value);
+      for (const e of errors) problems.push({ severity: 'error', loc: source.locIn(p, value.slice(e.offset, e.offset + 20).split('\n')[0]!), message: e.message, hint: e.hint });
+      for (const r of refs) {
+        if (known(r.name)) continue;
+        problems.push({
+          severity: 'error',
+          loc: source.locIn(p, value.slice(r.start, r.end)),
+          message: `unknown variable "${r.name}"${didYouMean(r.name, candidates)}`,
+          hint: r.name.includes('.') ? 'built-ins: prefix, dirs.*, host.*, mirror.*' : 'declare it under vars:',
+        });
+      }
+    }
+  }
+  // Variables referring to each other must not loop.
+  const deps = new Map(Object.entries(vars).map(([k, v]) => [k, typeof v === 'string' ? scanTemplate(v).refs.map((r) => r.name).filter((n) => n in vars) : []]));
+  const state = new Map<string, 1 | 2>();
+  const visit = (v: string, trail: string[]): void => {
+    if (state.get(v) === 2) return;
+    if (state.get(v) === 1) {
+      const cycle = [...trail.slice(trail.indexOf(v)), v];
+      problems.push({ severity: 'error', loc: source.locOf(['vars', v]), message: `variables refer to each other in a loop: ${cycle.join(' → ')}` });
+      return;
+    }
+    state.set(v, 1);
+    for (const d of deps.get(v) ?? []) visit(d, [...trail, v]);
+    state.set(v, 2);
+  };
+  for (const v of deps.keys()) visit(v, []);
+}

@@ -1,0 +1,95 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Problem } from '../errors.js';
+import { InputError, UsageError } from '../errors.js';
+import { didYouMean } from '../util/did-you-mean.js';
+import { MIRROR_NAMES } from './names.js';
+import { configSchema, profileSchema, type Profile, type UserConfig } from './schema.js';
+import { parseYamlSource } from './source.js';
+import { errorMap, zodProblems } from './zod-problems.js';
+
+/** The profile every other one falls back on: the upstream addresses. */
+export const DEFAULT_PROFILE = 'default';
+
+/** Loads and validates one profile file. */
+export async function loadProfileFile(file: string): Promise<{ profile?: Profile; problems: Problem[] }> {
+  let bytes: Buffer;
+  try {
+    bytes = await fs.readFile(file);
+  } catch (e) {
+    return { problems: [{ severity: 'error', loc: { file, line: 1, col: 1 }, message: `cannot read mirror profile: ${(e as NodeJS.ErrnoException).code ?? String(e)}` }] };
+  }
+  const parsed = parseYamlSource(file, bytes);
+  if (!parsed.source || parsed.problems.length) return { problems: parsed.problems };
+  const r = profileSchema.safeParse(parsed.data, { error: errorMap });
+  if (!r.success) return { problems: zodProblems(r.error, parsed.source, []) };
+  return { profile: r.data, problems: [] };
+}
+
+/** The profile files in `<recipe folder>/profiles/`, by name; later folders win. */
+export async function profileFiles(recipeDirs: readonly string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const dir of recipeDirs) {
+    const pdir = path.join(dir, 'profiles');
+    const names = await fs.readdir(pdir).catch(() => [] as string[]);
+    for (const n of names.sort()) if (/\.ya?ml$/.test(n)) out.set(n.replace(/\.ya?ml$/, ''), path.join(pdir, n));
+  }
+  return out;
+}
+
+/** Deep merge for profiles: `over` wins, maps merge, lists replace. */
+function merge<T>(base: T, over: T): T {
+  if (!over || typeof over !== 'object' || Array.isArray(over)) return over ?? base;
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(over)) out[k] = k in out && v && typeof v === 'object' && !Array.isArray(v) ? merge(out[k], v) : v;
+  return out as T;
+}
+
+/**
+ * The active profile: `--mirror` (a name or a file), else the user config's, else the default; always
+ * merged over the default profile so every `mirror.*` name has a value.
+ */
+export async function resolveProfile(choice: string | undefined, recipeDirs: readonly string[]): Promise<Profile> {
+  const files = await profileFiles(recipeDirs);
+  const load = async (file: string): Promise<Profile> => {
+    const { profile, problems } = await loadProfileFile(file);
+    if (!profile) throw new InputError(problems);
+    return profile;
+  };
+  const defFile = files.get(DEFAULT_PROFILE);
+  const base: Profile = defFile ? await load(defFile) : { name: DEFAULT_PROFILE };
+  if (!choice || choice === DEFAULT_PROFILE) return base;
+  const isFile = choice.includes('/') || /\.ya?ml$/.test(choice);
+  const file = isFile ? path.resolve(choice) : files.get(choice);
+  if (!file) {
+    throw new UsageError(`unknown mirror profile "${choice}"${didYouMean(choice, files.keys())}`, `profiles: ${[...files.keys()].join(', ')}; or give a file path`);
+  }
+  return merge(base, await load(file));
+}
+
+/** Flattens a profile into the `mirror.*` template names. Lists become space-separated. */
+export function mirrorValues(profile: Profile): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of MIRROR_NAMES) {
+    let v: unknown = profile;
+    for (const part of name.split('.')) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[part] : undefined;
+    out[`mirror.${name}`] = Array.isArray(v) ? v.join(' ') : v === undefined || v === null ? '' : String(v);
+  }
+  return out;
+}
+
+/** Loads `config.yaml` if present. */
+export async function loadUserConfig(file: string): Promise<UserConfig> {
+  let bytes: Buffer;
+  try {
+    bytes = await fs.readFile(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new InputError([{ severity: 'error', loc: { file, line: 1, col: 1 }, message: `cannot read config: ${(e as NodeJS.ErrnoException).code ?? String(e)}` }]);
+  }
+  const parsed = parseYamlSource(file, bytes);
+  if (!parsed.source || parsed.problems.length) throw new InputError(parsed.problems);
+  const r = configSchema.safeParse(parsed.data ?? {}, { error: errorMap });
+  if (!r.success) throw new InputError(zodProblems(r.error, parsed.source, []));
+  return r.data;
+}

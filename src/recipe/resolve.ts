@@ -1,0 +1,150 @@
+import path from 'node:path';
+import type { FactValue } from '../facts/registry.js';
+import { KIND_BY_NAME } from '../steps/registry.js';
+import type { Command, ResolvedStep, StepCommon, Templater } from '../steps/types.js';
+import { parseDuration } from '../util/duration.js';
+import { expandHome } from '../util/paths.js';
+import { mapStrings, renderTemplate, scanTemplate, walkStrings } from './template.js';
+import type { RawVerify, Recipe } from './types.js';
+import { evaluateWhen } from './when.js';
+
+/** `--set` values: global (`name=value`) and per recipe (`recipe.name=value`). Values are literal. */
+export interface Overrides {
+  global: Map<string, string>;
+  perRecipe: Map<string, Map<string, string>>;
+}
+
+/** Everything templates and `when:` read besides the recipe's own vars. */
+export interface ResolveContext {
+  facts: Record<string, FactValue>;
+  dirs: Record<string, string>;
+  prefix: string;
+  mirror: Record<string, string>;
+  overrides: Overrides;
+}
+
+/** A variable's final value and where it came from. */
+export interface ResolvedVar {
+  name: string;
+  value: string;
+  source: 'default' | '--set';
+}
+
+/** A `verify:` item with templates rendered. */
+export interface ResolvedVerify {
+  recipe: string;
+  index: number;
+  kind: string;
+  item: Record<string, unknown>;
+  whenFailed: string | null;
+  loc: RawVerify['loc'];
+}
+
+/** A recipe with everything rendered: ready to check, plan and run. */
+export interface ResolvedRecipe {
+  recipe: Recipe;
+  vars: ResolvedVar[];
+  steps: ResolvedStep[];
+  verify: ResolvedVerify[];
+}
+
+/** The facts a set of recipes reads: `when:` keys and `{{ host.* }}` names. Only these are gathered for a plan. */
+export function referencedFacts(recipes: readonly Recipe[]): Set<string> {
+  const out = new Set<string>();
+  for (const r of recipes) {
+    for (const s of r.steps) {
+      for (const k of Object.keys(s.common.when ?? {})) out.add(k);
+      if (s.common.root) out.add('sudo');
+    }
+    for (const v of r.verify) for (const k of Object.keys((v.item.when as object | undefined) ?? {})) out.add(k);
+    for (const section of [r.vars, r.steps.map((s) => [s.spec, s.common]), r.verify.map((v) => v.item)]) {
+      for (const { value } of walkStrings(section)) {
+        for (const ref of scanTemplate(value).refs) if (ref.name.startsWith('host.')) out.add(ref.name.slice(5));
+      }
+    }
+  }
+  return out;
+}
+
+function factText(v: FactValue | undefined): string {
+  return v === null || v === undefined ? '' : String(v);
+}
+
+/** Renders a recipe's vars, steps and verify items against the context. Pure. */
+export function resolveRecipe(recipe: Recipe, ctx: ResolveContext): ResolvedRecipe {
+  const own = ctx.overrides.perRecipe.get(recipe.name);
+  const vars = new Map<string, ResolvedVar>();
+  const resolving = new Set<string>();
+  const lookup = (name: string): string => {
+    if (name in recipe.vars) return varValue(name).value;
+    if (name === 'prefix') return ctx.prefix;
+    if (name.startsWith('dirs.')) return ctx.dirs[name.slice(5)] ?? '';
+    if (name.startsWith('host.')) return factText(ctx.facts[name.slice(5)]);
+    if (name.startsWith('mirror.')) return ctx.mirror[name] ?? '';
+    throw new Error(`unknown template name ${name}`); // the loader rejects these; reaching here is a bug
+  };
+  const varValue = (name: string): ResolvedVar => {
+    const done = vars.get(name);
+    if (done) return done;
+    const set = own?.get(name) ?? ctx.overrides.global.get(name);
+    let v: ResolvedVar;
+    if (set !== undefined) v = { name, value: set, source: '--set' };
+    else {
+      if (resolving.has(name)) throw new Error(`variable loop at ${name}`); // the loader rejects these
+      resolving.add(name);
+      v = { name, value: renderTemplate(String(recipe.vars[name]), lookup), source: 'default' };
+      resolving.delete(name);
+    }
+    vars.set(name, v);
+    return v;
+  };
+  for (const name of Object.keys(recipe.vars)) varValue(name);
+
+  const steps = recipe.steps.map((raw): ResolvedStep => {
+    const kind = KIND_BY_NAME.get(raw.kind)!;
+    const str = (s: string): string => renderTemplate(s, lookup);
+    const cwd = raw.common.cwd === undefined ? undefined : path.resolve(ctx.dirs.home!, expandHome(str(raw.common.cwd), ctx.dirs.home!));
+    const toPath = (s: string): string => path.resolve(cwd ?? ctx.dirs.home!, expandHome(str(s), ctx.dirs.home!));
+    const t: Templater = {
+      str,
+      sh: (s) => renderTemplate(s, lookup, true),
+      path: toPath,
+      deep: (v) => mapStrings(v, str),
+    };
+    const cmd = (c: string | string[] | undefined): Command | undefined => (c === undefined ? undefined : typeof c === 'string' ? { shell: t.sh(c) } : { argv: c.map(str) });
+    const common: StepCommon = {
+      check: cmd(raw.common.check),
+      creates: raw.common.creates === undefined ? [] : (Array.isArray(raw.common.creates) ? raw.common.creates : [raw.common.creates]).map(toPath),
+      env: Object.fromEntries(Object.entries(raw.common.env ?? {}).map(([k, v]) => [k, str(String(v))])),
+      cwd,
+      timeoutMs: raw.common.timeout === undefined ? undefined : parseDuration(raw.common.timeout),
+      retries: raw.common.retries ?? 0,
+      root: raw.common.root ?? false,
+    };
+    const config = kind.resolve(raw.spec, t);
+    return {
+      id: `${recipe.name}#${raw.index + 1}`,
+      recipe: recipe.name,
+      index: raw.index,
+      name: raw.common.name ? str(raw.common.name) : '',
+      kind: raw.kind,
+      config,
+      common,
+      whenFailed: evaluateWhen(raw.common.when, ctx.facts),
+      loc: raw.loc,
+    };
+  });
+
+  const verify = recipe.verify.map((v): ResolvedVerify => {
+    const { when, ...item } = v.item;
+    return {
+      recipe: recipe.name,
+      index: v.index,
+      kind: v.kind,
+      item: mapStrings(item, (s) => renderTemplate(s, lookup)),
+      whenFailed: evaluateWhen(when as Parameters<typeof evaluateWhen>[0], ctx.facts),
+      loc: v.loc,
+    };
+  });
+  return { recipe, vars: [...vars.values()], steps, verify };
+}

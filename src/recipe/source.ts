@@ -1,0 +1,181 @@
+import { Document, LineCounter, isMap, isScalar, isSeq, parseAllDocuments, visit, type Node, type ParsedNode } from 'yaml';
+import type { Loc, Problem } from '../errors.js';
+
+/** Largest recipe or profile file we read; larger ones are refused before parsing. */
+export const MAX_SOURCE_BYTES = 1024 * 1024;
+
+export type YamlPath = readonly (string | number)[];
+
+/** A parsed YAML file that can say where any value in it came from. */
+export class SourceDoc {
+  constructor(
+    readonly file: string,
+    readonly text: string,
+    readonly doc: Document.Parsed,
+    private readonly lines: LineCounter,
+  ) {}
+
+  /** The location of an offset in the text. */
+  at(offset: number): Loc {
+    const { line, col } = this.lines.linePos(offset);
+    return { file: this.file, line, col };
+  }
+
+  /** The node at `path` (or the closest existing ancestor). With `key`, the map key of the last segment. */
+  nodeAt(path: YamlPath, key = false): Node | null {
+    let node: unknown = this.doc.contents;
+    for (let i = 0; i < path.length; i++) {
+      const seg = path[i]!;
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
+        if (!pair) return node as Node;
+        if (key && i === path.length - 1) return pair.key as Node;
+        node = pair.value ?? pair.key;
+      } else if (isSeq(node) && typeof seg === 'number') {
+        const item = node.items[seg];
+        if (item === undefined) return node as Node;
+        node = item;
+      } else {
+        return (node as Node) ?? null;
+      }
+    }
+    return (node as Node) ?? null;
+  }
+
+  /** Location of the value (or key) at `path`, falling back to its nearest ancestor or the file start. */
+  locOf(path: YamlPath, key = false): Loc {
+    const node = this.nodeAt(path, key);
+    const range = (node as ParsedNode | null)?.range;
+    return this.at(range ? range[0] : 0);
+  }
+
+  /** Location of `needle` inside the source text of the node at `path`, for errors inside a string. */
+  locIn(path: YamlPath, needle: string): Loc {
+    const node = this.nodeAt(path) as ParsedNode | null;
+    if (node?.range) {
+      const idx = this.text.slice(node.range[0], node.range[1]).indexOf(needle);
+      if (idx >= 0) return this.at(node.range[0] + idx);
+      return this.at(node.range[0]);
+    }
+    return this.locOf(path);
+  }
+}
+
+export interface ParsedSource {
+  source?: SourceDoc;
+  data?: unknown;
+  problems: Problem[];
+}
+
+/** Parses YAML bytes with positions, catching everything a YAML file can get wrong, one problem each. */
+export function parseYamlSource(file: string, bytes: Buffer): ParsedSource {
+  const problems: Problem[] = [];
+  const err = (message: string, hint?: string, line = 1, col = 1): ParsedSource => ({
+    problems: [{ severity: 'error', loc: { file, line, col }, message, hint }],
+  });
+  if (bytes.length > MAX_SOURCE_BYTES) {
+    return err(`file is ${(bytes.length / 1048576).toFixed(1)} MiB; recipes and profiles are limited to 1 MiB`, 'split it, or move data out of it');
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const bad = firstInvalidUtf8(bytes);
+    const before = bytes.subarray(0, bad).toString('utf8');
+    const line = before.split('\n').length;
+    const col = before.length - before.lastIndexOf('\n');
+    return err('file is not valid UTF-8', 'save it as UTF-8', line, col);
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  if (text.trim() === '' || /^(\s*#.*\n?)*\s*$/.test(text)) {
+    return err('file is empty', 'a recipe needs at least `name:` and `steps:`');
+  }
+  const lines = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true });
+  const all = Array.isArray(docs) ? docs : [];
+  if (all.length === 0) return err('file holds no YAML document');
+  if (all.length > 1) {
+    const second = all[1]!;
+    const { line, col } = lines.linePos(second.range[0]);
+    return err(`file holds ${all.length} YAML documents; a recipe file holds one`, 'remove the `---` separators or split the file', line, col);
+  }
+  const doc = all[0]!;
+  const source = new SourceDoc(file, text, doc, lines);
+  for (const e of doc.errors) {
+    const { line, col } = lines.linePos(e.pos[0]);
+    problems.push({ severity: 'error', loc: { file, line, col }, message: yamlMessage(e.code, e.message), hint: yamlHint(e.code) });
+  }
+  if (problems.length) return { source, problems };
+  findUnquotedTemplates(source, problems);
+  if (problems.length) return { source, problems };
+  try {
+    const data = doc.toJS({ maxAliasCount: 100 });
+    return { source, data, problems };
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    if (/alias/i.test(msg)) return { source, problems: [{ severity: 'error', loc: source.at(0), message: 'too many YAML alias expansions (an alias bomb?)', hint: 'use fewer `*alias` references' }] };
+    return { source, problems: [{ severity: 'error', loc: source.at(0), message: `cannot read YAML: ${msg}` }] };
+  }
+}
+
+function firstInvalidUtf8(bytes: Buffer): number {
+  // Binary search for the longest valid prefix.
+  let lo = 0;
+  let hi = bytes.length;
+  const dec = new TextDecoder('utf-8', { fatal: true });
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    try {
+      dec.decode(bytes.subarray(0, mid), { stream: true });
+      lo = mid;
+    } catch {
+      hi = mid - 1;
+    }
+  }
+  return lo;
+}
+
+function yamlMessage(code: string, message: string): string {
+  const first = message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  switch (code) {
+    case 'DUPLICATE_KEY':
+      return 'duplicate key: ' + first.replace(/^Map keys must be unique.*$/, 'this key appears earlier in the same map');
+    case 'TAB_AS_INDENT':
+      return 'tab used for indentation';
+    default:
+      return `YAML syntax: ${first.charAt(0).toLowerCase()}${first.slice(1)}`;
+  }
+}
+
+function yamlHint(code: string): string | undefined {
+  switch (code) {
+    case 'DUPLICATE_KEY':
+      return 'keep one of them';
+    case 'TAB_AS_INDENT':
+      return 'YAML indents with spaces only';
+    default:
+      return undefined;
+  }
+}
+
+/** `x: {{ y }}` parses as a nested flow map in YAML; catch it with a useful message instead of a type error. */
+function findUnquotedTemplates(source: SourceDoc, problems: Problem[]): void {
+  visit(source.doc, {
+    Map(_, node) {
+      if (node.flow && node.items.length === 1) {
+        const k = node.items[0]!.key;
+        if (isMap(k) && (k as { flow?: boolean }).flow && node.items[0]!.value === null) {
+          const range = (node as ParsedNode).range!;
+          problems.push({
+            severity: 'error',
+            loc: source.at(range[0]),
+            message: 'unquoted template: YAML reads `{{ … }}` at the start of a value as a map',
+            hint: `quote the whole value: "${source.text.slice(range[0], range[1]).trim()}"`,
+          });
+          return visit.SKIP;
+        }
+      }
+      return undefined;
+    },
+  });
+}

@@ -1,0 +1,77 @@
+import { shellQuote } from '../util/shell.js';
+
+/** One `{{ name }}` reference inside a string. */
+export interface TemplateRef {
+  name: string;
+  /** Offsets of the whole `{{ … }}` in the string. */
+  start: number;
+  end: number;
+}
+
+/** A malformed template in a string. */
+export interface TemplateSyntaxError {
+  offset: number;
+  message: string;
+  hint?: string;
+}
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*$/;
+
+/** Finds every `{{ name }}` in a string, and every malformed one. */
+export function scanTemplate(s: string): { refs: TemplateRef[]; errors: TemplateSyntaxError[] } {
+  const refs: TemplateRef[] = [];
+  const errors: TemplateSyntaxError[] = [];
+  let i = 0;
+  while ((i = s.indexOf('{{', i)) !== -1) {
+    const close = s.indexOf('}}', i + 2);
+    const nextOpen = s.indexOf('{{', i + 2);
+    if (close === -1 || (nextOpen !== -1 && nextOpen < close)) {
+      errors.push({ offset: i, message: 'unclosed template: `{{` without a matching `}}`', hint: 'write {{ name }}' });
+      i += 2;
+      continue;
+    }
+    const name = s.slice(i + 2, close).trim();
+    if (!NAME.test(name)) {
+      errors.push({
+        offset: i,
+        message: name === '' ? 'empty template `{{ }}`' : `bad template expression "{{ ${name} }}": only variable names are allowed`,
+        hint: 'write {{ name }} or {{ host.distro }}; templates hold no expressions',
+      });
+    } else {
+      refs.push({ name, start: i, end: close + 2 });
+    }
+    i = close + 2;
+  }
+  return { refs, errors };
+}
+
+/** Substitutes every `{{ name }}`; with `quote`, each value is shell-quoted so it stays one literal word. */
+export function renderTemplate(s: string, lookup: (name: string) => string, quote = false): string {
+  if (!s.includes('{{')) return s;
+  const { refs } = scanTemplate(s);
+  let out = '';
+  let last = 0;
+  for (const r of refs) {
+    const v = lookup(r.name);
+    out += s.slice(last, r.start) + (quote ? shellQuote(v) : v);
+    last = r.end;
+  }
+  return out + s.slice(last);
+}
+
+/** Every string inside a YAML value, with its path (for template checks and rendering). */
+export function* walkStrings(value: unknown, path: (string | number)[] = []): Generator<{ path: (string | number)[]; value: string }> {
+  if (typeof value === 'string') yield { path, value };
+  else if (Array.isArray(value)) for (let i = 0; i < value.length; i++) yield* walkStrings(value[i], [...path, i]);
+  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) yield* walkStrings(v, [...path, k]);
+}
+
+/** Maps every string in a value through `fn`, keeping its shape. */
+export function mapStrings<T>(value: T, fn: (s: string, path: (string | number)[]) => string, path: (string | number)[] = []): T {
+  if (typeof value === 'string') return fn(value, path) as T;
+  if (Array.isArray(value)) return value.map((v, i) => mapStrings(v, fn, [...path, i])) as T;
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapStrings(v, fn, [...path, k])])) as T;
+  }
+  return value;
+}

@@ -1,0 +1,50 @@
+import type { Loc } from '../errors.js';
+import type { WhenMatcher } from './when.js';
+import type { SourceDoc, YamlPath } from './source.js';
+
+/** Where a recipe folder came from; later origins override earlier ones for the same recipe name. */
+export type Origin = 'bundled' | 'user' | 'config' | 'flag';
+
+/** A step as written, validated: its kind, the value under the kind key, and its common keys (unrendered). */
+export interface RawStep {
+  index: number;
+  kind: string;
+  spec: unknown;
+  common: {
+    name?: string;
+    when?: Record<string, WhenMatcher>;
+    check?: string | string[];
+    creates?: string | string[];
+    env?: Record<string, string | number | boolean>;
+    cwd?: string;
+    timeout?: number | string;
+    retries?: number;
+    root?: boolean;
+  };
+  path: YamlPath;
+  loc: Loc;
+}
+
+/** A `verify:` item as written, validated. */
+export interface RawVerify {
+  index: number;
+  kind: string;
+  item: Record<string, unknown>;
+  path: YamlPath;
+  loc: Loc;
+}
+
+/** A recipe file, validated on its own (cross-recipe rules come after). */
+export interface Recipe {
+  name: string;
+  description: string;
+  requires: string[];
+  vars: Record<string, string | number | boolean>;
+  steps: RawStep[];
+  verify: RawVerify[];
+  file: string;
+  origin: Origin;
+  source: SourceDoc;
+  /** Files of recipes with the same name that this one overrides (lower-priority folders). */
+  overrides: string[];
+}

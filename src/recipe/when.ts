@@ -1,0 +1,58 @@
+import { FACT_BY_ID, type FactValue } from '../facts/registry.js';
+import { didYouMean } from '../util/did-you-mean.js';
+import { looksLikeRange, normalizeRange, satisfies } from '../util/version.js';
+
+/** One matcher under `when:`: a value, a list of values (any may match), or a version range. */
+export type WhenMatcher = string | number | boolean | readonly (string | number | boolean)[];
+
+/** Problems with a `when:` map, each with the fact (and list index) it is about. */
+export interface WhenProblem {
+  fact: string;
+  index?: number;
+  message: string;
+  hint?: string;
+}
+
+/** Checks that every fact is known and every range parses. */
+export function validateWhen(when: Record<string, WhenMatcher>): WhenProblem[] {
+  const problems: WhenProblem[] = [];
+  for (const [fact, m] of Object.entries(when)) {
+    if (!FACT_BY_ID.has(fact)) {
+      problems.push({ fact, message: `unknown fact "${fact}" in when${didYouMean(fact, FACT_BY_ID.keys())}`, hint: 'see `setup doctor` for the facts of this host' });
+      continue;
+    }
+    const list = Array.isArray(m) ? m : [m];
+    list.forEach((v, i) => {
+      if (typeof v === 'string' && looksLikeRange(v) && normalizeRange(v) === null) {
+        problems.push({ fact, index: Array.isArray(m) ? i : undefined, message: `bad version range "${v}" for ${fact}`, hint: 'write e.g. ">=3.8", "<12", "^1.7"' });
+      }
+    });
+  }
+  return problems;
+}
+
+/** Does one fact value satisfy one matcher value? */
+function matchOne(value: FactValue, want: string | number | boolean): boolean {
+  if (value === null) return want === false || want === 'none';
+  if (typeof want === 'boolean') return value === want;
+  if (typeof want === 'string' && looksLikeRange(want)) return satisfies(String(value), want);
+  const a = String(value).toLowerCase();
+  const b = String(want).toLowerCase();
+  if (a === b) return true;
+  // `distro_version: 12` matches 12.4; `python: 3.11` matches 3.11.7.
+  return /^\d/.test(b) && a.startsWith(b + '.');
+}
+
+/** Evaluates `when:` against facts: null when every matcher holds, else why not (the first that failed). */
+export function evaluateWhen(when: Record<string, WhenMatcher> | undefined, facts: Record<string, FactValue>): string | null {
+  if (!when) return null;
+  for (const [fact, m] of Object.entries(when)) {
+    const value = facts[fact] ?? null;
+    const list = Array.isArray(m) ? m : [m];
+    if (!list.some((w) => matchOne(value, w))) {
+      const wanted = Array.isArray(m) ? `one of ${list.join(', ')}` : String(m);
+      return `${fact} is ${value === null ? 'not present' : String(value)}, wants ${wanted}`;
+    }
+  }
+  return null;
+}

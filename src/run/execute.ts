@@ -1,0 +1,174 @@
+import fs from 'node:fs';
+import { InterruptedError } from '../errors.js';
+import { checkStep, hasCheck } from '../plan/check.js';
+import { stepsToRun, type Plan, type PlannedStep } from '../plan/plan.js';
+import { asRoot, commandArgv, commandText } from '../steps/command.js';
+import { KIND_BY_NAME } from '../steps/registry.js';
+import { StepFailure, type ApplyEnv, type Command, type StepEnv } from '../steps/types.js';
+import { formatDuration } from '../util/duration.js';
+import { failureHint } from './hints.js';
+import type { Journal } from './journal.js';
+import { LineTail, type RunLog } from './log.js';
+
+/** How one step ended. */
+export interface StepResult {
+  status: 'ok' | 'already' | 'failed' | 'interrupted';
+  message: string;
+  durationMs: number;
+  failure?: StepFailure;
+}
+
+/** Receives progress; the CLI renders it (listr2 on a TTY, plain lines otherwise). */
+export interface Reporter {
+  start(steps: readonly PlannedStep[]): void;
+  stepStart(s: PlannedStep): void;
+  stepOutput(s: PlannedStep, line: string): void;
+  stepEnd(s: PlannedStep, r: StepResult): void;
+  end(summary: RunSummary): Promise<void> | void;
+}
+
+export interface RunSummary {
+  ran: number;
+  already: number;
+  failed?: { step: PlannedStep; result: StepResult };
+  interrupted: boolean;
+  durationMs: number;
+  log: string;
+}
+
+export interface ExecuteOptions {
+  env: StepEnv;
+  log: RunLog;
+  journal: Journal;
+  reporter: Reporter;
+  signal: AbortSignal;
+  runId: string;
+}
+
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
+
+/**
+ * Runs what the plan says, in order: each step is checked again right before it runs (an earlier step
+ * may have done its work), applied (with retries), then checked once more — a step that "succeeded"
+ * but is still unsatisfied fails. Stops at the first failure.
+ */
+export async function execute(plan: Plan, o: ExecuteOptions): Promise<RunSummary> {
+  const started = performance.now();
+  const todo = stepsToRun(plan);
+  const summary: RunSummary = { ran: 0, already: 0, interrupted: false, durationMs: 0, log: o.log.file };
+  o.journal.append({ event: 'run-start', run: o.runId, log: o.log.file, message: `${todo.length} step(s) to run` });
+  o.reporter.start(todo);
+  let changed = false;
+  for (const s of todo) {
+    if (o.signal.aborted) break;
+    o.reporter.stepStart(s);
+    const t0 = performance.now();
+    const label = `${s.step.recipe} › ${s.step.name || s.action.summary}`;
+    o.log.line(`\n==> ${label}  [${s.step.id}, ${s.step.loc.file}:${s.step.loc.line}]`);
+    const result = await runOne(s, o, changed).catch((e: unknown): StepResult => {
+      if (e instanceof StepFailure) return { status: o.signal.aborted ? 'interrupted' : 'failed', message: e.message, durationMs: 0, failure: e };
+      return { status: 'failed', message: e instanceof Error ? e.message : String(e), durationMs: 0, failure: new StepFailure(e instanceof Error ? e.message : String(e)) };
+    });
+    result.durationMs = performance.now() - t0;
+    o.log.line(`<== ${result.status}: ${result.message} (${formatDuration(result.durationMs)})`);
+    o.reporter.stepEnd(s, result);
+    const base = { run: o.runId, recipe: s.step.recipe, step: s.step.id, durationMs: Math.round(result.durationMs), message: result.message };
+    if (result.status === 'ok' || result.status === 'already') {
+      o.journal.append({ event: 'step-ok', status: result.status, ...base });
+      if (result.status === 'ok') {
+        summary.ran++;
+        changed = true;
+      } else summary.already++;
+      continue;
+    }
+    o.journal.append({ event: result.status === 'interrupted' ? 'step-interrupted' : 'step-failed', ...base, log: o.log.file });
+    if (result.status === 'interrupted') summary.interrupted = true;
+    else summary.failed = { step: s, result };
+    break;
+  }
+  if (o.signal.aborted) summary.interrupted = true;
+  summary.durationMs = performance.now() - started;
+  o.journal.append({ event: 'run-end', run: o.runId, status: summary.interrupted ? 'interrupted' : summary.failed ? 'failed' : 'ok', durationMs: Math.round(summary.durationMs) });
+  await o.reporter.end(summary);
+  if (summary.interrupted) throw new InterruptedError(`interrupted; the journal has the step, and the next \`setup run\` continues from what the checks report (log: ${o.log.file})`);
+  return summary;
+}
+
+async function runOne(s: PlannedStep, o: ExecuteOptions, recheck: boolean): Promise<StepResult> {
+  const step = s.step;
+  const kind = KIND_BY_NAME.get(step.kind)!;
+  if (s.state === 'blocked') throw new StepFailure(s.reason);
+  if (recheck && hasCheck(step)) {
+    const now = await checkStep(step, o.env);
+    if (now.state === 'satisfied') return { status: 'already', message: `already satisfied: ${now.reason}`, durationMs: 0 };
+  }
+  const isRoot = process.getuid?.() === 0;
+  const tail = new LineTail(20);
+  const exec: ApplyEnv['exec'] = async (cmd: Command, opts = {}) => {
+    const cwd = opts.cwd ?? step.common.cwd ?? o.env.paths.home;
+    if (!fs.existsSync(cwd)) throw new StepFailure(`its folder ${cwd} does not exist`, { hint: 'create it in an earlier step, or fix `cwd`' });
+    const env = { ...step.common.env, ...opts.env };
+    const argv = step.common.root ? asRoot(commandArgv(cmd), env, isRoot) : commandArgv(cmd);
+    const text = commandText(cmd);
+    o.log.line(`$ ${text}${step.common.root && !isRoot ? '   (via sudo -n)' : ''}${cwd !== o.env.paths.home ? `   (in ${cwd})` : ''}`);
+    const r = await o.env.runner.run({
+      argv,
+      cwd,
+      env,
+      input: opts.input,
+      timeoutMs: step.common.timeoutMs,
+      signal: o.signal,
+      capture: false,
+      onOutput: (chunk) => {
+        o.log.write(chunk);
+        tail.push(chunk);
+        o.reporter.stepOutput(s, tail.last());
+      },
+    });
+    if (r.spawnError || r.exitCode !== 0 || r.aborted || r.timedOut) {
+      const lines = tail.get();
+      const how = r.spawnError
+        ? r.spawnError
+        : r.aborted
+          ? 'interrupted'
+          : r.timedOut
+            ? `timed out after ${formatDuration(step.common.timeoutMs ?? 0)}`
+            : r.signal
+              ? `killed by ${r.signal}`
+              : `exited ${r.exitCode}`;
+      throw new StepFailure(`command ${how}`, { command: text, exitCode: r.exitCode, signal: r.signal, tail: lines, hint: r.timedOut ? 'raise the step\'s `timeout`' : failureHint(r.spawnError ? 127 : r.exitCode, r.spawnError ? [r.spawnError] : lines) });
+    }
+    return { ...r, stdout: '', stderr: '' };
+  };
+  const applyEnv: ApplyEnv = {
+    ...o.env,
+    exec,
+    log: (line) => {
+      o.log.line(line);
+      tail.push(line + '\n');
+      o.reporter.stepOutput(s, line);
+    },
+    signal: o.signal,
+  };
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await kind.apply(step, applyEnv);
+      break;
+    } catch (e) {
+      if (o.signal.aborted || attempt >= step.common.retries) throw e;
+      const wait = Math.min(30_000, 1000 * 2 ** attempt);
+      applyEnv.log(`attempt ${attempt + 1} of ${step.common.retries + 1} failed (${e instanceof Error ? e.message : String(e)}); retrying in ${formatDuration(wait)}`);
+      await sleep(wait, o.signal);
+    }
+  }
+  if (!hasCheck(step)) return { status: 'ok', message: 'done (no check)', durationMs: 0 };
+  const after = await checkStep(step, o.env);
+  if (after.state === 'unsatisfied') {
+    throw new StepFailure(`the step finished but is still not satisfied: ${after.reason}`, { tail: tail.get(), hint: 'the step does not produce what its check (or `creates`) expects; fix one of them' });
+  }
+  return { status: 'ok', message: after.state === 'satisfied' ? 'done' : `done (could not re-check: ${after.reason})`, durationMs: 0 };
+}

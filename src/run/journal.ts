@@ -1,0 +1,24 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** One journal line: what happened to a run or a step, and when. */
+export interface JournalEvent {
+  event: 'run-start' | 'step-ok' | 'step-failed' | 'step-interrupted' | 'run-end';
+  run: string;
+  recipe?: string;
+  step?: string;
+  status?: string;
+  message?: string;
+  durationMs?: number;
+  log?: string;
+}
+
+/** The journal: one JSON line per event in the state folder, appended (O_APPEND), never rewritten. */
+export class Journal {
+  constructor(private readonly file: string) {}
+
+  append(e: JournalEvent): void {
+    fs.mkdirSync(path.dirname(this.file), { recursive: true });
+    fs.appendFileSync(this.file, JSON.stringify({ time: new Date().toISOString(), ...e }) + '\n');
+  }
+}

@@ -1,0 +1,147 @@
+import os from 'node:os';
+import path from 'node:path';
+import { InputError, UsageError, type Problem } from './errors.js';
+import { FactStore } from './facts/store.js';
+import type { FactValue } from './facts/registry.js';
+import { loadCatalog, orderWithRequires, type Catalog, type RecipeFolder } from './recipe/catalog.js';
+import { mirrorValues, loadUserConfig, resolveProfile } from './recipe/profile.js';
+import { referencedFacts, resolveRecipe, type Overrides, type ResolvedRecipe } from './recipe/resolve.js';
+import type { Profile, UserConfig } from './recipe/schema.js';
+import { VAR_NAME } from './recipe/schema.js';
+import type { Recipe } from './recipe/types.js';
+import { checkSteps } from './plan/check.js';
+import { makePlan, type Plan } from './plan/plan.js';
+import { KIND_BY_NAME } from './steps/registry.js';
+import type { Action, CheckResult, StepEnv } from './steps/types.js';
+import { didYouMean } from './util/did-you-mean.js';
+import { defaultPaths, expandHome, type Paths } from './util/paths.js';
+import { processRunner, type Runner } from './util/process.js';
+
+/** Options every command shares (DESIGN: --recipes, --mirror, --set, --prefix). */
+export interface SessionOptions {
+  recipes?: string[];
+  mirror?: string;
+  set?: string[];
+  prefix?: string;
+  /** Injected for tests; default: the real process runner, this process's env, XDG paths. */
+  runner?: Runner;
+  env?: NodeJS.ProcessEnv;
+  paths?: Paths;
+  /** Known facts (tests); the rest are gathered when needed. */
+  facts?: Record<string, FactValue>;
+}
+
+/** One invocation's world: paths, config, catalog, profile, facts. Built once per command. */
+export interface Session {
+  paths: Paths;
+  config: UserConfig;
+  catalog: Catalog;
+  folders: RecipeFolder[];
+  profile: Profile;
+  prefix: string;
+  overrides: Overrides;
+  facts: FactStore;
+  runner: Runner;
+  env: NodeJS.ProcessEnv;
+  stepEnv: StepEnv;
+  cpus: number;
+}
+
+/** Parses `--set` values: `name=value` or `recipe.name=value`. */
+export function parseSets(sets: readonly string[]): Overrides {
+  const out: Overrides = { global: new Map(), perRecipe: new Map() };
+  for (const s of sets) {
+    const eq = s.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--set "${s}": expected NAME=VALUE or RECIPE.NAME=VALUE`);
+    const key = s.slice(0, eq);
+    const value = s.slice(eq + 1);
+    const dot = key.indexOf('.');
+    const [recipe, name] = dot === -1 ? [undefined, key] : [key.slice(0, dot), key.slice(dot + 1)];
+    if (!VAR_NAME.test(name) || (recipe !== undefined && !/^[a-z0-9-]+$/.test(recipe))) throw new UsageError(`--set "${s}": "${key}" is not a variable name`);
+    if (recipe === undefined) out.global.set(name, value);
+    else {
+      const m = out.perRecipe.get(recipe) ?? new Map<string, string>();
+      m.set(name, value);
+      out.perRecipe.set(recipe, m);
+    }
+  }
+  return out;
+}
+
+/** Loads config, recipes and the mirror profile; throws InputError with every problem found. */
+export async function openSession(opts: SessionOptions = {}): Promise<Session> {
+  const paths = opts.paths ?? defaultPaths();
+  const env = opts.env ?? process.env;
+  const runner = opts.runner ?? processRunner;
+  const config = await loadUserConfig(paths.configFile);
+  const folders: RecipeFolder[] = [
+    { dir: paths.bundledRecipes, origin: 'bundled', explicit: false },
+    { dir: paths.userRecipes, origin: 'user', explicit: false },
+    ...(config.recipes ?? []).map((d): RecipeFolder => ({ dir: path.resolve(expandHome(d, paths.home)), origin: 'config', explicit: true })),
+    ...(opts.recipes ?? []).map((d): RecipeFolder => ({ dir: path.resolve(d), origin: 'flag', explicit: true })),
+  ];
+  const overrides = parseSets(opts.set ?? []);
+  const [catalog, profile] = await Promise.all([loadCatalog(folders), resolveProfile(opts.mirror ?? config.mirror, folders.map((f) => f.dir))]);
+  const errors = catalog.problems.filter((p) => p.severity === 'error');
+  if (errors.length) throw new InputError(errors);
+  const isRoot = process.getuid?.() === 0;
+  const prefix = path.resolve(expandHome(opts.prefix ?? config.prefix ?? (isRoot ? '/usr/local' : '~/.local'), paths.home));
+  const facts = new FactStore(runner, env, paths.home, opts.facts);
+  const stepEnv: StepEnv = { runner, facts, paths, prefix, profile, processEnv: env };
+  return { paths, config, catalog, folders, profile, prefix, overrides, facts, runner, env, stepEnv, cpus: os.availableParallelism() };
+}
+
+/** The named recipes (all when none) plus their requirements, dependencies first; unknown names exit 2. */
+export function selectRecipes(session: Session, names: readonly string[]): Recipe[] {
+  const all = session.catalog.recipes;
+  const unknown = names.filter((n) => !all.has(n));
+  if (unknown.length) {
+    const n = unknown[0]!;
+    throw new UsageError(`unknown recipe "${n}"${didYouMean(n, all.keys())}`, '`setup list` shows the recipes');
+  }
+  const chosen = names.length ? orderWithRequires(all, names) : orderWithRequires(all, [...all.keys()].sort());
+  checkOverrides(session, chosen);
+  return chosen;
+}
+
+/** Every `--set` must name a variable some chosen recipe declares (catches typos before anything runs). */
+function checkOverrides(session: Session, chosen: readonly Recipe[]): void {
+  const problems: Problem[] = [];
+  const { global, perRecipe } = session.overrides;
+  for (const name of global.keys()) {
+    if (!chosen.some((r) => name in r.vars)) {
+      const all = new Set(chosen.flatMap((r) => Object.keys(r.vars)));
+      problems.push({ severity: 'error', message: `--set ${name}: no recipe here has a variable "${name}"${didYouMean(name, all)}` });
+    }
+  }
+  for (const [recipe, vars] of perRecipe) {
+    const r = session.catalog.recipes.get(recipe);
+    if (!r) {
+      problems.push({ severity: 'error', message: `--set ${recipe}.…: unknown recipe "${recipe}"${didYouMean(recipe, session.catalog.recipes.keys())}` });
+      continue;
+    }
+    for (const name of vars.keys()) {
+      if (!(name in r.vars)) problems.push({ severity: 'error', message: `--set ${recipe}.${name}: recipe "${recipe}" has no variable "${name}"${didYouMean(name, Object.keys(r.vars))}` });
+    }
+  }
+  if (problems.length) throw new InputError(problems);
+}
+
+/** Resolves recipes: gathers just the facts they read, renders templates, evaluates `when:`. */
+export async function resolveRecipes(session: Session, recipes: readonly Recipe[]): Promise<ResolvedRecipe[]> {
+  const facts = await session.facts.gather(referencedFacts(recipes));
+  const dirs = { home: session.paths.home, src: session.paths.src, cache: session.paths.cache, state: session.paths.state, config: session.paths.config };
+  const ctx = { facts, dirs, prefix: session.prefix, mirror: mirrorValues(session.profile), overrides: session.overrides };
+  return recipes.map((r) => resolveRecipe(r, ctx));
+}
+
+/** Checks every step and builds the plan. Changes nothing on disk. */
+export async function planSession(session: Session, recipes: readonly Recipe[]): Promise<{ plan: Plan; resolved: ResolvedRecipe[]; checks: Map<string, CheckResult> }> {
+  const resolved = await resolveRecipes(session, recipes);
+  const steps = resolved.flatMap((r) => r.steps);
+  const checks = await checkSteps(steps, session.stepEnv, Math.max(2, session.cpus));
+  const actions = new Map<string, Action>(steps.map((s) => [s.id, KIND_BY_NAME.get(s.kind)!.describe(s, session.stepEnv)]));
+  const needsRoot = steps.some((s) => s.common.root && s.whenFailed === null && checks.get(s.id)?.state !== 'satisfied');
+  const canRoot = needsRoot ? (await session.facts.get('sudo')) === true : true;
+  return { plan: makePlan(resolved, { checks, actions, canRoot }), resolved, checks };
+}

@@ -1,0 +1,19 @@
+import { argvToString } from '../util/shell.js';
+import type { Command } from './types.js';
+
+/** The argv that runs a command: `bash -e -o pipefail -c …` for a shell string. */
+export function commandArgv(cmd: Command): string[] {
+  return 'shell' in cmd ? ['bash', '-e', '-o', 'pipefail', '-c', cmd.shell] : [...cmd.argv];
+}
+
+/** A command as people read it in plans and errors. */
+export function commandText(cmd: Command): string {
+  return 'shell' in cmd ? cmd.shell : argvToString(cmd.argv);
+}
+
+/** Wraps an argv to run as root: unchanged as root, else through `sudo -n` (never prompting). */
+export function asRoot(argv: string[], env: Record<string, string>, isRoot: boolean): string[] {
+  if (isRoot) return argv;
+  const pairs = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+  return ['sudo', '-n', '--', ...(pairs.length ? ['env', ...pairs] : []), ...argv];
+}

@@ -1,0 +1,104 @@
+import { shellQuote } from '../util/shell.js';
+
+/** The managed env file's contents as data: exports, and folders prepended to PATH-like variables. */
+export interface EnvFile {
+  set: Map<string, string>;
+  /** variable → folders, in the order they were added (later ones end up first). */
+  prepend: Map<string, string[]>;
+}
+
+const HEADER = `# envkit: the managed environment, written by \`setup\` and sourced from your shell rc files.
+# Change it through recipes (\`env\` steps): edits here are replaced.
+`;
+
+/** Single-quoted shell word → its value (the only quoting this file uses). */
+function unquote(word: string): string | undefined {
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
+  const m = /^'((?:[^']|'\\'')*)'$/.exec(word);
+  return m ? m[1]!.replace(/'\\''/g, "'") : undefined;
+}
+
+const EXPORT_RE = /^export ([A-Za-z_][A-Za-z0-9_]*)=(.*)$/;
+const PREPEND_RE = /^case ":\$\{([A-Za-z_][A-Za-z0-9_]*):-\}:" in \*:(.+):\*\) ;; \*\) export \1=(.+)"\$\{\1:\+:\$\1\}" ;; esac$/;
+
+/** Reads the env file this module writes; unknown lines are ignored (and dropped on the next write). */
+export function parseEnvFile(text: string | undefined): EnvFile {
+  const env: EnvFile = { set: new Map(), prepend: new Map() };
+  for (const line of (text ?? '').split('\n')) {
+    let m = PREPEND_RE.exec(line);
+    if (m) {
+      const dir = unquote(m[2]!);
+      if (dir !== undefined) env.prepend.set(m[1]!, [...(env.prepend.get(m[1]!) ?? []), dir]);
+      continue;
+    }
+    m = EXPORT_RE.exec(line);
+    if (m) {
+      const v = unquote(m[2]!);
+      if (v !== undefined) env.set.set(m[1]!, v);
+    }
+  }
+  return env;
+}
+
+/** Writes the env file: exports first, then one idempotent prepend per folder. */
+export function serializeEnvFile(env: EnvFile): string {
+  let out = HEADER;
+  for (const [k, v] of env.set) out += `export ${k}=${shellQuote(v)}\n`;
+  for (const [k, dirs] of env.prepend) {
+    for (const d of dirs) {
+      const q = shellQuote(d);
+      out += `case ":\${${k}:-}:" in *:${q}:*) ;; *) export ${k}=${q}"\${${k}:+:$${k}}" ;; esac\n`;
+    }
+  }
+  return out;
+}
+
+/** What is missing from `env` for `want` to hold, as short phrases; empty when it holds. */
+export function envFileMissing(env: EnvFile, want: EnvFile): string[] {
+  const missing: string[] = [];
+  for (const [k, v] of want.set) {
+    const have = env.set.get(k);
+    if (have !== v) missing.push(have === undefined ? `${k} is not set` : `${k} is ${JSON.stringify(have)}, wants ${JSON.stringify(v)}`);
+  }
+  for (const [k, dirs] of want.prepend) {
+    for (const d of dirs) if (!env.prepend.get(k)?.includes(d)) missing.push(`${d} is not on ${k}`);
+  }
+  return missing;
+}
+
+/** `env` with `want` merged in: values replaced, folders added once. */
+export function mergeEnvFile(env: EnvFile, want: EnvFile): EnvFile {
+  const set = new Map(env.set);
+  for (const [k, v] of want.set) set.set(k, v);
+  const prepend = new Map([...env.prepend].map(([k, d]) => [k, [...d]]));
+  for (const [k, dirs] of want.prepend) {
+    const list = prepend.get(k) ?? [];
+    for (const d of dirs) if (!list.includes(d)) list.push(d);
+    prepend.set(k, list);
+  }
+  return { set, prepend };
+}
+
+export const RC_BEGIN = '# >>> envkit >>>';
+export const RC_END = '# <<< envkit <<<';
+
+/** The marked block that sources the env file from a shell rc file. */
+export function rcBlock(envFile: string): string {
+  const q = shellQuote(envFile);
+  return `${RC_BEGIN}\n# Added by envkit's \`setup\`: loads the environment its recipes manage.\n[ -f ${q} ] && . ${q}\n${RC_END}\n`;
+}
+
+/** An rc file's text with the block present exactly once (replaced in place, or appended). */
+export function withRcBlock(text: string | undefined, envFile: string): string {
+  const block = rcBlock(envFile);
+  const t = text ?? '';
+  const b = t.indexOf(RC_BEGIN);
+  const e = t.indexOf(RC_END, b);
+  if (b !== -1 && e !== -1) {
+    let end = e + RC_END.length;
+    if (t[end] === '\n') end++;
+    return t.slice(0, b) + block + t.slice(end);
+  }
+  if (t === '') return block;
+  return t + (t.endsWith('\n') ? '\n' : '\n\n') + block;
+}

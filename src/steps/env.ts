@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { ENV_NAME } from '../recipe/schema.js';
+import { readIfExists, safeWrite } from '../util/safe-write.js';
+import { envFileMissing, mergeEnvFile, parseEnvFile, RC_BEGIN, serializeEnvFile, withRcBlock, type EnvFile } from './env-file.js';
+import type { StepEnv, StepKind } from './types.js';
+import path from 'node:path';
+import fs from 'node:fs';
+
+const name = z.string().regex(ENV_NAME, 'environment variable names are letters, digits and _');
+const envSchema = z
+  .strictObject({
+    set: z.record(name, z.union([z.string(), z.number(), z.boolean()])).optional().meta({ description: 'Variables to export (values are literal, not expanded).' }),
+    path: z.array(z.string().min(1)).min(1).optional().meta({ description: 'Folders to put in front of PATH.' }),
+    prepend: z.record(name, z.array(z.string().min(1)).min(1)).optional().meta({ description: 'Folders to put in front of other path-like variables (LD_LIBRARY_PATH, PKG_CONFIG_PATH…).' }),
+  })
+  .refine((v) => v.set || v.path || v.prepend, { message: 'env needs at least one of set, path, prepend' });
+
+/** The user's shell rc files that source the env file: ~/.bashrc always, ~/.zshrc when the user has one. */
+export function rcFiles(env: StepEnv): string[] {
+  const home = env.paths.home;
+  const files = [path.join(home, '.bashrc')];
+  const zsh = path.join(home, '.zshrc');
+  if (fs.existsSync(zsh)) files.push(zsh);
+  return files;
+}
+
+/** `env`: exports and PATH entries in one managed env file, sourced from the shell rc files by one marked block. */
+export const envKind: StepKind<z.infer<typeof envSchema>, EnvFile> = {
+  kind: 'env',
+  description: 'Adds exports and PATH entries to the one managed env file (…/envkit/env.sh), sourced from ~/.bashrc (and ~/.zshrc) through one marked block.',
+  satisfiedWhen: 'the env file already holds every value and folder, and each rc file has the envkit block.',
+  schema: envSchema,
+  resolve: (spec, t) => {
+    const prepend = new Map<string, string[]>();
+    if (spec.path) prepend.set('PATH', spec.path.map((p) => t.path(p)));
+    for (const [k, dirs] of Object.entries(spec.prepend ?? {})) prepend.set(k, [...(prepend.get(k) ?? []), ...dirs.map((p) => t.path(p))]);
+    return { set: new Map(Object.entries(spec.set ?? {}).map(([k, v]) => [k, t.str(String(v))])), prepend };
+  },
+  describe: (step, env) => {
+    const parts = [...[...step.config.set].map(([k, v]) => `${k}=${v}`), ...[...step.config.prepend].flatMap(([k, d]) => d.map((x) => `${x} on ${k}`))];
+    return { summary: `env ${parts.join(', ')}`, files: [env.paths.envFile, ...rcFiles(env)] };
+  },
+  check: async (step, env) => {
+    const missing = envFileMissing(parseEnvFile(await readIfExists(env.paths.envFile)), step.config);
+    for (const rc of rcFiles(env)) {
+      if (!(await readIfExists(rc))?.includes(RC_BEGIN)) missing.push(`${rc.replace(env.paths.home, '~')} does not load the env file`);
+    }
+    return missing.length ? { state: 'unsatisfied', reason: missing.join('; ') } : { state: 'satisfied', reason: 'env file and shell rc are up to date' };
+  },
+  apply: async (step, env) => {
+    const current = await readIfExists(env.paths.envFile);
+    const next = serializeEnvFile(mergeEnvFile(parseEnvFile(current), step.config));
+    if (next !== current) {
+      await safeWrite(env.paths.envFile, next, { backupDir: env.paths.backups });
+      env.log(`updated ${env.paths.envFile}`);
+    }
+    for (const rc of rcFiles(env)) {
+      const text = await readIfExists(rc);
+      const updated = withRcBlock(text, env.paths.envFile);
+      if (updated !== text) {
+        const { backup } = await safeWrite(rc, updated, { backupDir: env.paths.backups });
+        env.log(`added the envkit block to ${rc}${backup ? ` (original kept at ${backup})` : ''}`);
+      }
+    }
+  },
+  examples: [`- name: CMake on PATH\n  env:\n    path: ["{{ prefix }}/cmake/bin"]\n    set: { CMAKE_GENERATOR: Ninja }`],
+};

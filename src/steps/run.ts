@@ -1,0 +1,20 @@
+import { commandSchema } from '../recipe/schema.js';
+import { commandText } from './command.js';
+import type { Command, StepKind } from './types.js';
+
+/** `run`: a shell command (bash -e -o pipefail, values quoted) or an argv list; satisfied by `check` / `creates`. */
+export const runKind: StepKind<string | string[], Command> = {
+  kind: 'run',
+  description: 'Runs a command: a string through `bash -e -o pipefail -c` (template values shell-quoted), or an argv list without a shell.',
+  satisfiedWhen: '`check` exits 0, or every `creates` path exists; with neither, the step always runs and the plan says "no check".',
+  schema: commandSchema,
+  resolve: (spec, t) => (typeof spec === 'string' ? { shell: t.sh(spec) } : { argv: spec.map((a) => t.str(a)) }),
+  describe: (step) => ({ summary: `run ${commandText(step.config).split('\n')[0]}`, commands: [commandText(step.config)] }),
+  apply: async (step, env) => {
+    await env.exec(step.config);
+  },
+  examples: [
+    `- name: Build OpenBLAS\n  run: make -j{{ host.cpus }} TARGET={{ target }}\n  cwd: "{{ src }}"\n  creates: "{{ src }}/libopenblas.a"`,
+    `- name: Is git new enough\n  run: [git, --version]\n  check: git --version | grep -q 'version 2'`,
+  ],
+};

@@ -1,0 +1,112 @@
+import type { z } from 'zod';
+import type { Loc } from '../errors.js';
+import type { FactStore } from '../facts/store.js';
+import type { Profile } from '../recipe/schema.js';
+import type { Paths } from '../util/paths.js';
+import type { RunResult, Runner } from '../util/process.js';
+
+/** A command as it will run: through bash (`shell`) or as an argv (no shell). */
+export type Command = { shell: string } | { argv: string[] };
+
+/** The three outcomes of a check (CONVENTIONS 5): could-not-tell is never folded into "will run". */
+export interface CheckResult {
+  state: 'satisfied' | 'unsatisfied' | 'unknown';
+  reason: string;
+}
+
+/** The common keys of a step, resolved (templates rendered, paths absolute). */
+export interface StepCommon {
+  check?: Command;
+  creates: string[];
+  env: Record<string, string>;
+  cwd?: string;
+  timeoutMs?: number;
+  retries: number;
+  root: boolean;
+}
+
+/** A step ready to check and apply: its recipe, position, kind config and common keys, all rendered. */
+export interface ResolvedStep<C = unknown> {
+  /** `recipe#n`, n 1-based: stable within a recipe file. */
+  id: string;
+  recipe: string;
+  index: number;
+  name: string;
+  kind: string;
+  config: C;
+  common: StepCommon;
+  /** Why `when:` does not hold (the step is skipped), or null when it does. */
+  whenFailed: string | null;
+  loc: Loc;
+}
+
+/** What a step will do, for plan and show: one line, plus the commands, URLs and files involved. */
+export interface Action {
+  summary: string;
+  commands?: string[];
+  urls?: string[];
+  files?: string[];
+  /** Things the user should see in red: insecure downloads, http URLs. */
+  warnings?: string[];
+}
+
+/** Renders templates inside a step while it is resolved. */
+export interface Templater {
+  /** A string with values inserted as they are. */
+  str(s: string): string;
+  /** A shell command: every inserted value is shell-quoted. */
+  sh(s: string): string;
+  /** A path: rendered, `~/` expanded, made absolute against the step's cwd. */
+  path(s: string): string;
+  /** Any value: every string inside rendered with `str`. */
+  deep<T>(v: T): T;
+}
+
+/** What checks see of the host. Checks never change anything. */
+export interface StepEnv {
+  runner: Runner;
+  facts: FactStore;
+  paths: Paths;
+  prefix: string;
+  profile: Profile;
+  processEnv: NodeJS.ProcessEnv;
+}
+
+/** What applies get on top: a way to run commands (logged, timed, as root when asked) and a log. */
+export interface ApplyEnv extends StepEnv {
+  /** Runs a command for the step (its env, cwd, timeout, root); throws StepFailure when it fails. */
+  exec(cmd: Command, opts?: { cwd?: string; env?: Record<string, string>; input?: string }): Promise<RunResult>;
+  /** A line in the run log (and the progress display). */
+  log(line: string): void;
+  signal: AbortSignal;
+}
+
+/** One step kind: its schema, how to resolve, describe, check and apply it. Registered in steps/registry.ts. */
+export interface StepKind<Spec = unknown, Config = Spec> {
+  kind: string;
+  /** One sentence for docs and `--help`. */
+  description: string;
+  /** What "satisfied" means for this kind, for docs. */
+  satisfiedWhen: string;
+  /** Schema of the value under the kind key. */
+  schema: z.ZodType<Spec>;
+  /** Renders templates in the spec into the config the other methods use. */
+  resolve(spec: Spec, t: Templater): Config;
+  describe(step: ResolvedStep<Config>, env: StepEnv): Action;
+  /** The kind's own check; kinds without one rely on the step's `check` / `creates`. */
+  check?(step: ResolvedStep<Config>, env: StepEnv): Promise<CheckResult>;
+  apply(step: ResolvedStep<Config>, env: ApplyEnv): Promise<void>;
+  /** Example steps (YAML), validated by the test suite. */
+  examples: string[];
+}
+
+/** Why a step failed, as data the CLI renders: the command, exit, last output lines, and a hint. */
+export class StepFailure extends Error {
+  constructor(
+    message: string,
+    readonly details: { command?: string; exitCode?: number | null; signal?: string | null; tail?: string[]; hint?: string } = {},
+  ) {
+    super(message);
+    this.name = 'StepFailure';
+  }
+}

@@ -1,0 +1,58 @@
+import path from 'node:path';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { xdgCache, xdgConfig, xdgState } from 'xdg-basedir';
+
+/** Every folder and file the tool reads or writes, derived once from HOME / XDG variables. */
+export interface Paths {
+  home: string;
+  /** `$XDG_CONFIG_HOME/envkit`: config.yaml, user recipes, the managed env file. */
+  config: string;
+  configFile: string;
+  userRecipes: string;
+  envFile: string;
+  /** `$XDG_STATE_HOME/envkit`: logs, journal, backups, sources, lock. */
+  state: string;
+  logs: string;
+  journal: string;
+  backups: string;
+  src: string;
+  lock: string;
+  /** `$XDG_CACHE_HOME/envkit`: downloads keyed by sha256. */
+  cache: string;
+  /** The recipes shipped with envkit. */
+  bundledRecipes: string;
+}
+
+/** The package's root folder (holds recipes/, schema/, package.json). */
+export const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Paths for this process, from HOME and the XDG variables (so `HOME=$(mktemp -d)` isolates everything). */
+export function defaultPaths(): Paths {
+  const home = os.homedir();
+  const config = path.join(xdgConfig ?? path.join(home, '.config'), 'envkit');
+  const state = path.join(xdgState ?? path.join(home, '.local', 'state'), 'envkit');
+  const cache = path.join(xdgCache ?? path.join(home, '.cache'), 'envkit');
+  return {
+    home,
+    config,
+    configFile: path.join(config, 'config.yaml'),
+    userRecipes: path.join(config, 'recipes'),
+    envFile: path.join(config, 'env.sh'),
+    state,
+    logs: path.join(state, 'logs'),
+    journal: path.join(state, 'journal.jsonl'),
+    backups: path.join(state, 'backups'),
+    src: path.join(state, 'src'),
+    lock: path.join(state, 'run.lock'),
+    cache,
+    bundledRecipes: path.join(packageRoot, 'recipes'),
+  };
+}
+
+/** Expands a leading `~/` (or a lone `~`) to the home folder; other paths are returned as they are. */
+export function expandHome(p: string, home: string): string {
+  if (p === '~') return home;
+  if (p.startsWith('~/')) return path.join(home, p.slice(2));
+  return p;
+}

@@ -1,0 +1,40 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+
+/** Where the one-time backup of `file` lives under `backupDir` (its absolute path, mirrored). */
+export function backupPathFor(file: string, backupDir: string): string {
+  return path.join(backupDir, path.resolve(file));
+}
+
+/**
+ * Writes a user-visible file safely: atomically (temp file in the same folder, fsync, rename), keeping
+ * its mode and owner unless `mode` is given, and keeping a one-time backup of the user's original.
+ * Returns the backup path when this call made the backup.
+ */
+export async function safeWrite(file: string, content: string, opts: { backupDir: string; mode?: number }): Promise<{ backup?: string }> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  let backup: string | undefined;
+  const existing = await fs.stat(file).catch(() => null);
+  if (existing?.isFile()) {
+    const dest = backupPathFor(file, opts.backupDir);
+    if (!(await fs.stat(dest).catch(() => null))) {
+      await fs.mkdir(path.dirname(dest), { recursive: true });
+      await fs.copyFile(file, dest);
+      backup = dest;
+    }
+  }
+  await writeFileAtomic(file, content, { mode: opts.mode, fsync: true });
+  if (opts.mode !== undefined) await fs.chmod(file, opts.mode); // not subject to umask, unlike the create mode
+  return { backup };
+}
+
+/** Reads a text file, or undefined when it does not exist. */
+export async function readIfExists(file: string): Promise<string | undefined> {
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
