@@ -27,8 +27,9 @@ export function plainReporter(o: Output): Reporter {
     },
     stepEnd(s, r) {
       if (o.quiet) return;
-      const mark = r.status === 'ok' ? o.c.green('✓') : r.status === 'already' ? o.c.green('✓') : o.c.red('✗');
-      o.err(`${mark} ${tilde(o, label(s))} ${o.c.dim(`${r.status === 'already' ? 'already satisfied' : r.message} (${formatDuration(r.durationMs)})`)}`);
+      const ok = r.status === 'ok' || r.status === 'already';
+      const what = r.status === 'already' ? 'already satisfied ' : r.status === 'ok' ? `${r.message} ` : ''; // failures get the full report next
+      o.err(`${ok ? o.c.green('✓') : o.c.red('✗')} ${tilde(o, label(s))} ${o.c.dim(`${what}(${formatDuration(r.durationMs)})`)}`);
     },
     end() {},
   };

@@ -31,8 +31,8 @@ export const parsePythonVersion = (text: string): string | null => /Python\s+(\d
 /** `pip 23.2.1 from … (python 3.11)` → `23.2.1`. */
 export const parsePipVersion = (text: string): string | null => /^pip\s+(\d+(?:\.\d+)*)/m.exec(text)?.[1] ?? null;
 
-/** `cmake version 3.25.1` → `3.25.1`. */
-export const parseCmakeVersion = (text: string): string | null => /cmake version\s+(\d+\.\d+(?:\.\d+)?)/.exec(text)?.[1] ?? null;
+/** `cmake version 3.25.1` → `3.25.1` (EPEL's cmake3 says `cmake3 version 3.20.2`). */
+export const parseCmakeVersion = (text: string): string | null => /cmake\d*\s+version\s+(\d+\.\d+(?:\.\d+)?)/.exec(text)?.[1] ?? null;
 
 /** `v20.20.2` → `20.20.2`. */
 export const parseNodeVersion = (text: string): string | null => /v?(\d+\.\d+\.\d+)/.exec(text.trim())?.[1] ?? null;
@@ -54,6 +54,8 @@ export function parseNvidiaSmiQuery(text: string): Gpu[] {
     if (!line.trim()) continue;
     const [name, driver, mem] = line.split(',').map((s) => s.trim());
     if (!name || /^(name|No devices|NVIDIA-SMI has failed)/i.test(name)) continue;
+    // Error text (`Failed to initialize NVML: …`) is no GPU: a GPU line carries a dotted driver version.
+    if (!/^\d+\.\d+/.test(driver ?? '')) continue;
     const n = Number.parseInt(mem ?? '', 10);
     gpus.push({ name, driver: driver ?? '', memoryMiB: Number.isFinite(n) ? n : null });
   }

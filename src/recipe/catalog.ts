@@ -51,7 +51,7 @@ export async function loadCatalog(folders: readonly RecipeFolder[]): Promise<Cat
       if (!recipe) continue;
       const twin = seen.get(recipe.name);
       if (twin) {
-        problems.push({ severity: 'error', loc: recipe.source.locOf(['name']), message: `recipe "${recipe.name}" is defined twice in one folder (also ${twin})`, hint: 'keep one file' });
+        problems.push({ severity: 'error', loc: recipe.source.locOf(['name']), message: `recipe "${recipe.name}" is defined twice in one folder (also in ${path.basename(twin)})`, hint: 'keep one file' });
         continue;
       }
       seen.set(recipe.name, recipe.file);

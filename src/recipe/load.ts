@@ -10,7 +10,7 @@ import { parseYamlSource, type SourceDoc, type YamlPath } from './source.js';
 import { scanTemplate, walkStrings } from './template.js';
 import type { Origin, RawStep, RawVerify, Recipe } from './types.js';
 import { validateWhen, type WhenMatcher } from './when.js';
-import { errorMap, zodProblems } from './zod-problems.js';
+import { describeInput, errorMap, zodProblems } from './zod-problems.js';
 
 const topSchema = z.strictObject({ ...recipeTopShape, steps: z.array(z.unknown()), verify: z.array(z.unknown()).optional() });
 
@@ -26,6 +26,9 @@ function verifySchemaFor(kind: keyof typeof verifyShapes): z.ZodObject {
 }
 
 const isMapValue = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+
+/** Parse options: our wording, and the input on each issue so messages can say what was written. */
+const parseOpts = { error: errorMap, reportInput: true } as const;
 
 /** Loads one recipe file: YAML, schema, per-step kinds, `when`, templates. Every problem, located. */
 export async function loadRecipeFile(file: string, origin: Origin = 'user'): Promise<{ recipe?: Recipe; problems: Problem[] }> {
@@ -49,20 +52,22 @@ export function parseRecipe(file: string, bytes: Buffer, origin: Origin = 'user'
     const what = Array.isArray(data) ? 'a list' : `a ${typeof data}`;
     return { problems: [{ severity: 'error', loc: source.locOf([]), message: `a recipe is a map with name and steps, this file holds ${what}` }] };
   }
-  const top = topSchema.safeParse(data, { error: errorMap });
-  if (!top.success) problems.push(...zodProblems(top.error, source, []));
+  const top = topSchema.safeParse(data, parseOpts);
+  // `steps:` written as a map gets its own message below, not a type error as well.
+  if (!top.success) problems.push(...zodProblems({ issues: top.error.issues.filter((i) => !(isMapValue(data.steps) && i.path.length === 1 && i.path[0] === 'steps')) }, source, []));
   if (typeof data.name === 'string') {
     const base = path.basename(file).replace(/\.ya?ml$/, '');
     if (data.name !== base) problems.push({ severity: 'error', loc: source.locOf(['name']), message: `recipe name "${data.name}" differs from its file name "${base}"`, hint: `rename one of them` });
   }
   const steps = Array.isArray(data.steps) ? data.steps.map((s, i) => validateStep(s, i, source, problems)) : [];
   if (isMapValue(data.steps)) {
-    problems.push({ severity: 'error', loc: source.locOf(['steps']), message: 'steps must be a list (each item starts with "- ")', hint: 'write steps:\\n  - name: …\\n    run: …' });
+    problems.push({ severity: 'error', loc: source.locOf(['steps']), message: 'steps must be a list, got a map', hint: 'start each step with "- ", e.g. "- name: …" then "run: …" under it' });
   }
   const verify = Array.isArray(data.verify) ? data.verify.map((v, i) => validateVerify(v, i, source, problems)) : [];
   const vars = (isMapValue(data.vars) ? data.vars : {}) as Record<string, string | number | boolean>;
   checkTemplates(data, vars, source, problems);
-  if (problems.length) return { problems };
+  // Compiler order: top to bottom, whatever check found each problem.
+  if (problems.length) return { problems: problems.sort((a, b) => (a.loc?.line ?? 0) - (b.loc?.line ?? 0) || (a.loc?.col ?? 0) - (b.loc?.col ?? 0)) };
   return {
     recipe: {
       name: data.name as string,
@@ -83,7 +88,12 @@ export function parseRecipe(file: string, bytes: Buffer, origin: Origin = 'user'
 function validateStep(step: unknown, index: number, source: SourceDoc, problems: Problem[]): RawStep | undefined {
   const at: YamlPath = ['steps', index];
   if (!isMapValue(step)) {
-    problems.push({ severity: 'error', loc: source.locOf(at), message: `step ${index + 1} must be a map with one kind key (run, file, env, …)` });
+    problems.push({
+      severity: 'error',
+      loc: source.locOf(at),
+      message: `step ${index + 1} must be a map with one kind key (run, file, env, …), got ${describeInput(step)}`,
+      hint: typeof step === 'string' ? `to run it as a command, write "- run: ${step.split('\n')[0]}"` : undefined,
+    });
     return undefined;
   }
   const keys = Object.keys(step);
@@ -106,7 +116,7 @@ function validateStep(step: unknown, index: number, source: SourceDoc, problems:
     return undefined;
   }
   const kind = kinds[0]!;
-  const r = stepSchemaFor(kind).safeParse(step, { error: errorMap });
+  const r = stepSchemaFor(kind).safeParse(step, parseOpts);
   if (!r.success) {
     problems.push(...zodProblems(r.error, source, at));
     return undefined;
@@ -128,18 +138,21 @@ function validateVerify(item: unknown, index: number, source: SourceDoc, problem
     problems.push({ severity: 'error', loc: source.locOf(at), message: `verify item ${index + 1} must be a map with one of: ${VERIFY_KINDS.join(', ')}` });
     return undefined;
   }
-  const kinds = VERIFY_KINDS.filter((k) => k in item);
-  if (kinds.length !== 1) {
-    const unknown = Object.keys(item).filter((k) => !(k in verifyCommonShape) && !VERIFY_KINDS.some((v) => k in verifyShapes[v]));
-    const extra = unknown.map((k) => `"${k}"${didYouMean(k, VERIFY_KINDS)}`).join(', ');
-    problems.push({
-      severity: 'error',
-      loc: source.locOf(kinds.length > 1 ? [...at, kinds[1]!] : at, kinds.length > 1),
-      message: kinds.length > 1 ? `a verify item checks one thing; this one has ${kinds.join(' and ')}` : `verify item ${index + 1} has none of ${VERIFY_KINDS.join(', ')}${extra ? `; unknown: ${extra}` : ''}`,
-    });
+  // In the order written, so the second kind is the one pointed at.
+  const kinds = Object.keys(item).filter((k): k is (typeof VERIFY_KINDS)[number] => (VERIFY_KINDS as string[]).includes(k));
+  if (kinds.length > 1) {
+    problems.push({ severity: 'error', loc: source.locOf([...at, kinds[1]!], true), message: `a verify item checks one thing; this one has ${kinds.join(' and ')}`, hint: 'split it into two items' });
     return undefined;
   }
-  const r = verifySchemaFor(kinds[0]!).safeParse(item, { error: errorMap });
+  if (kinds.length === 0) {
+    const unknown = Object.keys(item).filter((k) => !(k in verifyCommonShape) && !VERIFY_KINDS.some((v) => k in verifyShapes[v]));
+    for (const k of unknown) {
+      problems.push({ severity: 'error', loc: source.locOf([...at, k], true), message: `unknown verify kind "${k}"${didYouMean(k, VERIFY_KINDS)}`, hint: closest(k, VERIFY_KINDS) ? undefined : `kinds: ${VERIFY_KINDS.join(', ')}` });
+    }
+    if (!unknown.length) problems.push({ severity: 'error', loc: source.locOf(at), message: `verify item ${index + 1} has no kind`, hint: `give it one of: ${VERIFY_KINDS.join(', ')}` });
+    return undefined;
+  }
+  const r = verifySchemaFor(kinds[0]!).safeParse(item, parseOpts);
   if (!r.success) {
     problems.push(...zodProblems(r.error, source, at));
     return undefined;
@@ -157,11 +170,12 @@ function checkTemplates(data: Record<string, unknown>, vars: Record<string, unkn
       for (const e of errors) problems.push({ severity: 'error', loc: source.locIn(p, value.slice(e.offset, e.offset + 20).split('\n')[0]!), message: e.message, hint: e.hint });
       for (const r of refs) {
         if (known(r.name)) continue;
+        const guess = didYouMean(r.name, candidates);
         problems.push({
           severity: 'error',
           loc: source.locIn(p, value.slice(r.start, r.end)),
-          message: `unknown variable "${r.name}"${didYouMean(r.name, candidates)}`,
-          hint: r.name.includes('.') ? 'built-ins: prefix, dirs.*, host.*, mirror.*' : 'declare it under vars:',
+          message: `unknown variable "${r.name}"${guess}`,
+          hint: guess ? undefined : r.name.includes('.') ? 'built-ins: prefix, dirs.*, host.*, mirror.*' : 'declare it under vars:',
         });
       }
     }

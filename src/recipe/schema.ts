@@ -7,6 +7,23 @@ export const RECIPE_NAME = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 export const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** Why an environment variable name was refused (shared by every schema that checks ENV_NAME). */
+export const ENV_NAME_MESSAGE = 'environment variable names are letters, digits and _, not starting with a digit';
+
+/** `My_Recipe` → `my-recipe`: the kebab-case name someone probably meant. */
+function kebab(s: string): string {
+  return s.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+}
+
+/** A recipe name: kebab-case; the message suggests the kebab-case spelling. */
+const recipeNameSchema = (what: string) =>
+  z.string().regex(RECIPE_NAME, {
+    error: (iss) => {
+      const k = typeof iss.input === 'string' ? kebab(iss.input) : '';
+      return `${what} names are kebab-case: lowercase letters, digits and -${k ? ` (e.g. "${k}")` : ''}`;
+    },
+  });
+
 const scalar = z.union([z.string(), z.number(), z.boolean()], { error: 'expected a string, number or true/false' });
 
 /** A command: a string run by `bash -e -o pipefail -c`, or an argv list run without a shell. */
@@ -18,7 +35,12 @@ export const commandSchema = z
 
 export const durationSchema = z
   .union([z.number(), z.string()], { error: 'expected a duration: seconds, or e.g. "10m", "1h30m"' })
-  .refine((v) => parseDuration(v) !== undefined, { message: 'bad duration: write seconds (90) or units ("10m", "1h30m", "45s")' })
+  .refine((v) => parseDuration(v) !== undefined, {
+    error: (iss) =>
+      typeof iss.input === 'number'
+        ? `must be a positive number of seconds, got ${String(iss.input)}`
+        : `bad duration ${JSON.stringify(iss.input)}: write seconds (90) or units ("10m", "1h30m", "45s")`,
+  })
   .meta({ description: 'Seconds, or a duration with units: "90s", "10m", "1h30m".', examples: [600, '10m'] });
 
 export const whenSchema = z
@@ -28,7 +50,7 @@ export const whenSchema = z
     examples: [{ distro: ['debian', 'ubuntu'], arch: 'x86_64', gpu: false, python: '>=3.8' }],
   });
 
-export const envMapSchema = z.record(z.string().regex(ENV_NAME, 'environment variable names are letters, digits and _'), scalar);
+export const envMapSchema = z.record(z.string().regex(ENV_NAME, ENV_NAME_MESSAGE), scalar);
 
 /** Keys every step may carry besides its kind. */
 export const commonStepShape = {
@@ -49,16 +71,16 @@ export const commonStepShape = {
 export const COMMON_STEP_KEYS = Object.keys(commonStepShape);
 
 export const varsSchema = z
-  .record(z.string().regex(VAR_NAME, 'variable names are letters, digits, _ and -'), scalar)
+  .record(z.string().regex(VAR_NAME, 'variable names are letters, digits, _ and -, starting with a letter or _'), scalar)
   .meta({ description: 'Variables with their defaults; `--set name=value` or `--set recipe.name=value` overrides them.' });
 
 /** The top level of a recipe; `steps` and `verify` items are validated per kind (see steps/registry). */
 export const recipeTopShape = {
   $schema: z.string().optional(),
-  format: z.literal(1, { error: 'unsupported recipe format: this setup reads format 1' }).optional().meta({ description: 'Version of the recipe format; 1 today.' }),
-  name: z.string().regex(RECIPE_NAME, 'recipe names are kebab-case: lowercase letters, digits and -').meta({ description: 'kebab-case, equal to the file name.' }),
+  format: z.literal(1, { error: (iss) => `unsupported recipe format ${JSON.stringify(iss.input)}: this setup reads format 1` }).optional().meta({ description: 'Version of the recipe format; 1 today.' }),
+  name: recipeNameSchema('recipe').meta({ description: 'kebab-case, equal to the file name.' }),
   description: z.string().optional().meta({ description: 'One line: what this recipe sets up.' }),
-  requires: z.array(z.string().regex(RECIPE_NAME, 'recipe names are kebab-case')).optional().meta({ description: 'Recipes that run first when needed.' }),
+  requires: z.array(recipeNameSchema('recipe')).optional().meta({ description: 'Recipes that run first when needed.' }),
   vars: varsSchema.optional(),
 } as const;
 
@@ -70,7 +92,7 @@ export const verifyShapes = {
   },
   file: { file: z.string().min(1).meta({ description: 'A path that must exist.' }) },
   env: {
-    env: z.string().regex(ENV_NAME, 'environment variable names are letters, digits and _').meta({ description: 'A variable that must be set in the user’s shell environment.' }),
+    env: z.string().regex(ENV_NAME, ENV_NAME_MESSAGE).meta({ description: 'A variable that must be set in the user’s shell environment.' }),
     value: z.string().optional(),
   },
 } as const;

@@ -1,4 +1,4 @@
-import { Document, LineCounter, isMap, isScalar, isSeq, parseAllDocuments, visit, type Node, type ParsedNode } from 'yaml';
+import { Document, LineCounter, isMap, isScalar, isSeq, parseAllDocuments, visit, type Node, type ParsedNode, type YAMLError } from 'yaml';
 import type { Loc, Problem } from '../errors.js';
 
 /** Largest recipe or profile file we read; larger ones are refused before parsing. */
@@ -88,7 +88,7 @@ export function parseYamlSource(file: string, bytes: Buffer): ParsedSource {
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (text.trim() === '' || /^(\s*#.*\n?)*\s*$/.test(text)) {
-    return err('file is empty', 'a recipe needs at least `name:` and `steps:`');
+    return err(text.trim() === '' ? 'file is empty' : 'file holds only comments', 'a recipe needs at least `name:` and `steps:`');
   }
   const lines = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true });
@@ -101,9 +101,15 @@ export function parseYamlSource(file: string, bytes: Buffer): ParsedSource {
   }
   const doc = all[0]!;
   const source = new SourceDoc(file, text, doc, lines);
+  // One mistake often trips several YAML errors at the same spot: report the first on each line.
+  const seenLines = new Set<number>();
   for (const e of doc.errors) {
-    const { line, col } = lines.linePos(e.pos[0]);
-    problems.push({ severity: 'error', loc: { file, line, col }, message: yamlMessage(e.code, e.message), hint: yamlHint(e.code) });
+    // An unclosed quote or bracket is noticed far below; point at where it opens instead.
+    const open = unclosedOpener(source, e);
+    const { line, col } = lines.linePos(open?.offset ?? e.pos[0]);
+    if (seenLines.has(line)) continue;
+    seenLines.add(line);
+    problems.push({ severity: 'error', loc: { file, line, col }, message: open?.message ?? yamlMessage(e, source), hint: open ? open.hint : yamlHint(e.code) });
   }
   if (problems.length) return { source, problems };
   findUnquotedTemplates(source, problems);
@@ -113,7 +119,7 @@ export function parseYamlSource(file: string, bytes: Buffer): ParsedSource {
     return { source, data, problems };
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    if (/alias/i.test(msg)) return { source, problems: [{ severity: 'error', loc: source.at(0), message: 'too many YAML alias expansions (an alias bomb?)', hint: 'use fewer `*alias` references' }] };
+    if (/alias/i.test(msg)) return { source, problems: [{ severity: 'error', loc: source.at(firstAlias(source) ?? 0), message: 'YAML aliases here expand into too many copies; refused as a possible alias bomb', hint: 'use fewer `*alias` references' }] };
     return { source, problems: [{ severity: 'error', loc: source.at(0), message: `cannot read YAML: ${msg}` }] };
   }
 }
@@ -135,13 +141,70 @@ function firstInvalidUtf8(bytes: Buffer): number {
   return lo;
 }
 
-function yamlMessage(code: string, message: string): string {
-  const first = message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-  switch (code) {
-    case 'DUPLICATE_KEY':
-      return 'duplicate key: ' + first.replace(/^Map keys must be unique.*$/, 'this key appears earlier in the same map');
+/** For "missing closing quote / bracket" errors: the quoted string or flow collection left open, innermost first. */
+function unclosedOpener(source: SourceDoc, e: YAMLError): { offset: number; message: string; hint?: string } | undefined {
+  const closer = e.code === 'MISSING_CHAR' && /closing "quote/.test(e.message) ? '"' : e.code === 'MISSING_CHAR' && /closing 'quote/.test(e.message) ? "'" : /end with a ([\]}])/.exec(e.message)?.[1];
+  if (!closer) return undefined;
+  const pos = e.pos[0];
+  let best: number | undefined;
+  const consider = (node: ParsedNode, wanted: boolean): void => {
+    const [start, end] = node.range;
+    if (!wanted || start >= pos || end < pos - 1) return;
+    if (!source.text.slice(start, end).trimEnd().endsWith(closer) && (best === undefined || start > best)) best = start;
+  };
+  visit(source.doc, {
+    Scalar: (_, n) => consider(n as ParsedNode, (closer === '"' && n.type === 'QUOTE_DOUBLE') || (closer === "'" && n.type === 'QUOTE_SINGLE')),
+    Seq: (_, n) => consider(n as ParsedNode, closer === ']' && !!n.flow),
+    Map: (_, n) => consider(n as ParsedNode, closer === '}' && !!n.flow),
+  });
+  if (best === undefined) return undefined;
+  const opener = source.text[best]!;
+  return closer === ']' || closer === '}'
+    ? { offset: best, message: `YAML syntax: this "${opener}" is never closed with "${closer}"`, hint: `close it on this line, or indent the lines it continues on` }
+    : { offset: best, message: `YAML syntax: this quoted string is never closed with ${closer}` };
+}
+
+/** Offset of the first `*alias` in the document, where an alias bomb starts. */
+function firstAlias(source: SourceDoc): number | undefined {
+  let at: number | undefined;
+  visit(source.doc, {
+    Alias(_, node) {
+      at = (node as ParsedNode).range?.[0];
+      return visit.BREAK;
+    },
+  });
+  return at;
+}
+
+/** For a duplicate key at `offset`: its text and the line of its first occurrence in the same map. */
+function duplicateKey(source: SourceDoc, offset: number): { key: string; firstLine: number } | undefined {
+  let found: { key: string; firstLine: number } | undefined;
+  visit(source.doc, {
+    Map(_, node) {
+      const keys = node.items.map((p) => p.key as ParsedNode | null);
+      const i = keys.findIndex((k) => k?.range?.[0] === offset);
+      if (i < 0) return undefined;
+      const text = (k: ParsedNode | null): string | undefined => (isScalar(k) ? String(k.value) : undefined);
+      const key = text(keys[i]!);
+      const first = keys.find((k) => k !== keys[i] && text(k) === key && k?.range);
+      if (key !== undefined && first) found = { key, firstLine: source.at(first.range![0]).line };
+      return visit.BREAK;
+    },
+  });
+  return found;
+}
+
+function yamlMessage(e: YAMLError, source: SourceDoc): string {
+  const first = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  switch (e.code) {
+    case 'DUPLICATE_KEY': {
+      const dup = duplicateKey(source, e.pos[0]);
+      return dup ? `duplicate key "${dup.key}" (first on line ${dup.firstLine})` : 'duplicate key: this key appears earlier in the same map';
+    }
     case 'TAB_AS_INDENT':
       return 'tab used for indentation';
+    case 'BLOCK_AS_IMPLICIT_KEY':
+      return 'YAML syntax: this value holds ": ", which YAML reads as a nested map';
     default:
       return `YAML syntax: ${first.charAt(0).toLowerCase()}${first.slice(1)}`;
   }
@@ -153,6 +216,8 @@ function yamlHint(code: string): string | undefined {
       return 'keep one of them';
     case 'TAB_AS_INDENT':
       return 'YAML indents with spaces only';
+    case 'BLOCK_AS_IMPLICIT_KEY':
+      return 'quote the value; if the next line is a key, indent it like the keys beside it';
     default:
       return undefined;
   }

@@ -18,13 +18,17 @@ export function validateWhen(when: Record<string, WhenMatcher>): WhenProblem[] {
   const problems: WhenProblem[] = [];
   for (const [fact, m] of Object.entries(when)) {
     if (!FACT_BY_ID.has(fact)) {
-      problems.push({ fact, message: `unknown fact "${fact}" in when${didYouMean(fact, FACT_BY_ID.keys())}`, hint: 'see `setup doctor` for the facts of this host' });
+      const guess = didYouMean(fact, FACT_BY_ID.keys());
+      problems.push({ fact, message: `unknown fact "${fact}" in when${guess}`, hint: guess ? undefined : 'see `setup doctor` for the facts of this host' });
       continue;
     }
     const list = Array.isArray(m) ? m : [m];
     list.forEach((v, i) => {
       if (typeof v === 'string' && looksLikeRange(v) && normalizeRange(v) === null) {
-        problems.push({ fact, index: Array.isArray(m) ? i : undefined, message: `bad version range "${v}" for ${fact}`, hint: 'write e.g. ">=3.8", "<12", "^1.7"' });
+        // `=>3` and `=<3` are the usual slips for `>=3` and `<=3`.
+        const swapped = v.replace(/^(\s*)=([<>])/, '$1$2=');
+        const guess = swapped !== v && normalizeRange(swapped) !== null ? ` (did you mean "${swapped}"?)` : '';
+        problems.push({ fact, index: Array.isArray(m) ? i : undefined, message: `bad version range "${v}" for ${fact}${guess}`, hint: guess ? undefined : 'write e.g. ">=3.8", "<12", "^1.7"' });
       }
     });
   }

@@ -4,8 +4,10 @@ import { closest } from '../util/did-you-mean.js';
 import type { SourceDoc, YamlPath } from './source.js';
 
 const KNOWN = '\u0000known:';
+const MISSING = '\u0000missing:';
 
-function describeInput(v: unknown): string {
+/** `the string "x"`, `the number 3`, `a map`: the value someone wrote, for "got …" in messages. */
+export function describeInput(v: unknown): string {
   if (v === null || v === undefined) return 'nothing';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a map';
@@ -27,7 +29,11 @@ const EXPECTED: Record<string, string> = {
 export const errorMap: z.core.$ZodErrorMap = (iss) => {
   switch (iss.code) {
     case 'invalid_type':
+      if (iss.input === undefined) return MISSING + (EXPECTED[iss.expected] ?? iss.expected);
       return `expected ${EXPECTED[iss.expected] ?? iss.expected}, got ${describeInput(iss.input)}`;
+    case 'invalid_key':
+      // A record key that fails its own check (e.g. an env variable name): the key schema's message says why.
+      return iss.issues[0]?.message ?? 'bad name';
     case 'unrecognized_keys': {
       const shape = (iss.inst as { _zod?: { def?: { shape?: Record<string, unknown> } } } | undefined)?._zod?.def?.shape;
       return KNOWN + JSON.stringify(shape ? Object.keys(shape) : []);
@@ -47,10 +53,13 @@ export const errorMap: z.core.$ZodErrorMap = (iss) => {
   }
 };
 
-/** Turns a zod failure into located problems, one per issue (one per unknown key). */
-export function zodProblems(error: z.ZodError, source: SourceDoc, base: YamlPath): Problem[] {
+/** Turns a zod failure into located problems, one per issue (one per unknown key). Parse with `reportInput: true` for "got …". */
+export function zodProblems(error: Pick<z.ZodError, 'issues'>, source: SourceDoc, base: YamlPath): Problem[] {
   const out: Problem[] = [];
+  // A misspelt key also trips the object's own rule ("needs one of …"); the typo is the one problem to report.
+  const withUnknownKeys = new Set(error.issues.filter((i) => i.message.startsWith(KNOWN)).map((i) => JSON.stringify(i.path)));
   for (const iss of error.issues) {
+    if (iss.code === 'custom' && withUnknownKeys.has(JSON.stringify(iss.path))) continue;
     const path = [...base, ...(iss.path as (string | number)[])];
     if (iss.message.startsWith(KNOWN)) {
       const known = JSON.parse(iss.message.slice(KNOWN.length)) as string[];
@@ -65,8 +74,22 @@ export function zodProblems(error: z.ZodError, source: SourceDoc, base: YamlPath
       }
       continue;
     }
+    if (iss.message.startsWith(MISSING)) {
+      const key = String(path[path.length - 1]);
+      out.push({ severity: 'error', loc: source.locOf(path), message: `missing key "${key}": expected ${iss.message.slice(MISSING.length)}` });
+      continue;
+    }
+    if (iss.code === 'invalid_key') {
+      const parent = labelOf(path.slice(0, -1));
+      const name = `bad name "${String(path[path.length - 1])}": ${iss.message}`;
+      out.push({ severity: 'error', loc: source.locOf(path, true), message: parent ? `${parent}: ${name}` : name });
+      continue;
+    }
+    let message = iss.message;
+    if (iss.code === 'invalid_union' && 'input' in iss && !message.includes(', got ')) message += `, got ${describeInput(iss.input)}`;
     const label = labelOf(path);
-    out.push({ severity: 'error', loc: source.locOf(path), message: label ? `${label}: ${iss.message}` : iss.message });
+    // `env: env needs …` reads twice; a message that starts with its own label needs no prefix.
+    out.push({ severity: 'error', loc: source.locOf(path), message: label && !message.startsWith(`${label} `) ? `${label}: ${message}` : message });
   }
   return out;
 }

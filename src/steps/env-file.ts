@@ -18,13 +18,44 @@ function unquote(word: string): string | undefined {
   return m ? m[1]!.replace(/'\\''/g, "'") : undefined;
 }
 
-const EXPORT_RE = /^export ([A-Za-z_][A-Za-z0-9_]*)=(.*)$/;
-const PREPEND_RE = /^case ":\$\{([A-Za-z_][A-Za-z0-9_]*):-\}:" in \*:(.+):\*\) ;; \*\) export \1=(.+)"\$\{\1:\+:\$\1\}" ;; esac$/;
+const EXPORT_RE = /^export ([A-Za-z_][A-Za-z0-9_]*)=([\s\S]*)$/;
+const PREPEND_RE = /^case ":\$\{([A-Za-z_][A-Za-z0-9_]*):-\}:" in \*:([\s\S]+):\*\) ;; \*\) export \1=([\s\S]+)"\$\{\1:\+:\$\1\}" ;; esac$/;
+
+/** Does this shell text end inside a single-quoted word? (A quoted value may hold newlines.) */
+function endsInQuote(s: string): boolean {
+  let open = false;
+  for (let i = 0; i < s.length; i++) {
+    if (open) open = s[i] !== "'";
+    else if (s[i] === '\\') i++;
+    else if (s[i] === "'") open = true;
+  }
+  return open;
+}
+
+/** The file's logical lines: an export or prepend line continues while its quoted value is open. */
+function logicalLines(text: string): string[] {
+  const out: string[] = [];
+  let cur: string | undefined;
+  for (const line of text.split('\n')) {
+    if (cur !== undefined) cur += '\n' + line;
+    else if (line.startsWith('export ') || line.startsWith('case ')) cur = line;
+    else {
+      out.push(line);
+      continue;
+    }
+    if (!endsInQuote(cur)) {
+      out.push(cur);
+      cur = undefined;
+    }
+  }
+  if (cur !== undefined) out.push(cur);
+  return out;
+}
 
 /** Reads the env file this module writes; unknown lines are ignored (and dropped on the next write). */
 export function parseEnvFile(text: string | undefined): EnvFile {
   const env: EnvFile = { set: new Map(), prepend: new Map() };
-  for (const line of (text ?? '').split('\n')) {
+  for (const line of logicalLines(text ?? '')) {
     let m = PREPEND_RE.exec(line);
     if (m) {
       const dir = unquote(m[2]!);
@@ -92,8 +123,9 @@ export function rcBlock(envFile: string): string {
 export function withRcBlock(text: string | undefined, envFile: string): string {
   const block = rcBlock(envFile);
   const t = text ?? '';
-  const b = t.indexOf(RC_BEGIN);
-  const e = t.indexOf(RC_END, b);
+  const e = t.indexOf(RC_END, t.indexOf(RC_BEGIN));
+  // The begin marker nearest the end one: an orphaned begin marker above must not take the user's lines with it.
+  const b = e === -1 ? -1 : t.lastIndexOf(RC_BEGIN, e);
   if (b !== -1 && e !== -1) {
     let end = e + RC_END.length;
     if (t[end] === '\n') end++;

@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { ENV_NAME } from '../recipe/schema.js';
+import { ENV_NAME, ENV_NAME_MESSAGE } from '../recipe/schema.js';
 import { readIfExists, safeWrite } from '../util/safe-write.js';
 import { envFileMissing, mergeEnvFile, parseEnvFile, RC_BEGIN, serializeEnvFile, withRcBlock, type EnvFile } from './env-file.js';
 import type { StepEnv, StepKind } from './types.js';
 import path from 'node:path';
 import fs from 'node:fs';
 
-const name = z.string().regex(ENV_NAME, 'environment variable names are letters, digits and _');
+const name = z.string().regex(ENV_NAME, ENV_NAME_MESSAGE);
 const envSchema = z
   .strictObject({
     set: z.record(name, z.union([z.string(), z.number(), z.boolean()])).optional().meta({ description: 'Variables to export (values are literal, not expanded).' }),

@@ -12,7 +12,7 @@ export function renderFailure(o: Output, summary: RunSummary): string {
     c.red(`✗ ${s.recipe} › ${stepTitle(f.step)} failed: ${f.result.message}`),
     `  step:    ${s.id} (${tilde(o, `${s.loc.file}:${s.loc.line}:${s.loc.col}`)})`,
   ];
-  if (d.command) lines.push(`  command: ${tilde(o, d.command.split('\n').join('\n           '))}`);
+  if (d.command) lines.push(`  command: ${tilde(o, d.command.trimEnd().split('\n').join('\n           '))}`);
   if (d.exitCode !== undefined && d.exitCode !== null) lines.push(`  exit:    ${d.exitCode}`);
   if (d.signal) lines.push(`  signal:  ${d.signal}`);
   const tail = (d.tail ?? []).filter((l, i, a) => l.trim() || i < a.length - 1);

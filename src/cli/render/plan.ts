@@ -14,6 +14,22 @@ export function stepTitle(s: PlannedStep): string {
   return s.step.name || s.action.summary;
 }
 
+const MAX_COMMAND_LINES = 6;
+
+/** What a step will do, as lines: its commands (`$ …`, long scripts cut), else its summary when the title is a name. */
+function details(s: PlannedStep): string[] {
+  const out: string[] = [];
+  for (const cmd of s.action.commands ?? []) {
+    const lines = cmd.trimEnd().split('\n');
+    const shown = lines.slice(0, MAX_COMMAND_LINES);
+    out.push(...shown.map((l, i) => (i === 0 ? `$ ${l}` : `  ${l}`)));
+    if (lines.length > shown.length) out.push(`  … ${lines.length - shown.length} more line${lines.length - shown.length === 1 ? '' : 's'} (setup show ${s.step.recipe})`);
+  }
+  if (!out.length && s.step.name) out.push(s.action.summary);
+  out.push(...(s.action.urls ?? []).map((u) => `url ${u}`));
+  return out;
+}
+
 /** The human plan: one tree per recipe, a line per step with its state and reason, details for what will run. */
 export function renderPlan(o: Output, plan: Plan): string {
   const { c } = o;
@@ -28,12 +44,7 @@ export function renderPlan(o: Output, plan: Plan): string {
       const color = s.state === 'pending' ? c.yellow : s.state === 'unknown' ? c.magenta : s.state === 'blocked' ? c.red : c.dim;
       lines.push(`${c.dim(branch)} ${mark(o, s.state)} ${tilde(o, stepTitle(s))}  ${color(`${WORD[s.state]}: ${tilde(o, reason)}`)}`);
       if (s.state === 'pending' || s.state === 'unknown' || s.state === 'blocked') {
-        const details = [
-          ...(s.step.name ? [s.action.summary] : []),
-          ...(s.action.commands ?? []).filter((cmd) => !s.action.summary.endsWith(cmd)).map((cmd) => `$ ${cmd.split('\n').join('\n     ')}`),
-          ...(s.action.urls ?? []).map((u) => `url ${u}`),
-        ];
-        for (const d of details) lines.push(`${c.dim(pipe)}   ${c.dim(tilde(o, d))}`);
+        for (const d of details(s)) lines.push(`${c.dim(pipe)}   ${c.dim(tilde(o, d))}`);
         for (const w of s.action.warnings ?? []) lines.push(`${c.dim(pipe)}   ${c.red(w)}`);
       }
     });

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { STEP_KINDS } from '../steps/registry.js';
+import { stepSchemaFor } from './load.js';
+import { configSchema, profileSchema, recipeTopShape, VERIFY_KINDS, verifyCommonShape, verifyShapes } from './schema.js';
+
+const draft = { target: 'draft-07', unrepresentable: 'any', io: 'input', reused: 'inline' } as const;
+
+/** The recipe schema, as the same zod schemas the loader validates with. */
+export function recipeZod(): z.ZodObject {
+  const step = z.union(STEP_KINDS.map((k) => stepSchemaFor(k.kind).meta({ title: `${k.kind} step`, description: `${k.description} Satisfied when ${k.satisfiedWhen}` })) as unknown as [z.ZodObject, z.ZodObject]);
+  const verify = z.union(VERIFY_KINDS.map((k) => z.strictObject({ ...verifyCommonShape, ...verifyShapes[k] }).meta({ title: `${k} check` })) as unknown as [z.ZodObject, z.ZodObject]);
+  return z.strictObject({
+    ...recipeTopShape,
+    steps: z.array(step).meta({ description: 'What to do, in order. Each step has exactly one kind key.' }),
+    verify: z.array(verify).optional().meta({ description: 'Checks `setup doctor` runs to tell whether the recipe is installed and working.' }),
+  });
+}
+
+function withHeader(id: string, title: string, schema: object): object {
+  return { $schema: 'http://json-schema.org/draft-07/schema#', $id: `https://envkit.dev/schema/${id}`, title, ...schema };
+}
+
+/** The JSON Schema files shipped in schema/, by file name. Generated; a test keeps the committed files current. */
+export function jsonSchemas(): Record<string, object> {
+  const strip = (s: object): object => {
+    const { $schema: _s, ...rest } = s as Record<string, unknown>;
+    return rest;
+  };
+  return {
+    'recipe.schema.json': withHeader('recipe.schema.json', 'envkit recipe', strip(z.toJSONSchema(recipeZod(), draft))),
+    'profile.schema.json': withHeader('profile.schema.json', 'envkit mirror profile', strip(z.toJSONSchema(profileSchema, draft))),
+    'config.schema.json': withHeader('config.schema.json', 'envkit user config', strip(z.toJSONSchema(configSchema, draft))),
+  };
+}

@@ -1,0 +1,196 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { expectGolden } from './golden.js';
+import { ROOT, normalize, runCli, snapshotTree, startCli, tempHome } from './helpers.js';
+
+const RECIPES = path.join(ROOT, 'test', 'fixtures', 'e2e');
+const r = (...a: string[]): string[] => ['--recipes', RECIPES, '--prefix', '~/prefix', ...a];
+
+/** A process that still runs (a zombie waiting for a reaper does not count: it has exited). */
+const alive = (pid: number): boolean => {
+  try {
+    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]![0] !== 'Z';
+  } catch {
+    return false;
+  }
+};
+
+describe('plan → run → plan', () => {
+  it('converges a recipe with requires, then has nothing to do', async () => {
+    const home = tempHome();
+    const before = await runCli(r('plan', 'tool', '--exit-code'), home);
+    expect(before.code, before.stderr).toBe(3);
+    expectGolden('plan-tool.txt', normalize(before.stdout, home));
+
+    const run = await runCli(r('run', 'tool'), home);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/Done: 3 steps run/);
+    expect(fs.readFileSync(path.join(home, 'work', 'base.txt'), 'utf8')).toBe('base linux\n');
+    expect(fs.statSync(path.join(home, 'work', 'base.txt')).mode & 0o777).toBe(0o600);
+    expect(fs.readFileSync(path.join(home, 'prefix', 'bin', 'envkit-demo-tool'), 'utf8')).toContain('echo tool 1.2.3');
+
+    const after = await runCli(r('plan', 'tool', '--exit-code'), home);
+    expect(after.code, after.stdout).toBe(0);
+    expectGolden('plan-tool-done.txt', normalize(after.stdout, home));
+
+    const again = await runCli(r('run', 'tool'), home);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/Nothing to do: 3 steps already satisfied/);
+
+    // The env step wired the shell: a login bash sees the tool and the variable.
+    const bashrc = fs.readFileSync(path.join(home, '.bashrc'), 'utf8');
+    expect(bashrc.match(/>>> envkit >>>/g)).toHaveLength(1);
+  });
+
+  it('plan and doctor write nothing at all', async () => {
+    const home = tempHome();
+    fs.writeFileSync(path.join(home, '.bashrc'), '# mine\n');
+    const snap = snapshotTree(home);
+    expect((await runCli(r('plan'), home)).code).toBe(0);
+    expect((await runCli(r('plan', '--json'), home)).code).toBe(0);
+    await runCli(r('doctor', 'tool'), home);
+    await runCli(r('show', 'tool'), home);
+    await runCli(r('list'), home);
+    expect(snapshotTree(home)).toEqual(snap);
+  });
+});
+
+describe('failures', () => {
+  it('a failing step reports step, command, exit code, last lines, log and stops', async () => {
+    const home = tempHome();
+    const res = await runCli(r('run', 'broken'), home);
+    expect(res.code).toBe(1);
+    const err = normalize(res.stderr, home);
+    expect(err).toContain('✗ broken › Compile everything failed: command exited 3');
+    expect(err).toMatch(/step: +broken#2 \(.*broken\.yaml:7:5\)/);
+    expect(err).toContain('exit:    3');
+    expect(err).toContain('│ fatal: unit 31 does not compile');
+    expect(err).toContain('│ compiling unit 30');
+    expect(err).not.toContain('│ compiling unit 10\n');
+    const log = /^  log: +(\S+)/m.exec(res.stderr)![1]!;
+    const logText = fs.readFileSync(log, 'utf8');
+    expect(logText).toContain('compiling unit 1\n');
+    expect(logText).toContain('fatal: unit 31 does not compile');
+    expect(fs.existsSync(path.join(home, 'never-reached'))).toBe(false);
+    expect(res.stderr).not.toMatch(/^\s+at /m);
+    const journal = fs.readFileSync(path.join(home, '.local', 'state', 'envkit', 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(journal.map((e) => e.event)).toEqual(['run-start', 'step-ok', 'step-failed', 'run-end']);
+    expectGolden('run-failure.txt', err.replace(/^\d+ steps to run.*\n/, '').replace(/log: +\S+/, 'log: <log>'));
+  });
+
+  it('a step whose command succeeds but whose check still fails is a failure', async () => {
+    const home = tempHome();
+    const res = await runCli(r('run', 'liar'), home);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('the step finished but is still not satisfied');
+    expect(res.stderr).toContain('promised.txt does not exist');
+  });
+
+  it('unknown recipe: exit 2, one line, a suggestion', async () => {
+    const home = tempHome();
+    const res = await runCli(r('plan', 'tol'), home);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('unknown recipe "tol" (did you mean "tool"?)');
+    expect(res.stdout).toBe('');
+  });
+
+  it('a timeout stops the step and its children', async () => {
+    const home = tempHome();
+    const t0 = Date.now();
+    const res = await runCli(r('run', 'timeout'), home);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('timed out after 1.0s');
+    expect(Date.now() - t0).toBeLessThan(15_000);
+    const child = Number(fs.readFileSync(path.join(home, 'timeout-child.pid'), 'utf8'));
+    await new Promise((ok) => setTimeout(ok, 300));
+    expect(alive(child)).toBe(false);
+  });
+
+  it('Ctrl-C stops the whole step, journals it, exits 130, and the next run goes on', async () => {
+    const home = tempHome();
+    const p = startCli(r('run', 'slow'), home);
+    let err = '';
+    p.stderr.on('data', (d) => (err += d));
+    const pidFile = path.join(home, 'slow-child.pid');
+    for (let i = 0; i < 200 && !fs.existsSync(pidFile); i++) await new Promise((ok) => setTimeout(ok, 50));
+    await new Promise((ok) => setTimeout(ok, 200));
+    const child = Number(fs.readFileSync(pidFile, 'utf8'));
+    const shell = Number(fs.readFileSync(path.join(home, 'slow.pid'), 'utf8'));
+    expect(alive(child)).toBe(true);
+    p.kill('SIGINT');
+    const code = await new Promise<number | null>((ok) => p.on('exit', ok));
+    expect(code, err).toBe(130);
+    expect(err).toContain('interrupted');
+    await new Promise((ok) => setTimeout(ok, 300));
+    expect(alive(child)).toBe(false);
+    expect(alive(shell)).toBe(false);
+    const journal = fs.readFileSync(path.join(home, '.local', 'state', 'envkit', 'journal.jsonl'), 'utf8');
+    expect(journal).toContain('"event":"step-interrupted"');
+    const plan = await runCli(r('plan', 'slow', '--exit-code'), home);
+    expect(plan.code).toBe(3);
+  });
+});
+
+describe('variables', () => {
+  it('--set overrides, globally and per recipe, and values stay literal', async () => {
+    const home = tempHome();
+    const evil = '$(touch pwned); `touch pwned2` \'quoted\' "dq" ; echo done\nnext line';
+    const res = await runCli(r('run', 'quoting', '--set', `quoting.message=${evil}`), home);
+    expect(res.code, res.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(home, 'message.txt'), 'utf8')).toBe(evil);
+    expect(fs.existsSync(path.join(home, 'pwned'))).toBe(false);
+    expect(fs.existsSync(path.join(home, 'pwned2'))).toBe(false);
+    const plan = await runCli(r('plan', 'quoting', '--exit-code', '--set', `message=${evil}`), home);
+    expect(plan.code).toBe(0);
+
+    const show = await runCli(r('show', 'tool', '--set', 'tool.version=9.9', '--json'), home);
+    const doc = JSON.parse(show.stdout);
+    expect(doc.kind).toBe('show');
+    expect(doc.vars).toContainEqual({ name: 'version', value: '9.9', source: '--set' });
+    expect(doc.vars).toContainEqual({ name: 'dest', value: path.join(home, 'prefix', 'bin'), source: 'default' });
+  });
+
+  it('--set of a variable no recipe has is an error before anything runs', async () => {
+    const home = tempHome();
+    const res = await runCli(r('run', 'tool', '--set', 'verison=2'), home);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('--set verison: no recipe here has a variable "verison" (did you mean "version"?)');
+    expect(fs.existsSync(path.join(home, 'work'))).toBe(false);
+  });
+});
+
+describe('doctor', () => {
+  it('--json: only JSON on stdout, ✗ with a fix, exit 1 until installed', async () => {
+    const home = tempHome();
+    const res = await runCli(r('doctor', 'tool', '--json'), home);
+    expect(res.code).toBe(1);
+    const doc = JSON.parse(res.stdout);
+    expect(doc).toMatchObject({ kind: 'doctor', version: 1, status: 'fail', recipes: ['tool'] });
+    expect(typeof doc.facts.distro).toBe('string');
+    expect(typeof doc.facts.cpus).toBe('number');
+    const failing = doc.items.filter((i: { status: string }) => i.status === 'fail');
+    expect(failing.length).toBeGreaterThan(0);
+    for (const i of failing) expect(i.fix).toBe('setup run tool');
+
+    expect((await runCli(r('run', 'tool'), home)).code).toBe(0);
+    const ok = await runCli(r('doctor', 'tool'), home);
+    expect(ok.code, ok.stdout).toBe(0);
+    const section = normalize(ok.stdout.slice(ok.stdout.indexOf('\ntool\n') + 1), home);
+    expectGolden('doctor-tool.txt', section);
+    // Default: every fully installed recipe.
+    const all = await runCli(r('doctor', '--json'), home);
+    expect(JSON.parse(all.stdout).recipes).toEqual(expect.arrayContaining(['base', 'tool']));
+  });
+});
+
+describe('json everywhere', () => {
+  it('list, show, plan, validate print one JSON document on stdout', async () => {
+    const home = tempHome();
+    for (const args of [r('list', '--json'), r('show', 'base', '--json'), r('plan', 'base', '--json'), ['validate', RECIPES, '--json']]) {
+      const res = await runCli(args, home);
+      expect(() => JSON.parse(res.stdout), args.join(' ')).not.toThrow();
+      expect(JSON.parse(res.stdout).version).toBe(1);
+    }
+  });
+});
