@@ -37,7 +37,7 @@ export function plainReporter(o: Output): Reporter {
 
 /** listr2 progress on a TTY: a spinner per step, its latest output line, elapsed time. */
 export async function listrReporter(o: Output): Promise<Reporter> {
-  const { Listr } = await import('listr2');
+  const { Listr, PRESET_TIMER } = await import('listr2');
   type Deferred = { resolve: () => void; reject: (e: Error) => void; promise: Promise<void>; output: (l: string) => void; title: (t: string) => void };
   const deferred = new Map<string, Deferred>();
   let running: Promise<unknown> | undefined;
@@ -45,6 +45,7 @@ export async function listrReporter(o: Output): Promise<Reporter> {
     let resolve!: () => void;
     let reject!: (e: Error) => void;
     const promise = new Promise<void>((a, b) => ((resolve = a), (reject = b)));
+    promise.catch(() => undefined); // steps never reached are rejected at the end, unobserved
     return { resolve, reject, promise, output: () => {}, title: () => {} };
   };
   return {
@@ -63,7 +64,7 @@ export async function listrReporter(o: Output): Promise<Reporter> {
             rendererOptions: { outputBar: 1, persistentOutput: false },
           };
         }),
-        { concurrent: false, exitOnError: true, registerSignalListeners: false, rendererOptions: { timer: { condition: true, format: () => o.c.dim } } } as never,
+        { concurrent: false, exitOnError: true, registerSignalListeners: false, rendererOptions: { timer: PRESET_TIMER, collapseErrors: false } } as never,
       );
       running = list.run().catch(() => undefined);
     },

@@ -2,13 +2,14 @@ import { ExitCode } from '../../errors.js';
 import { doctor } from '../../doctor/doctor.js';
 import { FACTS } from '../../facts/registry.js';
 import { sessionFrom } from '../common.js';
+import { withSpinner } from '../spinner.js';
 import { makeOutput, tilde, writeJson, type GlobalOpts } from '../output.js';
 
 /** `setup doctor [recipe…]`: host summary, mirror profile, and every check with a fix; exit 1 on ✗. */
 export default async function doctorCommand(names: string[], opts: GlobalOpts): Promise<number> {
   const o = makeOutput(opts);
   const session = await sessionFrom(opts);
-  const report = await doctor(session, names);
+  const report = await withSpinner(o, 'checking the host…', doctor(session, names));
   const code = report.counts.fail ? ExitCode.failed : ExitCode.ok;
   if (o.json) {
     writeJson(o, 'doctor', { status: report.counts.fail ? 'fail' : report.counts.warn ? 'warn' : 'ok', ...report });

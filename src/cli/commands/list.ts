@@ -1,5 +1,6 @@
 import { planSession, selectRecipes } from '../../session.js';
 import { sessionFrom } from '../common.js';
+import { withSpinner } from '../spinner.js';
 import { makeOutput, tilde, writeJson, type GlobalOpts } from '../output.js';
 
 const STATE_WORD: Record<string, string> = { satisfied: 'installed', pending: 'not installed', unknown: 'unknown', blocked: 'needs root', skipped: 'not for this host' };
@@ -11,7 +12,7 @@ export default async function list(_: string[], opts: GlobalOpts & { state?: boo
   const recipes = [...session.catalog.recipes.values()].sort((a, b) => a.name.localeCompare(b.name));
   const states = new Map<string, string>();
   if (opts.state !== false) {
-    const { plan } = await planSession(session, selectRecipes(session, []));
+    const { plan } = await withSpinner(o, 'checking recipes…', planSession(session, selectRecipes(session, [])));
     for (const r of plan.recipes) {
       const done = r.steps.filter((s) => s.state === 'satisfied' || s.state === 'skipped').length;
       states.set(r.name, r.state === 'pending' && done > 0 ? 'partial' : r.state);

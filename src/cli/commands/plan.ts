@@ -1,6 +1,7 @@
 import { ExitCode } from '../../errors.js';
 import { planSession, selectRecipes } from '../../session.js';
 import { sessionFrom } from '../common.js';
+import { withSpinner } from '../spinner.js';
 import { makeOutput, writeJson, type GlobalOpts } from '../output.js';
 import { planJson, renderPlan, summaryLine } from '../render/plan.js';
 
@@ -8,7 +9,7 @@ import { planJson, renderPlan, summaryLine } from '../render/plan.js';
 export default async function plan(names: string[], opts: GlobalOpts & { exitCode?: boolean }): Promise<number> {
   const o = makeOutput(opts);
   const session = await sessionFrom(opts);
-  const { plan } = await planSession(session, selectRecipes(session, names));
+  const { plan } = await withSpinner(o, 'checking steps…', planSession(session, selectRecipes(session, names)));
   if (o.json) writeJson(o, 'plan', { profile: session.profile.name, prefix: session.prefix, ...planJson(plan) });
   else o.out(o.quiet ? summaryLine(o, plan) : renderPlan(o, plan));
   const todo = plan.counts.pending + plan.counts.unknown + plan.counts.blocked;

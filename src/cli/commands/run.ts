@@ -7,6 +7,7 @@ import { RunLog } from '../../run/log.js';
 import { planSession, selectRecipes } from '../../session.js';
 import { formatDuration } from '../../util/duration.js';
 import { sessionFrom } from '../common.js';
+import { withSpinner } from '../spinner.js';
 import { makeOutput, tilde, writeJson, type GlobalOpts } from '../output.js';
 import { renderFailure } from '../render/failure.js';
 import { listrReporter, plainReporter } from '../reporters.js';
@@ -15,7 +16,7 @@ import { listrReporter, plainReporter } from '../reporters.js';
 export default async function run(names: string[], opts: GlobalOpts): Promise<number> {
   const o = makeOutput(opts);
   const session = await sessionFrom(opts);
-  const { plan } = await planSession(session, selectRecipes(session, names));
+  const { plan } = await withSpinner(o, 'checking steps…', planSession(session, selectRecipes(session, names)));
   const todo = stepsToRun(plan);
   const blocked = todo.filter((s) => s.state === 'blocked');
   if (blocked.length) {
