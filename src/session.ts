@@ -14,6 +14,7 @@ import { makePlan, type Plan } from './plan/plan.js';
 import { KIND_BY_NAME } from './steps/registry.js';
 import type { Action, CheckResult, StepEnv } from './steps/types.js';
 import { didYouMean } from './util/did-you-mean.js';
+import { Memo } from './util/memo.js';
 import { defaultPaths, expandHome, type Paths } from './util/paths.js';
 import { processRunner, type Runner } from './util/process.js';
 
@@ -87,8 +88,9 @@ export async function openSession(opts: SessionOptions = {}): Promise<Session> {
   const isRoot = process.getuid?.() === 0;
   const prefix = path.resolve(expandHome(opts.prefix ?? config.prefix ?? (isRoot ? '/usr/local' : '~/.local'), paths.home));
   const facts = new FactStore(runner, env, paths.home, opts.facts);
-  const stepEnv: StepEnv = { runner, facts, paths, prefix, profile, processEnv: env };
-  return { paths, config, catalog, folders, profile, prefix, overrides, facts, runner, env, stepEnv, cpus: os.availableParallelism() };
+  const cpus = os.availableParallelism();
+  const stepEnv: StepEnv = { runner, facts, paths, prefix, profile, processEnv: env, memo: new Memo(), cpus };
+  return { paths, config, catalog, folders, profile, prefix, overrides, facts, runner, env, stepEnv, cpus };
 }
 
 /** The named recipes (all when none) plus their requirements, dependencies first; unknown names exit 2. */

@@ -69,7 +69,8 @@ Exit codes: 0 ok · 1 a step or check failed · 2 invalid input · 3 plan --exit
   add('doctor', () => import('./commands/doctor.js'))
     .description('verify the host and the recipes\' verify items; say how to fix what is wrong')
     .argument('[recipe...]', 'recipes to verify (default: every fully installed recipe)')
-    .addHelpText('after', '\nExamples:\n  $ setup doctor\n  $ setup doctor cmake faiss --json');
+    .option('--offline', 'do not check whether the mirror profile\'s hosts answer')
+    .addHelpText('after', '\nExamples:\n  $ setup doctor\n  $ setup doctor cmake faiss --json\n  $ setup doctor --mirror tuna          do the Tsinghua mirrors answer from here?');
 
   add('validate', () => import('./commands/validate.js'))
     .description('check recipe and profile files (default: every recipe folder)')

@@ -1,6 +1,7 @@
 import type { FactValue } from '../facts/registry.js';
 import type { PlannedRecipe } from '../plan/plan.js';
 import { planSession, selectRecipes, type Session } from '../session.js';
+import { profileHosts } from '../recipe/mirror.js';
 import { mapLimit } from '../util/limit.js';
 import { runVerify, type DoctorItem } from './verify.js';
 
@@ -14,6 +15,24 @@ export interface DoctorReport {
   recipes: string[];
   items: DoctorItem[];
   counts: { ok: number; warn: number; fail: number };
+}
+
+const HOST_TIMEOUT_MS = 4000;
+
+/** Does each mirror host answer (any HTTP status counts)? Concurrent, short timeouts; unreachable is a warning. */
+async function checkHosts(hosts: readonly string[]): Promise<DoctorItem[]> {
+  return Promise.all(
+    hosts.map(async (host): Promise<DoctorItem> => {
+      const started = performance.now();
+      try {
+        await fetch(host, { method: 'HEAD', redirect: 'manual', signal: AbortSignal.timeout(HOST_TIMEOUT_MS) });
+        return { recipe: undefined, label: host, status: 'ok', message: `answers (${Math.round(performance.now() - started)} ms)` };
+      } catch (e) {
+        const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).name;
+        return { label: host, status: 'warn', message: `does not answer (${cause === 'TimeoutError' ? `no answer in ${HOST_TIMEOUT_MS / 1000}s` : cause})`, fix: 'check the network, pick another --mirror, or pass --offline' };
+      }
+    }),
+  );
 }
 
 /** A recipe's own line: are all its steps satisfied? */
@@ -36,12 +55,16 @@ function recipeItem(r: PlannedRecipe): DoctorItem {
  * Verifies the host: all facts, the active profile, and for each chosen recipe (default: every recipe
  * that is fully installed) its step state and `verify:` items. Changes nothing.
  */
-export async function doctor(session: Session, names: readonly string[]): Promise<DoctorReport> {
-  const [facts, planned] = await Promise.all([session.facts.all(), planSession(session, selectRecipes(session, names))]);
+export async function doctor(session: Session, names: readonly string[], opts: { offline?: boolean } = {}): Promise<DoctorReport> {
+  const [facts, planned, mirrors] = await Promise.all([
+    session.facts.all(),
+    planSession(session, selectRecipes(session, names)),
+    opts.offline ? Promise.resolve([]) : checkHosts(profileHosts(session.profile)),
+  ]);
   const chosen = names.length ? planned.plan.recipes.filter((r) => names.includes(r.name)) : planned.plan.recipes.filter((r) => r.state === 'satisfied');
   const verify = planned.resolved.filter((r) => chosen.some((c) => c.name === r.recipe.name)).flatMap((r) => r.verify);
   const verified = await mapLimit(verify, Math.max(2, session.cpus), (v) => runVerify(v, session.stepEnv));
-  const items: DoctorItem[] = [];
+  const items: DoctorItem[] = [...mirrors];
   for (const r of chosen) {
     items.push(recipeItem(r));
     items.push(...verified.filter((v) => v.recipe === r.name));

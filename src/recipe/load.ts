@@ -129,6 +129,9 @@ function validateStep(step: unknown, index: number, source: SourceDoc, problems:
     }
   }
   const { [kind]: spec, ...common } = r.data as Record<string, unknown>;
+  const lint = KIND_BY_NAME.get(kind)!.lint?.(spec) ?? [];
+  for (const l of lint) problems.push({ severity: 'error', loc: source.locOf([...at, kind, ...l.path]), message: l.message, hint: l.hint });
+  if (lint.length) return undefined;
   return { index, kind, spec, common: common as RawStep['common'], path: at, loc: source.locOf(at) };
 }
 

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { InputError } from '../errors.js';
 import type { FactValue } from '../facts/registry.js';
 import { KIND_BY_NAME } from '../steps/registry.js';
 import type { Command, ResolvedStep, StepCommon, Templater } from '../steps/types.js';
@@ -121,7 +122,12 @@ export function resolveRecipe(recipe: Recipe, ctx: ResolveContext): ResolvedReci
       retries: raw.common.retries ?? 0,
       root: raw.common.root ?? false,
     };
-    const config = kind.resolve(raw.spec, t);
+    let config: unknown;
+    try {
+      config = kind.resolve(raw.spec, t);
+    } catch (e) {
+      throw new InputError([{ severity: 'error', loc: raw.loc, message: `step ${raw.index + 1} of ${recipe.name}: ${e instanceof Error ? e.message : String(e)}` }]);
+    }
     return {
       id: `${recipe.name}#${raw.index + 1}`,
       recipe: recipe.name,

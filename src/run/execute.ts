@@ -159,12 +159,14 @@ async function runOne(s: PlannedStep, o: ExecuteOptions, recheck: boolean): Prom
       await kind.apply(step, applyEnv);
       break;
     } catch (e) {
+      o.env.memo.clear();
       if (o.signal.aborted || attempt >= step.common.retries) throw e;
       const wait = Math.min(30_000, 1000 * 2 ** attempt);
       applyEnv.log(`attempt ${attempt + 1} of ${step.common.retries + 1} failed (${e instanceof Error ? e.message : String(e)}); retrying in ${formatDuration(wait)}`);
       await sleep(wait, o.signal);
     }
   }
+  o.env.memo.clear(); // the step changed the host: shared reads (dpkg status, pip list) are stale
   if (!hasCheck(step)) return { status: 'ok', message: 'done (no check)', durationMs: 0 };
   const after = await checkStep(step, o.env);
   if (after.state === 'unsatisfied') {

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Loc } from '../errors.js';
 import type { FactStore } from '../facts/store.js';
 import type { Profile } from '../recipe/schema.js';
+import type { Memo } from '../util/memo.js';
 import type { Paths } from '../util/paths.js';
 import type { RunResult, Runner } from '../util/process.js';
 
@@ -70,6 +71,10 @@ export interface StepEnv {
   prefix: string;
   profile: Profile;
   processEnv: NodeJS.ProcessEnv;
+  /** Shared reads for checks (dpkg status, pip list…), cleared after every step that runs. */
+  memo: Memo;
+  /** CPUs to use for builds (`jobs` defaults to it). */
+  cpus: number;
 }
 
 /** What applies get on top: a way to run commands (logged, timed, as root when asked) and a log. */
@@ -90,6 +95,8 @@ export interface StepKind<Spec = unknown, Config = Spec> {
   satisfiedWhen: string;
   /** Schema of the value under the kind key. */
   schema: z.ZodType<Spec>;
+  /** Load-time checks beyond the schema, located by a path inside the spec. */
+  lint?(spec: Spec): { path: (string | number)[]; message: string; hint?: string }[];
   /** Renders templates in the spec into the config the other methods use. */
   resolve(spec: Spec, t: Templater): Config;
   describe(step: ResolvedStep<Config>, env: StepEnv): Action;

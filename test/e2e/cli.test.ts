@@ -49,7 +49,7 @@ describe('plan → run → plan', () => {
     const snap = snapshotTree(home);
     expect((await runCli(r('plan'), home)).code).toBe(0);
     expect((await runCli(r('plan', '--json'), home)).code).toBe(0);
-    await runCli(r('doctor', 'tool'), home);
+    await runCli(r('doctor', 'tool', '--offline'), home);
     await runCli(r('show', 'tool'), home);
     await runCli(r('list'), home);
     expect(snapshotTree(home)).toEqual(snap);
@@ -163,7 +163,7 @@ describe('variables', () => {
 describe('doctor', () => {
   it('--json: only JSON on stdout, ✗ with a fix, exit 1 until installed', async () => {
     const home = tempHome();
-    const res = await runCli(r('doctor', 'tool', '--json'), home);
+    const res = await runCli(r('doctor', 'tool', '--json', '--offline'), home);
     expect(res.code).toBe(1);
     const doc = JSON.parse(res.stdout);
     expect(doc).toMatchObject({ kind: 'doctor', version: 1, status: 'fail', recipes: ['tool'] });
@@ -174,12 +174,12 @@ describe('doctor', () => {
     for (const i of failing) expect(i.fix).toBe('setup run tool');
 
     expect((await runCli(r('run', 'tool'), home)).code).toBe(0);
-    const ok = await runCli(r('doctor', 'tool'), home);
+    const ok = await runCli(r('doctor', 'tool', '--offline'), home);
     expect(ok.code, ok.stdout).toBe(0);
     const section = normalize(ok.stdout.slice(ok.stdout.indexOf('\ntool\n') + 1), home);
     expectGolden('doctor-tool.txt', section);
     // Default: every fully installed recipe.
-    const all = await runCli(r('doctor', '--json'), home);
+    const all = await runCli(r('doctor', '--json', '--offline'), home);
     expect(JSON.parse(all.stdout).recipes).toEqual(expect.arrayContaining(['base', 'tool']));
   });
 });
@@ -191,6 +191,30 @@ describe('json everywhere', () => {
       const res = await runCli(args, home);
       expect(() => JSON.parse(res.stdout), args.join(' ')).not.toThrow();
       expect(JSON.parse(res.stdout).version).toBe(1);
+    }
+  });
+});
+
+describe('doctor and the mirror profile', () => {
+  it('reports the active profile and whether each of its hosts answers', async () => {
+    const http = await import('node:http');
+    const server = http.createServer((_q, s) => s.end('ok'));
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const home = tempHome();
+      const profile = path.join(home, 'local.yaml');
+      fs.writeFileSync(profile, `name: local\ndescription: a local test mirror\npip: { index-url: "http://127.0.0.1:${port}/simple" }\ngo: { proxy: "http://127.0.0.1:1/,direct" }\n`);
+      const res = await runCli(r('doctor', '--mirror', profile, '--json'), home);
+      const doc = JSON.parse(res.stdout);
+      expect(doc.profile).toEqual({ name: 'local', description: 'a local test mirror' });
+      const hosts = doc.items.filter((i: { recipe?: string }) => !i.recipe);
+      expect(hosts).toContainEqual(expect.objectContaining({ label: `http://127.0.0.1:${port}`, status: 'ok' }));
+      expect(hosts).toContainEqual(expect.objectContaining({ label: 'http://127.0.0.1:1', status: 'warn' }));
+      const offline = JSON.parse((await runCli(r('doctor', '--mirror', profile, '--json', '--offline'), home)).stdout);
+      expect(offline.items.filter((i: { recipe?: string }) => !i.recipe)).toEqual([]);
+    } finally {
+      server.close();
     }
   });
 });

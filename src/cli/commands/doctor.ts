@@ -6,10 +6,10 @@ import { withSpinner } from '../spinner.js';
 import { makeOutput, tilde, writeJson, type GlobalOpts } from '../output.js';
 
 /** `setup doctor [recipe…]`: host summary, mirror profile, and every check with a fix; exit 1 on ✗. */
-export default async function doctorCommand(names: string[], opts: GlobalOpts): Promise<number> {
+export default async function doctorCommand(names: string[], opts: GlobalOpts & { offline?: boolean }): Promise<number> {
   const o = makeOutput(opts);
   const session = await sessionFrom(opts);
-  const report = await withSpinner(o, 'checking the host…', doctor(session, names));
+  const report = await withSpinner(o, 'checking the host…', doctor(session, names, { offline: opts.offline }));
   const code = report.counts.fail ? ExitCode.failed : ExitCode.ok;
   if (o.json) {
     writeJson(o, 'doctor', { status: report.counts.fail ? 'fail' : report.counts.warn ? 'warn' : 'ok', ...report });
@@ -27,6 +27,11 @@ export default async function doctorCommand(names: string[], opts: GlobalOpts): 
     o.out(f.gpu ? `  GPU: ${f.gpu_count}× ${show(f.gpu_name)} · driver ${show(f.gpu_driver)} · CUDA ${show(f.cuda)}` : `  GPU: ${f.gpu_error ? c.yellow(`nvidia-smi present but no GPU (${String(f.gpu_error)})`) : 'none'}${f.nvcc ? ` · nvcc ${String(f.nvcc)}` : ''}`);
     if (o.verbose) for (const def of FACTS) o.out(c.dim(`    ${def.id.padEnd(16)} ${show(f[def.id])}  ${def.description}`));
     o.out(`  mirror profile: ${report.profile.name}${report.profile.description ? c.dim(` — ${report.profile.description}`) : ''}`);
+    for (const i of report.items.filter((x) => x.recipe === undefined)) {
+      const m = i.status === 'ok' ? c.green('✓') : c.yellow('!');
+      o.out(`    ${m} ${i.label}  ${c.dim(i.message)}`);
+      if (i.fix && i.status !== 'ok') o.out(`        ${c.cyan('fix:')} ${i.fix}`);
+    }
     o.out(`  prefix: ${tilde(o, report.prefix)}`);
     o.out('');
   }

@@ -1,0 +1,118 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { readIfExists, safeWrite } from '../util/safe-write.js';
+import { gitconfigMissing, gitconfigSet } from './config/gitconfig.js';
+import { ini } from './config/ini.js';
+import { json } from './config/json.js';
+import { sameValue, type ConfigEntry, type ConfigFormat, type ConfigValue } from './config/types.js';
+import { yamlFormat } from './config/yaml.js';
+import type { StepKind } from './types.js';
+
+const FORMATS = ['ini', 'yaml', 'json', 'gitconfig'] as const;
+type Format = (typeof FORMATS)[number];
+const TEXT_FORMATS: Record<Exclude<Format, 'gitconfig'>, ConfigFormat> = { ini, yaml: yamlFormat, json };
+
+const scalar = z.union([z.string(), z.number(), z.boolean()]);
+const value: z.ZodType<unknown> = z.lazy(() => z.union([scalar, z.array(scalar), z.record(z.string(), value)]));
+
+const configSchema = z.strictObject({
+  path: z.string().min(1).meta({ description: 'The file to merge into (~/ allowed); created when missing.' }),
+  format: z.enum(FORMATS).optional().meta({ description: 'ini | yaml | json | gitconfig; default from the file name (.condarc is yaml).' }),
+  set: z.record(z.string().min(1), value).meta({
+    description: 'Keys to set, dotted (`global.index-url`) or as nested maps; lists replace lists. Other keys, sections and comments stay.',
+  }),
+});
+
+interface ConfigConfig {
+  path: string;
+  format: Format;
+  /** Flattened keys: dotted name → value. */
+  set: Record<string, ConfigValue>;
+}
+
+/** The format a file name implies. */
+export function formatFor(file: string): Format | undefined {
+  const base = path.basename(file);
+  if (/\.(ya?ml)$/.test(base) || base === '.condarc' || base === 'condarc') return 'yaml';
+  if (/\.json$/.test(base)) return 'json';
+  if (base === '.gitconfig' || base === 'gitconfig' || /\.gitconfig$/.test(base) || (path.basename(path.dirname(file)) === 'git' && base === 'config')) return 'gitconfig';
+  if (/\.(ini|conf|cfg)$/.test(base) || base === 'pip.conf' || base === '.pypirc' || base === 'pip.ini') return 'ini';
+  return undefined;
+}
+
+/** `{ a: { b: 1 }, "c.d": 2 }` → `{ "a.b": 1, "c.d": 2 }`. */
+function flatten(v: Record<string, unknown>, prefix = ''): Record<string, ConfigValue> {
+  const out: Record<string, ConfigValue> = {};
+  for (const [k, x] of Object.entries(v)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (x && typeof x === 'object' && !Array.isArray(x)) Object.assign(out, flatten(x as Record<string, unknown>, key));
+    else out[key] = x as ConfigValue;
+  }
+  return out;
+}
+
+const entries = (set: Record<string, ConfigValue>): ConfigEntry[] => Object.entries(set).map(([k, v]) => ({ path: k.split('.'), value: v }));
+
+/** `config`: merges keys into an ini, yaml, json or gitconfig file, keeping everything else. */
+export const configKind: StepKind<z.infer<typeof configSchema>, ConfigConfig> = {
+  kind: 'config',
+  description: 'Merges keys into a config file (pip.conf, .condarc, a JSON file, a gitconfig): other keys, sections and comments stay; written atomically after a one-time backup.',
+  satisfiedWhen: 'every key in `set` already has its value.',
+  schema: configSchema,
+  lint: (spec) =>
+    spec.format || formatFor(spec.path.replace(/\{\{[^}]*\}\}/g, 'x'))
+      ? []
+      : [{ path: ['path'], message: `cannot tell the format of "${spec.path}" from its name`, hint: 'add format: ini | yaml | json | gitconfig' }],
+  resolve: (spec, t) => {
+    const file = t.path(spec.path);
+    const format = spec.format ?? formatFor(file);
+    if (!format) throw new Error(`cannot tell the format of ${file}: add format: ini | yaml | json | gitconfig`);
+    return { path: file, format, set: flatten(t.deep(spec.set) as Record<string, unknown>) };
+  },
+  describe: (step) => ({
+    summary: `set ${Object.entries(step.config.set).map(([k, v]) => `${k}=${Array.isArray(v) ? `[${v.join(', ')}]` : String(v)}`).join(', ')} in ${step.config.path}`,
+    files: [step.config.path],
+  }),
+  check: async (step, env) => {
+    const c = step.config;
+    let missing: string[];
+    if (c.format === 'gitconfig') missing = await gitconfigMissing(env.runner, env.processEnv, c.path, c.set);
+    else {
+      const text = await readIfExists(c.path);
+      if (text === undefined) return { state: 'unsatisfied', reason: `${c.path} does not exist` };
+      const fmt = TEXT_FORMATS[c.format];
+      missing = [];
+      for (const [key, want] of Object.entries(c.set)) {
+        let have: ConfigValue | undefined;
+        try {
+          have = fmt.get(text, key.split('.'));
+        } catch (e) {
+          return { state: 'unknown', reason: `cannot read ${c.path} as ${c.format}: ${(e as Error).message}` };
+        }
+        if (!sameValue(have, want)) missing.push(have === undefined ? `${key} is not set` : `${key} is ${JSON.stringify(have)}, wants ${JSON.stringify(want)}`);
+      }
+    }
+    return missing.length ? { state: 'unsatisfied', reason: missing.join('; ') } : { state: 'satisfied', reason: `${c.path} has every key` };
+  },
+  apply: async (step, env) => {
+    const c = step.config;
+    if (c.format === 'gitconfig') {
+      const existing = await readIfExists(c.path);
+      if (existing !== undefined) await safeWrite(c.path, existing, { backupDir: env.paths.backups }); // the one-time backup
+      else await fs.mkdir(path.dirname(c.path), { recursive: true });
+      await gitconfigSet(env.runner, env.processEnv, c.path, c.set);
+    } else {
+      const text = (await readIfExists(c.path)) ?? '';
+      const next = TEXT_FORMATS[c.format].set(text, entries(c.set));
+      const { backup } = await safeWrite(c.path, next, { backupDir: env.paths.backups });
+      if (backup) env.log(`backed up the original ${c.path} to ${backup}`);
+    }
+    env.log(`merged ${Object.keys(c.set).length} key(s) into ${c.path}`);
+  },
+  examples: [
+    `- name: pip uses the mirror\n  config:\n    path: ~/.config/pip/pip.conf\n    set:\n      global.index-url: "{{ mirror.pip.index-url }}"\n      global.trusted-host: "{{ mirror.pip.trusted-host }}"`,
+    `- name: conda channels\n  config:\n    path: ~/.condarc\n    set:\n      channels: [defaults]\n      show_channel_urls: true`,
+    `- name: git through the mirror\n  config:\n    path: ~/.gitconfig\n    set: { "url.https://gitclone.com/github.com/.insteadOf": "https://github.com/" }`,
+  ],
+};

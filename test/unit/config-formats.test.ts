@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { canonicalKey, parseGitConfigList } from '../../src/steps/config/gitconfig.js';
+import { ini } from '../../src/steps/config/ini.js';
+import { json } from '../../src/steps/config/json.js';
+import { sameValue } from '../../src/steps/config/types.js';
+import { yamlFormat } from '../../src/steps/config/yaml.js';
+
+const PIP = `# my pip config — keep this comment
+[global]
+timeout = 60   
+index-url = https://pypi.org/simple
+extra-index-url =
+    https://a.example/simple
+    https://b.example/simple
+
+; another comment
+[install]
+no-cache-dir = true
+`;
+
+describe('ini (pip.conf)', () => {
+  it('reads scalars and continuation lists', () => {
+    expect(ini.get(PIP, ['global', 'index-url'])).toBe('https://pypi.org/simple');
+    expect(ini.get(PIP, ['global', 'extra-index-url'])).toEqual(['https://a.example/simple', 'https://b.example/simple']);
+    expect(ini.get(PIP, ['install', 'no-cache-dir'])).toBe('true');
+    expect(ini.get(PIP, ['global', 'nope'])).toBeUndefined();
+    expect(ini.get(PIP, ['nosection', 'x'])).toBeUndefined();
+  });
+
+  it('replaces a value in place and keeps every other line byte-for-byte', () => {
+    const out = ini.set(PIP, [{ path: ['global', 'index-url'], value: 'https://mirror/simple' }]);
+    expect(out).toBe(PIP.replace('index-url = https://pypi.org/simple', 'index-url = https://mirror/simple'));
+  });
+
+  it('replaces a continuation list whole, adds keys to their section and new sections at the end', () => {
+    const out = ini.set(PIP, [
+      { path: ['global', 'extra-index-url'], value: ['https://c.example/simple'] },
+      { path: ['global', 'trusted-host'], value: 'mirror' },
+      { path: ['freeze', 'timeout'], value: 10 },
+    ]);
+    expect(out).toContain('extra-index-url =\n    https://c.example/simple\ntrusted-host = mirror\n\n; another comment');
+    expect(out).not.toContain('a.example');
+    expect(out.endsWith('[install]\nno-cache-dir = true\n\n[freeze]\ntimeout = 10\n')).toBe(true);
+    expect(ini.get(out, ['freeze', 'timeout'])).toBe('10');
+    expect(out.startsWith('# my pip config — keep this comment\n[global]\ntimeout = 60   \n')).toBe(true);
+  });
+
+  it('creates a file from nothing, and setting again changes nothing', () => {
+    const once = ini.set('', [{ path: ['global', 'index-url'], value: 'https://m/simple' }]);
+    expect(once).toBe('[global]\nindex-url = https://m/simple\n');
+    expect(ini.set(once, [{ path: ['global', 'index-url'], value: 'https://m/simple' }])).toBe(once);
+  });
+});
+
+const CONDARC = `# conda settings
+channels:
+  - defaults   # the main one
+auto_activate_base: false
+custom_channels:
+  bioconda: https://old.example/cloud
+`;
+
+describe('yaml (.condarc)', () => {
+  it('sets nested keys and lists, keeping comments and other keys', () => {
+    const out = yamlFormat.set(CONDARC, [
+      { path: ['show_channel_urls'], value: true },
+      { path: ['custom_channels', 'conda-forge'], value: 'https://m/cloud' },
+      { path: ['default_channels'], value: ['https://m/main', 'https://m/r'] },
+    ]);
+    expect(out).toContain('# conda settings');
+    expect(out).toContain('defaults # the main one');
+    expect(out).toContain('auto_activate_base: false');
+    expect(yamlFormat.get(out, ['custom_channels', 'bioconda'])).toBe('https://old.example/cloud');
+    expect(yamlFormat.get(out, ['custom_channels', 'conda-forge'])).toBe('https://m/cloud');
+    expect(yamlFormat.get(out, ['default_channels'])).toEqual(['https://m/main', 'https://m/r']);
+    expect(yamlFormat.get(out, ['show_channel_urls'])).toBe(true);
+  });
+
+  it('refuses to edit a file that is not YAML rather than clobber it', () => {
+    expect(() => yamlFormat.set('a: [unclosed\n', [{ path: ['x'], value: 1 }])).toThrow(/not valid YAML/);
+  });
+});
+
+describe('json', () => {
+  it('merges keys and keeps the indentation', () => {
+    const text = '{\n    "a": 1,\n    "nested": { "keep": true }\n}\n';
+    const out = json.set(text, [{ path: ['nested', 'new'], value: 'x' }]);
+    expect(JSON.parse(out)).toEqual({ a: 1, nested: { keep: true, new: 'x' } });
+    expect(out).toContain('\n    "a": 1');
+    expect(json.get(out, ['nested', 'new'])).toBe('x');
+    expect(() => json.set('[1,2]', [])).toThrow(/not a JSON object/);
+  });
+});
+
+describe('gitconfig helpers', () => {
+  it('canonical keys lowercase section and key, not the subsection', () => {
+    expect(canonicalKey('URL.https://Mirror/.insteadOf')).toBe('url.https://Mirror/.insteadof');
+    expect(canonicalKey('user.Name')).toBe('user.name');
+  });
+  it('parses git config --list --null', () => {
+    const m = parseGitConfigList('user.name\nMe\0url.https://m/.insteadof\nhttps://github.com/\0url.https://m/.insteadof\ngit@github.com:\0core.bare\0');
+    expect(m.get('user.name')).toEqual(['Me']);
+    expect(m.get('url.https://m/.insteadof')).toEqual(['https://github.com/', 'git@github.com:']);
+    expect(m.get('core.bare')).toEqual(['true']);
+  });
+  it('compares loosely on types, strictly on lists', () => {
+    expect(sameValue('true', true)).toBe(true);
+    expect(sameValue('60', 60)).toBe(true);
+    expect(sameValue(['a'], ['a', 'b'])).toBe(false);
+    expect(sameValue('a', ['a'])).toBe(false);
+  });
+});
