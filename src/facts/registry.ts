@@ -111,7 +111,7 @@ export const FACTS: readonly FactDef[] = [
     id: 'cuda',
     type: 'version',
     description: 'CUDA version: the toolkit (nvcc) if installed, else what the driver supports',
-    gather: async (f) => (await tool('nvcc', ['--version'], p.parseNvccVersion)(f)) ?? (await nvidiaSmi(f))?.cuda ?? null,
+    gather: async (f) => (await f.get('nvcc')) ?? (await nvidiaSmi(f))?.cuda ?? null,
   },
   { id: 'nvcc', type: 'version', description: 'CUDA toolkit (nvcc) version', gather: tool('nvcc', ['--version'], p.parseNvccVersion) },
 ];

@@ -55,6 +55,17 @@ export async function checkStep(step: ResolvedStep, env: StepEnv): Promise<Check
 /** Checks many steps concurrently (bounded), skipping those whose `when:` does not hold. */
 export async function checkSteps(steps: readonly ResolvedStep[], env: StepEnv, limit: number): Promise<Map<string, CheckResult>> {
   const active = steps.filter((s) => s.whenFailed === null);
+  const byKind = new Map<string, ResolvedStep[]>();
+  for (const s of active) byKind.set(s.kind, [...(byKind.get(s.kind) ?? []), s]);
+  await Promise.all(
+    [...byKind].map(async ([kind, list]) => {
+      try {
+        await KIND_BY_NAME.get(kind)!.prefetch?.(list, env);
+      } catch {
+        /* each check then answers (or fails) on its own */
+      }
+    }),
+  );
   const results = await mapLimit(active, limit, (s) => checkStep(s, env));
   return new Map(active.map((s, i) => [s.id, results[i]!]));
 }

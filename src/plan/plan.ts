@@ -15,7 +15,7 @@ export interface PlannedRecipe {
   name: string;
   description: string;
   file: string;
-  /** satisfied: nothing to do; pending: something will run; unknown / blocked as for steps. */
+  /** satisfied: nothing to do; pending: something will run; skipped: no step applies to this host; unknown / blocked as for steps. */
   state: StepState;
   steps: PlannedStep[];
 }
@@ -58,7 +58,7 @@ export function makePlan(recipes: readonly ResolvedRecipe[], input: PlanInput): 
       counts[state]++;
       return { step, state, reason, action };
     });
-    const worst = steps.reduce<StepState>((w, s) => (RANK[s.state] > RANK[w] ? s.state : w), 'satisfied');
+    const worst = steps.length && steps.every((s) => s.state === 'skipped') ? 'skipped' : steps.reduce<StepState>((w, s) => (RANK[s.state] > RANK[w] ? s.state : w), 'satisfied');
     return { name: r.recipe.name, description: r.recipe.description, file: r.recipe.file, state: worst, steps };
   });
   return { recipes: planned, counts };

@@ -129,6 +129,7 @@ function validateStep(step: unknown, index: number, source: SourceDoc, problems:
     }
   }
   const { [kind]: spec, ...common } = r.data as Record<string, unknown>;
+  if (common.when) common.when = literalNumbers(common.when as Record<string, WhenMatcher>, source, [...at, 'when']);
   const lint = KIND_BY_NAME.get(kind)!.lint?.(spec) ?? [];
   for (const l of lint) problems.push({ severity: 'error', loc: source.locOf([...at, kind, ...l.path]), message: l.message, hint: l.hint });
   if (lint.length) return undefined;
@@ -198,4 +199,19 @@ function checkTemplates(data: Record<string, unknown>, vars: Record<string, unkn
     state.set(v, 2);
   };
   for (const v of deps.keys()) visit(v, []);
+}
+
+/**
+ * `when: { python: 3.10 }` is the number 3.1 to YAML; people mean the version "3.10". Numbers under
+ * `when:` are read back as the text written in the file.
+ */
+function literalNumbers(when: Record<string, WhenMatcher>, source: SourceDoc, at: YamlPath): Record<string, WhenMatcher> {
+  const text = (path: YamlPath, v: unknown): unknown => {
+    if (typeof v !== 'number') return v;
+    const node = source.nodeAt(path) as { range?: [number, number, number] } | null;
+    return node?.range ? source.text.slice(node.range[0], node.range[1]).trim() : String(v);
+  };
+  return Object.fromEntries(
+    Object.entries(when).map(([fact, m]) => [fact, Array.isArray(m) ? m.map((v, i) => text([...at, fact, i], v)) : text([...at, fact], m)]),
+  ) as Record<string, WhenMatcher>;
 }

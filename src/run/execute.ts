@@ -152,6 +152,7 @@ async function runOne(s: PlannedStep, o: ExecuteOptions, recheck: boolean): Prom
       tail.push(line + '\n');
       o.reporter.stepOutput(s, line);
     },
+    progress: (text) => o.reporter.stepOutput(s, text),
     signal: o.signal,
   };
   for (let attempt = 0; ; attempt++) {

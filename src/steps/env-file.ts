@@ -116,7 +116,7 @@ export const RC_END = '# <<< envkit <<<';
 /** The marked block that sources the env file from a shell rc file. */
 export function rcBlock(envFile: string): string {
   const q = shellQuote(envFile);
-  return `${RC_BEGIN}\n# Added by envkit's \`setup\`: loads the environment its recipes manage.\n[ -f ${q} ] && . ${q}\n${RC_END}\n`;
+  return `${RC_BEGIN}\n# Added by envkit's \`setup\`: loads the environment its recipes manage.\nif [ -f ${q} ]; then . ${q}; fi\n${RC_END}\n`;
 }
 
 /** An rc file's text with the block present exactly once (replaced in place, or appended). */

@@ -83,6 +83,8 @@ export interface ApplyEnv extends StepEnv {
   exec(cmd: Command, opts?: { cwd?: string; env?: Record<string, string>; input?: string }): Promise<RunResult>;
   /** A line in the run log (and the progress display). */
   log(line: string): void;
+  /** Progress of long work (a download's percentage): shown on a TTY, not logged. */
+  progress(text: string): void;
   signal: AbortSignal;
 }
 
@@ -100,6 +102,11 @@ export interface StepKind<Spec = unknown, Config = Spec> {
   /** Renders templates in the spec into the config the other methods use. */
   resolve(spec: Spec, t: Templater): Config;
   describe(step: ResolvedStep<Config>, env: StepEnv): Action;
+  /**
+   * Optional batch read before the checks of a plan: e.g. one interpreter call answering every pip
+   * step, stored in `env.memo`. `check` must still work alone (after a step runs, the memo is cleared).
+   */
+  prefetch?(steps: ResolvedStep<Config>[], env: StepEnv): Promise<void>;
   /** The kind's own check; kinds without one rely on the step's `check` / `creates`. */
   check?(step: ResolvedStep<Config>, env: StepEnv): Promise<CheckResult>;
   apply(step: ResolvedStep<Config>, env: ApplyEnv): Promise<void>;

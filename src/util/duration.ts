@@ -5,7 +5,7 @@ const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 
  * Returns milliseconds, or undefined when the text is not a duration.
  */
 export function parseDuration(v: number | string): number | undefined {
-  if (typeof v === 'number') return Number.isFinite(v) && v > 0 ? Math.round(v * 1000) : undefined;
+  if (typeof v === 'number') return Number.isFinite(v) && Math.round(v * 1000) > 0 ? Math.round(v * 1000) : undefined;
   const s = v.trim();
   if (/^\d+(\.\d+)?$/.test(s)) return parseDuration(Number(s));
   const re = /(\d+(?:\.\d+)?)(ms|h|m|s)/gy;
@@ -16,14 +16,15 @@ export function parseDuration(v: number | string): number | undefined {
     total += Number(m[1]) * UNITS[m[2]!]!;
     end = re.lastIndex;
   }
-  return end === s.length && end > 0 && total > 0 ? Math.round(total) : undefined;
+  // Under half a millisecond rounds to 0, which a runner reads as "no timeout": not a duration.
+  return end === s.length && end > 0 && Math.round(total) > 0 ? Math.round(total) : undefined;
 }
 
 /** `1.2s`, `3m05s`: a short human duration. */
 export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
-  const m = Math.floor(ms / 60_000);
-  const s = Math.round((ms % 60_000) / 1000);
-  return `${m}m${String(s).padStart(2, '0')}s`;
+  // Thresholds sit where rounding would carry (999.6ms, 59.96s, 1m59.6s): never `1000ms`, `60.0s` or `1m60s`.
+  if (Math.round(ms) < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 59_950) return `${(ms / 1000).toFixed(1)}s`;
+  const total = Math.round(ms / 1000);
+  return `${Math.floor(total / 60)}m${String(total % 60).padStart(2, '0')}s`;
 }

@@ -114,8 +114,8 @@ describe('withRcBlock', () => {
   const user = '# ~/.bashrc\r\nexport EDITOR=vim   \n\talias ll="ls -l" # trailing spaces  \n中文注释\n';
 
   it('the block sources the env file when it exists', () => {
-    expect(block).toBe(`${RC_BEGIN}\n# Added by envkit's \`setup\`: loads the environment its recipes manage.\n[ -f ${file} ] && . ${file}\n${RC_END}\n`);
-    expect(rcBlock('/a b/env.sh')).toContain("[ -f '/a b/env.sh' ] && . '/a b/env.sh'");
+    expect(block).toBe(`${RC_BEGIN}\n# Added by envkit's \`setup\`: loads the environment its recipes manage.\nif [ -f ${file} ]; then . ${file}; fi\n${RC_END}\n`);
+    expect(rcBlock('/a b/env.sh')).toContain("if [ -f '/a b/env.sh' ]; then . '/a b/env.sh'; fi");
   });
 
   it('is just the block for a missing or empty rc file', () => {
@@ -186,7 +186,7 @@ describe('the env file in real shells', () => {
     expect(exported.has('EVIL')).toBe(false);
   });
 
-  it.each(['bash', 'sh'])('%s: the rc block loads the env file, and a missing env file is no error', (shell) => {
+  it.each(['bash', 'sh'])('%s: the rc block loads the env file, and a missing env file is no error (even under set -e)', (shell) => {
     const file = path.join(tmp, 'sub dir', 'env.sh');
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, serializeEnvFile(e));
@@ -195,7 +195,7 @@ describe('the env file in real shells', () => {
     const [p] = run(shell, rc);
     expect(p).toBe('/opt/with space/bin:/opt/first/bin:/usr/bin:/bin');
     const missing = path.join(tmp, `rc-missing-${shell}`);
-    fs.writeFileSync(missing, withRcBlock('export MINE=1\n', path.join(tmp, 'nope', 'env.sh')) + 'true\n');
+    fs.writeFileSync(missing, withRcBlock('export MINE=1\n', path.join(tmp, 'nope', 'env.sh')));
     expect(run(shell, missing)[0]).toBe('/usr/bin:/bin');
   });
 });

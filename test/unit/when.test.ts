@@ -68,18 +68,25 @@ describe('validateWhen', () => {
   it('rejects an unknown fact and suggests the closest one', () => {
     const [p, ...rest] = validateWhen({ distr: 'debian' });
     expect(rest).toEqual([]);
-    expect(p).toMatchObject({ fact: 'distr', message: 'unknown fact "distr" in when (did you mean "distro"?)' });
-    expect(p!.hint).toMatch(/setup doctor/);
+    expect(p).toEqual({ fact: 'distr', message: 'unknown fact "distr" in when (did you mean "distro"?)', hint: undefined });
   });
 
-  it('does not suggest a fact far from any', () => {
-    expect(validateWhen({ kernel_flavour: 'rt' })[0]!.message).toBe('unknown fact "kernel_flavour" in when');
+  it('does not suggest a fact far from any, and points at doctor instead', () => {
+    const [p] = validateWhen({ kernel_flavour: 'rt' });
+    expect(p!.message).toBe('unknown fact "kernel_flavour" in when');
+    expect(p!.hint).toMatch(/setup doctor/);
   });
 
   it('rejects bad ranges, with the list index when in a list', () => {
     expect(validateWhen({ python: '>=x.y' })).toEqual([{ fact: 'python', index: undefined, message: 'bad version range ">=x.y" for python', hint: expect.stringContaining('>=3.8') }]);
     expect(validateWhen({ python: ['3.11', '>>3'] })).toMatchObject([{ fact: 'python', index: 1, message: 'bad version range ">>3" for python' }]);
     expect(validateWhen({ cuda: '>=' })).toHaveLength(1);
+  });
+
+  it('suggests the operator the writer meant for => and =<', () => {
+    expect(validateWhen({ python: '=>3.8' })).toEqual([{ fact: 'python', index: undefined, message: 'bad version range "=>3.8" for python (did you mean ">=3.8"?)', hint: undefined }]);
+    expect(validateWhen({ cuda: ['=<12'] })[0]!.message).toBe('bad version range "=<12" for cuda (did you mean "<=12"?)');
+    expect(validateWhen({ cuda: '=>foo' })[0]!.message).toBe('bad version range "=>foo" for cuda');
   });
 
   it('reports every problem, not just the first', () => {
