@@ -46,6 +46,8 @@ export interface Session {
   env: NodeJS.ProcessEnv;
   stepEnv: StepEnv;
   cpus: number;
+  /** Facts gathered so far (for describe, which is synchronous). */
+  factValues: Record<string, FactValue>;
 }
 
 /** Parses `--set` values: `name=value` or `recipe.name=value`. */
@@ -90,7 +92,7 @@ export async function openSession(opts: SessionOptions = {}): Promise<Session> {
   const facts = new FactStore(runner, env, paths.home, opts.facts);
   const cpus = os.availableParallelism();
   const stepEnv: StepEnv = { runner, facts, paths, prefix, profile, processEnv: env, memo: new Memo(), cpus };
-  return { paths, config, catalog, folders, profile, prefix, overrides, facts, runner, env, stepEnv, cpus };
+  return { paths, config, catalog, folders, profile, prefix, overrides, facts, runner, env, stepEnv, cpus, factValues: {} };
 }
 
 /** The named recipes (all when none) plus their requirements, dependencies first; unknown names exit 2. */
@@ -132,6 +134,7 @@ function checkOverrides(session: Session, chosen: readonly Recipe[]): void {
 /** Resolves recipes: gathers just the facts they read, renders templates, evaluates `when:`. */
 export async function resolveRecipes(session: Session, recipes: readonly Recipe[]): Promise<ResolvedRecipe[]> {
   const facts = await session.facts.gather(referencedFacts(recipes));
+  session.factValues = { ...session.factValues, ...facts };
   const dirs = { home: session.paths.home, src: session.paths.src, cache: session.paths.cache, state: session.paths.state, config: session.paths.config };
   const ctx = { facts, dirs, prefix: session.prefix, mirror: mirrorValues(session.profile), overrides: session.overrides };
   return recipes.map((r) => resolveRecipe(r, ctx));
@@ -142,7 +145,7 @@ export async function planSession(session: Session, recipes: readonly Recipe[]):
   const resolved = await resolveRecipes(session, recipes);
   const steps = resolved.flatMap((r) => r.steps);
   const checks = await checkSteps(steps, session.stepEnv, Math.max(2, session.cpus));
-  const actions = new Map<string, Action>(steps.map((s) => [s.id, KIND_BY_NAME.get(s.kind)!.describe(s, session.stepEnv)]));
+  const actions = new Map<string, Action>(steps.map((s) => [s.id, KIND_BY_NAME.get(s.kind)!.describe(s, session.stepEnv, session.factValues)]));
   const needsRoot = steps.some((s) => s.common.root && s.whenFailed === null && checks.get(s.id)?.state !== 'satisfied');
   const canRoot = needsRoot ? (await session.facts.get('sudo')) === true : true;
   return { plan: makePlan(resolved, { checks, actions, canRoot }), resolved, checks };

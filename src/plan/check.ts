@@ -9,7 +9,13 @@ export const CHECK_TIMEOUT_MS = 60_000;
 
 /** Whether a step has any check at all (its kind's own, `creates`, or `check`). */
 export function hasCheck(step: ResolvedStep): boolean {
-  return !!KIND_BY_NAME.get(step.kind)!.check || step.common.creates.length > 0 || !!step.common.check;
+  return selfChecks(step) || step.common.creates.length > 0 || !!step.common.check;
+}
+
+/** Does the step's kind check this step itself? */
+function selfChecks(step: ResolvedStep): boolean {
+  const kind = KIND_BY_NAME.get(step.kind)!;
+  return !!kind.check && (kind.selfCheck?.(step.config) ?? true);
 }
 
 /**
@@ -19,7 +25,7 @@ export function hasCheck(step: ResolvedStep): boolean {
 export async function checkStep(step: ResolvedStep, env: StepEnv): Promise<CheckResult> {
   const kind = KIND_BY_NAME.get(step.kind)!;
   const reasons: string[] = [];
-  if (kind.check) {
+  if (kind.check && selfChecks(step)) {
     let r: CheckResult;
     try {
       r = await kind.check(step, env);

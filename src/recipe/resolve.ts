@@ -54,6 +54,7 @@ export function referencedFacts(recipes: readonly Recipe[]): Set<string> {
   const out = new Set<string>();
   for (const r of recipes) {
     for (const s of r.steps) {
+      for (const k of KIND_BY_NAME.get(s.kind)?.facts ?? []) out.add(k);
       for (const k of Object.keys(s.common.when ?? {})) out.add(k);
       if (s.common.root) out.add('sudo');
     }
@@ -109,6 +110,7 @@ export function resolveRecipe(recipe: Recipe, ctx: ResolveContext): ResolvedReci
     const t: Templater = {
       str,
       sh: (s) => renderTemplate(s, lookup, true),
+      escaped: (s, escape) => renderTemplate(s, (n) => escape(lookup(n))),
       path: toPath,
       deep: (v) => mapStrings(v, str),
     };
@@ -120,7 +122,7 @@ export function resolveRecipe(recipe: Recipe, ctx: ResolveContext): ResolvedReci
       cwd,
       timeoutMs: raw.common.timeout === undefined ? undefined : parseDuration(raw.common.timeout),
       retries: raw.common.retries ?? 0,
-      root: raw.common.root ?? false,
+      root: raw.common.root ?? kind.defaultRoot ?? false,
     };
     let config: unknown;
     try {

@@ -43,6 +43,8 @@ export interface ExecuteOptions {
   reporter: Reporter;
   signal: AbortSignal;
   runId: string;
+  /** Work done at most once per run (see ApplyEnv.once); shared by every step. */
+  once: Map<string, Promise<void>>;
 }
 
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
@@ -112,9 +114,10 @@ async function runOne(s: PlannedStep, o: ExecuteOptions, recheck: boolean): Prom
     const cwd = opts.cwd ?? step.common.cwd ?? o.env.paths.home;
     if (!fs.existsSync(cwd)) throw new StepFailure(`its folder ${cwd} does not exist`, { hint: 'create it in an earlier step, or fix `cwd`' });
     const env = { ...step.common.env, ...opts.env };
-    const argv = step.common.root ? asRoot(commandArgv(cmd), env, isRoot) : commandArgv(cmd);
+    const root = opts.root ?? step.common.root;
+    const argv = root ? asRoot(commandArgv(cmd), env, isRoot) : commandArgv(cmd);
     const text = commandText(cmd);
-    o.log.line(`$ ${text}${step.common.root && !isRoot ? '   (via sudo -n)' : ''}${cwd !== o.env.paths.home ? `   (in ${cwd})` : ''}`);
+    o.log.line(`$ ${text}${root && !isRoot ? '   (via sudo -n)' : ''}${cwd !== o.env.paths.home ? `   (in ${cwd})` : ''}`);
     const r = await o.env.runner.run({
       argv,
       cwd,
@@ -153,6 +156,11 @@ async function runOne(s: PlannedStep, o: ExecuteOptions, recheck: boolean): Prom
       o.reporter.stepOutput(s, line);
     },
     progress: (text) => o.reporter.stepOutput(s, text),
+    once: (key, fn) => {
+      let p = o.once.get(key);
+      if (!p) o.once.set(key, (p = fn()));
+      return p;
+    },
     signal: o.signal,
   };
   for (let attempt = 0; ; attempt++) {

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Loc } from '../errors.js';
+import type { FactValue } from '../facts/registry.js';
 import type { FactStore } from '../facts/store.js';
 import type { Profile } from '../recipe/schema.js';
 import type { Memo } from '../util/memo.js';
@@ -57,6 +58,8 @@ export interface Templater {
   str(s: string): string;
   /** A shell command: every inserted value is shell-quoted. */
   sh(s: string): string;
+  /** A string for another language: every inserted value passed through `escape` (make: `$` → `$$`). */
+  escaped(s: string, escape: (value: string) => string): string;
   /** A path: rendered, `~/` expanded, made absolute against the step's cwd. */
   path(s: string): string;
   /** Any value: every string inside rendered with `str`. */
@@ -80,7 +83,9 @@ export interface StepEnv {
 /** What applies get on top: a way to run commands (logged, timed, as root when asked) and a log. */
 export interface ApplyEnv extends StepEnv {
   /** Runs a command for the step (its env, cwd, timeout, root); throws StepFailure when it fails. */
-  exec(cmd: Command, opts?: { cwd?: string; env?: Record<string, string>; input?: string }): Promise<RunResult>;
+  exec(cmd: Command, opts?: { cwd?: string; env?: Record<string, string>; input?: string; root?: boolean }): Promise<RunResult>;
+  /** Runs `fn` at most once per `setup run` (e.g. `apt-get update`). */
+  once(key: string, fn: () => Promise<void>): Promise<void>;
   /** A line in the run log (and the progress display). */
   log(line: string): void;
   /** Progress of long work (a download's percentage): shown on a TTY, not logged. */
@@ -101,12 +106,18 @@ export interface StepKind<Spec = unknown, Config = Spec> {
   lint?(spec: Spec): { path: (string | number)[]; message: string; hint?: string }[];
   /** Renders templates in the spec into the config the other methods use. */
   resolve(spec: Spec, t: Templater): Config;
-  describe(step: ResolvedStep<Config>, env: StepEnv): Action;
+  /** Facts `describe` reads (gathered before it is called, with the recipes' own). */
+  facts?: readonly string[];
+  describe(step: ResolvedStep<Config>, env: StepEnv, facts: Readonly<Record<string, FactValue>>): Action;
   /**
    * Optional batch read before the checks of a plan: e.g. one interpreter call answering every pip
    * step, stored in `env.memo`. `check` must still work alone (after a step runs, the memo is cleared).
    */
   prefetch?(steps: ResolvedStep<Config>[], env: StepEnv): Promise<void>;
+  /** Whether `check` can judge this config (default: yes when `check` exists). A cmake build step cannot. */
+  selfCheck?(config: Config): boolean;
+  /** `root:` when the step does not say (apt: true). */
+  defaultRoot?: boolean;
   /** The kind's own check; kinds without one rely on the step's `check` / `creates`. */
   check?(step: ResolvedStep<Config>, env: StepEnv): Promise<CheckResult>;
   apply(step: ResolvedStep<Config>, env: ApplyEnv): Promise<void>;

@@ -45,7 +45,7 @@ export default async function run(names: string[], opts: GlobalOpts): Promise<nu
   const reporter = o.json ? { ...plainReporter({ ...o, quiet: true }) } : useListr ? await listrReporter(o) : plainReporter(o);
   if (!o.json && !o.quiet) o.err(`${todo.length} step${todo.length === 1 ? '' : 's'} to run · log: ${tilde(o, log.file)}`);
   try {
-    const summary = await execute(plan, { env: session.stepEnv, log, journal: new Journal(session.paths.journal), reporter, signal: controller.signal, runId: randomUUID() });
+    const summary = await execute(plan, { env: session.stepEnv, log, journal: new Journal(session.paths.journal), reporter, signal: controller.signal, runId: randomUUID(), once: new Map() });
     if (o.json) {
       writeJson(o, 'run', {
         status: summary.failed ? 'failed' : 'ok',

@@ -11,7 +11,7 @@ export default async function show([name]: string[], opts: GlobalOpts): Promise<
   const recipe = session.catalog.recipes.get(name!)!;
   const [resolved] = await resolveRecipes(session, [recipe]);
   const r = resolved!;
-  const steps = r.steps.map((s) => ({ step: s, action: KIND_BY_NAME.get(s.kind)!.describe(s, session.stepEnv) }));
+  const steps = r.steps.map((s) => ({ step: s, action: KIND_BY_NAME.get(s.kind)!.describe(s, session.stepEnv, session.factValues) }));
   if (o.json) {
     writeJson(o, 'show', {
       name: recipe.name,

@@ -1,0 +1,117 @@
+import fs from 'node:fs/promises';
+import { z } from 'zod';
+import { isInstalled, parseDpkgStatus, type DpkgStatus } from './apt/dpkg-status.js';
+import { installArgv, needsUpdate, packagesFor, parseQuery, queryArgv, updateArgv, type PackageEntry } from './apt/packages.js';
+import type { ResolvedStep, StepEnv, StepKind } from './types.js';
+import { StepFailure } from './types.js';
+
+/** dpkg's status file; a constant so tests can point a StepEnv at a captured one through the memo. */
+export const DPKG_STATUS = '/var/lib/dpkg/status';
+const APT_LISTS = '/var/lib/apt/lists';
+
+const entry = z.union([
+  z.string().regex(/^[A-Za-z0-9][A-Za-z0-9+.:_-]*$/, 'not a package name'),
+  z.record(z.string(), z.union([z.string(), z.array(z.string()), z.null()])).meta({ description: 'Names by host: `debian:12`, `debian`, `ubuntu`, `apt`, `dnf`, `brew`, `default`; null = nothing on that host.' }),
+]);
+const aptSchema = z.union(
+  [
+    z.array(entry).min(1),
+    z.strictObject({
+      packages: z.array(entry).min(1).meta({ description: 'Packages: names, or maps from host to name.' }),
+      update: z.boolean().optional().meta({ description: 'Refresh the package lists before installing (once per run). Default: only when the lists are empty or a package cannot be found.' }),
+    }),
+  ],
+  { error: 'expected a list of packages, or { packages, update }' },
+);
+
+interface AptConfig {
+  packages: PackageEntry[];
+  update: boolean;
+}
+
+/** dpkg's status, read once per invocation (the memo is cleared after each step runs). */
+function dpkgStatus(env: StepEnv): Promise<DpkgStatus> {
+  return env.memo.get(`dpkg-status:${DPKG_STATUS}`, async () => parseDpkgStatus(await fs.readFile(DPKG_STATUS, 'utf8')));
+}
+
+/** The host's package names for this step and which of them are missing. */
+async function missingPackages(step: ResolvedStep<AptConfig>, env: StepEnv): Promise<{ pm: string; names: string[]; missing: string[]; unmatched: string[] }> {
+  const [distro, distro_version, pm] = await Promise.all([env.facts.get('distro'), env.facts.get('distro_version'), env.facts.get('pkg_manager')]);
+  if (!pm) throw new Error('no supported package manager on this host (apt, dnf, yum, brew)');
+  const { names, unmatched } = packagesFor(step.config.packages, { distro, distro_version, pkg_manager: pm });
+  if (!names.length) return { pm: String(pm), names, missing: [], unmatched };
+  if (pm === 'apt') {
+    const status = await dpkgStatus(env);
+    return { pm, names, missing: names.filter((n) => !isInstalled(status, n)), unmatched };
+  }
+  const argv = queryArgv(String(pm), names)!;
+  const r = await env.memo.get(`pkgquery:${argv.join(' ')}`, () => env.runner.run({ argv, timeoutMs: 60_000 }));
+  if (r.spawnError) throw new Error(r.spawnError);
+  const found = parseQuery(String(pm), names, r.stdout);
+  return { pm: String(pm), names, missing: names.filter((n) => !found.has(n)), unmatched };
+}
+
+/** `apt`: system packages through apt (or dnf, yum, brew on those hosts), named per distro where they differ. */
+export const aptKind: StepKind<z.infer<typeof aptSchema>, AptConfig> = {
+  kind: 'apt',
+  description: 'Installs system packages with the host’s package manager (apt-get; dnf, yum or brew on those hosts), as root or through sudo -n; package names may differ per distro and version.',
+  satisfiedWhen: 'every package is installed (apt: read from dpkg’s status file once per run; also counts packages that provide a virtual name).',
+  schema: aptSchema,
+  defaultRoot: true,
+  resolve: (spec, t) => {
+    const list = Array.isArray(spec) ? spec : spec.packages;
+    return { packages: t.deep(list) as PackageEntry[], update: Array.isArray(spec) ? false : (spec.update ?? false) };
+  },
+  facts: ['distro', 'distro_version', 'pkg_manager'],
+  describe: (step, _env, facts) => {
+    const pm = String(facts.pkg_manager ?? '');
+    const { names, unmatched } = packagesFor(step.config.packages, { distro: facts.distro ?? null, distro_version: facts.distro_version ?? null, pkg_manager: facts.pkg_manager ?? null });
+    const summary = `install ${names.join(', ') || '(nothing on this host)'}${unmatched.length ? ` (no name for this host in ${unmatched.join(', ')})` : ''}`;
+    if (!pm || !names.length) return { summary };
+    return { summary, commands: [[...(step.config.update ? [updateArgv(pm)!.join(' ')] : []), installArgv(pm, names).join(' ')].join(' && ')] };
+  },
+  check: async (step, env) => {
+    let r: Awaited<ReturnType<typeof missingPackages>>;
+    try {
+      r = await missingPackages(step, env);
+    } catch (e) {
+      return { state: 'unknown', reason: (e as Error).message };
+    }
+    if (r.unmatched.length) return { state: 'unknown', reason: `no package named for this host in ${r.unmatched.join(', ')}: add a key for it or "default"` };
+    if (!r.names.length) return { state: 'satisfied', reason: 'nothing to install on this host' };
+    if (r.missing.length) return { state: 'unsatisfied', reason: `not installed: ${r.missing.join(', ')}` };
+    return { state: 'satisfied', reason: `installed: ${r.names.join(', ')}` };
+  },
+  apply: async (step, env) => {
+    const { pm, missing } = await missingPackages(step, env);
+    if (!missing.length) return;
+    const root = pm !== 'brew';
+    const envVars: Record<string, string> = pm === 'apt' ? { DEBIAN_FRONTEND: 'noninteractive', NEEDRESTART_MODE: 'a' } : {};
+    const update = updateArgv(pm);
+    const refresh = (): Promise<void> => env.once(`pkg-update:${pm}`, async () => {
+      env.log(`refreshing the package lists (${update!.join(' ')})`);
+      await env.exec({ argv: update! }, { env: envVars, root });
+    });
+    let updated = false;
+    if (update && (step.config.update || (pm === 'apt' && !(await hasAptLists())))) {
+      await refresh();
+      updated = true;
+    }
+    try {
+      await env.exec({ argv: installArgv(pm, missing) }, { env: envVars, root });
+    } catch (e) {
+      if (!update || updated || !(e instanceof StepFailure) || !needsUpdate((e.details.tail ?? []).join('\n'))) throw e;
+      await refresh();
+      await env.exec({ argv: installArgv(pm, missing) }, { env: envVars, root });
+    }
+  },
+  examples: [
+    `- name: Build tools\n  apt: [build-essential, gfortran, pkg-config, git]`,
+    `- name: OpenGL runtime\n  apt:\n    packages:\n      - { debian: libgl1, ubuntu: libgl1, "ubuntu:20.04": libgl1-mesa-glx, dnf: mesa-libGL, brew: null }\n    update: true`,
+  ],
+};
+
+async function hasAptLists(): Promise<boolean> {
+  const names = await fs.readdir(APT_LISTS).catch(() => [] as string[]);
+  return names.some((n) => n.endsWith('_Packages') || n.endsWith('_Packages.lz4') || n.endsWith('_Packages.gz'));
+}

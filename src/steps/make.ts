@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { argvToString } from '../util/shell.js';
+import type { StepKind } from './types.js';
+
+const makeSchema = z.strictObject({
+  dir: z.string().min(1).meta({ description: 'Folder holding the Makefile (make -C).' }),
+  targets: z.array(z.string().min(1)).optional().meta({ description: 'Targets, in order (default: the Makefile’s default).' }),
+  vars: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'make variable names are letters, digits and _'), z.union([z.string(), z.number(), z.boolean()])).optional().meta({ description: 'Passed as NAME=value arguments (one argument each; never through a shell).' }),
+  jobs: z.int().min(1).optional().meta({ description: 'Parallel jobs (default: CPUs).' }),
+  file: z.string().min(1).optional().meta({ description: 'Makefile name (-f).' }),
+});
+
+interface MakeConfig {
+  dir: string;
+  targets: string[];
+  vars: Record<string, string>;
+  jobs?: number;
+  file?: string;
+}
+
+const argv = (c: MakeConfig, cpus: number): string[] => [
+  'make',
+  '-C',
+  c.dir,
+  ...(c.file ? ['-f', c.file] : []),
+  `-j${c.jobs ?? cpus}`,
+  ...Object.entries(c.vars).map(([k, v]) => `${k}=${v}`),
+  ...c.targets,
+];
+
+/** `make`: runs make in a folder with targets and NAME=value variables. */
+export const makeKind: StepKind<z.infer<typeof makeSchema>, MakeConfig> = {
+  kind: 'make',
+  description: 'Runs make in `dir` with `targets`, `vars` as NAME=value arguments and `jobs` (default: CPUs).',
+  satisfiedWhen: 'its `creates` / `check` (else it always runs).',
+  schema: makeSchema,
+  resolve: (spec, t) => ({
+    dir: t.path(spec.dir),
+    targets: (spec.targets ?? []).map((x) => t.str(x)),
+    // Values inserted by templates are data: make would expand `$(…)` in them (even `$(shell …)`), so `$` is doubled.
+    vars: Object.fromEntries(Object.entries(spec.vars ?? {}).map(([k, v]) => [k, t.escaped(String(v), (x) => x.replace(/\$/g, '$$$$'))])),
+    jobs: spec.jobs,
+    file: spec.file === undefined ? undefined : t.str(spec.file),
+  }),
+  describe: (step, env) => ({ summary: `make ${step.config.targets.join(' ') || '(default target)'} in ${step.config.dir}`, commands: [argvToString(argv(step.config, env.cpus))] }),
+  apply: async (step, env) => {
+    await env.exec({ argv: argv(step.config, env.cpus) });
+  },
+  examples: [
+    `- name: Build OpenBLAS\n  make:\n    dir: "{{ dirs.src }}/OpenBLAS"\n    vars: { TARGET: "{{ target }}", USE_OPENMP: 1 }\n  creates: "{{ dirs.src }}/OpenBLAS/libopenblas.a"`,
+    `- name: Install OpenBLAS\n  make: { dir: "{{ dirs.src }}/OpenBLAS", targets: [install], vars: { PREFIX: "{{ prefix }}" } }\n  creates: "{{ prefix }}/lib/libopenblas.a"`,
+  ],
+};
