@@ -64,6 +64,7 @@ Exit codes: 0 ok · 1 a step or check failed · 2 invalid input · 3 plan --exit
   add('run', () => import('./commands/run.js'))
     .description('run what the plan says, in dependency order; each step checked again after it runs')
     .argument('<recipe...>', 'recipes to set up')
+    .option('--no-wait', 'fail at once when another setup run holds the lock (default: wait for it)')
     .addHelpText('after', '\nExamples:\n  $ setup run cmake\n  $ setup run faiss --mirror tuna -v\n  $ setup run pip-mirror --mirror ./my-mirror.yaml');
 
   add('doctor', () => import('./commands/doctor.js'))

@@ -218,3 +218,34 @@ describe('doctor and the mirror profile', () => {
     }
   });
 });
+
+describe('one run at a time', () => {
+  it('a second run waits for the first (or fails with --no-wait), and a killed holder\'s lock is taken over', async () => {
+    const home = tempHome();
+    const first = startCli(r('run', 'slow'), home);
+    const pidFile = path.join(home, 'slow-child.pid');
+    for (let i = 0; i < 200 && !fs.existsSync(pidFile); i++) await new Promise((ok) => setTimeout(ok, 50));
+    const nowait = await runCli(r('run', 'base', '--no-wait'), home);
+    expect(nowait.code).toBe(1);
+    expect(nowait.stderr).toMatch(/another setup run holds the lock \(pid \d+: `setup run slow`/);
+
+    const second = startCli(r('run', 'base'), home);
+    let err = '';
+    second.stderr.on('data', (d) => (err += d));
+    for (let i = 0; i < 100 && !err.includes('waiting for another setup run'); i++) await new Promise((ok) => setTimeout(ok, 50));
+    expect(err).toContain('waiting for another setup run to finish (pid');
+    expect(fs.existsSync(path.join(home, 'work', 'base.txt'))).toBe(false);
+
+    // The holder dies without cleaning up (SIGKILL): its lock goes stale and the waiting run proceeds.
+    first.kill('SIGKILL');
+    const code = await new Promise<number | null>((ok) => second.on('exit', ok));
+    expect(code, err).toBe(0);
+    expect(fs.existsSync(path.join(home, 'work', 'base.txt'))).toBe(true);
+    // Its step's children were in their own process group: stop them for the test's sake.
+    try {
+      process.kill(-Number(fs.readFileSync(path.join(home, 'slow.pid'), 'utf8')), 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }, 60_000);
+});

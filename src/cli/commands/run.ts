@@ -8,14 +8,29 @@ import { planSession, selectRecipes } from '../../session.js';
 import { formatDuration } from '../../util/duration.js';
 import { sessionFrom } from '../common.js';
 import { withSpinner } from '../spinner.js';
-import { makeOutput, tilde, writeJson, type GlobalOpts } from '../output.js';
+import { makeOutput, tilde, writeJson, type GlobalOpts, type Output } from '../output.js';
+import { acquireRunLock } from '../../run/lock.js';
+import type { Session } from '../../session.js';
 import { renderFailure } from '../render/failure.js';
 import { listrReporter, plainReporter } from '../reporters.js';
 
 /** `setup run <recipe…>`: runs what the plan says; stops at the first failure; Ctrl-C stops cleanly (130). */
-export default async function run(names: string[], opts: GlobalOpts): Promise<number> {
+export default async function run(names: string[], opts: GlobalOpts & { wait?: boolean }): Promise<number> {
   const o = makeOutput(opts);
   const session = await sessionFrom(opts);
+  const release = await acquireRunLock(session.paths.lock, {
+    wait: opts.wait !== false,
+    command: `setup run ${names.join(' ')}`,
+    onWait: (h) => o.err(`waiting for another setup run to finish${h ? ` (pid ${h.pid}: \`${h.command}\`, started ${h.started})` : ''}… (--no-wait to fail instead)`),
+  });
+  try {
+    return await runLocked(names, opts, o, session);
+  } finally {
+    await release();
+  }
+}
+
+async function runLocked(names: string[], opts: GlobalOpts, o: Output, session: Session): Promise<number> {
   const { plan } = await withSpinner(o, 'checking steps…', planSession(session, selectRecipes(session, names)));
   const todo = stepsToRun(plan);
   const blocked = todo.filter((s) => s.state === 'blocked');
