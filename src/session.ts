@@ -1,3 +1,4 @@
+import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { InputError, UsageError, type Problem } from './errors.js';
@@ -46,6 +47,8 @@ export interface Session {
   env: NodeJS.ProcessEnv;
   stepEnv: StepEnv;
   cpus: number;
+  /** Values from the secrets file named in the user config (the environment wins over them). */
+  secrets: Map<string, string>;
   /** Facts gathered so far (for describe, which is synchronous). */
   factValues: Record<string, FactValue>;
 }
@@ -92,7 +95,8 @@ export async function openSession(opts: SessionOptions = {}): Promise<Session> {
   const facts = new FactStore(runner, env, paths.home, opts.facts);
   const cpus = os.availableParallelism();
   const stepEnv: StepEnv = { runner, facts, paths, prefix, profile, processEnv: env, memo: new Memo(), cpus };
-  return { paths, config, catalog, folders, profile, prefix, overrides, facts, runner, env, stepEnv, cpus, factValues: {} };
+  const secrets = config.secrets ? await loadSecrets(path.resolve(expandHome(config.secrets, paths.home))) : new Map<string, string>();
+  return { paths, config, catalog, folders, profile, prefix, overrides, facts, runner, env, stepEnv, cpus, factValues: {}, secrets };
 }
 
 /** The named recipes (all when none) plus their requirements, dependencies first; unknown names exit 2. */
@@ -136,7 +140,7 @@ export async function resolveRecipes(session: Session, recipes: readonly Recipe[
   const facts = await session.facts.gather(referencedFacts(recipes));
   session.factValues = { ...session.factValues, ...facts };
   const dirs = { home: session.paths.home, src: session.paths.src, cache: session.paths.cache, state: session.paths.state, config: session.paths.config };
-  const ctx = { facts, dirs, prefix: session.prefix, mirror: mirrorValues(session.profile), overrides: session.overrides };
+  const ctx = { facts, dirs, prefix: session.prefix, mirror: mirrorValues(session.profile), overrides: session.overrides, secret: (name: string) => session.env[name] ?? session.secrets.get(name) };
   return recipes.map((r) => resolveRecipe(r, ctx));
 }
 
@@ -149,4 +153,25 @@ export async function planSession(session: Session, recipes: readonly Recipe[]):
   const needsRoot = steps.some((s) => s.common.root && s.whenFailed === null && checks.get(s.id)?.state !== 'satisfied');
   const canRoot = needsRoot ? (await session.facts.get('sudo')) === true : true;
   return { plan: makePlan(resolved, { checks, actions, canRoot }), resolved, checks };
+}
+
+/** Reads a secrets file: `NAME=value` lines, `#` comments; values may be quoted. */
+export async function loadSecrets(file: string): Promise<Map<string, string>> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (e) {
+    throw new InputError([{ severity: 'error', loc: { file, line: 1, col: 1 }, message: `cannot read the secrets file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, hint: 'fix `secrets:` in config.yaml' }]);
+  }
+  const out = new Map<string, string>();
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) return;
+    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
+    if (!m) throw new InputError([{ severity: 'error', loc: { file, line: i + 1, col: 1 }, message: 'expected NAME=value' }]);
+    let v = m[2]!;
+    if ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'"))) v = v.slice(1, -1);
+    out.set(m[1]!, v);
+  });
+  return out;
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { EnvkitError, ExitCode, InputError, formatProblem } from '../errors.js';
 import { packageRoot } from '../util/paths.js';
+import { redact } from '../util/redact.js';
 
 /** The one place that prints errors and exits (CONVENTIONS 6). */
 async function main(argv: string[]): Promise<number> {
@@ -17,7 +18,7 @@ async function main(argv: string[]): Promise<number> {
   let job: { load: () => Promise<{ default: (a: string[], o: never) => Promise<number> }>; args: string[]; opts: Record<string, unknown> } | undefined;
   const program = buildProgram(version, (load, a, opts) => (job = { load, args: a, opts }));
   program.exitOverride();
-  program.configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
+  program.configureOutput({ writeErr: (s) => err(s), writeOut: (s) => process.stdout.write(s) });
   let verbose = args.includes('-v') || args.includes('--verbose');
   try {
     await program.parseAsync(argv);
@@ -36,19 +37,24 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** stderr, with secrets masked. */
+function err(text: string): void {
+  process.stderr.write(redact(text));
+}
+
 /** Known errors: their message (every problem, one line each) and exit code; others: a bug, with a stack on -v. */
 function reportError(e: unknown, verbose: boolean): number {
   if (e instanceof InputError) {
-    for (const p of e.problems) process.stderr.write(formatProblem(p) + '\n');
+    for (const p of e.problems) err(formatProblem(p) + '\n');
     const n = e.problems.filter((p) => p.severity === 'error').length;
-    if (n > 1) process.stderr.write(`${n} errors\n`);
+    if (n > 1) err(`${n} errors\n`);
   } else if (e instanceof EnvkitError) {
-    process.stderr.write(`setup: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}\n`);
+    err(`setup: error: ${e.message}${e.hint ? ` (${e.hint})` : ''}\n`);
   } else {
-    process.stderr.write(`setup: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
-    if (!verbose) process.stderr.write('  (run again with --verbose for the stack trace, and please report it)\n');
+    err(`setup: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+    if (!verbose) err('  (run again with --verbose for the stack trace, and please report it)\n');
   }
-  if (verbose && e instanceof Error && e.stack) process.stderr.write(e.stack + '\n');
+  if (verbose && e instanceof Error && e.stack) err(e.stack + '\n');
   return e instanceof EnvkitError ? e.exitCode : ExitCode.failed;
 }
 

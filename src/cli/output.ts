@@ -1,4 +1,5 @@
 import { Chalk, type ChalkInstance } from 'chalk';
+import { redact } from '../util/redact.js';
 
 /** Where and how a command writes: stdout for results (JSON only with --json), stderr for the rest. */
 export interface Output {
@@ -36,8 +37,8 @@ export function makeOutput(opts: Partial<GlobalOpts>, env = process.env): Output
     quiet: !!opts.quiet,
     verbose: !!opts.verbose,
     tty,
-    out: (t) => void process.stdout.write(t.endsWith('\n') ? t : t + '\n'),
-    err: (t) => void process.stderr.write(t.endsWith('\n') ? t : t + '\n'),
+    out: (t) => void process.stdout.write(redact(t.endsWith('\n') ? t : t + '\n')),
+    err: (t) => void process.stderr.write(redact(t.endsWith('\n') ? t : t + '\n')),
     home: env.HOME ?? '',
   };
 }

@@ -1,6 +1,7 @@
 import type { PlannedStep } from '../plan/plan.js';
 import type { Reporter, RunSummary, StepResult } from '../run/execute.js';
 import { formatDuration } from '../util/duration.js';
+import { redact } from '../util/redact.js';
 import { stepTitle } from './render/plan.js';
 import { tilde, type Output } from './output.js';
 
@@ -70,7 +71,7 @@ export async function listrReporter(o: Output): Promise<Reporter> {
     },
     stepStart() {},
     stepOutput(s, line) {
-      deferred.get(s.step.id)?.output(tilde(o, line).slice(0, 200));
+      deferred.get(s.step.id)?.output(redact(tilde(o, line)).slice(0, 200));
     },
     stepEnd(s, r: StepResult) {
       const d = deferred.get(s.step.id);

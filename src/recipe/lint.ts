@@ -8,9 +8,6 @@ export function lintRecipe(r: Recipe): Problem[] {
     if (s.kind === 'run' && !s.common.check && !s.common.creates) {
       out.push({ severity: 'warning', loc: s.loc, message: `step ${s.index + 1}${s.common.name ? ` "${s.common.name}"` : ''} has no check: it runs every time`, hint: 'add `creates:` or `check:`' });
     }
-    if (s.kind === 'run' && typeof s.spec === 'string' && /["']\{\{[^}]*\}\}["']/.test(s.spec)) {
-      out.push({ severity: 'warning', loc: s.loc, message: 'a template inside quotes in a shell command: values are already shell-quoted, so the quotes become part of the value', hint: 'drop the quotes around {{ … }}' });
-    }
   }
   if (!r.description) out.push({ severity: 'warning', loc: r.source.locOf(['name']), message: 'recipe has no description', hint: 'add `description:` (shown by setup list)' });
   return out;

@@ -2,9 +2,10 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Problem } from '../errors.js';
+import { quotedTemplates } from '../steps/command.js';
 import { KIND_BY_NAME } from '../steps/registry.js';
 import { closest, didYouMean } from '../util/did-you-mean.js';
-import { BUILTIN_NAMES } from './names.js';
+import { BUILTIN_NAMES, isBuiltin } from './names.js';
 import { commonStepShape, COMMON_STEP_KEYS, recipeTopShape, VERIFY_KINDS, verifyCommonShape, verifyShapes } from './schema.js';
 import { parseYamlSource, type SourceDoc, type YamlPath } from './source.js';
 import { scanTemplate, walkStrings } from './template.js';
@@ -130,8 +131,11 @@ function validateStep(step: unknown, index: number, source: SourceDoc, problems:
   }
   const { [kind]: spec, ...common } = r.data as Record<string, unknown>;
   if (common.when) common.when = literalNumbers(common.when as Record<string, WhenMatcher>, source, [...at, 'when']);
-  const lint = KIND_BY_NAME.get(kind)!.lint?.(spec) ?? [];
-  for (const l of lint) problems.push({ severity: 'error', loc: source.locOf([...at, kind, ...l.path]), message: l.message, hint: l.hint });
+  const lint = [...(KIND_BY_NAME.get(kind)!.lint?.(spec) ?? []).map((l) => ({ ...l, path: [kind, ...l.path] })), ...(typeof common.check === 'string' ? quotedTemplates(common.check, ['check']) : [])];
+  for (const l of lint) {
+    const p = [...at, ...l.path];
+    problems.push({ severity: 'error', loc: l.needle ? source.locIn(p, l.needle, l.nth) : source.locOf(p), message: l.message, hint: l.hint });
+  }
   if (lint.length) return undefined;
   return { index, kind, spec, common: common as RawStep['common'], path: at, loc: source.locOf(at) };
 }
@@ -166,7 +170,7 @@ function validateVerify(item: unknown, index: number, source: SourceDoc, problem
 
 /** Every `{{ … }}` must be well-formed and name a variable of this recipe or a built-in. Var cycles too. */
 function checkTemplates(data: Record<string, unknown>, vars: Record<string, unknown>, source: SourceDoc, problems: Problem[]): void {
-  const known = (n: string): boolean => n in vars || BUILTIN_NAMES.has(n);
+  const known = (n: string): boolean => n in vars || isBuiltin(n);
   const candidates = [...Object.keys(vars), ...BUILTIN_NAMES];
   for (const section of ['vars', 'steps', 'verify'] as const) {
     for (const { path: p, value } of walkStrings(data[section], [section])) {

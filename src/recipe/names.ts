@@ -21,3 +21,11 @@ export const BUILTIN_NAMES: ReadonlySet<string> = new Set([
   ...FACTS.map((f) => `host.${f.id}`),
   ...MIRROR_NAMES.map((m) => `mirror.${m}`),
 ]);
+
+/** `secrets.NAME`: read from the environment variable NAME (or the secrets file), never shown. */
+export const SECRET_NAME = /^secrets\.[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Is `name` a built-in template name? */
+export function isBuiltin(name: string): boolean {
+  return BUILTIN_NAMES.has(name) || SECRET_NAME.test(name);
+}

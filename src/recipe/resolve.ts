@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { InputError } from '../errors.js';
+import { addSecret } from '../util/redact.js';
 import type { FactValue } from '../facts/registry.js';
 import { KIND_BY_NAME } from '../steps/registry.js';
 import type { Command, ResolvedStep, StepCommon, Templater } from '../steps/types.js';
@@ -22,6 +23,8 @@ export interface ResolveContext {
   prefix: string;
   mirror: Record<string, string>;
   overrides: Overrides;
+  /** A secret's value (environment, then the secrets file), or undefined when it is not set. */
+  secret?: (name: string) => string | undefined;
 }
 
 /** A variable's final value and where it came from. */
@@ -47,6 +50,8 @@ export interface ResolvedRecipe {
   vars: ResolvedVar[];
   steps: ResolvedStep[];
   verify: ResolvedVerify[];
+  /** Secrets the recipe reads that are not set: `run` refuses to start, plan shows a placeholder. */
+  missingSecrets: string[];
 }
 
 /** The facts a set of recipes reads: `when:` keys and `{{ host.* }}` names. Only these are gathered for a plan. */
@@ -77,12 +82,23 @@ export function resolveRecipe(recipe: Recipe, ctx: ResolveContext): ResolvedReci
   const own = ctx.overrides.perRecipe.get(recipe.name);
   const vars = new Map<string, ResolvedVar>();
   const resolving = new Set<string>();
+  const missingSecrets = new Set<string>();
   const lookup = (name: string): string => {
     if (name in recipe.vars) return varValue(name).value;
     if (name === 'prefix') return ctx.prefix;
     if (name.startsWith('dirs.')) return ctx.dirs[name.slice(5)] ?? '';
     if (name.startsWith('host.')) return factText(ctx.facts[name.slice(5)]);
     if (name.startsWith('mirror.')) return ctx.mirror[name] ?? '';
+    if (name.startsWith('secrets.')) {
+      const key = name.slice(8);
+      const v = ctx.secret?.(key);
+      if (v === undefined) {
+        missingSecrets.add(key);
+        return `<secret ${key} not set>`;
+      }
+      addSecret(v);
+      return v;
+    }
     throw new Error(`unknown template name ${name}`); // the loader rejects these; reaching here is a bug
   };
   const varValue = (name: string): ResolvedVar => {
@@ -154,5 +170,5 @@ export function resolveRecipe(recipe: Recipe, ctx: ResolveContext): ResolvedReci
       loc: v.loc,
     };
   });
-  return { recipe, vars: [...vars.values()], steps, verify };
+  return { recipe, vars: [...vars.values()], steps, verify, missingSecrets: [...missingSecrets] };
 }

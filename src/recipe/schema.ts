@@ -137,5 +137,6 @@ export const configSchema = z.strictObject({
   mirror: z.string().optional().meta({ description: 'Default mirror profile: a name or a file.' }),
   prefix: z.string().optional().meta({ description: 'Default install prefix.' }),
   recipes: z.array(z.string()).optional().meta({ description: 'Extra recipe folders.' }),
+  secrets: z.string().optional().meta({ description: 'A file of NAME=value lines read for {{ secrets.NAME }} when the environment lacks NAME (keep it mode 0600).' }),
 });
 export type UserConfig = z.infer<typeof configSchema>;

@@ -50,10 +50,16 @@ export class SourceDoc {
   }
 
   /** Location of `needle` inside the source text of the node at `path`, for errors inside a string. */
-  locIn(path: YamlPath, needle: string): Loc {
+  locIn(path: YamlPath, needle: string, nth = 0): Loc {
     const node = this.nodeAt(path) as ParsedNode | null;
     if (node?.range) {
-      const idx = this.text.slice(node.range[0], node.range[1]).indexOf(needle);
+      const text = this.text.slice(node.range[0], node.range[1]);
+      let idx = text.indexOf(needle);
+      for (let k = 0; k < nth && idx !== -1; k++) {
+        const next = text.indexOf(needle, idx + 1);
+        if (next === -1) break;
+        idx = next;
+      }
       if (idx >= 0) return this.at(node.range[0] + idx);
       return this.at(node.range[0]);
     }
@@ -80,11 +86,11 @@ export function parseYamlSource(file: string, bytes: Buffer): ParsedSource {
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    const bad = firstInvalidUtf8(bytes);
-    const before = bytes.subarray(0, bad).toString('utf8');
+    const { before, byte } = firstInvalidUtf8(bytes);
     const line = before.split('\n').length;
     const col = before.length - before.lastIndexOf('\n');
-    return err('file is not valid UTF-8', 'save it as UTF-8', line, col);
+    const what = byte === undefined ? 'file' : `byte 0x${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+    return err(`${what} is not valid UTF-8`, 'save the file as UTF-8', line, col);
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (text.trim() === '' || /^(\s*#.*\n?)*\s*$/.test(text)) {
@@ -124,21 +130,15 @@ export function parseYamlSource(file: string, bytes: Buffer): ParsedSource {
   }
 }
 
-function firstInvalidUtf8(bytes: Buffer): number {
-  // Binary search for the longest valid prefix.
-  let lo = 0;
-  let hi = bytes.length;
-  const dec = new TextDecoder('utf-8', { fatal: true });
-  while (lo < hi) {
-    const mid = Math.ceil((lo + hi) / 2);
-    try {
-      dec.decode(bytes.subarray(0, mid), { stream: true });
-      lo = mid;
-    } catch {
-      hi = mid - 1;
-    }
+/** The text before the first byte that is not UTF-8, and that byte (decoded leniently, invalid bytes read as U+FFFD). */
+function firstInvalidUtf8(bytes: Buffer): { before: string; byte?: number } {
+  const lossy = bytes.toString('utf8');
+  for (let i = lossy.indexOf('\uFFFD'); i !== -1; i = lossy.indexOf('\uFFFD', i + 1)) {
+    // A U+FFFD the file really holds is the bytes EF BF BD; any other is where decoding failed.
+    const at = Buffer.byteLength(lossy.slice(0, i));
+    if (!(bytes[at] === 0xef && bytes[at + 1] === 0xbf && bytes[at + 2] === 0xbd)) return { before: lossy.slice(0, i), byte: bytes[at] };
   }
-  return lo;
+  return { before: lossy };
 }
 
 /** For "missing closing quote / bracket" errors: the quoted string or flow collection left open, innermost first. */

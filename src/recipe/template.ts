@@ -75,3 +75,48 @@ export function mapStrings<T>(value: T, fn: (s: string, path: (string | number)[
   }
   return value;
 }
+
+/**
+ * Templates written inside quotes in a shell command (`"{{ x }}"`, `'{{ x }}'`). Values are shell-quoted
+ * already, so inside quotes the quoting breaks — and a value with `$(…)` would run. A command
+ * substitution `"$( … )"` starts a fresh quoting context, as in the shell. Returns their offsets.
+ */
+export function templatesInShellQuotes(cmd: string): number[] {
+  const found: number[] = [];
+  // One quoting state per nesting level of $( … ).
+  const stack: ('"' | "'" | null)[] = [null];
+  for (let i = 0; i < cmd.length; i++) {
+    const c = cmd[i]!;
+    const quote = stack[stack.length - 1]!;
+    if (c === '{' && cmd[i + 1] === '{') {
+      if (quote) found.push(i);
+      i++;
+      continue;
+    }
+    if (quote === "'") {
+      if (c === "'") stack[stack.length - 1] = null;
+      continue;
+    }
+    if (c === '\\') {
+      i++;
+      continue;
+    }
+    if (c === '$' && cmd[i + 1] === '(') {
+      stack.push(null);
+      i++;
+      continue;
+    }
+    if (quote === '"') {
+      if (c === '"') stack[stack.length - 1] = null;
+      continue;
+    }
+    if (c === ')' && stack.length > 1) stack.pop();
+    else if (c === '"' || c === "'") stack[stack.length - 1] = c;
+    else if (c === '#' && (i === 0 || /\s/.test(cmd[i - 1]!))) {
+      const nl = cmd.indexOf('\n', i);
+      if (nl === -1) break;
+      i = nl;
+    }
+  }
+  return found;
+}

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { redact } from '../util/redact.js';
 
 /** One journal line: what happened to a run or a step, and when. */
 export interface JournalEvent {
@@ -19,6 +20,6 @@ export class Journal {
 
   append(e: JournalEvent): void {
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    fs.appendFileSync(this.file, JSON.stringify({ time: new Date().toISOString(), ...e }) + '\n');
+    fs.appendFileSync(this.file, redact(JSON.stringify({ time: new Date().toISOString(), ...e })) + '\n');
   }
 }

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { longestSecret, redact } from '../util/redact.js';
 
 /** The per-run log: every step's header, command and output, appended as it comes. */
 export class RunLog {
@@ -25,17 +26,43 @@ export class RunLog {
     return log;
   }
 
-  /** Appends text as it is (output chunks). Synchronous: constant cost per chunk, nothing buffered in memory. */
+  private pending = '';
+
+  /**
+   * Appends output as it comes, secrets masked. Complete lines are written at once; a partial line is
+   * held (up to a secret's length) so a secret split across chunks is still masked. Constant cost per chunk.
+   */
   write(text: string): void {
-    fs.writeSync(this.fd, text);
+    const all = this.pending + text;
+    const nl = all.lastIndexOf('\n');
+    let ready = nl === -1 ? '' : all.slice(0, nl + 1);
+    let rest = nl === -1 ? all : all.slice(nl + 1);
+    const hold = longestSecret();
+    if (rest.length > Math.max(hold, 4096)) {
+      ready += rest.slice(0, rest.length - hold);
+      rest = rest.slice(rest.length - hold);
+    }
+    this.pending = rest;
+    if (ready) fs.writeSync(this.fd, redact(ready));
   }
 
-  /** Appends one line. */
+  /** Appends one line (after any output still held back). */
   line(text: string): void {
+    this.flush();
     this.write(text.endsWith('\n') ? text : text + '\n');
   }
 
+  /** Writes what is held back. */
+  flush(): void {
+    if (this.pending) {
+      const p = this.pending;
+      this.pending = '';
+      fs.writeSync(this.fd, redact(p.endsWith('\n') ? p : p + '\n'));
+    }
+  }
+
   close(): void {
+    this.flush();
     try {
       fs.closeSync(this.fd);
     } catch {

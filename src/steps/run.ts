@@ -1,5 +1,5 @@
 import { commandSchema } from '../recipe/schema.js';
-import { commandText } from './command.js';
+import { commandText, quotedTemplates } from './command.js';
 import type { Command, StepKind } from './types.js';
 
 /** `run`: a shell command (bash -e -o pipefail, values quoted) or an argv list; satisfied by `check` / `creates`. */
@@ -8,6 +8,7 @@ export const runKind: StepKind<string | string[], Command> = {
   description: 'Runs a command: a string through `bash -e -o pipefail -c` (template values shell-quoted), or an argv list without a shell.',
   satisfiedWhen: '`check` exits 0, or every `creates` path exists; with neither, the step always runs and the plan says "no check".',
   schema: commandSchema,
+  lint: (spec) => (typeof spec === 'string' ? quotedTemplates(spec, []) : []),
   resolve: (spec, t) => (typeof spec === 'string' ? { shell: t.sh(spec) } : { argv: spec.map((a) => t.str(a)) }),
   describe: (step) => ({ summary: `run ${commandText(step.config).split('\n')[0]}`, commands: [commandText(step.config)] }),
   apply: async (step, env) => {

@@ -103,7 +103,7 @@ export interface StepKind<Spec = unknown, Config = Spec> {
   /** Schema of the value under the kind key. */
   schema: z.ZodType<Spec>;
   /** Load-time checks beyond the schema, located by a path inside the spec. */
-  lint?(spec: Spec): { path: (string | number)[]; message: string; hint?: string }[];
+  lint?(spec: Spec): { path: (string | number)[]; message: string; hint?: string; needle?: string; nth?: number }[];
   /** Renders templates in the spec into the config the other methods use. */
   resolve(spec: Spec, t: Templater): Config;
   /** Facts `describe` reads (gathered before it is called, with the recipes' own). */

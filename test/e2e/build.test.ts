@@ -29,7 +29,7 @@ steps:
     cmake: { source: ~/src/hello, build: ~/src/hello/build, defines: { GREETING: "{{ greeting }}", CMAKE_BUILD_TYPE: Release } }
   - name: Build and install
     cmake: { build: ~/src/hello/build, install: true }
-    check: test "$({{ prefix }}/bin/hello)" = "hello {{ greeting }}"
+    check: ["sh", "-c", 'test "$("$0")" = "hello $1"', "{{ prefix }}/bin/hello", "{{ greeting }}"]
   - name: Make with variables
     make: { dir: ~/src/hello, targets: [install], vars: { PREFIX: "{{ prefix }}", MSG: "{{ msg }}" } }
     creates: "{{ prefix }}/share/msg.txt"

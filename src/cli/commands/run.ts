@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ExitCode } from '../../errors.js';
+import { ExitCode, InputError } from '../../errors.js';
 import { stepsToRun } from '../../plan/plan.js';
 import { execute } from '../../run/execute.js';
 import { Journal } from '../../run/journal.js';
@@ -31,7 +31,13 @@ export default async function run(names: string[], opts: GlobalOpts & { wait?: b
 }
 
 async function runLocked(names: string[], opts: GlobalOpts, o: Output, session: Session): Promise<number> {
-  const { plan } = await withSpinner(o, 'checking steps…', planSession(session, selectRecipes(session, names)));
+  const { plan, resolved } = await withSpinner(o, 'checking steps…', planSession(session, selectRecipes(session, names)));
+  const missing = resolved.flatMap((r) => r.missingSecrets.map((name) => ({ recipe: r.recipe, name })));
+  if (missing.length) {
+    throw new InputError(
+      missing.map((m) => ({ severity: 'error' as const, loc: m.recipe.source.locIn([], `secrets.${m.name}`), message: `secret ${m.name} is not set (recipe ${m.recipe.name} needs it)`, hint: `export ${m.name}=… before setup run, or put it in the secrets file named in config.yaml` })),
+    );
+  }
   const todo = stepsToRun(plan);
   const blocked = todo.filter((s) => s.state === 'blocked');
   if (blocked.length) {

@@ -44,6 +44,11 @@ export default async function validate(targets: string[], opts: GlobalOpts): Pro
   for (const r of await Promise.all(files.map((f) => loadRecipeFile(f)))) {
     problems.push(...r.problems);
     if (r.recipe) {
+      const twin = recipes.get(r.recipe.name);
+      if (twin && path.dirname(twin.file) === path.dirname(r.recipe.file)) {
+        problems.push({ severity: 'error', loc: r.recipe.source.locOf(['name']), message: `recipe "${r.recipe.name}" is defined twice in one folder (also in ${path.basename(twin.file)})`, hint: 'keep one file' });
+        continue;
+      }
       recipes.set(r.recipe.name, r.recipe);
       problems.push(...lintRecipe(r.recipe));
     }
