@@ -14,21 +14,21 @@ type Format = (typeof FORMATS)[number];
 const TEXT_FORMATS: Record<Exclude<Format, 'gitconfig'>, ConfigFormat> = { ini, yaml: yamlFormat, json };
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
-const value: z.ZodType<unknown> = z.lazy(() => z.union([scalar, z.array(scalar), z.record(z.string(), value)]));
+const value: z.ZodType<unknown> = z.lazy(() => z.union([scalar, z.null(), z.array(scalar), z.record(z.string(), value)]));
 
 const configSchema = z.strictObject({
   path: z.string().min(1).meta({ description: 'The file to merge into (~/ allowed); created when missing.' }),
   format: z.enum(FORMATS).optional().meta({ description: 'ini | yaml | json | gitconfig; default from the file name (.condarc is yaml).' }),
   set: z.record(z.string().min(1), value).meta({
-    description: 'Keys to set, dotted (`global.index-url`) or as nested maps; lists replace lists. Other keys, sections and comments stay.',
+    description: 'Keys to set, dotted (`global.index-url`) or as nested maps; lists replace lists; null, or a value that renders empty (an unset mirror value), removes the key. Other keys, sections and comments stay.',
   }),
 });
 
 interface ConfigConfig {
   path: string;
   format: Format;
-  /** Flattened keys: dotted name → value. */
-  set: Record<string, ConfigValue>;
+  /** Flattened keys: dotted name → value (null: remove). */
+  set: Record<string, ConfigValue | null>;
 }
 
 /** The format a file name implies. */
@@ -42,17 +42,17 @@ export function formatFor(file: string): Format | undefined {
 }
 
 /** `{ a: { b: 1 }, "c.d": 2 }` → `{ "a.b": 1, "c.d": 2 }`. */
-function flatten(v: Record<string, unknown>, prefix = ''): Record<string, ConfigValue> {
-  const out: Record<string, ConfigValue> = {};
+function flatten(v: Record<string, unknown>, prefix = ''): Record<string, ConfigValue | null> {
+  const out: Record<string, ConfigValue | null> = {};
   for (const [k, x] of Object.entries(v)) {
     const key = prefix ? `${prefix}.${k}` : k;
     if (x && typeof x === 'object' && !Array.isArray(x)) Object.assign(out, flatten(x as Record<string, unknown>, key));
-    else out[key] = x as ConfigValue;
+    else out[key] = x === '' || x === null ? null : (x as ConfigValue);
   }
   return out;
 }
 
-const entries = (set: Record<string, ConfigValue>): ConfigEntry[] => Object.entries(set).map(([k, v]) => ({ path: k.split('.'), value: v }));
+const entries = (set: Record<string, ConfigValue | null>): ConfigEntry[] => Object.entries(set).map(([k, v]) => ({ path: k.split('.'), value: v }));
 
 /** `config`: merges keys into an ini, yaml, json or gitconfig file, keeping everything else. */
 export const configKind: StepKind<z.infer<typeof configSchema>, ConfigConfig> = {
@@ -71,7 +71,7 @@ export const configKind: StepKind<z.infer<typeof configSchema>, ConfigConfig> = 
     return { path: file, format, set: flatten(t.deep(spec.set) as Record<string, unknown>) };
   },
   describe: (step) => ({
-    summary: `set ${Object.entries(step.config.set).map(([k, v]) => `${k}=${Array.isArray(v) ? `[${v.join(', ')}]` : String(v)}`).join(', ')} in ${step.config.path}`,
+    summary: `set ${Object.entries(step.config.set).map(([k, v]) => (v === null ? `${k} (removed)` : `${k}=${Array.isArray(v) ? `[${v.join(', ')}]` : String(v)}`)).join(', ')} in ${step.config.path}`,
     files: [step.config.path],
   }),
   check: async (step, env) => {
@@ -80,7 +80,9 @@ export const configKind: StepKind<z.infer<typeof configSchema>, ConfigConfig> = 
     if (c.format === 'gitconfig') missing = await gitconfigMissing(env.runner, env.processEnv, c.path, c.set);
     else {
       const text = await readIfExists(c.path);
-      if (text === undefined) return { state: 'unsatisfied', reason: `${c.path} does not exist` };
+      if (text === undefined) {
+        return Object.values(c.set).every((v) => v === null) ? { state: 'satisfied', reason: `${c.path} does not exist (nothing to remove)` } : { state: 'unsatisfied', reason: `${c.path} does not exist` };
+      }
       const fmt = TEXT_FORMATS[c.format];
       missing = [];
       for (const [key, want] of Object.entries(c.set)) {
@@ -90,7 +92,7 @@ export const configKind: StepKind<z.infer<typeof configSchema>, ConfigConfig> = 
         } catch (e) {
           return { state: 'unknown', reason: `cannot read ${c.path} as ${c.format}: ${(e as Error).message}` };
         }
-        if (!sameValue(have, want)) missing.push(have === undefined ? `${key} is not set` : `${key} is ${JSON.stringify(have)}, wants ${JSON.stringify(want)}`);
+        if (!sameValue(have, want)) missing.push(want === null ? `${key} is set, wants it removed` : have === undefined ? `${key} is not set` : `${key} is ${JSON.stringify(have)}, wants ${JSON.stringify(want)}`);
       }
     }
     return missing.length ? { state: 'unsatisfied', reason: missing.join('; ') } : { state: 'satisfied', reason: `${c.path} has every key` };

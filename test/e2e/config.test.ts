@@ -52,5 +52,12 @@ describe('config steps merge into the user\'s files', () => {
     fs.writeFileSync(other, 'name: other\npip: { index-url: "http://127.0.0.1:10/simple", trusted-host: "127.0.0.1" }\n');
     expect((await runCli(['--recipes', RECIPES, '--mirror', other, 'run', 'mirrors'], home)).code).toBe(0);
     expect(fs.readFileSync(backup, 'utf8')).toBe(pipOriginal);
+
+    // A profile without a trusted host removes the one an earlier profile set.
+    const plain = path.join(home, 'plain.yaml');
+    fs.writeFileSync(plain, 'name: plain\npip: { index-url: "http://127.0.0.1:11/simple" }\n');
+    expect((await runCli(['--recipes', RECIPES, '--mirror', plain, 'run', 'mirrors'], home)).code).toBe(0);
+    expect(fs.readFileSync(pip, 'utf8')).toBe('# mine: do not lose me\n[global]\ntimeout = 60\nindex-url = http://127.0.0.1:11/simple\n');
+    expect((await runCli(['--recipes', RECIPES, '--mirror', plain, 'plan', 'mirrors', '--exit-code'], home)).code).toBe(0);
   });
 });

@@ -110,3 +110,15 @@ describe('gitconfig helpers', () => {
     expect(sameValue('a', ['a'])).toBe(false);
   });
 });
+
+describe('removing keys (null, or a value that renders empty)', () => {
+  it('ini drops the key and its continuation lines, leaving the rest', () => {
+    const out = ini.set(PIP, [{ path: ['global', 'extra-index-url'], value: null }, { path: ['global', 'absent'], value: null }]);
+    expect(out).toBe(PIP.replace('extra-index-url =\n    https://a.example/simple\n    https://b.example/simple\n', ''));
+    expect(sameValue(ini.get(out, ['global', 'extra-index-url']), null)).toBe(true);
+  });
+  it('yaml and json delete the key', () => {
+    expect(yamlFormat.get(yamlFormat.set(CONDARC, [{ path: ['custom_channels', 'bioconda'], value: null }]), ['custom_channels', 'bioconda'])).toBeUndefined();
+    expect(JSON.parse(json.set('{"a":{"b":1,"c":2}}', [{ path: ['a', 'b'], value: null }, { path: ['x', 'y'], value: null }]))).toEqual({ a: { c: 2 } });
+  });
+});

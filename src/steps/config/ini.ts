@@ -71,6 +71,10 @@ export const ini: ConfigFormat = {
     for (const e of entries) {
       const [section, key] = split(e.path);
       const existing = lines.find((l) => l.section === section && l.key === key);
+      if (e.value === null) {
+        if (existing) lines.splice(lines.indexOf(existing), 1);
+        continue;
+      }
       if (existing) {
         existing.text = render(key, e.value);
         continue;

@@ -19,10 +19,12 @@ export const json: ConfigFormat = {
     for (const e of entries) {
       let obj = root;
       for (const p of e.path.slice(0, -1)) {
+        if (e.value === null && (!obj[p] || typeof obj[p] !== 'object')) break;
         if (!obj[p] || typeof obj[p] !== 'object' || Array.isArray(obj[p])) obj[p] = {};
         obj = obj[p] as Record<string, unknown>;
       }
-      obj[e.path[e.path.length - 1]!] = e.value;
+      if (e.value === null) delete obj[e.path[e.path.length - 1]!];
+      else obj[e.path[e.path.length - 1]!] = e.value;
     }
     const indent = /^\{\n([ \t]+)"/.exec(text)?.[1] ?? '  ';
     return JSON.stringify(root, null, indent) + '\n';

@@ -4,7 +4,8 @@ export type ConfigValue = string | number | boolean | ConfigValue[];
 /** One key to set: its path (section/key names) and the wanted value. */
 export interface ConfigEntry {
   path: string[];
-  value: ConfigValue;
+  /** null: remove the key. */
+  value: ConfigValue | null;
 }
 
 /** A config file format: read the current value at a path, and write a whole set of entries in. */
@@ -16,7 +17,8 @@ export interface ConfigFormat {
 }
 
 /** Compares a wanted value with what a file holds, loosely on types (`1` = "1", `true` = "true"). */
-export function sameValue(have: ConfigValue | undefined, want: ConfigValue): boolean {
+export function sameValue(have: ConfigValue | undefined, want: ConfigValue | null): boolean {
+  if (want === null) return have === undefined;
   if (have === undefined) return false;
   if (Array.isArray(want)) return Array.isArray(have) && have.length === want.length && want.every((w, i) => sameValue(have[i], w));
   if (Array.isArray(have)) return false;

@@ -15,7 +15,10 @@ export const yamlFormat: ConfigFormat = {
     const doc = parseDocument(text);
     if (doc.errors.length) throw new Error(`cannot edit: the file is not valid YAML (${doc.errors[0]!.message.split('\n')[0]})`);
     if (doc.contents === null) doc.contents = doc.createNode({}) as never;
-    for (const e of entries) doc.setIn(e.path, doc.createNode(e.value));
+    for (const e of entries) {
+      if (e.value === null) doc.deleteIn(e.path);
+      else doc.setIn(e.path, doc.createNode(e.value));
+    }
     return doc.toString();
   },
 };
