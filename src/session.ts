@@ -5,7 +5,7 @@ import { InputError, UsageError, type Problem } from './errors.js';
 import { FactStore } from './facts/store.js';
 import type { FactValue } from './facts/registry.js';
 import { loadCatalog, orderWithRequires, type Catalog, type RecipeFolder } from './recipe/catalog.js';
-import { mirrorValues, loadUserConfig, resolveProfile } from './recipe/profile.js';
+import { mirrorStructured, mirrorValues, loadUserConfig, resolveProfile } from './recipe/profile.js';
 import { referencedFacts, resolveRecipe, type Overrides, type ResolvedRecipe } from './recipe/resolve.js';
 import type { Profile, UserConfig } from './recipe/schema.js';
 import { VAR_NAME } from './recipe/schema.js';
@@ -140,7 +140,7 @@ export async function resolveRecipes(session: Session, recipes: readonly Recipe[
   const facts = await session.facts.gather(referencedFacts(recipes));
   session.factValues = { ...session.factValues, ...facts };
   const dirs = { home: session.paths.home, src: session.paths.src, cache: session.paths.cache, state: session.paths.state, config: session.paths.config };
-  const ctx = { facts, dirs, prefix: session.prefix, mirror: mirrorValues(session.profile), overrides: session.overrides, secret: (name: string) => session.env[name] ?? session.secrets.get(name) };
+  const ctx = { facts, dirs, prefix: session.prefix, mirror: mirrorValues(session.profile), mirrorValues: mirrorStructured(session.profile), overrides: session.overrides, secret: (name: string) => session.env[name] ?? session.secrets.get(name) };
   return recipes.map((r) => resolveRecipe(r, ctx));
 }
 

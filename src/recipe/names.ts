@@ -10,6 +10,9 @@ export const MIRROR_NAMES = [
   'pip.extra-index-url',
   'pip.trusted-host',
   'conda.channels',
+  'conda.default_channels',
+  'conda.custom_channels',
+  'conda.show_channel_urls',
   'go.proxy',
   'go.sumdb',
 ] as const;

@@ -67,13 +67,24 @@ export async function resolveProfile(choice: string | undefined, recipeDirs: rea
   return merge(base, await load(file));
 }
 
+/** The `mirror.*` names with their structured values (lists and maps kept), for Templater.value. */
+export function mirrorStructured(profile: Profile): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const name of MIRROR_NAMES) {
+    let v: unknown = profile;
+    for (const part of name.split('.')) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[part] : undefined;
+    if (v !== undefined) out[`mirror.${name}`] = v;
+  }
+  return out;
+}
+
 /** Flattens a profile into the `mirror.*` template names. Lists become space-separated. */
 export function mirrorValues(profile: Profile): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of MIRROR_NAMES) {
     let v: unknown = profile;
     for (const part of name.split('.')) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[part] : undefined;
-    out[`mirror.${name}`] = Array.isArray(v) ? v.join(' ') : v === undefined || v === null ? '' : String(v);
+    out[`mirror.${name}`] = Array.isArray(v) ? v.join(' ') : v === undefined || v === null ? '' : typeof v === 'object' ? Object.entries(v).map(([k, x]) => `${k}=${String(x)}`).join(' ') : String(v);
   }
   return out;
 }

@@ -22,6 +22,8 @@ export interface ResolveContext {
   dirs: Record<string, string>;
   prefix: string;
   mirror: Record<string, string>;
+  /** Structured mirror values (lists, maps) for a value that is exactly one template (see Templater.value). */
+  mirrorValues?: Record<string, unknown>;
   overrides: Overrides;
   /** A secret's value (environment, then the secrets file), or undefined when it is not set. */
   secret?: (name: string) => string | undefined;
@@ -129,6 +131,7 @@ export function resolveRecipe(recipe: Recipe, ctx: ResolveContext): ResolvedReci
       escaped: (s, escape) => renderTemplate(s, (n) => escape(lookup(n))),
       path: toPath,
       deep: (v) => mapStrings(v, str),
+      value: (v) => structured(v, str, ctx.mirrorValues ?? {}),
     };
     const cmd = (c: string | string[] | undefined): Command | undefined => (c === undefined ? undefined : typeof c === 'string' ? { shell: t.sh(c) } : { argv: c.map(str) });
     const common: StepCommon = {
@@ -165,10 +168,29 @@ export function resolveRecipe(recipe: Recipe, ctx: ResolveContext): ResolvedReci
       recipe: recipe.name,
       index: v.index,
       kind: v.kind,
-      item: mapStrings(item, (s) => renderTemplate(s, lookup)),
+      // A verify command string runs through bash: its values are shell-quoted like a step's.
+      item: mapStrings(item, (s, p) => renderTemplate(s, lookup, v.kind === 'command' && p.length === 1 && p[0] === 'command')),
       whenFailed: evaluateWhen(when as Parameters<typeof evaluateWhen>[0], ctx.facts),
       loc: v.loc,
     };
   });
   return { recipe, vars: [...vars.values()], steps, verify, missingSecrets: [...missingSecrets] };
+}
+
+/**
+ * Renders every string in a value; a string that is exactly one template naming a structured value
+ * (`"{{ mirror.conda.custom_channels }}"`) becomes that list or map.
+ */
+function structured(v: unknown, str: (s: string) => string, values: Record<string, unknown>): unknown {
+  if (typeof v === 'string') {
+    const m = /^\{\{\s*([A-Za-z0-9_.-]+)\s*\}\}$/.exec(v);
+    const s = m ? values[m[1]!] : undefined;
+    return s !== undefined && s !== null && typeof s !== 'string' ? s : str(v);
+  }
+  if (Array.isArray(v)) return v.flatMap((x) => {
+    const r = structured(x, str, values);
+    return Array.isArray(r) && typeof x === 'string' ? r : [r];
+  });
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, structured(x, str, values)]));
+  return v;
 }

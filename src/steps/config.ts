@@ -68,7 +68,7 @@ export const configKind: StepKind<z.infer<typeof configSchema>, ConfigConfig> = 
     const file = t.path(spec.path);
     const format = spec.format ?? formatFor(file);
     if (!format) throw new Error(`cannot tell the format of ${file}: add format: ini | yaml | json | gitconfig`);
-    return { path: file, format, set: flatten(t.deep(spec.set) as Record<string, unknown>) };
+    return { path: file, format, set: flatten(t.value(spec.set) as Record<string, unknown>) };
   },
   describe: (step) => ({
     summary: `set ${Object.entries(step.config.set).map(([k, v]) => (v === null ? `${k} (removed)` : `${k}=${Array.isArray(v) ? `[${v.join(', ')}]` : String(v)}`)).join(', ')} in ${step.config.path}`,

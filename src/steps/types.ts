@@ -64,6 +64,8 @@ export interface Templater {
   path(s: string): string;
   /** Any value: every string inside rendered with `str`. */
   deep<T>(v: T): T;
+  /** Like `deep`, but a string that is exactly `{{ name }}` of a list or map (a mirror's conda channels) becomes it. */
+  value(v: unknown): unknown;
 }
 
 /** What checks see of the host. Checks never change anything. */

@@ -1,0 +1,162 @@
+import fs from 'node:fs';
+import { z } from 'zod';
+import { argvToString } from '../util/shell.js';
+import { indexOptions, installArgv, type PipConfig } from './pip/command.js';
+import { evaluateSpecs, type Evaluation } from './pip/evaluate.js';
+import { pipFailureHint } from './pip/hints.js';
+import { judge } from './pip/judge.js';
+import { parseRequirement } from './pip/requirement.js';
+import { locatePython, pythonLabel, pythonSpec, venvPython } from './python.js';
+import { StepFailure, type ResolvedStep, type StepEnv, type StepKind } from './types.js';
+
+const one = (d: string) => z.union([z.string().min(1), z.array(z.string().min(1))]).optional().meta({ description: d });
+const packages = z.array(z.string().min(1)).min(1);
+const pipSchema = z.union(
+  [
+    packages.meta({ description: 'Requirement specs (PEP 508): `numpy==1.26.4`, `transformers[torch]>=4.30`, `foo; python_version < "3.10"`.' }),
+    z.strictObject({
+      packages: packages.meta({ description: 'Requirement specs (PEP 508): `numpy==1.26.4`, `transformers[torch]>=4.30`, `foo; python_version < "3.10"`.' }),
+      python: z.string({ error: 'expected a string: quote versions, e.g. python: "3.10"' }).min(1).optional().meta({ description: 'The interpreter to install into: a path, a command on PATH, or a version like "3.11" found on the host. Default: python3 on PATH.' }),
+      venv: z.string().min(1).optional().meta({ description: 'Install into this venv (its bin/python); it may be created by an earlier venv step.' }),
+      'index-url': z.string().min(1).optional().meta({ description: 'The package index; default: the mirror profile’s pip.index-url, else pip’s own.' }),
+      'extra-index-url': one('More indexes (default: the mirror profile’s pip.extra-index-url; [] for none).'),
+      'trusted-host': one('Hosts pip may reach without valid TLS (default: the mirror profile’s pip.trusted-host; [] for none).'),
+      upgrade: z.boolean().optional().meta({ description: 'Pass --upgrade: the step then always runs (the plan says so).' }),
+      pre: z.boolean().optional().meta({ description: 'Pass --pre: allow pre-releases.' }),
+      'no-deps': z.boolean().optional().meta({ description: 'Pass --no-deps: install only the listed packages.' }),
+      args: z.array(z.string()).optional().meta({ description: 'More pip install arguments, e.g. [--break-system-packages] or [--no-cache-dir].' }),
+    }),
+  ],
+  { error: 'expected a list of requirement specs, or { packages, venv, python, index-url, … }' },
+);
+type PipSpec = z.infer<typeof pipSchema>;
+export type { PipConfig };
+
+const list = (v: string | string[] | undefined): string[] | undefined => (v === undefined ? undefined : Array.isArray(v) ? v : [v]);
+
+/** The interpreter a step installs into: found, or why not (a venv made by an earlier step may not exist yet). */
+async function target(c: PipConfig, env: StepEnv): Promise<{ exe: string } | { missing: string }> {
+  if (c.venv) {
+    const exe = venvPython(c.venv);
+    if (fs.existsSync(exe)) return { exe };
+    return { missing: fs.existsSync(c.venv) ? `${c.venv} is not a venv (it has no bin/python)` : `${c.venv} does not exist yet` };
+  }
+  const found = await locatePython(c.python, env);
+  return found instanceof Error ? { missing: found.message } : { exe: found.exe };
+}
+
+const memoKey = (exe: string, stepEnv: Record<string, string>): string => `pip:eval:${exe}:${JSON.stringify(stepEnv)}`;
+
+/** The evaluation of a step's specs: from the batch `prefetch` stored, topped up by one call for specs it lacks. */
+async function evaluation(step: ResolvedStep<PipConfig>, exe: string, env: StepEnv): Promise<Evaluation | Error> {
+  const key = memoKey(exe, step.common.env);
+  const batch = await env.memo.get(key, () => evaluateSpecs(exe, step.config.packages, env, step.common.env));
+  if (batch instanceof Error) return batch;
+  const lacking = step.config.packages.filter((s) => !batch.results.has(s));
+  if (!lacking.length) return batch;
+  const more = await env.memo.get(`${key}:${lacking.join('\n')}`, () => evaluateSpecs(exe, lacking, env, step.common.env));
+  return more instanceof Error ? more : { ...more, results: new Map([...batch.results, ...more.results]) };
+}
+
+/** Steps whose `upgrade: true` install has run in this invocation: their re-check then looks at the specs. */
+const upgradedNow = new WeakSet<ResolvedStep<PipConfig>>();
+
+/** `pip`: requirement specs installed into an interpreter or venv, through the mirror profile's index. */
+export const pipKind: StepKind<PipSpec, PipConfig> = {
+  kind: 'pip',
+  description: 'Installs Python packages with `python -m pip install` into a venv or an interpreter (default: python3 on PATH), through the mirror profile’s index unless the step sets one.',
+  satisfiedWhen: 'every requirement spec is satisfied by the interpreter’s installed distributions (extras: the base distribution; specs whose marker does not apply are ignored), all read in one interpreter call; `upgrade: true` always runs.',
+  schema: pipSchema,
+  lint: (spec) => {
+    const problems: { path: (string | number)[]; message: string; hint?: string }[] = [];
+    const specs = Array.isArray(spec) ? spec : spec.packages;
+    const at = Array.isArray(spec) ? [] : ['packages'];
+    specs.forEach((s, i) => {
+      if (s.includes('{{')) return; // checked once rendered
+      const r = parseRequirement(s);
+      if (r instanceof Error) problems.push({ path: [...at, i], message: r.message });
+    });
+    if (!Array.isArray(spec) && spec.python && spec.venv) problems.push({ path: ['venv'], message: 'set either venv or python, not both', hint: 'venv: installs into that venv’s own python' });
+    return problems;
+  },
+  resolve: (spec, t) => {
+    const o = Array.isArray(spec) ? { packages: spec } : spec;
+    const specs = o.packages.map((s) => t.str(s).trim());
+    for (const s of specs) {
+      const r = parseRequirement(s);
+      if (r instanceof Error) throw r;
+    }
+    if ('python' in o && o.python && o.venv) throw new Error('set either venv or python, not both');
+    const full = o as Exclude<PipSpec, string[]>;
+    return {
+      packages: specs,
+      python: full.python ? pythonSpec(t.str(full.python), t.path) : undefined,
+      venv: full.venv ? t.path(full.venv) : undefined,
+      indexUrl: full['index-url'] ? t.str(full['index-url']) : undefined,
+      extraIndexUrls: list(full['extra-index-url'])?.map((u) => t.str(u)),
+      trustedHosts: list(full['trusted-host'])?.map((h) => t.str(h)),
+      upgrade: full.upgrade ?? false,
+      pre: full.pre ?? false,
+      noDeps: full['no-deps'] ?? false,
+      args: (full.args ?? []).map((a) => t.str(a)),
+    };
+  },
+  describe: (step, env) => {
+    const c = step.config;
+    const python = c.venv ? venvPython(c.venv) : pythonLabel(c.python, env);
+    const { indexUrl, extra, trusted } = indexOptions(c, env.profile);
+    const urls = [indexUrl, ...extra].filter((u): u is string => !!u);
+    const warnings = urls.filter((u) => /^http:\/\//i.test(u) && !/^http:\/\/(127\.|localhost[:/]|\[::1\])/i.test(u)).map((u) => `pip index over plain http: ${u}`);
+    warnings.push(...trusted.filter((h) => !/^(127\.|localhost$|::1$)/.test(h)).map((h) => `trusted-host ${h}: pip skips TLS certificate checks for it`));
+    return {
+      summary: `pip install ${c.packages.join(' ')}${c.venv ? ` into ${c.venv}` : ''}`,
+      commands: [argvToString(installArgv(c, python, env.profile))],
+      urls,
+      ...(warnings.length ? { warnings } : {}),
+    };
+  },
+  prefetch: async (steps, env) => {
+    const groups = new Map<string, { exe: string; stepEnv: Record<string, string>; specs: Set<string> }>();
+    for (const s of steps) {
+      if (s.config.upgrade) continue;
+      const t = await target(s.config, env);
+      if (!('exe' in t)) continue;
+      const key = memoKey(t.exe, s.common.env);
+      const g = groups.get(key) ?? { exe: t.exe, stepEnv: s.common.env, specs: new Set<string>() };
+      for (const spec of s.config.packages) g.specs.add(spec);
+      groups.set(key, g);
+    }
+    await Promise.all([...groups].map(([key, g]) => env.memo.get(key, () => evaluateSpecs(g.exe, [...g.specs], env, g.stepEnv))));
+  },
+  check: async (step, env) => {
+    const c = step.config;
+    const t = await target(c, env);
+    if (!('exe' in t)) return { state: 'unsatisfied', reason: t.missing };
+    if (c.upgrade && !upgradedNow.has(step)) return { state: 'unsatisfied', reason: 'upgrade: true always runs' };
+    const ev = await evaluation(step, t.exe, env);
+    if (ev instanceof Error) return { state: 'unknown', reason: `cannot list the installed packages: ${ev.message}` };
+    const breaks = c.args.includes('--break-system-packages') || !!step.common.env.PIP_BREAK_SYSTEM_PACKAGES || !!env.processEnv.PIP_BREAK_SYSTEM_PACKAGES;
+    return judge(c.packages, ev, { where: c.venv ?? t.exe, warnExternallyManaged: !breaks });
+  },
+  apply: async (step, env) => {
+    const c = step.config;
+    const t = await target(c, env);
+    if (!('exe' in t)) {
+      throw new StepFailure(t.missing, { hint: c.venv ? 'create it first: add a venv step (venv: { path: … }) before this one' : 'install that python, or point python: at an existing interpreter' });
+    }
+    const { indexUrl } = indexOptions(c, env.profile);
+    try {
+      await env.exec({ argv: installArgv(c, t.exe, env.profile) });
+    } catch (e) {
+      if (!(e instanceof StepFailure)) throw e;
+      const hint = pipFailureHint(e.details.tail ?? [], { python: t.exe, inVenv: !!c.venv, indexUrl });
+      throw hint ? new StepFailure(e.message, { ...e.details, hint }) : e;
+    }
+    if (c.upgrade) upgradedNow.add(step);
+  },
+  examples: [
+    `- name: NLP stack\n  pip: ["torch==2.3.1", "transformers[torch]>=4.30", "sentencepiece; platform_machine == 'x86_64'"]`,
+    `- name: Project packages in its venv\n  pip:\n    venv: ~/venvs/project\n    packages: [numpy~=1.26, jupyter]\n    index-url: https://pypi.tuna.tsinghua.edu.cn/simple`,
+    `- name: CUDA wheels of PyTorch\n  pip:\n    venv: ~/venvs/project\n    packages: [torch==2.3.1]\n    extra-index-url: https://download.pytorch.org/whl/cu121\n    args: [--no-cache-dir]`,
+  ],
+};

@@ -1,0 +1,144 @@
+import { lastLine, PYTHON_CALL_TIMEOUT_MS } from '../python.js';
+import type { StepEnv } from '../types.js';
+
+/**
+ * Evaluates requirement specs against what an interpreter has installed, in ONE call of that
+ * interpreter: the `packaging` code pip vendors parses the specs and markers (plain `packaging` when pip
+ * is absent), `importlib.metadata` lists the installed distributions (pip's `pkg_resources` on pythons
+ * before 3.8). Reads only: `-B` writes no bytecode. The specs come on stdin as JSON; one JSON line out.
+ */
+export const EVALUATE_SCRIPT = String.raw`
+import json, os, sys, sysconfig
+def main():
+    specs = json.loads(sys.stdin.read())
+    base = getattr(sys, "base_prefix", sys.prefix)
+    out = {"version": "%d.%d.%d" % tuple(sys.version_info[:3]), "executable": sys.executable, "venv": sys.prefix != base}
+    stdlib = sysconfig.get_path("stdlib") or ""
+    out["externally_managed"] = (not out["venv"]) and os.path.isfile(os.path.join(stdlib, "EXTERNALLY-MANAGED"))
+    purelib = sysconfig.get_path("purelib") or ""
+    out["writable"] = os.path.isdir(purelib) and os.access(purelib, os.W_OK)
+    try:
+        from pip._vendor.packaging.requirements import Requirement
+        from pip._vendor.packaging.utils import canonicalize_name
+        out["pip"] = True
+    except Exception:
+        out["pip"] = False
+        try:
+            from packaging.requirements import Requirement
+            from packaging.utils import canonicalize_name
+        except Exception:
+            out["error"] = "neither pip nor packaging can be imported"
+            return out
+    installed = {}
+    try:
+        from importlib import metadata
+        dists = [(d.metadata["Name"], d.version) for d in metadata.distributions()]
+    except ImportError:
+        from pip._vendor import pkg_resources
+        dists = [(d.project_name, d.version) for d in pkg_resources.working_set]
+    for name, version in dists:
+        if name:
+            installed.setdefault(canonicalize_name(name), version)  # the first on sys.path is the one imported
+    results = []
+    for spec in specs:
+        r = {"spec": spec}
+        results.append(r)
+        try:
+            req = Requirement(spec)
+        except Exception as e:
+            r["state"] = "invalid"
+            r["error"] = str(e)
+            continue
+        r["name"] = req.name
+        r["want"] = str(req.specifier)
+        r["extras"] = sorted(req.extras)
+        r["url"] = bool(req.url)
+        if req.marker is not None:
+            r["marker"] = str(req.marker)
+            try:
+                try:
+                    applies = req.marker.evaluate()
+                except Exception:
+                    applies = req.marker.evaluate({"extra": ""})
+            except Exception as e:
+                r["state"] = "invalid"
+                r["error"] = str(e)
+                continue
+            if not applies:
+                r["state"] = "skipped"
+                continue
+        have = installed.get(canonicalize_name(req.name))
+        if have is None:
+            r["state"] = "missing"
+            continue
+        r["have"] = have
+        try:
+            ok = req.specifier.contains(have, prereleases=True)
+        except Exception:
+            r["state"] = "badversion"
+            continue
+        r["state"] = "ok" if ok else "mismatch"
+    out["results"] = results
+    return out
+print(json.dumps(main()))
+`;
+
+/** One spec, as the interpreter judged it. */
+export interface SpecResult {
+  spec: string;
+  state: 'ok' | 'missing' | 'mismatch' | 'skipped' | 'invalid' | 'badversion';
+  name?: string;
+  /** The specifier set, e.g. `==1.0` or `<2,>=1` ('' for any version). */
+  want?: string;
+  /** The installed version. */
+  have?: string;
+  extras?: string[];
+  url?: boolean;
+  marker?: string;
+  error?: string;
+}
+
+/** What one interpreter call answered. */
+export interface Evaluation {
+  version: string;
+  executable: string;
+  venv: boolean;
+  externallyManaged: boolean;
+  writable: boolean;
+  pip: boolean;
+  results: Map<string, SpecResult>;
+}
+
+/** Runs the evaluation (one process) and parses its answer; an Error when it could not tell. */
+export async function evaluateSpecs(exe: string, specs: readonly string[], env: StepEnv, extraEnv: Record<string, string> = {}): Promise<Evaluation | Error> {
+  const r = await env.runner.run({
+    argv: [exe, '-B', '-c', EVALUATE_SCRIPT],
+    input: JSON.stringify(specs),
+    env: { ...extraEnv, PYTHONDONTWRITEBYTECODE: '1' },
+    timeoutMs: PYTHON_CALL_TIMEOUT_MS,
+  });
+  if (r.spawnError) return new Error(r.spawnError);
+  if (r.timedOut) return new Error(`${exe} did not answer in ${PYTHON_CALL_TIMEOUT_MS / 1000}s`);
+  if (r.exitCode !== 0) {
+    const why = lastLine(r.stderr || r.stdout);
+    return new Error(`${exe} exited ${r.exitCode ?? r.signal} while listing its packages${why ? `: ${why}` : ''}`);
+  }
+  let data: Record<string, unknown>;
+  try {
+    data = JSON.parse(lastLine(r.stdout)) as Record<string, unknown>;
+  } catch {
+    return new Error(`${exe} gave an answer that is not JSON: ${lastLine(r.stdout).slice(0, 200)}`);
+  }
+  if (typeof data.error === 'string') return new Error(`${exe}: ${data.error}`);
+  const results = new Map<string, SpecResult>();
+  for (const x of (data.results as SpecResult[] | undefined) ?? []) results.set(x.spec, x);
+  return {
+    version: String(data.version),
+    executable: String(data.executable),
+    venv: data.venv === true,
+    externallyManaged: data.externally_managed === true,
+    writable: data.writable === true,
+    pip: data.pip === true,
+    results,
+  };
+}

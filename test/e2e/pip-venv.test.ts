@@ -1,0 +1,219 @@
+import { execFile, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { EVALUATE_SCRIPT } from '../../src/steps/pip/evaluate.js';
+import { which } from '../../src/util/which.js';
+import { BIN, cliEnv, normalize, snapshotTree, tempHome, writeRecipes, type CliResult } from './helpers.js';
+
+/**
+ * A PEP 503 simple index on disk, of wheels written directly with zipfile (METADATA, WHEEL, RECORD and a
+ * module): no build backend, no network. envkit-demo-a 1.0 and 2.0; envkit-demo-b 0.5 needs envkit-demo-a>=1.0.
+ */
+const MAKE_INDEX = String.raw`
+import base64, hashlib, os, sys, zipfile
+root = sys.argv[1]
+dists = [("envkit-demo-a", "1.0", []), ("envkit-demo-a", "2.0", []), ("envkit-demo-b", "0.5", ["envkit-demo-a>=1.0"])]
+os.makedirs(os.path.join(root, "files"))
+links = {}
+b64 = lambda data: base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+for name, version, requires in dists:
+    mod = name.replace("-", "_")
+    info = "%s-%s.dist-info" % (mod, version)
+    entries = [
+        ("%s/__init__.py" % mod, '__version__ = "%s"\n' % version),
+        (info + "/METADATA", "Metadata-Version: 2.1\nName: %s\nVersion: %s\n%s" % (name, version, "".join("Requires-Dist: %s\n" % r for r in requires))),
+        (info + "/WHEEL", "Wheel-Version: 1.0\nGenerator: envkit-test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"),
+    ]
+    record = "".join("%s,sha256=%s,%d\n" % (p, b64(t.encode()), len(t.encode())) for p, t in entries) + info + "/RECORD,,\n"
+    whl = "%s-%s-py3-none-any.whl" % (mod, version)
+    with zipfile.ZipFile(os.path.join(root, "files", whl), "w") as z:
+        for p, t in entries + [(info + "/RECORD", record)]:
+            z.writestr(p, t)
+    sha = hashlib.sha256(open(os.path.join(root, "files", whl), "rb").read()).hexdigest()
+    links.setdefault(name, []).append('<a href="../../files/%s#sha256=%s">%s</a><br>' % (whl, sha, whl))
+page = "<!DOCTYPE html><html><body>%s</body></html>\n"
+os.makedirs(os.path.join(root, "simple"))
+open(os.path.join(root, "simple", "index.html"), "w").write(page % "".join('<a href="%s/">%s</a><br>' % (n, n) for n in links))
+for name, ls in links.items():
+    os.makedirs(os.path.join(root, "simple", name))
+    open(os.path.join(root, "simple", name, "index.html"), "w").write(page % "".join(ls))
+`;
+
+const python3 = which('python3');
+const hostMinor = python3 ? execFileSync(python3, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], { encoding: 'utf8' }).trim() : '';
+/** pip to judge specs with, and ensurepip to make venvs (Debian's python3 needs python3-venv for that). */
+const hostHasPip = !!python3 && (() => {
+  try {
+    execFileSync(python3, ['-c', 'import pip._vendor.packaging.requirements, ensurepip, venv'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/** `setup …` with no PIP_* variables of the host, no pip config files, and the pip cache in the test's folder. */
+function cli(args: string[], home: string): Promise<CliResult> {
+  const env = cliEnv(home, { PIP_CACHE_DIR: path.join(home, 'pip-cache'), PIP_CONFIG_FILE: '/dev/null' });
+  for (const k of Object.keys(env)) if (k.startsWith('PIP_') && k !== 'PIP_CACHE_DIR' && k !== 'PIP_CONFIG_FILE') delete env[k];
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { env, cwd: home, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const e = err as (Error & { code?: number | string; signal?: NodeJS.Signals }) | null;
+      resolve({ code: e ? (typeof e.code === 'number' ? e.code : null) : 0, signal: e?.signal ?? null, stdout, stderr });
+    });
+  });
+}
+
+describe.skipIf(!python3 || !hostHasPip)('pip and venv steps against a local index', () => {
+  const fixtures = tempHome('envkit-pip-index-');
+  const index = `file://${fixtures}/index/simple`;
+  const profile = path.join(fixtures, 'profile.yaml');
+  const recipes = path.join(fixtures, 'recipes');
+
+  beforeAll(() => {
+    execFileSync(python3!, ['-c', MAKE_INDEX, path.join(fixtures, 'index')]);
+    fs.writeFileSync(profile, `name: local\npip: { index-url: "${index}" }\n`);
+    writeRecipes(recipes, {
+      'demo.yaml': [
+        'name: demo',
+        'description: a venv with pinned packages',
+        'vars:',
+        '  a_version: "1.0"',
+        'steps:',
+        '  - name: Make the venv',
+        `    venv: { path: ~/venvs/demo, python: "${hostMinor}" }`,
+        '  - name: Demo packages',
+        '    pip:',
+        '      venv: ~/venvs/demo',
+        '      packages: ["envkit-demo-a=={{ a_version }}", "envkit-demo-b>=0.5"]',
+        '',
+      ].join('\n'),
+      'demo-upgrade.yaml': 'name: demo-upgrade\nsteps:\n  - name: Newest demo-a\n    pip: { venv: ~/venvs/demo, packages: [envkit-demo-a], upgrade: true }\n',
+      'occupied.yaml': 'name: occupied\nsteps:\n  - name: Venv over my folder\n    venv: { path: ~/project }\n',
+      'no-such-python.yaml': 'name: no-such-python\nsteps:\n  - name: Venv of a python nobody has\n    venv: { path: ~/venvs/old, python: "3.99" }\n',
+      'system-pip.yaml': 'name: system-pip\nsteps:\n  - name: Into the system python\n    pip: { python: /usr/bin/python3, packages: [envkit-demo-a==1.0] }\n',
+    });
+  });
+  const r = (...a: string[]): string[] => ['--recipes', recipes, '--mirror', profile, ...a];
+
+  it.concurrent('creates the venv, installs through the profile index, converges; pins and upgrade: true are honest', async () => {
+    const home = tempHome();
+    const before = await cli(r('plan', 'demo', 'demo-upgrade', '--exit-code'), home);
+    expect(before.code, before.stderr).toBe(3);
+    const plan = normalize(before.stdout, home);
+    expect(plan).toMatch(/→ Make the venv {2}will run: ~\/venvs\/demo does not exist \(python \d+\.\d+\.\d+: /);
+    expect(plan).toContain('→ Demo packages  will run: ~/venvs/demo does not exist yet');
+    expect(plan).toContain(`$ ~/venvs/demo/bin/python -m pip install --disable-pip-version-check --no-input --index-url ${index} envkit-demo-a==1.0 'envkit-demo-b>=0.5'`);
+    expect(plan).toContain(`url ${index}`);
+    expect(plan).toContain(`--index-url ${index} --upgrade envkit-demo-a`);
+
+    const run = await cli(r('run', 'demo'), home);
+    expect(run.code, run.stderr).toBe(0);
+    const venvPython = path.join(home, 'venvs', 'demo', 'bin', 'python');
+    const versions = (): string => execFileSync(venvPython, ['-c', 'import envkit_demo_a as a, envkit_demo_b as b; print(a.__version__, b.__version__)'], { encoding: 'utf8' }).trim();
+    expect(versions()).toBe('1.0 0.5');
+
+    const after = await cli(r('plan', 'demo', '--exit-code'), home);
+    expect(after.code, after.stdout).toBe(0);
+    expect(normalize(after.stdout, home)).toContain('✓ Demo packages  satisfied: envkit-demo-a 1.0, envkit-demo-b 0.5 installed in ~/venvs/demo');
+    expect(normalize(after.stdout, home)).toMatch(new RegExp(`✓ Make the venv {2}satisfied: ~/venvs/demo is a python ${hostMinor.replace('.', '\\.')}\\.\\d+ venv`));
+
+    const pinned = await cli(r('plan', 'demo', '--exit-code', '--set', 'demo.a_version=2.0'), home);
+    expect(pinned.code).toBe(3);
+    expect(pinned.stdout).toContain('→ Demo packages  will run: envkit-demo-a 1.0 is installed, wants ==2.0');
+
+    // upgrade: true always runs, before and after; its own run re-checks the specs and passes.
+    const upRun = await cli(r('run', 'demo-upgrade'), home);
+    expect(upRun.code, upRun.stderr).toBe(0);
+    expect(versions()).toBe('2.0 0.5');
+    const again = await cli(r('plan', 'demo', 'demo-upgrade', '--exit-code', '--set', 'demo.a_version=2.0'), home);
+    expect(again.code).toBe(3);
+    expect(again.stdout).toContain('→ Newest demo-a  will run: upgrade: true always runs');
+    expect(normalize(again.stdout, home)).toContain('✓ Demo packages  satisfied: envkit-demo-a 2.0, envkit-demo-b 0.5 installed in ~/venvs/demo');
+  });
+
+  it.concurrent('a bad requirement spec is a clear input error, from the file or from --set', async () => {
+    const home = tempHome();
+    const bad = writeRecipes(path.join(home, 'bad'), { 'bad.yaml': 'name: bad\nsteps:\n  - pip:\n      - numpy>=1.26\n      - "foo=="\n      - transformers[torch] >4.30\n' });
+    const v = await cli(['validate', path.join(bad, 'bad.yaml')], home);
+    expect(v.code).toBe(2);
+    expect(normalize(v.stderr, home)).toContain('~/bad/bad.yaml:5:9: error: invalid requirement "foo==": "==" needs a version after it, e.g. foo==1.0');
+    expect(v.stderr).not.toContain('transformers');
+    const set = await cli(r('plan', 'demo', '--set', 'a_version=1.0=='), home);
+    expect(set.code).toBe(2);
+    expect(set.stderr).toContain('invalid requirement "envkit-demo-a==1.0==": "1.0==" is not a valid version for ==');
+    expect(set.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it.concurrent('a venv path holding something else fails clearly and is left untouched', async () => {
+    const home = tempHome();
+    fs.mkdirSync(path.join(home, 'project'));
+    fs.writeFileSync(path.join(home, 'project', 'notes.txt'), 'my notes\n');
+    const snap = snapshotTree(path.join(home, 'project'));
+    const plan = await cli(r('plan', 'occupied'), home);
+    expect(normalize(plan.stdout, home)).toContain('→ Venv over my folder  will run: ~/project exists and is not a venv (a folder without pyvenv.cfg); setup will not overwrite it');
+    const run = await cli(r('run', 'occupied'), home);
+    expect(run.code).toBe(1);
+    const err = normalize(run.stderr, home);
+    expect(err).toContain('failed: ~/project exists and is not a venv (a folder without pyvenv.cfg)');
+    expect(err).toMatch(/hint: +setup does not overwrite it/);
+    expect(snapshotTree(path.join(home, 'project'))).toEqual(snap);
+  });
+
+  it.concurrent('a python version the host lacks: the plan and the failure say where it looked', async () => {
+    const home = tempHome();
+    const plan = await cli(r('plan', 'no-such-python'), home);
+    expect(normalize(plan.stdout, home)).toContain('will run: ~/venvs/old does not exist, and no python 3.99 found (looked for python3.99 on PATH');
+    const run = await cli(r('run', 'no-such-python'), home);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/failed: no python 3\.99 found \(looked for python3\.99 on PATH, .*\/usr\/bin\/python3\.99\)/);
+    expect(run.stderr).toMatch(/hint: +install python 3\.99/);
+    expect(fs.existsSync(path.join(home, 'venvs'))).toBe(false);
+  });
+
+  // Only where /usr/bin/python3 is externally managed: pip then refuses before changing anything.
+  const externallyManaged = fs.existsSync('/usr/bin/python3') && (() => {
+    try {
+      return execFileSync('/usr/bin/python3', ['-c', 'import os, sys, sysconfig; print(sys.prefix == sys.base_prefix and os.path.isfile(os.path.join(sysconfig.get_path("stdlib"), "EXTERNALLY-MANAGED")) and __import__("pip") is not None)'], { encoding: 'utf8' }).trim() === 'True';
+    } catch {
+      return false;
+    }
+  })();
+  it.concurrent.skipIf(!externallyManaged)('an externally managed system python (PEP 668): the plan warns, the failure hints at a venv', async () => {
+    const home = tempHome();
+    const plan = await cli(r('plan', 'system-pip'), home);
+    expect(plan.stdout).toContain('note: /usr/bin/python3 is externally managed (PEP 668), pip will refuse: use venv:, or args: [--break-system-packages]');
+    const run = await cli(r('run', 'system-pip'), home);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('externally-managed-environment');
+    expect(run.stderr).toMatch(/hint: +\/usr\/bin\/python3 is externally managed \(PEP 668\): install into a venv/);
+  });
+});
+
+/** The host's python3, /usr/bin/python3 and one python of each pyenv version line (3.6 on: the script's floor). */
+function realPythons(): string[] {
+  const out = new Set<string>([python3!]);
+  if (fs.existsSync('/usr/bin/python3')) out.add('/usr/bin/python3');
+  const versions = path.join(process.env.PYENV_ROOT ?? path.join(os.homedir(), '.pyenv'), 'versions');
+  const seen = new Set<string>();
+  for (const v of fs.existsSync(versions) ? fs.readdirSync(versions) : []) {
+    const m = /^3\.(\d+)\.\d+$/.exec(v);
+    const exe = path.join(versions, v, 'bin', 'python');
+    if (!m || Number(m[1]) < 6 || seen.has(m[1]!) || !fs.existsSync(exe)) continue;
+    seen.add(m[1]!);
+    out.add(exe);
+  }
+  return [...out];
+}
+
+describe.skipIf(!python3)('the evaluation script on real interpreters', () => {
+  it.each(realPythons())('%s judges specs with the packaging pip vendors', (py) => {
+    const out = execFileSync(py, ['-B', '-c', EVALUATE_SCRIPT], { input: JSON.stringify(['pip>=1', 'PIP[foo] >= 1', 'pip==0.0.1', 'envkit-surely-not-installed', 'pip; python_version < "3"']), encoding: 'utf8' });
+    const doc = JSON.parse(out) as { pip: boolean; error?: string; results: { spec: string; state: string; have?: string; extras?: string[] }[] };
+    if (!doc.pip) return expect(doc.error ?? 'packaging').toBeTruthy(); // a python without pip: nothing to judge with
+    expect(doc.results.map((x) => x.state)).toEqual(['ok', 'ok', 'mismatch', 'missing', 'skipped']);
+    expect(doc.results[1]!.extras).toEqual(['foo']);
+    expect(doc.results[2]!.have).toMatch(/^\d+/);
+  });
+});
