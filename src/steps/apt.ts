@@ -10,7 +10,7 @@ export const DPKG_STATUS = '/var/lib/dpkg/status';
 const APT_LISTS = '/var/lib/apt/lists';
 
 const entry = z.union([
-  z.string().regex(/^[A-Za-z0-9][A-Za-z0-9+.:_-]*$/, 'not a package name'),
+  z.string().regex(/^([A-Za-z0-9][A-Za-z0-9+.:_@/-]*|.*\{\{.*\}\}.*)$/, 'not a package name'),
   z.record(z.string(), z.union([z.string(), z.array(z.string()), z.null()])).meta({ description: 'Names by host: `debian:12`, `debian`, `ubuntu`, `apt`, `dnf`, `brew`, `default`; null = nothing on that host.' }),
 ]);
 const aptSchema = z.union(
@@ -59,8 +59,12 @@ export const aptKind: StepKind<z.infer<typeof aptSchema>, AptConfig> = {
   schema: aptSchema,
   defaultRoot: true,
   resolve: (spec, t) => {
-    const list = Array.isArray(spec) ? spec : spec.packages;
-    return { packages: t.deep(list) as PackageEntry[], update: Array.isArray(spec) ? false : (spec.update ?? false) };
+    const list = t.deep(Array.isArray(spec) ? spec : spec.packages) as PackageEntry[];
+    // Names may come from variables: check them once rendered.
+    for (const e of list) for (const n of typeof e === 'string' ? [e] : Object.values(e).flat()) {
+      if (n !== null && !/^[A-Za-z0-9][A-Za-z0-9+.:_@/-]*$/.test(n)) throw new Error(`"${n}" is not a package name`);
+    }
+    return { packages: list, update: Array.isArray(spec) ? false : (spec.update ?? false) };
   },
   facts: ['distro', 'distro_version', 'pkg_manager'],
   describe: (step, _env, facts) => {
@@ -68,7 +72,9 @@ export const aptKind: StepKind<z.infer<typeof aptSchema>, AptConfig> = {
     const { names, unmatched } = packagesFor(step.config.packages, { distro: facts.distro ?? null, distro_version: facts.distro_version ?? null, pkg_manager: facts.pkg_manager ?? null });
     const summary = `install ${names.join(', ') || '(nothing on this host)'}${unmatched.length ? ` (no name for this host in ${unmatched.join(', ')})` : ''}`;
     if (!pm || !names.length) return { summary };
-    return { summary, commands: [[...(step.config.update ? [updateArgv(pm)!.join(' ')] : []), installArgv(pm, names).join(' ')].join(' && ')] };
+    // The plan shows the short form; the run adds apt's non-interactive dpkg options.
+    const install = pm === 'apt' ? ['apt-get', 'install', '-y', ...names] : installArgv(pm, names);
+    return { summary, commands: [[...(step.config.update ? [updateArgv(pm)!.join(' ')] : []), install.join(' ')].join(' && ')] };
   },
   check: async (step, env) => {
     let r: Awaited<ReturnType<typeof missingPackages>>;
