@@ -1,0 +1,219 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { rewriteUrl } from '../recipe/mirror.js';
+import { ChecksumMismatch, fetchToCache, memoHash } from './download/cache.js';
+import { detectFormat, ExtractBlocked, readMarker, unpack } from './download/extract.js';
+import { DEFAULT_RETRY, DownloadError, megabytes, size, type RetryPolicy } from './download/fetch.js';
+import { ArchiveRefused } from './download/guard.js';
+import { DestIsFolder, placeFile } from './download/place.js';
+import { parseMode } from './file.js';
+import { StepFailure, type CheckResult, type StepEnv, type StepKind } from './types.js';
+
+const SHA256 = /^[0-9a-fA-F]{64}$/;
+const URL_SCHEMES = /^(https?|file):\/\//i;
+const hasTemplate = (s: string): boolean => s.includes('{{');
+
+const downloadSchema = z.strictObject({
+  url: z.string().min(1).meta({ description: 'What to download: https://, http:// (flagged in the plan) or file://. The mirror profile\'s `urls.rewrite` applies.' }),
+  sha256: z
+    .string()
+    .regex(/^(?:[0-9a-fA-F]{64}|.*\{\{.*)$/, 'sha256 is 64 hex digits (as `sha256sum FILE` prints)')
+    .optional()
+    .meta({ description: 'The file\'s SHA-256, 64 hex digits. Required unless `insecure: true`.' }),
+  dest: z.string().min(1).optional().meta({ description: 'The file to write (~/ allowed), copied from the shared download cache.' }),
+  extract: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: 'A folder to unpack the archive into (tar.gz, tgz, tar.xz, tar.bz2, tar, zip); it is replaced whole, and marked with the sha256.' }),
+  strip: z.int().min(0).max(64).optional().meta({ description: 'Leading path components to drop from each archive entry (as tar --strip-components).' }),
+  mode: z
+    .union([z.string(), z.number()])
+    .refine((v) => parseMode(v) !== undefined, { message: 'bad file mode: write octal like "0755"' })
+    .optional()
+    .meta({ description: 'Octal permissions for `dest`, e.g. "0755" for a program.' }),
+  insecure: z.boolean().optional().meta({ description: 'Allow a download without sha256 (nothing verifies it; the plan shows it in red).' }),
+});
+
+type DownloadSpec = z.infer<typeof downloadSchema>;
+
+/** A download step, rendered. */
+export interface DownloadConfig {
+  /** The URL as the recipe says (the profile's rewrite applies when describing and fetching). */
+  url: string;
+  /** Lowercase hex; undefined only when `insecure`. */
+  sha256?: string;
+  dest?: string;
+  extract?: string;
+  strip: number;
+  mode?: number;
+  insecure: boolean;
+  /** DEFAULT_RETRY; a test may pass a faster one. */
+  retry: RetryPolicy;
+}
+
+const ROOT_UNSUPPORTED = 'root: true is not supported by download steps: they write as you (download into a folder you own, then install it with a `run` step with root: true)';
+
+const short = (sha: string): string => `${sha.slice(0, 12)}…`;
+const octal = (m: number): string => m.toString(8).padStart(4, '0');
+
+/** The file name a URL ends with, for messages. */
+function fileName(url: string): string {
+  try {
+    return decodeURIComponent(path.posix.basename(new URL(url).pathname)) || url;
+  } catch {
+    return url;
+  }
+}
+
+/** Whether `dest` already holds the file: a reason when not, undefined when it does. */
+async function destProblem(c: DownloadConfig, env: StepEnv): Promise<string | undefined> {
+  const dest = c.dest!;
+  const st = await fs.stat(dest).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return null;
+    throw e;
+  });
+  if (!st) return `${dest} does not exist`;
+  if (!st.isFile()) return `${dest} is not a file`;
+  if (c.sha256) {
+    const have = await memoHash(env.memo, dest, st);
+    if (have !== c.sha256) return `${dest} has sha256 ${short(have)}, wants ${short(c.sha256)}`;
+  }
+  if (c.mode !== undefined && (st.mode & 0o7777) !== c.mode) return `${dest} has mode ${octal(st.mode & 0o7777)}, wants ${octal(c.mode)}`;
+  return undefined;
+}
+
+/** Whether `extract` is unpacked from this download: a reason when not, undefined when it is. */
+async function extractProblem(c: DownloadConfig): Promise<string | undefined> {
+  const dir = c.extract!;
+  const m = await readMarker(dir);
+  if (!m) return `${dir} is not unpacked yet`;
+  if (c.sha256 ? m.sha256 !== c.sha256 : m.url !== c.url) return `${dir} holds another download (sha256 ${short(m.sha256)})`;
+  if (m.strip !== c.strip) return `${dir} was unpacked with strip ${m.strip}, wants ${c.strip}`;
+  return undefined;
+}
+
+/** Turns what can go wrong into a failure for people: what happened and what to do. */
+function failure(e: unknown, url: string): unknown {
+  if (e instanceof ChecksumMismatch) {
+    return new StepFailure(e.message, { hint: 'nothing was kept. The URL served another file than the recipe pins: check the URL and the mirror before changing sha256' });
+  }
+  if (e instanceof DownloadError) return new StepFailure(`download of ${url} failed: ${e.message}`, { hint: e.hint });
+  if (e instanceof ArchiveRefused) return new StepFailure(`refused to unpack ${url}: ${e.message}`, { hint: 'the archive tries to write outside its folder; nothing was unpacked. Do not use this archive' });
+  if (e instanceof ExtractBlocked || e instanceof DestIsFolder) return new StepFailure(e.message);
+  if (e instanceof StepFailure) return e;
+  return new StepFailure(e instanceof Error ? e.message : String(e));
+}
+
+/** `download`: a file, verified by sha256 and cached by it, placed at `dest` and/or unpacked into `extract`. */
+export const downloadKind: StepKind<DownloadSpec, DownloadConfig> = {
+  kind: 'download',
+  description:
+    'Downloads a file (https, http, file://; through the mirror profile\'s urls.rewrite), verifies its sha256, keeps it in a cache shared by every recipe, and places it at `dest` and/or unpacks it into `extract` (tar.gz, tar.xz, tar.bz2, tar, zip), refusing archives that write outside their folder.',
+  satisfiedWhen: '`dest` has that sha256 (and `mode`), and `extract` holds the marker of that sha256.',
+  schema: downloadSchema,
+  lint: (spec) => {
+    const out: { path: (string | number)[]; message: string; hint?: string }[] = [];
+    if (!hasTemplate(spec.url) && !URL_SCHEMES.test(spec.url)) out.push({ path: ['url'], message: `url "${spec.url}" is not an https://, http:// or file:// URL` });
+    if (!spec.sha256 && !spec.insecure) {
+      out.push({ path: [], message: 'a download needs sha256, the hash that verifies it', hint: 'copy it from the release page, or run `sha256sum FILE`; `insecure: true` skips verification' });
+    }
+    if (spec.sha256 && spec.insecure) out.push({ path: ['insecure'], message: '`insecure: true` is for downloads without sha256, and this one has one', hint: 'remove `insecure`' });
+    if (!spec.dest && !spec.extract) out.push({ path: [], message: 'say where the download goes: `dest` (a file), `extract` (a folder), or both' });
+    if (spec.strip !== undefined && !spec.extract) out.push({ path: ['strip'], message: '`strip` applies only with `extract`' });
+    if (spec.mode !== undefined && !spec.dest) out.push({ path: ['mode'], message: '`mode` applies only to `dest`' });
+    return out;
+  },
+  resolve: (spec, t) => {
+    const url = t.str(spec.url).trim();
+    if (!URL_SCHEMES.test(url)) throw new Error(`url "${url}" is not an https://, http:// or file:// URL`);
+    const sha256 = spec.sha256 === undefined ? undefined : t.str(spec.sha256).trim().toLowerCase();
+    if (sha256 !== undefined && !SHA256.test(sha256)) throw new Error(`sha256 "${sha256}" is not 64 hex digits`);
+    return {
+      url,
+      sha256,
+      dest: spec.dest === undefined ? undefined : t.path(spec.dest),
+      extract: spec.extract === undefined ? undefined : t.path(spec.extract),
+      strip: spec.strip ?? 0,
+      mode: spec.mode === undefined ? undefined : parseMode(spec.mode),
+      insecure: spec.insecure ?? false,
+      retry: DEFAULT_RETRY,
+    };
+  },
+  describe: (step, env) => {
+    const c = step.config;
+    const url = rewriteUrl(env.profile, c.url);
+    const to = c.dest ? ` to ${c.dest}${c.mode === undefined ? '' : ` (mode ${octal(c.mode)})`}` : '';
+    const into = c.extract ? ` and unpack into ${c.extract}${c.strip ? ` (strip ${c.strip})` : ''}` : '';
+    const warnings: string[] = [];
+    if (!c.sha256) warnings.push(`insecure: no sha256, nothing verifies ${fileName(url)}`);
+    if (/^http:/i.test(url)) warnings.push(`plain http: ${url} is not encrypted${c.sha256 ? ' (the sha256 still verifies the file)' : ''}`);
+    if (step.common.root) warnings.push(ROOT_UNSUPPORTED);
+    return {
+      summary: `download ${fileName(url)}${to}${into}`,
+      urls: [url],
+      files: [c.dest, c.extract].filter((p): p is string => !!p),
+      ...(warnings.length ? { warnings } : {}),
+    };
+  },
+  check: async (step, env): Promise<CheckResult> => {
+    const c = step.config;
+    const done: string[] = [];
+    try {
+      if (c.dest) {
+        const why = await destProblem(c, env);
+        if (why) return { state: 'unsatisfied', reason: why };
+        done.push(c.sha256 ? `${c.dest} has sha256 ${short(c.sha256)}` : `${c.dest} exists (not verified: insecure)`);
+      }
+      if (c.extract) {
+        const why = await extractProblem(c);
+        if (why) return { state: 'unsatisfied', reason: why };
+        done.push(`${c.extract} is unpacked${c.sha256 ? ` (sha256 ${short(c.sha256)})` : ''}`);
+      }
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      return { state: 'unknown', reason: `cannot read ${err.path ?? c.dest ?? c.extract}: ${err.code ?? err.message}` };
+    }
+    return { state: 'satisfied', reason: done.join('; ') };
+  },
+  apply: async (step, env) => {
+    const c = step.config;
+    if (step.common.root) throw new StepFailure(ROOT_UNSUPPORTED);
+    const url = rewriteUrl(env.profile, c.url);
+    const signal = step.common.timeoutMs ? AbortSignal.any([env.signal, AbortSignal.timeout(step.common.timeoutMs)]) : env.signal;
+    const needDest = !!c.dest && (await destProblem(c, env)) !== undefined;
+    const needExtract = !!c.extract && (await extractProblem(c)) !== undefined;
+    if (!needDest && !needExtract) return;
+    if (url !== c.url) env.log(`${c.url} → ${url} (mirror profile)`);
+    const name = fileName(url);
+    try {
+      const got = await fetchToCache(env.paths.cache, url, c.sha256, {
+        retry: c.retry,
+        signal,
+        log: env.log,
+        progress: (n, total) => env.progress(total ? `${name}: ${Math.floor((100 * n) / total)}% of ${megabytes(total)}` : `${name}: ${megabytes(n)}`),
+      });
+      env.log(got.downloaded ? `downloaded ${url} (${size(got.downloaded)}), sha256 ${got.sha256}` : `${name} is in the cache: ${got.file}`);
+      if (needDest) {
+        await placeFile(got.file, c.dest!, c.mode);
+        env.log(`wrote ${c.dest}`);
+      }
+      if (needExtract) {
+        const format = await detectFormat(got.file, name);
+        if (!format) throw new StepFailure(`cannot unpack ${name}: it is not a tar.gz, tar.xz, tar.bz2, tar or zip archive`, { hint: 'drop `extract` and use `dest` for a plain file' });
+        await unpack(got.file, c.extract!, format, { sha256: got.sha256, url: c.url, strip: c.strip }, signal).catch((e: unknown) => {
+          if (e instanceof ArchiveRefused || e instanceof ExtractBlocked || signal.aborted) throw e;
+          throw new StepFailure(`cannot unpack ${name} (${format}): ${e instanceof Error ? e.message : String(e)}`);
+        });
+        env.log(`unpacked ${name} (${format}) into ${c.extract}`);
+      }
+    } catch (e) {
+      throw failure(e, url);
+    }
+  },
+  examples: [
+    `- name: A CMake release, unpacked into the prefix\n  download:\n    url: https://example.com/cmake-3.28.3-linux-x86_64.tar.gz\n    sha256: 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n    extract: "{{ prefix }}/opt/cmake"\n    strip: 1`,
+    `- name: A single program\n  download:\n    url: https://example.com/tools/jq-linux64\n    sha256: fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210\n    dest: "{{ prefix }}/bin/jq"\n    mode: "0755"`,
+  ],
+};

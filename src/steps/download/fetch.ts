@@ -1,0 +1,163 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { formatDuration } from '../../util/duration.js';
+
+/** How a download retries network errors and 5xx answers: `tries` in all, waiting base, 2×base, 4×base… between. */
+export interface RetryPolicy {
+  tries: number;
+  baseDelayMs: number;
+}
+
+/** The policy every download step uses (its config carries it, so a test can pass a faster one). */
+export const DEFAULT_RETRY: RetryPolicy = { tries: 3, baseDelayMs: 500 };
+
+/** A transfer that receives nothing for this long is dropped (and tried again). */
+export const STALL_MS = 60_000;
+
+/** Progress is reported at most this often. */
+export const PROGRESS_MS = 250;
+
+/** A failed download, saying whether trying again may help, and how to fix it when it will not. */
+export class DownloadError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = 'DownloadError';
+  }
+}
+
+export interface FetchOptions {
+  retry: RetryPolicy;
+  signal?: AbortSignal;
+  log(line: string): void;
+  /** Bytes so far and the total when known; called at most every PROGRESS_MS. */
+  progress?(received: number, total: number | undefined): void;
+  stallMs?: number;
+}
+
+/** `12.3 MB` (progress is in MB whatever the size). */
+export function megabytes(n: number): string {
+  return `${(n / 1e6).toFixed(1)} MB`;
+}
+
+/** `512 bytes`, `34.1 kB`, `12.3 MB`. */
+export function size(n: number): string {
+  return n < 1e3 ? `${n} bytes` : n < 1e6 ? `${(n / 1e3).toFixed(1)} kB` : megabytes(n);
+}
+
+const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
+
+/**
+ * Downloads `url` (https, http or file) into `file`, hashing it on the way; follows redirects; retries network
+ * errors, broken transfers and 5xx answers with backoff. Returns the sha256 and size of what it wrote.
+ */
+export async function downloadTo(url: string, file: string, o: FetchOptions): Promise<{ sha256: string; bytes: number }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await once(url, file, o);
+    } catch (e) {
+      const err = asDownloadError(e, o.signal);
+      if (!err.retryable || o.signal?.aborted) throw err;
+      if (attempt >= o.retry.tries) throw new DownloadError(`${err.message} (gave up after ${attempt} tries)`, false, err.hint ?? 'check the network and the mirror, then run again');
+      const wait = o.retry.baseDelayMs * 2 ** (attempt - 1);
+      o.log(`download failed: ${err.message}; trying again in ${formatDuration(wait)} (try ${attempt + 1} of ${o.retry.tries})`);
+      await sleep(wait, o.signal);
+    }
+  }
+}
+
+async function once(url: string, file: string, o: FetchOptions): Promise<{ sha256: string; bytes: number }> {
+  const stallMs = o.stallMs ?? STALL_MS;
+  const stall = new AbortController();
+  const timer = setTimeout(() => stall.abort(new DownloadError(`no data for ${formatDuration(stallMs)}`, true)), stallMs);
+  const signal = o.signal ? AbortSignal.any([o.signal, stall.signal]) : stall.signal;
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const out = await fs.promises.open(file, 'w');
+  try {
+    const { body, total } = await openSource(url, signal);
+    let last = 0;
+    try {
+      for await (const chunk of body) {
+        timer.refresh();
+        hash.update(chunk);
+        await out.write(chunk);
+        bytes += chunk.length;
+        const now = Date.now();
+        if (o.progress && now - last >= PROGRESS_MS) {
+          last = now;
+          o.progress(bytes, total);
+        }
+      }
+    } catch (e) {
+      if (stall.signal.aborted) throw stall.signal.reason;
+      if (e instanceof DownloadError || o.signal?.aborted || isDiskError(e)) throw e;
+      throw new DownloadError(`the transfer broke after ${megabytes(bytes)}${total ? ` of ${megabytes(total)}` : ''} (${causeText(e)})`, true);
+    }
+    if (total !== undefined && bytes !== total) throw new DownloadError(`the transfer ended after ${bytes} of ${total} bytes`, true);
+    await out.sync();
+  } finally {
+    clearTimeout(timer);
+    await out.close();
+  }
+  return { sha256: hash.digest('hex'), bytes };
+}
+
+/** The body of a URL, as chunks, with its length when known. */
+async function openSource(url: string, signal: AbortSignal): Promise<{ body: AsyncIterable<Uint8Array>; total?: number }> {
+  const u = new URL(url);
+  if (u.protocol === 'file:') {
+    const p = fileURLToPath(u);
+    const st = await fs.promises.stat(p).catch((e: NodeJS.ErrnoException) => {
+      throw new DownloadError(`cannot read ${p}: ${e.code === 'ENOENT' ? 'no such file' : e.code ?? e.message}`, false, 'check the url (and the mirror profile\'s urls.rewrite, shown applied in the plan)');
+    });
+    if (!st.isFile()) throw new DownloadError(`${p} is not a file`, false);
+    return { body: fs.createReadStream(p, { signal }), total: st.size };
+  }
+  let res: Response;
+  try {
+    // identity: the bytes as stored, which the sha256 is about (no transparent gzip decoding).
+    res = await fetch(u, { signal, redirect: 'follow', headers: { 'accept-encoding': 'identity', 'user-agent': 'envkit' } });
+  } catch (e) {
+    if (signal.aborted) throw signal.reason ?? e;
+    throw new DownloadError(`cannot reach ${u.host}: ${causeText(e)}`, true);
+  }
+  if (!res.ok) {
+    await res.body?.cancel().catch(() => {});
+    const retryable = res.status >= 500 || res.status === 408 || res.status === 429;
+    const hint = res.status === 404 || res.status === 410 ? 'check the url (and the mirror profile\'s urls.rewrite, shown applied in the plan)' : undefined;
+    throw new DownloadError(`${url} answered ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`, retryable, hint);
+  }
+  const len = res.headers.get('content-length');
+  const total = len !== null && !res.headers.get('content-encoding') && /^\d+$/.test(len) ? Number(len) : undefined;
+  return { body: (res.body ?? []) as AsyncIterable<Uint8Array>, total };
+}
+
+/** The useful part of a fetch error: undici hides the socket error in `cause`. */
+function causeText(e: unknown): string {
+  const cause = (e as { cause?: { code?: string; message?: string } })?.cause;
+  if (cause?.code && cause.message) return `${cause.code}: ${cause.message}`;
+  return cause?.code ?? cause?.message ?? (e instanceof Error ? e.message : String(e));
+}
+
+function isDiskError(e: unknown): boolean {
+  return ['ENOSPC', 'EDQUOT', 'EACCES', 'EROFS', 'EPERM'].includes((e as NodeJS.ErrnoException)?.code ?? '');
+}
+
+function asDownloadError(e: unknown, signal?: AbortSignal): DownloadError {
+  if (e instanceof DownloadError) return e;
+  if (signal?.aborted) {
+    const timeout = (signal.reason as Error | undefined)?.name === 'TimeoutError';
+    return new DownloadError(timeout ? 'the step timed out' : 'interrupted', false, timeout ? "raise the step's `timeout`" : undefined);
+  }
+  if (isDiskError(e)) return new DownloadError(`cannot write the download: ${(e as Error).message}`, false);
+  return new DownloadError(causeText(e), true);
+}
