@@ -97,7 +97,7 @@ export function parseYamlSource(file: string, bytes: Buffer): ParsedSource {
     return err(text.trim() === '' ? 'file is empty' : 'file holds only comments', 'a recipe needs at least `name:` and `steps:`');
   }
   const lines = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true });
+  const docs = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true, merge: true });
   const all = Array.isArray(docs) ? docs : [];
   if (all.length === 0) return err('file holds no YAML document');
   if (all.length > 1) {

@@ -70,10 +70,11 @@ export const configKind: StepKind<z.infer<typeof configSchema>, ConfigConfig> = 
     if (!format) throw new Error(`cannot tell the format of ${file}: add format: ini | yaml | json | gitconfig`);
     return { path: file, format, set: flatten(t.value(spec.set) as Record<string, unknown>) };
   },
-  describe: (step) => ({
-    summary: `set ${Object.entries(step.config.set).map(([k, v]) => (v === null ? `${k} (removed)` : `${k}=${Array.isArray(v) ? `[${v.join(', ')}]` : String(v)}`)).join(', ')} in ${step.config.path}`,
-    files: [step.config.path],
-  }),
+  describe: (step) => {
+    const entries = Object.entries(step.config.set);
+    const shown = entries.length > 3 ? `${entries.length} keys (${entries.slice(0, 3).map(([k]) => k).join(', ')}, …)` : entries.map(([k, v]) => (v === null ? `${k} (removed)` : `${k}=${Array.isArray(v) ? `[${v.join(', ')}]` : String(v)}`)).join(', ');
+    return { summary: `set ${shown} in ${step.config.path}`, files: [step.config.path] };
+  },
   check: async (step, env) => {
     const c = step.config;
     let missing: string[];
@@ -95,7 +96,9 @@ export const configKind: StepKind<z.infer<typeof configSchema>, ConfigConfig> = 
         if (!sameValue(have, want)) missing.push(want === null ? `${key} is set, wants it removed` : have === undefined ? `${key} is not set` : `${key} is ${JSON.stringify(have)}, wants ${JSON.stringify(want)}`);
       }
     }
-    return missing.length ? { state: 'unsatisfied', reason: missing.join('; ') } : { state: 'satisfied', reason: `${c.path} has every key` };
+    if (!missing.length) return { state: 'satisfied', reason: `${c.path} has every key` };
+    // One detail, then a count: a mirror switch can change a dozen keys at once.
+    return { state: 'unsatisfied', reason: missing.length > 2 ? `${missing[0]}; and ${missing.length - 1} more keys differ` : missing.join('; ') };
   },
   apply: async (step, env) => {
     const c = step.config;

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { rewriteUrl } from '../recipe/mirror.js';
-import { ChecksumMismatch, fetchToCache, memoHash } from './download/cache.js';
+import { ChecksumMismatch, fetchToCache, fetchToCacheSha512, memoHash, parseChecksumFile } from './download/cache.js';
 import { detectFormat, ExtractBlocked, readMarker, unpack } from './download/extract.js';
 import { DEFAULT_RETRY, DownloadError, megabytes, size, type RetryPolicy } from './download/fetch.js';
 import { ArchiveRefused } from './download/guard.js';
@@ -20,7 +20,17 @@ const downloadSchema = z.strictObject({
     .string()
     .regex(/^(?:[0-9a-fA-F]{64}|.*\{\{.*)$/, 'sha256 is 64 hex digits (as `sha256sum FILE` prints)')
     .optional()
-    .meta({ description: 'The file\'s SHA-256, 64 hex digits. Required unless `insecure: true`.' }),
+    .meta({ description: 'The file\'s SHA-256, 64 hex digits. One of sha256, sha512 or checksum-url is required unless `insecure: true`.' }),
+  sha512: z
+    .string()
+    .regex(/^(?:[0-9a-fA-F]{128}|.*\{\{.*)$/, 'sha512 is 128 hex digits (as `sha512sum FILE` prints)')
+    .optional()
+    .meta({ description: 'The file\'s SHA-512, for vendors that publish only SHA-512 (Elastic).' }),
+  'checksum-url': z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: 'A published checksum file (SHA-256 or SHA-512, `<hex>  <name>`) fetched when downloading and compared; for releases whose sums are not pinned in the recipe.' }),
   dest: z.string().min(1).optional().meta({ description: 'The file to write (~/ allowed), copied from the shared download cache.' }),
   extract: z
     .string()
@@ -42,8 +52,10 @@ type DownloadSpec = z.infer<typeof downloadSchema>;
 export interface DownloadConfig {
   /** The URL as the recipe says (the profile's rewrite applies when describing and fetching). */
   url: string;
-  /** Lowercase hex; undefined only when `insecure`. */
+  /** Lowercase hex; at most one of sha256 / sha512 / checksumUrl; none only when `insecure`. */
   sha256?: string;
+  sha512?: string;
+  checksumUrl?: string;
   dest?: string;
   extract?: string;
   strip: number;
@@ -79,6 +91,9 @@ async function destProblem(c: DownloadConfig, env: StepEnv): Promise<string | un
   if (c.sha256) {
     const have = await memoHash(env.memo, dest, st);
     if (have !== c.sha256) return `${dest} has sha256 ${short(have)}, wants ${short(c.sha256)}`;
+  } else if (c.sha512) {
+    const have = await memoHash(env.memo, dest, st, 'sha512');
+    if (have !== c.sha512) return `${dest} has sha512 ${short(have)}, wants ${short(c.sha512)}`;
   }
   if (c.mode !== undefined && (st.mode & 0o7777) !== c.mode) return `${dest} has mode ${octal(st.mode & 0o7777)}, wants ${octal(c.mode)}`;
   return undefined;
@@ -116,10 +131,12 @@ export const downloadKind: StepKind<DownloadSpec, DownloadConfig> = {
   lint: (spec) => {
     const out: { path: (string | number)[]; message: string; hint?: string }[] = [];
     if (!hasTemplate(spec.url) && !URL_SCHEMES.test(spec.url)) out.push({ path: ['url'], message: `url "${spec.url}" is not an https://, http:// or file:// URL` });
-    if (!spec.sha256 && !spec.insecure) {
+    const pins = [spec.sha256, spec.sha512, spec['checksum-url']].filter((x) => x !== undefined).length;
+    if (pins > 1) out.push({ path: [], message: 'give one of sha256, sha512 and checksum-url, not several' });
+    if (!pins && !spec.insecure) {
       out.push({ path: [], message: 'a download needs sha256, the hash that verifies it', hint: 'copy it from the release page, or run `sha256sum FILE`; `insecure: true` skips verification' });
     }
-    if (spec.sha256 && spec.insecure) out.push({ path: ['insecure'], message: '`insecure: true` is for downloads without sha256, and this one has one', hint: 'remove `insecure`' });
+    if (pins && spec.insecure) out.push({ path: ['insecure'], message: '`insecure: true` is for downloads without sha256, and this one has one', hint: 'remove `insecure`' });
     if (!spec.dest && !spec.extract) out.push({ path: [], message: 'say where the download goes: `dest` (a file), `extract` (a folder), or both' });
     if (spec.strip !== undefined && !spec.extract) out.push({ path: ['strip'], message: '`strip` applies only with `extract`' });
     if (spec.mode !== undefined && !spec.dest) out.push({ path: ['mode'], message: '`mode` applies only to `dest`' });
@@ -130,9 +147,15 @@ export const downloadKind: StepKind<DownloadSpec, DownloadConfig> = {
     if (!URL_SCHEMES.test(url)) throw new Error(`url "${url}" is not an https://, http:// or file:// URL`);
     const sha256 = spec.sha256 === undefined ? undefined : t.str(spec.sha256).trim().toLowerCase();
     if (sha256 !== undefined && !SHA256.test(sha256)) throw new Error(`sha256 "${sha256}" is not 64 hex digits`);
+    const sha512 = spec.sha512 === undefined ? undefined : t.str(spec.sha512).trim().toLowerCase();
+    if (sha512 !== undefined && !/^[0-9a-f]{128}$/.test(sha512)) throw new Error(`sha512 "${sha512}" is not 128 hex digits`);
+    const checksumUrl = spec['checksum-url'] === undefined ? undefined : t.str(spec['checksum-url']).trim();
+    if (checksumUrl !== undefined && !URL_SCHEMES.test(checksumUrl)) throw new Error(`checksum-url "${checksumUrl}" is not an https://, http:// or file:// URL`);
     return {
       url,
       sha256,
+      sha512,
+      checksumUrl,
       dest: spec.dest === undefined ? undefined : t.path(spec.dest),
       extract: spec.extract === undefined ? undefined : t.path(spec.extract),
       strip: spec.strip ?? 0,
@@ -147,12 +170,14 @@ export const downloadKind: StepKind<DownloadSpec, DownloadConfig> = {
     const to = c.dest ? ` to ${c.dest}${c.mode === undefined ? '' : ` (mode ${octal(c.mode)})`}` : '';
     const into = c.extract ? ` and unpack into ${c.extract}${c.strip ? ` (strip ${c.strip})` : ''}` : '';
     const warnings: string[] = [];
-    if (!c.sha256) warnings.push(`insecure: no sha256, nothing verifies ${fileName(url)}`);
+    if (c.insecure) warnings.push(`insecure: no checksum, nothing verifies ${fileName(url)}`);
     if (/^http:/i.test(url)) warnings.push(`plain http: ${url} is not encrypted${c.sha256 ? ' (the sha256 still verifies the file)' : ''}`);
     if (step.common.root) warnings.push(ROOT_UNSUPPORTED);
+    const sums = c.checksumUrl ? rewriteUrl(env.profile, c.checksumUrl) : undefined;
+    const how = c.sha512 ? ', sha512 pinned' : sums ? ', checked against its published checksum' : '';
     return {
-      summary: `download ${fileName(url)}${to}${into}`,
-      urls: [url],
+      summary: `download ${fileName(url)}${to}${into}${how}`,
+      urls: sums ? [url, sums] : [url],
       files: [c.dest, c.extract].filter((p): p is string => !!p),
       ...(warnings.length ? { warnings } : {}),
     };
@@ -164,7 +189,7 @@ export const downloadKind: StepKind<DownloadSpec, DownloadConfig> = {
       if (c.dest) {
         const why = await destProblem(c, env);
         if (why) return { state: 'unsatisfied', reason: why };
-        done.push(c.sha256 ? `${c.dest} has sha256 ${short(c.sha256)}` : `${c.dest} exists (not verified: insecure)`);
+        done.push(c.sha256 ? `${c.dest} has sha256 ${short(c.sha256)}` : c.sha512 ? `${c.dest} has sha512 ${short(c.sha512)}` : c.checksumUrl ? `${c.dest} exists (verified when downloaded)` : `${c.dest} exists (not verified: insecure)`);
       }
       if (c.extract) {
         const why = await extractProblem(c);
@@ -188,12 +213,22 @@ export const downloadKind: StepKind<DownloadSpec, DownloadConfig> = {
     if (url !== c.url) env.log(`${c.url} → ${url} (mirror profile)`);
     const name = fileName(url);
     try {
-      const got = await fetchToCache(env.paths.cache, url, c.sha256, {
+      const fetchOpts = {
         retry: c.retry,
         signal,
         log: env.log,
-        progress: (n, total) => env.progress(total ? `${name}: ${Math.floor((100 * n) / total)}% of ${megabytes(total)}` : `${name}: ${megabytes(n)}`),
-      });
+        progress: (n: number, total: number | undefined) => env.progress(total ? `${name}: ${Math.floor((100 * n) / total)}% of ${megabytes(total)}` : `${name}: ${megabytes(n)}`),
+      };
+      let pin: { algorithm: 'sha256' | 'sha512'; digest: string } | undefined = c.sha256 ? { algorithm: 'sha256', digest: c.sha256 } : c.sha512 ? { algorithm: 'sha512', digest: c.sha512 } : undefined;
+      if (c.checksumUrl) {
+        const sumsUrl = rewriteUrl(env.profile, c.checksumUrl);
+        const sums = await fetchToCache(env.paths.cache, sumsUrl, undefined, { ...fetchOpts, progress: () => undefined });
+        pin = parseChecksumFile(await fs.readFile(sums.file, 'utf8'));
+        await fs.rm(sums.file, { force: true });
+        if (!pin) throw new StepFailure(`${sumsUrl} holds no SHA-256 or SHA-512 digest`, { hint: 'check checksum-url (and the mirror profile\'s urls.rewrite)' });
+        env.log(`${fileName(sumsUrl)}: ${pin.algorithm} ${pin.digest}`);
+      }
+      const got = pin?.algorithm === 'sha512' ? await fetchToCacheSha512(env.paths.cache, url, pin.digest, fetchOpts) : await fetchToCache(env.paths.cache, url, pin?.digest, fetchOpts);
       env.log(got.downloaded ? `downloaded ${url} (${size(got.downloaded)}), sha256 ${got.sha256}` : `${name} is in the cache: ${got.file}`);
       if (needDest) {
         await placeFile(got.file, c.dest!, c.mode);

@@ -297,3 +297,36 @@ describe.concurrent('download steps', () => {
     }
   });
 });
+
+describe('published SHA-512 sums', () => {
+  it('verifies against a pinned sha512 or a checksum-url; a wrong one keeps nothing', async () => {
+    const { createHash } = await import('node:crypto');
+    const body = Buffer.from('a release that only has a SHA-512 published\n'.repeat(100));
+    const sha512 = createHash('sha512').update(body).digest('hex');
+    const srv = await serve({
+      '/rel.bin': body,
+      '/rel.bin.sha512': Buffer.from(`${sha512}  rel.bin\n`),
+      '/bad.bin.sha512': Buffer.from(`${'0'.repeat(128)}  rel.bin\n`),
+    });
+    try {
+      const home = tempHome();
+      const recipes = writeRecipes(path.join(home, 'recipes'), {
+        'pinned.yaml': `name: pinned\nsteps:\n  - download: { url: "${srv.base}/rel.bin", sha512: ${sha512}, dest: ~/dl/pinned.bin }\n`,
+        'published.yaml': `name: published\nsteps:\n  - download: { url: "${srv.base}/rel.bin", checksum-url: "${srv.base}/rel.bin.sha512", dest: ~/dl/published.bin }\n`,
+        'wrong.yaml': `name: wrong\nsteps:\n  - download: { url: "${srv.base}/rel.bin", checksum-url: "${srv.base}/bad.bin.sha512", dest: ~/dl/wrong.bin }\n`,
+      });
+      for (const name of ['pinned', 'published']) {
+        const run = await runCli(['--recipes', recipes, 'run', name], home);
+        expect(run.code, run.stderr).toBe(0);
+        expect(fs.readFileSync(path.join(home, 'dl', `${name}.bin`)).equals(body)).toBe(true);
+        expect((await runCli(['--recipes', recipes, 'plan', name, '--exit-code'], home)).code).toBe(0);
+      }
+      const wrong = await runCli(['--recipes', recipes, 'run', 'wrong'], home);
+      expect(wrong.code).toBe(1);
+      expect(wrong.stderr).toContain(`sha512 mismatch for ${srv.base}/rel.bin`);
+      expect(fs.existsSync(path.join(home, 'dl', 'wrong.bin'))).toBe(false);
+    } finally {
+      await srv.close();
+    }
+  });
+});

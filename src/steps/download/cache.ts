@@ -12,16 +12,16 @@ export function cachePath(cacheDir: string, sha256: string): string {
 /** Partial files older than this (left by a killed run) are removed when the next download starts. */
 const STALE_PART_MS = 24 * 3600_000;
 
-/** The sha256 of a file's content, streamed. */
-export async function hashFile(file: string): Promise<string> {
-  const hash = createHash('sha256');
+/** The digest of a file's content (sha256 by default), streamed. */
+export async function hashFile(file: string, algorithm: 'sha256' | 'sha512' = 'sha256'): Promise<string> {
+  const hash = createHash(algorithm);
   for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
 
 /** A file's sha256, memoized for this invocation by path, inode, size and mtime (so a changed file is hashed again). */
-export function memoHash(memo: Memo, file: string, st: fs.Stats): Promise<string> {
-  return memo.get(`download:sha256:${file}:${st.ino}:${st.size}:${st.mtimeMs}`, () => hashFile(file));
+export function memoHash(memo: Memo, file: string, st: fs.Stats, algorithm: 'sha256' | 'sha512' = 'sha256'): Promise<string> {
+  return memo.get(`download:${algorithm}:${file}:${st.ino}:${st.size}:${st.mtimeMs}`, () => hashFile(file, algorithm));
 }
 
 /** The downloaded file did not have the sha256 the recipe pins. */
@@ -30,8 +30,9 @@ export class ChecksumMismatch extends Error {
     readonly url: string,
     readonly expected: string,
     readonly actual: string,
+    readonly algorithm = 'sha256',
   ) {
-    super(`sha256 mismatch for ${url}: expected ${expected}, got ${actual}`);
+    super(`${algorithm} mismatch for ${url}: expected ${expected}, got ${actual}`);
     this.name = 'ChecksumMismatch';
   }
 }
@@ -86,4 +87,35 @@ async function removeStaleParts(dir: string): Promise<void> {
     const st = await fs.promises.stat(p).catch(() => null);
     if (st && now - st.mtimeMs > STALE_PART_MS) await fs.promises.rm(p, { force: true });
   }
+}
+
+/**
+ * The file whose SHA-512 is `sha512` (Elastic and others publish SHA-512 only): the cache stays keyed by
+ * sha256, with `<cache>/sha512/<hex>` naming the sha256 of the file verified under it. A download that
+ * does not match is deleted, whole, and throws ChecksumMismatch.
+ */
+export async function fetchToCacheSha512(cacheDir: string, url: string, sha512: string, o: FetchOptions): Promise<Cached> {
+  const index = path.join(cacheDir, 'sha512', sha512);
+  const known = await fs.promises.readFile(index, 'utf8').catch(() => undefined);
+  if (known) {
+    const hit = cachePath(cacheDir, known.trim());
+    if ((await hashFile(hit, 'sha512').catch(() => undefined)) === sha512) return { file: hit, sha256: known.trim(), downloaded: 0 };
+  }
+  const got = await fetchToCache(cacheDir, url, undefined, o);
+  const have = await hashFile(got.file, 'sha512');
+  if (have !== sha512) {
+    await fs.promises.rm(got.file, { force: true });
+    throw new ChecksumMismatch(url, sha512, have, 'sha512');
+  }
+  await fs.promises.mkdir(path.dirname(index), { recursive: true });
+  await fs.promises.writeFile(index, got.sha256 + '\n');
+  return got;
+}
+
+/** The first SHA-256 or SHA-512 in a published checksum file (`<hex>  <name>` or a bare digest). */
+export function parseChecksumFile(text: string): { algorithm: 'sha256' | 'sha512'; digest: string } | undefined {
+  const m = /(?:^|[^0-9a-fA-F])([0-9a-fA-F]{128}|[0-9a-fA-F]{64})(?![0-9a-fA-F])/.exec(text);
+  if (!m) return undefined;
+  const digest = m[1]!.toLowerCase();
+  return { algorithm: digest.length === 128 ? 'sha512' : 'sha256', digest };
 }
