@@ -31,6 +31,8 @@ export interface SessionOptions {
   paths?: Paths;
   /** Known facts (tests); the rest are gathered when needed. */
   facts?: Record<string, FactValue>;
+  /** The recipes to read, with what they require (default: every recipe, e.g. for list and validate). */
+  load?: readonly string[];
 }
 
 /** One invocation's world: paths, config, catalog, profile, facts. Built once per command. */
@@ -87,7 +89,8 @@ export async function openSession(opts: SessionOptions = {}): Promise<Session> {
     ...(opts.recipes ?? []).map((d): RecipeFolder => ({ dir: path.resolve(d), origin: 'flag', explicit: true })),
   ];
   const overrides = parseSets(opts.set ?? []);
-  const [catalog, profile] = await Promise.all([loadCatalog(folders), resolveProfile(opts.mirror ?? config.mirror, folders.map((f) => f.dir))]);
+  const load = opts.load && opts.load.length ? [...opts.load, ...overrides.perRecipe.keys()] : undefined;
+  const [catalog, profile] = await Promise.all([loadCatalog(folders, load), resolveProfile(opts.mirror ?? config.mirror, folders.map((f) => f.dir))]);
   const errors = catalog.problems.filter((p) => p.severity === 'error');
   if (errors.length) throw new InputError(errors);
   const isRoot = process.getuid?.() === 0;
@@ -105,7 +108,7 @@ export function selectRecipes(session: Session, names: readonly string[]): Recip
   const unknown = names.filter((n) => !all.has(n));
   if (unknown.length) {
     const n = unknown[0]!;
-    throw new UsageError(`unknown recipe "${n}"${didYouMean(n, all.keys())}`, '`setup list` shows the recipes');
+    throw new UsageError(`unknown recipe "${n}"${didYouMean(n, session.catalog.names)}`, '`setup list` shows the recipes');
   }
   const chosen = names.length ? orderWithRequires(all, names) : orderWithRequires(all, [...all.keys()].sort());
   checkOverrides(session, chosen);
@@ -125,7 +128,7 @@ function checkOverrides(session: Session, chosen: readonly Recipe[]): void {
   for (const [recipe, vars] of perRecipe) {
     const r = session.catalog.recipes.get(recipe);
     if (!r) {
-      problems.push({ severity: 'error', message: `--set ${recipe}.…: unknown recipe "${recipe}"${didYouMean(recipe, session.catalog.recipes.keys())}` });
+      problems.push({ severity: 'error', message: `--set ${recipe}.…: unknown recipe "${recipe}"${didYouMean(recipe, session.catalog.names)}` });
       continue;
     }
     for (const name of vars.keys()) {

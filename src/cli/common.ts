@@ -2,6 +2,6 @@ import { openSession, type Session } from '../session.js';
 import type { GlobalOpts } from './output.js';
 
 /** Opens the session from the global options. */
-export function sessionFrom(opts: GlobalOpts): Promise<Session> {
-  return openSession({ recipes: opts.recipes, mirror: opts.mirror, set: opts.set, prefix: opts.prefix });
+export function sessionFrom(opts: GlobalOpts, load?: readonly string[]): Promise<Session> {
+  return openSession({ recipes: opts.recipes, mirror: opts.mirror, set: opts.set, prefix: opts.prefix, load });
 }

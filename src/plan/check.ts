@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import { lstatSync } from 'node:fs';
 import { commandArgv, commandText } from '../steps/command.js';
 import { KIND_BY_NAME } from '../steps/registry.js';
 import type { CheckResult, ResolvedStep, StepEnv } from '../steps/types.js';
@@ -37,7 +38,7 @@ export async function checkStep(step: ResolvedStep, env: StepEnv): Promise<Check
   }
   if (step.common.creates.length) {
     const missing: string[] = [];
-    for (const p of step.common.creates) if (!(await fs.lstat(p).catch(() => null))) missing.push(p);
+    for (const p of step.common.creates) if (!lstatSync(p, { throwIfNoEntry: false })) missing.push(p);
     if (missing.length) return { state: 'unsatisfied', reason: `${missing.join(', ')} ${missing.length > 1 ? 'do' : 'does'} not exist` };
     reasons.push(`${step.common.creates.join(', ')} exist${step.common.creates.length > 1 ? '' : 's'}`);
   }

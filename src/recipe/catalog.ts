@@ -15,8 +15,11 @@ export interface RecipeFolder {
 
 /** Every recipe found, by name, with every problem found on the way. */
 export interface Catalog {
+  /** The recipes read (all, or the ones asked for and what they require). */
   recipes: Map<string, Recipe>;
   problems: Problem[];
+  /** Every recipe name in the folders, read or not (for "unknown recipe" and suggestions). */
+  names: ReadonlySet<string>;
 }
 
 /** The recipe files directly in a folder (not in subfolders such as profiles/). */
@@ -28,49 +31,79 @@ export async function recipeFiles(dir: string): Promise<string[]> {
     .sort();
 }
 
-/** Loads every recipe of every folder, applies overrides, then the cross-recipe rules. */
-export async function loadCatalog(folders: readonly RecipeFolder[]): Promise<Catalog> {
-  const problems: Problem[] = [];
-  const recipes = new Map<string, Recipe>();
-  const perFolder = await Promise.all(
+/** Where each recipe name's files are, folder by folder (name = file name; later folders win). */
+type Index = Map<string, { file: string; origin: RecipeFolder['origin'] }[][]>;
+
+async function indexFolders(folders: readonly RecipeFolder[], problems: Problem[]): Promise<Index> {
+  const index: Index = new Map();
+  const listed = await Promise.all(
     folders.map(async (f) => {
-      let files: string[];
       try {
-        files = await recipeFiles(f.dir);
+        return await recipeFiles(f.dir);
       } catch (e) {
         if (f.explicit) problems.push({ severity: 'error', message: `recipe folder ${f.dir} cannot be read: ${(e as NodeJS.ErrnoException).code ?? String(e)}` });
         return [];
       }
-      return Promise.all(files.map((file) => loadRecipeFile(file, f.origin)));
     }),
   );
-  for (const loaded of perFolder) {
-    const seen = new Map<string, string>();
-    for (const { recipe, problems: p } of loaded) {
-      problems.push(...p);
-      if (!recipe) continue;
-      const twin = seen.get(recipe.name);
-      if (twin) {
-        problems.push({ severity: 'error', loc: recipe.source.locOf(['name']), message: `recipe "${recipe.name}" is defined twice in one folder (also in ${path.basename(twin)})`, hint: 'keep one file' });
-        continue;
+  folders.forEach((f, i) => {
+    const inFolder = new Map<string, { file: string; origin: RecipeFolder['origin'] }[]>();
+    for (const file of listed[i]!) {
+      const name = path.basename(file).replace(/\.ya?ml$/, '');
+      inFolder.set(name, [...(inFolder.get(name) ?? []), { file, origin: f.origin }]);
+    }
+    for (const [name, files] of inFolder) index.set(name, [...(index.get(name) ?? []), files]);
+  });
+  return index;
+}
+
+/**
+ * Loads recipes and applies overrides and the cross-recipe rules. With `names`, only those recipes and
+ * what they require are read and validated (a plan of one recipe costs one recipe, not the catalogue);
+ * without, every recipe of every folder.
+ */
+export async function loadCatalog(folders: readonly RecipeFolder[], names?: readonly string[]): Promise<Catalog> {
+  const problems: Problem[] = [];
+  const recipes = new Map<string, Recipe>();
+  const index = await indexFolders(folders, problems);
+  const wanted = [...(names ?? [...index.keys()].sort())];
+  const seen = new Set<string>();
+  while (wanted.length) {
+    const batch = wanted.splice(0).filter((n) => !seen.has(n) && index.has(n));
+    batch.forEach((n) => seen.add(n));
+    const loaded = await Promise.all(
+      batch.map(async (name) => {
+        const levels = index.get(name)!;
+        const top = levels[levels.length - 1]!;
+        const results = await Promise.all(top.map((f) => loadRecipeFile(f.file, f.origin)));
+        return { name, levels, top, results };
+      }),
+    );
+    for (const { name, levels, top, results } of loaded) {
+      results.forEach((r) => problems.push(...r.problems));
+      const recipe = results[0]!.recipe;
+      // x.yaml and x.yml side by side: one recipe defined twice.
+      for (let i = 1; i < results.length; i++) {
+        const twin = results[i]!.recipe;
+        if (twin) problems.push({ severity: 'error', loc: twin.source.locOf(['name']), message: `recipe "${name}" is defined twice in one folder (also in ${path.basename(top[0]!.file)})`, hint: 'keep one file' });
       }
-      seen.set(recipe.name, recipe.file);
-      const earlier = recipes.get(recipe.name);
-      if (earlier) recipe.overrides = [...earlier.overrides, earlier.file];
-      recipes.set(recipe.name, recipe);
+      if (!recipe) continue;
+      recipe.overrides = levels.slice(0, -1).map((l) => l[0]!.file);
+      recipes.set(name, recipe);
+      wanted.push(...recipe.requires);
     }
   }
-  problems.push(...checkRequires(recipes));
-  return { recipes, problems };
+  problems.push(...checkRequires(recipes, new Set(index.keys())));
+  return { recipes, problems, names: new Set(index.keys()) };
 }
 
 /** Unknown `requires` (with a suggestion) and dependency cycles (the whole cycle named). */
-export function checkRequires(recipes: ReadonlyMap<string, Recipe>): Problem[] {
+export function checkRequires(recipes: ReadonlyMap<string, Recipe>, known: ReadonlySet<string> = new Set(recipes.keys())): Problem[] {
   const problems: Problem[] = [];
   for (const r of recipes.values()) {
     r.requires.forEach((dep, i) => {
-      if (!recipes.has(dep)) {
-        problems.push({ severity: 'error', loc: r.source.locOf(['requires', i]), message: `unknown recipe "${dep}" in requires${didYouMean(dep, recipes.keys())}` });
+      if (!recipes.has(dep) && !known.has(dep)) {
+        problems.push({ severity: 'error', loc: r.source.locOf(['requires', i]), message: `unknown recipe "${dep}" in requires${didYouMean(dep, known)}` });
       }
     });
   }

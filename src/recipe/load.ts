@@ -1,4 +1,4 @@
-import fs from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Problem } from '../errors.js';
@@ -15,15 +15,24 @@ import { describeInput, errorMap, zodProblems } from './zod-problems.js';
 
 const topSchema = z.strictObject({ ...recipeTopShape, steps: z.array(z.unknown()), verify: z.array(z.unknown()).optional() });
 
-/** The zod schema of one step of `kind`: its kind key plus the common keys. */
+const stepSchemas = new Map<string, z.ZodObject>();
+const verifySchemas = new Map<string, z.ZodObject>();
+
+/** The zod schema of one step of `kind`: its kind key plus the common keys. Built once per kind (zod compiles each). */
 export function stepSchemaFor(kind: string): z.ZodObject {
-  const k = KIND_BY_NAME.get(kind)!;
-  const shape = kind === 'env' ? (({ env: _e, ...rest }) => rest)(commonStepShape) : commonStepShape;
-  return z.strictObject({ ...shape, [kind]: k.schema });
+  let s = stepSchemas.get(kind);
+  if (!s) {
+    const k = KIND_BY_NAME.get(kind)!;
+    const shape = kind === 'env' ? (({ env: _e, ...rest }) => rest)(commonStepShape) : commonStepShape;
+    stepSchemas.set(kind, (s = z.strictObject({ ...shape, [kind]: k.schema })));
+  }
+  return s;
 }
 
 function verifySchemaFor(kind: keyof typeof verifyShapes): z.ZodObject {
-  return z.strictObject({ ...verifyCommonShape, ...verifyShapes[kind] });
+  let s = verifySchemas.get(kind);
+  if (!s) verifySchemas.set(kind, (s = z.strictObject({ ...verifyCommonShape, ...verifyShapes[kind] })));
+  return s;
 }
 
 const isMapValue = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
@@ -35,7 +44,8 @@ const parseOpts = { error: errorMap, reportInput: true } as const;
 export async function loadRecipeFile(file: string, origin: Origin = 'user'): Promise<{ recipe?: Recipe; problems: Problem[] }> {
   let bytes: Buffer;
   try {
-    bytes = await fs.readFile(file);
+    // Synchronous: many small files read faster this way than through the thread pool.
+    bytes = readFileSync(file);
   } catch (e) {
     return { problems: [{ severity: 'error', loc: { file, line: 1, col: 1 }, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}` }] };
   }

@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 
 /** What to run: an argv (no shell involved) plus where, with what environment, and for how long. */
 export interface RunRequest {
@@ -41,6 +40,8 @@ export const processRunner: Runner = {
     const capture = req.capture ?? true;
     const [file, ...args] = req.argv;
     if (!file) throw new Error('empty argv');
+    // Loaded on the first spawn: a plan whose checks are all in-process never pays for it.
+    const { execa } = await import('execa');
     const sub = execa(file, args, {
       cwd: req.cwd,
       env: req.env,

@@ -298,7 +298,7 @@ describe('the download kind', () => {
       warnings: ['plain http: http://mirror.lan/x.tar.gz is not encrypted (the sha256 still verifies the file)'],
     });
     const insecure = downloadKind.describe(step(downloadKind.resolve({ url: 'https://example.invalid/tool', insecure: true, dest: '/bin/tool' }, t)), env());
-    expect(insecure.warnings).toEqual(['insecure: no sha256, nothing verifies tool']);
+    expect(insecure.warnings).toEqual(['insecure: no checksum, nothing verifies tool']);
     expect(downloadKind.describe(step(c), env()).warnings).toBeUndefined();
   });
 

@@ -8,7 +8,7 @@ import { makeOutput, tilde, writeJson, type GlobalOpts } from '../output.js';
 /** `setup doctor [recipe…]`: host summary, mirror profile, and every check with a fix; exit 1 on ✗. */
 export default async function doctorCommand(names: string[], opts: GlobalOpts & { offline?: boolean }): Promise<number> {
   const o = makeOutput(opts);
-  const session = await sessionFrom(opts);
+  const session = await sessionFrom(opts, names);
   const report = await withSpinner(o, 'checking the host…', doctor(session, names, { offline: opts.offline }));
   const code = report.counts.fail ? ExitCode.failed : ExitCode.ok;
   if (o.json) {

@@ -8,7 +8,7 @@ import { planJson, renderPlan, summaryLine } from '../render/plan.js';
 /** `setup plan [recipe…]`: every step's state and reason; changes nothing on disk. */
 export default async function plan(names: string[], opts: GlobalOpts & { exitCode?: boolean }): Promise<number> {
   const o = makeOutput(opts);
-  const session = await sessionFrom(opts);
+  const session = await sessionFrom(opts, names);
   const { plan } = await withSpinner(o, 'checking steps…', planSession(session, selectRecipes(session, names)));
   if (o.json) writeJson(o, 'plan', { profile: session.profile.name, prefix: session.prefix, ...planJson(plan) });
   else o.out(o.quiet ? summaryLine(o, plan) : renderPlan(o, plan));

@@ -17,7 +17,7 @@ import { listrReporter, plainReporter } from '../reporters.js';
 /** `setup run <recipe…>`: runs what the plan says; stops at the first failure; Ctrl-C stops cleanly (130). */
 export default async function run(names: string[], opts: GlobalOpts & { wait?: boolean }): Promise<number> {
   const o = makeOutput(opts);
-  const session = await sessionFrom(opts);
+  const session = await sessionFrom(opts, names);
   const release = await acquireRunLock(session.paths.lock, {
     wait: opts.wait !== false,
     command: `setup run ${names.join(' ')}`,

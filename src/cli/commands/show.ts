@@ -6,7 +6,7 @@ import { makeOutput, tilde, writeJson, type GlobalOpts } from '../output.js';
 /** `setup show <recipe>`: variables with their sources, steps as they will run, what it overrides. */
 export default async function show([name]: string[], opts: GlobalOpts): Promise<number> {
   const o = makeOutput(opts);
-  const session = await sessionFrom(opts);
+  const session = await sessionFrom(opts, [name!]);
   selectRecipes(session, [name!]);
   const recipe = session.catalog.recipes.get(name!)!;
   const [resolved] = await resolveRecipes(session, [recipe]);
