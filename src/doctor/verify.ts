@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import type { ResolvedVerify } from '../recipe/resolve.js';
 import { parseEnvFile } from '../steps/env-file.js';
 import { commandArgv, commandText } from '../steps/command.js';
@@ -7,6 +8,11 @@ import { readIfExists } from '../util/safe-write.js';
 import { expandHome } from '../util/paths.js';
 import { satisfies, toSemver } from '../util/version.js';
 import { parseVersion } from '../facts/parsers.js';
+import { notInstalled } from '../steps/apt.js';
+import { evaluateSpecs } from '../steps/pip/evaluate.js';
+import { judge } from '../steps/pip/judge.js';
+import { venvPython } from '../steps/python.js';
+import { which } from '../util/which.js';
 
 /** One doctor line: ✓ ok, ! warn (works, but look), ✗ fail — with a one-line fix for the last two. */
 export interface DoctorItem {
@@ -49,6 +55,43 @@ export async function runVerify(v: ResolvedVerify, env: StepEnv): Promise<Doctor
       const st = await fs.stat(p).catch(() => null);
       return st ? { ...base, status: 'ok', message: 'exists' } : { ...base, status: 'fail', message: `${p} does not exist`, fix };
     }
+    case 'python':
+    case 'pip': {
+      const exe = item.venv ? venvPython(expandHome(item.venv as string, env.paths.home)) : which('python3', env.processEnv.PATH);
+      if (!exe || !existsSync(exe)) return { ...base, status: 'fail', message: item.venv ? `${String(item.venv)} has no python` : 'python3 is not on PATH', fix };
+      if (v.kind === 'python') {
+        const mod = item.python as string;
+        if (!/^[A-Za-z_][\w.]*$/.test(mod)) return { ...base, status: 'fail', message: `"${mod}" is not a module name` };
+        const r = await env.runner.run({ argv: [exe, '-c', `import ${mod}`], cwd: env.paths.home, timeoutMs: VERIFY_TIMEOUT_MS });
+        if (r.spawnError) return { ...base, status: 'fail', message: r.spawnError, fix };
+        if (r.exitCode === 0) return { ...base, status: 'ok', message: `imports (${exe.replace(env.paths.home, '~')})` };
+        const why = (r.stderr.trim().split('\n').pop() ?? '').slice(0, 160);
+        return { ...base, status: 'fail', message: `does not import${why ? `: ${why}` : ''}`, fix };
+      }
+      const ev = await evaluateSpecs(exe, [item.pip as string], env);
+      if (ev instanceof Error) return { ...base, status: 'warn', message: `could not tell: ${ev.message}`, fix };
+      const c = judge([item.pip as string], ev, { where: exe, warnExternallyManaged: false });
+      return { ...base, status: c.state === 'satisfied' ? 'ok' : c.state === 'unknown' ? 'warn' : 'fail', message: c.reason, ...(c.state === 'satisfied' ? {} : { fix }) };
+    }
+    case 'apt': {
+      try {
+        const missing = await notInstalled([item.apt as string], env);
+        return missing.length ? { ...base, status: 'fail', message: 'not installed', fix } : { ...base, status: 'ok', message: 'installed' };
+      } catch (e) {
+        return { ...base, status: 'warn', message: `could not tell: ${(e as Error).message}` };
+      }
+    }
+    case 'url': {
+      const url = item.url as string;
+      try {
+        const res = await fetch(url, { method: 'GET', redirect: 'manual', signal: AbortSignal.timeout(5000) });
+        await res.body?.cancel();
+        return res.status < 500 ? { ...base, status: 'ok', message: `answers (HTTP ${res.status})` } : { ...base, status: 'fail', message: `answers HTTP ${res.status}`, fix };
+      } catch (e) {
+        const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).name;
+        return { ...base, status: 'fail', message: `does not answer (${cause === 'TimeoutError' ? 'no answer in 5s' : cause})`, fix };
+      }
+    }
     case 'env': {
       const name = item.env as string;
       const want = item.value as string | undefined;
@@ -74,6 +117,14 @@ function labelOf(v: ResolvedVerify): string {
       return String(i.file);
     case 'env':
       return `$${String(i.env)}`;
+    case 'python':
+      return `import ${String(i.python)}`;
+    case 'pip':
+      return `pip ${String(i.pip)}`;
+    case 'apt':
+      return `package ${String(i.apt)}`;
+    case 'url':
+      return String(i.url);
     default:
       return v.kind;
   }

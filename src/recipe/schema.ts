@@ -54,33 +54,33 @@ export const envMapSchema = z.record(z.string().regex(ENV_NAME, ENV_NAME_MESSAGE
 
 /** Keys every step may carry besides its kind. */
 export const commonStepShape = {
-  name: z.string().min(1).optional().meta({ description: 'What the step does, shown in plan and progress.' }),
+  name: z.string().min(1).optional().meta({ description: 'What the step does, shown in plan and progress.', examples: ['Build and install'] }),
   when: whenSchema.optional(),
   check: commandSchema.optional().meta({ description: 'A command that exits 0 when the step is already satisfied.' }),
   creates: z
     .union([z.string().min(1), z.array(z.string().min(1)).min(1)], { error: 'expected a path or a list of paths' })
     .optional()
-    .meta({ description: 'Path(s) that exist once the step is done; the step is satisfied when all exist.' }),
-  env: envMapSchema.optional().meta({ description: 'Environment variables for the step’s commands.' }),
-  cwd: z.string().min(1).optional().meta({ description: 'Working folder for the step’s commands.' }),
+    .meta({ description: 'Path(s) that exist once the step is done; the step is satisfied when all exist.', examples: ['{{ prefix }}/lib/libopenblas.a', ['{{ prefix }}/bin/cmake', '{{ prefix }}/bin/ctest']] }),
+  env: envMapSchema.optional().meta({ description: 'Environment variables for the step’s commands.', examples: [{ CC: 'gcc-12', MAKEFLAGS: '-j8' }] }),
+  cwd: z.string().min(1).optional().meta({ description: 'Working folder for the step’s commands.', examples: ['{{ src }}'] }),
   timeout: durationSchema.optional(),
-  retries: z.int().min(0).max(10).optional().meta({ description: 'How many times to retry a failed step (with backoff).' }),
-  root: z.boolean().optional().meta({ description: 'Run as root: directly when setup runs as root, else through `sudo -n`.' }),
+  retries: z.int().min(0).max(10).optional().meta({ description: 'How many times to retry a failed step (with backoff).', examples: [2] }),
+  root: z.boolean().optional().meta({ description: 'Run as root: directly when setup runs as root, else through `sudo -n`.', examples: [true] }),
 } as const;
 
 export const COMMON_STEP_KEYS = Object.keys(commonStepShape);
 
 export const varsSchema = z
   .record(z.string().regex(VAR_NAME, 'variable names are letters, digits, _ and -, starting with a letter or _'), scalar)
-  .meta({ description: 'Variables with their defaults; `--set name=value` or `--set recipe.name=value` overrides them.' });
+  .meta({ description: 'Variables with their defaults; `--set name=value` or `--set recipe.name=value` overrides them.', examples: [{ version: '1.7.4', src: '{{ dirs.src }}/faiss' }] });
 
 /** The top level of a recipe; `steps` and `verify` items are validated per kind (see steps/registry). */
 export const recipeTopShape = {
-  $schema: z.string().optional(),
-  format: z.literal(1, { error: (iss) => `unsupported recipe format ${JSON.stringify(iss.input)}: this setup reads format 1` }).optional().meta({ description: 'Version of the recipe format; 1 today.' }),
-  name: recipeNameSchema('recipe').meta({ description: 'kebab-case, equal to the file name.' }),
-  description: z.string().optional().meta({ description: 'One line: what this recipe sets up.' }),
-  requires: z.array(recipeNameSchema('recipe')).optional().meta({ description: 'Recipes that run first when needed.' }),
+  $schema: z.string().optional().meta({ description: 'This file’s JSON Schema, for editors (the `# yaml-language-server: $schema=…` comment does the same).', examples: ['../schema/recipe.schema.json'] }),
+  format: z.literal(1, { error: (iss) => `unsupported recipe format ${JSON.stringify(iss.input)}: this setup reads format 1` }).optional().meta({ description: 'Version of the recipe format; 1 today.', examples: [1] }),
+  name: recipeNameSchema('recipe').meta({ description: 'kebab-case, equal to the file name.', examples: ['faiss', 'pip-mirror'] }),
+  description: z.string().optional().meta({ description: 'One line: what this recipe sets up.', examples: ['faiss (CPU) built from source against OpenBLAS'] }),
+  requires: z.array(recipeNameSchema('recipe')).optional().meta({ description: 'Recipes that run first when needed.', examples: [['build-tools', 'cmake', 'openblas']] }),
   vars: varsSchema.optional(),
 } as const;
 
@@ -88,18 +88,32 @@ export const recipeTopShape = {
 export const verifyShapes = {
   command: {
     command: commandSchema,
-    version: z.string().optional().meta({ description: 'A version range the command’s output must satisfy, e.g. ">=3.21".' }),
+    version: z.string().optional().meta({ description: 'A version range the command’s output must satisfy, e.g. ">=3.21".', examples: ['>=3.21'] }),
   },
-  file: { file: z.string().min(1).meta({ description: 'A path that must exist.' }) },
+  file: { file: z.string().min(1).meta({ description: 'A path that must exist.', examples: ['{{ prefix }}/lib/libfaiss.a'] }) },
+  python: {
+    python: z.string().min(1).meta({ description: 'A Python module that must import, e.g. "torch".', examples: ['torch', 'faiss'] }),
+    venv: z.string().min(1).optional().meta({ description: 'Import it with this venv\'s python (default: python3 on PATH).', examples: ['~/venvs/nlp'] }),
+  },
+  pip: {
+    pip: z.string().min(1).meta({ description: 'A requirement that must be satisfied, e.g. "torch>=2.1".', examples: ['torch>=2.1', 'transformers==4.41.2'] }),
+    venv: z.string().min(1).optional().meta({ description: 'Check this venv\'s packages (default: python3 on PATH).', examples: ['~/venvs/nlp'] }),
+  },
+  apt: {
+    apt: z.string().min(1).meta({ description: 'A system package that must be installed (dpkg on apt hosts, rpm or brew elsewhere).', examples: ['libopenblas-dev', 'postgresql'] }),
+  },
+  url: {
+    url: z.string().regex(/^(https?:\/\/|\{\{)/, 'an http:// or https:// URL').meta({ description: 'A URL that must answer (any HTTP status below 500), e.g. a started server.', examples: ['http://127.0.0.1:9200', '{{ mirror.pip.index-url }}'] }),
+  },
   env: {
-    env: z.string().regex(ENV_NAME, ENV_NAME_MESSAGE).meta({ description: 'A variable that must be set in the user’s shell environment.' }),
-    value: z.string().optional(),
+    env: z.string().regex(ENV_NAME, ENV_NAME_MESSAGE).meta({ description: 'A variable that must be set in the user’s shell environment.', examples: ['JAVA_HOME'] }),
+    value: z.string().optional().meta({ description: 'The value it must have (default: any value, set is enough).', examples: ['/usr/lib/jvm/java-17-openjdk-amd64'] }),
   },
 } as const;
 
 export const verifyCommonShape = {
-  name: z.string().optional().meta({ description: 'Label shown by doctor.' }),
-  fix: z.string().optional().meta({ description: 'What to do when the check fails (default: setup run <recipe>).' }),
+  name: z.string().optional().meta({ description: 'Label shown by doctor.', examples: ['cmake is new enough'] }),
+  fix: z.string().optional().meta({ description: 'What to do when the check fails (default: setup run <recipe>).', examples: ['setup run cmake --set cmake.version=3.27.9'] }),
   when: whenSchema.optional(),
 } as const;
 
@@ -107,36 +121,57 @@ export const VERIFY_KINDS = Object.keys(verifyShapes) as (keyof typeof verifySha
 
 /** A mirror profile: where pip, conda, Go, git and downloads go instead of their upstreams. */
 export const profileSchema = z.strictObject({
-  $schema: z.string().optional(),
-  name: z.string().regex(RECIPE_NAME, 'profile names are kebab-case'),
-  description: z.string().optional(),
+  $schema: z.string().optional().meta({ description: 'This file’s JSON Schema, for editors (the `# yaml-language-server: $schema=…` comment does the same).', examples: ['../../schema/profile.schema.json'] }),
+  name: z.string().regex(RECIPE_NAME, 'profile names are kebab-case').meta({ description: 'kebab-case, equal to the file name; `--mirror NAME` picks it.', examples: ['tuna', 'company-mirror'] }),
+  description: z.string().optional().meta({ description: 'One line: whose mirrors these are.', examples: ['Tsinghua University open-source mirrors (mirrors.tuna.tsinghua.edu.cn)'] }),
   pip: z
     .strictObject({
-      'index-url': z.string().optional(),
-      'extra-index-url': z.string().optional(),
-      'trusted-host': z.string().optional(),
+      'index-url': z.string().optional().meta({ description: 'The PyPI index pip steps and the pip-mirror recipe use (`{{ mirror.pip.index-url }}`).', examples: ['https://pypi.tuna.tsinghua.edu.cn/simple', 'http://127.0.0.1:8080/simple'] }),
+      'extra-index-url': z.string().optional().meta({ description: 'More indexes, space-separated (`{{ mirror.pip.extra-index-url }}`).', examples: ['https://download.pytorch.org/whl/cpu'] }),
+      'trusted-host': z.string().optional().meta({ description: 'Hosts pip may reach without valid TLS, space-separated (`{{ mirror.pip.trusted-host }}`).', examples: ['pypi.tuna.tsinghua.edu.cn'] }),
     })
-    .optional(),
+    .optional()
+    .meta({ description: 'Where pip installs from.', examples: [{ 'index-url': 'https://pypi.tuna.tsinghua.edu.cn/simple', 'trusted-host': 'pypi.tuna.tsinghua.edu.cn' }] }),
   conda: z
     .strictObject({
-      channels: z.array(z.string()).optional(),
-      default_channels: z.array(z.string()).optional(),
-      custom_channels: z.record(z.string(), z.string()).optional(),
-      show_channel_urls: z.boolean().optional(),
+      channels: z.array(z.string()).optional().meta({ description: 'The `channels:` list of .condarc (`{{ mirror.conda.channels }}`).', examples: [['defaults']] }),
+      default_channels: z.array(z.string()).optional().meta({ description: 'The `default_channels:` list of .condarc.', examples: [['https://mirrors.tuna.tsinghua.edu.cn/anaconda/pkgs/main', 'https://mirrors.tuna.tsinghua.edu.cn/anaconda/pkgs/r']] }),
+      custom_channels: z.record(z.string(), z.string()).optional().meta({ description: 'The `custom_channels:` map of .condarc: channel name → base URL.', examples: [{ 'conda-forge': 'https://mirrors.tuna.tsinghua.edu.cn/anaconda/cloud', pytorch: 'https://mirrors.tuna.tsinghua.edu.cn/anaconda/cloud' }] }),
+      show_channel_urls: z.boolean().optional().meta({ description: 'The `show_channel_urls:` setting of .condarc.', examples: [true] }),
     })
-    .optional(),
-  go: z.strictObject({ proxy: z.string().optional(), sumdb: z.string().optional() }).optional(),
-  git: z.strictObject({ rewrite: z.record(z.string(), z.string()).optional() }).optional(),
-  urls: z.strictObject({ rewrite: z.record(z.string(), z.string()).optional() }).optional(),
+    .optional()
+    .meta({ description: 'What the conda-mirror recipe writes into ~/.condarc.', examples: [{ channels: ['defaults'], custom_channels: { 'conda-forge': 'https://mirrors.tuna.tsinghua.edu.cn/anaconda/cloud' } }] }),
+  go: z
+    .strictObject({
+      proxy: z.string().optional().meta({ description: 'GOPROXY (`{{ mirror.go.proxy }}`).', examples: ['https://goproxy.cn,direct'] }),
+      sumdb: z.string().optional().meta({ description: 'GOSUMDB (`{{ mirror.go.sumdb }}`).', examples: ['sum.golang.google.cn'] }),
+    })
+    .optional()
+    .meta({ description: 'Go module proxy and checksum database.', examples: [{ proxy: 'https://goproxy.cn,direct' }] }),
+  git: z
+    .strictObject({
+      rewrite: z.record(z.string(), z.string()).optional().meta({
+        description: 'URL prefix → replacement, applied to every git clone and submodule (https and git@ forms alike), for that command only: the user’s git config is not touched.',
+        examples: [{ 'https://github.com/': 'https://gitclone.com/github.com/', 'git@github.com:': 'https://gitclone.com/github.com/' }],
+      }),
+    })
+    .optional()
+    .meta({ description: 'Where git clones come from.', examples: [{ rewrite: { 'https://github.com/': 'file:///srv/mirrors/github/' } }] }),
+  urls: z
+    .strictObject({
+      rewrite: z.record(z.string(), z.string()).optional().meta({ description: 'URL prefix → replacement for download steps; the plan shows each URL after rewriting.', examples: [{ 'https://go.dev/dl/': 'https://mirrors.ustc.edu.cn/golang/' }] }),
+    })
+    .optional()
+    .meta({ description: 'Where downloads come from.', examples: [{ rewrite: { 'https://go.dev/dl/': 'https://mirrors.tuna.tsinghua.edu.cn/golang/' } }] }),
 });
 export type Profile = z.infer<typeof profileSchema>;
 
 /** `$XDG_CONFIG_HOME/envkit/config.yaml`. */
 export const configSchema = z.strictObject({
-  $schema: z.string().optional(),
-  mirror: z.string().optional().meta({ description: 'Default mirror profile: a name or a file.' }),
-  prefix: z.string().optional().meta({ description: 'Default install prefix.' }),
-  recipes: z.array(z.string()).optional().meta({ description: 'Extra recipe folders.' }),
-  secrets: z.string().optional().meta({ description: 'A file of NAME=value lines read for {{ secrets.NAME }} when the environment lacks NAME (keep it mode 0600).' }),
+  $schema: z.string().optional().meta({ description: 'This file’s JSON Schema, for editors (the `# yaml-language-server: $schema=…` comment does the same).', examples: ['file:///usr/local/lib/node_modules/envkit/schema/config.schema.json'] }),
+  mirror: z.string().optional().meta({ description: 'Default mirror profile: a name or a file.', examples: ['tuna', './my-mirror.yaml'] }),
+  prefix: z.string().optional().meta({ description: 'Default install prefix.', examples: ['~/.local', '/opt/tools'] }),
+  recipes: z.array(z.string()).optional().meta({ description: 'Extra recipe folders.', examples: [['~/my-recipes']] }),
+  secrets: z.string().optional().meta({ description: 'A file of NAME=value lines read for {{ secrets.NAME }} when the environment lacks NAME (keep it mode 0600).', examples: ['~/.config/envkit/secrets.env'] }),
 });
 export type UserConfig = z.infer<typeof configSchema>;

@@ -11,14 +11,14 @@ const APT_LISTS = '/var/lib/apt/lists';
 
 const entry = z.union([
   z.string().regex(/^([A-Za-z0-9][A-Za-z0-9+.:_@/-]*|.*\{\{.*\}\}.*)$/, 'not a package name'),
-  z.record(z.string(), z.union([z.string(), z.array(z.string()), z.null()])).meta({ description: 'Names by host: `debian:12`, `debian`, `ubuntu`, `apt`, `dnf`, `brew`, `default`; null = nothing on that host.' }),
+  z.record(z.string(), z.union([z.string(), z.array(z.string()), z.null()])).meta({ description: 'Names by host: `debian:12`, `debian`, `ubuntu`, `apt`, `dnf`, `brew`, `default`; null = nothing on that host.', examples: [{ debian: 'libgl1', 'ubuntu:20.04': 'libgl1-mesa-glx', dnf: 'mesa-libGL', brew: null }] }),
 ]);
 const aptSchema = z.union(
   [
     z.array(entry).min(1),
     z.strictObject({
-      packages: z.array(entry).min(1).meta({ description: 'Packages: names, or maps from host to name.' }),
-      update: z.boolean().optional().meta({ description: 'Refresh the package lists before installing (once per run). Default: only when the lists are empty or a package cannot be found.' }),
+      packages: z.array(entry).min(1).meta({ description: 'Packages: names, or maps from host to name.', examples: [['build-essential', 'pkg-config', { debian: 'libgl1', 'ubuntu:20.04': 'libgl1-mesa-glx' }]] }),
+      update: z.boolean().optional().meta({ description: 'Refresh the package lists before installing (once per run). Default: only when the lists are empty or a package cannot be found.', examples: [true] }),
     }),
   ],
   { error: 'expected a list of packages, or { packages, update }' },
@@ -49,6 +49,20 @@ async function missingPackages(step: ResolvedStep<AptConfig>, env: StepEnv): Pro
   if (r.spawnError) throw new Error(r.spawnError);
   const found = parseQuery(String(pm), names, r.stdout);
   return { pm: String(pm), names, missing: names.filter((n) => !found.has(n)), unmatched };
+}
+
+/** Which of `names` are not installed on this host (a `verify: apt` item asks this too). */
+export async function notInstalled(names: readonly string[], env: StepEnv): Promise<string[]> {
+  const pm = String((await env.facts.get('pkg_manager')) ?? '');
+  if (!pm) throw new Error('no supported package manager on this host (apt, dnf, yum, brew)');
+  if (pm === 'apt') {
+    const status = await dpkgStatus(env);
+    return names.filter((n) => !isInstalled(status, n));
+  }
+  const r = await env.runner.run({ argv: queryArgv(pm, names)!, timeoutMs: 60_000 });
+  if (r.spawnError) throw new Error(r.spawnError);
+  const found = parseQuery(pm, names, r.stdout);
+  return names.filter((n) => !found.has(n));
 }
 
 /** `apt`: system packages through apt (or dnf, yum, brew on those hosts), named per distro where they differ. */

@@ -293,3 +293,33 @@ describe('secrets', () => {
     expect(run.stderr).not.toContain(SECRET);
   });
 });
+
+describe('verify items', () => {
+  it('python, pip, apt, url, file, env and command items each pass and fail for real', async () => {
+    const http = await import('node:http');
+    const server = http.createServer((_q, s) => s.end('ok'));
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    try {
+      const home = tempHome();
+      const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/health`;
+      const res = await runCli(r('doctor', 'checks', '--json', '--offline'), home, { CHECK_URL: url });
+      const doc = JSON.parse(res.stdout);
+      const by = (label: string): { status: string; message: string } => doc.items.find((i: { label: string }) => i.label === label);
+      expect(by('import json').status).toBe('ok');
+      expect(by('import no_such_module_envkit')).toMatchObject({ status: 'fail', message: expect.stringContaining('ModuleNotFoundError') });
+      expect(by('pip pip>=1').status).toBe('ok');
+      expect(by('pip envkit-no-such-dist>=1')).toMatchObject({ status: 'fail', message: expect.stringContaining('not installed') });
+      if (fs.existsSync('/var/lib/dpkg/status')) {
+        expect(by('package coreutils').status).toBe('ok');
+        expect(by('package envkit-no-such-package').status).toBe('fail');
+      }
+      expect(by('***').status).toBe('ok'); // the URL came from a secret: masked even as a label
+      expect(by('/').status).toBe('ok');
+      expect(by('$HOME').status).toBe('ok');
+      expect(by('git --version >=2').status).toBe('ok');
+      expect(res.code).toBe(1);
+    } finally {
+      server.close();
+    }
+  });
+});
