@@ -58,6 +58,12 @@ function reportError(e: unknown, verbose: boolean): number {
   return e instanceof EnvkitError ? e.exitCode : ExitCode.failed;
 }
 
+// `setup list | head -1`: a closed pipe ends the output, quietly, as for any Unix tool.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
 main(process.argv).then(
   (code) => {
     process.exitCode = code;

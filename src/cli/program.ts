@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Argument, Command, Option, type CommandOptions } from 'commander';
 import type { GlobalOpts } from './output.js';
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
@@ -39,8 +39,10 @@ Examples:
 Exit codes: 0 ok · 1 a step or check failed · 2 invalid input · 3 plan --exit-code with work to do · 130 interrupted`,
     );
 
-  const add = (name: string, load: Loader): Command =>
-    program.command(name).action(function (this: Command, ...a: unknown[]) {
+  // exitOverride on each command too (commander copies settings only at creation): a bad flag or
+  // argument of a command throws to main, which exits 2, instead of commander exiting 1 itself.
+  const add = (name: string, load: Loader, opts?: CommandOptions): Command =>
+    program.command(name, opts).exitOverride().action(function (this: Command, ...a: unknown[]) {
       onAction(load, this.args, this.optsWithGlobals());
       void a;
     });
@@ -59,7 +61,9 @@ Exit codes: 0 ok · 1 a step or check failed · 2 invalid input · 3 plan --exit
     .description('preview every step with its state and the reason; changes nothing')
     .argument('[recipe...]', 'recipes (default: all); their requires are included')
     .option('--exit-code', 'exit 3 when anything would run')
-    .addHelpText('after', '\nExamples:\n  $ setup plan ml-stack\n  $ setup plan cmake --exit-code && echo "cmake is set up"\n  $ setup plan --json | jq \'.counts\'');
+    .option('--graph', 'print the recipes\' dependency graph (A -> B: A requires B) instead of the plan; checks nothing')
+    .addOption(new Option('--format <format>', 'graph format, with --graph (default: dot, for Graphviz)').choices(['dot', 'mermaid']))
+    .addHelpText('after', '\nExamples:\n  $ setup plan ml-stack\n  $ setup plan cmake --exit-code && echo "cmake is set up"\n  $ setup plan --json | jq \'.counts\'\n  $ setup plan ml-stack --graph | dot -Tsvg > ml-stack.svg\n  $ setup plan ml-stack --graph --format mermaid');
 
   add('run', () => import('./commands/run.js'))
     .description('run what the plan says, in dependency order; each step checked again after it runs')
@@ -77,6 +81,23 @@ Exit codes: 0 ok · 1 a step or check failed · 2 invalid input · 3 plan --exit
     .description('check recipe and profile files (default: every recipe folder)')
     .argument('[path...]', 'files or folders')
     .addHelpText('after', '\nExamples:\n  $ setup validate\n  $ setup validate ./my-recipes/faiss.yaml');
+
+  add('init', () => import('./commands/init.js'))
+    .description('write a new recipe skeleton, with its schema line for editors, into your recipe folder')
+    .argument('<name>', 'recipe name, kebab-case (the file is <name>.yaml)')
+    .option('--dir <dir>', 'folder to write into (default: $XDG_CONFIG_HOME/envkit/recipes)')
+    .addHelpText('after', '\nExamples:\n  $ setup init my-tools && setup plan my-tools\n  $ setup init faiss-gpu --dir ./recipes');
+
+  add('completion', () => import('./commands/completion.js'))
+    .description('print a shell completion script: commands, options, recipe and mirror profile names')
+    .addArgument(new Argument('<shell>', 'the shell').choices(['bash', 'zsh', 'fish']))
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ source <(setup completion bash)                          # add to ~/.bashrc\n  $ setup completion zsh > "${fpath[1]}/_setup"\n  $ setup completion fish > ~/.config/fish/completions/setup.fish',
+    );
+
+  // For the completion scripts: names only, from the folders' file names (no recipe is parsed).
+  add('__complete', () => import('./commands/complete.js'), { hidden: true }).addArgument(new Argument('<what>', 'what to list').choices(['recipes', 'profiles']));
 
   return program;
 }

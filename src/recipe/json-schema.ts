@@ -1,18 +1,42 @@
+import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { STEP_KINDS } from '../steps/registry.js';
+import type { StepKind } from '../steps/types.js';
 import { stepSchemaFor } from './load.js';
 import { configSchema, profileSchema, recipeTopShape, VERIFY_KINDS, verifyCommonShape, verifyShapes } from './schema.js';
 
 const draft = { target: 'draft-07', unrepresentable: 'any', io: 'input', reused: 'inline' } as const;
 
+/** A kind's examples (YAML lists of one step each), parsed: the whole steps. */
+export function kindExampleSteps(k: StepKind<any, any>): Record<string, unknown>[] {
+  return k.examples.flatMap((text) => parseYaml(text) as Record<string, unknown>[]);
+}
+
+/** One step of a kind; its kind key carries the kind's description and the values of its examples. */
+function stepZod(k: StepKind<any, any>): z.ZodObject {
+  const examples = kindExampleSteps(k).map((s) => s[k.kind]);
+  return stepSchemaFor(k.kind)
+    .extend({ [k.kind]: k.schema.meta({ description: k.description, examples }) })
+    .meta({ title: `${k.kind} step`, description: `${k.description} Satisfied when ${k.satisfiedWhen}`, examples: kindExampleSteps(k) });
+}
+
 /** The recipe schema, as the same zod schemas the loader validates with. */
 export function recipeZod(): z.ZodObject {
-  const step = z.union(STEP_KINDS.map((k) => stepSchemaFor(k.kind).meta({ title: `${k.kind} step`, description: `${k.description} Satisfied when ${k.satisfiedWhen}` })) as unknown as [z.ZodObject, z.ZodObject]);
+  const step = z.union(STEP_KINDS.map(stepZod) as unknown as [z.ZodObject, z.ZodObject]);
   const verify = z.union(VERIFY_KINDS.map((k) => z.strictObject({ ...verifyCommonShape, ...verifyShapes[k] }).meta({ title: `${k} check` })) as unknown as [z.ZodObject, z.ZodObject]);
   return z.strictObject({
     ...recipeTopShape,
-    steps: z.array(step).meta({ description: 'What to do, in order. Each step has exactly one kind key.' }),
-    verify: z.array(verify).optional().meta({ description: 'Checks `setup doctor` runs to tell whether the recipe is installed and working.' }),
+    steps: z.array(step).meta({
+      description: 'What to do, in order. Each step has exactly one kind key.',
+      examples: [[{ name: 'Build tools', apt: ['build-essential', 'git'] }, { name: 'Configure', cmake: { source: '{{ src }}', build: '{{ src }}/build' } }]],
+    }),
+    verify: z
+      .array(verify)
+      .optional()
+      .meta({
+        description: 'Checks `setup doctor` runs to tell whether the recipe is installed and working.',
+        examples: [[{ command: 'cmake --version', version: '>=3.21' }, { file: '{{ prefix }}/lib/libfaiss.a' }, { env: 'JAVA_HOME' }]],
+      }),
   });
 }
 

@@ -6,14 +6,14 @@ import { argvToString } from '../util/shell.js';
 import type { StepKind } from './types.js';
 
 const cmakeSchema = z.strictObject({
-  source: z.string().min(1).optional().meta({ description: 'Source folder (with CMakeLists.txt); needed to configure.' }),
-  build: z.string().min(1).meta({ description: 'Build folder.' }),
-  defines: z.record(z.string().min(1), z.union([z.string(), z.number(), z.boolean()])).optional().meta({ description: '-D cache entries, e.g. { CMAKE_BUILD_TYPE: Release, BUILD_SHARED_LIBS: ON }.' }),
-  generator: z.string().min(1).optional().meta({ description: 'Generator, e.g. Ninja.' }),
-  target: z.string().min(1).optional().meta({ description: 'Target to build (`install` builds and installs).' }),
-  install: z.boolean().optional().meta({ description: 'Run `cmake --install` to the prefix after building.' }),
-  jobs: z.int().min(1).optional().meta({ description: 'Parallel build jobs (default: CPUs).' }),
-  config: z.string().min(1).optional().meta({ description: 'Build configuration (--config), for multi-config generators.' }),
+  source: z.string().min(1).optional().meta({ description: 'Source folder (with CMakeLists.txt); needed to configure.', examples: ['{{ src }}'] }),
+  build: z.string().min(1).meta({ description: 'Build folder.', examples: ['{{ src }}/build'] }),
+  defines: z.record(z.string().min(1), z.union([z.string(), z.number(), z.boolean()])).optional().meta({ description: '-D cache entries, e.g. { CMAKE_BUILD_TYPE: Release, BUILD_SHARED_LIBS: ON }.', examples: [{ CMAKE_BUILD_TYPE: 'Release', FAISS_ENABLE_GPU: 'OFF', BLAS_LIBRARIES: '{{ prefix }}/lib/libopenblas.a' }] }),
+  generator: z.string().min(1).optional().meta({ description: 'Generator, e.g. Ninja.', examples: ['Ninja', 'Unix Makefiles'] }),
+  target: z.string().min(1).optional().meta({ description: 'Target to build (`install` builds and installs).', examples: ['install', 'faiss'] }),
+  install: z.boolean().optional().meta({ description: 'Run `cmake --install` to the prefix after building.', examples: [true] }),
+  jobs: z.int().min(1).optional().meta({ description: 'Parallel build jobs (default: CPUs).', examples: [8] }),
+  config: z.string().min(1).optional().meta({ description: 'Build configuration (--config), for multi-config generators.', examples: ['Release'] }),
 });
 
 interface CmakeConfig {
@@ -28,6 +28,23 @@ interface CmakeConfig {
 }
 
 const STAMP = '.envkit-configure';
+
+/**
+ * A rendered define value, refused when cmake would not keep it as written: `-DNAME=value` drops
+ * whitespace after the last other character and a pair of single quotes around the value, and the cache
+ * (read again on every re-run of cmake) cuts a value at a newline and drops a final carriage return.
+ */
+function literalDefine(name: string, value: string): string {
+  const why = /\n/.test(value)
+    ? 'contains a newline, which the CMake cache cannot hold'
+    : /\r$/.test(value) || /[^\t\r ][\t\r ]+$/.test(value)
+      ? 'ends with whitespace, which cmake drops'
+      : value.length >= 2 && value.startsWith("'") && value.endsWith("'")
+        ? 'is wrapped in single quotes, which cmake strips'
+        : undefined;
+  if (why) throw new Error(`define ${name}=${JSON.stringify(value)} ${why}: cmake would not get the value as written`);
+  return value;
+}
 
 /** The configure command; its hash is stamped in the build folder so a change of defines reconfigures. */
 function configureArgv(c: CmakeConfig, prefix: string): string[] {
@@ -58,7 +75,7 @@ export const cmakeKind: StepKind<z.infer<typeof cmakeSchema>, CmakeConfig> = {
   resolve: (spec, t) => ({
     source: spec.source === undefined ? undefined : t.path(spec.source),
     build: t.path(spec.build),
-    defines: Object.fromEntries(Object.entries(spec.defines ?? {}).map(([k, v]) => [k, typeof v === 'boolean' ? (v ? 'ON' : 'OFF') : t.str(String(v))])),
+    defines: Object.fromEntries(Object.entries(spec.defines ?? {}).map(([k, v]) => [k, typeof v === 'boolean' ? (v ? 'ON' : 'OFF') : literalDefine(k, t.str(String(v)))])),
     generator: spec.generator === undefined ? undefined : t.str(spec.generator),
     target: spec.target === undefined ? undefined : t.str(spec.target),
     install: spec.install ?? false,

@@ -17,10 +17,11 @@ const scalar = z.union([z.string(), z.number(), z.boolean()]);
 const value: z.ZodType<unknown> = z.lazy(() => z.union([scalar, z.null(), z.array(scalar), z.record(z.string(), value)]));
 
 const configSchema = z.strictObject({
-  path: z.string().min(1).meta({ description: 'The file to merge into (~/ allowed); created when missing.' }),
-  format: z.enum(FORMATS).optional().meta({ description: 'ini | yaml | json | gitconfig; default from the file name (.condarc is yaml).' }),
+  path: z.string().min(1).meta({ description: 'The file to merge into (~/ allowed); created when missing.', examples: ['~/.config/pip/pip.conf', '~/.condarc'] }),
+  format: z.enum(FORMATS).optional().meta({ description: 'ini | yaml | json | gitconfig; default from the file name (.condarc is yaml).', examples: ['ini', 'yaml'] }),
   set: z.record(z.string().min(1), value).meta({
     description: 'Keys to set, dotted (`global.index-url`) or as nested maps; lists replace lists; null, or a value that renders empty (an unset mirror value), removes the key. Other keys, sections and comments stay.',
+    examples: [{ 'global.index-url': '{{ mirror.pip.index-url }}', 'global.timeout': 60 }, { channels: ['defaults'], show_channel_urls: true }],
   }),
 });
 

@@ -15,35 +15,35 @@ const URL_SCHEMES = /^(https?|file):\/\//i;
 const hasTemplate = (s: string): boolean => s.includes('{{');
 
 const downloadSchema = z.strictObject({
-  url: z.string().min(1).meta({ description: 'What to download: https://, http:// (flagged in the plan) or file://. The mirror profile\'s `urls.rewrite` applies.' }),
+  url: z.string().min(1).meta({ description: 'What to download: https://, http:// (flagged in the plan) or file://. The mirror profile\'s `urls.rewrite` applies.', examples: ['https://github.com/Kitware/CMake/releases/download/v{{ version }}/cmake-{{ version }}-linux-x86_64.tar.gz'] }),
   sha256: z
     .string()
     .regex(/^(?:[0-9a-fA-F]{64}|.*\{\{.*)$/, 'sha256 is 64 hex digits (as `sha256sum FILE` prints)')
     .optional()
-    .meta({ description: 'The file\'s SHA-256, 64 hex digits. One of sha256, sha512 or checksum-url is required unless `insecure: true`.' }),
+    .meta({ description: 'The file\'s SHA-256, 64 hex digits. One of sha256, sha512 or checksum-url is required unless `insecure: true`.', examples: ['72b7570e5c8593de6ac4ab433b73eab18c5fb328880460c86ce32608141ad5c1'] }),
   sha512: z
     .string()
     .regex(/^(?:[0-9a-fA-F]{128}|.*\{\{.*)$/, 'sha512 is 128 hex digits (as `sha512sum FILE` prints)')
     .optional()
-    .meta({ description: 'The file\'s SHA-512, for vendors that publish only SHA-512 (Elastic).' }),
+    .meta({ description: 'The file\'s SHA-512, for vendors that publish only SHA-512 (Elastic).', examples: ['a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3'] }),
   'checksum-url': z
     .string()
     .min(1)
     .optional()
-    .meta({ description: 'A published checksum file (SHA-256 or SHA-512, `<hex>  <name>`) fetched when downloading and compared; for releases whose sums are not pinned in the recipe.' }),
-  dest: z.string().min(1).optional().meta({ description: 'The file to write (~/ allowed), copied from the shared download cache.' }),
+    .meta({ description: 'A published checksum file (SHA-256 or SHA-512, `<hex>  <name>`) fetched when downloading and compared; for releases whose sums are not pinned in the recipe.', examples: ['https://artifacts.elastic.co/downloads/elasticsearch/elasticsearch-{{ version }}-linux-x86_64.tar.gz.sha512'] }),
+  dest: z.string().min(1).optional().meta({ description: 'The file to write (~/ allowed), copied from the shared download cache.', examples: ['{{ prefix }}/bin/bazel'] }),
   extract: z
     .string()
     .min(1)
     .optional()
-    .meta({ description: 'A folder to unpack the archive into (tar.gz, tgz, tar.xz, tar.bz2, tar, zip); it is replaced whole, and marked with the sha256.' }),
-  strip: z.int().min(0).max(64).optional().meta({ description: 'Leading path components to drop from each archive entry (as tar --strip-components).' }),
+    .meta({ description: 'A folder to unpack the archive into (tar.gz, tgz, tar.xz, tar.bz2, tar, zip); it is replaced whole, and marked with the sha256.', examples: ['{{ prefix }}/cmake'] }),
+  strip: z.int().min(0).max(64).optional().meta({ description: 'Leading path components to drop from each archive entry (as tar --strip-components).', examples: [1] }),
   mode: z
     .union([z.string(), z.number()])
     .refine((v) => parseMode(v) !== undefined, { message: 'bad file mode: write octal like "0755"' })
     .optional()
-    .meta({ description: 'Octal permissions for `dest`, e.g. "0755" for a program.' }),
-  insecure: z.boolean().optional().meta({ description: 'Allow a download without sha256 (nothing verifies it; the plan shows it in red).' }),
+    .meta({ description: 'Octal permissions for `dest`, e.g. "0755" for a program.', examples: ['0755'] }),
+  insecure: z.boolean().optional().meta({ description: 'Allow a download without sha256 (nothing verifies it; the plan shows it in red).', examples: [true] }),
 });
 
 type DownloadSpec = z.infer<typeof downloadSchema>;

@@ -9,9 +9,9 @@ import fs from 'node:fs';
 const name = z.string().regex(ENV_NAME, ENV_NAME_MESSAGE);
 const envSchema = z
   .strictObject({
-    set: z.record(name, z.union([z.string(), z.number(), z.boolean()])).optional().meta({ description: 'Variables to export (values are literal, not expanded).' }),
-    path: z.array(z.string().min(1)).min(1).optional().meta({ description: 'Folders to put in front of PATH.' }),
-    prepend: z.record(name, z.array(z.string().min(1)).min(1)).optional().meta({ description: 'Folders to put in front of other path-like variables (LD_LIBRARY_PATH, PKG_CONFIG_PATH…).' }),
+    set: z.record(name, z.union([z.string(), z.number(), z.boolean()])).optional().meta({ description: 'Variables to export (values are literal, not expanded).', examples: [{ CMAKE_GENERATOR: 'Ninja', GOPROXY: '{{ mirror.go.proxy }}' }] }),
+    path: z.array(z.string().min(1)).min(1).optional().meta({ description: 'Folders to put in front of PATH.', examples: [['{{ prefix }}/bin', '{{ prefix }}/cmake/bin']] }),
+    prepend: z.record(name, z.array(z.string().min(1)).min(1)).optional().meta({ description: 'Folders to put in front of other path-like variables (LD_LIBRARY_PATH, PKG_CONFIG_PATH…).', examples: [{ LD_LIBRARY_PATH: ['{{ prefix }}/lib'], PKG_CONFIG_PATH: ['{{ prefix }}/lib/pkgconfig'] }] }),
   })
   .refine((v) => v.set || v.path || v.prepend, { message: 'env needs at least one of set, path, prepend' });
 

@@ -11,13 +11,13 @@ export function parseMode(v: string | number): number | undefined {
 }
 
 const fileSchema = z.strictObject({
-  path: z.string().min(1).meta({ description: 'The file to write (~/ allowed).' }),
-  content: z.string().meta({ description: 'Its whole content; templates are rendered.' }),
+  path: z.string().min(1).meta({ description: 'The file to write (~/ allowed).', examples: ['~/.config/matplotlib/matplotlibrc'] }),
+  content: z.string().meta({ description: 'Its whole content; templates are rendered.', examples: ['font.family: sans-serif\nfont.sans-serif: Noto Sans CJK SC, DejaVu Sans\n'] }),
   mode: z
     .union([z.string(), z.number()])
     .refine((v) => parseMode(v) !== undefined, { message: 'bad file mode: write octal like "0644" or "0755"' })
     .optional()
-    .meta({ description: 'Octal permissions, e.g. "0644" (quote it, or write 644).' }),
+    .meta({ description: 'Octal permissions, e.g. "0644" (quote it, or write 644).', examples: ['0644', '0755'] }),
 });
 
 interface FileConfig {

@@ -9,12 +9,11 @@ import { StepFailure, type ApplyEnv, type ResolvedStep, type StepKind } from './
 
 const gitSchema = z.strictObject({
   repo: z.string().min(1).meta({
-    description: 'The repository as upstream spells it (https://github.com/org/name.git, git@github.com:org/name.git). The mirror profile’s git.rewrite applies to the clone and every submodule; origin stays this URL.',
-  }),
-  ref: z.string().min(1).meta({ description: 'What to check out: a tag, a branch (its tip as last fetched), or a commit (full or short sha).' }),
-  dest: z.string().min(1).optional().meta({ description: 'Where to clone (~/ allowed); default {{ dirs.src }}/<repo name without .git>. Never overwritten when it holds something else.' }),
-  submodules: z.boolean().optional().meta({ description: 'Check out every submodule, recursively, at its recorded commit (through the same rewrites).' }),
-  depth: z.int().min(1).optional().meta({ description: 'Shallow clone with this many commits of history (a commit ref must then be a full 40-character sha).' }),
+    description: 'The repository as upstream spells it (https://github.com/org/name.git, git@github.com:org/name.git). The mirror profile’s git.rewrite applies to the clone and every submodule; origin stays this URL.', examples: ['https://github.com/facebookresearch/faiss.git', 'git@github.com:pytorch/pytorch.git'] }),
+  ref: z.string().min(1).meta({ description: 'What to check out: a tag, a branch (its tip as last fetched), or a commit (full or short sha).', examples: ['v1.7.4', 'main', '9f1c2d3'] }),
+  dest: z.string().min(1).optional().meta({ description: 'Where to clone (~/ allowed); default {{ dirs.src }}/<repo name without .git>. Never overwritten when it holds something else.', examples: ['{{ dirs.src }}/faiss'] }),
+  submodules: z.boolean().optional().meta({ description: 'Check out every submodule, recursively, at its recorded commit (through the same rewrites).', examples: [true] }),
+  depth: z.int().min(1).optional().meta({ description: 'Shallow clone with this many commits of history (a commit ref must then be a full 40-character sha).', examples: [1] }),
 });
 
 type GitSpec = z.infer<typeof gitSchema>;

@@ -3,11 +3,11 @@ import { argvToString } from '../util/shell.js';
 import type { StepKind } from './types.js';
 
 const makeSchema = z.strictObject({
-  dir: z.string().min(1).meta({ description: 'Folder holding the Makefile (make -C).' }),
-  targets: z.array(z.string().min(1)).optional().meta({ description: 'Targets, in order (default: the Makefile’s default).' }),
-  vars: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'make variable names are letters, digits and _'), z.union([z.string(), z.number(), z.boolean()])).optional().meta({ description: 'Passed as NAME=value arguments (one argument each; never through a shell).' }),
-  jobs: z.int().min(1).optional().meta({ description: 'Parallel jobs (default: CPUs).' }),
-  file: z.string().min(1).optional().meta({ description: 'Makefile name (-f).' }),
+  dir: z.string().min(1).meta({ description: 'Folder holding the Makefile (make -C).', examples: ['{{ src }}'] }),
+  targets: z.array(z.string().min(1)).optional().meta({ description: 'Targets, in order (default: the Makefile’s default).', examples: [['libs', 'netlib'], ['install']] }),
+  vars: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'make variable names are letters, digits and _'), z.union([z.string(), z.number(), z.boolean()])).optional().meta({ description: 'Passed as NAME=value arguments (one argument each; never through a shell).', examples: [{ TARGET: 'NEHALEM', PREFIX: '{{ prefix }}', NO_SHARED: 1 }] }),
+  jobs: z.int().min(1).optional().meta({ description: 'Parallel jobs (default: CPUs).', examples: [8] }),
+  file: z.string().min(1).optional().meta({ description: 'Makefile name (-f).', examples: ['Makefile.unix'] }),
 });
 
 interface MakeConfig {
@@ -16,6 +16,20 @@ interface MakeConfig {
   vars: Record<string, string>;
   jobs?: number;
   file?: string;
+}
+
+/** make strips leading whitespace from a `NAME=value` argument; an empty reference `$()` in front keeps it. */
+const keepLeadingSpace = (v: string): string => (/^\s/.test(v) ? `$()${v}` : v);
+
+/**
+ * A rendered target, refused when make would not read it as a goal: `-…` is an option (`--eval=$(shell …)`
+ * runs code) and `…=…` a variable assignment (`SHELL=…`).
+ */
+function goal(target: string): string {
+  if (!target || target.startsWith('-') || target.includes('=')) {
+    throw new Error(`make target ${JSON.stringify(target)} ${!target ? 'is empty' : target.startsWith('-') ? 'starts with "-" (make would read an option)' : 'contains "=" (make would read a variable assignment)'}`);
+  }
+  return target;
 }
 
 const argv = (c: MakeConfig, cpus: number): string[] => [
@@ -36,9 +50,9 @@ export const makeKind: StepKind<z.infer<typeof makeSchema>, MakeConfig> = {
   schema: makeSchema,
   resolve: (spec, t) => ({
     dir: t.path(spec.dir),
-    targets: (spec.targets ?? []).map((x) => t.str(x)),
+    targets: (spec.targets ?? []).map((x) => goal(t.str(x))),
     // Values inserted by templates are data: make would expand `$(…)` in them (even `$(shell …)`), so `$` is doubled.
-    vars: Object.fromEntries(Object.entries(spec.vars ?? {}).map(([k, v]) => [k, t.escaped(String(v), (x) => x.replace(/\$/g, '$$$$'))])),
+    vars: Object.fromEntries(Object.entries(spec.vars ?? {}).map(([k, v]) => [k, keepLeadingSpace(t.escaped(String(v), (x) => x.replace(/\$/g, '$$$$')))])),
     jobs: spec.jobs,
     file: spec.file === undefined ? undefined : t.str(spec.file),
   }),

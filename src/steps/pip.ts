@@ -9,22 +9,22 @@ import { parseRequirement } from './pip/requirement.js';
 import { locatePython, pythonLabel, pythonSpec, venvPython } from './python.js';
 import { StepFailure, type ResolvedStep, type StepEnv, type StepKind } from './types.js';
 
-const one = (d: string) => z.union([z.string().min(1), z.array(z.string().min(1))]).optional().meta({ description: d });
+const one = (description: string, examples: unknown[]) => z.union([z.string().min(1), z.array(z.string().min(1))]).optional().meta({ description, examples });
 const packages = z.array(z.string().min(1)).min(1);
 const pipSchema = z.union(
   [
-    packages.meta({ description: 'Requirement specs (PEP 508): `numpy==1.26.4`, `transformers[torch]>=4.30`, `foo; python_version < "3.10"`.' }),
+    packages.meta({ description: 'Requirement specs (PEP 508): `numpy==1.26.4`, `transformers[torch]>=4.30`, `foo; python_version < "3.10"`.', examples: [['numpy==1.26.4', 'transformers[torch]>=4.30']] }),
     z.strictObject({
-      packages: packages.meta({ description: 'Requirement specs (PEP 508): `numpy==1.26.4`, `transformers[torch]>=4.30`, `foo; python_version < "3.10"`.' }),
-      python: z.string({ error: 'expected a string: quote versions, e.g. python: "3.10"' }).min(1).optional().meta({ description: 'The interpreter to install into: a path, a command on PATH, or a version like "3.11" found on the host. Default: python3 on PATH.' }),
-      venv: z.string().min(1).optional().meta({ description: 'Install into this venv (its bin/python); it may be created by an earlier venv step.' }),
-      'index-url': z.string().min(1).optional().meta({ description: 'The package index; default: the mirror profile’s pip.index-url, else pip’s own.' }),
-      'extra-index-url': one('More indexes (default: the mirror profile’s pip.extra-index-url; [] for none).'),
-      'trusted-host': one('Hosts pip may reach without valid TLS (default: the mirror profile’s pip.trusted-host; [] for none).'),
-      upgrade: z.boolean().optional().meta({ description: 'Pass --upgrade: the step then always runs (the plan says so).' }),
-      pre: z.boolean().optional().meta({ description: 'Pass --pre: allow pre-releases.' }),
-      'no-deps': z.boolean().optional().meta({ description: 'Pass --no-deps: install only the listed packages.' }),
-      args: z.array(z.string()).optional().meta({ description: 'More pip install arguments, e.g. [--break-system-packages] or [--no-cache-dir].' }),
+      packages: packages.meta({ description: 'Requirement specs (PEP 508): `numpy==1.26.4`, `transformers[torch]>=4.30`, `foo; python_version < "3.10"`.', examples: [['torch==2.2.2', 'torchvision==0.17.2']] }),
+      python: z.string({ error: 'expected a string: quote versions, e.g. python: "3.10"' }).min(1).optional().meta({ description: 'The interpreter to install into: a path, a command on PATH, or a version like "3.11" found on the host. Default: python3 on PATH.', examples: ['3.11', '/usr/bin/python3'] }),
+      venv: z.string().min(1).optional().meta({ description: 'Install into this venv (its bin/python); it may be created by an earlier venv step.', examples: ['~/venvs/nlp'] }),
+      'index-url': z.string().min(1).optional().meta({ description: 'The package index; default: the mirror profile’s pip.index-url, else pip’s own.', examples: ['https://pypi.tuna.tsinghua.edu.cn/simple'] }),
+      'extra-index-url': one('More indexes (default: the mirror profile’s pip.extra-index-url; [] for none).', ['https://download.pytorch.org/whl/cpu', []]),
+      'trusted-host': one('Hosts pip may reach without valid TLS (default: the mirror profile’s pip.trusted-host; [] for none).', ['pypi.tuna.tsinghua.edu.cn']),
+      upgrade: z.boolean().optional().meta({ description: 'Pass --upgrade: the step then always runs (the plan says so).', examples: [true] }),
+      pre: z.boolean().optional().meta({ description: 'Pass --pre: allow pre-releases.', examples: [true] }),
+      'no-deps': z.boolean().optional().meta({ description: 'Pass --no-deps: install only the listed packages.', examples: [true] }),
+      args: z.array(z.string()).optional().meta({ description: 'More pip install arguments, e.g. [--break-system-packages] or [--no-cache-dir].', examples: [['--no-cache-dir'], ['--break-system-packages']] }),
     }),
   ],
   { error: 'expected a list of requirement specs, or { packages, venv, python, index-url, … }' },

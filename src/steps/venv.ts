@@ -5,13 +5,13 @@ import { locatePython, majorMinor, probePython, pythonLabel, pythonSpec, readPyv
 import { StepFailure, type CheckResult, type StepEnv, type StepKind } from './types.js';
 
 const venvSchema = z.strictObject({
-  path: z.string().min(1).meta({ description: 'The venv folder (~/ allowed). An existing folder that is not a venv is never touched.' }),
+  path: z.string().min(1).meta({ description: 'The venv folder (~/ allowed). An existing folder that is not a venv is never touched.', examples: ['~/venvs/nlp', '{{ prefix }}/venvs/jupyter'] }),
   python: z
     .string({ error: 'expected a string: quote versions, e.g. python: "3.10"' })
     .min(1)
     .optional()
-    .meta({ description: 'A version like "3.11" (found as python3.11 on PATH, in ~/.pyenv/versions, or /usr/bin), an interpreter path, or a command. Default: python3 on PATH.' }),
-  'system-site-packages': z.boolean().optional().meta({ description: 'Let the venv see the base python’s packages (--system-site-packages). Default: false.' }),
+    .meta({ description: 'A version like "3.11" (found as python3.11 on PATH, in ~/.pyenv/versions, or /usr/bin), an interpreter path, or a command. Default: python3 on PATH.', examples: ['3.11', '/usr/bin/python3'] }),
+  'system-site-packages': z.boolean().optional().meta({ description: 'Let the venv see the base python’s packages (--system-site-packages). Default: false.', examples: [true] }),
 });
 
 /** A venv step, rendered. */

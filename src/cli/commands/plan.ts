@@ -6,7 +6,8 @@ import { makeOutput, writeJson, type GlobalOpts } from '../output.js';
 import { planJson, renderPlan, summaryLine } from '../render/plan.js';
 
 /** `setup plan [recipe…]`: every step's state and reason; changes nothing on disk. */
-export default async function plan(names: string[], opts: GlobalOpts & { exitCode?: boolean }): Promise<number> {
+export default async function plan(names: string[], opts: GlobalOpts & { exitCode?: boolean; graph?: boolean; format?: string }): Promise<number> {
+  if (opts.graph || opts.format) return (await import('../graph.js')).printGraph(names, opts);
   const o = makeOutput(opts);
   const session = await sessionFrom(opts, names);
   const { plan } = await withSpinner(o, 'checking steps…', planSession(session, selectRecipes(session, names)));

@@ -18,11 +18,24 @@ export function looksLikeCommit(ref: string): boolean {
   return /^[0-9a-f]{7,40}$/i.test(ref);
 }
 
-/** Why a rendered ref cannot be used, or undefined when it can. Keeps it from ever reading as an option. */
+/**
+ * Why a rendered ref cannot be used, or undefined when it can. Keeps it from ever reading as an option,
+ * and takes only what git takes as a ref name (git check-ref-format): no control characters (DEL too),
+ * spaces, ~ ^ : ? * [ or backslash, "..", "@{" or "//"; no part starting with "." or ending with ".lock"; not "@",
+ * and not starting or ending with "/" or ending with ".".
+ */
 export function badRef(ref: string): string | undefined {
   if (!ref) return 'ref is empty';
-  if (ref.startsWith('-')) return `ref "${ref}" starts with "-"`;
-  if (/[\s~^:?*[\\]|\.\.|@\{/.test(ref)) return `ref "${ref}" is not a valid branch, tag or commit name`;
+  const shown = JSON.stringify(ref); // escapes control characters: the value may come from --set
+  if (ref.startsWith('-')) return `ref ${shown} starts with "-"`;
+  if (
+    /[\x00-\x20\x7f\s~^:?*[\\]|\.\.|@\{|\/\//.test(ref) ||
+    ref === '@' ||
+    /^\/|[/.]$/.test(ref) ||
+    ref.split('/').some((part) => part.startsWith('.') || part.endsWith('.lock'))
+  ) {
+    return `ref ${shown} is not a valid branch, tag or commit name`;
+  }
   return undefined;
 }
 
