@@ -20,7 +20,8 @@ export async function safeWrite(file: string, content: string, opts: { backupDir
     const dest = backupPathFor(file, opts.backupDir);
     if (!(await fs.stat(dest).catch(() => null))) {
       await fs.mkdir(path.dirname(dest), { recursive: true });
-      await fs.copyFile(file, dest);
+      // Atomically too: a copy cut short by a kill would be taken for the backup, and never made again.
+      await writeFileAtomic(dest, await fs.readFile(file), { mode: existing.mode & 0o7777, fsync: true });
       backup = dest;
     }
   }

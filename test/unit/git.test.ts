@@ -57,6 +57,14 @@ describe('refs', () => {
     expect(badRef('HEAD@{1}')).toMatch(/not a valid/);
   });
 
+  it.each(['v1\x7f', 'a\x01b', 'x.lock', 'a/x.lock/b', '.hidden', 'a/.b', '/a', 'a/', 'a.', 'a//b', '@'])('refuses %j, which git check-ref-format refuses too', (ref) => {
+    expect(badRef(ref)).toMatch(/not a valid/);
+  });
+
+  it('shows a refused ref with its control characters escaped', () => {
+    expect(badRef('a\x1b[31mb')).toBe('ref "a\\u001b[31mb" is not a valid branch, tag or commit name');
+  });
+
   it('picks a remote branch first, then a tag peeled to its commit; exact names only', () => {
     const out = [
       `refs/remotes/origin/main ${A} `,
