@@ -235,11 +235,11 @@ describe.concurrent('download steps', () => {
     try {
       const plan = await cli(['plan', 'loose', 'plain']);
       expect(plan.code).toBe(0);
-      expect(plan.stdout).toContain('insecure: no sha256, nothing verifies tool');
+      expect(plan.stdout).toContain('insecure: no checksum, nothing verifies tool');
       expect(plan.stdout).toContain(`plain http: ${srv.base}/tool is not encrypted\n`);
       expect(plan.stdout).toContain('plain http: http://example.invalid/x.tar.gz is not encrypted (the sha256 still verifies the file)');
       const json = JSON.parse((await cli(['plan', 'loose', '--json'])).stdout);
-      expect(JSON.stringify(json)).toContain('insecure: no sha256');
+      expect(JSON.stringify(json)).toContain('insecure: no checksum');
       const run = await cli(['run', 'loose']);
       expect(run.code, run.stderr).toBe(0);
       expect(execFileSync(path.join(home, 'bin', 'tool'), { encoding: 'utf8' })).toBe('hi\n');
