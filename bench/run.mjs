@@ -163,6 +163,6 @@ console.log('| figure | time | baseline | baseline time | ratio | target | met |
 console.log('|---|---|---|---|---|---|---|');
 for (const r of rows) {
   if (r.note) console.log(`| ${r.figure} | | ${r.note} | | | | |`);
-  else console.log(`| ${r.figure} | ${fmt(r.ms)} | ${r.baseName} | ${fmt(r.baseMs)} | ${r.ratio.toFixed(2)}× | ${r.target} | ${r.ok ? 'yes' : 'no'} |`);
+  else console.log(`| ${r.figure} | ${fmt(r.ms)} | ${r.baseName} | ${fmt(r.baseMs)} | ${r.ratio < 0.1 ? `1/${Math.round(1 / r.ratio)}` : `${r.ratio.toFixed(2)}×`} | ${r.target} | ${r.ok ? 'yes' : 'no'} |`);
 }
 fs.rmSync(work, { recursive: true, force: true });

@@ -63,7 +63,11 @@ export async function checkStep(step: ResolvedStep, env: StepEnv): Promise<Check
 export async function checkSteps(steps: readonly ResolvedStep[], env: StepEnv, limit: number): Promise<Map<string, CheckResult>> {
   const active = steps.filter((s) => s.whenFailed === null);
   const byKind = new Map<string, ResolvedStep[]>();
-  for (const s of active) byKind.set(s.kind, [...(byKind.get(s.kind) ?? []), s]);
+  for (const s of active) {
+    const list = byKind.get(s.kind);
+    if (list) list.push(s);
+    else byKind.set(s.kind, [s]);
+  }
   await Promise.all(
     [...byKind].map(async ([kind, list]) => {
       try {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from '../util/zod.js';
 import type { Problem } from '../errors.js';
 import { quotedTemplates } from '../steps/command.js';
 import { KIND_BY_NAME } from '../steps/registry.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../util/zod.js';
 import { parseDuration } from '../util/duration.js';
 
 /** Schemas shared by recipes, step kinds, profiles and the user config. Only data here: no I/O. */

@@ -1,5 +1,5 @@
 import fs from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from '../util/zod.js';
 import { isInstalled, parseDpkgStatus, type DpkgStatus } from './apt/dpkg-status.js';
 import { installArgv, needsUpdate, packagesFor, parseQuery, queryArgv, updateArgv, type PackageEntry } from './apt/packages.js';
 import type { ResolvedStep, StepEnv, StepKind } from './types.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from '../util/zod.js';
 import { argvToString } from '../util/shell.js';
 import type { StepKind } from './types.js';
 

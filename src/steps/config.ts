@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from '../util/zod.js';
 import { readIfExists, safeWrite } from '../util/safe-write.js';
 import { gitconfigMissing, gitconfigSet } from './config/gitconfig.js';
 import { ini } from './config/ini.js';

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from '../util/zod.js';
 import { rewriteUrl } from '../recipe/mirror.js';
 import { ChecksumMismatch, fetchToCache, fetchToCacheSha512, memoHash, parseChecksumFile } from './download/cache.js';
 import { detectFormat, ExtractBlocked, readMarker, unpack } from './download/extract.js';

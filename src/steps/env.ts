@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../util/zod.js';
 import { ENV_NAME, ENV_NAME_MESSAGE } from '../recipe/schema.js';
 import { readIfExists, safeWrite } from '../util/safe-write.js';
 import { envFileMissing, mergeEnvFile, parseEnvFile, RC_BEGIN, serializeEnvFile, withRcBlock, type EnvFile } from './env-file.js';

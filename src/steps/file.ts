@@ -1,5 +1,5 @@
 import fs from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from '../util/zod.js';
 import { readIfExists, safeWrite } from '../util/safe-write.js';
 import type { StepKind } from './types.js';
 

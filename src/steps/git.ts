@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from '../util/zod.js';
 import { gitRewriteArgs, rewriteGitUrl } from '../recipe/mirror.js';
 import type { Profile } from '../recipe/schema.js';
 import { argvToString } from '../util/shell.js';

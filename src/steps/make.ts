@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../util/zod.js';
 import { argvToString } from '../util/shell.js';
 import type { StepKind } from './types.js';
 

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { z } from 'zod';
+import * as z from '../util/zod.js';
 import { argvToString } from '../util/shell.js';
 import { indexOptions, installArgv, type PipConfig } from './pip/command.js';
 import { evaluateSpecs, type Evaluation } from './pip/evaluate.js';

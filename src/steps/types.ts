@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from '../util/zod.js';
 import type { Loc } from '../errors.js';
 import type { FactValue } from '../facts/registry.js';
 import type { FactStore } from '../facts/store.js';

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { z } from 'zod';
+import * as z from '../util/zod.js';
 import { argvToString } from '../util/shell.js';
 import { locatePython, majorMinor, probePython, pythonLabel, pythonSpec, readPyvenvCfg, venvPython, type PythonInfo, type PythonSpec } from './python.js';
 import { StepFailure, type CheckResult, type StepEnv, type StepKind } from './types.js';

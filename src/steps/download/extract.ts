@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { checkTar, extractTar, type Compression } from './tar.js';
-import { checkZip, extractZip } from './zip.js';
+import type { Compression } from './tar.js';
 
 /** The file in an extraction folder that says which download (sha256) was unpacked there, and how. */
 export const MARKER = '.envkit-extracted';
@@ -66,6 +65,8 @@ export class ExtractBlocked extends Error {}
  */
 export async function unpack(archive: string, dir: string, format: ArchiveFormat, marker: MarkerData, signal?: AbortSignal): Promise<void> {
   const { strip } = marker;
+  // The archive libraries are loaded only when something is unpacked: plans never pay for them.
+  const [{ checkTar, extractTar }, { checkZip, extractZip }] = await Promise.all([import('./tar.js'), import('./zip.js')]);
   if (format === 'zip') await checkZip(archive, strip);
   else await checkTar(archive, COMPRESSION[format], strip, signal);
 
