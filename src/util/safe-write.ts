@@ -16,14 +16,20 @@ export async function safeWrite(file: string, content: string, opts: { backupDir
   await fs.mkdir(path.dirname(file), { recursive: true });
   let backup: string | undefined;
   const existing = await fs.stat(file).catch(() => null);
+  const dest = backupPathFor(file, opts.backupDir);
+  const createdMark = `${dest}.envkit-created`;
   if (existing?.isFile()) {
-    const dest = backupPathFor(file, opts.backupDir);
-    if (!(await fs.stat(dest).catch(() => null))) {
+    // A file envkit created has no original of the user's to keep.
+    if (!(await fs.stat(dest).catch(() => null)) && !(await fs.stat(createdMark).catch(() => null))) {
       await fs.mkdir(path.dirname(dest), { recursive: true });
       // Atomically too: a copy cut short by a kill would be taken for the backup, and never made again.
       await writeFileAtomic(dest, await fs.readFile(file), { mode: existing.mode & 0o7777, fsync: true });
       backup = dest;
     }
+  }
+  if (!existing) {
+    await fs.mkdir(path.dirname(createdMark), { recursive: true });
+    await fs.writeFile(createdMark, '');
   }
   await writeFileAtomic(file, content, { mode: opts.mode, fsync: true });
   if (opts.mode !== undefined) await fs.chmod(file, opts.mode); // not subject to umask, unlike the create mode

@@ -61,3 +61,18 @@ describe('config steps merge into the user\'s files', () => {
     expect((await runCli(['--recipes', RECIPES, '--mirror', plain, 'plan', 'mirrors', '--exit-code'], home)).code).toBe(0);
   });
 });
+
+describe('backups', () => {
+  it('a file envkit created is not later backed up as if it were the user\'s original', async () => {
+    const home = tempHome();
+    const profile = path.join(home, 'm1.yaml');
+    fs.writeFileSync(profile, 'name: m1\npip: { index-url: "http://127.0.0.1:9/simple" }\n');
+    const profile2 = path.join(home, 'm2.yaml');
+    fs.writeFileSync(profile2, 'name: m2\npip: { index-url: "http://127.0.0.1:10/simple" }\n');
+    expect((await runCli(['--recipes', RECIPES, '--mirror', profile, 'run', 'mirrors'], home)).code).toBe(0);
+    expect((await runCli(['--recipes', RECIPES, '--mirror', profile2, 'run', 'mirrors'], home)).code).toBe(0);
+    const pip = path.join(home, '.config', 'pip', 'pip.conf');
+    expect(fs.existsSync(path.join(home, '.local', 'state', 'envkit', 'backups', pip))).toBe(false);
+    expect(fs.readFileSync(pip, 'utf8')).toContain('127.0.0.1:10');
+  });
+});
