@@ -82,6 +82,7 @@ export function parseRecipe(file: string, bytes: Buffer, origin: Origin = 'user'
   return {
     recipe: {
       name: data.name as string,
+      format: (data.format as number | undefined) ?? 1,
       description: (data.description as string | undefined) ?? '',
       requires: (data.requires as string[] | undefined) ?? [],
       vars,

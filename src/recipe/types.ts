@@ -37,6 +37,8 @@ export interface RawVerify {
 /** A recipe file, validated on its own (cross-recipe rules come after). */
 export interface Recipe {
   name: string;
+  /** The recipe format it is written in (`format:`, default 1): semantic versioning of the format. */
+  format: number;
   description: string;
   requires: string[];
   vars: Record<string, string | number | boolean>;

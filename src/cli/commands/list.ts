@@ -20,7 +20,7 @@ export default async function list(_: string[], opts: GlobalOpts & { state?: boo
   }
   if (o.json) {
     writeJson(o, 'list', {
-      recipes: recipes.map((r) => ({ name: r.name, description: r.description, state: states.get(r.name) ?? null, file: r.file, origin: r.origin, overrides: r.overrides, requires: r.requires })),
+      recipes: recipes.map((r) => ({ name: r.name, format: r.format, description: r.description, state: states.get(r.name) ?? null, file: r.file, origin: r.origin, overrides: r.overrides, requires: r.requires })),
     });
     return 0;
   }

@@ -15,6 +15,7 @@ export default async function show([name]: string[], opts: GlobalOpts): Promise<
   if (o.json) {
     writeJson(o, 'show', {
       name: recipe.name,
+      format: recipe.format,
       description: recipe.description,
       file: recipe.file,
       origin: recipe.origin,
@@ -30,7 +31,7 @@ export default async function show([name]: string[], opts: GlobalOpts): Promise<
   }
   const { c } = o;
   o.out(`${c.bold(recipe.name)}  ${recipe.description}`);
-  o.out(c.dim(`file: ${tilde(o, recipe.file)}${recipe.overrides.length ? `  (overrides ${recipe.overrides.map((f) => tilde(o, f)).join(', ')})` : ''}`));
+  o.out(c.dim(`file: ${tilde(o, recipe.file)} (recipe format ${recipe.format})${recipe.overrides.length ? `  (overrides ${recipe.overrides.map((f) => tilde(o, f)).join(', ')})` : ''}`));
   if (recipe.requires.length) o.out(`requires: ${recipe.requires.join(', ')}`);
   o.out(`prefix: ${tilde(o, session.prefix)}   mirror: ${session.profile.name}`);
   if (r.vars.length) {
