@@ -1,6 +1,5 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
 
 /** Where the one-time backup of `file` lives under `backupDir` (its absolute path, mirrored). */
 export function backupPathFor(file: string, backupDir: string): string {
@@ -13,6 +12,8 @@ export function backupPathFor(file: string, backupDir: string): string {
  * Returns the backup path when this call made the backup.
  */
 export async function safeWrite(file: string, content: string, opts: { backupDir: string; mode?: number }): Promise<{ backup?: string }> {
+  // Loaded when something is written: plans and checks, which only read, never pay for it.
+  const { default: writeFileAtomic } = await import('write-file-atomic');
   await fs.mkdir(path.dirname(file), { recursive: true });
   let backup: string | undefined;
   const existing = await fs.stat(file).catch(() => null);
