@@ -1,9 +1,13 @@
 #!/usr/bin/env node
-// Bundles the compiled CLI (dist/cli/main.js, from tsc) into dist/setup/: one module graph in a few
-// files, so a command starts without resolving hundreds of files in node_modules (docs/performance.md).
-// Dynamic imports stay lazy chunks: each command still loads only what it uses.
+// Bundles the compiled CLI (dist/cli/main.js, from tsc) into one file, dist/setup/main.cjs, and records a
+// V8 code cache for it (dist/setup/main.cjs.cache) by running one representative command: bin/setup then
+// starts without resolving hundreds of files in node_modules and without compiling most of the code again
+// (docs/performance.md). Dynamic imports stay lazy: each command still runs only the modules it uses.
+// A cache from another Node version is simply rejected by V8, and the code is compiled as usual.
 import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,22 +16,27 @@ const outdir = path.join(root, 'dist', 'setup');
 fs.rmSync(outdir, { recursive: true, force: true });
 await build({
   entryPoints: [path.join(root, 'dist', 'cli', 'main.js')],
-  outdir,
+  outfile: path.join(outdir, 'main.cjs'),
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
   packages: 'bundle',
   logLevel: 'warning',
-  // A few dependencies are CommonJS (require(), __filename): give the ESM chunks what they expect.
-  banner: {
-    js: [
-      "import { createRequire as __envkitRequire } from 'node:module';",
-      "import { fileURLToPath as __envkitPath } from 'node:url';",
-      'const require = __envkitRequire(import.meta.url);',
-      'const __filename = __envkitPath(import.meta.url);',
-      "const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));",
-    ].join(' '),
-  },
+  // The sources are ESM and read import.meta.url (to find the package root): give it the file's URL.
+  define: { 'import.meta.url': '__envkitModuleUrl' },
+  banner: { js: "const __envkitModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
+
+// Warm up: one plan over bundled recipes in a throwaway HOME, then the loader writes the code cache.
+const home = fs.mkdtempSync(path.join(os.tmpdir(), 'envkit-warmup-'));
+try {
+  execFileSync(process.execPath, [path.join(root, 'bin', 'setup'), 'plan', 'pip-mirror', 'prefix-env', 'cmake', 'build-tools', '--json'], {
+    env: { ...process.env, HOME: home, XDG_CONFIG_HOME: '', XDG_STATE_HOME: '', XDG_CACHE_HOME: '', ENVKIT_WRITE_CODE_CACHE: '1', NO_COLOR: '1' },
+    stdio: 'ignore',
+  });
+} catch {
+  // A plan with work to do exits 0; anything else only means no cache: the CLI works without one.
+} finally {
+  fs.rmSync(home, { recursive: true, force: true });
+}

@@ -8,11 +8,7 @@ import { redact } from '../util/redact.js';
 async function main(argv: string[]): Promise<number> {
   const version = (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
   const args = argv.slice(2);
-  // Fast path: no commander, no schemas, nothing else loaded.
-  if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
-    process.stdout.write(version + '\n');
-    return ExitCode.ok;
-  }
+  // (`setup --version` alone is answered by bin/setup before this bundle is even loaded.)
   const { buildProgram } = await import('./program.js');
   const { CommanderError } = await import('commander');
   let job: { load: () => Promise<{ default: (a: string[], o: never) => Promise<number> }>; args: string[]; opts: Record<string, unknown> } | undefined;
