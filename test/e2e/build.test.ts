@@ -50,7 +50,8 @@ steps:
     const changed = await runCli([...set, 'plan', 'hello', '--exit-code'], home);
     expect(changed.code).toBe(3);
     expect(changed.stdout).toContain('will run: the configure options changed');
-    expect((await runCli([...set, 'run', 'hello'], home)).code).toBe(0);
+    const rerun = await runCli([...set, 'run', 'hello'], home);
+    expect(rerun.code, rerun.stderr).toBe(0);
     expect(execFileSync(path.join(home, 'prefix', 'bin', 'hello'), { encoding: 'utf8' })).toBe('hello envkit\n');
     expect((await runCli([...set, 'plan', 'hello', '--exit-code'], home)).code).toBe(0);
   });
