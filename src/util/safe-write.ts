@@ -1,5 +1,30 @@
+import { appendFileSync, mkdirSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+
+/**
+ * The list of temp files this tool created while writing, beside the backups folder: a write killed
+ * half-way (SIGKILL, power loss) leaves its temp file next to the user's file, and the next run removes
+ * exactly the ones listed here — never a file it did not create.
+ */
+export function tempListFor(backupDir: string): string {
+  return path.join(path.dirname(backupDir), 'temp-files');
+}
+
+/** Removes temp files a killed write left behind (see tempListFor); returns the ones removed. */
+export async function sweepTempFiles(backupDir: string): Promise<string[]> {
+  const list = tempListFor(backupDir);
+  const text = await fs.readFile(list, 'utf8').catch(() => '');
+  const removed: string[] = [];
+  for (const p of new Set(text.split('\n').filter(Boolean))) {
+    if (await fs.lstat(p).catch(() => null)) {
+      await fs.rm(p, { force: true });
+      removed.push(p);
+    }
+  }
+  await fs.rm(list, { force: true });
+  return removed;
+}
 
 /** Where the one-time backup of `file` lives under `backupDir` (its absolute path, mirrored). */
 export function backupPathFor(file: string, backupDir: string): string {
@@ -14,6 +39,11 @@ export function backupPathFor(file: string, backupDir: string): string {
 export async function safeWrite(file: string, content: string, opts: { backupDir: string; mode?: number }): Promise<{ backup?: string }> {
   // Loaded when something is written: plans and checks, which only read, never pay for it.
   const { default: writeFileAtomic } = await import('write-file-atomic');
+  const list = tempListFor(opts.backupDir);
+  const tmpfileCreated = (tmp: string): void => {
+    mkdirSync(path.dirname(list), { recursive: true });
+    appendFileSync(list, tmp + '\n');
+  };
   await fs.mkdir(path.dirname(file), { recursive: true });
   let backup: string | undefined;
   const existing = await fs.stat(file).catch(() => null);
@@ -24,7 +54,7 @@ export async function safeWrite(file: string, content: string, opts: { backupDir
     if (!(await fs.stat(dest).catch(() => null)) && !(await fs.stat(createdMark).catch(() => null))) {
       await fs.mkdir(path.dirname(dest), { recursive: true });
       // Atomically too: a copy cut short by a kill would be taken for the backup, and never made again.
-      await writeFileAtomic(dest, await fs.readFile(file), { mode: existing.mode & 0o7777, fsync: true });
+      await writeFileAtomic(dest, await fs.readFile(file), { mode: existing.mode & 0o7777, fsync: true, tmpfileCreated });
       backup = dest;
     }
   }
@@ -32,7 +62,7 @@ export async function safeWrite(file: string, content: string, opts: { backupDir
     await fs.mkdir(path.dirname(createdMark), { recursive: true });
     await fs.writeFile(createdMark, '');
   }
-  await writeFileAtomic(file, content, { mode: opts.mode, fsync: true });
+  await writeFileAtomic(file, content, { mode: opts.mode, fsync: true, tmpfileCreated });
   if (opts.mode !== undefined) await fs.chmod(file, opts.mode); // not subject to umask, unlike the create mode
   return { backup };
 }

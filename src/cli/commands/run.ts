@@ -10,6 +10,7 @@ import { sessionFrom } from '../common.js';
 import { withSpinner } from '../spinner.js';
 import { makeOutput, tilde, writeJson, type GlobalOpts, type Output } from '../output.js';
 import { acquireRunLock } from '../../run/lock.js';
+import { sweepTempFiles } from '../../util/safe-write.js';
 import type { Session } from '../../session.js';
 import { renderFailure } from '../render/failure.js';
 import { listrReporter, plainReporter } from '../reporters.js';
@@ -24,6 +25,9 @@ export default async function run(names: string[], opts: GlobalOpts & { wait?: b
     onWait: (h) => o.err(`waiting for another setup run to finish${h ? ` (pid ${h.pid}: \`${h.command}\`, started ${h.started})` : ''}… (--no-wait to fail instead)`),
   });
   try {
+    // A write that a kill cut short left its temp file beside the user's file: remove those first.
+    const swept = await sweepTempFiles(session.paths.backups);
+    if (swept.length && !o.quiet) o.err(`removed ${swept.length} temp file${swept.length === 1 ? '' : 's'} left by an interrupted write: ${swept.map((f) => tilde(o, f)).join(', ')}`);
     return await runLocked(names, opts, o, session);
   } finally {
     await release();
