@@ -85,7 +85,7 @@ export async function loadCatalog(folders: readonly RecipeFolder[], names?: read
       // x.yaml and x.yml side by side: one recipe defined twice.
       for (let i = 1; i < results.length; i++) {
         const twin = results[i]!.recipe;
-        if (twin) problems.push({ severity: 'error', loc: twin.source.locOf(['name']), message: `recipe "${name}" is defined twice in one folder (also in ${path.basename(top[0]!.file)})`, hint: 'keep one file' });
+        if (twin) problems.push(definedTwice(twin, top[0]!.file));
       }
       if (!recipe) continue;
       recipe.overrides = levels.slice(0, -1).map((l) => l[0]!.file);
@@ -95,6 +95,11 @@ export async function loadCatalog(folders: readonly RecipeFolder[], names?: read
   }
   problems.push(...checkRequires(recipes, new Set(index.keys())));
   return { recipes, problems, names: new Set(index.keys()) };
+}
+
+/** `x.yaml` and `x.yml` in one folder: the second one read, located at its name. */
+export function definedTwice(recipe: Recipe, otherFile: string): Problem {
+  return { severity: 'error', loc: recipe.source.locOf(['name']), message: `recipe "${recipe.name}" is defined twice in one folder (also in ${path.basename(otherFile)})`, hint: 'keep one file' };
 }
 
 /** Unknown `requires` (with a suggestion) and dependency cycles (the whole cycle named). */

@@ -80,13 +80,10 @@ export function mirrorStructured(profile: Profile): Record<string, unknown> {
 
 /** Flattens a profile into the `mirror.*` template names. Lists become space-separated. */
 export function mirrorValues(profile: Profile): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of MIRROR_NAMES) {
-    let v: unknown = profile;
-    for (const part of name.split('.')) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[part] : undefined;
-    out[`mirror.${name}`] = Array.isArray(v) ? v.join(' ') : v === undefined || v === null ? '' : typeof v === 'object' ? Object.entries(v).map(([k, x]) => `${k}=${String(x)}`).join(' ') : String(v);
-  }
-  return out;
+  const structured = mirrorStructured(profile);
+  const text = (v: unknown): string =>
+    Array.isArray(v) ? v.join(' ') : v === undefined || v === null ? '' : typeof v === 'object' ? Object.entries(v).map(([k, x]) => `${k}=${String(x)}`).join(' ') : String(v);
+  return Object.fromEntries(MIRROR_NAMES.map((name) => [`mirror.${name}`, text(structured[`mirror.${name}`])]));
 }
 
 /** Loads `config.yaml` if present. */

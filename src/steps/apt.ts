@@ -39,16 +39,7 @@ async function missingPackages(step: ResolvedStep<AptConfig>, env: StepEnv): Pro
   const [distro, distro_version, pm] = await Promise.all([env.facts.get('distro'), env.facts.get('distro_version'), env.facts.get('pkg_manager')]);
   if (!pm) throw new Error('no supported package manager on this host (apt, dnf, yum, brew)');
   const { names, unmatched } = packagesFor(step.config.packages, { distro, distro_version, pkg_manager: pm });
-  if (!names.length) return { pm: String(pm), names, missing: [], unmatched };
-  if (pm === 'apt') {
-    const status = await dpkgStatus(env);
-    return { pm, names, missing: names.filter((n) => !isInstalled(status, n)), unmatched };
-  }
-  const argv = queryArgv(String(pm), names)!;
-  const r = await env.memo.get(`pkgquery:${argv.join(' ')}`, () => env.runner.run({ argv, timeoutMs: 60_000 }));
-  if (r.spawnError) throw new Error(r.spawnError);
-  const found = parseQuery(String(pm), names, r.stdout);
-  return { pm: String(pm), names, missing: names.filter((n) => !found.has(n)), unmatched };
+  return { pm: String(pm), names, missing: names.length ? await notInstalled(names, env) : [], unmatched };
 }
 
 /** Which of `names` are not installed on this host (a `verify: apt` item asks this too). */
@@ -59,7 +50,8 @@ export async function notInstalled(names: readonly string[], env: StepEnv): Prom
     const status = await dpkgStatus(env);
     return names.filter((n) => !isInstalled(status, n));
   }
-  const r = await env.runner.run({ argv: queryArgv(pm, names)!, timeoutMs: 60_000 });
+  const argv = queryArgv(pm, names)!;
+  const r = await env.memo.get(`pkgquery:${argv.join(' ')}`, () => env.runner.run({ argv, timeoutMs: 60_000 }));
   if (r.spawnError) throw new Error(r.spawnError);
   const found = parseQuery(pm, names, r.stdout);
   return names.filter((n) => !found.has(n));

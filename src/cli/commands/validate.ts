@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ExitCode, formatProblem, type Problem } from '../../errors.js';
-import { checkRequires, recipeFiles } from '../../recipe/catalog.js';
+import { checkRequires, definedTwice, recipeFiles } from '../../recipe/catalog.js';
 import { loadRecipeFile } from '../../recipe/load.js';
 import { loadProfileFile } from '../../recipe/profile.js';
 import { loadUserConfig } from '../../recipe/profile.js';
@@ -46,23 +46,19 @@ export default async function validate(targets: string[], opts: GlobalOpts): Pro
     if (r.recipe) {
       const twin = recipes.get(r.recipe.name);
       if (twin && path.dirname(twin.file) === path.dirname(r.recipe.file)) {
-        problems.push({ severity: 'error', loc: r.recipe.source.locOf(['name']), message: `recipe "${r.recipe.name}" is defined twice in one folder (also in ${path.basename(twin.file)})`, hint: 'keep one file' });
+        problems.push(definedTwice(r.recipe, twin.file));
         continue;
       }
       recipes.set(r.recipe.name, r.recipe);
       problems.push(...lintRecipe(r.recipe));
     }
   }
-  // `requires` may name recipes of the other folders: check against everything known.
-  const known = new Map<string, Recipe>();
+  // `requires` may name recipes of the other folders: their file names are enough (name = file name).
+  const known = new Set(recipes.keys());
   for (const dir of [paths.bundledRecipes, paths.userRecipes]) {
-    for (const f of await recipeFiles(dir).catch(() => [])) {
-      const r = await loadRecipeFile(f);
-      if (r.recipe) known.set(r.recipe.name, r.recipe);
-    }
+    for (const f of await recipeFiles(dir).catch(() => [])) known.add(path.basename(f).replace(/\.ya?ml$/, ''));
   }
-  for (const [k, v] of recipes) known.set(k, v);
-  problems.push(...checkRequires(known).filter((p) => [...recipes.values()].some((r) => r.file === p.loc?.file)));
+  problems.push(...checkRequires(recipes, known));
   for (const r of await Promise.all(profileFilesToCheck.map((f) => loadProfileFile(f)))) problems.push(...r.problems);
 
   const errors = problems.filter((p) => p.severity === 'error').length;
