@@ -1,23 +1,77 @@
 import { Document, LineCounter, isMap, isScalar, isSeq, parseAllDocuments, visit, type Node, type ParsedNode, type YAMLError } from 'yaml';
 import type { Loc, Problem } from '../errors.js';
+import { fastYaml } from './fast-yaml.js';
 
 /** Largest recipe or profile file we read; larger ones are refused before parsing. */
 export const MAX_SOURCE_BYTES = 1024 * 1024;
 
 export type YamlPath = readonly (string | number)[];
 
-/** A parsed YAML file that can say where any value in it came from. */
+/** The options every YAML file is parsed with (by `yaml`, the parser that locates and explains problems). */
+const YAML_OPTIONS = { uniqueKeys: true, prettyErrors: false, strict: true, merge: true } as const;
+
+function parseWithPositions(text: string): { docs: Document.Parsed[]; lines: LineCounter } {
+  const lines = new LineCounter();
+  const docs = parseAllDocuments(text, { ...YAML_OPTIONS, lineCounter: lines });
+  return { docs: Array.isArray(docs) ? docs : [], lines };
+}
+
+/**
+ * A YAML file that can say where any value in it came from. A file read by the fast path (fast-yaml.ts)
+ * is parsed with positions only when a location is first asked for: a plan that finds nothing wrong
+ * never pays for them.
+ */
 export class SourceDoc {
+  private parsed?: { doc: Document.Parsed; lines: LineCounter };
+
   constructor(
     readonly file: string,
     readonly text: string,
-    readonly doc: Document.Parsed,
-    private readonly lines: LineCounter,
-  ) {}
+    parsed?: { doc: Document.Parsed; lines: LineCounter },
+  ) {
+    this.parsed = parsed;
+  }
+
+  /** Whether positions have been computed (by the slow path, or since by a location asked for). */
+  get positioned(): boolean {
+    return this.parsed !== undefined;
+  }
+
+  /** The document with positions, parsed on first use. */
+  get doc(): Document.Parsed {
+    return this.positions().doc;
+  }
+
+  private positions(): { doc: Document.Parsed; lines: LineCounter } {
+    if (!this.parsed) {
+      const { docs, lines } = parseWithPositions(this.text);
+      this.parsed = { doc: docs[0]!, lines };
+    }
+    return this.parsed;
+  }
+
+  /**
+   * A location computed when its line or column is first read (they are enumerable getters, so spreading
+   * or JSON.stringify of it reads them as usual). Until then the file needs no positions.
+   */
+  private later(compute: () => Loc): Loc {
+    let loc: Loc | undefined;
+    const get = (): Loc => {
+      if (!loc) {
+        this.positions();
+        loc = compute();
+      }
+      return loc;
+    };
+    return Object.defineProperties({ file: this.file } as Loc, {
+      line: { enumerable: true, get: () => get().line },
+      col: { enumerable: true, get: () => get().col },
+    });
+  }
 
   /** The location of an offset in the text. */
   at(offset: number): Loc {
-    const { line, col } = this.lines.linePos(offset);
+    const { line, col } = this.positions().lines.linePos(offset);
     return { file: this.file, line, col };
   }
 
@@ -44,6 +98,7 @@ export class SourceDoc {
 
   /** Location of the value (or key) at `path`, falling back to its nearest ancestor or the file start. */
   locOf(path: YamlPath, key = false): Loc {
+    if (!this.parsed) return this.later(() => this.locOf(path, key));
     const node = this.nodeAt(path, key);
     const range = (node as ParsedNode | null)?.range;
     return this.at(range ? range[0] : 0);
@@ -51,6 +106,7 @@ export class SourceDoc {
 
   /** Location of `needle` inside the source text of the node at `path`, for errors inside a string. */
   locIn(path: YamlPath, needle: string, nth = 0): Loc {
+    if (!this.parsed) return this.later(() => this.locIn(path, needle, nth));
     const node = this.nodeAt(path) as ParsedNode | null;
     if (node?.range) {
       const text = this.text.slice(node.range[0], node.range[1]);
@@ -73,8 +129,11 @@ export interface ParsedSource {
   problems: Problem[];
 }
 
-/** Parses YAML bytes with positions, catching everything a YAML file can get wrong, one problem each. */
-export function parseYamlSource(file: string, bytes: Buffer): ParsedSource {
+/**
+ * Parses YAML bytes, catching everything a YAML file can get wrong, one problem each. Plain files go
+ * through the fast path (positions computed later, if asked for); `fast: false` forces the slow one.
+ */
+export function parseYamlSource(file: string, bytes: Buffer, { fast = true }: { fast?: boolean } = {}): ParsedSource {
   const problems: Problem[] = [];
   const err = (message: string, hint?: string, line = 1, col = 1): ParsedSource => ({
     problems: [{ severity: 'error', loc: { file, line, col }, message, hint }],
@@ -96,9 +155,9 @@ export function parseYamlSource(file: string, bytes: Buffer): ParsedSource {
   if (text.trim() === '' || /^(\s*#.*\n?)*\s*$/.test(text)) {
     return err(text.trim() === '' ? 'file is empty' : 'file holds only comments', 'a recipe needs at least `name:` and `steps:`');
   }
-  const lines = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true, merge: true });
-  const all = Array.isArray(docs) ? docs : [];
+  const quick = fast ? fastYaml(text) : undefined;
+  if (quick) return { source: new SourceDoc(file, text), data: quick.data, problems };
+  const { docs: all, lines } = parseWithPositions(text);
   if (all.length === 0) return err('file holds no YAML document');
   if (all.length > 1) {
     const second = all[1]!;
@@ -106,7 +165,7 @@ export function parseYamlSource(file: string, bytes: Buffer): ParsedSource {
     return err(`file holds ${all.length} YAML documents; a recipe file holds one`, 'remove the `---` separators or split the file', line, col);
   }
   const doc = all[0]!;
-  const source = new SourceDoc(file, text, doc, lines);
+  const source = new SourceDoc(file, text, { doc, lines });
   // One mistake often trips several YAML errors at the same spot: report the first on each line.
   const seenLines = new Set<number>();
   for (const e of doc.errors) {
