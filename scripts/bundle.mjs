@@ -23,10 +23,16 @@ await build({
   target: 'node20',
   packages: 'bundle',
   logLevel: 'warning',
+  // Smaller to read and hash at every start; names stay, so a stack trace (-v) still reads.
+  minifyWhitespace: true,
+  minifySyntax: true,
   // The sources are ESM and read import.meta.url (to find the package root): give it the file's URL.
   define: { 'import.meta.url': '__envkitModuleUrl' },
   banner: { js: "const __envkitModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
+
+// bin/setup reads the bundle as latin1, which is only right for ASCII (esbuild escapes non-ASCII text).
+if (/[^\x00-\x7f]/.test(fs.readFileSync(path.join(outdir, 'main.cjs'), 'latin1'))) throw new Error('dist/setup/main.cjs is not ASCII; bin/setup reads it as latin1');
 
 // Warm up: one plan over bundled recipes in a throwaway HOME, then the loader writes the code cache.
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'envkit-warmup-'));
