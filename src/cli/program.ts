@@ -1,19 +1,14 @@
 import { Argument, Command, Option, type CommandOptions } from 'commander';
-import type { GlobalOpts } from './output.js';
+import type { CommandName } from './engine.js';
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
-/** What each command module exports: an action taking positional args and all options. */
-export type CommandModule = { default: (args: string[], opts: GlobalOpts & Record<string, unknown>) => Promise<number> };
-
-/** Lazily loads a command (only the one being run pays for its imports). */
-type Loader = () => Promise<CommandModule>;
-
 /**
- * The commander definition of the whole CLI (DESIGN: normative). Actions record what to run in
- * `onAction`; main.ts runs it, so errors and exit codes are handled in one place.
+ * The commander definition of the whole CLI (DESIGN: normative). Actions record which command to run
+ * in `onAction`; main.ts runs it through the engine (engine.ts), so errors and exit codes are handled in
+ * one place. Nothing here imports a command: `--help` and a bad flag never load one.
  */
-export function buildProgram(version: string, onAction: (load: Loader, args: string[], opts: Record<string, unknown>) => void): Command {
+export function buildProgram(version: string, onAction: (command: CommandName, args: string[], opts: Record<string, unknown>) => void): Command {
   const program = new Command('setup')
     .description('Declarative, checked, idempotent machine setup: recipes that plan, run and verify.')
     .version(version, '-V, --version', 'print the version')
@@ -41,23 +36,23 @@ Exit codes: 0 ok · 1 a step or check failed · 2 invalid input · 3 plan --exit
 
   // exitOverride on each command too (commander copies settings only at creation): a bad flag or
   // argument of a command throws to main, which exits 2, instead of commander exiting 1 itself.
-  const add = (name: string, load: Loader, opts?: CommandOptions): Command =>
+  const add = (name: CommandName, opts?: CommandOptions): Command =>
     program.command(name, opts).exitOverride().action(function (this: Command, ...a: unknown[]) {
-      onAction(load, this.args, this.optsWithGlobals());
+      onAction(name, this.args, this.optsWithGlobals());
       void a;
     });
 
-  add('list', () => import('./commands/list.js'))
+  add('list')
     .description('the recipes found, one line each: name, state, description')
     .option('--no-state', 'skip checking whether each recipe is installed (faster)')
     .addHelpText('after', '\nExamples:\n  $ setup list\n  $ setup list --recipes ./my-recipes --json');
 
-  add('show', () => import('./commands/show.js'))
+  add('show')
     .description('the resolved recipe: variables with their sources, steps as they will run')
     .argument('<recipe>', 'recipe name')
     .addHelpText('after', '\nExamples:\n  $ setup show faiss\n  $ setup show faiss --set faiss.version=1.8.0 --json');
 
-  add('plan', () => import('./commands/plan.js'))
+  add('plan')
     .description('preview every step with its state and the reason; changes nothing')
     .argument('[recipe...]', 'recipes (default: all); their requires are included')
     .option('--exit-code', 'exit 3 when anything would run')
@@ -65,30 +60,30 @@ Exit codes: 0 ok · 1 a step or check failed · 2 invalid input · 3 plan --exit
     .addOption(new Option('--format <format>', 'graph format, with --graph (default: dot, for Graphviz)').choices(['dot', 'mermaid']))
     .addHelpText('after', '\nExamples:\n  $ setup plan ml-stack\n  $ setup plan cmake --exit-code && echo "cmake is set up"\n  $ setup plan --json | jq \'.counts\'\n  $ setup plan ml-stack --graph | dot -Tsvg > ml-stack.svg\n  $ setup plan ml-stack --graph --format mermaid');
 
-  add('run', () => import('./commands/run.js'))
+  add('run')
     .description('run what the plan says, in dependency order; each step checked again after it runs')
     .argument('<recipe...>', 'recipes to set up')
     .option('--no-wait', 'fail at once when another setup run holds the lock (default: wait for it)')
     .addHelpText('after', '\nExamples:\n  $ setup run cmake\n  $ setup run faiss --mirror tuna -v\n  $ setup run pip-mirror --mirror ./my-mirror.yaml');
 
-  add('doctor', () => import('./commands/doctor.js'))
+  add('doctor')
     .description('verify the host and the recipes\' verify items; say how to fix what is wrong')
     .argument('[recipe...]', 'recipes to verify (default: every fully installed recipe)')
     .option('--offline', 'do not check whether the mirror profile\'s hosts answer')
     .addHelpText('after', '\nExamples:\n  $ setup doctor\n  $ setup doctor cmake faiss --json\n  $ setup doctor --mirror tuna          do the Tsinghua mirrors answer from here?');
 
-  add('validate', () => import('./commands/validate.js'))
+  add('validate')
     .description('check recipe and profile files (default: every recipe folder)')
     .argument('[path...]', 'files or folders')
     .addHelpText('after', '\nExamples:\n  $ setup validate\n  $ setup validate ./my-recipes/faiss.yaml');
 
-  add('init', () => import('./commands/init.js'))
+  add('init')
     .description('write a new recipe skeleton, with its schema line for editors, into your recipe folder')
     .argument('<name>', 'recipe name, kebab-case (the file is <name>.yaml)')
     .option('--dir <dir>', 'folder to write into (default: $XDG_CONFIG_HOME/envkit/recipes)')
     .addHelpText('after', '\nExamples:\n  $ setup init my-tools && setup plan my-tools\n  $ setup init faiss-gpu --dir ./recipes');
 
-  add('completion', () => import('./commands/completion.js'))
+  add('completion')
     .description('print a shell completion script: commands, options, recipe and mirror profile names')
     .addArgument(new Argument('<shell>', 'the shell').choices(['bash', 'zsh', 'fish']))
     .addHelpText(
@@ -97,7 +92,7 @@ Exit codes: 0 ok · 1 a step or check failed · 2 invalid input · 3 plan --exit
     );
 
   // For the completion scripts: names only, from the folders' file names (no recipe is parsed).
-  add('__complete', () => import('./commands/complete.js'), { hidden: true }).addArgument(new Argument('<what>', 'what to list').choices(['recipes', 'profiles']));
+  add('__complete', { hidden: true }).addArgument(new Argument('<what>', 'what to list').choices(['recipes', 'profiles']));
 
   return program;
 }
