@@ -184,20 +184,21 @@ function checkTemplates(data: Record<string, unknown>, vars: Record<string, unkn
   const known = (n: string): boolean => n in vars || isBuiltin(n);
   const candidates = [...Object.keys(vars), ...BUILTIN_NAMES];
   for (const section of ['vars', 'steps', 'verify'] as const) {
-    for (const { path: p, value } of walkStrings(data[section], [section])) {
+    walkStrings(data[section], (value, p) => {
+      if (!value.includes('{{')) return;
       const { refs, errors } = scanTemplate(value);
-      for (const e of errors) problems.push({ severity: 'error', loc: source.locIn(p, value.slice(e.offset, e.offset + 20).split('\n')[0]!), message: e.message, hint: e.hint });
+      for (const e of errors) problems.push({ severity: 'error', loc: source.locIn([...p], value.slice(e.offset, e.offset + 20).split('\n')[0]!), message: e.message, hint: e.hint });
       for (const r of refs) {
         if (known(r.name)) continue;
         const guess = didYouMean(r.name, candidates);
         problems.push({
           severity: 'error',
-          loc: source.locIn(p, value.slice(r.start, r.end)),
+          loc: source.locIn([...p], value.slice(r.start, r.end)),
           message: `unknown variable "${r.name}"${guess}`,
           hint: guess ? undefined : r.name.includes('.') ? 'built-ins: prefix, dirs.*, host.*, mirror.*' : 'declare it under vars:',
         });
       }
-    }
+    }, [section]);
   }
   // Variables referring to each other must not loop.
   const deps = new Map(Object.entries(vars).map(([k, v]) => [k, typeof v === 'string' ? scanTemplate(v).refs.map((r) => r.name).filter((n) => n in vars) : []]));

@@ -67,9 +67,9 @@ export function referencedFacts(recipes: readonly Recipe[]): Set<string> {
     }
     for (const v of r.verify) for (const k of Object.keys((v.item.when as object | undefined) ?? {})) out.add(k);
     for (const section of [r.vars, r.steps.map((s) => [s.spec, s.common]), r.verify.map((v) => v.item)]) {
-      for (const { value } of walkStrings(section)) {
-        for (const ref of scanTemplate(value).refs) if (ref.name.startsWith('host.')) out.add(ref.name.slice(5));
-      }
+      walkStrings(section, (value) => {
+        if (value.includes('host.')) for (const ref of scanTemplate(value).refs) if (ref.name.startsWith('host.')) out.add(ref.name.slice(5));
+      });
     }
   }
   return out;

@@ -59,19 +59,52 @@ export function renderTemplate(s: string, lookup: (name: string) => string, quot
   return out + s.slice(last);
 }
 
-/** Every string inside a YAML value, with its path (for template checks and rendering). */
-export function* walkStrings(value: unknown, path: (string | number)[] = []): Generator<{ path: (string | number)[]; value: string }> {
-  if (typeof value === 'string') yield { path, value };
-  else if (Array.isArray(value)) for (let i = 0; i < value.length; i++) yield* walkStrings(value[i], [...path, i]);
-  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) yield* walkStrings(v, [...path, k]);
+/**
+ * Calls `visit` with every string in a value and its path. The path is one array, updated as the walk
+ * goes (no copy per string, on a catalogue's every string): copy it to keep it.
+ */
+export function walkStrings(value: unknown, visit: (value: string, path: readonly (string | number)[]) => void, path: (string | number)[] = []): void {
+  if (typeof value === 'string') visit(value, path);
+  else if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      path.push(i);
+      walkStrings(value[i], visit, path);
+      path.pop();
+    }
+  } else if (value && typeof value === 'object') {
+    for (const k in value) {
+      if (!Object.hasOwn(value, k)) continue;
+      path.push(k);
+      walkStrings((value as Record<string, unknown>)[k], visit, path);
+      path.pop();
+    }
+  }
 }
 
-/** Maps every string in a value through `fn`, keeping its shape. */
-export function mapStrings<T>(value: T, fn: (s: string, path: (string | number)[]) => string, path: (string | number)[] = []): T {
+/** Maps every string in a value through `fn`, keeping its shape. The path is live, as in walkStrings. */
+export function mapStrings<T>(value: T, fn: (s: string, path: readonly (string | number)[]) => string, path: (string | number)[] = []): T {
   if (typeof value === 'string') return fn(value, path) as T;
-  if (Array.isArray(value)) return value.map((v, i) => mapStrings(v, fn, [...path, i])) as T;
+  if (Array.isArray(value)) {
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) {
+      path.push(i);
+      out[i] = mapStrings(value[i], fn, path);
+      path.pop();
+    }
+    return out as T;
+  }
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapStrings(v, fn, [...path, k])])) as T;
+    const out: Record<string, unknown> = {};
+    for (const k in value) {
+      if (!Object.hasOwn(value, k)) continue;
+      path.push(k);
+      const v = mapStrings((value as Record<string, unknown>)[k], fn, path);
+      // A `__proto__` key is data: an own property, never the prototype.
+      if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+      else out[k] = v;
+      path.pop();
+    }
+    return out as T;
   }
   return value;
 }

@@ -57,7 +57,9 @@ describe('docs/ is generated and current (npm run docs)', () => {
 function exampleRecipe(example: string): string {
   const steps = parseYaml(example) as unknown[];
   const vars = new Set<string>();
-  for (const { value } of walkStrings(steps)) for (const r of scanTemplate(value).refs) if (!isBuiltin(r.name) && !r.name.includes('.')) vars.add(r.name);
+  walkStrings(steps, (value) => {
+    for (const r of scanTemplate(value).refs) if (!isBuiltin(r.name) && !r.name.includes('.')) vars.add(r.name);
+  });
   const head = stringify({ name: 'example', description: 'a step kind example', ...(vars.size ? { vars: Object.fromEntries([...vars].map((v) => [v, 'x'])) } : {}) });
   return `${head}steps:\n${example.replace(/^/gm, '  ')}\n`;
 }

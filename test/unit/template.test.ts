@@ -80,11 +80,19 @@ describe('walkStrings / mapStrings', () => {
   const value = { a: 'x', b: [1, 'y', { c: 'z', d: true }], e: null };
 
   it('walks every string with its path', () => {
-    expect([...walkStrings(value, ['steps', 0])]).toEqual([
+    const seen: { path: (string | number)[]; value: string }[] = [];
+    walkStrings(value, (v, p) => seen.push({ path: [...p], value: v }), ['steps', 0]);
+    expect(seen).toEqual([
       { path: ['steps', 0, 'a'], value: 'x' },
       { path: ['steps', 0, 'b', 1], value: 'y' },
       { path: ['steps', 0, 'b', 2, 'c'], value: 'z' },
     ]);
+  });
+
+  it('keeps a `__proto__` key as data, never as the prototype', () => {
+    const mapped = mapStrings(JSON.parse('{"__proto__": {"polluted": "x"}}') as object, (s) => s.toUpperCase());
+    expect(Object.getPrototypeOf(mapped)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(mapped, '__proto__')?.value).toEqual({ polluted: 'X' });
   });
 
   it('maps every string and keeps the shape and the other values', () => {
