@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 
 /** What to run: an argv (no shell involved) plus where, with what environment, and for how long. */
 export interface RunRequest {
@@ -33,6 +34,53 @@ export interface Runner {
 
 const KILL_GRACE_MS = 3000;
 
+/**
+ * The watchdog of `guardProcessGroups`: it reads "+PGID" / "-PGID" lines from a pipe whose only writer is
+ * this process. At end of file — this process has exited, however it died — it stops the groups still
+ * listed: SIGTERM, then SIGKILL for what is left after the same grace as a timeout. Normally none are
+ * listed and it just exits.
+ */
+const WATCHDOG = `live=' '
+while IFS= read -r l; do
+  case $l in
+    +*) live+="\${l#+} " ;;
+    -*) live=\${live/ \${l#-} / } ;;
+  esac
+done
+[ "$live" = ' ' ] && exit 0
+for g in $live; do kill -TERM -- "-$g" 2>/dev/null; done
+for ((i = 0; i < ${KILL_GRACE_MS / 100}; i++)); do
+  left=''
+  for g in $live; do kill -0 -- "-$g" 2>/dev/null && left+="$g "; done
+  [ -z "$left" ] && exit 0
+  sleep 0.1
+done
+for g in $left; do kill -KILL -- "-$g" 2>/dev/null; done`;
+
+let guard: { add(pgid: number): void; remove(pgid: number): void } | undefined;
+
+/**
+ * From now on, the process groups this process starts are stopped even if it dies without stopping them
+ * itself (SIGKILL, a crash, an OOM kill): a small detached watchdog holds the list and acts when this
+ * process is gone. Ctrl-C, SIGTERM and timeouts stop them directly, as before. `setup run` calls it.
+ */
+export function guardProcessGroups(): void {
+  if (guard) return;
+  // Its own session (Ctrl-C in the terminal is for setup, which stops the steps itself), and none of the
+  // user's environment: it needs only PATH.
+  const dog = spawn('bash', ['-c', WATCHDOG], { stdio: ['pipe', 'ignore', 'ignore'], detached: true, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+  const pipe = dog.stdin!;
+  // Neither the watchdog nor its pipe keeps this process alive; a write error means it is gone already.
+  dog.unref();
+  (pipe as unknown as { unref?: () => void }).unref?.();
+  pipe.on('error', () => undefined);
+  dog.on('error', () => undefined);
+  guard = {
+    add: (pgid) => void pipe.write(`+${pgid}\n`),
+    remove: (pgid) => void pipe.write(`-${pgid}\n`),
+  };
+}
+
 /** The real runner: each process in its own process group, so a timeout or Ctrl-C stops all its children. */
 export const processRunner: Runner = {
   async run(req) {
@@ -55,6 +103,7 @@ export const processRunner: Runner = {
       encoding: 'utf8',
       windowsHide: true,
     });
+    if (sub.pid) guard?.add(sub.pid);
     let timedOut = false;
     let aborted = false;
     let killTimer: NodeJS.Timeout | undefined;
@@ -88,6 +137,7 @@ export const processRunner: Runner = {
     // The group may still hold children that outlived the leader (e.g. `cmd &`); stop them too.
     if (timedOut || aborted) signalGroup(sub.pid, 'SIGKILL');
     if (killTimer) clearTimeout(killTimer);
+    if (sub.pid) guard?.remove(sub.pid);
     const errCode = (r as { code?: string }).code;
     const neverStarted = r.exitCode === undefined && r.signal === undefined && !!errCode;
     return {

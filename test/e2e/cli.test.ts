@@ -130,6 +130,23 @@ describe('failures', () => {
     const plan = await runCli(r('plan', 'slow', '--exit-code'), home);
     expect(plan.code).toBe(3);
   });
+
+  it('a SIGKILL of setup itself still stops the running step and its children (the watchdog)', async () => {
+    const home = tempHome();
+    const p = startCli(r('run', 'slow'), home);
+    const pidFile = path.join(home, 'slow-child.pid');
+    for (let i = 0; i < 200 && !fs.existsSync(pidFile); i++) await new Promise((ok) => setTimeout(ok, 50));
+    await new Promise((ok) => setTimeout(ok, 200));
+    const child = Number(fs.readFileSync(pidFile, 'utf8'));
+    const shell = Number(fs.readFileSync(path.join(home, 'slow.pid'), 'utf8'));
+    expect(alive(child)).toBe(true);
+    p.kill('SIGKILL');
+    await new Promise((ok) => p.on('exit', ok));
+    // Nothing of setup runs any more: only the watchdog it left can stop them (SIGTERM at once).
+    for (let i = 0; i < 100 && (alive(child) || alive(shell)); i++) await new Promise((ok) => setTimeout(ok, 50));
+    expect(alive(child)).toBe(false);
+    expect(alive(shell)).toBe(false);
+  }, 30_000);
 });
 
 describe('variables', () => {
@@ -241,7 +258,7 @@ describe('one run at a time', () => {
     const code = await new Promise<number | null>((ok) => second.on('exit', ok));
     expect(code, err).toBe(0);
     expect(fs.existsSync(path.join(home, 'work', 'base.txt'))).toBe(true);
-    // Its step's children were in their own process group: stop them for the test's sake.
+    // Its step's children are stopped by the watchdog; make sure of it for the test's sake.
     try {
       process.kill(-Number(fs.readFileSync(path.join(home, 'slow.pid'), 'utf8')), 'SIGKILL');
     } catch {

@@ -10,6 +10,7 @@ import { sessionFrom } from '../common.js';
 import { withSpinner } from '../spinner.js';
 import { makeOutput, tilde, writeJson, type GlobalOpts, type Output } from '../output.js';
 import { acquireRunLock } from '../../run/lock.js';
+import { guardProcessGroups } from '../../util/process.js';
 import { sweepTempFiles } from '../../util/safe-write.js';
 import type { Session } from '../../session.js';
 import { renderFailure } from '../render/failure.js';
@@ -54,6 +55,8 @@ async function runLocked(names: string[], opts: GlobalOpts, o: Output, session: 
     else if (!o.quiet) o.err(o.c.green(`Nothing to do: ${plan.counts.satisfied} step${plan.counts.satisfied === 1 ? '' : 's'} already satisfied.`));
     return ExitCode.ok;
   }
+  // A step's processes must not outlive this run even if it is killed with SIGKILL.
+  guardProcessGroups();
   const log = RunLog.open(session.paths.logs, names.join('+'));
   const controller = new AbortController();
   let signals = 0;
