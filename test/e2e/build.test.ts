@@ -46,6 +46,11 @@ steps:
     expect((await runCli([...args, 'plan', 'hello', '--exit-code'], home)).code).toBe(0);
 
     // A changed define: the configure step is pending again, and the run rebuilds with it.
+    // (cmake --install skips a file whose mtime is within one second of the installed copy's: a rebuild
+    // that quick, as on an idle machine, would install nothing. Age the installed copy as real time would.)
+    const installed = path.join(home, 'prefix', 'bin', 'hello');
+    const aged = (fs.statSync(installed).mtimeMs - 60_000) / 1000;
+    fs.utimesSync(installed, aged, aged);
     const set = [...args, '--set', 'greeting=envkit'];
     const changed = await runCli([...set, 'plan', 'hello', '--exit-code'], home);
     expect(changed.code).toBe(3);
