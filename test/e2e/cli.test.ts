@@ -107,17 +107,23 @@ describe('failures', () => {
     expect(alive(child)).toBe(false);
   });
 
-  it('Ctrl-C stops the whole step, journals it, exits 130, and the next run goes on', async () => {
-    const home = tempHome();
+  /** `setup run slow`, once its step's shell and background child are running. */
+  async function startSlowRun(home: string): Promise<{ p: ReturnType<typeof startCli>; child: number; shell: number }> {
     const p = startCli(r('run', 'slow'), home);
-    let err = '';
-    p.stderr.on('data', (d) => (err += d));
     const pidFile = path.join(home, 'slow-child.pid');
     for (let i = 0; i < 200 && !fs.existsSync(pidFile); i++) await new Promise((ok) => setTimeout(ok, 50));
     await new Promise((ok) => setTimeout(ok, 200));
     const child = Number(fs.readFileSync(pidFile, 'utf8'));
     const shell = Number(fs.readFileSync(path.join(home, 'slow.pid'), 'utf8'));
     expect(alive(child)).toBe(true);
+    return { p, child, shell };
+  }
+
+  it('Ctrl-C stops the whole step, journals it, exits 130, and the next run goes on', async () => {
+    const home = tempHome();
+    const { p, child, shell } = await startSlowRun(home);
+    let err = '';
+    p.stderr.on('data', (d) => (err += d));
     p.kill('SIGINT');
     const code = await new Promise<number | null>((ok) => p.on('exit', ok));
     expect(code, err).toBe(130);
@@ -133,13 +139,7 @@ describe('failures', () => {
 
   it('a SIGKILL of setup itself still stops the running step and its children (the watchdog)', async () => {
     const home = tempHome();
-    const p = startCli(r('run', 'slow'), home);
-    const pidFile = path.join(home, 'slow-child.pid');
-    for (let i = 0; i < 200 && !fs.existsSync(pidFile); i++) await new Promise((ok) => setTimeout(ok, 50));
-    await new Promise((ok) => setTimeout(ok, 200));
-    const child = Number(fs.readFileSync(pidFile, 'utf8'));
-    const shell = Number(fs.readFileSync(path.join(home, 'slow.pid'), 'utf8'));
-    expect(alive(child)).toBe(true);
+    const { p, child, shell } = await startSlowRun(home);
     p.kill('SIGKILL');
     await new Promise((ok) => p.on('exit', ok));
     // Nothing of setup runs any more: only the watchdog it left can stop them (SIGTERM at once).
