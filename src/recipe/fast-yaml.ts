@@ -6,12 +6,13 @@ import { COLLECTION_STYLE, constructFromEvents, CORE_SCHEMA, defineMappingTag, E
  * a thousand recipes. js-yaml reads the same file about four times faster, without positions.
  *
  * So a file is read by js-yaml first, and the result is used only when the file keeps to the plain
- * subset where the two parsers agree (the differential test in test/unit/fast-yaml.test.ts
- * holds them to it on every bundled recipe, every fixture and thousands of mutations): one document,
- * no directives or tags, no tabs, maps whose keys are text (and `<<` merges), and no alias inside an
- * anchored collection — so aliases cannot multiply (an alias bomb) and `yaml`'s alias limit never
- * applies. Anything else returns undefined, and `yaml` reads the file as before; positions are then
- * computed only if something asks.
+ * subset where the two parsers agree — the differential test in test/unit/fast-yaml.test.ts holds them
+ * to it on every YAML file in the repository, thousands of mutations of them and generated documents.
+ * The subset: one document that is a map; no directives, tags, tabs, carriage returns or `...` markers;
+ * maps whose keys are text (`<<` merges allowed); anchors followed by a space; no alias inside an
+ * anchored collection (so aliases cannot multiply into an alias bomb, and `yaml`'s alias limit never
+ * applies); block collections that start their line; no number past what a double holds. Anything else
+ * returns undefined, and `yaml` reads the file as before.
  */
 export function fastYaml(text: string): { data: unknown } | undefined {
   // `yaml` has its own rules (and messages) for tabs; a lone carriage return ends a line for one parser
@@ -40,13 +41,12 @@ export function fastYaml(text: string): { data: unknown } | undefined {
         anchored.pop();
         break;
       case EVENT_ID.SCALAR:
-        if (e.tagStart !== -1 || (e.anchorStart !== -1 && !SEPARATOR.has(text.charCodeAt(e.anchorEnd)))) return undefined;
+        if (taggedOrBadAnchor(text, e)) return undefined;
         // Numbers past what a double holds exactly (or at all) are where the two parsers' numbers part.
         if (e.style === SCALAR_STYLE.PLAIN && e.valueEnd - e.valueStart > 1 && oddNumber(text, e.valueStart, e.valueEnd)) return undefined;
         break;
       default:
-        // An anchor runs up to white space: `&a{k: v}` is an error to `yaml` and not to js-yaml.
-        if (e.tagStart !== -1 || (e.anchorStart !== -1 && !SEPARATOR.has(text.charCodeAt(e.anchorEnd)))) return undefined;
+        if (taggedOrBadAnchor(text, e)) return undefined;
         // A block collection starts a line, or follows `- ` on it: `key: &a inner: value` is an error to
         // `yaml` and not to js-yaml.
         if (e.style === COLLECTION_STYLE.BLOCK && !LINE_START.test(text.slice(text.lastIndexOf('\n', e.start - 1) + 1, e.start))) return undefined;
@@ -66,6 +66,11 @@ export function fastYaml(text: string): { data: unknown } | undefined {
 
 /** Space, line feed: what must follow an anchor. */
 const SEPARATOR = new Set([0x20, 0x0a]);
+
+/** A tag, or an anchor not followed by white space (`&a{k: v}` is an error to `yaml`, not to js-yaml). */
+function taggedOrBadAnchor(text: string, e: { tagStart: number; anchorStart: number; anchorEnd: number }): boolean {
+  return e.tagStart !== -1 || (e.anchorStart !== -1 && !SEPARATOR.has(text.charCodeAt(e.anchorEnd)));
+}
 
 /** A plain scalar that may read as a number with an exponent or more than 15 digits (overflow, rounding). */
 function oddNumber(text: string, start: number, end: number): boolean {

@@ -187,13 +187,13 @@ function checkTemplates(data: Record<string, unknown>, vars: Record<string, unkn
     walkStrings(data[section], (value, p) => {
       if (!value.includes('{{')) return;
       const { refs, errors } = scanTemplate(value);
-      for (const e of errors) problems.push({ severity: 'error', loc: source.locIn([...p], value.slice(e.offset, e.offset + 20).split('\n')[0]!), message: e.message, hint: e.hint });
+      for (const e of errors) problems.push({ severity: 'error', loc: source.locIn(p, value.slice(e.offset, e.offset + 20).split('\n')[0]!), message: e.message, hint: e.hint });
       for (const r of refs) {
         if (known(r.name)) continue;
         const guess = didYouMean(r.name, candidates);
         problems.push({
           severity: 'error',
-          loc: source.locIn([...p], value.slice(r.start, r.end)),
+          loc: source.locIn(p, value.slice(r.start, r.end)),
           message: `unknown variable "${r.name}"${guess}`,
           hint: guess ? undefined : r.name.includes('.') ? 'built-ins: prefix, dirs.*, host.*, mirror.*' : 'declare it under vars:',
         });

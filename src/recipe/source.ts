@@ -98,7 +98,10 @@ export class SourceDoc {
 
   /** Location of the value (or key) at `path`, falling back to its nearest ancestor or the file start. */
   locOf(path: YamlPath, key = false): Loc {
-    if (!this.parsed) return this.later(() => this.locOf(path, key));
+    if (!this.parsed) {
+      const at = [...path]; // the caller's array may change before the location is read
+      return this.later(() => this.locOf(at, key));
+    }
     const node = this.nodeAt(path, key);
     const range = (node as ParsedNode | null)?.range;
     return this.at(range ? range[0] : 0);
@@ -106,7 +109,10 @@ export class SourceDoc {
 
   /** Location of `needle` inside the source text of the node at `path`, for errors inside a string. */
   locIn(path: YamlPath, needle: string, nth = 0): Loc {
-    if (!this.parsed) return this.later(() => this.locIn(path, needle, nth));
+    if (!this.parsed) {
+      const at = [...path];
+      return this.later(() => this.locIn(at, needle, nth));
+    }
     const node = this.nodeAt(path) as ParsedNode | null;
     if (node?.range) {
       const text = this.text.slice(node.range[0], node.range[1]);

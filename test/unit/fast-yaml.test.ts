@@ -107,6 +107,19 @@ describe('fast YAML path', () => {
     expect(fast).toBeGreaterThan(400);
   });
 
+  it('computes a fast-read file\'s locations on first read, from the path as it was passed', () => {
+    const source = parseYamlSource('r.yaml', Buffer.from('name: r\nsteps:\n  - run: a\n  - run: b\n')).source!;
+    expect(source.positioned).toBe(false);
+    const path: (string | number)[] = ['steps', 1];
+    const loc = source.locOf(path);
+    path[1] = 0;
+    expect(source.positioned).toBe(false);
+    // Spreading and JSON read the line and column like any other location's.
+    expect({ ...loc }).toEqual({ file: 'r.yaml', line: 4, col: 5 });
+    expect(source.positioned).toBe(true);
+    expect(JSON.stringify(source.locOf(['steps', 0]))).toBe('{"file":"r.yaml","line":3,"col":5}');
+  });
+
   it('leaves to the slow path what it cannot prove the same', () => {
     for (const text of ['a: 1\n---\nb: 2\n', '%YAML 1.2\n---\na: 1\n', 'a: &a [1, 1]\nb: &b [*a, *a]\n', 'a: &a {x: 1}\nb: &b {<<: *a}\n', '"<<": 1\n', 'a: &a b: c\n', 'a: &b{k: v}\nc: *b\n', 'a: 1e342\n', 'a: 12345678901234567890\n', '- &a b: c\n', 'a: !!str 1\n', 'a: !t 1\n', 'a:\tb\n', '1: a\n', '~: a\n', '[a]: 1\n', 'a: {{ x }}\n', '__proto__: 1\n', 'a: 1\na: 2\n', 'a: [\n', '']) {
       expect(fastYaml(text), JSON.stringify(text)).toBeUndefined();
