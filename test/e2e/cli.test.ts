@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expectGolden } from './golden.js';
-import { ROOT, normalize, runCli, snapshotTree, startCli, tempHome } from './helpers.js';
+import { ROOT, normalize, runCli, snapshotTree, startCli, tempHome, writeRecipes } from './helpers.js';
 
 const RECIPES = path.join(ROOT, 'test', 'fixtures', 'e2e');
 const r = (...a: string[]): string[] => ['--recipes', RECIPES, '--prefix', '~/prefix', ...a];
@@ -146,6 +146,24 @@ describe('failures', () => {
     for (let i = 0; i < 100 && (alive(child) || alive(shell)); i++) await new Promise((ok) => setTimeout(ok, 50));
     expect(alive(child)).toBe(false);
     expect(alive(shell)).toBe(false);
+  }, 30_000);
+
+  it('the watchdog SIGKILLs a step that ignores SIGTERM, after the grace', async () => {
+    const home = tempHome();
+    const recipes = writeRecipes(path.join(home, 'recipes'), {
+      'stubborn.yaml': 'name: stubborn\ndescription: ignores SIGTERM\nsteps:\n  - run: |\n      trap "" TERM\n      sleep 300 &\n      echo $! > ~/stubborn.pid\n      wait\n    creates: ~/never\n',
+    });
+    const p = startCli(['--recipes', recipes, 'run', 'stubborn'], home);
+    const pidFile = path.join(home, 'stubborn.pid');
+    for (let i = 0; i < 200 && !fs.existsSync(pidFile); i++) await new Promise((ok) => setTimeout(ok, 50));
+    await new Promise((ok) => setTimeout(ok, 100));
+    const sleeper = Number(fs.readFileSync(pidFile, 'utf8'));
+    p.kill('SIGKILL');
+    await new Promise((ok) => p.on('exit', ok));
+    await new Promise((ok) => setTimeout(ok, 1000));
+    expect(alive(sleeper), 'SIGTERM is ignored: still running within the grace').toBe(true);
+    for (let i = 0; i < 100 && alive(sleeper); i++) await new Promise((ok) => setTimeout(ok, 50));
+    expect(alive(sleeper)).toBe(false);
   }, 30_000);
 });
 
