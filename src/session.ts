@@ -16,6 +16,7 @@ import { KIND_BY_NAME } from './steps/registry.js';
 import type { Action, CheckResult, StepEnv } from './steps/types.js';
 import { didYouMean } from './util/did-you-mean.js';
 import { Memo } from './util/memo.js';
+import { InputStore } from './plan/inputs.js';
 import { defaultPaths, expandHome, type Paths } from './util/paths.js';
 import { processRunner, type Runner } from './util/process.js';
 
@@ -97,7 +98,7 @@ export async function openSession(opts: SessionOptions = {}): Promise<Session> {
   const prefix = path.resolve(expandHome(opts.prefix ?? config.prefix ?? (isRoot ? '/usr/local' : '~/.local'), paths.home));
   const facts = new FactStore(runner, env, paths.home, opts.facts);
   const cpus = os.availableParallelism();
-  const stepEnv: StepEnv = { runner, facts, paths, prefix, profile, processEnv: env, memo: new Memo(), cpus };
+  const stepEnv: StepEnv = { runner, facts, paths, prefix, profile, processEnv: env, memo: new Memo(), cpus, inputs: new InputStore(paths.inputs) };
   const secrets = config.secrets ? await loadSecrets(path.resolve(expandHome(config.secrets, paths.home))) : new Map<string, string>();
   return { paths, config, catalog, folders, profile, prefix, overrides, facts, runner, env, stepEnv, cpus, factValues: {}, secrets };
 }

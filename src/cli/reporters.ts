@@ -7,32 +7,62 @@ import { tilde, type Output } from './output.js';
 
 const label = (s: PlannedStep): string => `${s.step.recipe} › ${stepTitle(s)}`;
 
-/** Plain lines, for logs and pipes: no cursor movement, no spinner. With -v, every output line too. */
+/** Seconds between heartbeat lines of a long step without a TTY (ENVKIT_HEARTBEAT_SECONDS overrides; 30 by default). */
+function heartbeatMs(): number {
+  const s = Number(process.env.ENVKIT_HEARTBEAT_SECONDS);
+  return Number.isFinite(s) && s > 0 ? s * 1000 : 30_000;
+}
+
+/**
+ * Plain lines, for logs and pipes: no cursor movement, no spinner. With -v, every output line too. A step
+ * that runs long prints a heartbeat — elapsed time and its latest output line — so a 12-minute build in CI
+ * or under nohup is visibly alive.
+ */
 export function plainReporter(o: Output): Reporter {
   let total = 0;
   let n = 0;
   let partial = '';
+  let latest = '';
+  let started = 0;
+  let beat: NodeJS.Timeout | undefined;
+  const stopBeat = (): void => {
+    if (beat) clearInterval(beat);
+    beat = undefined;
+  };
   return {
     start(steps) {
       total = steps.length;
     },
     stepStart(s) {
       n++;
-      if (!o.quiet) o.err(`[${n}/${total}] ${tilde(o, label(s))} …`);
+      latest = '';
+      started = performance.now();
+      if (o.quiet) return;
+      o.err(`[${n}/${total}] ${tilde(o, label(s))} …`);
+      stopBeat();
+      beat = setInterval(() => {
+        const line = redact(tilde(o, latest)).trim().replace(/[\x00-\x1f\x7f]/g, ' ');
+        o.err(o.c.dim(`  … ${formatDuration(performance.now() - started)}${line ? `: ${line.length > 160 ? `${line.slice(0, 160)}…` : line}` : ''}`));
+      }, heartbeatMs());
+      beat.unref();
     },
     stepOutput(_s, line) {
+      latest = line;
       if (o.verbose && line !== partial) {
         partial = line;
         o.err(o.c.dim(`  │ ${line}`));
       }
     },
     stepEnd(s, r) {
+      stopBeat();
       if (o.quiet) return;
       const ok = r.status === 'ok' || r.status === 'already';
       const what = r.status === 'already' ? 'already satisfied ' : r.status === 'ok' ? `${r.message} ` : ''; // failures get the full report next
       o.err(`${ok ? o.c.green('✓') : o.c.red('✗')} ${tilde(o, label(s))} ${o.c.dim(`${what}(${formatDuration(r.durationMs)})`)}`);
     },
-    end() {},
+    end() {
+      stopBeat();
+    },
   };
 }
 

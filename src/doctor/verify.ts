@@ -13,6 +13,7 @@ import { evaluateSpecs } from '../steps/pip/evaluate.js';
 import { judge } from '../steps/pip/judge.js';
 import { venvPython } from '../steps/python.js';
 import { which } from '../util/which.js';
+import { checkProgram } from './program.js';
 
 /** One doctor line: ✓ ok, ! warn (works, but look), ✗ fail — with a one-line fix for the last two. */
 export interface DoctorItem {
@@ -33,7 +34,7 @@ export async function runVerify(v: ResolvedVerify, env: StepEnv): Promise<Doctor
   if (v.whenFailed) return { ...base, status: 'ok', message: `not needed here (${v.whenFailed})` };
   switch (v.kind) {
     case 'command': {
-      const cmd = typeof item.command === 'string' ? { shell: item.command } : { argv: item.command as string[] };
+      const cmd = typeof item.command === 'string' ? { shell: item.command } : { argv: (item.command as string[]).map((a) => expandHome(a, env.paths.home)) };
       const r = await env.runner.run({ argv: commandArgv(cmd), cwd: env.paths.home, timeoutMs: VERIFY_TIMEOUT_MS });
       const out = `${r.stdout}\n${r.stderr}`;
       if (r.spawnError) return { ...base, status: 'fail', message: r.spawnError, fix };
@@ -81,6 +82,11 @@ export async function runVerify(v: ResolvedVerify, env: StepEnv): Promise<Doctor
         return { ...base, status: 'warn', message: `could not tell: ${(e as Error).message}` };
       }
     }
+    case 'program': {
+      const r = await checkProgram({ source: item.program as string, language: (item.language as 'c' | 'c++' | undefined) ?? 'c', flags: (item.flags as string[] | undefined) ?? [], expect: item.expect as string | undefined, timeoutMs: VERIFY_TIMEOUT_MS }, env.runner);
+      if (r.ok) return { ...base, status: 'ok', message: item.expect === undefined ? 'builds and runs' : `builds, runs, prints ${JSON.stringify(r.output.length > 60 ? `${r.output.slice(0, 60)}…` : r.output)}` };
+      return { ...base, status: 'fail', message: r.message, fix: r.stage === 'compiler' ? 'setup run build-tools' : fix };
+    }
     case 'url': {
       const url = item.url as string;
       try {
@@ -125,6 +131,8 @@ function labelOf(v: ResolvedVerify): string {
       return `package ${String(i.apt)}`;
     case 'url':
       return String(i.url);
+    case 'program':
+      return `a ${String(i.language ?? 'c')} program${i.flags ? ` (${(i.flags as string[]).filter((f) => f.startsWith('-l')).join(' ')})` : ''}`;
     default:
       return v.kind;
   }

@@ -4,6 +4,7 @@ import { commandArgv, commandText } from '../steps/command.js';
 import { KIND_BY_NAME } from '../steps/registry.js';
 import type { CheckResult, ResolvedStep, StepEnv } from '../steps/types.js';
 import { mapLimit } from '../util/limit.js';
+import { describeChanges, judgedByInputs } from './inputs.js';
 
 /** How long a `check:` command may take before the answer is "could not tell". */
 export const CHECK_TIMEOUT_MS = 60_000;
@@ -56,7 +57,18 @@ export async function checkStep(step: ResolvedStep, env: StepEnv): Promise<Check
     reasons.push(`check \`${text}\` passed`);
   }
   if (!reasons.length) return { state: 'unsatisfied', reason: 'no check' };
+  const changed = inputChanges(step, env);
+  if (changed?.length) return { state: 'unsatisfied', reason: describeChanges(changed) };
   return { state: 'satisfied', reason: reasons.join('; ') };
+}
+
+/**
+ * For a step judged by `creates` / `check` (which cannot see what it was built from): what changed in its
+ * inputs since it last ran, or null when nothing is recorded or the step's own check sees its inputs.
+ */
+export function inputChanges(step: ResolvedStep, env: StepEnv): string[] | null {
+  if (!env.inputs || !judgedByInputs(step, selfChecks(step))) return null;
+  return env.inputs.changes(step);
 }
 
 /** Checks many steps concurrently (bounded), skipping those whose `when:` does not hold. */

@@ -9,6 +9,7 @@ import { expandHome } from '../util/paths.js';
 import { mapStrings, renderTemplate, scanTemplate, walkStrings } from './template.js';
 import type { RawVerify, Recipe } from './types.js';
 import { evaluateWhen } from './when.js';
+import { attachInputs } from '../plan/inputs.js';
 
 /** `--set` values: global (`name=value`) and per recipe (`recipe.name=value`). Values are literal. */
 export interface Overrides {
@@ -159,8 +160,10 @@ export function resolveRecipe(recipe: Recipe, ctx: ResolveContext): ResolvedReci
       common,
       whenFailed: evaluateWhen(raw.common.when, ctx.facts),
       loc: raw.loc,
+      inputs: {},
     };
   });
+  attachInputs(steps);
 
   const verify = recipe.verify.map((v): ResolvedVerify => {
     const { when, ...item } = v.item;

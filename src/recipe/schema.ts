@@ -102,6 +102,12 @@ export const verifyShapes = {
   apt: {
     apt: z.string().min(1).meta({ description: 'A system package that must be installed (dpkg on apt hosts, rpm or brew elsewhere).', examples: ['libopenblas-dev', 'postgresql'] }),
   },
+  program: {
+    program: z.string().min(1).meta({ description: 'A tiny program that must compile, link, run and print `expect`: proves a library works, not only that its files exist. Built in a temporary folder with the host’s `cc` (or `c++`) and `flags`, run in doctor’s environment.', examples: ['#include <cblas.h>\n#include <stdio.h>\nint main(void) { double a[] = {1, 2, 3, 4}, b[] = {5, 6, 7, 8}, c[4] = {0};\n  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 2, 2, 2, 1, a, 2, b, 2, 0, c, 2);\n  printf("%g %g %g %g\\n", c[0], c[1], c[2], c[3]); return 0; }\n'] }),
+    language: z.enum(['c', 'c++']).optional().meta({ description: 'The program’s language (default c).', examples: ['c++'] }),
+    flags: z.array(z.string().min(1)).optional().meta({ description: 'Compiler and linker arguments after the source file, one argument each (no shell).', examples: [['-I{{ prefix }}/include', '-L{{ prefix }}/lib', '-Wl,-rpath,{{ prefix }}/lib', '-lopenblas']] }),
+    expect: z.string().optional().meta({ description: 'Text its output must contain (whitespace-insensitive); without it, exit 0 is enough.', examples: ['19 22 43 50'] }),
+  },
   url: {
     url: z.string().regex(/^(https?:\/\/|\{\{)/, 'an http:// or https:// URL').meta({ description: 'A URL that must answer (any HTTP status below 500), e.g. a started server.', examples: ['http://127.0.0.1:9200', '{{ mirror.pip.index-url }}'] }),
   },

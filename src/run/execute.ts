@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { InterruptedError } from '../errors.js';
-import { checkStep, hasCheck } from '../plan/check.js';
+import { checkStep, hasCheck, inputChanges } from '../plan/check.js';
+import { describeChanges } from '../plan/inputs.js';
 import { stepsToRun, type Plan, type PlannedStep } from '../plan/plan.js';
 import { asRoot, commandArgv, commandText } from '../steps/command.js';
 import { KIND_BY_NAME } from '../steps/registry.js';
@@ -147,8 +148,11 @@ async function runOne(s: PlannedStep, o: ExecuteOptions, recheck: boolean): Prom
     }
     return { ...r, stdout: '', stderr: '' };
   };
+  const changedInputs = inputChanges(step, o.env);
+  if (changedInputs?.length) o.log.line(describeChanges(changedInputs));
   const applyEnv: ApplyEnv = {
     ...o.env,
+    inputsChanged: !!changedInputs?.length,
     exec,
     log: (line) => {
       o.log.line(line);
@@ -176,6 +180,8 @@ async function runOne(s: PlannedStep, o: ExecuteOptions, recheck: boolean): Prom
     }
   }
   o.env.memo.clear(); // the step changed the host: shared reads (dpkg status, pip list) are stale
+  // What it ran with, so a later plan sees changed inputs; before the re-check, which compares them.
+  await o.env.inputs?.record(step).catch((e: unknown) => applyEnv.log(`warning: could not record the step's inputs (${e instanceof Error ? e.message : String(e)}); a later plan will not see them change`));
   if (!hasCheck(step)) return { status: 'ok', message: 'done (no check)', durationMs: 0 };
   const after = await checkStep(step, o.env);
   if (after.state === 'unsatisfied') {

@@ -5,9 +5,10 @@ import type { StepKind } from './types.js';
 const makeSchema = z.strictObject({
   dir: z.string().min(1).meta({ description: 'Folder holding the Makefile (make -C).', examples: ['{{ src }}'] }),
   targets: z.array(z.string().min(1)).optional().meta({ description: 'Targets, in order (default: the Makefile’s default).', examples: [['libs', 'netlib'], ['install']] }),
-  vars: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'make variable names are letters, digits and _'), z.union([z.string(), z.number(), z.boolean()])).optional().meta({ description: 'Passed as NAME=value arguments (one argument each; never through a shell).', examples: [{ TARGET: 'NEHALEM', PREFIX: '{{ prefix }}', NO_SHARED: 1 }] }),
+  vars: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'make variable names are letters, digits and _'), z.union([z.string(), z.number(), z.boolean()])).optional().meta({ description: 'Passed as NAME=value arguments (one argument each; never through a shell). A value that renders empty is not passed at all (a Makefile that tests `ifdef NAME` sees it unset), so a recipe variable can switch an option off.', examples: [{ TARGET: 'NEHALEM', PREFIX: '{{ prefix }}', NO_SHARED: 1 }] }),
   jobs: z.int().min(1).optional().meta({ description: 'Parallel jobs (default: CPUs).', examples: [8] }),
   file: z.string().min(1).optional().meta({ description: 'Makefile name (-f).', examples: ['Makefile.unix'] }),
+  clean: z.array(z.string().min(1)).optional().meta({ description: 'Targets run first (with the same vars) when the step runs again because its inputs changed since it last ran — a build for another TARGET must not reuse the old objects. Default: none.', examples: [['clean']] }),
 });
 
 interface MakeConfig {
@@ -16,6 +17,7 @@ interface MakeConfig {
   vars: Record<string, string>;
   jobs?: number;
   file?: string;
+  clean: string[];
 }
 
 /** make strips leading whitespace from a `NAME=value` argument; an empty reference `$()` in front keeps it. */
@@ -52,12 +54,28 @@ export const makeKind: StepKind<z.infer<typeof makeSchema>, MakeConfig> = {
     dir: t.path(spec.dir),
     targets: (spec.targets ?? []).map((x) => goal(t.str(x))),
     // Values inserted by templates are data: make would expand `$(…)` in them (even `$(shell …)`), so `$` is doubled.
-    vars: Object.fromEntries(Object.entries(spec.vars ?? {}).map(([k, v]) => [k, keepLeadingSpace(t.escaped(String(v), (x) => x.replace(/\$/g, '$$$$')))])),
+    vars: Object.fromEntries(
+      Object.entries(spec.vars ?? {})
+        .map(([k, v]) => [k, t.escaped(String(v), (x) => x.replace(/\$/g, '$$$$'))] as const)
+        .filter(([, v]) => v !== '')
+        .map(([k, v]) => [k, keepLeadingSpace(v)]),
+    ),
     jobs: spec.jobs,
     file: spec.file === undefined ? undefined : t.str(spec.file),
+    clean: (spec.clean ?? []).map((x) => goal(t.str(x))),
   }),
-  describe: (step, env) => ({ summary: `make ${step.config.targets.join(' ') || '(default target)'} in ${step.config.dir}`, commands: [argvToString(argv(step.config, env.cpus))] }),
+  describe: (step, env) => ({
+    summary: `make ${step.config.targets.join(' ') || '(default target)'} in ${step.config.dir}`,
+    commands: [
+      ...(step.config.clean.length ? [`${argvToString(argv({ ...step.config, targets: step.config.clean }, env.cpus))}   (when its inputs changed since it last ran)`] : []),
+      argvToString(argv(step.config, env.cpus)),
+    ],
+  }),
   apply: async (step, env) => {
+    if (env.inputsChanged && step.config.clean.length) {
+      env.log(`its inputs changed: make ${step.config.clean.join(' ')} first`);
+      await env.exec({ argv: argv({ ...step.config, targets: step.config.clean }, env.cpus) });
+    }
     await env.exec({ argv: argv(step.config, env.cpus) });
   },
   examples: [

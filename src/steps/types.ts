@@ -3,6 +3,7 @@ import type { Loc } from '../errors.js';
 import type { FactValue } from '../facts/registry.js';
 import type { FactStore } from '../facts/store.js';
 import type { Profile } from '../recipe/schema.js';
+import type { InputStore } from '../plan/inputs.js';
 import type { Memo } from '../util/memo.js';
 import type { Paths } from '../util/paths.js';
 import type { RunResult, Runner } from '../util/process.js';
@@ -40,6 +41,8 @@ export interface ResolvedStep<C = unknown> {
   /** Why `when:` does not hold (the step is skipped), or null when it does. */
   whenFailed: string | null;
   loc: Loc;
+  /** What it is built from, flattened (see plan/inputs.ts): compared with what it last ran with. */
+  inputs: Record<string, string>;
 }
 
 /** What a step will do, for plan and show: one line, plus the commands, URLs and files involved. */
@@ -80,6 +83,8 @@ export interface StepEnv {
   memo: Memo;
   /** CPUs to use for builds (`jobs` defaults to it). */
   cpus: number;
+  /** What each step last ran with (absent: inputs are not compared). */
+  inputs?: InputStore;
 }
 
 /** What applies get on top: a way to run commands (logged, timed, as root when asked) and a log. */
@@ -93,6 +98,8 @@ export interface ApplyEnv extends StepEnv {
   /** Progress of long work (a download's percentage): shown on a TTY, not logged. */
   progress(text: string): void;
   signal: AbortSignal;
+  /** The step runs again because its inputs changed since it last ran (a build may clean first). */
+  inputsChanged: boolean;
 }
 
 /** One step kind: its schema, how to resolve, describe, check and apply it. Registered in steps/registry.ts. */

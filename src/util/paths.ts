@@ -15,6 +15,8 @@ export interface Paths {
   state: string;
   logs: string;
   journal: string;
+  /** What each step last ran with (plan/inputs.ts). */
+  inputs: string;
   backups: string;
   src: string;
   lock: string;
@@ -42,6 +44,7 @@ export function defaultPaths(): Paths {
     state,
     logs: path.join(state, 'logs'),
     journal: path.join(state, 'journal.jsonl'),
+    inputs: path.join(state, 'inputs.json'),
     backups: path.join(state, 'backups'),
     src: path.join(state, 'src'),
     lock: path.join(state, 'run.lock'),

@@ -60,6 +60,48 @@ steps:
     expect(execFileSync(path.join(home, 'prefix', 'bin', 'hello'), { encoding: 'utf8' })).toBe('hello envkit\n');
     expect((await runCli([...set, 'plan', 'hello', '--exit-code'], home)).code).toBe(0);
   });
+
+  it('a build judged by `creates` notices changed inputs: the plan says what changed, the run cleans first, then a no-op', async () => {
+    const home = tempHome();
+    const src = path.join(home, 'src', 'lib');
+    fs.mkdirSync(src, { recursive: true });
+    // Like OpenBLAS: the build names its output after TARGET, and `install` must be given the same TARGET.
+    fs.writeFileSync(
+      path.join(src, 'Makefile'),
+      'TARGET ?= GENERIC\nall: lib.a\nlib.a:\n\techo built for $(TARGET) > lib.a\n\techo $(TARGET) >> builds.txt\nclean:\n\trm -f lib.a\n\techo clean >> builds.txt\ninstall:\n\tmkdir -p $(PREFIX)/lib && cp lib.a $(PREFIX)/lib/lib.a\n',
+    );
+    const recipes = writeRecipes(path.join(home, 'recipes'), {
+      'lib.yaml': `name: lib
+vars: { target: NEHALEM, src: ~/src/lib }
+steps:
+  - name: Build for {{ target }}
+    make: { dir: "{{ src }}", vars: &v { TARGET: "{{ target }}" }, clean: [clean] }
+    creates: "{{ src }}/lib.a"
+  - name: Install
+    make: { dir: "{{ src }}", targets: [install], vars: { <<: *v, PREFIX: "{{ prefix }}" } }
+    creates: "{{ prefix }}/lib/lib.a"
+`,
+    });
+    const args = ['--recipes', recipes, '--prefix', path.join(home, 'prefix')];
+    const first = await runCli([...args, 'run', 'lib'], home);
+    expect(first.code, first.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(home, 'prefix', 'lib', 'lib.a'), 'utf8')).toBe('built for NEHALEM\n');
+    expect((await runCli([...args, 'plan', 'lib', '--exit-code'], home)).code).toBe(0);
+
+    const set = [...args, '--set', 'lib.target=HASWELL'];
+    const plan = await runCli([...set, 'plan', 'lib', '--exit-code'], home);
+    expect(plan.code).toBe(3);
+    expect(plan.stdout).toContain('Build for HASWELL  will run: its inputs changed since it last ran: TARGET: NEHALEM → HASWELL');
+    expect(plan.stdout).toContain('Install  will run: its inputs changed since it last ran: TARGET: NEHALEM → HASWELL; Build for HASWELL: TARGET: NEHALEM → HASWELL');
+    expect(plan.stdout).toMatch(/make -C \S+ -j\d+ TARGET=HASWELL clean {3}\(when its inputs changed since it last ran\)/);
+    const rerun = await runCli([...set, 'run', 'lib'], home);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(src, 'builds.txt'), 'utf8')).toBe('NEHALEM\nclean\nHASWELL\n');
+    expect(fs.readFileSync(path.join(home, 'prefix', 'lib', 'lib.a'), 'utf8')).toBe('built for HASWELL\n');
+    expect((await runCli([...set, 'plan', 'lib', '--exit-code'], home)).code).toBe(0);
+    // Back to the recipe's value: a change again, not a memory of an older build.
+    expect((await runCli([...args, 'plan', 'lib'], home)).stdout).toContain('TARGET: HASWELL → NEHALEM');
+  });
 });
 
 const canApt = process.getuid?.() === 0 && fs.existsSync('/usr/bin/apt-get') && fs.existsSync('/var/lib/dpkg/status');

@@ -1,0 +1,52 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Runner } from '../util/process.js';
+
+/** A `program:` verify item, rendered: a tiny program that must compile, link, run and print `expect`. */
+export interface ProgramCheck {
+  source: string;
+  language: 'c' | 'c++';
+  flags: string[];
+  expect?: string;
+  timeoutMs: number;
+}
+
+export type ProgramOutcome = { ok: true; output: string } | { ok: false; stage: 'compiler' | 'compile' | 'run' | 'output'; message: string };
+
+const COMPILER = { c: 'cc', 'c++': 'c++' } as const;
+const EXT = { c: 'c', 'c++': 'cpp' } as const;
+const words = (s: string): string => s.trim().split(/\s+/).join(' ');
+
+/** The line of compiler or loader output that says what went wrong: the first `error`, else the last line. */
+function telling(output: string): string {
+  const lines = output.split('\n').map((l) => l.trim()).filter(Boolean);
+  const line = lines.find((l) => /\berror\b/i.test(l)) ?? lines.at(-1) ?? '';
+  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
+}
+
+/**
+ * Compiles `source` with the host's `cc` / `c++` and the item's flags in a temporary folder (outside
+ * HOME, removed after), runs it, and compares its output with `expect` (whitespace-insensitive, contained).
+ * The program runs in doctor's own environment: a library that only works with LD_LIBRARY_PATH set fails
+ * here exactly when it would fail for the user.
+ */
+export async function checkProgram(p: ProgramCheck, runner: Runner): Promise<ProgramOutcome> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'envkit-verify-'));
+  try {
+    const src = path.join(dir, `main.${EXT[p.language]}`);
+    const exe = path.join(dir, 'main');
+    await fs.writeFile(src, p.source);
+    const cc = await runner.run({ argv: [COMPILER[p.language], src, '-o', exe, ...p.flags], cwd: dir, timeoutMs: 60_000 });
+    if (cc.spawnError) return { ok: false, stage: 'compiler', message: `no ${p.language === 'c' ? 'C' : 'C++'} compiler (${COMPILER[p.language]}) on PATH` };
+    if (cc.exitCode !== 0) return { ok: false, stage: 'compile', message: `does not build: ${telling(`${cc.stderr}\n${cc.stdout}`) || `${COMPILER[p.language]} exited ${cc.exitCode ?? cc.signal}`}` };
+    const r = await runner.run({ argv: [exe], cwd: dir, timeoutMs: p.timeoutMs });
+    if (r.timedOut) return { ok: false, stage: 'run', message: `builds, but did not finish in ${p.timeoutMs / 1000}s` };
+    if (r.exitCode !== 0) return { ok: false, stage: 'run', message: `builds, but ${r.signal ? `was killed by ${r.signal}` : `exited ${r.exitCode}`}${telling(r.stderr) ? `: ${telling(r.stderr)}` : ''}` };
+    const out = words(r.stdout);
+    if (p.expect !== undefined && !out.includes(words(p.expect))) return { ok: false, stage: 'output', message: `runs, but printed "${out.slice(0, 120)}", wants "${words(p.expect)}"` };
+    return { ok: true, output: out };
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}

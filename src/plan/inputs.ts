@@ -1,0 +1,113 @@
+import { readFileSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { commandText } from '../steps/command.js';
+import type { ResolvedStep } from '../steps/types.js';
+import { redact } from '../util/redact.js';
+
+/**
+ * What a step was built from: its rendered kind config, env, cwd, creates and check, flattened to
+ * `key → value` (`make.vars.TARGET → NEHALEM`), plus the same of every earlier step of its recipe that
+ * applies on this host (`#2 make.vars.TARGET`), so a changed source ref or configure define reaches the
+ * build and install steps after it. Secrets are masked: a changed secret alone is not seen.
+ */
+export function ownInputs(step: ResolvedStep): Record<string, string> {
+  const out: Record<string, string> = {};
+  const c = step.common;
+  flatten({ [step.kind]: step.config, env: c.env, cwd: c.cwd, creates: c.creates.length ? c.creates : undefined, check: c.check ? commandText(c.check) : undefined }, '', out);
+  for (const k of Object.keys(out)) out[k] = redact(out[k]!);
+  return out;
+}
+
+function flatten(v: unknown, key: string, out: Record<string, string>): void {
+  if (v === undefined) return;
+  if (v === null || typeof v !== 'object') out[key] = String(v);
+  else if (Array.isArray(v)) out[key] = JSON.stringify(v);
+  else for (const k of Object.keys(v).sort()) flatten((v as Record<string, unknown>)[k], key ? `${key}.${k}` : k, out);
+}
+
+/** The step names of each step's recipe, to name an earlier step whose inputs changed. */
+const recipeNames = new WeakMap<ResolvedStep, readonly string[]>();
+
+/** Sets `inputs` on each step of one recipe (in order): its own, then those of the earlier steps that apply. */
+export function attachInputs(steps: ResolvedStep[]): void {
+  const earlier: Record<string, string> = {};
+  const names = steps.map((s) => s.name);
+  for (const s of steps) {
+    recipeNames.set(s, names);
+    const own = ownInputs(s);
+    s.inputs = { ...own, ...earlier };
+    if (s.whenFailed === null) for (const [k, v] of Object.entries(own)) earlier[`#${s.index + 1} ${k}`] = v;
+  }
+}
+
+/** A step's state rests on `creates` or a `check:` command, which cannot see what it was built from. */
+export function judgedByInputs(step: ResolvedStep, selfChecks: boolean): boolean {
+  return !selfChecks && (step.common.creates.length > 0 || !!step.common.check);
+}
+
+interface Record_ {
+  time: string;
+  inputs: Record<string, string>;
+}
+
+/**
+ * The inputs each step had when it last ran successfully (`$XDG_STATE_HOME/envkit/inputs.json`), so a
+ * plan sees that `--set openblas.target_x86_64=HASWELL` needs a new build although libopenblas.a exists.
+ * A step with no record (built before envkit recorded inputs, or by hand) is judged by its checks alone.
+ */
+export class InputStore {
+  private data: { version: 1; steps: Record<string, Record_> } | undefined;
+
+  constructor(readonly file: string) {}
+
+  private load(): { version: 1; steps: Record<string, Record_> } {
+    if (this.data) return this.data;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(this.file, 'utf8'));
+    } catch {
+      parsed = undefined; // missing or unreadable: no records (never a reason to fail a plan)
+    }
+    const steps = (parsed as { steps?: unknown } | undefined)?.steps;
+    this.data = { version: 1, steps: Object.assign(Object.create(null) as Record<string, Record_>, steps && typeof steps === 'object' ? steps : {}) };
+    return this.data;
+  }
+
+  /** What changed since the step last ran (display lines), [] when nothing did, or null when there is no record. */
+  changes(step: ResolvedStep): string[] | null {
+    const rec = this.load().steps[step.id];
+    if (!rec || typeof rec.inputs !== 'object' || !rec.inputs) return null;
+    const was = rec.inputs;
+    const now = step.inputs;
+    const out: string[] = [];
+    for (const k of new Set([...Object.keys(was), ...Object.keys(now)])) {
+      if (was[k] === now[k]) continue;
+      out.push(`${label(k, (i) => recipeNames.get(step)?.[i] ?? '')}: ${shown(was[k])} → ${shown(now[k])}`);
+    }
+    return out;
+  }
+
+  /** Records the step's inputs after it ran successfully (atomically; the run lock keeps writers apart). */
+  async record(step: ResolvedStep): Promise<void> {
+    const data = this.load();
+    data.steps[step.id] = { time: new Date().toISOString(), inputs: step.inputs };
+    await fs.mkdir(path.dirname(this.file), { recursive: true });
+    const { default: writeFileAtomic } = await import('write-file-atomic');
+    await writeFileAtomic(this.file, JSON.stringify(data, null, 1) + '\n', { fsync: true });
+  }
+}
+
+const shown = (v: string | undefined): string => (v === undefined ? '(none)' : v.length > 60 ? `${v.slice(0, 57)}…` : v === '' ? '""' : v);
+
+/** `#2 make.vars.TARGET` → `Build for NEHALEM: TARGET`; `cmake.defines.X` → `X`; `env.CC` → `env CC`. */
+function label(key: string, names: (index: number) => string): string {
+  const m = /^#(\d+) (.*)$/.exec(key);
+  const own = (k: string): string => k.replace(/^[a-z-]+\.(vars|defines)\./, '').replace(/^env\./, 'env ');
+  return m ? `${names(Number(m[1]) - 1) || `step ${m[1]}`}: ${own(m[2]!)}` : own(key);
+}
+
+/** Changes as one reason: the first three, then how many more. */
+export function describeChanges(changes: readonly string[]): string {
+  return `its inputs changed since it last ran: ${changes.slice(0, 3).join('; ')}${changes.length > 3 ? `; and ${changes.length - 3} more` : ''}`;
+}
