@@ -13,7 +13,8 @@ import type { Recipe } from './recipe/types.js';
 import { checkSteps } from './plan/check.js';
 import { makePlan, type Plan } from './plan/plan.js';
 import { KIND_BY_NAME } from './steps/registry.js';
-import type { Action, CheckResult, StepEnv } from './steps/types.js';
+import type { Action, CheckResult, Preview, ResolvedStep, StepEnv } from './steps/types.js';
+import { mapLimit } from './util/limit.js';
 import { didYouMean } from './util/did-you-mean.js';
 import { Memo } from './util/memo.js';
 import { InputStore } from './plan/inputs.js';
@@ -149,14 +150,23 @@ export async function resolveRecipes(session: Session, recipes: readonly Recipe[
 }
 
 /** Checks every step and builds the plan. Changes nothing on disk. */
-export async function planSession(session: Session, recipes: readonly Recipe[]): Promise<{ plan: Plan; resolved: ResolvedRecipe[]; checks: Map<string, CheckResult> }> {
+export async function planSession(session: Session, recipes: readonly Recipe[], opts: { preview?: boolean } = {}): Promise<{ plan: Plan; resolved: ResolvedRecipe[]; checks: Map<string, CheckResult> }> {
   const resolved = await resolveRecipes(session, recipes);
   const steps = resolved.flatMap((r) => r.steps);
   const checks = await checkSteps(steps, session.stepEnv, Math.max(2, session.cpus));
   const actions = new Map<string, Action>(steps.map((s) => [s.id, KIND_BY_NAME.get(s.kind)!.describe(s, session.stepEnv, session.factValues)]));
   const needsRoot = steps.some((s) => s.common.root && s.whenFailed === null && checks.get(s.id)?.state !== 'satisfied');
-  const canRoot = needsRoot ? (await session.facts.get('sudo')) === true : true;
-  return { plan: makePlan(resolved, { checks, actions, canRoot }), resolved, checks };
+  const [canRoot, previews] = await Promise.all([needsRoot ? session.facts.get('sudo').then((v) => v === true) : true, opts.preview ? previewSteps(steps, checks, session) : undefined]);
+  return { plan: makePlan(resolved, { checks, actions, canRoot, previews }), resolved, checks };
+}
+
+/** Previews of the pending steps whose kind can look closer (pip resolves), concurrently; one that fails says so. */
+async function previewSteps(steps: readonly ResolvedStep[], checks: ReadonlyMap<string, CheckResult>, session: Session): Promise<Map<string, Preview>> {
+  const pending = steps.filter((s) => s.whenFailed === null && checks.get(s.id)?.state === 'unsatisfied' && KIND_BY_NAME.get(s.kind)!.preview);
+  const out = await mapLimit(pending, Math.max(2, session.cpus), (s) =>
+    KIND_BY_NAME.get(s.kind)!.preview!(s, session.stepEnv).catch((e: unknown): Preview => ({ notes: [`could not look closer: ${e instanceof Error ? e.message : String(e)}`] })),
+  );
+  return new Map(pending.map((s, i) => [s.id, out[i]!]));
 }
 
 /** Reads a secrets file: `NAME=value` lines, `#` comments; values may be quoted. */

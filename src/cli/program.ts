@@ -56,9 +56,10 @@ Exit codes: 0 ok · 1 a step or check failed · 2 invalid input · 3 plan --exit
     .description('preview every step with its state and the reason; changes nothing')
     .argument('[recipe...]', 'recipes (default: all); their requires are included')
     .option('--exit-code', 'exit 3 when anything would run')
+    .option('--no-resolve', 'do not ask pip what pending pip steps would install (faster, offline)')
     .option('--graph', 'print the recipes\' dependency graph (A -> B: A requires B) instead of the plan; checks nothing')
     .addOption(new Option('--format <format>', 'graph format, with --graph (default: dot, for Graphviz)').choices(['dot', 'mermaid']))
-    .addHelpText('after', '\nExamples:\n  $ setup plan ml-stack\n  $ setup plan cmake --exit-code && echo "cmake is set up"\n  $ setup plan --json | jq \'.counts\'\n  $ setup plan ml-stack --graph | dot -Tsvg > ml-stack.svg\n  $ setup plan ml-stack --graph --format mermaid');
+    .addHelpText('after', '\nExamples:\n  $ setup plan ml-stack\n  $ setup plan cmake --exit-code && echo "cmake is set up"\n  $ setup plan --json | jq \'.counts\'\n  $ setup plan jupyter --no-resolve\n  $ setup plan ml-stack --graph | dot -Tsvg > ml-stack.svg\n  $ setup plan ml-stack --graph --format mermaid');
 
   add('run')
     .description('run what the plan says, in dependency order; each step checked again after it runs')

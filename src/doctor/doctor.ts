@@ -52,6 +52,16 @@ function recipeItem(r: PlannedRecipe): DoctorItem {
 }
 
 /**
+ * `fix: setup run X` only where that run would do something: when every step of X reports done, a failing
+ * verify item means the recipe's checks miss what is broken, and the fix says so instead of sending the
+ * user to a run that prints "Nothing to do".
+ */
+function truthfulFix(v: DoctorItem, r: PlannedRecipe): DoctorItem {
+  if (v.status === 'ok' || v.fix !== `setup run ${r.name}` || r.steps.some((s) => s.state !== 'satisfied' && s.state !== 'skipped')) return v;
+  return { ...v, fix: `every step of ${r.name} reports done, so \`setup run ${r.name}\` would change nothing: repair it by hand (see the message), and tell the recipe's author its checks miss this` };
+}
+
+/**
  * Verifies the host: all facts, the active profile, and for each chosen recipe (default: every recipe
  * that is fully installed) its step state and `verify:` items. Changes nothing.
  */
@@ -67,7 +77,7 @@ export async function doctor(session: Session, names: readonly string[], opts: {
   const items: DoctorItem[] = [...mirrors];
   for (const r of chosen) {
     items.push(recipeItem(r));
-    items.push(...verified.filter((v) => v.recipe === r.name));
+    items.push(...verified.filter((v) => v.recipe === r.name).map((v) => truthfulFix(v, r)));
   }
   const counts = { ok: 0, warn: 0, fail: 0 };
   for (const i of items) counts[i.status]++;

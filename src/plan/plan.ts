@@ -1,5 +1,5 @@
 import type { ResolvedRecipe } from '../recipe/resolve.js';
-import type { Action, CheckResult, ResolvedStep } from '../steps/types.js';
+import type { Action, CheckResult, Preview, ResolvedStep } from '../steps/types.js';
 
 /** What the plan says of a step. */
 export type StepState = 'satisfied' | 'pending' | 'skipped' | 'unknown' | 'blocked';
@@ -31,6 +31,8 @@ export interface PlanInput {
   actions: ReadonlyMap<string, Action>;
   /** Root or passwordless sudo is available (for `root: true` steps). */
   canRoot: boolean;
+  /** Previews of pending steps (plan without --no-resolve). */
+  previews?: ReadonlyMap<string, Preview>;
 }
 
 const RANK: Record<StepState, number> = { satisfied: 0, skipped: 0, pending: 1, unknown: 2, blocked: 3 };
@@ -40,7 +42,9 @@ export function makePlan(recipes: readonly ResolvedRecipe[], input: PlanInput): 
   const counts: Record<StepState, number> = { satisfied: 0, pending: 0, skipped: 0, unknown: 0, blocked: 0 };
   const planned = recipes.map((r): PlannedRecipe => {
     const steps = r.steps.map((step): PlannedStep => {
-      const action = input.actions.get(step.id) ?? { summary: step.kind };
+      let action = input.actions.get(step.id) ?? { summary: step.kind };
+      const preview = input.previews?.get(step.id);
+      if (preview) action = { ...action, notes: [...(action.notes ?? []), ...preview.notes], ...(preview.install ? { install: preview.install } : {}) };
       let state: StepState;
       let reason: string;
       if (step.whenFailed !== null) {
@@ -50,6 +54,10 @@ export function makePlan(recipes: readonly ResolvedRecipe[], input: PlanInput): 
         const c = input.checks.get(step.id) ?? { state: 'unknown', reason: 'not checked' };
         state = c.state === 'satisfied' ? 'satisfied' : c.state === 'unknown' ? 'unknown' : 'pending';
         reason = c.reason;
+        if (state === 'pending' && preview?.blocked) {
+          state = 'blocked';
+          reason = preview.blocked;
+        }
         if (state !== 'satisfied' && step.common.root && !input.canRoot) {
           state = 'blocked';
           reason = `needs root (${reason}): run setup as root, or allow passwordless sudo`;

@@ -135,6 +135,10 @@ export const profileSchema = z.strictObject({
       'index-url': z.string().optional().meta({ description: 'The PyPI index pip steps and the pip-mirror recipe use (`{{ mirror.pip.index-url }}`).', examples: ['https://pypi.tuna.tsinghua.edu.cn/simple', 'http://127.0.0.1:8080/simple'] }),
       'extra-index-url': z.string().optional().meta({ description: 'More indexes, space-separated (`{{ mirror.pip.extra-index-url }}`).', examples: ['https://download.pytorch.org/whl/cpu'] }),
       'trusted-host': z.string().optional().meta({ description: 'Hosts pip may reach without valid TLS, space-separated (`{{ mirror.pip.trusted-host }}`).', examples: ['pypi.tuna.tsinghua.edu.cn'] }),
+      'find-links': z.string().optional().meta({ description: 'Folders or URLs of wheels pip may install from besides the indexes, space-separated (`{{ mirror.pip.find-links }}`).', examples: ['/opt/wheels', 'file:///srv/wheels https://example.com/wheels/'] }),
+      constraint: z.string().optional().meta({ description: 'A constraints file (path or URL) every pip step installs under (`pip install -c`), e.g. a fleet’s pinned versions.', examples: ['/etc/envkit/constraints.txt'] }),
+      retries: z.int().min(0).max(20).optional().meta({ description: 'How often pip retries a connection (default 2, pip’s own is 5): an unreachable index fails in seconds, not minutes.', examples: [2] }),
+      timeout: z.number().positive().max(600).optional().meta({ description: 'pip’s socket timeout in seconds (default 15).', examples: [15] }),
     })
     .optional()
     .meta({ description: 'Where pip installs from.', examples: [{ 'index-url': 'https://pypi.tuna.tsinghua.edu.cn/simple', 'trusted-host': 'pypi.tuna.tsinghua.edu.cn' }] }),

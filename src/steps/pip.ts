@@ -5,9 +5,11 @@ import { indexOptions, installArgv, type PipConfig } from './pip/command.js';
 import { evaluateSpecs, type Evaluation } from './pip/evaluate.js';
 import { pipFailureHint } from './pip/hints.js';
 import { judge } from './pip/judge.js';
+import { missingPins, previewPip } from './pip/resolve.js';
 import { parseRequirement } from './pip/requirement.js';
 import { locatePython, pythonLabel, pythonSpec, venvPython } from './python.js';
 import { StepFailure, type ResolvedStep, type StepEnv, type StepKind } from './types.js';
+import { scanTemplate } from '../recipe/template.js';
 
 const one = (description: string, examples: unknown[]) => z.union([z.string().min(1), z.array(z.string().min(1))]).optional().meta({ description, examples });
 const packages = z.array(z.string().min(1)).min(1);
@@ -25,6 +27,7 @@ const pipSchema = z.union(
       pre: z.boolean().optional().meta({ description: 'Pass --pre: allow pre-releases.', examples: [true] }),
       'no-deps': z.boolean().optional().meta({ description: 'Pass --no-deps: install only the listed packages.', examples: [true] }),
       args: z.array(z.string()).optional().meta({ description: 'More pip install arguments, e.g. [--break-system-packages] or [--no-cache-dir].', examples: [['--no-cache-dir'], ['--break-system-packages']] }),
+      imports: z.array(z.string().regex(/^[A-Za-z_][\w.]*$/, 'a module name, e.g. torchvision')).optional().meta({ description: 'Modules that must import for the step to count as done (checked, in one interpreter call, once every requirement is met): a wheel built for another torch installs fine and fails here.', examples: [['torch', 'torchvision']] }),
     }),
   ],
   { error: 'expected a list of requirement specs, or { packages, venv, python, index-url, … }' },
@@ -57,6 +60,18 @@ async function evaluation(step: ResolvedStep<PipConfig>, exe: string, env: StepE
   const more = await env.memo.get(`${key}:${lacking.join('\n')}`, () => evaluateSpecs(exe, lacking, env, step.common.env));
   return more instanceof Error ? more : { ...more, results: new Map([...batch.results, ...more.results]) };
 }
+
+/** Imports the modules in one interpreter call; why the first that fails does, or null when all import. */
+async function importFailure(exe: string, modules: readonly string[], env: StepEnv, stepEnv: Record<string, string>): Promise<string | null> {
+  const script = `import importlib, sys\nfor m in sys.argv[1:]:\n    try:\n        importlib.import_module(m)\n    except BaseException as e:\n        print("import %s fails: %s: %s" % (m, type(e).__name__, str(e).strip().splitlines()[-1] if str(e).strip() else ""))\n        sys.exit(1)\n`;
+  const r = await env.runner.run({ argv: [exe, '-B', '-c', script, ...modules], env: { ...stepEnv, PYTHONDONTWRITEBYTECODE: '1' }, cwd: env.paths.home, timeoutMs: IMPORT_TIMEOUT_MS });
+  if (r.exitCode === 0) return null;
+  if (r.timedOut) return `importing ${modules.join(', ')} did not finish in ${IMPORT_TIMEOUT_MS / 1000}s`;
+  const line = r.stdout.trim().split('\n').pop() || (r.stderr.trim().split('\n').pop() ?? '') || `${exe} exited ${r.exitCode ?? r.signal}`;
+  return line.length > 240 ? `${line.slice(0, 240)}…` : line;
+}
+
+const IMPORT_TIMEOUT_MS = 120_000;
 
 /** Steps whose `upgrade: true` install has run in this invocation: their re-check then looks at the specs. */
 const upgradedNow = new WeakSet<ResolvedStep<PipConfig>>();
@@ -99,6 +114,8 @@ export const pipKind: StepKind<PipSpec, PipConfig> = {
       pre: full.pre ?? false,
       noDeps: full['no-deps'] ?? false,
       args: (full.args ?? []).map((a) => t.str(a)),
+      imports: full.imports ?? [],
+      pinVars: o.packages.map((raw) => scanTemplate(raw).refs.find((r) => !r.name.includes('.') && raw.lastIndexOf('==', r.start) !== -1)?.name),
     };
   },
   describe: (step, env) => {
@@ -128,6 +145,15 @@ export const pipKind: StepKind<PipSpec, PipConfig> = {
     }
     await Promise.all([...groups].map(([key, g]) => env.memo.get(key, () => evaluateSpecs(g.exe, [...g.specs], env, g.stepEnv))));
   },
+  preview: async (step, env) => {
+    const p = await previewPip(step.config, step.recipe, env, step.common.env);
+    if (p.kind === 'install') {
+      const list = p.install.map((i) => `${i.name} ${i.version}`);
+      return { install: p.install, notes: [list.length ? `would install ${list.length > 12 ? `${list.slice(0, 12).join(', ')} and ${list.length - 12} more` : list.join(', ')}` : 'would install nothing new'] };
+    }
+    if (p.kind === 'unresolvable') return { blocked: p.reason, notes: p.lines };
+    return { notes: [`could not resolve it beforehand: ${p.reason}`] };
+  },
   check: async (step, env) => {
     const c = step.config;
     const t = await target(c, env);
@@ -136,7 +162,10 @@ export const pipKind: StepKind<PipSpec, PipConfig> = {
     const ev = await evaluation(step, t.exe, env);
     if (ev instanceof Error) return { state: 'unknown', reason: `cannot list the installed packages: ${ev.message}` };
     const breaks = c.args.includes('--break-system-packages') || !!step.common.env.PIP_BREAK_SYSTEM_PACKAGES || !!env.processEnv.PIP_BREAK_SYSTEM_PACKAGES;
-    return judge(c.packages, ev, { where: c.venv ?? t.exe, warnExternallyManaged: !breaks });
+    const judged = judge(c.packages, ev, { where: c.venv ?? t.exe, warnExternallyManaged: !breaks });
+    if (judged.state !== 'satisfied' || !c.imports.length) return judged;
+    const failed = await env.memo.get(`pip:imports:${t.exe}:${c.imports.join(',')}`, () => importFailure(t.exe, c.imports, env, step.common.env));
+    return failed ? { state: 'unsatisfied', reason: failed } : { state: 'satisfied', reason: `${judged.reason}; ${c.imports.join(', ')} import` };
   },
   apply: async (step, env) => {
     const c = step.config;
@@ -149,10 +178,22 @@ export const pipKind: StepKind<PipSpec, PipConfig> = {
       await env.exec({ argv: installArgv(c, t.exe, env.profile) });
     } catch (e) {
       if (!(e instanceof StepFailure)) throw e;
-      const hint = pipFailureHint(e.details.tail ?? [], { python: t.exe, inVenv: !!c.venv, indexUrl });
+      let hint = pipFailureHint(e.details.tail ?? [], { python: t.exe, inVenv: !!c.venv, indexUrl });
+      // pip names the first version it cannot find; say every one at once, with the --set that picks another.
+      if (/No matching distribution found|Could not find a version that satisfies/.test((e.details.tail ?? []).join('\n'))) {
+        const missing = await missingPins(c, t.exe, step.recipe, env).catch(() => []);
+        if (missing.length) hint = `the index${indexUrl ? ` ${indexUrl}` : ''} lacks ${missing.map((m) => `${m.spec} (has ${m.versions.slice(0, 3).join(', ') || 'none'}${m.set && m.versions.length ? `: --set ${m.set}=${m.versions[0]}` : ''})`).join('; ')}`;
+      }
       throw hint ? new StepFailure(e.message, { ...e.details, hint }) : e;
     }
     if (c.upgrade) upgradedNow.add(step);
+    env.memo.clear();
+    const failed = c.imports.length ? await importFailure(t.exe, c.imports, env, step.common.env) : null;
+    if (failed) {
+      throw new StepFailure(`pip installed what was asked, but ${failed}`, {
+        hint: 'the installed wheels do not work together (e.g. a CUDA build of torchvision over a CPU build of torch): pick versions, or an index, whose builds match',
+      });
+    }
   },
   examples: [
     `- name: NLP stack\n  pip: ["torch==2.3.1", "transformers[torch]>=4.30", "sentencepiece; platform_machine == 'x86_64'"]`,

@@ -53,6 +53,18 @@ export interface Action {
   files?: string[];
   /** Things the user should see in red: insecure downloads, http URLs. */
   warnings?: string[];
+  /** What a preview found (pip: the versions it would install, or the pins the index lacks). */
+  notes?: string[];
+  /** pip: what it would install, from a dry run (for --json). */
+  install?: { name: string; version: string }[];
+}
+
+/** What `plan` learns of a pending step by asking its tool without changing anything (see StepKind.preview). */
+export interface Preview {
+  notes: string[];
+  install?: { name: string; version: string }[];
+  /** The step cannot succeed as it is (a pinned version the index lacks): the plan marks it blocked with this reason. */
+  blocked?: string;
 }
 
 /** Renders templates inside a step while it is resolved. */
@@ -125,6 +137,8 @@ export interface StepKind<Spec = unknown, Config = Spec> {
   prefetch?(steps: ResolvedStep<Config>[], env: StepEnv): Promise<void>;
   /** Whether `check` can judge this config (default: yes when `check` exists). A cmake build step cannot. */
   selfCheck?(config: Config): boolean;
+  /** `plan` (unless --no-resolve): a closer look at a pending step, e.g. pip's dry-run resolution. Changes nothing. */
+  preview?(step: ResolvedStep<Config>, env: StepEnv): Promise<Preview>;
   /** `root:` when the step does not say (apt: true). */
   defaultRoot?: boolean;
   /** The kind's own check; kinds without one rely on the step's `check` / `creates`. */

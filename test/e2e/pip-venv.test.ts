@@ -33,7 +33,7 @@ function cli(args: string[], home: string): Promise<CliResult> {
   });
 }
 
-describe.skipIf(!python3 || !hostHasPip)('pip and venv steps against a local index', () => {
+describe.skipIf(!python3 || !hostHasPip)('pip and venv steps against a local index', { timeout: 240_000 }, () => {
   const fixtures = tempHome('envkit-pip-index-');
   const index = `file://${fixtures}/index/simple`;
   const profile = path.join(fixtures, 'profile.yaml');
@@ -57,6 +57,9 @@ describe.skipIf(!python3 || !hostHasPip)('pip and venv steps against a local ind
         '      packages: ["envkit-demo-a=={{ a_version }}", "envkit-demo-b>=0.5"]',
         '',
       ].join('\n'),
+      'pair.yaml': 'name: pair\nsteps:\n  - name: C and its exact A\n    pip: { venv: ~/venvs/pair, packages: [envkit-demo-c==1.0] }\nverify:\n  - pip: envkit-demo-c==1.0\n    venv: ~/venvs/pair\n',
+      'bad-import.yaml': 'name: bad-import\nsteps:\n  - venv: { path: ~/venvs/bad }\n  - name: A package that does not import\n    pip: { venv: ~/venvs/bad, packages: [envkit-demo-bad], imports: [envkit_demo_bad] }\n',
+      'pins.yaml': 'name: pins\nvars: { a: "9.9", b: "7.0" }\nsteps:\n  - venv: { path: ~/venvs/pins }\n  - name: Pins the index lacks\n    pip: { venv: ~/venvs/pins, packages: ["envkit-demo-a=={{ a }}", "envkit-demo-b=={{ b }}", envkit-nope] }\n',
       'demo-upgrade.yaml': 'name: demo-upgrade\nsteps:\n  - name: Newest demo-a\n    pip: { venv: ~/venvs/demo, packages: [envkit-demo-a], upgrade: true }\n',
       'occupied.yaml': 'name: occupied\nsteps:\n  - name: Venv over my folder\n    venv: { path: ~/project }\n',
       'no-such-python.yaml': 'name: no-such-python\nsteps:\n  - name: Venv of a python nobody has\n    venv: { path: ~/venvs/old, python: "3.99" }\n',
@@ -72,7 +75,9 @@ describe.skipIf(!python3 || !hostHasPip)('pip and venv steps against a local ind
     const plan = normalize(before.stdout, home);
     expect(plan).toMatch(/→ Make the venv {2}will run: ~\/venvs\/demo does not exist \(python \d+\.\d+\.\d+: /);
     expect(plan).toContain('→ Demo packages  will run: ~/venvs/demo does not exist yet');
-    expect(plan).toContain(`$ ~/venvs/demo/bin/python -m pip install --disable-pip-version-check --no-input --index-url ${index} envkit-demo-a==1.0 'envkit-demo-b>=0.5'`);
+    expect(plan).toContain(`$ ~/venvs/demo/bin/python -m pip install --disable-pip-version-check --no-input --retries 2 --timeout 15 --index-url ${index} envkit-demo-a==1.0 'envkit-demo-b>=0.5'`);
+    // The plan asked pip (a dry run, as into a fresh venv) what it would install.
+    expect(plan).toContain('would install envkit-demo-a 1.0, envkit-demo-b 0.5');
     expect(plan).toContain(`url ${index}`);
     expect(plan).toContain(`--index-url ${index} --upgrade envkit-demo-a`);
 
@@ -99,6 +104,53 @@ describe.skipIf(!python3 || !hostHasPip)('pip and venv steps against a local ind
     expect(again.code).toBe(3);
     expect(again.stdout).toContain('→ Newest demo-a  will run: upgrade: true always runs');
     expect(normalize(again.stdout, home)).toContain('✓ Demo packages  satisfied: envkit-demo-a 2.0, envkit-demo-b 0.5 installed in ~/venvs/demo');
+  });
+
+  it.concurrent('a venv broken by hand is not converged: plan shows work, doctor ✗ says run it, the run repairs it', async () => {
+    const home = tempHome();
+    fs.mkdirSync(path.join(home, 'venvs'));
+    execFileSync(python3!, ['-m', 'venv', path.join(home, 'venvs', 'pair')]);
+    expect((await cli(r('run', 'pair'), home)).code).toBe(0);
+    // The way people break a venv: another version over one that something else pins exactly.
+    execFileSync(path.join(home, 'venvs', 'pair', 'bin', 'python'), ['-m', 'pip', 'install', '--quiet', '--no-deps', '--index-url', index, 'envkit-demo-a==2.0'], { env: { ...process.env, PIP_CONFIG_FILE: '/dev/null' }, stdio: 'pipe' });
+    const plan = await cli(r('plan', 'pair', '--exit-code', '--no-resolve'), home);
+    expect(plan.code).toBe(3);
+    expect(normalize(plan.stdout, home)).toContain('→ C and its exact A  will run: ~/venvs/pair has broken requirements (pip check): envkit-demo-c 1.0 requires envkit-demo-a==1.0, but envkit-demo-a 2.0 is installed');
+    const doctor = await cli(r('doctor', 'pair', '--offline'), home);
+    expect(doctor.code).toBe(1);
+    expect(doctor.stdout).toMatch(/✗ .*broken requirements/);
+    expect(doctor.stdout).toContain('fix: setup run pair');
+    const run = await cli(r('run', 'pair'), home);
+    expect(run.code, run.stderr).toBe(0);
+    expect((await cli(r('plan', 'pair', '--exit-code'), home)).code).toBe(0);
+    expect((await cli(r('doctor', 'pair', '--offline'), home)).code).toBe(0);
+  });
+
+  it.concurrent('a package that installs but does not import: run fails saying so, plan never calls it done', async () => {
+    const home = tempHome();
+    const run = await cli(r('run', 'bad-import'), home);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('pip installed what was asked, but import envkit_demo_bad fails: RuntimeError: operator demo::nms does not exist');
+    expect(run.stderr).toMatch(/hint: +the installed wheels do not work together/);
+    const plan = await cli(r('plan', 'bad-import', '--exit-code'), home);
+    expect(plan.code).toBe(3);
+    expect(plan.stdout).toContain('will run: import envkit_demo_bad fails: RuntimeError: operator demo::nms does not exist');
+  });
+
+  it.concurrent('pins the index lacks: the plan is blocked and lists every one at once, with the --set that picks one', async () => {
+    const home = tempHome();
+    const plan = await cli(r('plan', 'pins', '--exit-code'), home);
+    expect(plan.code).toBe(3);
+    const out = normalize(plan.stdout, home);
+    expect(out).toContain(`✗ Pins the index lacks  blocked: 3 pinned versions are not in the index ${index}`);
+    expect(out).toContain('envkit-demo-a==9.9: the index has 2.0, 1.0 → --set pins.a=2.0');
+    expect(out).toContain('envkit-demo-b==7.0: the index has 0.5 → --set pins.b=0.5');
+    expect(out).toContain('envkit-nope: the index has no such package');
+    const offline = await cli(r('plan', 'pins', '--no-resolve'), home);
+    expect(offline.stdout).toContain('→ Pins the index lacks  will run');
+    const run = await cli(r('run', 'pins'), home);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/hint: +the index \S+ lacks envkit-demo-a==9\.9 \(has 2\.0, 1\.0: --set pins\.a=2\.0\); envkit-demo-b==7\.0 \(has 0\.5: --set pins\.b=0\.5\); envkit-nope \(has none\)/);
   });
 
   it.concurrent('a bad requirement spec is a clear input error, from the file or from --set', async () => {

@@ -2,12 +2,14 @@ import { execFileSync } from 'node:child_process';
 
 /**
  * A PEP 503 simple index on disk, of wheels written directly with zipfile (METADATA, WHEEL, RECORD and a
- * module): no build backend, no network. envkit-demo-a 1.0 and 2.0; envkit-demo-b 0.5 needs envkit-demo-a>=1.0.
+ * module): no build backend, no network. envkit-demo-a 1.0 and 2.0; envkit-demo-b 0.5 needs envkit-demo-a>=1.0;
+ * envkit-demo-c 1.0 needs envkit-demo-a==1.0 (to break by hand); envkit-demo-bad 1.0 installs fine and fails
+ * to import, like a torchvision built for another torch.
  */
 export const MAKE_INDEX = String.raw`
 import base64, hashlib, os, sys, zipfile
 root = sys.argv[1]
-dists = [("envkit-demo-a", "1.0", []), ("envkit-demo-a", "2.0", []), ("envkit-demo-b", "0.5", ["envkit-demo-a>=1.0"])]
+dists = [("envkit-demo-a", "1.0", []), ("envkit-demo-a", "2.0", []), ("envkit-demo-b", "0.5", ["envkit-demo-a>=1.0"]), ("envkit-demo-c", "1.0", ["envkit-demo-a==1.0"]), ("envkit-demo-bad", "1.0", [])]
 os.makedirs(os.path.join(root, "files"))
 links = {}
 b64 = lambda data: base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
@@ -15,7 +17,7 @@ for name, version, requires in dists:
     mod = name.replace("-", "_")
     info = "%s-%s.dist-info" % (mod, version)
     entries = [
-        ("%s/__init__.py" % mod, '__version__ = "%s"\n' % version),
+        ("%s/__init__.py" % mod, 'raise RuntimeError("operator demo::nms does not exist")\n' if name.endswith("-bad") else '__version__ = "%s"\n' % version),
         (info + "/METADATA", "Metadata-Version: 2.1\nName: %s\nVersion: %s\n%s" % (name, version, "".join("Requires-Dist: %s\n" % r for r in requires))),
         (info + "/WHEEL", "Wheel-Version: 1.0\nGenerator: envkit-test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"),
     ]

@@ -162,7 +162,7 @@ describe('issue 6: pip checks for a whole recipe cost one interpreter start', ()
 
 describe('reasons', () => {
   const ev = (results: SpecResult[], o: Partial<Evaluation> = {}): Evaluation => ({
-    version: '3.11.7', executable: '/py', venv: false, externallyManaged: false, writable: true, pip: true, results: new Map(results.map((r) => [r.spec, r])), ...o,
+    version: '3.11.7', executable: '/py', venv: false, externallyManaged: false, writable: true, pip: true, results: new Map(results.map((r) => [r.spec, r])), broken: [], ...o,
   });
   it('says what is satisfied, and how extras, markers and direct references were judged', () => {
     const r = judge(['transformers[torch]>=4.30', 'foo; python_version < "3"', 'bar @ https://x/bar.whl'], ev([
@@ -186,6 +186,13 @@ describe('reasons', () => {
       'a 1.0 is installed, wants ==2.0; b is not installed (wants >=1); c 2013b is installed, but "2013b" is not a PEP 440 version, so <1 cannot match it; note: /usr/bin/python3 is externally managed (PEP 668), pip will refuse: use venv:, or args: [--break-system-packages]',
     );
   });
+  it('a venv whose installed packages do not fit together (pip check) is not satisfied, whatever the specs say', () => {
+    const ok = [{ spec: 'torchvision==0.16.0', name: 'torchvision', want: '==0.16.0', have: '0.16.0', state: 'ok' as const }];
+    const broken = ['torchvision 0.16.0 requires torch==2.1.0, but torch 2.13.0 is installed', 'a 1 requires b, which is not installed', 'c 1 requires d<2, but d 3 is installed', 'e 1 requires f, which is not installed'];
+    const r = judge(['torchvision==0.16.0'], ev(ok, { venv: true, broken }), { where: '~/venvs/ml', warnExternallyManaged: true });
+    expect(r).toEqual({ state: 'unsatisfied', reason: `~/venvs/ml has broken requirements (pip check): ${broken.slice(0, 3).join('; ')}; and 1 more` });
+    expect(judge(['torchvision==0.16.0'], ev(ok, { venv: true }), { where: '~/venvs/ml', warnExternallyManaged: true }).state).toBe('satisfied');
+  });
   it('says when a system python cannot be written by this user, or has no pip', () => {
     const missing = [{ spec: 'a', name: 'a', want: '', state: 'missing' as const }];
     expect(judge(['a'], ev(missing, { writable: false }), { where: '/usr/bin/python3', warnExternallyManaged: true }).reason).toBe(
@@ -203,18 +210,27 @@ describe('pip install command', () => {
   const profile: Profile = { name: 'm', pip: { 'index-url': 'https://mirror.example/simple', 'extra-index-url': 'https://a.example/simple https://b.example/simple', 'trusted-host': 'mirror.example' }, urls: { rewrite: { 'https://download.pytorch.org/': 'https://pt.mirror.example/' } } };
   it('takes index, extra index and trusted host from the profile unless the step sets them', () => {
     expect(installArgv(pipStep(['numpy>=1.26', 'scipy']).config, '/py', profile)).toEqual([
-      '/py', '-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--index-url', 'https://mirror.example/simple',
+      '/py', '-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--retries', '2', '--timeout', '15', '--index-url', 'https://mirror.example/simple',
       '--extra-index-url', 'https://a.example/simple', '--extra-index-url', 'https://b.example/simple', '--trusted-host', 'mirror.example', 'numpy>=1.26', 'scipy',
     ]);
     const own = pipStep({ packages: ['torch==2.3.1'], 'index-url': 'https://download.pytorch.org/whl/cu121', 'extra-index-url': [], 'trusted-host': 'h', upgrade: true, pre: true, 'no-deps': true, args: ['--no-cache-dir'] });
-    expect(installArgv(own.config, '/py', profile).slice(6)).toEqual(['--index-url', 'https://pt.mirror.example/whl/cu121', '--trusted-host', 'h', '--upgrade', '--pre', '--no-deps', '--no-cache-dir', 'torch==2.3.1']);
-    expect(installArgv(pipStep(['x']).config, '/py', { name: 'default' }).slice(6)).toEqual(['x']);
+    expect(installArgv(own.config, '/py', profile).slice(10)).toEqual(['--index-url', 'https://pt.mirror.example/whl/cu121', '--trusted-host', 'mirror.example', '--trusted-host', 'h', '--upgrade', '--pre', '--no-deps', '--no-cache-dir', 'torch==2.3.1']);
+    expect(installArgv(pipStep(['x']).config, '/py', { name: 'default' }).slice(10)).toEqual(['x']);
+  });
+  it('joins the step\'s extra indexes to the profile\'s (rewritten), and takes find-links, a constraint, retries and timeout from the profile', () => {
+    const step = pipStep({ packages: ['torch==2.3.1'], 'extra-index-url': 'https://download.pytorch.org/whl/cpu' });
+    const full: Profile = { ...profile, pip: { ...profile.pip, 'find-links': '/opt/wheels file:///srv/w', constraint: '/etc/c.txt', retries: 0, timeout: 5 } };
+    expect(installArgv(step.config, '/py', full).slice(4)).toEqual([
+      '--disable-pip-version-check', '--no-input', '--retries', '0', '--timeout', '5', '--index-url', 'https://mirror.example/simple',
+      '--extra-index-url', 'https://a.example/simple', '--extra-index-url', 'https://b.example/simple', '--extra-index-url', 'https://pt.mirror.example/whl/cpu',
+      '--trusted-host', 'mirror.example', '--find-links', '/opt/wheels', '--find-links', 'file:///srv/w', '--constraint', '/etc/c.txt', 'torch==2.3.1',
+    ]);
   });
   it('describes the command with the index after the profile, and flags plain-http indexes', () => {
     const venv = '/home/u/venvs/demo';
     const a = pipKind.describe(pipStep({ venv, packages: ['a==1.0', 'b>=0.5'] }), stepEnv(countingRunner({}), { name: 'm', pip: { 'index-url': 'http://pypi.internal/simple', 'trusted-host': 'pypi.internal' } }));
     expect(a.summary).toBe(`pip install a==1.0 b>=0.5 into ${venv}`);
-    expect(a.commands).toEqual([`${venv}/bin/python -m pip install --disable-pip-version-check --no-input --index-url http://pypi.internal/simple --trusted-host pypi.internal a==1.0 'b>=0.5'`]);
+    expect(a.commands).toEqual([`${venv}/bin/python -m pip install --disable-pip-version-check --no-input --retries 2 --timeout 15 --index-url http://pypi.internal/simple --trusted-host pypi.internal a==1.0 'b>=0.5'`]);
     expect(a.urls).toEqual(['http://pypi.internal/simple']);
     expect(a.warnings).toEqual(['pip index over plain http: http://pypi.internal/simple', 'trusted-host pypi.internal: pip skips TLS certificate checks for it']);
     const local = pipKind.describe(pipStep({ venv, packages: ['a'] }), stepEnv(countingRunner({}), { name: 'm', pip: { 'index-url': 'http://127.0.0.1:8080/simple' } }));

@@ -27,6 +27,7 @@ function details(s: PlannedStep): string[] {
   }
   if (!out.length && s.step.name) out.push(s.action.summary);
   out.push(...(s.action.urls ?? []).map((u) => `url ${u}`));
+  out.push(...(s.action.notes ?? []));
   return out;
 }
 

@@ -14,29 +14,73 @@ export interface PipConfig {
   pre: boolean;
   noDeps: boolean;
   args: string[];
+  /** Modules that must import once the requirements are met. */
+  imports: string[];
+  /** For each package spec, the recipe variable it takes its version from (for `--set` hints), if any. */
+  pinVars: (string | undefined)[];
 }
 
 const words = (v: string | undefined): string[] => (v ?? '').split(/\s+/).filter(Boolean);
 
-/** The index options of a step: its own keys, else the mirror profile's; URLs after the profile's rewrites. */
-export function indexOptions(c: PipConfig, profile: Profile): { indexUrl?: string; extra: string[]; trusted: string[] } {
-  const indexUrl = c.indexUrl ? rewriteUrl(profile, c.indexUrl) : profile.pip?.['index-url'];
-  const extra = c.extraIndexUrls ? c.extraIndexUrls.map((u) => rewriteUrl(profile, u)) : words(profile.pip?.['extra-index-url']);
-  const trusted = c.trustedHosts ?? words(profile.pip?.['trusted-host']);
-  return { indexUrl, extra, trusted };
+/** pip's connection retries and socket timeout unless the profile says otherwise: an unreachable index fails in seconds. */
+export const PIP_RETRIES = 2;
+export const PIP_TIMEOUT_S = 15;
+
+/** Everything that says where pip looks: the step's keys joined with the mirror profile's, URLs after the profile's rewrites. */
+export interface IndexOptions {
+  indexUrl?: string;
+  extra: string[];
+  trusted: string[];
+  findLinks: string[];
+  constraint?: string;
+  retries: number;
+  timeout: number;
+}
+
+/**
+ * The index options of a step. `index-url`: the step's, else the profile's. `extra-index-url` and
+ * `trusted-host`: the profile's and the step's joined (the step adds to the mirror, it does not replace it;
+ * `[]` in the step means none of the profile's). Every URL goes through the profile's `urls.rewrite`.
+ */
+export function indexOptions(c: PipConfig, profile: Profile): IndexOptions {
+  const pip = profile.pip ?? {};
+  const rw = (u: string): string => rewriteUrl(profile, u);
+  const indexUrl = c.indexUrl ? rw(c.indexUrl) : pip['index-url'];
+  const join = (mine: string[] | undefined, profiles: string | undefined): string[] => [...new Set(mine?.length === 0 ? [] : [...words(profiles), ...(mine ?? [])])];
+  return {
+    indexUrl,
+    extra: join(c.extraIndexUrls?.map(rw), pip['extra-index-url']),
+    trusted: join(c.trustedHosts, pip['trusted-host']),
+    findLinks: words(pip['find-links']),
+    constraint: pip.constraint,
+    retries: pip.retries ?? PIP_RETRIES,
+    timeout: pip.timeout ?? PIP_TIMEOUT_S,
+  };
+}
+
+/** The options every pip command of a step shares (install, the plan's dry run, `index versions`). */
+export function sourceArgs(o: IndexOptions): string[] {
+  return [
+    '--disable-pip-version-check', '--no-input',
+    '--retries', String(o.retries), '--timeout', String(o.timeout),
+    ...(o.indexUrl ? ['--index-url', o.indexUrl] : []),
+    ...o.extra.flatMap((u) => ['--extra-index-url', u]),
+    ...o.trusted.flatMap((h) => ['--trusted-host', h]),
+    ...o.findLinks.flatMap((f) => ['--find-links', f]),
+  ];
 }
 
 /** `<python> -m pip install …`: the whole argv (never a shell string). */
-export function installArgv(c: PipConfig, python: string, profile: Profile): string[] {
-  const { indexUrl, extra, trusted } = indexOptions(c, profile);
+export function installArgv(c: PipConfig, python: string, profile: Profile, extra: string[] = []): string[] {
+  const o = indexOptions(c, profile);
   return [
-    python, '-m', 'pip', 'install', '--disable-pip-version-check', '--no-input',
-    ...(indexUrl ? ['--index-url', indexUrl] : []),
-    ...extra.flatMap((u) => ['--extra-index-url', u]),
-    ...trusted.flatMap((h) => ['--trusted-host', h]),
+    python, '-m', 'pip', 'install',
+    ...sourceArgs(o),
+    ...(o.constraint ? ['--constraint', o.constraint] : []),
     ...(c.upgrade ? ['--upgrade'] : []),
     ...(c.pre ? ['--pre'] : []),
     ...(c.noDeps ? ['--no-deps'] : []),
+    ...extra,
     ...c.args,
     ...c.packages,
   ];

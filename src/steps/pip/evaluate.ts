@@ -30,15 +30,46 @@ def main():
             out["error"] = "neither pip nor packaging can be imported"
             return out
     installed = {}
+    requires = {}
     try:
         from importlib import metadata
-        dists = [(d.metadata["Name"], d.version) for d in metadata.distributions()]
+        dists = [(d.metadata["Name"], d.version, d) for d in metadata.distributions()]
     except ImportError:
         from pip._vendor import pkg_resources
-        dists = [(d.project_name, d.version) for d in pkg_resources.working_set]
-    for name, version in dists:
-        if name:
-            installed.setdefault(canonicalize_name(name), version)  # the first on sys.path is the one imported
+        dists = [(d.project_name, d.version, None) for d in pkg_resources.working_set]
+    for name, version, d in dists:
+        if name and canonicalize_name(name) not in installed:
+            installed[canonicalize_name(name)] = version  # the first on sys.path is the one imported
+            requires[canonicalize_name(name)] = (name, version, d)
+    # What \`pip check\` reports, in this same call: every installed distribution's requirements (markers
+    # evaluated here, without extras) must be installed in a matching version.
+    broken = []
+    for key in sorted(requires):
+        name, version, d = requires[key]
+        if d is None:
+            continue
+        try:
+            reqs = d.requires or []
+        except Exception:
+            continue
+        for text in reqs:
+            try:
+                dep = Requirement(text)
+                if dep.marker is not None and not dep.marker.evaluate({"extra": ""}):
+                    continue
+            except Exception:
+                continue
+            have = installed.get(canonicalize_name(dep.name))
+            if have is None:
+                broken.append("%s %s requires %s, which is not installed" % (name, version, dep.name))
+            else:
+                try:
+                    fits = dep.specifier.contains(have, prereleases=True)
+                except Exception:
+                    fits = True
+                if not fits:
+                    broken.append("%s %s requires %s%s, but %s %s is installed" % (name, version, dep.name, dep.specifier, dep.name, have))
+    out["broken"] = broken
     results = []
     for spec in specs:
         r = {"spec": spec}
@@ -107,6 +138,8 @@ export interface Evaluation {
   writable: boolean;
   pip: boolean;
   results: Map<string, SpecResult>;
+  /** Installed distributions whose requirements are not met, as `pip check` would say (empty: consistent). */
+  broken: string[];
 }
 
 /** Runs the evaluation (one process) and parses its answer; an Error when it could not tell. */
@@ -140,5 +173,6 @@ export async function evaluateSpecs(exe: string, specs: readonly string[], env: 
     writable: data.writable === true,
     pip: data.pip === true,
     results,
+    broken: Array.isArray(data.broken) ? data.broken.map(String) : [],
   };
 }

@@ -8,9 +8,27 @@ export function pipFailureHint(tail: readonly string[], o: { python: string; inV
   if (/Permission denied|EACCES|Errno 13|Operation not permitted/i.test(text) && !o.inVenv) {
     return `cannot write ${o.python}'s site-packages as this user: install into a venv (venv: <path>), run as root (root: true), or pass args: [--user]`;
   }
+  const resolution = resolutionHint(text, o.indexUrl);
+  if (resolution) return resolution;
   const missing = /(?:No matching distribution found for|Could not find a version that satisfies the requirement)\s+(\S+)/.exec(text);
   if (missing) {
     return `the index${o.indexUrl ? ` ${o.indexUrl}` : ''} has no ${missing[1]}: check the name and pin, or pick another mirror (--mirror, or the step's index-url)`;
+  }
+  return undefined;
+}
+
+/**
+ * Why pip could not resolve, when the cause is known: an unreachable index (named), a constraint that
+ * conflicts (often from the host's own pip config: /etc/pip.conf, PIP_CONSTRAINT), a name that does not resolve.
+ */
+export function resolutionHint(text: string, indexUrl?: string): string | undefined {
+  if (/NewConnectionError|Failed to establish a new connection|Temporary failure in name resolution|Name or service not known|getaddrinfo|Max retries exceeded|ConnectTimeout|timed out/i.test(text)) {
+    const host = /host='([^']+)'/.exec(text)?.[1];
+    return `the index ${host ?? indexUrl ?? ''} cannot be reached: check the network or the mirror profile (--mirror), or point pip at a reachable index`.replace('  ', ' ');
+  }
+  if (/constraint|Cannot install .* because these package versions have conflicting dependencies|ResolutionImpossible/i.test(text)) {
+    const cause = /The conflict is caused by:\s*\n\s*(.+)/.exec(text)?.[1]?.trim();
+    return `the requirements conflict${cause ? ` (${cause})` : ''}: a constraint may come from the host's pip config (pip config list; PIP_CONSTRAINT, /etc/pip.conf) or the profile's pip.constraint — change the pins, or the constraint`;
   }
   return undefined;
 }

@@ -46,6 +46,9 @@ export function judge(specs: readonly string[], ev: Evaluation, o: JudgeOptions)
     }
   }
   const noteText = notes.length ? `; ${notes.join('; ')}` : '';
+  // A venv whose packages do not fit together (pip check) is not converged, whatever is installed: a
+  // torchvision built for another torch imports with "operator torchvision::nms does not exist".
+  if (ev.broken.length) problems.push(`${o.where} has broken requirements (pip check): ${ev.broken.slice(0, 3).join('; ')}${ev.broken.length > 3 ? `; and ${ev.broken.length - 3} more` : ''}`);
   if (problems.length) {
     let reason = problems.join('; ');
     if (o.warnExternallyManaged && ev.externallyManaged) {

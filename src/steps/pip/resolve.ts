@@ -1,0 +1,93 @@
+import { mapLimit } from '../../util/limit.js';
+import { which } from '../../util/which.js';
+import { locatePython, venvPython } from '../python.js';
+import type { StepEnv } from '../types.js';
+import { indexOptions, installArgv, sourceArgs, type PipConfig } from './command.js';
+import { resolutionHint } from './hints.js';
+import { existsSync } from 'node:fs';
+
+/** What the plan learns by asking pip to resolve a pending step without installing anything. */
+export type Preview =
+  | { kind: 'install'; install: { name: string; version: string }[] }
+  | { kind: 'unresolvable'; reason: string; lines: string[] }
+  | { kind: 'unknown'; reason: string };
+
+/** A pin the index cannot serve: the spec, the versions it has (newest first), the `--set` that picks one. */
+export interface MissingPin {
+  spec: string;
+  name: string;
+  versions: string[];
+  set?: string;
+}
+
+const RESOLVE_TIMEOUT_MS = 180_000;
+/** `name==version` (a pin), or a name with any other or no specifier (then only its existence is asked). */
+const PIN = /^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*(?:===?\s*([^\s;,]+)\s*)?(?:[<>=!~][^;]*)?(?:;.*)?$/;
+
+/**
+ * `pip install --dry-run --report -` for a pending step: the versions it would install, or — when pip
+ * cannot resolve — every pinned version the index lacks (one `pip index versions` per pin, concurrently),
+ * not just the first pip stops at. A venv that does not exist yet is resolved as a fresh one would be:
+ * with the host's python3 and `--ignore-installed`. Installs nothing.
+ */
+export async function previewPip(c: PipConfig, recipe: string, env: StepEnv, stepEnv: Record<string, string>): Promise<Preview> {
+  let exe: string | undefined;
+  let fresh = false;
+  if (c.venv) {
+    exe = venvPython(c.venv);
+    if (!existsSync(exe)) {
+      exe = which('python3', env.processEnv.PATH);
+      fresh = true;
+    }
+  } else {
+    const found = await locatePython(c.python, env);
+    exe = found instanceof Error ? undefined : found.exe;
+  }
+  if (!exe) return { kind: 'unknown', reason: 'no python to resolve with' };
+  const argv = installArgv(c, exe, env.profile, ['--dry-run', '--quiet', '--report', '-', ...(fresh ? ['--ignore-installed'] : [])]);
+  // Nothing is installed by a dry run: an externally managed python may answer it too.
+  const runEnv = { ...stepEnv, PIP_BREAK_SYSTEM_PACKAGES: '1', PYTHONDONTWRITEBYTECODE: '1' };
+  const r = await env.runner.run({ argv, env: runEnv, cwd: env.paths.home, timeoutMs: RESOLVE_TIMEOUT_MS });
+  if (r.spawnError) return { kind: 'unknown', reason: r.spawnError };
+  if (r.timedOut) return { kind: 'unknown', reason: `pip did not resolve in ${RESOLVE_TIMEOUT_MS / 1000}s` };
+  if (r.exitCode === 0) {
+    try {
+      const report = JSON.parse(r.stdout) as { install?: { metadata?: { name?: string; version?: string } }[] };
+      return { kind: 'install', install: (report.install ?? []).map((i) => ({ name: String(i.metadata?.name), version: String(i.metadata?.version) })) };
+    } catch {
+      return { kind: 'unknown', reason: `pip gave no report (pip older than 22.2 cannot dry-run)` };
+    }
+  }
+  const text = `${r.stderr}\n${r.stdout}`;
+  if (/no such option: --(dry-run|report)/.test(text)) return { kind: 'unknown', reason: 'this pip cannot dry-run (pip 22.2 or newer can)' };
+  const missing = await missingPins(c, exe, recipe, env, runEnv);
+  const { indexUrl } = indexOptions(c, env.profile);
+  if (missing.length) {
+    return {
+      kind: 'unresolvable',
+      reason: `${missing.length === 1 ? 'a pinned version is' : `${missing.length} pinned versions are`} not in the index${indexUrl ? ` ${indexUrl}` : ''}`,
+      lines: missing.map((m) => `${m.spec}: ${m.versions.length ? `the index has ${shortList(m.versions)}` : 'the index has no such package'}${m.set && m.versions.length ? ` → --set ${m.set}=${m.versions[0]}` : ''}`),
+    };
+  }
+  const error = text.split('\n').map((l) => l.trim()).find((l) => l.startsWith('ERROR:')) ?? (text.trim().split('\n').pop() ?? '');
+  const hint = resolutionHint(text, indexUrl);
+  return { kind: 'unresolvable', reason: `pip cannot resolve it: ${error.replace(/^ERROR:\s*/, '').slice(0, 240)}`, lines: hint ? [hint] : [] };
+}
+
+const shortList = (v: string[]): string => (v.length > 6 ? `${v.slice(0, 6).join(', ')} … (${v.length} versions)` : v.join(', '));
+
+/** Every `name==version` spec of the step whose version the index (and find-links) does not have, and every package it has no version of. */
+export async function missingPins(c: PipConfig, exe: string, recipe: string, env: StepEnv, runEnv: Record<string, string> = {}): Promise<MissingPin[]> {
+  const pins = c.packages.map((spec, i) => ({ spec, m: PIN.exec(spec), pinVar: c.pinVars[i] })).filter((p) => p.m);
+  const o = indexOptions(c, env.profile);
+  const found = await mapLimit(pins, 4, async (p): Promise<MissingPin | null> => {
+    const [, name, version] = p.m!;
+    const r = await env.runner.run({ argv: [exe, '-m', 'pip', 'index', 'versions', ...sourceArgs(o), ...(c.pre ? ['--pre'] : []), name!], env: runEnv, cwd: env.paths.home, timeoutMs: 60_000 });
+    const line = /Available versions:\s*(.*)/.exec(r.stdout)?.[1];
+    if (r.exitCode !== 0 && !/No matching distribution/i.test(`${r.stderr}${r.stdout}`)) return null; // could not tell: say nothing
+    const versions = line ? line.split(',').map((v) => v.trim()).filter(Boolean) : [];
+    if (version ? versions.includes(version) : versions.length > 0) return null;
+    return { spec: p.spec, name: name!, versions, set: p.pinVar ? `${recipe}.${p.pinVar}` : undefined };
+  });
+  return found.filter((x): x is MissingPin => x !== null);
+}
