@@ -5,7 +5,8 @@ import { InputError, UsageError, type Problem } from './errors.js';
 import { FactStore } from './facts/store.js';
 import type { FactValue } from './facts/registry.js';
 import { loadCatalog, orderWithRequires, type Catalog, type RecipeFolder } from './recipe/catalog.js';
-import { mirrorStructured, mirrorValues, loadUserConfig, resolveProfile } from './recipe/profile.js';
+import { configVars, unknownConfigVars, unknownVars } from './recipe/config-vars.js';
+import { mirrorStructured, mirrorValues, loadUserConfigFile, resolveProfile } from './recipe/profile.js';
 import { referencedFacts, resolveRecipe, type Overrides, type ResolvedRecipe } from './recipe/resolve.js';
 import type { Profile, UserConfig } from './recipe/schema.js';
 import { VAR_NAME } from './recipe/schema.js';
@@ -83,18 +84,22 @@ export async function openSession(opts: SessionOptions = {}): Promise<Session> {
   const paths = opts.paths ?? defaultPaths();
   const env = opts.env ?? process.env;
   const runner = opts.runner ?? processRunner;
-  const config = await loadUserConfig(paths.configFile);
+  const { config, source: configSource } = await loadUserConfigFile(paths.configFile);
   const folders: RecipeFolder[] = [
     { dir: paths.bundledRecipes, origin: 'bundled', explicit: false },
     { dir: paths.userRecipes, origin: 'user', explicit: false },
     ...(config.recipes ?? []).map((d): RecipeFolder => ({ dir: path.resolve(expandHome(d, paths.home)), origin: 'config', explicit: true })),
     ...(opts.recipes ?? []).map((d): RecipeFolder => ({ dir: path.resolve(d), origin: 'flag', explicit: true })),
   ];
-  const overrides = parseSets(opts.set ?? []);
-  const load = opts.load && opts.load.length ? [...opts.load, ...overrides.perRecipe.keys()] : undefined;
+  const fromConfig = configVars(config);
+  const overrides: Overrides = { ...parseSets(opts.set ?? []), config: fromConfig };
+  const load = opts.load && opts.load.length ? [...opts.load, ...overrides.perRecipe.keys(), ...fromConfig.keys()] : undefined;
   const [catalog, profile] = await Promise.all([loadCatalog(folders, load), resolveProfile(opts.mirror ?? config.mirror, folders.map((f) => f.dir))]);
   const errors = catalog.problems.filter((p) => p.severity === 'error');
   if (errors.length) throw new InputError(errors);
+  // A config.yaml value for no variable is a mistake in that file, whatever the command.
+  const unknown = unknownConfigVars(fromConfig, configSource, catalog.recipes, catalog.names);
+  if (unknown.length) throw new InputError(unknown);
   const isRoot = process.getuid?.() === 0;
   const prefix = path.resolve(expandHome(opts.prefix ?? config.prefix ?? (isRoot ? '/usr/local' : '~/.local'), paths.home));
   const facts = new FactStore(runner, env, paths.home, opts.facts);
@@ -127,16 +132,7 @@ function checkOverrides(session: Session, chosen: readonly Recipe[]): void {
       problems.push({ severity: 'error', message: `--set ${name}: no recipe here has a variable "${name}"${didYouMean(name, all)}` });
     }
   }
-  for (const [recipe, vars] of perRecipe) {
-    const r = session.catalog.recipes.get(recipe);
-    if (!r) {
-      problems.push({ severity: 'error', message: `--set ${recipe}.…: unknown recipe "${recipe}"${didYouMean(recipe, session.catalog.names)}` });
-      continue;
-    }
-    for (const name of vars.keys()) {
-      if (!(name in r.vars)) problems.push({ severity: 'error', message: `--set ${recipe}.${name}: recipe "${recipe}" has no variable "${name}"${didYouMean(name, Object.keys(r.vars))}` });
-    }
-  }
+  problems.push(...unknownVars(perRecipe, session.catalog.recipes, session.catalog.names, (recipe, name) => `--set ${recipe}.${name ?? '…'}`));
   if (problems.length) throw new InputError(problems);
 }
 

@@ -14,7 +14,7 @@ export function buildProgram(version: string, onAction: (command: CommandName, a
     .version(version, '-V, --version', 'print the version')
     .addOption(new Option('--recipes <dir>', 'extra recipe folder (repeatable; overrides bundled recipes of the same name)').default([]).argParser(collect))
     .option('--mirror <name|file>', 'mirror profile (tuna, ustc, aliyun, … or a profile file)')
-    .addOption(new Option('--set <key=value>', 'override a variable: name=value, or recipe.name=value (repeatable)').default([]).argParser(collect))
+    .addOption(new Option('--set <key=value>', 'override a variable: name=value, or recipe.name=value (repeatable; wins over config.yaml vars:)').default([]).argParser(collect))
     .option('--prefix <dir>', 'install prefix (default ~/.local, /usr/local as root)')
     .option('--json', 'machine-readable output on stdout, nothing else there')
     .option('-v, --verbose', 'more detail; stack traces for internal errors; step output live')

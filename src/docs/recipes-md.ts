@@ -105,7 +105,7 @@ export function recipesMarkdown(): string {
     [
       '| name | value |',
       '|---|---|',
-      '| `{{ <var> }}` | a variable from the recipe’s `vars:` (overridden by `--set var=…` or `--set recipe.var=…`) |',
+      '| `{{ <var> }}` | a variable from the recipe’s `vars:` (overridden by `--set var=…` or `--set recipe.var=…`, else by the recipe’s entry under `vars:` in config.yaml) |',
       '| `{{ prefix }}` | the install prefix: `--prefix`, the config’s `prefix`, else `~/.local` (`/usr/local` as root) |',
       ...DIR_NAMES.map((d) => `| \`{{ dirs.${d} }}\` | ${cell(DIR_TEXT[d])} |`),
       ...FACTS.map((f) => `| \`{{ host.${f.id} }}\` | ${cell(f.description)} |`),

@@ -5,7 +5,7 @@ import { InputError, UsageError } from '../errors.js';
 import { didYouMean } from '../util/did-you-mean.js';
 import { MIRROR_NAMES } from './names.js';
 import { configSchema, profileSchema, type Profile, type UserConfig } from './schema.js';
-import { parseYamlSource } from './source.js';
+import { parseYamlSource, type SourceDoc } from './source.js';
 import { errorMap, zodProblems } from './zod-problems.js';
 
 /** The profile every other one falls back on: the upstream addresses. */
@@ -88,16 +88,28 @@ export function mirrorValues(profile: Profile): Record<string, string> {
 
 /** Loads `config.yaml` if present. */
 export async function loadUserConfig(file: string): Promise<UserConfig> {
+  return (await loadUserConfigFile(file)).config;
+}
+
+/** Loads `config.yaml` if present, with its source (to locate problems found later); `vars:` numbers read as written. */
+export async function loadUserConfigFile(file: string): Promise<{ config: UserConfig; source?: SourceDoc }> {
   let bytes: Buffer;
   try {
     bytes = await fs.readFile(file);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { config: {} };
     throw new InputError([{ severity: 'error', loc: { file, line: 1, col: 1 }, message: `cannot read config: ${(e as NodeJS.ErrnoException).code ?? String(e)}` }]);
   }
   const parsed = parseYamlSource(file, bytes);
   if (!parsed.source || parsed.problems.length) throw new InputError(parsed.problems);
+  const source = parsed.source;
   const r = configSchema.safeParse(parsed.data ?? {}, { error: errorMap });
-  if (!r.success) throw new InputError(zodProblems(r.error, parsed.source, []));
-  return r.data;
+  if (!r.success) throw new InputError(zodProblems(r.error, source, []));
+  const vars = r.data.vars;
+  if (vars) {
+    for (const [recipe, values] of Object.entries(vars)) {
+      for (const [name, v] of Object.entries(values)) if (typeof v === 'number') values[name] = source.textOf(['vars', recipe, name]) ?? String(v);
+    }
+  }
+  return { config: r.data, source };
 }

@@ -11,10 +11,14 @@ import type { RawVerify, Recipe } from './types.js';
 import { evaluateWhen } from './when.js';
 import { attachInputs } from '../plan/inputs.js';
 
-/** `--set` values: global (`name=value`) and per recipe (`recipe.name=value`). Values are literal. */
+/**
+ * Values that replace variables' defaults, all literal: `--set` global (`name=value`) and per recipe
+ * (`recipe.name=value`), then config.yaml's `vars:` per recipe (any `--set` wins over it).
+ */
 export interface Overrides {
   global: Map<string, string>;
   perRecipe: Map<string, Map<string, string>>;
+  config?: Map<string, Map<string, string>>;
 }
 
 /** Everything templates and `when:` read besides the recipe's own vars. */
@@ -34,7 +38,7 @@ export interface ResolveContext {
 export interface ResolvedVar {
   name: string;
   value: string;
-  source: 'default' | '--set';
+  source: 'default' | '--set' | 'config';
 }
 
 /** A `verify:` item with templates rendered. */
@@ -83,6 +87,7 @@ function factText(v: FactValue | undefined): string {
 /** Renders a recipe's vars, steps and verify items against the context. Pure. */
 export function resolveRecipe(recipe: Recipe, ctx: ResolveContext): ResolvedRecipe {
   const own = ctx.overrides.perRecipe.get(recipe.name);
+  const configured = ctx.overrides.config?.get(recipe.name);
   const vars = new Map<string, ResolvedVar>();
   const resolving = new Set<string>();
   const missingSecrets = new Set<string>();
@@ -108,8 +113,10 @@ export function resolveRecipe(recipe: Recipe, ctx: ResolveContext): ResolvedReci
     const done = vars.get(name);
     if (done) return done;
     const set = own?.get(name) ?? ctx.overrides.global.get(name);
+    const fromConfig = configured?.get(name);
     let v: ResolvedVar;
     if (set !== undefined) v = { name, value: set, source: '--set' };
+    else if (fromConfig !== undefined) v = { name, value: fromConfig, source: 'config' };
     else {
       if (resolving.has(name)) throw new Error(`variable loop at ${name}`); // the loader rejects these
       resolving.add(name);

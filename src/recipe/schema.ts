@@ -183,5 +183,18 @@ export const configSchema = z.strictObject({
   prefix: z.string().optional().meta({ description: 'Default install prefix.', examples: ['~/.local', '/opt/tools'] }),
   recipes: z.array(z.string()).optional().meta({ description: 'Extra recipe folders.', examples: [['~/my-recipes']] }),
   secrets: z.string().optional().meta({ description: 'A file of NAME=value lines read for {{ secrets.NAME }} when the environment lacks NAME (keep it mode 0600).', examples: ['~/.config/envkit/secrets.env'] }),
+  vars: z
+    .record(
+      recipeNameSchema('recipe'),
+      z.record(
+        z.string().regex(VAR_NAME, 'variable names are letters, digits, _ and -, starting with a letter or _'),
+        z.union([z.string(), z.number()], { error: 'expected a string or a number (quote other values)' }),
+      ),
+    )
+    .optional()
+    .meta({
+      description: 'Variable values per recipe, for every command, as if each were given with `--set recipe.name=value` (a `--set` still wins). Values are literal; a number is read as written (3.10 stays "3.10").',
+      examples: [{ modelscope: { datasets: '2.14.0' }, openblas: { target_x86_64: 'HASWELL' } }],
+    }),
 });
 export type UserConfig = z.infer<typeof configSchema>;

@@ -96,6 +96,12 @@ export class SourceDoc {
     return (node as Node) ?? null;
   }
 
+  /** The text written for the value at `path` (`3.10` where YAML reads the number 3.1), or undefined. */
+  textOf(path: YamlPath): string | undefined {
+    const range = (this.nodeAt(path) as ParsedNode | null)?.range;
+    return range ? this.text.slice(range[0], range[1]).trim() : undefined;
+  }
+
   /** Location of the value (or key) at `path`, falling back to its nearest ancestor or the file start. */
   locOf(path: YamlPath, key = false): Loc {
     if (!this.parsed) {

@@ -4,7 +4,9 @@ import { ExitCode, formatProblem, type Problem } from '../../errors.js';
 import { checkRequires, definedTwice, recipeFiles } from '../../recipe/catalog.js';
 import { loadRecipeFile } from '../../recipe/load.js';
 import { loadProfileFile } from '../../recipe/profile.js';
-import { loadUserConfig } from '../../recipe/profile.js';
+import { loadUserConfigFile } from '../../recipe/profile.js';
+import { configVars, unknownConfigVars, type RecipeVars } from '../../recipe/config-vars.js';
+import type { SourceDoc } from '../../recipe/source.js';
 import type { Recipe } from '../../recipe/types.js';
 import { defaultPaths, expandHome } from '../../util/paths.js';
 import { makeOutput, writeJson, type GlobalOpts } from '../output.js';
@@ -17,6 +19,8 @@ export default async function validate(targets: string[], opts: GlobalOpts): Pro
   const problems: Problem[] = [];
   let folders: string[];
   let files: string[] = [];
+  // Without paths, config.yaml's `vars:` are checked against the recipes too.
+  let config: { vars: RecipeVars; source?: SourceDoc } | undefined;
   if (targets.length) {
     folders = [];
     for (const t of targets) {
@@ -26,8 +30,9 @@ export default async function validate(targets: string[], opts: GlobalOpts): Pro
       else files.push(path.resolve(t));
     }
   } else {
-    const config = await loadUserConfig(paths.configFile);
-    folders = [paths.bundledRecipes, paths.userRecipes, ...(config.recipes ?? []).map((d) => path.resolve(expandHome(d, paths.home))), ...opts.recipes.map((d) => path.resolve(d))];
+    const user = await loadUserConfigFile(paths.configFile);
+    config = { vars: configVars(user.config), source: user.source };
+    folders = [paths.bundledRecipes, paths.userRecipes, ...(user.config.recipes ?? []).map((d) => path.resolve(expandHome(d, paths.home))), ...opts.recipes.map((d) => path.resolve(d))];
   }
   const profileFilesToCheck: string[] = [];
   for (const dir of folders) {
@@ -59,6 +64,7 @@ export default async function validate(targets: string[], opts: GlobalOpts): Pro
     for (const f of await recipeFiles(dir).catch(() => [])) known.add(path.basename(f).replace(/\.ya?ml$/, ''));
   }
   problems.push(...checkRequires(recipes, known));
+  if (config) problems.push(...unknownConfigVars(config.vars, config.source, recipes, known));
   for (const r of await Promise.all(profileFilesToCheck.map((f) => loadProfileFile(f)))) problems.push(...r.problems);
 
   const errors = problems.filter((p) => p.severity === 'error').length;
