@@ -115,5 +115,11 @@ describe('recipes that run for real here', () => {
     for (const f of ['lib/libgtest.a', 'lib/libgmock.a', 'include/gtest/gtest.h']) expect(fs.existsSync(path.join(prefix, f)), f).toBe(true);
     const again = await runCli([...args, 'plan', 'googletest', '--exit-code'], home);
     expect(again.code, again.stdout).toBe(0);
+    // doctor builds a test against the installed library and runs it.
+    const doctor = await runCli([...args, 'doctor', 'googletest', '--offline', '--json'], home);
+    const items = (JSON.parse(doctor.stdout) as { items: { recipe?: string; label: string; status: string; message: string }[] }).items.filter((i) => i.recipe === 'googletest');
+    for (const i of items) expect(i.status, `${i.label}: ${i.message}`).toBe('ok');
+    expect(items.map((i) => i.label)).toContain('a test built against GoogleTest passes');
+    expect(doctor.code).toBe(0);
   }, 900_000);
 });
