@@ -26,19 +26,27 @@ function flatten(v: unknown, key: string, out: Record<string, string>): void {
   else for (const k of Object.keys(v).sort()) flatten((v as Record<string, unknown>)[k], key ? `${key}.${k}` : k, out);
 }
 
-/** The step names of each step's recipe, to name an earlier step whose inputs changed. */
-const recipeNames = new WeakMap<ResolvedStep, readonly string[]>();
+/** Each step's recipe steps, in order (set when a recipe is resolved): inputs are computed only when asked for. */
+const siblings = new WeakMap<ResolvedStep, readonly ResolvedStep[]>();
+const cache = new WeakMap<ResolvedStep, Record<string, string>>();
 
-/** Sets `inputs` on each step of one recipe (in order): its own, then those of the earlier steps that apply. */
-export function attachInputs(steps: ResolvedStep[]): void {
-  const earlier: Record<string, string> = {};
-  const names = steps.map((s) => s.name);
-  for (const s of steps) {
-    recipeNames.set(s, names);
-    const own = ownInputs(s);
-    s.inputs = { ...own, ...earlier };
-    if (s.whenFailed === null) for (const [k, v] of Object.entries(own)) earlier[`#${s.index + 1} ${k}`] = v;
+/** Registers one resolved recipe's steps; cheap: the inputs themselves are flattened on first use. */
+export function attachInputs(steps: readonly ResolvedStep[]): void {
+  for (const s of steps) siblings.set(s, steps);
+}
+
+/** A step's inputs: its own, then those of the earlier steps of its recipe that apply here (`#2 key`). */
+export function inputsOf(step: ResolvedStep): Record<string, string> {
+  let out = cache.get(step);
+  if (out) return out;
+  out = ownInputs(step);
+  for (const e of siblings.get(step) ?? []) {
+    if (e === step) break;
+    if (e.whenFailed !== null) continue;
+    for (const [k, v] of Object.entries(ownInputs(e))) out[`#${e.index + 1} ${k}`] = v;
   }
+  cache.set(step, out);
+  return out;
 }
 
 /** A step's state rests on `creates` or a `check:` command, which cannot see what it was built from. */
@@ -79,11 +87,11 @@ export class InputStore {
     const rec = this.load().steps[step.id];
     if (!rec || typeof rec.inputs !== 'object' || !rec.inputs) return null;
     const was = rec.inputs;
-    const now = step.inputs;
+    const now = inputsOf(step);
     const out: string[] = [];
     for (const k of new Set([...Object.keys(was), ...Object.keys(now)])) {
       if (was[k] === now[k]) continue;
-      out.push(`${label(k, (i) => recipeNames.get(step)?.[i] ?? '')}: ${shown(was[k])} → ${shown(now[k])}`);
+      out.push(`${label(k, (i) => siblings.get(step)?.[i]?.name ?? '')}: ${shown(was[k])} → ${shown(now[k])}`);
     }
     return out;
   }
@@ -91,7 +99,7 @@ export class InputStore {
   /** Records the step's inputs after it ran successfully (atomically; the run lock keeps writers apart). */
   async record(step: ResolvedStep): Promise<void> {
     const data = this.load();
-    data.steps[step.id] = { time: new Date().toISOString(), inputs: step.inputs };
+    data.steps[step.id] = { time: new Date().toISOString(), inputs: inputsOf(step) };
     await fs.mkdir(path.dirname(this.file), { recursive: true });
     const { default: writeFileAtomic } = await import('write-file-atomic');
     await writeFileAtomic(this.file, JSON.stringify(data, null, 1) + '\n', { fsync: true });

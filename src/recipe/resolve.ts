@@ -167,7 +167,6 @@ export function resolveRecipe(recipe: Recipe, ctx: ResolveContext): ResolvedReci
       common,
       whenFailed: evaluateWhen(raw.common.when, ctx.facts),
       loc: raw.loc,
-      inputs: {},
     };
   });
   attachInputs(steps);

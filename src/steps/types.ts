@@ -41,8 +41,6 @@ export interface ResolvedStep<C = unknown> {
   /** Why `when:` does not hold (the step is skipped), or null when it does. */
   whenFailed: string | null;
   loc: Loc;
-  /** What it is built from, flattened (see plan/inputs.ts): compared with what it last ran with. */
-  inputs: Record<string, string>;
 }
 
 /** What a step will do, for plan and show: one line, plus the commands, URLs and files involved. */

@@ -72,16 +72,22 @@ describe.skipIf(!have || !isRoot)('the source stack from the real upstream sourc
     expect(smoke.map((i) => i.message).join('\n')).toContain('ntotal=3 nearest=2');
     expect(doctor.code, doctor.stdout).toBe(0);
 
-    // Each library's files are its own: OpenBLAS's LAPACKE headers are OpenBLAS's, LAPACK's are in
-    // include/lapack, no reference libblas sits beside OpenBLAS, and libfaiss finds OpenBLAS by RUNPATH.
+    // Each library's files are its own. CMake lists what LAPACK and faiss installed: none of it is a file
+    // OpenBLAS installed (its headers and libraries), LAPACK's headers are in include/lapack/, and the
+    // LAPACKE headers at the top are still OpenBLAS's own copies.
     const src = path.join(home, '.local', 'state', 'envkit', 'src');
-    for (const h of ['lapacke.h', 'lapack.h', 'lapacke_mangling.h', 'cblas.h']) {
-      const own = fs.existsSync(path.join(src, 'OpenBLAS', 'lapack-netlib', 'LAPACKE', 'include', h)) ? path.join(src, 'OpenBLAS', 'lapack-netlib', 'LAPACKE', 'include', h) : path.join(src, 'OpenBLAS', h);
-      if (h === 'cblas.h' || h === 'lapack.h') continue; // generated or copied with edits by OpenBLAS's install
-      expect(fs.readFileSync(path.join(prefix, 'include', h), 'utf8'), h).toBe(fs.readFileSync(own, 'utf8'));
+    const manifest = (lib: string): string[] => fs.readFileSync(path.join(src, lib, 'build', 'install_manifest.txt'), 'utf8').split('\n').filter(Boolean).map((f) => path.relative(prefix, f));
+    const openblasFiles = ['cblas.h', 'f77blas.h', 'lapack.h', 'lapacke.h', 'lapacke_config.h', 'lapacke_mangling.h', 'lapacke_utils.h', 'openblas_config.h'].map((h) => `include/${h}`);
+    for (const lib of ['lapack', 'faiss']) {
+      const files = manifest(lib);
+      expect(files.length, lib).toBeGreaterThan(3);
+      expect(files.filter((f) => openblasFiles.includes(f) || /^lib\/libopenblas|^lib\/libblas/.test(f)), lib).toEqual([]);
     }
-    expect(fs.readFileSync(path.join(prefix, 'include', 'lapack', 'lapacke.h'), 'utf8')).toBe(fs.readFileSync(path.join(src, 'lapack', 'LAPACKE', 'include', 'lapacke.h'), 'utf8'));
-    expect(fs.existsSync(path.join(prefix, 'include', 'openblas_config.h'))).toBe(true);
+    expect(manifest('lapack').filter((f) => f.endsWith('.h') && !f.startsWith('include/lapack/'))).toEqual([]);
+    expect(manifest('faiss').filter((f) => f.endsWith('.h') && !f.startsWith('include/faiss/'))).toEqual([]);
+    for (const h of ['lapacke.h', 'lapack.h', 'lapacke_mangling.h']) {
+      expect(fs.readFileSync(path.join(prefix, 'include', h), 'utf8'), h).toBe(fs.readFileSync(path.join(src, 'OpenBLAS', 'lapack-netlib', 'LAPACKE', 'include', h), 'utf8'));
+    }
     expect(fs.readdirSync(path.join(prefix, 'lib')).filter((f) => /^libblas\./.test(f))).toEqual([]);
     expect(execFileSync('readelf', ['-d', path.join(prefix, 'lib', 'libfaiss.so')], { encoding: 'utf8' })).toMatch(new RegExp(`(RUNPATH|RPATH).*${prefix}/lib`));
     expect(execFileSync('ldd', [path.join(prefix, 'lib', 'libfaiss.so')], { encoding: 'utf8', env: { PATH: process.env.PATH } })).toMatch(new RegExp(`libopenblas\\.so\\.0 => ${prefix}/lib/`));
