@@ -57,6 +57,8 @@ export function judgedByInputs(step: ResolvedStep, selfChecks: boolean): boolean
 interface Record_ {
   time: string;
   inputs: Record<string, string>;
+  /** What a kind noted while the step ran (pip: the installed set its imports passed with). */
+  notes?: Record<string, string>;
 }
 
 /**
@@ -96,10 +98,25 @@ export class InputStore {
     return out;
   }
 
+  private pending = new WeakMap<ResolvedStep, Record<string, string>>();
+
+  /** Keeps a note for the step's record, written with it when the step succeeds. */
+  note(step: ResolvedStep, key: string, value: string): void {
+    this.pending.set(step, { ...this.pending.get(step), [key]: value });
+  }
+
+  /** A note the step's last successful run kept, if its inputs are unchanged since. */
+  recall(step: ResolvedStep, key: string): string | undefined {
+    const rec = this.load().steps[step.id];
+    if (!rec?.notes || typeof rec.notes[key] !== 'string') return undefined;
+    return this.changes(step)?.length === 0 ? rec.notes[key] : undefined;
+  }
+
   /** Records the step's inputs after it ran successfully (atomically; the run lock keeps writers apart). */
   async record(step: ResolvedStep): Promise<void> {
     const data = this.load();
-    data.steps[step.id] = { time: new Date().toISOString(), inputs: inputsOf(step) };
+    const notes = this.pending.get(step);
+    data.steps[step.id] = { time: new Date().toISOString(), inputs: inputsOf(step), ...(notes ? { notes } : {}) };
     await fs.mkdir(path.dirname(this.file), { recursive: true });
     const { default: writeFileAtomic } = await import('write-file-atomic');
     await writeFileAtomic(this.file, JSON.stringify(data, null, 1) + '\n', { fsync: true });

@@ -57,7 +57,7 @@ describe.skipIf(!python3 || !hostHasPip)('pip and venv steps against a local ind
         '      packages: ["envkit-demo-a=={{ a_version }}", "envkit-demo-b>=0.5"]',
         '',
       ].join('\n'),
-      'pair.yaml': 'name: pair\nsteps:\n  - name: C and its exact A\n    pip: { venv: ~/venvs/pair, packages: [envkit-demo-c==1.0] }\nverify:\n  - pip: envkit-demo-c==1.0\n    venv: ~/venvs/pair\n',
+      'pair.yaml': 'name: pair\nsteps:\n  - name: C and its exact A\n    pip: { venv: ~/venvs/pair, packages: [envkit-demo-c==1.0], imports: [envkit_demo_c] }\nverify:\n  - pip: envkit-demo-c==1.0\n    venv: ~/venvs/pair\n',
       'bad-import.yaml': 'name: bad-import\nsteps:\n  - venv: { path: ~/venvs/bad }\n  - name: A package that does not import\n    pip: { venv: ~/venvs/bad, packages: [envkit-demo-bad], imports: [envkit_demo_bad] }\n',
       'pins.yaml': 'name: pins\nvars: { a: "9.9", b: "7.0" }\nsteps:\n  - venv: { path: ~/venvs/pins }\n  - name: Pins the index lacks\n    pip: { venv: ~/venvs/pins, packages: ["envkit-demo-a=={{ a }}", "envkit-demo-b=={{ b }}", envkit-nope] }\n',
       'demo-upgrade.yaml': 'name: demo-upgrade\nsteps:\n  - name: Newest demo-a\n    pip: { venv: ~/venvs/demo, packages: [envkit-demo-a], upgrade: true }\n',
@@ -111,6 +111,8 @@ describe.skipIf(!python3 || !hostHasPip)('pip and venv steps against a local ind
     fs.mkdirSync(path.join(home, 'venvs'));
     execFileSync(python3!, ['-m', 'venv', path.join(home, 'venvs', 'pair')]);
     expect((await cli(r('run', 'pair'), home)).code).toBe(0);
+    // Converged: its imports passed with exactly what is installed, so the plan does not import again.
+    expect((await cli(r('plan', 'pair'), home)).stdout).toContain('envkit_demo_c imported (nothing installed since)');
     // The way people break a venv: another version over one that something else pins exactly.
     execFileSync(path.join(home, 'venvs', 'pair', 'bin', 'python'), ['-m', 'pip', 'install', '--quiet', '--no-deps', '--index-url', index, 'envkit-demo-a==2.0'], { env: { ...process.env, PIP_CONFIG_FILE: '/dev/null' }, stdio: 'pipe' });
     const plan = await cli(r('plan', 'pair', '--exit-code', '--no-resolve'), home);

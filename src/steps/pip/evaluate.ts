@@ -70,6 +70,9 @@ def main():
                 if not fits:
                     broken.append("%s %s requires %s%s, but %s %s is installed" % (name, version, dep.name, dep.specifier, dep.name, have))
     out["broken"] = broken
+    # What is installed, as one digest: an import check that passed for this exact set need not run again.
+    import hashlib
+    out["digest"] = hashlib.sha256("\n".join("%s==%s" % kv for kv in sorted(installed.items())).encode()).hexdigest()[:32]
     results = []
     for spec in specs:
         r = {"spec": spec}
@@ -140,6 +143,8 @@ export interface Evaluation {
   results: Map<string, SpecResult>;
   /** Installed distributions whose requirements are not met, as `pip check` would say (empty: consistent). */
   broken: string[];
+  /** A digest of every installed name and version. */
+  digest: string;
 }
 
 /** Runs the evaluation (one process) and parses its answer; an Error when it could not tell. */
@@ -174,5 +179,6 @@ export async function evaluateSpecs(exe: string, specs: readonly string[], env: 
     pip: data.pip === true,
     results,
     broken: Array.isArray(data.broken) ? data.broken.map(String) : [],
+    digest: String(data.digest ?? ''),
   };
 }
