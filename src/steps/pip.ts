@@ -3,7 +3,7 @@ import * as z from '../util/zod.js';
 import { argvToString } from '../util/shell.js';
 import { indexOptions, installArgv, type PipConfig } from './pip/command.js';
 import { evaluateSpecs, type Evaluation } from './pip/evaluate.js';
-import { pipFailureHint } from './pip/hints.js';
+import { pipFailureHint, UNREACHABLE } from './pip/hints.js';
 import { judge } from './pip/judge.js';
 import { missingPins, previewPip } from './pip/resolve.js';
 import { parseRequirement } from './pip/requirement.js';
@@ -183,7 +183,8 @@ export const pipKind: StepKind<PipSpec, PipConfig> = {
       if (!(e instanceof StepFailure)) throw e;
       let hint = pipFailureHint(e.details.tail ?? [], { python: t.exe, inVenv: !!c.venv, indexUrl });
       // pip names the first version it cannot find; say every one at once, with the --set that picks another.
-      if (/No matching distribution found|Could not find a version that satisfies/.test((e.details.tail ?? []).join('\n'))) {
+      const tail = (e.details.tail ?? []).join('\n');
+      if (/No matching distribution found|Could not find a version that satisfies/.test(tail) && !UNREACHABLE.test(tail)) {
         const missing = await missingPins(c, t.exe, step.recipe, env).catch(() => []);
         if (missing.length) hint = `the index${indexUrl ? ` ${indexUrl}` : ''} lacks ${missing.map((m) => `${m.spec} (has ${m.versions.slice(0, 3).join(', ') || 'none'}${m.set && m.versions.length ? `: --set ${m.set}=${m.versions[0]}` : ''})`).join('; ')}`;
       }

@@ -1,5 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -153,6 +154,25 @@ describe.skipIf(!python3 || !hostHasPip)('pip and venv steps against a local ind
     const run = await cli(r('run', 'pins'), home);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/hint: +the index \S+ lacks envkit-demo-a==9\.9 \(has 2\.0, 1\.0: --set pins\.a=2\.0\); envkit-demo-b==7\.0 \(has 0\.5: --set pins\.b=0\.5\); envkit-nope \(has none\)/);
+  });
+
+  it.concurrent('an index that does not answer: the plan says so at once, the run fails with a hint naming it', async () => {
+    const home = tempHome();
+    // A port nothing listens on: taken from the system, then let go.
+    const port = await new Promise<number>((resolve) => {
+      const server = net.createServer().listen(0, '127.0.0.1', () => {
+        const p = (server.address() as net.AddressInfo).port;
+        server.close(() => resolve(p));
+      });
+    });
+    const dead = path.join(home, 'dead.yaml');
+    fs.writeFileSync(dead, `name: dead\npip: { index-url: "http://127.0.0.1:${port}/simple" }\n`);
+    const args = ['--recipes', recipes, '--mirror', dead];
+    const plan = await cli([...args, 'plan', 'demo'], home);
+    expect(plan.stdout).toContain(`could not resolve it beforehand: the index http://127.0.0.1:${port}/simple does not answer (ECONNREFUSED)`);
+    const run = await cli([...args, 'run', 'demo'], home);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`the index http://127.0.0.1:${port}/simple cannot be reached: check the network or the mirror profile`);
   });
 
   it.concurrent('a bad requirement spec is a clear input error, from the file or from --set', async () => {

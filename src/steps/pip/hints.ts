@@ -17,12 +17,15 @@ export function pipFailureHint(tail: readonly string[], o: { python: string; inV
   return undefined;
 }
 
+/** pip's words for an index it could not reach. */
+export const UNREACHABLE = /NewConnectionError|Failed to establish a new connection|Temporary failure in name resolution|Name or service not known|getaddrinfo|Max retries exceeded|ConnectTimeout|Read timed out/i;
+
 /**
  * Why pip could not resolve, when the cause is known: an unreachable index (named), a constraint that
  * conflicts (often from the host's own pip config: /etc/pip.conf, PIP_CONSTRAINT), a name that does not resolve.
  */
 export function resolutionHint(text: string, indexUrl?: string): string | undefined {
-  if (/NewConnectionError|Failed to establish a new connection|Temporary failure in name resolution|Name or service not known|getaddrinfo|Max retries exceeded|ConnectTimeout|timed out/i.test(text)) {
+  if (UNREACHABLE.test(text)) {
     const host = /host='([^']+)'/.exec(text)?.[1];
     return `the index ${host ?? indexUrl ?? ''} cannot be reached: check the network or the mirror profile (--mirror), or point pip at a reachable index`.replace('  ', ' ');
   }

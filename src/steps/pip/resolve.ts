@@ -44,6 +44,12 @@ export async function previewPip(c: PipConfig, recipe: string, env: StepEnv, ste
     exe = found instanceof Error ? undefined : found.exe;
   }
   if (!exe) return { kind: 'unknown', reason: 'no python to resolve with' };
+  // An index that does not answer would keep pip retrying for minutes: ask each once, briefly, first.
+  const o = indexOptions(c, env.profile);
+  for (const url of [o.indexUrl ?? DEFAULT_INDEX, ...o.extra]) {
+    const why = await unreachable(url);
+    if (why) return { kind: 'unknown', reason: `the index ${url} ${why}` };
+  }
   const argv = installArgv(c, exe, env.profile, ['--dry-run', '--quiet', '--report', '-', ...(fresh ? ['--ignore-installed'] : [])]);
   // Nothing is installed by a dry run: an externally managed python may answer it too.
   const runEnv = { ...stepEnv, PIP_BREAK_SYSTEM_PACKAGES: '1', PYTHONDONTWRITEBYTECODE: '1' };
@@ -61,7 +67,7 @@ export async function previewPip(c: PipConfig, recipe: string, env: StepEnv, ste
   const text = `${r.stderr}\n${r.stdout}`;
   if (/no such option: --(dry-run|report)/.test(text)) return { kind: 'unknown', reason: 'this pip cannot dry-run (pip 22.2 or newer can)' };
   const missing = await missingPins(c, exe, recipe, env, runEnv);
-  const { indexUrl } = indexOptions(c, env.profile);
+  const { indexUrl } = o;
   if (missing.length) {
     return {
       kind: 'unresolvable',
@@ -72,6 +78,37 @@ export async function previewPip(c: PipConfig, recipe: string, env: StepEnv, ste
   const error = text.split('\n').map((l) => l.trim()).find((l) => l.startsWith('ERROR:')) ?? (text.trim().split('\n').pop() ?? '');
   const hint = resolutionHint(text, indexUrl);
   return { kind: 'unresolvable', reason: `pip cannot resolve it: ${error.replace(/^ERROR:\s*/, '').slice(0, 240)}`, lines: hint ? [hint] : [] };
+}
+
+const DEFAULT_INDEX = 'https://pypi.org/simple';
+const PROBE_TIMEOUT_MS = 3000;
+const probes = new Map<string, Promise<string | null>>();
+
+/** Why an index cannot be used (once per URL and process), or null when it answers. */
+function unreachable(url: string): Promise<string | null> {
+  let p = probes.get(url);
+  if (!p) {
+    p = (async () => {
+      if (url.startsWith('file://')) {
+        try {
+          return existsSync(new URL(url)) ? null : 'does not exist';
+        } catch {
+          return 'is not a valid file:// URL';
+        }
+      }
+      if (!/^https?:\/\//i.test(url)) return null; // a path or another scheme: pip's business
+      try {
+        const res = await fetch(url, { method: 'HEAD', redirect: 'manual', signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+        return res.status >= 500 ? `answers HTTP ${res.status}` : null;
+      } catch (e) {
+        const c = (e as { cause?: { code?: string; message?: string } }).cause;
+        const cause = c?.code ?? c?.message ?? (e as Error).name;
+        return `does not answer (${cause === 'TimeoutError' ? `no answer in ${PROBE_TIMEOUT_MS / 1000}s` : cause})`;
+      }
+    })();
+    probes.set(url, p);
+  }
+  return p;
 }
 
 const shortList = (v: string[]): string => (v.length > 6 ? `${v.slice(0, 6).join(', ')} … (${v.length} versions)` : v.join(', '));
