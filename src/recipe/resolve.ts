@@ -137,6 +137,7 @@ export function resolveRecipe(recipe: Recipe, ctx: ResolveContext): ResolvedReci
     const cmd = (c: string | string[] | undefined): Command | undefined => (c === undefined ? undefined : typeof c === 'string' ? { shell: t.sh(c) } : { argv: c.map(str) });
     const common: StepCommon = {
       check: cmd(raw.common.check),
+      unless: cmd(raw.common.unless),
       creates: raw.common.creates === undefined ? [] : (Array.isArray(raw.common.creates) ? raw.common.creates : [raw.common.creates]).map(toPath),
       env: Object.fromEntries(Object.entries(raw.common.env ?? {}).map(([k, v]) => [k, str(String(v))])),
       cwd,

@@ -57,6 +57,10 @@ export const commonStepShape = {
   name: z.string().min(1).optional().meta({ description: 'What the step does, shown in plan and progress.', examples: ['Build and install'] }),
   when: whenSchema.optional(),
   check: commandSchema.optional().meta({ description: 'A command that exits 0 when the step is already satisfied.' }),
+  unless: commandSchema.optional().meta({
+    description: 'A command that exits 0 when the step is not needed here at all (what it would install is already there another way, e.g. a new enough tool on PATH): the step then counts as satisfied and nothing else is checked. Its last output line is the reason the plan shows.',
+    examples: ['command -v rustc'],
+  }),
   creates: z
     .union([z.string().min(1), z.array(z.string().min(1)).min(1)], { error: 'expected a path or a list of paths' })
     .optional()

@@ -20,6 +20,8 @@ export interface CheckResult {
 /** The common keys of a step, resolved (templates rendered, paths absolute). */
 export interface StepCommon {
   check?: Command;
+  /** Exits 0 when the step is not needed at all: then it is satisfied without any other check. */
+  unless?: Command;
   creates: string[];
   env: Record<string, string>;
   cwd?: string;
