@@ -172,8 +172,11 @@ export function resolveRecipe(recipe: Recipe, ctx: ResolveContext): ResolvedReci
       recipe: recipe.name,
       index: v.index,
       kind: v.kind,
-      // A verify command string runs through bash: its values are shell-quoted like a step's.
-      item: mapStrings(item, (s, p) => renderTemplate(s, lookup, v.kind === 'command' && p.length === 1 && p[0] === 'command')),
+      // A verify command string runs through bash: its values are shell-quoted like a step's, and a value
+      // starting with ~/ (a path like `venv: ~/venvs/ml`) is expanded first, as quoting would keep bash from it.
+      item: mapStrings(item, (s, p) =>
+        v.kind === 'command' && p.length === 1 && p[0] === 'command' ? renderTemplate(s, (n) => expandHome(lookup(n), ctx.dirs.home!), true) : renderTemplate(s, lookup),
+      ),
       whenFailed: evaluateWhen(when as Parameters<typeof evaluateWhen>[0], ctx.facts),
       loc: v.loc,
     };
