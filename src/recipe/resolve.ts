@@ -8,7 +8,7 @@ import { parseDuration } from '../util/duration.js';
 import { expandHome } from '../util/paths.js';
 import { mapStrings, renderTemplate, scanTemplate, walkStrings } from './template.js';
 import type { RawVerify, Recipe } from './types.js';
-import { evaluateWhen } from './when.js';
+import { evaluateWhen, hostAlreadyHas } from './when.js';
 import { attachInputs } from '../plan/inputs.js';
 
 /** `--set` values: global (`name=value`) and per recipe (`recipe.name=value`). Values are literal. */
@@ -160,6 +160,7 @@ export function resolveRecipe(recipe: Recipe, ctx: ResolveContext): ResolvedReci
       config,
       common,
       whenFailed: evaluateWhen(raw.common.when, ctx.facts),
+      hostHas: hostAlreadyHas(raw.common.when, ctx.facts),
       loc: raw.loc,
       inputs: {},
     };

@@ -42,6 +42,8 @@ export interface ResolvedStep<C = unknown> {
   common: StepCommon;
   /** Why `when:` does not hold (the step is skipped), or null when it does. */
   whenFailed: string | null;
+  /** `when:` fails because the host already has what the step installs (see recipe/when.ts hostAlreadyHas). */
+  hostHas?: boolean;
   loc: Loc;
   /** What it is built from, flattened (see plan/inputs.ts): compared with what it last ran with. */
   inputs: Record<string, string>;
