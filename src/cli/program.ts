@@ -69,7 +69,7 @@ Exit codes: 0 ok · 1 a step or check failed · 2 invalid input · 3 plan --exit
 
   add('doctor')
     .description('verify the host and the recipes\' verify items; say how to fix what is wrong')
-    .argument('[recipe...]', 'recipes to verify (default: every fully installed recipe)')
+    .argument('[recipe...]', 'recipes to verify (default: every recipe with a satisfied step, or satisfied by the host)')
     .option('--offline', 'do not check whether the mirror profile\'s hosts answer')
     .addHelpText('after', '\nExamples:\n  $ setup doctor\n  $ setup doctor cmake faiss --json\n  $ setup doctor --mirror tuna          do the Tsinghua mirrors answer from here?');
 

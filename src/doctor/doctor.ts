@@ -35,11 +35,21 @@ async function checkHosts(hosts: readonly string[]): Promise<DoctorItem[]> {
   );
 }
 
-/** A recipe's own line: are all its steps satisfied? */
-function recipeItem(r: PlannedRecipe): DoctorItem {
+/** A recipe's own line: are all its steps satisfied (a meta recipe: every recipe it pulls in)? */
+function recipeItem(r: PlannedRecipe, plan: readonly PlannedRecipe[]): DoctorItem {
+  if (r.meta) return metaItem(r, plan);
   const open = r.steps.filter((s) => s.state !== 'satisfied' && s.state !== 'skipped');
   const label = 'steps';
-  if (!open.length) return { recipe: r.name, label, status: 'ok', message: `all ${r.steps.length} satisfied` };
+  if (!open.length) {
+    const skipped = r.steps.filter((s) => s.state === 'skipped').length;
+    const has = r.steps.filter((s) => s.step.hostHas).length;
+    const message = r.byHost
+      ? `all ${skipped} skipped: ${has} as the host already has what ${has === 1 ? 'it installs' : 'they install'}${skipped > has ? `, ${skipped - has} not for this host` : ''}`
+      : skipped
+        ? `${r.steps.length - skipped} satisfied, ${skipped} skipped`
+        : `all ${r.steps.length} satisfied`;
+    return { recipe: r.name, label, status: 'ok', message };
+  }
   const first = open[0]!;
   const unknownOnly = open.every((s) => s.state === 'unknown');
   return {
@@ -51,7 +61,31 @@ function recipeItem(r: PlannedRecipe): DoctorItem {
   };
 }
 
+/** A meta recipe has no steps: its line says which of the recipes it pulls in are not done. */
+function metaItem(r: PlannedRecipe, plan: readonly PlannedRecipe[]): DoctorItem {
+  const closure = withRequires(plan, [r.name]);
+  const pulled = plan.filter((p) => closure.has(p.name) && !p.meta);
+  const open = pulled.filter((p) => p.state !== 'satisfied' && p.state !== 'skipped');
+  const base = { recipe: r.name, label: 'requires' };
+  if (!open.length) return { ...base, status: 'ok', message: `no steps of its own; ${pulled.length === 1 ? 'the recipe it pulls in is' : `all ${pulled.length} recipes it pulls in are`} done` };
+  const names = open.map((p) => p.name);
+  return { ...base, status: open.every((p) => p.state === 'unknown') ? 'warn' : 'fail', message: `no steps of its own; ${open.length} of ${pulled.length} recipes it pulls in not done: ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''}`, fix: `setup run ${r.name}` };
+}
+
+/** The named recipes and everything they require, transitively. */
+function withRequires(plan: readonly PlannedRecipe[], names: readonly string[]): Set<string> {
+  const out = new Set<string>();
+  const visit = (n: string): void => {
+    if (out.has(n)) return;
+    out.add(n);
+    for (const q of plan.find((p) => p.name === n)?.requires ?? []) visit(q);
+  };
+  names.forEach(visit);
+  return out;
+}
+
 /**
+
  * `fix: setup run X` only where that run would do something: when every step of X reports done, a failing
  * verify item means the recipe's checks miss what is broken, and the fix says so instead of sending the
  * user to a run that prints "Nothing to do".
@@ -62,8 +96,9 @@ function truthfulFix(v: DoctorItem, r: PlannedRecipe): DoctorItem {
 }
 
 /**
- * Verifies the host: all facts, the active profile, and for each chosen recipe (default: every recipe
- * that is fully installed) its step state and `verify:` items. Changes nothing.
+ * Verifies the host: all facts, the active profile, and for each chosen recipe its step state and
+ * `verify:` items. Chosen: the named ones (a named meta recipe brings what it requires); by default every
+ * recipe with a satisfied step (partly installed ones too) or that the host satisfies. Changes nothing.
  */
 export async function doctor(session: Session, names: readonly string[], opts: { offline?: boolean } = {}): Promise<DoctorReport> {
   const [facts, planned, mirrors] = await Promise.all([
@@ -71,12 +106,15 @@ export async function doctor(session: Session, names: readonly string[], opts: {
     planSession(session, selectRecipes(session, names)),
     opts.offline ? Promise.resolve([]) : checkHosts(profileHosts(session.profile)),
   ]);
-  const chosen = names.length ? planned.plan.recipes.filter((r) => names.includes(r.name)) : planned.plan.recipes.filter((r) => r.state === 'satisfied');
+  const all = planned.plan.recipes;
+  const metaNamed = all.filter((r) => r.meta && names.includes(r.name)).map((r) => r.name);
+  const wanted = new Set([...names, ...withRequires(all, metaNamed)]);
+  const chosen = names.length ? all.filter((r) => wanted.has(r.name)) : all.filter((r) => r.byHost || r.steps.some((s) => s.state === 'satisfied'));
   const verify = planned.resolved.filter((r) => chosen.some((c) => c.name === r.recipe.name)).flatMap((r) => r.verify);
   const verified = await mapLimit(verify, Math.max(2, session.cpus), (v) => runVerify(v, session.stepEnv));
   const items: DoctorItem[] = [...mirrors];
   for (const r of chosen) {
-    items.push(recipeItem(r));
+    items.push(recipeItem(r, all));
     items.push(...verified.filter((v) => v.recipe === r.name).map((v) => truthfulFix(v, r)));
   }
   const counts = { ok: 0, warn: 0, fail: 0 };

@@ -32,9 +32,11 @@ export async function runVerify(v: ResolvedVerify, env: StepEnv): Promise<Doctor
   const fix = (item.fix as string | undefined) ?? `setup run ${v.recipe}`;
   const base = { recipe: v.recipe, label: (item.name as string | undefined) ?? labelOf(v) };
   if (v.whenFailed) return { ...base, status: 'ok', message: `not needed here (${v.whenFailed})` };
+  // Every path-bearing field (argv items, file, venv, program flags) may start with ~/ (a shell command's own words are bash's to expand).
+  const home = (p: string): string => expandHome(p, env.paths.home);
   switch (v.kind) {
     case 'command': {
-      const cmd = typeof item.command === 'string' ? { shell: item.command } : { argv: (item.command as string[]).map((a) => expandHome(a, env.paths.home)) };
+      const cmd = typeof item.command === 'string' ? { shell: item.command } : { argv: (item.command as string[]).map(home) };
       const r = await env.runner.run({ argv: commandArgv(cmd), cwd: env.paths.home, timeoutMs: VERIFY_TIMEOUT_MS });
       const out = `${r.stdout}\n${r.stderr}`;
       if (r.spawnError) return { ...base, status: 'fail', message: r.spawnError, fix };
@@ -52,13 +54,13 @@ export async function runVerify(v: ResolvedVerify, env: StepEnv): Promise<Doctor
         : { ...base, status: 'fail', message: `${version} does not satisfy ${range}`, fix };
     }
     case 'file': {
-      const p = expandHome(item.file as string, env.paths.home);
+      const p = home(item.file as string);
       const st = await fs.stat(p).catch(() => null);
       return st ? { ...base, status: 'ok', message: 'exists' } : { ...base, status: 'fail', message: `${p} does not exist`, fix };
     }
     case 'python':
     case 'pip': {
-      const exe = item.venv ? venvPython(expandHome(item.venv as string, env.paths.home)) : which('python3', env.processEnv.PATH);
+      const exe = item.venv ? venvPython(home(item.venv as string)) : which('python3', env.processEnv.PATH);
       if (!exe || !existsSync(exe)) return { ...base, status: 'fail', message: item.venv ? `${String(item.venv)} has no python` : 'python3 is not on PATH', fix };
       if (v.kind === 'python') {
         const mod = item.python as string;
@@ -83,7 +85,7 @@ export async function runVerify(v: ResolvedVerify, env: StepEnv): Promise<Doctor
       }
     }
     case 'program': {
-      const r = await checkProgram({ source: item.program as string, language: (item.language as 'c' | 'c++' | undefined) ?? 'c', flags: (item.flags as string[] | undefined) ?? [], expect: item.expect as string | undefined, timeoutMs: VERIFY_TIMEOUT_MS }, env.runner);
+      const r = await checkProgram({ source: item.program as string, language: (item.language as 'c' | 'c++' | undefined) ?? 'c', flags: ((item.flags as string[] | undefined) ?? []).map(home), expect: item.expect as string | undefined, timeoutMs: VERIFY_TIMEOUT_MS }, env.runner);
       if (r.ok) return { ...base, status: 'ok', message: item.expect === undefined ? 'builds and runs' : `builds, runs, prints ${JSON.stringify(r.output.length > 60 ? `${r.output.slice(0, 60)}…` : r.output)}` };
       return { ...base, status: 'fail', message: r.message, fix: r.stage === 'compiler' ? 'setup run build-tools' : fix };
     }

@@ -9,6 +9,8 @@ import { describeChanges, judgedByInputs } from './inputs.js';
 /** How long a `check:` command may take before the answer is "could not tell". */
 export const CHECK_TIMEOUT_MS = 60_000;
 
+const NO_CHECK = 'no check';
+
 /** Whether a step has any check at all (its kind's own, `creates`, or `check`). */
 export function hasCheck(step: ResolvedStep): boolean {
   return selfChecks(step) || step.common.creates.length > 0 || !!step.common.check;
@@ -21,10 +23,37 @@ function selfChecks(step: ResolvedStep): boolean {
 }
 
 /**
- * Is the step already satisfied? Its kind's own check, then `creates`, then `check` — all given must hold.
- * Checks never change anything on the host.
+ * Is the step already satisfied? `unless` first (exit 0: not needed at all); else its kind's own check,
+ * then `creates`, then `check` — all given must hold. Checks never change anything on the host.
  */
 export async function checkStep(step: ResolvedStep, env: StepEnv): Promise<CheckResult> {
+  const unless = step.common.unless ? await runUnless(step, env) : null;
+  if (unless?.state === 'satisfied' || unless?.state === 'unknown') return unless;
+  const r = await ownChecks(step, env);
+  // Why `unless` did not spare the step, when it said (e.g. "rustc 1.50.0 on PATH is older than 1.60"); alone, it is the check.
+  if (!unless?.reason || r.state !== 'unsatisfied') return r;
+  return { ...r, reason: r.reason === NO_CHECK ? unless.reason : `${unless.reason}; ${r.reason}` };
+}
+
+/** The last line a command printed (stdout, else stderr), for a reason. */
+function lastLine(out: string): string {
+  return out.trim().split('\n').pop()?.trim().slice(0, 200) ?? '';
+}
+
+/** `unless:`: exit 0 = not needed (satisfied, its last output line as the reason); else unsatisfied with what it said. */
+async function runUnless(step: ResolvedStep, env: StepEnv): Promise<CheckResult> {
+  const cmd = step.common.unless!;
+  const text = commandText(cmd);
+  const r = await env.runner.run({ argv: commandArgv(cmd), cwd: env.paths.home, env: step.common.env, timeoutMs: CHECK_TIMEOUT_MS });
+  if (r.spawnError) return { state: 'unknown', reason: `could not run \`unless\`: ${r.spawnError}` };
+  if (r.timedOut) return { state: 'unknown', reason: `\`unless\` \`${text}\` did not finish in ${CHECK_TIMEOUT_MS / 1000}s` };
+  const said = lastLine(r.stdout) || lastLine(r.stderr);
+  if (r.exitCode === 0) return { state: 'satisfied', reason: said ? `not needed: ${said}` : `not needed: \`${text}\` passed` };
+  return { state: 'unsatisfied', reason: said };
+}
+
+/** The kind's own check, `creates` and `check`: all given must hold. */
+async function ownChecks(step: ResolvedStep, env: StepEnv): Promise<CheckResult> {
   const kind = KIND_BY_NAME.get(step.kind)!;
   const reasons: string[] = [];
   if (kind.check && selfChecks(step)) {
@@ -56,7 +85,7 @@ export async function checkStep(step: ResolvedStep, env: StepEnv): Promise<Check
     }
     reasons.push(`check \`${text}\` passed`);
   }
-  if (!reasons.length) return { state: 'unsatisfied', reason: 'no check' };
+  if (!reasons.length) return { state: 'unsatisfied', reason: NO_CHECK };
   const changed = inputChanges(step, env);
   if (changed?.length) return { state: 'unsatisfied', reason: describeChanges(changed) };
   return { state: 'satisfied', reason: reasons.join('; ') };

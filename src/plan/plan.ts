@@ -15,9 +15,17 @@ export interface PlannedRecipe {
   name: string;
   description: string;
   file: string;
-  /** satisfied: nothing to do; pending: something will run; skipped: no step applies to this host; unknown / blocked as for steps. */
+  /**
+   * satisfied: nothing to do; pending: something will run; skipped: no step applies to this host; unknown /
+   * blocked as for steps. A meta recipe's is its requirements' (the worst of them), never its own.
+   */
   state: StepState;
   steps: PlannedStep[];
+  requires: string[];
+  /** No steps of its own, only `requires` (ml-stack): never installed on its own. */
+  meta: boolean;
+  /** Every step is skipped, some because the host already has what they install (cmake ≥ 3.24 already there). */
+  byHost: boolean;
 }
 
 export interface Plan {
@@ -40,6 +48,7 @@ const RANK: Record<StepState, number> = { satisfied: 0, skipped: 0, pending: 1, 
 /** The plan: a pure function of resolved recipes, check results and facts. Spawns nothing, writes nothing. */
 export function makePlan(recipes: readonly ResolvedRecipe[], input: PlanInput): Plan {
   const counts: Record<StepState, number> = { satisfied: 0, pending: 0, skipped: 0, unknown: 0, blocked: 0 };
+  const byName = new Map<string, PlannedRecipe>();
   const planned = recipes.map((r): PlannedRecipe => {
     const steps = r.steps.map((step): PlannedStep => {
       let action = input.actions.get(step.id) ?? { summary: step.kind };
@@ -66,10 +75,19 @@ export function makePlan(recipes: readonly ResolvedRecipe[], input: PlanInput): 
       counts[state]++;
       return { step, state, reason, action };
     });
-    const worst = steps.length && steps.every((s) => s.state === 'skipped') ? 'skipped' : steps.reduce<StepState>((w, s) => (RANK[s.state] > RANK[w] ? s.state : w), 'satisfied');
-    return { name: r.recipe.name, description: r.recipe.description, file: r.recipe.file, state: worst, steps };
+    const meta = !steps.length;
+    // Requirements come first (selectRecipes orders them so); one planned elsewhere does not count.
+    const states = meta ? r.recipe.requires.flatMap((n) => byName.get(n)?.state ?? []) : steps.map((s) => s.state);
+    const p: PlannedRecipe = { name: r.recipe.name, description: r.recipe.description, file: r.recipe.file, state: worstOf(states), steps, requires: r.recipe.requires, meta, byHost: !meta && steps.every((s) => s.state === 'skipped') && steps.some((s) => s.step.hostHas) };
+    byName.set(p.name, p);
+    return p;
   });
   return { recipes: planned, counts };
+}
+
+/** A recipe's state from its steps' (or its requirements'): skipped when all are (or there are none), else the worst. */
+function worstOf(states: readonly StepState[]): StepState {
+  return states.every((st) => st === 'skipped') ? 'skipped' : states.reduce<StepState>((w, st) => (RANK[st] > RANK[w] ? st : w), 'satisfied');
 }
 
 /** Steps that `setup run` would execute: pending and could-not-tell ones, in order. */

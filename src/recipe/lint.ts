@@ -5,7 +5,7 @@ import type { Recipe } from './types.js';
 export function lintRecipe(r: Recipe): Problem[] {
   const out: Problem[] = [];
   for (const s of r.steps) {
-    if (s.kind === 'run' && !s.common.check && !s.common.creates) {
+    if (s.kind === 'run' && !s.common.check && !s.common.creates && !s.common.unless) {
       out.push({ severity: 'warning', loc: s.loc, message: `step ${s.index + 1}${s.common.name ? ` "${s.common.name}"` : ''} has no check: it runs every time`, hint: 'add `creates:` or `check:`' });
     }
   }

@@ -142,7 +142,7 @@ function validateStep(step: unknown, index: number, source: SourceDoc, problems:
   }
   const { [kind]: spec, ...common } = r.data as Record<string, unknown>;
   if (common.when) common.when = literalNumbers(common.when as Record<string, WhenMatcher>, source, [...at, 'when']);
-  const lint = [...(KIND_BY_NAME.get(kind)!.lint?.(spec) ?? []).map((l) => ({ ...l, path: [kind, ...l.path] })), ...(typeof common.check === 'string' ? quotedTemplates(common.check, ['check']) : [])];
+  const lint = [...(KIND_BY_NAME.get(kind)!.lint?.(spec) ?? []).map((l) => ({ ...l, path: [kind, ...l.path] })), ...(['check', 'unless'] as const).flatMap((k) => { const c = common[k]; return typeof c === 'string' ? quotedTemplates(c, [k]) : []; })];
   for (const l of lint) {
     const p = [...at, ...l.path];
     problems.push({ severity: 'error', loc: l.needle ? source.locIn(p, l.needle, l.nth) : source.locOf(p), message: l.message, hint: l.hint });

@@ -26,6 +26,16 @@ export async function loadProfileFile(file: string): Promise<{ profile?: Profile
   return { profile: r.data, problems: [] };
 }
 
+/** Top-level keys only a profile has (pip, conda, go, git, urls): not its name, description or $schema. */
+const PROFILE_KEYS = Object.keys(profileSchema.shape).filter((k) => !['$schema', 'name', 'description'].includes(k));
+
+/** Does a file read as a mirror profile rather than a recipe: a map with a profile key (pip:, conda:, go:, git:, urls:) and no steps:? */
+export async function looksLikeProfile(file: string): Promise<boolean> {
+  const bytes = await fs.readFile(file).catch(() => null);
+  const data = bytes ? parseYamlSource(file, bytes).data : undefined;
+  return !!data && typeof data === 'object' && !Array.isArray(data) && !('steps' in data) && Object.keys(data).some((k) => PROFILE_KEYS.includes(k));
+}
+
 /** The profile files in `<recipe folder>/profiles/`, by name; later folders win. */
 export async function profileFiles(recipeDirs: readonly string[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();

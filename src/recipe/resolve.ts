@@ -8,7 +8,7 @@ import { parseDuration } from '../util/duration.js';
 import { expandHome } from '../util/paths.js';
 import { mapStrings, renderTemplate, scanTemplate, walkStrings } from './template.js';
 import type { RawVerify, Recipe } from './types.js';
-import { evaluateWhen } from './when.js';
+import { evaluateWhen, hostAlreadyHas } from './when.js';
 import { attachInputs } from '../plan/inputs.js';
 
 /**
@@ -144,6 +144,7 @@ export function resolveRecipe(recipe: Recipe, ctx: ResolveContext): ResolvedReci
     const cmd = (c: string | string[] | undefined): Command | undefined => (c === undefined ? undefined : typeof c === 'string' ? { shell: t.sh(c) } : { argv: c.map(str) });
     const common: StepCommon = {
       check: cmd(raw.common.check),
+      unless: cmd(raw.common.unless),
       creates: raw.common.creates === undefined ? [] : (Array.isArray(raw.common.creates) ? raw.common.creates : [raw.common.creates]).map(toPath),
       env: Object.fromEntries(Object.entries(raw.common.env ?? {}).map(([k, v]) => [k, str(String(v))])),
       cwd,
@@ -166,6 +167,7 @@ export function resolveRecipe(recipe: Recipe, ctx: ResolveContext): ResolvedReci
       config,
       common,
       whenFailed: evaluateWhen(raw.common.when, ctx.facts),
+      hostHas: hostAlreadyHas(raw.common.when, ctx.facts),
       loc: raw.loc,
     };
   });
@@ -177,8 +179,11 @@ export function resolveRecipe(recipe: Recipe, ctx: ResolveContext): ResolvedReci
       recipe: recipe.name,
       index: v.index,
       kind: v.kind,
-      // A verify command string runs through bash: its values are shell-quoted like a step's.
-      item: mapStrings(item, (s, p) => renderTemplate(s, lookup, v.kind === 'command' && p.length === 1 && p[0] === 'command')),
+      // A verify command string runs through bash: its values are shell-quoted like a step's, and a value
+      // starting with ~/ (a path like `venv: ~/venvs/ml`) is expanded first, as quoting would keep bash from it.
+      item: mapStrings(item, (s, p) =>
+        v.kind === 'command' && p.length === 1 && p[0] === 'command' ? renderTemplate(s, (n) => expandHome(lookup(n), ctx.dirs.home!), true) : renderTemplate(s, lookup),
+      ),
       whenFailed: evaluateWhen(when as Parameters<typeof evaluateWhen>[0], ctx.facts),
       loc: v.loc,
     };

@@ -57,6 +57,10 @@ export const commonStepShape = {
   name: z.string().min(1).optional().meta({ description: 'What the step does, shown in plan and progress.', examples: ['Build and install'] }),
   when: whenSchema.optional(),
   check: commandSchema.optional().meta({ description: 'A command that exits 0 when the step is already satisfied.' }),
+  unless: commandSchema.optional().meta({
+    description: 'A command that exits 0 when the step is not needed here at all (what it would install is already there another way, e.g. a new enough tool on PATH): the step then counts as satisfied and nothing else is checked. Its last output line is the reason the plan shows.',
+    examples: ['command -v rustc'],
+  }),
   creates: z
     .union([z.string().min(1), z.array(z.string().min(1)).min(1)], { error: 'expected a path or a list of paths' })
     .optional()
@@ -90,14 +94,14 @@ export const verifyShapes = {
     command: commandSchema,
     version: z.string().optional().meta({ description: 'A version range the command’s output must satisfy, e.g. ">=3.21".', examples: ['>=3.21'] }),
   },
-  file: { file: z.string().min(1).meta({ description: 'A path that must exist.', examples: ['{{ prefix }}/lib/libfaiss.a'] }) },
+  file: { file: z.string().min(1).meta({ description: 'A path that must exist (~/ allowed).', examples: ['{{ prefix }}/lib/libfaiss.a'] }) },
   python: {
     python: z.string().min(1).meta({ description: 'A Python module that must import, e.g. "torch".', examples: ['torch', 'faiss'] }),
-    venv: z.string().min(1).optional().meta({ description: 'Import it with this venv\'s python (default: python3 on PATH).', examples: ['~/venvs/nlp'] }),
+    venv: z.string().min(1).optional().meta({ description: 'Import it with this venv\'s python (default: python3 on PATH; ~/ allowed).', examples: ['~/venvs/nlp'] }),
   },
   pip: {
     pip: z.string().min(1).meta({ description: 'A requirement that must be satisfied, e.g. "torch>=2.1".', examples: ['torch>=2.1', 'transformers==4.41.2'] }),
-    venv: z.string().min(1).optional().meta({ description: 'Check this venv\'s packages (default: python3 on PATH).', examples: ['~/venvs/nlp'] }),
+    venv: z.string().min(1).optional().meta({ description: 'Check this venv\'s packages (default: python3 on PATH; ~/ allowed).', examples: ['~/venvs/nlp'] }),
   },
   apt: {
     apt: z.string().min(1).meta({ description: 'A system package that must be installed (dpkg on apt hosts, rpm or brew elsewhere).', examples: ['libopenblas-dev', 'postgresql'] }),
@@ -105,7 +109,7 @@ export const verifyShapes = {
   program: {
     program: z.string().min(1).meta({ description: 'A tiny program that must compile, link, run and print `expect`: proves a library works, not only that its files exist. Built in a temporary folder with the host’s `cc` (or `c++`) and `flags`, run in doctor’s environment.', examples: ['#include <cblas.h>\n#include <stdio.h>\nint main(void) { double a[] = {1, 2, 3, 4}, b[] = {5, 6, 7, 8}, c[4] = {0};\n  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 2, 2, 2, 1, a, 2, b, 2, 0, c, 2);\n  printf("%g %g %g %g\\n", c[0], c[1], c[2], c[3]); return 0; }\n'] }),
     language: z.enum(['c', 'c++']).optional().meta({ description: 'The program’s language (default c).', examples: ['c++'] }),
-    flags: z.array(z.string().min(1)).optional().meta({ description: 'Compiler and linker arguments after the source file, one argument each (no shell).', examples: [['-I{{ prefix }}/include', '-L{{ prefix }}/lib', '-Wl,-rpath,{{ prefix }}/lib', '-lopenblas']] }),
+    flags: z.array(z.string().min(1)).optional().meta({ description: 'Compiler and linker arguments after the source file, one argument each (no shell; one starting with ~/ is under your home folder).', examples: [['-I{{ prefix }}/include', '-L{{ prefix }}/lib', '-Wl,-rpath,{{ prefix }}/lib', '-lopenblas']] }),
     expect: z.string().optional().meta({ description: 'Text its output must contain (whitespace-insensitive); without it, exit 0 is enough.', examples: ['19 22 43 50'] }),
   },
   url: {

@@ -14,6 +14,7 @@ export interface RawStep {
     name?: string;
     when?: Record<string, WhenMatcher>;
     check?: string | string[];
+    unless?: string | string[];
     creates?: string | string[];
     env?: Record<string, string | number | boolean>;
     cwd?: string;

@@ -60,3 +60,15 @@ export function evaluateWhen(when: Record<string, WhenMatcher> | undefined, fact
   }
   return null;
 }
+
+/**
+ * Is `when:` false because the host already has what the step is for hosts without? A fact matched with
+ * `none` (`cmake: [none, "<3.24"]`) that is present here and matches nothing (cmake 3.25).
+ */
+export function hostAlreadyHas(when: Record<string, WhenMatcher> | undefined, facts: Record<string, FactValue>): boolean {
+  return Object.entries(when ?? {}).some(([fact, m]) => {
+    const value = facts[fact] ?? null;
+    const list = Array.isArray(m) ? m : [m];
+    return value !== null && list.includes('none') && !list.some((w) => matchOne(value, w));
+  });
+}

@@ -105,7 +105,7 @@ async function runOne(s: PlannedStep, o: ExecuteOptions, recheck: boolean): Prom
   const step = s.step;
   const kind = KIND_BY_NAME.get(step.kind)!;
   if (s.state === 'blocked') throw new StepFailure(s.reason);
-  if (recheck && hasCheck(step)) {
+  if (recheck && (hasCheck(step) || step.common.unless)) {
     const now = await checkStep(step, o.env);
     if (now.state === 'satisfied') return { status: 'already', message: `already satisfied: ${now.reason}`, durationMs: 0 };
   }

@@ -20,6 +20,8 @@ export interface CheckResult {
 /** The common keys of a step, resolved (templates rendered, paths absolute). */
 export interface StepCommon {
   check?: Command;
+  /** Exits 0 when the step is not needed at all: then it is satisfied without any other check. */
+  unless?: Command;
   creates: string[];
   env: Record<string, string>;
   cwd?: string;
@@ -40,6 +42,8 @@ export interface ResolvedStep<C = unknown> {
   common: StepCommon;
   /** Why `when:` does not hold (the step is skipped), or null when it does. */
   whenFailed: string | null;
+  /** `when:` fails because the host already has what the step installs (see recipe/when.ts hostAlreadyHas). */
+  hostHas?: boolean;
   loc: Loc;
 }
 

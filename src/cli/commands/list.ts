@@ -1,9 +1,26 @@
+import type { PlannedRecipe } from '../../plan/plan.js';
 import { planSession, selectRecipes } from '../../session.js';
 import { sessionFrom } from '../common.js';
 import { withSpinner } from '../spinner.js';
 import { makeOutput, tilde, writeJson, type GlobalOpts } from '../output.js';
 
-const STATE_WORD: Record<string, string> = { satisfied: 'installed', pending: 'not installed', unknown: 'unknown', blocked: 'needs root', skipped: 'not for this host' };
+const STATE_WORD: Record<string, string> = {
+  satisfied: 'installed',
+  'satisfied-by-host': 'satisfied by the host',
+  partial: 'partial',
+  pending: 'not installed',
+  unknown: 'unknown',
+  blocked: 'needs root',
+  skipped: 'not for this host',
+  meta: 'meta',
+};
+
+/** A recipe's word for `list`: meta (only requires), satisfied by the host (its steps skipped as the host has it), partial (some step done), or the plan's state. */
+function listState(r: PlannedRecipe): string {
+  if (r.meta) return 'meta';
+  if (r.byHost) return 'satisfied-by-host';
+  return r.state === 'pending' && r.steps.some((s) => s.state === 'satisfied') ? 'partial' : r.state;
+}
 
 /** `setup list`: one line per recipe: name, state, description. */
 export default async function list(_: string[], opts: GlobalOpts & { state?: boolean }): Promise<number> {
@@ -13,10 +30,7 @@ export default async function list(_: string[], opts: GlobalOpts & { state?: boo
   const states = new Map<string, string>();
   if (opts.state !== false) {
     const { plan } = await withSpinner(o, 'checking recipes…', planSession(session, selectRecipes(session, [])));
-    for (const r of plan.recipes) {
-      const done = r.steps.filter((s) => s.state === 'satisfied' || s.state === 'skipped').length;
-      states.set(r.name, r.state === 'pending' && done > 0 ? 'partial' : r.state);
-    }
+    for (const r of plan.recipes) states.set(r.name, listState(r));
   }
   if (o.json) {
     writeJson(o, 'list', {
@@ -25,12 +39,14 @@ export default async function list(_: string[], opts: GlobalOpts & { state?: boo
     return 0;
   }
   const width = Math.max(4, ...recipes.map((r) => r.name.length));
+  const wordOf = (st: string | undefined): string => (st === undefined ? '' : STATE_WORD[st] ?? st);
+  const wordWidth = Math.max(...recipes.map((r) => wordOf(states.get(r.name)).length));
   for (const r of recipes) {
     const st = states.get(r.name);
-    const word = st === undefined ? '' : st === 'partial' ? 'partial' : STATE_WORD[st] ?? st;
-    const colored = st === 'satisfied' ? o.c.green(word) : st === 'partial' ? o.c.yellow(word) : st === 'unknown' ? o.c.magenta(word) : o.c.dim(word);
+    const word = wordOf(st);
+    const colored = st === 'satisfied' || st === 'satisfied-by-host' ? o.c.green(word) : st === 'partial' ? o.c.yellow(word) : st === 'unknown' ? o.c.magenta(word) : o.c.dim(word);
     const origin = r.origin === 'bundled' ? '' : o.c.dim(` (${tilde(o, r.file)})`);
-    o.out(`${r.name.padEnd(width)}  ${st === undefined ? '' : colored.padEnd(13 + (colored.length - word.length))}  ${r.description}${origin}`);
+    o.out(`${r.name.padEnd(width)}  ${st === undefined ? '' : `${colored.padEnd(wordWidth + (colored.length - word.length))}  `}${r.description}${origin}`);
   }
   if (!recipes.length) o.err('no recipes found');
   return 0;

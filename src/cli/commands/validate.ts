@@ -3,8 +3,7 @@ import path from 'node:path';
 import { ExitCode, formatProblem, type Problem } from '../../errors.js';
 import { checkRequires, definedTwice, recipeFiles } from '../../recipe/catalog.js';
 import { loadRecipeFile } from '../../recipe/load.js';
-import { loadProfileFile } from '../../recipe/profile.js';
-import { loadUserConfigFile } from '../../recipe/profile.js';
+import { loadProfileFile, loadUserConfigFile, looksLikeProfile } from '../../recipe/profile.js';
 import { configVars, unknownConfigVars, type RecipeVars } from '../../recipe/config-vars.js';
 import type { SourceDoc } from '../../recipe/source.js';
 import type { Recipe } from '../../recipe/types.js';
@@ -34,17 +33,17 @@ export default async function validate(targets: string[], opts: GlobalOpts): Pro
     config = { vars: configVars(user.config), source: user.source };
     folders = [paths.bundledRecipes, paths.userRecipes, ...(user.config.recipes ?? []).map((d) => path.resolve(expandHome(d, paths.home))), ...opts.recipes.map((d) => path.resolve(d))];
   }
-  const profileFilesToCheck: string[] = [];
+  // A file named directly is a profile when it lives in a profiles/ folder or reads like one (pip:, no steps:).
+  const direct = await Promise.all(files.map(async (f) => path.basename(path.dirname(f)) === 'profiles' || (await looksLikeProfile(f))));
+  let profileFilesToCheck = files.filter((_, i) => direct[i]);
+  files = files.filter((_, i) => !direct[i]);
   for (const dir of folders) {
     files.push(...(await recipeFiles(dir).catch(() => [])));
     const pdir = path.join(dir, 'profiles');
     profileFilesToCheck.push(...(await fs.readdir(pdir).catch(() => [] as string[])).filter((n) => /\.ya?ml$/.test(n)).map((n) => path.join(pdir, n)));
   }
   files = [...new Set(files)];
-  // A file given directly under a profiles/ folder is a profile.
-  const isProfile = (f: string): boolean => path.basename(path.dirname(f)) === 'profiles';
-  profileFilesToCheck.push(...files.filter(isProfile));
-  files = files.filter((f) => !isProfile(f));
+  profileFilesToCheck = [...new Set(profileFilesToCheck)];
   const recipes = new Map<string, Recipe>();
   for (const r of await Promise.all(files.map((f) => loadRecipeFile(f)))) {
     problems.push(...r.problems);

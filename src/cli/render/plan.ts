@@ -49,7 +49,7 @@ export function renderPlan(o: Output, plan: Plan): string {
         for (const w of s.action.warnings ?? []) lines.push(`${c.dim(pipe)}   ${c.red(w)}`);
       }
     });
-    if (!r.steps.length) lines.push(c.dim('└─ (no steps)'));
+    if (r.meta) lines.push(c.dim(r.requires.length ? `└─ (no steps of its own: it is what it requires, ${r.requires.join(', ')})` : '└─ (no steps)'));
   }
   lines.push('', summaryLine(o, plan));
   return lines.join('\n');
@@ -78,6 +78,7 @@ export function planJson(plan: Plan): object {
       description: r.description,
       file: r.file,
       state: r.state,
+      meta: r.meta,
       steps: r.steps.map((s) => ({
         id: s.step.id,
         name: s.step.name || null,
