@@ -14,7 +14,7 @@ import { redact } from '../util/redact.js';
 export function ownInputs(step: ResolvedStep): Record<string, string> {
   const out: Record<string, string> = {};
   const c = step.common;
-  flatten({ [step.kind]: step.config, env: c.env, cwd: c.cwd, creates: c.creates.length ? c.creates : undefined, check: c.check ? commandText(c.check) : undefined }, '', out);
+  flatten({ [step.kind]: step.config, env: c.env, cwd: c.cwd, creates: c.creates.length ? c.creates : undefined, check: c.check ? commandText(c.check) : undefined, unless: c.unless ? commandText(c.unless) : undefined }, '', out);
   for (const k of Object.keys(out)) out[k] = redact(out[k]!);
   return out;
 }

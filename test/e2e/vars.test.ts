@@ -160,7 +160,7 @@ describe('config.yaml vars:', () => {
     expect(speech.vars).toContainEqual({ name: 'paddle', value: '2', source: 'config' });
 
     const doctor = await runCli(['doctor', 'modelscope', '--offline', '--json'], home);
-    expect(doctor.stdout).toContain('datasets==2.14.0');
+    expect(doctor.stdout).toContain('datasets 2.14.0, the venv\'s requirements met (pip check)');
     expect(doctor.stdout).not.toContain('2.13.0');
 
     const set = await runCli(['show', 'modelscope', '--json', '--set', 'modelscope.datasets=2.15.0'], home);
