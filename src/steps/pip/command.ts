@@ -49,7 +49,7 @@ export function indexOptions(c: PipConfig, profile: Profile): IndexOptions {
   const join = (mine: string[] | undefined, profiles: string | undefined): string[] => [...new Set(mine?.length === 0 ? [] : [...words(profiles), ...(mine ?? [])])];
   return {
     indexUrl,
-    extra: join(c.extraIndexUrls?.map(rw), pip['extra-index-url']),
+    extra: join(c.extraIndexUrls?.map(rw), pip['extra-index-url']).filter((u) => u !== indexUrl),
     trusted: join(c.trustedHosts, pip['trusted-host']),
     findLinks: words(pip['find-links']),
     constraint: pip.constraint,
