@@ -112,14 +112,38 @@ export class InputStore {
     return this.changes(step)?.length === 0 ? rec.notes[key] : undefined;
   }
 
+  /**
+   * `setup run` only (a plan writes nothing): keeps the notes its checks took of satisfied steps (pip: the
+   * installed set their imports passed with), so the next plan need not take them again.
+   */
+  async saveNotes(steps: readonly ResolvedStep[]): Promise<void> {
+    const data = this.load();
+    let changed = false;
+    for (const step of steps) {
+      const notes = this.pending.get(step);
+      if (!notes) continue;
+      const rec = data.steps[step.id];
+      if (rec && this.changes(step)?.length === 0) rec.notes = { ...rec.notes, ...notes };
+      else data.steps[step.id] = { time: new Date().toISOString(), inputs: inputsOf(step), notes };
+      this.pending.delete(step);
+      changed = true;
+    }
+    if (changed) await this.write(data);
+  }
+
+  private async write(data: { version: 1; steps: Record<string, Record_> }): Promise<void> {
+    await fs.mkdir(path.dirname(this.file), { recursive: true });
+    const { default: writeFileAtomic } = await import('write-file-atomic');
+    await writeFileAtomic(this.file, JSON.stringify(data, null, 1) + '\n', { fsync: true });
+  }
+
   /** Records the step's inputs after it ran successfully (atomically; the run lock keeps writers apart). */
   async record(step: ResolvedStep): Promise<void> {
     const data = this.load();
     const notes = this.pending.get(step);
+    this.pending.delete(step);
     data.steps[step.id] = { time: new Date().toISOString(), inputs: inputsOf(step), ...(notes ? { notes } : {}) };
-    await fs.mkdir(path.dirname(this.file), { recursive: true });
-    const { default: writeFileAtomic } = await import('write-file-atomic');
-    await writeFileAtomic(this.file, JSON.stringify(data, null, 1) + '\n', { fsync: true });
+    await this.write(data);
   }
 }
 

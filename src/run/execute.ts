@@ -94,6 +94,7 @@ export async function execute(plan: Plan, o: ExecuteOptions): Promise<RunSummary
     break;
   }
   if (o.signal.aborted) summary.interrupted = true;
+  await o.env.inputs?.saveNotes(plan.recipes.flatMap((r) => r.steps.map((s) => s.step))).catch(() => undefined); // only a shortcut for later plans
   summary.durationMs = performance.now() - started;
   o.journal.append({ event: 'run-end', run: o.runId, status: summary.interrupted ? 'interrupted' : summary.failed ? 'failed' : 'ok', durationMs: Math.round(summary.durationMs) });
   await o.reporter.end(summary);

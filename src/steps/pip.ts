@@ -61,6 +61,12 @@ async function evaluation(step: ResolvedStep<PipConfig>, exe: string, env: StepE
   return more instanceof Error ? more : { ...more, results: new Map([...batch.results, ...more.results]) };
 }
 
+/** What the step's requirements stand on (each one's installed closure), or undefined when any is not known. */
+function closureDigest(specs: readonly string[], ev: Evaluation): string | undefined {
+  const parts = specs.map((s) => ev.results.get(s)).map((r) => (r?.state === 'skipped' ? '-' : r?.closure));
+  return parts.every((p) => p) ? parts.join(',') : undefined;
+}
+
 /** Imports the modules in one interpreter call; why the first that fails does, or null when all import. */
 async function importFailure(exe: string, modules: readonly string[], env: StepEnv, stepEnv: Record<string, string>): Promise<string | null> {
   const script = `import importlib, sys\nfor m in sys.argv[1:]:\n    try:\n        importlib.import_module(m)\n    except BaseException as e:\n        print("import %s fails: %s: %s" % (m, type(e).__name__, str(e).strip().splitlines()[-1] if str(e).strip() else ""))\n        sys.exit(1)\n`;
@@ -166,9 +172,12 @@ export const pipKind: StepKind<PipSpec, PipConfig> = {
     if (judged.state !== 'satisfied' || !c.imports.length) return judged;
     // Importing torch takes seconds: the last successful run noted the installed set its imports passed
     // with; while that set is unchanged (a re-run of a converged stack) they are not imported again.
-    if (ev.digest && env.inputs?.recall(step, 'imports-passed-with') === ev.digest) return { state: 'satisfied', reason: `${judged.reason}; ${c.imports.join(', ')} imported (nothing installed since)` };
+    const digest = closureDigest(c.packages, ev);
+    if (digest && env.inputs?.recall(step, 'imports-passed-with') === digest) return { state: 'satisfied', reason: `${judged.reason}; ${c.imports.join(', ')} import (checked before with these same versions)` };
     const failed = await env.memo.get(`pip:imports:${t.exe}:${c.imports.join(',')}`, () => importFailure(t.exe, c.imports, env, step.common.env));
-    return failed ? { state: 'unsatisfied', reason: failed } : { state: 'satisfied', reason: `${judged.reason}; ${c.imports.join(', ')} import` };
+    if (failed) return { state: 'unsatisfied', reason: failed };
+    if (digest) env.inputs?.note(step, 'imports-passed-with', digest); // kept by `setup run` only
+    return { state: 'satisfied', reason: `${judged.reason}; ${c.imports.join(', ')} import` };
   },
   apply: async (step, env) => {
     const c = step.config;
@@ -200,7 +209,8 @@ export const pipKind: StepKind<PipSpec, PipConfig> = {
       });
     }
     const ev = await evaluateSpecs(t.exe, c.packages, env, step.common.env);
-    if (!(ev instanceof Error) && ev.digest) env.inputs?.note(step, 'imports-passed-with', ev.digest);
+    const digest = ev instanceof Error ? undefined : closureDigest(c.packages, ev);
+    if (digest) env.inputs?.note(step, 'imports-passed-with', digest);
   },
   examples: [
     `- name: NLP stack\n  pip: ["torch==2.3.1", "transformers[torch]>=4.30", "sentencepiece; platform_machine == 'x86_64'"]`,

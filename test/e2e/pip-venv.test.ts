@@ -113,7 +113,7 @@ describe.skipIf(!python3 || !hostHasPip)('pip and venv steps against a local ind
     execFileSync(python3!, ['-m', 'venv', path.join(home, 'venvs', 'pair')]);
     expect((await cli(r('run', 'pair'), home)).code).toBe(0);
     // Converged: its imports passed with exactly what is installed, so the plan does not import again.
-    expect((await cli(r('plan', 'pair'), home)).stdout).toContain('envkit_demo_c imported (nothing installed since)');
+    expect((await cli(r('plan', 'pair'), home)).stdout).toContain('envkit_demo_c import (checked before with these same versions)');
     // The way people break a venv: another version over one that something else pins exactly.
     execFileSync(path.join(home, 'venvs', 'pair', 'bin', 'python'), ['-m', 'pip', 'install', '--quiet', '--no-deps', '--index-url', index, 'envkit-demo-a==2.0'], { env: { ...process.env, PIP_CONFIG_FILE: '/dev/null' }, stdio: 'pipe' });
     const plan = await cli(r('plan', 'pair', '--exit-code', '--no-resolve'), home);

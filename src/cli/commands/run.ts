@@ -51,6 +51,8 @@ async function runLocked(names: string[], opts: GlobalOpts, o: Output, session: 
     return ExitCode.failed;
   }
   if (!todo.length) {
+    // What the checks learned (pip: the installed set imports passed with) spares the next plan that work.
+    await session.stepEnv.inputs?.saveNotes(plan.recipes.flatMap((r) => r.steps.map((s) => s.step))).catch(() => undefined);
     if (o.json) writeJson(o, 'run', { status: 'ok', ran: 0, already: plan.counts.satisfied, steps: [] });
     else if (!o.quiet) o.err(o.c.green(`Nothing to do: ${plan.counts.satisfied} step${plan.counts.satisfied === 1 ? '' : 's'} already satisfied.`));
     return ExitCode.ok;

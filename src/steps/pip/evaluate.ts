@@ -43,9 +43,38 @@ def main():
             requires[canonicalize_name(name)] = (name, version, d)
     # What \`pip check\` reports, in this same call: every installed distribution's requirements (markers
     # evaluated here, without extras) must be installed in a matching version.
+    # Requirement() of the packaging pip vendors is slow (pyparsing): the hundreds of requirements in
+    # metadata are split by a pattern, a marker that only names an extra is skipped unparsed, the rest is
+    # parsed piecewise, and anything the pattern does not take goes to Requirement() whole.
+    import re
+    try:
+        from pip._vendor.packaging.specifiers import SpecifierSet
+        from pip._vendor.packaging.markers import Marker
+    except Exception:
+        from packaging.specifiers import SpecifierSet
+        from packaging.markers import Marker
+    simple = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*\(?\s*([<>=!~][^;()]*)?\)?\s*(?:;(.*))?$")
+    extra_only = re.compile(r"^\s*\(?\s*extra\s*==\s*['\"][^'\"]*['\"]\s*\)?\s*$")
+    class Dep(object):
+        __slots__ = ("name", "specifier")
+    def parse_dep(text):
+        m = simple.match(text)
+        if m is None:
+            dep = Requirement(text)
+            return None if dep.marker is not None and not dep.marker.evaluate({"extra": ""}) else dep
+        marker = m.group(3)
+        if marker is not None and marker.strip():
+            if extra_only.match(marker) or not Marker(marker.strip()).evaluate({"extra": ""}):
+                return None
+        dep = Dep()
+        dep.name = m.group(1)
+        dep.specifier = SpecifierSet((m.group(2) or "").strip())
+        return dep
     broken = []
+    deps = {}  # each distribution's applicable requirements, parsed once
     for key in sorted(requires):
         name, version, d = requires[key]
+        deps[key] = []
         if d is None:
             continue
         try:
@@ -54,11 +83,12 @@ def main():
             continue
         for text in reqs:
             try:
-                dep = Requirement(text)
-                if dep.marker is not None and not dep.marker.evaluate({"extra": ""}):
+                dep = parse_dep(text)
+                if dep is None:
                     continue
             except Exception:
                 continue
+            deps[key].append(canonicalize_name(dep.name))
             have = installed.get(canonicalize_name(dep.name))
             if have is None:
                 broken.append("%s %s requires %s, which is not installed" % (name, version, dep.name))
@@ -70,9 +100,20 @@ def main():
                 if not fits:
                     broken.append("%s %s requires %s%s, but %s %s is installed" % (name, version, dep.name, dep.specifier, dep.name, have))
     out["broken"] = broken
-    # What is installed, as one digest: an import check that passed for this exact set need not run again.
+    # What a requirement stands on, as one digest: the distribution and everything it requires, with their
+    # versions. An import check that passed for exactly this need not run again (another stack installing
+    # into the same venv does not change it, unless it changes something this one uses).
     import hashlib
-    out["digest"] = hashlib.sha256("\n".join("%s==%s" % kv for kv in sorted(installed.items())).encode()).hexdigest()[:32]
+    def closure_digest(start):
+        seen = set()
+        todo = [start]
+        while todo:
+            key = todo.pop()
+            if key in seen or key not in installed:
+                continue
+            seen.add(key)
+            todo.extend(deps.get(key, []))
+        return hashlib.sha256("\n".join("%s==%s" % (k, installed[k]) for k in sorted(seen)).encode()).hexdigest()[:32]
     results = []
     for spec in specs:
         r = {"spec": spec}
@@ -112,6 +153,8 @@ def main():
             r["state"] = "badversion"
             continue
         r["state"] = "ok" if ok else "mismatch"
+        if ok:
+            r["closure"] = closure_digest(canonicalize_name(req.name))
     out["results"] = results
     return out
 print(json.dumps(main()))
@@ -130,6 +173,8 @@ export interface SpecResult {
   url?: boolean;
   marker?: string;
   error?: string;
+  /** A digest of the installed distribution and everything it requires, with versions (state ok). */
+  closure?: string;
 }
 
 /** What one interpreter call answered. */
@@ -143,8 +188,6 @@ export interface Evaluation {
   results: Map<string, SpecResult>;
   /** Installed distributions whose requirements are not met, as `pip check` would say (empty: consistent). */
   broken: string[];
-  /** A digest of every installed name and version. */
-  digest: string;
 }
 
 /** Runs the evaluation (one process) and parses its answer; an Error when it could not tell. */
@@ -179,6 +222,6 @@ export async function evaluateSpecs(exe: string, specs: readonly string[], env: 
     pip: data.pip === true,
     results,
     broken: Array.isArray(data.broken) ? data.broken.map(String) : [],
-    digest: String(data.digest ?? ''),
+
   };
 }
