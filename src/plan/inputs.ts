@@ -6,10 +6,10 @@ import type { ResolvedStep } from '../steps/types.js';
 import { redact } from '../util/redact.js';
 
 /**
- * What a step was built from: its rendered kind config, env, cwd, creates and check, flattened to
- * `key → value` (`make.vars.TARGET → NEHALEM`), plus the same of every earlier step of its recipe that
- * applies on this host (`#2 make.vars.TARGET`), so a changed source ref or configure define reaches the
- * build and install steps after it. Secrets are masked: a changed secret alone is not seen.
+ * What one step is built from: its rendered kind config, env, cwd, creates, check and unless, flattened to
+ * `key → value` (`make.vars.TARGET → NEHALEM`). Secrets are masked: a changed secret alone is not seen.
+ * `inputsOf` adds those of the earlier steps of its recipe, so a changed source ref or configure define
+ * reaches the build and install steps after it.
  */
 export function ownInputs(step: ResolvedStep): Record<string, string> {
   const out: Record<string, string> = {};
