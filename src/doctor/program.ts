@@ -21,7 +21,8 @@ const words = (s: string): string => s.trim().split(/\s+/).join(' ');
 /** The line of compiler or loader output that says what went wrong: the first `error`, else the last line. */
 function telling(output: string): string {
   const lines = output.split('\n').map((l) => l.trim()).filter(Boolean);
-  const line = lines.find((l) => /\berror\b/i.test(l)) ?? lines.at(-1) ?? '';
+  // The linker's own line (`cannot find -lfoo`, `undefined reference to …`) says more than collect2's summary.
+  const line = lines.find((l) => /cannot find -l|undefined reference to|No such file or directory/.test(l)) ?? lines.find((l) => /\berror\b/i.test(l)) ?? lines.at(-1) ?? '';
   return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 }
 

@@ -105,8 +105,15 @@ export class InputStore {
     this.pending.set(step, { ...this.pending.get(step), [key]: value });
   }
 
-  /** A note the step's last successful run kept, if its inputs are unchanged since. */
+  /**
+   * Whether checks may use notes (pip: skip imports that passed with exactly these versions). `plan` and
+   * `list` do, to stay fast; `run` and `doctor` check again, so what they call done was seen working now.
+   */
+  trustNotes = false;
+
+  /** A note the step's last successful run kept, if its inputs are unchanged since (and notes are trusted). */
   recall(step: ResolvedStep, key: string): string | undefined {
+    if (!this.trustNotes) return undefined;
     const rec = this.load().steps[step.id];
     if (!rec?.notes || typeof rec.notes[key] !== 'string') return undefined;
     return this.changes(step)?.length === 0 ? rec.notes[key] : undefined;
@@ -147,7 +154,11 @@ export class InputStore {
   }
 }
 
-const shown = (v: string | undefined): string => (v === undefined ? '(none)' : v.length > 60 ? `${v.slice(0, 57)}…` : v === '' ? '""' : v);
+const shown = (raw: string | undefined): string => {
+  if (raw === undefined) return '(none)';
+  const v = raw.trim().replace(/\s*\n\s*/g, ' ⏎ ');
+  return v.length > 60 ? `${v.slice(0, 57)}…` : v === '' ? '""' : v;
+};
 
 /** `#2 make.vars.TARGET` → `Build for NEHALEM: TARGET`; `cmake.defines.X` → `X`; `env.CC` → `env CC`. */
 function label(key: string, names: (index: number) => string): string {

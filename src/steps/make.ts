@@ -50,6 +50,19 @@ export const makeKind: StepKind<z.infer<typeof makeSchema>, MakeConfig> = {
   description: 'Runs make in `dir` with `targets`, `vars` as NAME=value arguments and `jobs` (default: CPUs).',
   satisfiedWhen: 'its `creates` / `check` (else it always runs).',
   schema: makeSchema,
+  // Targets written out are checked when the file is read (validate sees them); templated ones once rendered.
+  lint: (spec) =>
+    (['targets', 'clean'] as const).flatMap((key) =>
+      (spec[key] ?? []).flatMap((target, i) => {
+        if (target.includes('{{')) return [];
+        try {
+          goal(target);
+          return [];
+        } catch (e) {
+          return [{ path: [key, i], message: (e as Error).message }];
+        }
+      }),
+    ),
   resolve: (spec, t) => ({
     dir: t.path(spec.dir),
     targets: (spec.targets ?? []).map((x) => goal(t.str(x))),

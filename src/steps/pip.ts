@@ -193,9 +193,9 @@ export const pipKind: StepKind<PipSpec, PipConfig> = {
       let hint = pipFailureHint(e.details.tail ?? [], { python: t.exe, inVenv: !!c.venv, indexUrl });
       // pip names the first version it cannot find; say every one at once, with the --set that picks another.
       const tail = (e.details.tail ?? []).join('\n');
-      if (/No matching distribution found|Could not find a version that satisfies/.test(tail) && !UNREACHABLE.test(tail)) {
+      if (/No matching distribution found|Could not find a version that satisfies/.test(tail) && !UNREACHABLE.test(tail) && !/not a trusted or secure host/.test(tail)) {
         const missing = await missingPins(c, t.exe, step.recipe, env).catch(() => []);
-        if (missing.length) hint = `the index${indexUrl ? ` ${indexUrl}` : ''} lacks ${missing.map((m) => `${m.spec} (has ${m.versions.slice(0, 3).join(', ') || 'none'}${m.set && m.versions.length ? `: --set ${m.set}=${m.versions[0]}` : ''})`).join('; ')}`;
+        if (missing.length) hint = `the index${indexUrl ? ` ${indexUrl}` : ''} lacks ${missing.map((m) => `${m.spec} (${m.versions.length ? `has ${m.versions.slice(0, 3).join(', ')}` : 'no version of it'}${m.set && m.versions.length ? `: --set ${m.set}=${m.versions[0]}` : ''})`).join('; ')}`;
       }
       throw hint ? new StepFailure(e.message, { ...e.details, hint }) : e;
     }

@@ -8,7 +8,7 @@ import type { Profile } from '../../src/recipe/schema.js';
 import { pipKind, type PipConfig } from '../../src/steps/pip.js';
 import { installArgv } from '../../src/steps/pip/command.js';
 import type { Evaluation, SpecResult } from '../../src/steps/pip/evaluate.js';
-import { pipFailureHint } from '../../src/steps/pip/hints.js';
+import { pipFailureHint, resolutionHint } from '../../src/steps/pip/hints.js';
 import { judge } from '../../src/steps/pip/judge.js';
 import { parseRequirement } from '../../src/steps/pip/requirement.js';
 import type { ResolvedStep, StepEnv, Templater } from '../../src/steps/types.js';
@@ -235,6 +235,14 @@ describe('pip install command', () => {
     expect(a.warnings).toEqual(['pip index over plain http: http://pypi.internal/simple', 'trusted-host pypi.internal: pip skips TLS certificate checks for it']);
     const local = pipKind.describe(pipStep({ venv, packages: ['a'] }), stepEnv(countingRunner({}), { name: 'm', pip: { 'index-url': 'http://127.0.0.1:8080/simple' } }));
     expect(local.warnings).toBeUndefined();
+  });
+  it('explains why pip could not resolve: an ignored http index, a conflict of pins, a constraint', () => {
+    const ignored = 'WARNING: The repository located at 192.0.2.2 is not a trusted or secure host and is being ignored. If this repository is available via HTTPS we recommend you use HTTPS instead, otherwise you may silence this warning and allow it anyway with \'--trusted-host 192.0.2.2\'.\nERROR: No matching distribution found for six';
+    expect(resolutionHint(ignored, 'http://192.0.2.2:8765/simple')).toBe("pip ignores the index at 192.0.2.2: it is plain http and not a trusted host (add it to the profile's pip.trusted-host, or use https)");
+    const conflict = 'ERROR: Cannot install mpmath==1.4.1 and sympy==1.14.0 because these package versions have conflicting dependencies.\n\nThe conflict is caused by:\n    The user requested mpmath==1.4.1\n    sympy 1.14.0 depends on mpmath<1.4 and >=1.1.0\n\nTo fix this you could try to:\n';
+    expect(resolutionHint(conflict)).toBe('the requirements conflict (The user requested mpmath==1.4.1; sympy 1.14.0 depends on mpmath<1.4 and >=1.1.0): change the pins so they fit together');
+    expect(resolutionHint(conflict, undefined, true)).toMatch(/^the requirements conflict \(.*\): a constraint takes part: it may come from the host's pip config/);
+    expect(resolutionHint('ERROR: No matching distribution found for x')).toBeUndefined();
   });
   it('explains the failures people meet', () => {
     const pep668 = ['error: externally-managed-environment', '× This environment is externally managed', 'hint: See PEP 668 for the detailed specification.'];

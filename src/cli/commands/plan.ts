@@ -10,6 +10,7 @@ export default async function plan(names: string[], opts: GlobalOpts & { exitCod
   if (opts.graph || opts.format) return (await import('../graph.js')).printGraph(names, opts);
   const o = makeOutput(opts);
   const session = await sessionFrom(opts, names);
+  if (session.stepEnv.inputs) session.stepEnv.inputs.trustNotes = true; // a preview may skip what `run` re-checks
   const { plan } = await withSpinner(o, 'checking steps…', planSession(session, selectRecipes(session, names), { preview: opts.resolve !== false }));
   if (o.json) writeJson(o, 'plan', { profile: session.profile.name, prefix: session.prefix, ...planJson(plan) });
   else o.out(o.quiet ? summaryLine(o, plan) : renderPlan(o, plan));

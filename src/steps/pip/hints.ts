@@ -24,14 +24,18 @@ export const UNREACHABLE = /NewConnectionError|Failed to establish a new connect
  * Why pip could not resolve, when the cause is known: an unreachable index (named), a constraint that
  * conflicts (often from the host's own pip config: /etc/pip.conf, PIP_CONSTRAINT), a name that does not resolve.
  */
-export function resolutionHint(text: string, indexUrl?: string): string | undefined {
+export function resolutionHint(text: string, indexUrl?: string, profileConstraint = false): string | undefined {
+  const ignored = /repository located at (\S+) is not a trusted or secure host and is being ignored/.exec(text);
+  if (ignored) return `pip ignores the index at ${ignored[1]}: it is plain http and not a trusted host (add it to the profile's pip.trusted-host, or use https)`;
   if (UNREACHABLE.test(text)) {
     const host = /host='([^']+)'/.exec(text)?.[1];
     return `the index ${host ?? indexUrl ?? ''} cannot be reached: check the network or the mirror profile (--mirror), or point pip at a reachable index`.replace('  ', ' ');
   }
   if (/constraint|Cannot install .* because these package versions have conflicting dependencies|ResolutionImpossible/i.test(text)) {
-    const cause = /The conflict is caused by:\s*\n\s*(.+)/.exec(text)?.[1]?.trim();
-    return `the requirements conflict${cause ? ` (${cause})` : ''}: a constraint may come from the host's pip config (pip config list; PIP_CONSTRAINT, /etc/pip.conf) or the profile's pip.constraint — change the pins, or the constraint`;
+    const block = /The conflict is caused by:\s*\n((?:[ \t]+\S.*\n?)+)/.exec(text)?.[1];
+    const causes = (block ?? '').split('\n').map((l) => l.trim()).filter(Boolean).slice(0, 4).join('; ');
+    const constrained = profileConstraint || /constraint/i.test(text);
+    return `the requirements conflict${causes ? ` (${causes})` : ''}: ${constrained ? "a constraint takes part: it may come from the host's pip config (pip config list; PIP_CONSTRAINT, /etc/pip.conf) or the profile's pip.constraint — change the pins, or the constraint" : 'change the pins so they fit together'}`;
   }
   return undefined;
 }

@@ -5,6 +5,10 @@ import type { StepEnv } from '../types.js';
 import { indexOptions, installArgv, sourceArgs, type PipConfig } from './command.js';
 import { resolutionHint } from './hints.js';
 import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 
 /** What the plan learns by asking pip to resolve a pending step without installing anything. */
 export type Preview =
@@ -16,6 +20,8 @@ export type Preview =
 export interface MissingPin {
   spec: string;
   name: string;
+  /** The pinned version, for a `name==version` spec. */
+  version?: string;
   versions: string[];
   set?: string;
 }
@@ -50,33 +56,50 @@ export async function previewPip(c: PipConfig, recipe: string, env: StepEnv, ste
     const why = await unreachable(url);
     if (why) return { kind: 'unknown', reason: `the index ${url} ${why}` };
   }
-  const argv = installArgv(c, exe, env.profile, ['--dry-run', '--quiet', '--report', '-', ...(fresh ? ['--ignore-installed'] : [])]);
+  // The report goes to a temporary file (outside HOME, removed after): pip's own words stay on stdout/stderr,
+  // where "The conflict is caused by" is the line that explains a conflict.
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'envkit-pip-report-'));
+  const reportFile = path.join(dir, 'report.json');
+  const argv = installArgv(c, exe, env.profile, ['--dry-run', '--report', reportFile, ...(fresh ? ['--ignore-installed'] : [])]);
   // Nothing is installed by a dry run: an externally managed python may answer it too.
   const runEnv = { ...stepEnv, PIP_BREAK_SYSTEM_PACKAGES: '1', PYTHONDONTWRITEBYTECODE: '1' };
-  const r = await env.runner.run({ argv, env: runEnv, cwd: env.paths.home, timeoutMs: RESOLVE_TIMEOUT_MS });
+  let r: Awaited<ReturnType<StepEnv['runner']['run']>>;
+  let report: string | undefined;
+  try {
+    r = await env.runner.run({ argv, env: runEnv, cwd: env.paths.home, timeoutMs: RESOLVE_TIMEOUT_MS });
+    report = await fs.readFile(reportFile, 'utf8').catch(() => undefined);
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
   if (r.spawnError) return { kind: 'unknown', reason: r.spawnError };
   if (r.timedOut) return { kind: 'unknown', reason: `pip did not resolve in ${RESOLVE_TIMEOUT_MS / 1000}s` };
   if (r.exitCode === 0) {
     try {
-      const report = JSON.parse(r.stdout) as { install?: { metadata?: { name?: string; version?: string } }[] };
-      return { kind: 'install', install: (report.install ?? []).map((i) => ({ name: String(i.metadata?.name), version: String(i.metadata?.version) })) };
+      const parsed = JSON.parse(report ?? '') as { install?: { metadata?: { name?: string; version?: string } }[] };
+      return { kind: 'install', install: (parsed.install ?? []).map((i) => ({ name: String(i.metadata?.name), version: String(i.metadata?.version) })) };
     } catch {
       return { kind: 'unknown', reason: `pip gave no report (pip older than 22.2 cannot dry-run)` };
     }
   }
   const text = `${r.stderr}\n${r.stdout}`;
   if (/no such option: --(dry-run|report)/.test(text)) return { kind: 'unknown', reason: 'this pip cannot dry-run (pip 22.2 or newer can)' };
+  const ignored = ignoredHttpIndex(text);
+  if (ignored) return { kind: 'unresolvable', reason: ignored, lines: [] };
   const missing = await missingPins(c, exe, recipe, env, runEnv);
-  const { indexUrl } = o;
+  const where = [o.indexUrl ?? DEFAULT_INDEX, ...o.extra, ...o.findLinks];
+  const indexes = `${where.length > 1 ? 'indexes' : 'index'} ${where[0]}${where.length > 1 ? ` (and ${where.length - 1} more)` : ''}`;
   if (missing.length) {
+    const pins = missing.filter((m) => m.version).length;
+    const names = missing.length - pins;
+    const what = [pins ? `${pins} pinned version${pins === 1 ? '' : 's'}` : '', names ? `${names} package${names === 1 ? '' : 's'}` : ''].filter(Boolean).join(' and ');
     return {
       kind: 'unresolvable',
-      reason: `${missing.length === 1 ? 'a pinned version is' : `${missing.length} pinned versions are`} not in the index${indexUrl ? ` ${indexUrl}` : ''}`,
-      lines: missing.map((m) => `${m.spec}: ${m.versions.length ? `the index has ${shortList(m.versions)}` : 'the index has no such package'}${m.set && m.versions.length ? ` → --set ${m.set}=${m.versions[0]}` : ''}`),
+      reason: `${what} ${missing.length === 1 ? 'is' : 'are'} not in the ${indexes}`,
+      lines: missing.map((m) => `${m.spec}: ${m.versions.length ? `the index has ${shortList(m.versions)}` : 'no version of it in the index'}${m.set && m.versions.length ? ` → --set ${m.set}=${m.versions[0]}` : ''}`),
     };
   }
   const error = text.split('\n').map((l) => l.trim()).find((l) => l.startsWith('ERROR:')) ?? (text.trim().split('\n').pop() ?? '');
-  const hint = resolutionHint(text, indexUrl);
+  const hint = resolutionHint(text, o.indexUrl, !!o.constraint);
   return { kind: 'unresolvable', reason: `pip cannot resolve it: ${error.replace(/^ERROR:\s*/, '').slice(0, 240)}`, lines: hint ? [hint] : [] };
 }
 
@@ -96,19 +119,36 @@ function unreachable(url: string): Promise<string | null> {
           return 'is not a valid file:// URL';
         }
       }
-      if (!/^https?:\/\//i.test(url)) return null; // a path or another scheme: pip's business
+      let u: URL;
       try {
-        const res = await fetch(url, { method: 'HEAD', redirect: 'manual', signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
-        return res.status >= 500 ? `answers HTTP ${res.status}` : null;
-      } catch (e) {
-        const c = (e as { cause?: { code?: string; message?: string } }).cause;
-        const cause = c?.code ?? c?.message ?? (e as Error).name;
-        return `does not answer (${cause === 'TimeoutError' ? `no answer in ${PROBE_TIMEOUT_MS / 1000}s` : cause})`;
+        u = new URL(url);
+      } catch {
+        return null; // a path or something else: pip's business
       }
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') return null;
+      // A TCP connection, not an HTTP request: no port is refused on principle (fetch refuses some), and
+      // whether pip likes the answer is for the dry run to say.
+      const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
+      return new Promise<string | null>((resolve) => {
+        const socket = net.connect({ host: u.hostname.replace(/^\[|\]$/g, ''), port, timeout: PROBE_TIMEOUT_MS });
+        const done = (why: string | null): void => {
+          socket.destroy();
+          resolve(why);
+        };
+        socket.once('connect', () => done(null));
+        socket.once('timeout', () => done(`does not answer (no answer in ${PROBE_TIMEOUT_MS / 1000}s)`));
+        socket.once('error', (e: NodeJS.ErrnoException) => done(`does not answer (${e.code ?? e.message})`));
+      });
     })();
     probes.set(url, p);
   }
   return p;
+}
+
+/** pip skipped an http:// index it does not trust: say so, not that the packages are missing. */
+function ignoredHttpIndex(text: string): string | undefined {
+  const m = /repository located at (\S+) is not a trusted or secure host and is being ignored/.exec(text);
+  return m ? `pip ignores the index at ${m[1]}: it is plain http and not a trusted host (add it to the profile's pip.trusted-host, or use https)` : undefined;
 }
 
 const shortList = (v: string[]): string => (v.length > 6 ? `${v.slice(0, 6).join(', ')} … (${v.length} versions)` : v.join(', '));
@@ -124,7 +164,7 @@ export async function missingPins(c: PipConfig, exe: string, recipe: string, env
     if (r.exitCode !== 0 && !/No matching distribution/i.test(`${r.stderr}${r.stdout}`)) return null; // could not tell: say nothing
     const versions = line ? line.split(',').map((v) => v.trim()).filter(Boolean) : [];
     if (version ? versions.includes(version) : versions.length > 0) return null;
-    return { spec: p.spec, name: name!, versions, set: p.pinVar ? `${recipe}.${p.pinVar}` : undefined };
+    return { spec: p.spec, name: name!, version, versions, set: p.pinVar ? `${recipe}.${p.pinVar}` : undefined };
   });
   return found.filter((x): x is MissingPin => x !== null);
 }
