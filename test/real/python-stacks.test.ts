@@ -1,5 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, cliEnv, tempHome, type CliResult } from '../e2e/helpers.js';
@@ -9,10 +10,13 @@ import { BIN, cliEnv, tempHome, type CliResult } from '../e2e/helpers.js';
  * shows its file:// indexes and wheel folder). envkit passes pip only what the profile says
  * (PIP_CONFIG_FILE=/dev/null, no PIP_* variables): the host's pip config must not make a test pass.
  */
+const ACCOUNT_HOME = os.userInfo().homedir;
+
 function localIndex(): { index: string[]; findLinks: string[] } | string {
   let text: string;
   try {
-    text = execFileSync('python3', ['-m', 'pip', 'config', 'list'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    // The account's own pip config, even when the tests run under a temporary HOME (as CI's check does).
+    text = execFileSync('python3', ['-m', 'pip', 'config', 'list'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, HOME: ACCOUNT_HOME } });
   } catch {
     return 'python3 -m pip config list failed';
   }
@@ -32,8 +36,8 @@ if (!isRoot) console.warn('[test:real] skipped the Python stacks: the python and
  * The machine's own Rust toolchain, where rustup installed one: its proxies on PATH need their homes,
  * which a temporary HOME would hide (the rust recipe is then satisfied by rustc on PATH, as for a user).
  */
-const rustHomes: Record<string, string> = fs.existsSync(path.join(process.env.HOME ?? '/nonexistent', '.rustup'))
-  ? { RUSTUP_HOME: process.env.RUSTUP_HOME ?? path.join(process.env.HOME!, '.rustup'), CARGO_HOME: process.env.CARGO_HOME ?? path.join(process.env.HOME!, '.cargo') }
+const rustHomes: Record<string, string> = fs.existsSync(path.join(ACCOUNT_HOME, '.rustup'))
+  ? { RUSTUP_HOME: process.env.RUSTUP_HOME ?? path.join(ACCOUNT_HOME, '.rustup'), CARGO_HOME: process.env.CARGO_HOME ?? path.join(ACCOUNT_HOME, '.cargo') }
   : {};
 
 /** `setup …` with pip told nothing but what envkit passes. */
