@@ -74,7 +74,9 @@ export async function resolveProfile(choice: string | undefined, recipeDirs: rea
   if (!file) {
     throw new UsageError(`unknown mirror profile "${choice}"${didYouMean(choice, files.keys())}`, `profiles: ${[...files.keys()].join(', ')}; or give a file path`);
   }
-  return merge(base, await load(file));
+  const own = await load(file);
+  // The values fall back on the default profile's; its description does not describe this one.
+  return { ...merge(base, own), description: own.description };
 }
 
 /** The `mirror.*` names with their structured values (lists and maps kept), for Templater.value. */
