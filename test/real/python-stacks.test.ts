@@ -2,7 +2,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { BIN, cliEnv, tempHome, type CliResult } from '../e2e/helpers.js';
 
 /**
@@ -55,29 +55,32 @@ function setup(args: string[], home: string, extra: Record<string, string> = {})
 const seconds = (t0: number): string => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
 
 describe.skipIf(typeof found === 'string' || !isRoot)('Python stacks against the machine\'s package index', () => {
-  const idx = found as { index: string[]; findLinks: string[] };
+  // A skipped describe is still collected: nothing here may assume an index was found (beforeAll writes).
+  const idx = typeof found === 'string' ? { index: [], findLinks: [] } : found;
   const home = tempHome('envkit-real-py-');
   const profile = path.join(home, 'local.yaml');
-  fs.writeFileSync(
-    profile,
-    [
-      'name: local',
-      'pip:',
-      `  index-url: ${idx.index[0]}`,
-      ...(idx.index.length > 1 ? [`  extra-index-url: ${idx.index.slice(1).join(' ')}`] : []),
-      ...(idx.findLinks.length ? [`  find-links: ${idx.findLinks.join(' ')}`] : []),
-      'urls:',
-      '  rewrite:',
-      // The pytorch recipe's own CPU wheel index, served here by the local index too.
-      `    "https://download.pytorch.org/whl/cpu": "${idx.index[0]}"`,
-      '',
-    ].join('\n'),
-  );
-  // Versions the index has, kept in config.yaml: plan, run and doctor agree without --set.
   const config = path.join(home, '.config', 'envkit', 'config.yaml');
-  fs.mkdirSync(path.dirname(config), { recursive: true });
-  fs.writeFileSync(config, `mirror: ${profile}\nvars:\n  transformers: { version: 5.17.0 }\n`);
   const py = path.join(home, 'venvs', 'ml', 'bin', 'python');
+  beforeAll(() => {
+    fs.writeFileSync(
+      profile,
+      [
+        'name: local',
+        'pip:',
+        `  index-url: ${idx.index[0]}`,
+        ...(idx.index.length > 1 ? [`  extra-index-url: ${idx.index.slice(1).join(' ')}`] : []),
+        ...(idx.findLinks.length ? [`  find-links: ${idx.findLinks.join(' ')}`] : []),
+        'urls:',
+        '  rewrite:',
+        // The pytorch recipe's own CPU wheel index, served here by the local index too.
+        `    "https://download.pytorch.org/whl/cpu": "${idx.index[0]}"`,
+        '',
+      ].join('\n'),
+    );
+    // Versions the index has, kept in config.yaml: plan, run and doctor agree without --set.
+    fs.mkdirSync(path.dirname(config), { recursive: true });
+    fs.writeFileSync(config, `mirror: ${profile}\nvars:\n  transformers: { version: 5.17.0 }\n`);
+  });
 
   it('jupyter and transformers converge; doctor is all ✓; the re-run is a no-op', { timeout: 30 * 60_000 }, async () => {
     const plan = await setup(['plan', 'jupyter', 'transformers'], home);
