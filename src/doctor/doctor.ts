@@ -1,6 +1,7 @@
 import type { FactValue } from '../facts/registry.js';
 import type { PlannedRecipe } from '../plan/plan.js';
 import { planSession, selectRecipes, type Session } from '../session.js';
+import { orderWithRequires, type Catalog } from '../recipe/catalog.js';
 import { profileHosts } from '../recipe/mirror.js';
 import { mapLimit } from '../util/limit.js';
 import { runVerify, type DoctorItem } from './verify.js';
@@ -36,8 +37,8 @@ async function checkHosts(hosts: readonly string[]): Promise<DoctorItem[]> {
 }
 
 /** A recipe's own line: are all its steps satisfied (a meta recipe: every recipe it pulls in)? */
-function recipeItem(r: PlannedRecipe, plan: readonly PlannedRecipe[]): DoctorItem {
-  if (r.meta) return metaItem(r, plan);
+function recipeItem(r: PlannedRecipe, plan: readonly PlannedRecipe[], catalog: Catalog): DoctorItem {
+  if (r.meta) return metaItem(r, plan, catalog);
   const open = r.steps.filter((s) => s.state !== 'satisfied' && s.state !== 'skipped');
   const label = 'steps';
   if (!open.length) {
@@ -62,26 +63,14 @@ function recipeItem(r: PlannedRecipe, plan: readonly PlannedRecipe[]): DoctorIte
 }
 
 /** A meta recipe has no steps: its line says which of the recipes it pulls in are not done. */
-function metaItem(r: PlannedRecipe, plan: readonly PlannedRecipe[]): DoctorItem {
-  const closure = withRequires(plan, [r.name]);
+function metaItem(r: PlannedRecipe, plan: readonly PlannedRecipe[], catalog: Catalog): DoctorItem {
+  const closure = new Set(orderWithRequires(catalog.recipes, [r.name]).map((x) => x.name));
   const pulled = plan.filter((p) => closure.has(p.name) && !p.meta);
   const open = pulled.filter((p) => p.state !== 'satisfied' && p.state !== 'skipped');
   const base = { recipe: r.name, label: 'requires' };
   if (!open.length) return { ...base, status: 'ok', message: `no steps of its own; ${pulled.length === 1 ? 'the recipe it pulls in is' : `all ${pulled.length} recipes it pulls in are`} done` };
   const names = open.map((p) => p.name);
   return { ...base, status: open.every((p) => p.state === 'unknown') ? 'warn' : 'fail', message: `no steps of its own; ${open.length} of ${pulled.length} recipes it pulls in not done: ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''}`, fix: `setup run ${r.name}` };
-}
-
-/** The named recipes and everything they require, transitively. */
-function withRequires(plan: readonly PlannedRecipe[], names: readonly string[]): Set<string> {
-  const out = new Set<string>();
-  const visit = (n: string): void => {
-    if (out.has(n)) return;
-    out.add(n);
-    for (const q of plan.find((p) => p.name === n)?.requires ?? []) visit(q);
-  };
-  names.forEach(visit);
-  return out;
 }
 
 /**
@@ -108,13 +97,13 @@ export async function doctor(session: Session, names: readonly string[], opts: {
   ]);
   const all = planned.plan.recipes;
   const metaNamed = all.filter((r) => r.meta && names.includes(r.name)).map((r) => r.name);
-  const wanted = new Set([...names, ...withRequires(all, metaNamed)]);
+  const wanted = new Set([...names, ...orderWithRequires(session.catalog.recipes, metaNamed).map((r) => r.name)]);
   const chosen = names.length ? all.filter((r) => wanted.has(r.name)) : all.filter((r) => r.byHost || r.steps.some((s) => s.state === 'satisfied'));
   const verify = planned.resolved.filter((r) => chosen.some((c) => c.name === r.recipe.name)).flatMap((r) => r.verify);
   const verified = await mapLimit(verify, Math.max(2, session.cpus), (v) => runVerify(v, session.stepEnv));
   const items: DoctorItem[] = [...mirrors];
   for (const r of chosen) {
-    items.push(recipeItem(r, all));
+    items.push(recipeItem(r, all, session.catalog));
     items.push(...verified.filter((v) => v.recipe === r.name).map((v) => truthfulFix(v, r)));
   }
   const counts = { ok: 0, warn: 0, fail: 0 };

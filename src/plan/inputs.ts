@@ -98,7 +98,9 @@ export class InputStore {
     return out;
   }
 
+  /** Notes taken in this process, and those of them already written with a record. */
   private pending = new WeakMap<ResolvedStep, Record<string, string>>();
+  private written = new WeakMap<ResolvedStep, Record<string, string>>();
 
   /** Keeps a note for the step's record, written with it when the step succeeds. */
   note(step: ResolvedStep, key: string, value: string): void {
@@ -111,8 +113,13 @@ export class InputStore {
    */
   trustNotes = false;
 
-  /** A note the step's last successful run kept, if its inputs are unchanged since (and notes are trusted). */
+  /**
+   * A note taken in this process (a check or apply just now: always fresh), else the one the step's last
+   * successful run kept, if its inputs are unchanged since and notes are trusted.
+   */
   recall(step: ResolvedStep, key: string): string | undefined {
+    const now = this.pending.get(step)?.[key];
+    if (now !== undefined) return now;
     if (!this.trustNotes) return undefined;
     const rec = this.load().steps[step.id];
     if (!rec?.notes || typeof rec.notes[key] !== 'string') return undefined;
@@ -128,11 +135,11 @@ export class InputStore {
     let changed = false;
     for (const step of steps) {
       const notes = this.pending.get(step);
-      if (!notes) continue;
+      if (!notes || this.written.get(step) === notes) continue;
       const rec = data.steps[step.id];
       if (rec && this.changes(step)?.length === 0) rec.notes = { ...rec.notes, ...notes };
       else data.steps[step.id] = { time: new Date().toISOString(), inputs: inputsOf(step), notes };
-      this.pending.delete(step);
+      this.written.set(step, notes);
       changed = true;
     }
     if (changed) await this.write(data);
@@ -148,7 +155,7 @@ export class InputStore {
   async record(step: ResolvedStep): Promise<void> {
     const data = this.load();
     const notes = this.pending.get(step);
-    this.pending.delete(step);
+    if (notes) this.written.set(step, notes);
     data.steps[step.id] = { time: new Date().toISOString(), inputs: inputsOf(step), ...(notes ? { notes } : {}) };
     await this.write(data);
   }
