@@ -2,8 +2,8 @@ import fs from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import type { ResolvedVerify } from '../recipe/resolve.js';
 import { parseEnvFile } from '../steps/env-file.js';
-import { commandArgv, commandText } from '../steps/command.js';
-import type { StepEnv } from '../steps/types.js';
+import { commandArgv, commandEnv, commandText } from '../steps/command.js';
+import type { Command, StepEnv } from '../steps/types.js';
 import { readIfExists } from '../util/safe-write.js';
 import { expandHome } from '../util/paths.js';
 import { satisfies, toSemver } from '../util/version.js';
@@ -36,8 +36,8 @@ export async function runVerify(v: ResolvedVerify, env: StepEnv): Promise<Doctor
   const home = (p: string): string => expandHome(p, env.paths.home);
   switch (v.kind) {
     case 'command': {
-      const cmd = typeof item.command === 'string' ? { shell: item.command } : { argv: (item.command as string[]).map(home) };
-      const r = await env.runner.run({ argv: commandArgv(cmd), cwd: env.paths.home, timeoutMs: VERIFY_TIMEOUT_MS });
+      const cmd = verifyCommand(item.command, home);
+      const r = await env.runner.run({ argv: commandArgv(cmd), cwd: env.paths.home, env: commandEnv(cmd), timeoutMs: VERIFY_TIMEOUT_MS });
       const out = `${r.stdout}\n${r.stderr}`;
       if (r.spawnError) return { ...base, status: 'fail', message: r.spawnError, fix };
       if (r.timedOut) return { ...base, status: 'warn', message: `no answer in ${VERIFY_TIMEOUT_MS / 1000}s`, fix };
@@ -120,7 +120,7 @@ function labelOf(v: ResolvedVerify): string {
   const i = v.item;
   switch (v.kind) {
     case 'command':
-      return commandText(typeof i.command === 'string' ? { shell: i.command } : { argv: i.command as string[] }) + (i.version ? ` ${String(i.version)}` : '');
+      return commandText(verifyCommand(i.command)) + (i.version ? ` ${String(i.version)}` : '');
     case 'file':
       return String(i.file);
     case 'env':
@@ -138,4 +138,11 @@ function labelOf(v: ResolvedVerify): string {
     default:
       return v.kind;
   }
+}
+
+/** A verify item's command: a script resolved with its values (see renderShell), a plain script, or an argv. */
+function verifyCommand(c: unknown, home: (p: string) => string = (p) => p): Command {
+  if (typeof c === 'string') return { shell: c };
+  if (Array.isArray(c)) return { argv: (c as string[]).map(home) };
+  return c as Command;
 }

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import { lstatSync } from 'node:fs';
-import { commandArgv, commandText } from '../steps/command.js';
+import { commandArgv, commandEnv, commandText } from '../steps/command.js';
 import { KIND_BY_NAME } from '../steps/registry.js';
 import type { CheckResult, ResolvedStep, StepEnv } from '../steps/types.js';
 import { mapLimit } from '../util/limit.js';
@@ -44,7 +44,7 @@ function lastLine(out: string): string {
 async function runUnless(step: ResolvedStep, env: StepEnv): Promise<CheckResult> {
   const cmd = step.common.unless!;
   const text = commandText(cmd);
-  const r = await env.runner.run({ argv: commandArgv(cmd), cwd: env.paths.home, env: step.common.env, timeoutMs: CHECK_TIMEOUT_MS });
+  const r = await env.runner.run({ argv: commandArgv(cmd), cwd: env.paths.home, env: commandEnv(cmd, step.common.env), timeoutMs: CHECK_TIMEOUT_MS });
   if (r.spawnError) return { state: 'unknown', reason: `could not run \`unless\`: ${r.spawnError}` };
   if (r.timedOut) return { state: 'unknown', reason: `\`unless\` \`${text}\` did not finish in ${CHECK_TIMEOUT_MS / 1000}s` };
   const said = lastLine(r.stdout) || lastLine(r.stderr);
@@ -76,7 +76,7 @@ async function ownChecks(step: ResolvedStep, env: StepEnv): Promise<CheckResult>
     const text = commandText(step.common.check);
     const cwd = step.common.cwd ?? env.paths.home;
     if (!(await fs.stat(cwd).catch(() => null))) return { state: 'unsatisfied', reason: `its folder ${cwd} does not exist yet` };
-    const r = await env.runner.run({ argv: commandArgv(step.common.check), cwd, env: step.common.env, timeoutMs: CHECK_TIMEOUT_MS });
+    const r = await env.runner.run({ argv: commandArgv(step.common.check), cwd, env: commandEnv(step.common.check, step.common.env), timeoutMs: CHECK_TIMEOUT_MS });
     if (r.spawnError) return { state: 'unknown', reason: `could not run the check: ${r.spawnError}` };
     if (r.timedOut) return { state: 'unknown', reason: `the check \`${text}\` did not finish in ${CHECK_TIMEOUT_MS / 1000}s` };
     if (r.exitCode !== 0) {

@@ -2,13 +2,14 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as z from '../util/zod.js';
 import type { Problem } from '../errors.js';
-import { quotedTemplates } from '../steps/command.js';
+import { FACT_BY_ID } from '../facts/registry.js';
 import { KIND_BY_NAME } from '../steps/registry.js';
 import { closest, didYouMean } from '../util/did-you-mean.js';
 import { BUILTIN_NAMES, isBuiltin } from './names.js';
 import { commonStepShape, COMMON_STEP_KEYS, recipeTopShape, VERIFY_KINDS, verifyCommonShape, verifyShapes } from './schema.js';
 import { parseYamlSource, type SourceDoc, type YamlPath } from './source.js';
-import { scanTemplate, walkStrings } from './template.js';
+import { scanTemplate, shellTemplateProblems, walkStrings } from './template.js';
+import { varTypeProblem, varTypeText, type VarType } from './var-types.js';
 import type { Origin, RawStep, RawVerify, Recipe } from './types.js';
 import { validateWhen, type WhenMatcher } from './when.js';
 import { describeInput, errorMap, zodProblems } from './zod-problems.js';
@@ -75,8 +76,9 @@ export function parseRecipe(file: string, bytes: Buffer, origin: Origin = 'user'
     problems.push({ severity: 'error', loc: source.locOf(['steps']), message: 'steps must be a list, got a map', hint: 'start each step with "- ", e.g. "- name: …" then "run: …" under it' });
   }
   const verify = Array.isArray(data.verify) ? data.verify.map((v, i) => validateVerify(v, i, source, problems)) : [];
-  const vars = (isMapValue(data.vars) ? data.vars : {}) as Record<string, string | number | boolean>;
+  const { vars, varTypes } = splitVars(data.vars, source, problems);
   checkTemplates(data, vars, source, problems);
+  checkShellCommands(data, varTypes, source, problems);
   // Compiler order: top to bottom, whatever check found each problem.
   if (problems.length) return { problems: problems.sort((a, b) => (a.loc?.line ?? 0) - (b.loc?.line ?? 0) || (a.loc?.col ?? 0) - (b.loc?.col ?? 0)) };
   return {
@@ -86,6 +88,7 @@ export function parseRecipe(file: string, bytes: Buffer, origin: Origin = 'user'
       description: (data.description as string | undefined) ?? '',
       requires: (data.requires as string[] | undefined) ?? [],
       vars,
+      varTypes,
       steps: steps.filter((s): s is RawStep => !!s),
       verify: verify.filter((v): v is RawVerify => !!v),
       file,
@@ -142,7 +145,7 @@ function validateStep(step: unknown, index: number, source: SourceDoc, problems:
   }
   const { [kind]: spec, ...common } = r.data as Record<string, unknown>;
   if (common.when) common.when = literalNumbers(common.when as Record<string, WhenMatcher>, source, [...at, 'when']);
-  const lint = [...(KIND_BY_NAME.get(kind)!.lint?.(spec) ?? []).map((l) => ({ ...l, path: [kind, ...l.path] })), ...(['check', 'unless'] as const).flatMap((k) => { const c = common[k]; return typeof c === 'string' ? quotedTemplates(c, [k]) : []; })];
+  const lint = (KIND_BY_NAME.get(kind)!.lint?.(spec) ?? []).map((l) => ({ ...l, path: [kind, ...l.path] }));
   for (const l of lint) {
     const p = [...at, ...l.path];
     problems.push({ severity: 'error', loc: l.needle ? source.locIn(p, l.needle, l.nth) : source.locOf(p), message: l.message, hint: l.hint });
@@ -179,9 +182,59 @@ function validateVerify(item: unknown, index: number, source: SourceDoc, problem
   return { index, kind: kinds[0]!, item: r.data as Record<string, unknown>, path: at, loc: source.locOf(at) };
 }
 
+/**
+ * `vars:` as defaults plus declared types: `n: 4` is a default, `n: { default: 4, type: int }` a typed one,
+ * whose default (when it holds no template; those are checked once rendered) must be of its type.
+ */
+function splitVars(raw: unknown, source: SourceDoc, problems: Problem[]): { vars: Record<string, string | number | boolean>; varTypes: Record<string, VarType> } {
+  const vars: Record<string, string | number | boolean> = {};
+  const varTypes: Record<string, VarType> = {};
+  if (!isMapValue(raw)) return { vars, varTypes };
+  for (const [name, v] of Object.entries(raw)) {
+    if (!isMapValue(v)) {
+      vars[name] = v as string | number | boolean;
+      continue;
+    }
+    const t: VarType = { type: v.type as VarType['type'], ...(Array.isArray(v.values) ? { values: v.values.map(String) } : {}) };
+    vars[name] = v.default as string | number | boolean;
+    varTypes[name] = t;
+    const text = String(v.default);
+    const why = text.includes('{{') || (t.type === 'enum') !== !!t.values ? undefined : varTypeProblem(t, text);
+    if (why) problems.push({ severity: 'error', loc: source.locOf(['vars', name, 'default']), message: `the default of ${name}, declared ${varTypeText(t)}: ${why}`, hint: `give it a default of its type` });
+  }
+  return { vars, varTypes };
+}
+
+/** May a template stand in an arithmetic context: an int variable, or a numeric fact (`host.cpus`). */
+function isIntName(name: string, varTypes: Record<string, VarType>): boolean {
+  if (Object.hasOwn(varTypes, name)) return varTypes[name]!.type === 'int';
+  return name.startsWith('host.') && FACT_BY_ID.get(name.slice(5))?.type === 'number';
+}
+
+/**
+ * Templates in every shell command of the recipe (a `run:` string, `check:`, `unless:`, a verify `command:`
+ * string) must stand where bash can take a value as data (see ShellContext in template.ts).
+ */
+function checkShellCommands(data: Record<string, unknown>, varTypes: Record<string, VarType>, source: SourceDoc, problems: Problem[]): void {
+  const check = (cmd: unknown, at: YamlPath): void => {
+    if (typeof cmd !== 'string' || !cmd.includes('{{')) return;
+    for (const p of shellTemplateProblems(cmd, (n) => isIntName(n, varTypes))) {
+      const nth = cmd.slice(0, p.offset).split(p.needle).length - 1;
+      problems.push({ severity: 'error', loc: source.locIn(at, p.needle, nth), message: p.message, hint: p.hint });
+    }
+  };
+  if (Array.isArray(data.steps)) {
+    data.steps.forEach((step, i) => {
+      if (!isMapValue(step)) return;
+      for (const k of ['run', 'check', 'unless']) check(step[k], ['steps', i, k]);
+    });
+  }
+  if (Array.isArray(data.verify)) data.verify.forEach((item, i) => isMapValue(item) && check(item.command, ['verify', i, 'command']));
+}
+
 /** Every `{{ … }}` must be well-formed and name a variable of this recipe or a built-in. Var cycles too. */
 function checkTemplates(data: Record<string, unknown>, vars: Record<string, unknown>, source: SourceDoc, problems: Problem[]): void {
-  const known = (n: string): boolean => n in vars || isBuiltin(n);
+  const known = (n: string): boolean => Object.hasOwn(vars, n) || isBuiltin(n);
   const candidates = [...Object.keys(vars), ...BUILTIN_NAMES];
   for (const section of ['vars', 'steps', 'verify'] as const) {
     walkStrings(data[section], (value, p) => {
@@ -201,7 +254,7 @@ function checkTemplates(data: Record<string, unknown>, vars: Record<string, unkn
     }, [section]);
   }
   // Variables referring to each other must not loop.
-  const deps = new Map(Object.entries(vars).map(([k, v]) => [k, typeof v === 'string' ? scanTemplate(v).refs.map((r) => r.name).filter((n) => n in vars) : []]));
+  const deps = new Map(Object.entries(vars).map(([k, v]) => [k, typeof v === 'string' ? scanTemplate(v).refs.map((r) => r.name).filter((n) => Object.hasOwn(vars, n)) : []]));
   const state = new Map<string, 1 | 2>();
   const visit = (v: string, trail: string[]): void => {
     if (state.get(v) === 2) return;

@@ -6,9 +6,10 @@ import { KIND_BY_NAME } from '../steps/registry.js';
 import type { Command, ResolvedStep, StepCommon, Templater } from '../steps/types.js';
 import { parseDuration } from '../util/duration.js';
 import { expandHome } from '../util/paths.js';
-import { mapStrings, renderTemplate, scanTemplate, walkStrings } from './template.js';
+import { mapStrings, renderShell, renderTemplate, scanTemplate, walkStrings } from './template.js';
 import type { RawVerify, Recipe } from './types.js';
 import { evaluateWhen, hostAlreadyHas } from './when.js';
+import { varTypeProblem, varTypeText } from './var-types.js';
 import { attachInputs } from '../plan/inputs.js';
 
 /**
@@ -92,7 +93,7 @@ export function resolveRecipe(recipe: Recipe, ctx: ResolveContext): ResolvedReci
   const resolving = new Set<string>();
   const missingSecrets = new Set<string>();
   const lookup = (name: string): string => {
-    if (name in recipe.vars) return varValue(name).value;
+    if (Object.hasOwn(recipe.vars, name)) return varValue(name).value;
     if (name === 'prefix') return ctx.prefix;
     if (name.startsWith('dirs.')) return ctx.dirs[name.slice(5)] ?? '';
     if (name.startsWith('host.')) return factText(ctx.facts[name.slice(5)]);
@@ -123,6 +124,12 @@ export function resolveRecipe(recipe: Recipe, ctx: ResolveContext): ResolvedReci
       v = { name, value: renderTemplate(String(recipe.vars[name]), lookup), source: 'default' };
       resolving.delete(name);
     }
+    const type = recipe.varTypes && Object.hasOwn(recipe.varTypes, name) ? recipe.varTypes[name] : undefined;
+    const why = type && varTypeProblem(type, v.value);
+    if (why) {
+      const where = v.source === '--set' ? `--set ${own?.has(name) ? `${recipe.name}.` : ''}${name}` : v.source === 'config' ? `config.yaml vars.${recipe.name}.${name}` : `the default of ${name}`;
+      throw new InputError([{ severity: 'error', loc: v.source === 'default' ? recipe.source.locOf(['vars', name, 'default']) : undefined, message: `${where}: ${why}`, hint: `${recipe.name} declares ${name} as ${varTypeText(type)}` }]);
+    }
     vars.set(name, v);
     return v;
   };
@@ -135,13 +142,13 @@ export function resolveRecipe(recipe: Recipe, ctx: ResolveContext): ResolvedReci
     const toPath = (s: string): string => path.resolve(cwd ?? ctx.dirs.home!, expandHome(str(s), ctx.dirs.home!));
     const t: Templater = {
       str,
-      sh: (s) => renderTemplate(s, lookup, true),
+      sh: (s) => renderShell(s, lookup),
       escaped: (s, escape) => renderTemplate(s, (n) => escape(lookup(n))),
       path: toPath,
       deep: (v) => mapStrings(v, str),
       value: (v) => structured(v, str, ctx.mirrorValues ?? {}),
     };
-    const cmd = (c: string | string[] | undefined): Command | undefined => (c === undefined ? undefined : typeof c === 'string' ? { shell: t.sh(c) } : { argv: c.map(str) });
+    const cmd = (c: string | string[] | undefined): Command | undefined => (c === undefined ? undefined : typeof c === 'string' ? t.sh(c) : { argv: c.map(str) });
     const common: StepCommon = {
       check: cmd(raw.common.check),
       unless: cmd(raw.common.unless),
@@ -179,11 +186,12 @@ export function resolveRecipe(recipe: Recipe, ctx: ResolveContext): ResolvedReci
       recipe: recipe.name,
       index: v.index,
       kind: v.kind,
-      // A verify command string runs through bash: its values are shell-quoted like a step's, and a value
-      // starting with ~/ (a path like `venv: ~/venvs/ml`) is expanded first, as quoting would keep bash from it.
-      item: mapStrings(item, (s, p) =>
-        v.kind === 'command' && p.length === 1 && p[0] === 'command' ? renderTemplate(s, (n) => expandHome(lookup(n), ctx.dirs.home!), true) : renderTemplate(s, lookup),
-      ),
+      // A verify command string runs through bash: its values are environment variables like a step's, and a
+      // value starting with ~/ (a path like `venv: ~/venvs/ml`) is expanded first, as quoting keeps bash from it.
+      item: {
+        ...mapStrings(item, (s) => renderTemplate(s, lookup)),
+        ...(v.kind === 'command' && typeof item.command === 'string' ? { command: renderShell(item.command, (n) => expandHome(lookup(n), ctx.dirs.home!)) } : {}),
+      },
       whenFailed: evaluateWhen(when as Parameters<typeof evaluateWhen>[0], ctx.facts),
       loc: v.loc,
     };

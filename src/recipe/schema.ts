@@ -1,4 +1,5 @@
 import * as z from '../util/zod.js';
+import { VAR_TYPES } from './var-types.js';
 import { parseDuration } from '../util/duration.js';
 
 /** Schemas shared by recipes, step kinds, profiles and the user config. Only data here: no I/O. */
@@ -74,9 +75,19 @@ export const commonStepShape = {
 
 export const COMMON_STEP_KEYS = Object.keys(commonStepShape);
 
+/** A variable with a declared type: its value is checked (default, `--set`, config.yaml) before anything runs. */
+export const typedVarSchema = z
+  .strictObject({
+    default: scalar.meta({ description: 'The default value.', examples: [4] }),
+    type: z.enum(VAR_TYPES).meta({ description: 'What a value must be: int (digits), bool (true/false), version (letters, digits, . + ~ _ -), path (no control characters), enum (one of `values`), string (anything).', examples: ['int'] }),
+    values: z.array(z.string()).min(1).optional().meta({ description: 'The allowed values of an enum.', examples: [['HASWELL', 'SKYLAKEX']] }),
+    description: z.string().optional().meta({ description: 'What the variable is for.', examples: ['Parallel jobs'] }),
+  })
+  .refine((v) => (v.type === 'enum') === !!v.values, { message: 'an enum needs `values:` (and only an enum has them)' });
+
 export const varsSchema = z
-  .record(z.string().regex(VAR_NAME, 'variable names are letters, digits, _ and -, starting with a letter or _'), scalar)
-  .meta({ description: 'Variables with their defaults; `--set name=value` or `--set recipe.name=value` overrides them.', examples: [{ version: '1.7.4', src: '{{ dirs.src }}/faiss' }] });
+  .record(z.string().regex(VAR_NAME, 'variable names are letters, digits, _ and -, starting with a letter or _'), z.union([scalar, typedVarSchema], { error: 'expected a value, or a map with default and type' }))
+  .meta({ description: 'Variables with their defaults; `--set name=value` or `--set recipe.name=value` overrides them. A variable written as `{ default: 4, type: int }` has its values checked.', examples: [{ version: '1.7.4', src: '{{ dirs.src }}/faiss', jobs: { default: 4, type: 'int' } }] });
 
 /** The top level of a recipe; `steps` and `verify` items are validated per kind (see steps/registry). */
 export const recipeTopShape = {

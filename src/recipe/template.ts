@@ -45,15 +45,15 @@ export function scanTemplate(s: string): { refs: TemplateRef[]; errors: Template
   return { refs, errors };
 }
 
-/** Substitutes every `{{ name }}`; with `quote`, each value is shell-quoted so it stays one literal word. */
-export function renderTemplate(s: string, lookup: (name: string) => string, quote = false): string {
+/** Substitutes every `{{ name }}` with its value as it is (shell commands use renderShell). */
+export function renderTemplate(s: string, lookup: (name: string) => string): string {
   if (!s.includes('{{')) return s;
   const { refs } = scanTemplate(s);
   let out = '';
   let last = 0;
   for (const r of refs) {
     const v = lookup(r.name);
-    out += s.slice(last, r.start) + (quote ? shellQuote(v) : v);
+    out += s.slice(last, r.start) + v;
     last = r.end;
   }
   return out + s.slice(last);
@@ -110,46 +110,255 @@ export function mapStrings<T>(value: T, fn: (s: string, path: readonly (string |
 }
 
 /**
- * Templates written inside quotes in a shell command (`"{{ x }}"`, `'{{ x }}'`). Values are shell-quoted
- * already, so inside quotes the quoting breaks — and a value with `$(…)` would run. A command
- * substitution `"$( … )"` starts a fresh quoting context, as in the shell. Returns their offsets.
+ * Where a template stands in a bash script, which decides how its value is referred to:
+ * - `word`: a plain word (or a comment) — `"${envkit_x}"`, one literal word;
+ * - `dq`: inside double quotes, or in an unquoted heredoc's body — `${envkit_x}`, expanded once, never re-read;
+ * - `sq`: inside single quotes — the shell expands nothing there, so no value can reach it (an error);
+ * - `qheredoc`: in a quoted heredoc's body (`<<'EOF'`) — the same, and a value holding the end line would end it;
+ * - `arith`: an arithmetic context (`$(( ))`, `(( ))`, `[[ … -eq … ]]`, `let`, an array index, a `${x:offset}`)
+ *   — bash evaluates a value there as an expression, and `a[$(…)]` in it runs: only an int may stand there.
  */
-export function templatesInShellQuotes(cmd: string): number[] {
-  const found: number[] = [];
-  // One quoting state per nesting level of $( … ).
-  const stack: ('"' | "'" | null)[] = [null];
+export type ShellContext = 'word' | 'dq' | 'sq' | 'qheredoc' | 'arith';
+
+/** A template in a shell command, with where it stands. */
+export interface ShellTemplate extends TemplateRef {
+  context: ShellContext;
+}
+
+const ARITH_TEST = /\s-(eq|ne|lt|le|gt|ge)\s/;
+const WORD_BREAK = /[\s;&|()<>]/;
+
+/**
+ * Every template in a bash script with its context (see ShellContext). A small lexer of the bash syntax
+ * that changes how text is read: quotes, `$( )`, backquotes, `${ }`, comments, heredocs, arithmetic and
+ * `[[ ]]`. It errs towards the stricter context where bash's grammar is beyond it.
+ */
+export function shellTemplates(cmd: string): ShellTemplate[] {
+  const found: ShellTemplate[] = [];
+  type Frame = { t: 'top' | 'sub' | 'bq' | 'dq' | 'sq' | 'arith' | 'test' | 'param' | 'index' | 'let'; arith: boolean; depth?: number; name?: boolean };
+  const stack: Frame[] = [{ t: 'top', arith: false }];
+  const heredocs: { delim: string; quoted: boolean; strip: boolean }[] = [];
+  const top = (): Frame => stack[stack.length - 1]!;
+  const push = (t: Frame['t'], arith = top().arith): void => void stack.push({ t, arith, depth: 0 });
+  const atWordStart = (i: number): boolean => i === 0 || WORD_BREAK.test(cmd[i - 1]!);
+  const context = (): ShellContext => {
+    const f = top();
+    if (f.arith) return 'arith';
+    return f.t === 'sq' ? 'sq' : f.t === 'dq' ? 'dq' : 'word';
+  };
   for (let i = 0; i < cmd.length; i++) {
     const c = cmd[i]!;
-    const quote = stack[stack.length - 1]!;
+    const f = top();
     if (c === '{' && cmd[i + 1] === '{') {
-      if (quote) found.push(i);
-      i++;
+      const close = cmd.indexOf('}}', i + 2);
+      if (close === -1) break;
+      const name = cmd.slice(i + 2, close).trim();
+      if (NAME.test(name)) found.push({ name, start: i, end: close + 2, context: context() });
+      i = close + 1;
       continue;
     }
-    if (quote === "'") {
-      if (c === "'") stack[stack.length - 1] = null;
+    if (f.t === 'sq') {
+      if (c === "'") stack.pop();
       continue;
     }
     if (c === '\\') {
       i++;
       continue;
     }
+    if (c === '\n' && heredocs.length && (f.t === 'top' || f.t === 'sub' || f.t === 'let')) {
+      if (f.t === 'let') stack.pop();
+      // Heredoc bodies follow the line that opened them, one after another.
+      let at = i + 1;
+      for (const h of heredocs.splice(0)) {
+        let end = at;
+        for (;;) {
+          const nl = cmd.indexOf('\n', end);
+          const line = cmd.slice(end, nl === -1 ? cmd.length : nl);
+          if ((h.strip ? line.replace(/^\t+/, '') : line) === h.delim) {
+            end = nl === -1 ? cmd.length : nl;
+            break;
+          }
+          if (nl === -1) {
+            end = cmd.length;
+            break;
+          }
+          end = nl + 1;
+        }
+        for (const r of scanTemplate(cmd.slice(at, end)).refs) found.push({ ...r, start: r.start + at, end: r.end + at, context: h.quoted ? 'qheredoc' : top().arith ? 'arith' : 'dq' });
+        at = end;
+      }
+      i = at - 1;
+      continue;
+    }
+    if (c === '$' && cmd.startsWith('((', i + 1)) {
+      push('arith', true);
+      i += 2;
+      continue;
+    }
     if (c === '$' && cmd[i + 1] === '(') {
-      stack.push(null);
+      push('sub');
       i++;
       continue;
     }
-    if (quote === '"') {
-      if (c === '"') stack[stack.length - 1] = null;
+    if (c === '$' && cmd[i + 1] === '{') {
+      stack.push({ t: 'param', arith: f.arith, name: true });
+      i++;
       continue;
     }
-    if (c === ')' && stack.length > 1) stack.pop();
-    else if (c === '"' || c === "'") stack[stack.length - 1] = c;
-    else if (c === '#' && (i === 0 || /\s/.test(cmd[i - 1]!))) {
+    if (c === '`') {
+      if (f.t === 'bq') stack.pop();
+      else push('bq');
+      continue;
+    }
+    if (f.t === 'dq') {
+      if (c === '"') stack.pop();
+      continue;
+    }
+    if (c === '"') {
+      push('dq');
+      continue;
+    }
+    if (c === "'") {
+      push('sq');
+      continue;
+    }
+    if (f.t === 'arith') {
+      if (c === '(') f.depth!++;
+      else if (c === ')') {
+        if (f.depth! > 0) f.depth!--;
+        else {
+          stack.pop();
+          if (cmd[i + 1] === ')') i++;
+        }
+      }
+      continue;
+    }
+    if (f.t === 'param') {
+      if (c === '}') stack.pop();
+      else if (f.name && c === '[') stack.push({ t: 'index', arith: true });
+      else if (f.name && c === ':' && !/[-=?+]/.test(cmd[i + 1] ?? '')) {
+        f.arith = true;
+        f.name = false;
+      } else if (!/[A-Za-z0-9_#!@*]/.test(c)) f.name = false;
+      continue;
+    }
+    if (f.t === 'index') {
+      if (c === ']') stack.pop();
+      continue;
+    }
+    if (f.t === 'test' && c === ']' && cmd[i + 1] === ']') {
+      stack.pop();
+      i++;
+      continue;
+    }
+    if (f.t === 'let' && (c === ';' || c === '\n' || c === '&' || c === '|')) {
+      stack.pop();
+      continue;
+    }
+    if (f.t === 'sub' && c === ')') {
+      stack.pop();
+      continue;
+    }
+    if (c === '(' && cmd[i + 1] === '(' && atWordStart(i)) {
+      push('arith', true);
+      i++;
+      continue;
+    }
+    if (c === '[' && cmd[i + 1] === '[' && atWordStart(i)) {
+      const close = cmd.indexOf(']]', i + 2);
+      stack.push({ t: 'test', arith: f.arith || ARITH_TEST.test(cmd.slice(i + 2, close === -1 ? cmd.length : close)) });
+      i++;
+      continue;
+    }
+    if (c === '[' && i > 0 && /[A-Za-z0-9_]/.test(cmd[i - 1]!)) {
+      stack.push({ t: 'index', arith: true });
+      continue;
+    }
+    if (atWordStart(i) && /^(let|declare -i|local -i)\s/.test(cmd.slice(i, i + 11))) {
+      stack.push({ t: 'let', arith: true });
+      continue;
+    }
+    if (c === '<' && cmd[i + 1] === '<' && cmd[i + 2] !== '<') {
+      const m = /^<<(-?)[ \t]*(?:'([^']*)'|"([^"]*)"|\\?([^\s;&|<>()]+))/.exec(cmd.slice(i));
+      if (m) {
+        const word = m[2] ?? m[3] ?? m[4]!;
+        heredocs.push({ delim: word.replace(/\\/g, ''), quoted: m[2] !== undefined || m[3] !== undefined || /\\/.test(m[0]), strip: m[1] === '-' });
+        i += m[0].length - 1;
+      }
+      continue;
+    }
+    if (c === '#' && atWordStart(i)) {
+      // A comment: a value there is inert whatever it holds (a newline in it stays inside the quotes).
       const nl = cmd.indexOf('\n', i);
+      for (const r of scanTemplate(cmd.slice(i, nl === -1 ? cmd.length : nl)).refs) found.push({ ...r, start: r.start + i, end: r.end + i, context: 'word' });
       if (nl === -1) break;
-      i = nl;
+      i = nl - 1;
     }
   }
   return found;
+}
+
+/** A shell command with its template values moved out of its text (see renderShell). */
+export interface ShellCommand {
+  /** The script bash runs: each value is a reference to an environment variable, never text. */
+  shell: string;
+  /** Those variables' values. */
+  vars: Record<string, string>;
+  /** The script as people read it: the values written in, shell-quoted. Never run. */
+  display: string;
+}
+
+/** The environment variable that carries a template's value into a script: `envkit_` and the name's letters. */
+export function shellVarName(name: string): string {
+  return `envkit_${name.replace(/[^A-Za-z0-9_]/g, '_')}`;
+}
+
+/**
+ * Renders a bash script so that no value is ever part of its text: each `{{ name }}` becomes a reference to an
+ * environment variable holding the value (`"${envkit_name}"` as a word, `${envkit_name}` inside double quotes
+ * or a heredoc). Quoting cannot be made safe in every context (comments, heredocs, arithmetic); a variable is
+ * expanded once and never read as code. Contexts where no value may stand are refused when the recipe loads
+ * (shellTemplateProblems), so here every template is rendered.
+ */
+export function renderShell(s: string, lookup: (name: string) => string): ShellCommand {
+  if (!s.includes('{{')) return { shell: s, vars: {}, display: s };
+  const vars: Record<string, string> = Object.create(null) as Record<string, string>;
+  const owner = new Map<string, string>();
+  let shell = '';
+  let display = '';
+  let last = 0;
+  for (const t of shellTemplates(s)) {
+    const value = lookup(t.name);
+    let env = shellVarName(t.name);
+    // Two names with the same letters (`a-b`, `a_b`) get two variables.
+    for (let n = 2; owner.has(env) && owner.get(env) !== t.name; n++) env = `${shellVarName(t.name)}_${n}`;
+    owner.set(env, t.name);
+    vars[env] = value;
+    const gap = s.slice(last, t.start);
+    shell += gap + (t.context === 'word' ? `"\${${env}}"` : `\${${env}}`);
+    display += gap + (t.context === 'word' ? shellQuote(value) : value);
+    last = t.end;
+  }
+  return { shell: shell + s.slice(last), vars: { ...vars }, display: display + s.slice(last) };
+}
+
+/** Load errors for templates where a shell command cannot take a value safely (see ShellContext). */
+export function shellTemplateProblems(cmd: string, isInt: (name: string) => boolean): { offset: number; needle: string; message: string; hint: string }[] {
+  const out: { offset: number; needle: string; message: string; hint: string }[] = [];
+  for (const t of shellTemplates(cmd)) {
+    const needle = cmd.slice(t.start, t.end);
+    if (t.context === 'sq') {
+      out.push({ offset: t.start, needle, message: 'a template inside single quotes in a shell command: bash inserts nothing there', hint: `write it outside the quotes, or inside double quotes: echo "${needle}"` });
+    } else if (t.context === 'qheredoc') {
+      out.push({ offset: t.start, needle, message: "a template in a quoted heredoc (<<'EOF'): bash inserts nothing there, and a value holding the end line would end it", hint: 'use an unquoted heredoc (<<EOF): the value is inserted there as text, never run' });
+    } else if (t.context === 'arith' && !isInt(t.name)) {
+      out.push({
+        offset: t.start,
+        needle,
+        message: `a template in an arithmetic context ($(( )), (( )), [[ … -eq … ]], let, an array index) needs an int: bash evaluates "${t.name}" there as an expression, and a[$(…)] in a value would run`,
+        hint: `declare it an int: vars: { ${t.name}: { default: 1, type: int } }`,
+      });
+    }
+  }
+  return out;
 }

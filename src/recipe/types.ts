@@ -1,3 +1,4 @@
+import type { VarType } from './var-types.js';
 import type { Loc } from '../errors.js';
 import type { WhenMatcher } from './when.js';
 import type { SourceDoc, YamlPath } from './source.js';
@@ -43,6 +44,8 @@ export interface Recipe {
   description: string;
   requires: string[];
   vars: Record<string, string | number | boolean>;
+  /** Declared types of the variables that have one (`vars: { n: { default: 1, type: int } }`). */
+  varTypes: Record<string, VarType>;
   steps: RawStep[];
   verify: RawVerify[];
   file: string;

@@ -3,7 +3,7 @@ import { InterruptedError } from '../errors.js';
 import { checkStep, hasCheck, inputChanges } from '../plan/check.js';
 import { describeChanges } from '../plan/inputs.js';
 import { stepsToRun, type Plan, type PlannedStep } from '../plan/plan.js';
-import { asRoot, commandArgv, commandText } from '../steps/command.js';
+import { asRoot, commandArgv, commandEnv, commandText } from '../steps/command.js';
 import { KIND_BY_NAME } from '../steps/registry.js';
 import { StepFailure, type ApplyEnv, type Command, type StepEnv } from '../steps/types.js';
 import { formatDuration } from '../util/duration.js';
@@ -115,7 +115,7 @@ async function runOne(s: PlannedStep, o: ExecuteOptions, recheck: boolean): Prom
   const exec: ApplyEnv['exec'] = async (cmd: Command, opts = {}) => {
     const cwd = opts.cwd ?? step.common.cwd ?? o.env.paths.home;
     if (!fs.existsSync(cwd)) throw new StepFailure(`its folder ${cwd} does not exist`, { hint: 'create it in an earlier step, or fix `cwd`' });
-    const env = { ...step.common.env, ...opts.env };
+    const env = commandEnv(cmd, { ...step.common.env, ...opts.env });
     const root = opts.root ?? step.common.root;
     const argv = root ? asRoot(commandArgv(cmd), env, isRoot) : commandArgv(cmd);
     const text = commandText(cmd);

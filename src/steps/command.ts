@@ -1,4 +1,3 @@
-import { templatesInShellQuotes } from '../recipe/template.js';
 import { argvToString } from '../util/shell.js';
 import type { Command } from './types.js';
 
@@ -9,7 +8,12 @@ export function commandArgv(cmd: Command): string[] {
 
 /** A command as people read it in plans and errors. */
 export function commandText(cmd: Command): string {
-  return 'shell' in cmd ? cmd.shell : argvToString(cmd.argv);
+  return 'shell' in cmd ? (cmd.display ?? cmd.shell) : argvToString(cmd.argv);
+}
+
+/** The environment a command needs on top of the step's: its template values (see Command). */
+export function commandEnv(cmd: Command, env: Record<string, string> = {}): Record<string, string> {
+  return 'shell' in cmd && cmd.vars && Object.keys(cmd.vars).length ? { ...env, ...cmd.vars } : env;
 }
 
 /** Wraps an argv to run as root: unchanged as root, else through `sudo -n` (never prompting). */
@@ -17,15 +21,4 @@ export function asRoot(argv: string[], env: Record<string, string>, isRoot: bool
   if (isRoot) return argv;
   const pairs = Object.entries(env).map(([k, v]) => `${k}=${v}`);
   return ['sudo', '-n', '--', ...(pairs.length ? ['env', ...pairs] : []), ...argv];
-}
-
-/** Load errors for templates inside quotes in a shell command (see templatesInShellQuotes). */
-export function quotedTemplates(cmd: string, path: (string | number)[]): { path: (string | number)[]; needle: string; nth: number; message: string; hint: string }[] {
-  return templatesInShellQuotes(cmd).map((at) => ({
-    path,
-    needle: cmd.slice(at, cmd.indexOf('}}', at) + 2 || at + 2),
-    nth: cmd.slice(0, at).split(cmd.slice(at, cmd.indexOf('}}', at) + 2 || at + 2)).length - 1,
-    message: 'a template inside quotes in a shell command: values are shell-quoted for you, and inside quotes a value could run as code',
-    hint: 'remove the quotes around the template: echo {{ name }}, not echo "{{ name }}"',
-  }));
 }

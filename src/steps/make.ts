@@ -5,7 +5,7 @@ import type { StepKind } from './types.js';
 const makeSchema = z.strictObject({
   dir: z.string().min(1).meta({ description: 'Folder holding the Makefile (make -C).', examples: ['{{ src }}'] }),
   targets: z.array(z.string().min(1)).optional().meta({ description: 'Targets, in order (default: the Makefile’s default).', examples: [['libs', 'netlib'], ['install']] }),
-  vars: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'make variable names are letters, digits and _'), z.union([z.string(), z.number(), z.boolean()])).optional().meta({ description: 'Passed as NAME=value arguments (one argument each; never through a shell). A value that renders empty is not passed at all (a Makefile that tests `ifdef NAME` sees it unset), so a recipe variable can switch an option off.', examples: [{ TARGET: 'NEHALEM', PREFIX: '{{ prefix }}', NO_SHARED: 1 }] }),
+  vars: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'make variable names are letters, digits and _'), z.union([z.string(), z.number(), z.boolean()])).optional().meta({ description: 'Passed as NAME=value arguments (one argument each; never through a shell). A value a template inserts may not hold $, a backquote, ; & | < > ( ), a quote, a backslash or a newline: a Makefile runs its variables in shell lines. A value that renders empty is not passed at all (a Makefile that tests `ifdef NAME` sees it unset), so a recipe variable can switch an option off.', examples: [{ TARGET: 'NEHALEM', PREFIX: '{{ prefix }}', NO_SHARED: 1 }] }),
   jobs: z.int().min(1).optional().meta({ description: 'Parallel jobs (default: CPUs).', examples: [8] }),
   file: z.string().min(1).optional().meta({ description: 'Makefile name (-f).', examples: ['Makefile.unix'] }),
   clean: z.array(z.string().min(1)).optional().meta({ description: 'Targets run first (with the same vars) when the step runs again because its inputs changed since it last ran — a build for another TARGET must not reuse the old objects. Default: none.', examples: [['clean']] }),
@@ -18,6 +18,20 @@ interface MakeConfig {
   jobs?: number;
   file?: string;
   clean: string[];
+}
+
+/** Characters that mean something to the shell lines a Makefile runs its variables in (spaces only split words). */
+const SHELL_ACTIVE = /[`$;&|<>()\n\r"'\\]/;
+
+/** A template value for make variable `name`, refused when a Makefile's shell line would run part of it. */
+function shellInert(name: string, value: string): string {
+  const bad = SHELL_ACTIVE.exec(value);
+  if (bad) {
+    throw new Error(
+      `make variable ${name}: a template value holds ${JSON.stringify(bad[0])}, which the shell lines of a Makefile would run as code (values may hold letters, digits, spaces and . _ - + = , : / @ % ~ # ! ^ * ? [ ] { })`,
+    );
+  }
+  return value;
 }
 
 /** make strips leading whitespace from a `NAME=value` argument; an empty reference `$()` in front keeps it. */
@@ -66,10 +80,11 @@ export const makeKind: StepKind<z.infer<typeof makeSchema>, MakeConfig> = {
   resolve: (spec, t) => ({
     dir: t.path(spec.dir),
     targets: (spec.targets ?? []).map((x) => goal(t.str(x))),
-    // Values inserted by templates are data: make would expand `$(…)` in them (even `$(shell …)`), so `$` is doubled.
+    // Values inserted by templates are data, and a Makefile pastes its variables into shell lines (`cp $(X) …`):
+    // a value bash would read as code there is refused (see shellInert); `$` could also be expanded by make itself.
     vars: Object.fromEntries(
       Object.entries(spec.vars ?? {})
-        .map(([k, v]) => [k, t.escaped(String(v), (x) => x.replace(/\$/g, '$$$$'))] as const)
+        .map(([k, v]) => [k, t.escaped(String(v), (x) => shellInert(k, x))] as const)
         .filter(([, v]) => v !== '')
         .map(([k, v]) => [k, keepLeadingSpace(v)]),
     ),

@@ -8,8 +8,12 @@ import type { Memo } from '../util/memo.js';
 import type { Paths } from '../util/paths.js';
 import type { RunResult, Runner } from '../util/process.js';
 
-/** A command as it will run: through bash (`shell`) or as an argv (no shell). */
-export type Command = { shell: string } | { argv: string[] };
+/**
+ * A command as it will run: through bash (`shell`) or as an argv (no shell). A script's template values are
+ * never part of its text: they are environment variables (`vars`) it refers to; `display` is the script as
+ * people read it, the values written in.
+ */
+export type Command = { shell: string; vars?: Record<string, string>; display?: string } | { argv: string[] };
 
 /** The three outcomes of a check (CONVENTIONS 5): could-not-tell is never folded into "will run". */
 export interface CheckResult {
@@ -73,8 +77,8 @@ export interface Preview {
 export interface Templater {
   /** A string with values inserted as they are. */
   str(s: string): string;
-  /** A shell command: every inserted value is shell-quoted. */
-  sh(s: string): string;
+  /** A shell command: every inserted value becomes an environment variable the script refers to. */
+  sh(s: string): { shell: string; vars: Record<string, string>; display: string };
   /** A string for another language: every inserted value passed through `escape` (make: `$` → `$$`). */
   escaped(s: string, escape: (value: string) => string): string;
   /** A path: rendered, `~/` expanded, made absolute against the step's cwd. */

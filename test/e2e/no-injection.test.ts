@@ -7,7 +7,7 @@ import { InputError } from '../../src/errors.js';
 import { parseRecipe } from '../../src/recipe/load.js';
 import { resolveRecipe, type ResolveContext } from '../../src/recipe/resolve.js';
 import type { Recipe } from '../../src/recipe/types.js';
-import { commandArgv } from '../../src/steps/command.js';
+import { commandArgv, commandEnv } from '../../src/steps/command.js';
 import { cmakeKind } from '../../src/steps/cmake.js';
 import { makeKind } from '../../src/steps/make.js';
 import type { ApplyEnv, Command, ResolvedStep } from '../../src/steps/types.js';
@@ -109,7 +109,7 @@ function expectNothingRan(): void {
 const ENV = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME, LC_ALL: 'C.UTF-8' };
 
 /**
- * Runs shell commands exactly as commandArgv says (bash -e -o pipefail -c …), many per process: a driver
+ * Runs shell commands exactly as commandArgv and commandEnv say (bash -e -o pipefail -c …), many per process: a driver
  * bash gets them as arguments (no quoting involved) and runs each in its own `bash -e -o pipefail -c`,
  * printing a NUL after each. Returns each command's output.
  */
@@ -120,7 +120,9 @@ function runShells(cmds: Command[]): string[] {
     return argv[5]!;
   });
   const driver = 'for c in "$@"; do bash -e -o pipefail -c "$c" || printf "<exit %s>" "$?"; printf "\\0"; done';
-  const out = execFileSync('bash', ['-c', driver, 'driver', ...shells], { cwd: SCRATCH, env: ENV, encoding: 'utf8', maxBuffer: 64 << 20 });
+  // Each command's values are environment variables named after its templates (distinct across a batch).
+  const env = Object.assign({}, ENV, ...cmds.map((c) => commandEnv(c)));
+  const out = execFileSync('bash', ['-c', driver, 'driver', ...shells], { cwd: SCRATCH, env, encoding: 'utf8', maxBuffer: 64 << 20 });
   const parts = out.split('\0');
   expect(parts.pop()).toBe('');
   return parts;
@@ -213,13 +215,17 @@ function execEnv(calls: string[][]): ApplyEnv {
   return env as unknown as ApplyEnv;
 }
 
-describe('make: a var value reaches make literally ($ doubled, so $(shell …) is text)', () => {
+/** What make.ts refuses in a template value: what a Makefile's shell line would read as code. */
+const SHELL_ACTIVE = /[`$;&|<>()\n\r"'\\]/;
+
+describe('make: a var value reaches make literally, and never a shell line as code', () => {
   const dir = path.join(root, 'make');
   const out = path.join(root, 'make-out');
   beforeAll(() => {
     fs.mkdirSync(dir, { recursive: true });
     // $(file …) writes each value as make sees it, without any shell; `[…]` shows whitespace at the edges.
-    fs.writeFileSync(path.join(dir, 'Makefile'), '$(foreach i,$(IDS),$(file >$(OUT)/$(i),[$(V$(i))]))\n.PHONY: all\nall: ; @:\n');
+    // `all` also pastes every value into a shell line, as real Makefiles do (`cp $(X) …`).
+    fs.writeFileSync(path.join(dir, 'Makefile'), '$(foreach i,$(IDS),$(file >$(OUT)/$(i),[$(V$(i))]))\n.PHONY: all\nall: ; @: $(foreach i,$(IDS),$(V$(i)))\n');
   });
   const recipe = recipeOf(
     'mk',
@@ -227,9 +233,9 @@ describe('make: a var value reaches make literally ($ doubled, so $(shell …) i
       Array.from({ length: BATCH }, (_, i) => `        V${i}: "{{ v${i} }}"\n`).join(''),
   );
 
-  it('each of 1,000+ values comes back from make exactly as it went in', async () => {
+  it('each of 1,000+ accepted values comes back from make exactly as it went in, through a shell line too', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(nasty, { minLength: BATCH, maxLength: BATCH }), async (values) => {
+      fc.asyncProperty(fc.array(nasty.filter((v) => !SHELL_ACTIVE.test(v)), { minLength: BATCH, maxLength: BATCH }), async (values) => {
         fs.rmSync(out, { recursive: true, force: true });
         fs.mkdirSync(out);
         const [step] = resolveWith(recipe, values).steps;
@@ -243,6 +249,70 @@ describe('make: a var value reaches make literally ($ doubled, so $(shell …) i
       }),
       { numRuns: 12, seed: 0x3a4e },
     );
+  });
+
+  it('a value a shell line would run (every payload among them) is refused at resolve, naming the variable', () => {
+    const one = recipeOf('mk1', `name: mk1\ndescription: one make var\nvars:\n  v0: x\nsteps:\n  - make: { dir: ${JSON.stringify(dir)}, vars: { V: "pre {{ v0 }}" } }\n`);
+    fc.assert(
+      fc.property(nasty, (v) => {
+        let err: unknown;
+        try {
+          resolveWith(one, [v]);
+        } catch (e) {
+          err = e;
+        }
+        expect(!!err, JSON.stringify(v)).toBe(SHELL_ACTIVE.test(v));
+        if (err) {
+          expect(err).toBeInstanceOf(InputError);
+          expect((err as Error).message).toMatch(/make variable V: a template value holds/);
+        }
+        count('make vars refused or passed', 1);
+      }),
+      { numRuns: 1000, seed: 0x3a4f },
+    );
+    for (const p of PAYLOADS.filter((x) => !x.startsWith('-'))) expect(() => resolveWith(one, [p]), p).toThrow(InputError);
+  });
+});
+
+describe('shell contexts: a comment, a heredoc, double quotes, arithmetic — a value never runs', () => {
+  const script = [
+    '# version {{ v0 }}',
+    'cat <<EOF',
+    'value {{ v0 }}',
+    'EOF',
+    'printf "<%s>" "dq {{ v0 }}"',
+    'echo $(( {{ n }} + 1 ))',
+    '[[ {{ n }} -eq 1 ]] && echo one || echo other',
+  ].join('\n');
+  const recipe = recipeOf('ctx', `name: ctx\ndescription: contexts\nvars:\n  v0: x\n  n: { default: 1, type: int }\nsteps:\n  - run: ${JSON.stringify(script)}\n`);
+
+  it('the value arrives as text wherever it stands, for 500 values', () => {
+    fc.assert(
+      fc.property(fc.array(nasty, { minLength: BATCH, maxLength: BATCH }), (values) => {
+        const cmds = values.map((v) => resolveRecipe(recipe, { ...BASE_CTX, overrides: { global: new Map([['v0', v], ['n', '41']]), perRecipe: new Map() } }).steps[0]!.config as Command);
+        // One value per process here: every command uses the same variable names.
+        for (let i = 0; i < cmds.length; i += 1) {
+          const r = spawnSync('bash', commandArgv(cmds[i]!).slice(1), { cwd: SCRATCH, env: { ...ENV, ...commandEnv(cmds[i]!) }, encoding: 'utf8' });
+          expect(r.stdout, JSON.stringify(values[i])).toBe(`value ${values[i]}\n<dq ${values[i]}>42\nother\n`);
+        }
+        expectNothingRan();
+        count('shell contexts (comment, heredoc, dq, arithmetic)', values.length);
+      }),
+      { numRuns: 5, seed: 0xc07e },
+    );
+  });
+
+  it('an untyped value in arithmetic, single quotes or a quoted heredoc is refused when the recipe loads', () => {
+    for (const cmd of ['echo $(( {{ v0 }} + 1 ))', '[[ {{ v0 }} -eq 1 ]]', "echo '{{ v0 }}'", "cat <<'E'\\n{{ v0 }}\\nE", 'a[{{ v0 }}]=1', 'let x={{ v0 }}']) {
+      const { problems } = parseRecipe('/virtual/bad.yaml', Buffer.from(`name: bad\ndescription: x\nvars:\n  v0: x\nsteps:\n  - run: "${cmd.replace(/"/g, '\\"')}"\n`));
+      expect(problems.map((p) => p.message).join('\n'), cmd).toMatch(/arithmetic context|single quotes|quoted heredoc/);
+    }
+  });
+
+  it('a typed int refuses a payload from --set before anything runs', () => {
+    for (const bad of ['a[$(touch x)]', '1+1', ' 1', '0x10', '']) {
+      expect(() => resolveRecipe(recipe, { ...BASE_CTX, overrides: { global: new Map([['n', bad]]), perRecipe: new Map() } }), bad).toThrow(/--set n: .* is not an int/);
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { mapStrings, renderTemplate, scanTemplate, walkStrings } from '../../src/recipe/template.js';
+import { mapStrings, renderShell, renderTemplate, scanTemplate, shellTemplates, walkStrings } from '../../src/recipe/template.js';
 import { argvToString, shellQuote } from '../../src/util/shell.js';
 
 describe('scanTemplate', () => {
@@ -70,10 +70,42 @@ describe('renderTemplate', () => {
     expect(renderTemplate('{{ braces }}', lookup)).toBe('{{ name }}');
   });
 
-  it('shell-quotes every value with quote=true, and leaves the rest of the command alone', () => {
-    expect(renderTemplate('echo {{ v }} > "$OUT" # {{ name }}', lookup, true)).toBe(`echo 'it'\\''s $HOME; rm -rf /' > "$OUT" # faiss`);
-    expect(renderTemplate('echo {{ empty }}', lookup, true)).toBe("echo ''");
+});
+
+describe('renderShell: values are environment variables, never script text', () => {
+  const vars: Record<string, string> = { name: 'faiss', v: "it's $HOME; rm -rf /", empty: '', 'a-b': '1', a_b: '2' };
+  const lookup = (n: string): string => vars[n]!;
+
+  it('refers to each value by a variable, quoted as a word, bare inside double quotes and heredocs', () => {
+    const r = renderShell('echo {{ v }} "x {{ name }}" > "$OUT" # {{ name }}\ncat <<EOF\n{{ v }}\nEOF', lookup);
+    expect(r.shell).toBe('echo "${envkit_v}" "x ${envkit_name}" > "$OUT" # "${envkit_name}"\ncat <<EOF\n${envkit_v}\nEOF');
+    expect(r.vars).toEqual({ envkit_v: vars.v, envkit_name: 'faiss' });
+    expect(r.display).toBe(`echo 'it'\\''s $HOME; rm -rf /' "x faiss" > "$OUT" # faiss\ncat <<EOF\nit's $HOME; rm -rf /\nEOF`);
   });
+
+  it('gives two names with the same letters two variables', () => {
+    expect(renderShell('echo {{ a-b }} {{ a_b }} {{ a-b }}', lookup)).toMatchObject({ shell: 'echo "${envkit_a_b}" "${envkit_a_b_2}" "${envkit_a_b}"', vars: { envkit_a_b: '1', envkit_a_b_2: '2' } });
+  });
+
+  it('leaves a command without templates alone', () => {
+    expect(renderShell('echo $HOME', () => { throw new Error('called'); })).toEqual({ shell: 'echo $HOME', vars: {}, display: 'echo $HOME' });
+  });
+});
+
+describe('shellTemplates: the context of each template in a bash script', () => {
+  const ctx = (cmd: string): string[] => shellTemplates(cmd).map((t) => `${t.name}:${t.context}`);
+  it.each([
+    ['echo {{ a }}', ['a:word']],
+    ['echo "{{ a }}" \'{{ b }}\' "$( echo {{ c }} \'x\' )"', ['a:dq', 'b:sq', 'c:word']],
+    ['# {{ a }} \' unbalanced\necho {{ b }}', ['a:word', 'b:word']],
+    ['cat <<EOF\n{{ a }} \'\nEOF\necho {{ b }}', ['a:dq', 'b:word']],
+    ["cat <<'EOF'\n{{ a }}\nEOF\ncat <<-\\E\n\t{{ b }}\n\tE\necho {{ c }}", ['a:qheredoc', 'b:qheredoc', 'c:word']],
+    ['echo $(( {{ a }} + 1 )) $(( ({{ b }}) )) {{ c }}', ['a:arith', 'b:arith', 'c:word']],
+    ['(( {{ a }} > 1 )) && [[ "{{ b }}" -eq 1 ]] && [[ {{ c }} == x ]]', ['a:arith', 'b:arith', 'c:word']],
+    ['let x={{ a }}+1; echo {{ b }}', ['a:arith', 'b:word']],
+    ['a[{{ a }}]=1; echo ${a[{{ b }}]} ${x:{{ c }}} ${x:-{{ d }}} x[0-9]{{ e }}', ['a:arith', 'b:arith', 'c:arith', 'd:word', 'e:word']],
+    ['echo `echo {{ a }}` \\\'{{ b }}', ['a:word', 'b:word']],
+  ])('%j', (cmd, want) => expect(ctx(cmd)).toEqual(want));
 });
 
 describe('walkStrings / mapStrings', () => {
@@ -149,20 +181,22 @@ function randomString(rand: () => number): string {
   return s;
 }
 
-describe('quoted templates survive a real bash (property)', () => {
-  it('`printf %s {{ v }}` prints v exactly, for 2,000 random strings rich in shell metacharacters', () => {
+describe('template values survive a real bash (property)', () => {
+  it('as a word, in double quotes, in a comment and in a heredoc, v comes out exactly, for 2,000 random strings rich in shell metacharacters', () => {
     const rand = prng(0x5eed);
     const inputs = Array.from({ length: 2000 }, () => randomString(rand));
     inputs.push('', "'", "''", '\\', '\n', '-n', '--', '%s', '%%', '-v');
     for (let i = 0; i < inputs.length; i += 100) {
       const batch = inputs.slice(i, i + 100);
       // One bash per batch: each command prints its value then a NUL, so values may hold anything but NUL.
-      const script = batch.map((v) => `${renderTemplate('printf %s {{ v }}', () => v, true)}; printf '\\0'`).join('\n');
-      const out = execFileSync('bash', ['-e', '-o', 'pipefail', '-c', script], { encoding: 'utf8', env: { PATH: process.env.PATH, LC_ALL: 'C.UTF-8', HOME: '/nonexistent' } });
+      const rendered = batch.map((v, j) => renderShell(`printf %s {{ v${j} }}; printf "%s" "{{ v${j} }}" # {{ v${j} }}\ncat <<E\n{{ v${j} }}\nE`, () => v));
+      const script = rendered.map((r) => `${r.shell}\nprintf '\\0'`).join('\n');
+      const env = Object.assign({ PATH: process.env.PATH, LC_ALL: 'C.UTF-8', HOME: '/nonexistent' }, ...rendered.map((r) => r.vars));
+      const out = execFileSync('bash', ['-e', '-o', 'pipefail', '-c', script], { encoding: 'utf8', env });
       const got = out.split('\0');
       expect(got.pop()).toBe('');
       expect(got).toHaveLength(batch.length);
-      for (let j = 0; j < batch.length; j++) expect(got[j], `input ${JSON.stringify(batch[j])}`).toBe(batch[j]);
+      for (let j = 0; j < batch.length; j++) expect(got[j], `input ${JSON.stringify(batch[j])}`).toBe(`${batch[j]}${batch[j]}${batch[j]}\n`);
     }
   });
 });

@@ -1,0 +1,39 @@
+/**
+ * Declared variable types: a recipe that needs a value of a certain shape says so (`type: int`), and every
+ * value — the default, `--set`, config.yaml — is checked against it before anything runs. A value of the
+ * wrong shape is refused, never coerced.
+ */
+export const VAR_TYPES = ['string', 'int', 'bool', 'version', 'path', 'enum'] as const;
+export type VarTypeName = (typeof VAR_TYPES)[number];
+
+/** A variable's declared type (`values` for an enum). */
+export interface VarType {
+  type: VarTypeName;
+  values?: string[];
+}
+
+const VERSION = /^[0-9A-Za-z][0-9A-Za-z.+~_-]*$/;
+
+/** Why `value` is not of type `t`, or undefined when it is. */
+export function varTypeProblem(t: VarType, value: string): string | undefined {
+  switch (t.type) {
+    case 'string':
+      return undefined;
+    case 'int':
+      return /^-?[0-9]{1,15}$/.test(value) ? undefined : `${JSON.stringify(value)} is not an int (digits, an optional leading -)`;
+    case 'bool':
+      return value === 'true' || value === 'false' ? undefined : `${JSON.stringify(value)} is not a bool (true or false)`;
+    case 'version':
+      return VERSION.test(value) ? undefined : `${JSON.stringify(value)} is not a version (letters, digits and . + ~ _ -, starting with a letter or digit)`;
+    case 'path':
+      // eslint-disable-next-line no-control-regex
+      return value !== '' && !/[\x00-\x1f\x7f]/.test(value) ? undefined : `${JSON.stringify(value)} is not a path (${value === '' ? 'empty' : 'it holds a control character'})`;
+    case 'enum':
+      return t.values?.includes(value) ? undefined : `${JSON.stringify(value)} is not one of ${(t.values ?? []).join(', ')}`;
+  }
+}
+
+/** `int`, or `enum (a, b)`, for messages. */
+export function varTypeText(t: VarType): string {
+  return t.type === 'enum' ? `enum (${(t.values ?? []).join(', ')})` : t.type;
+}
