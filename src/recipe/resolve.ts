@@ -40,6 +40,8 @@ export interface ResolvedVar {
   name: string;
   value: string;
   source: 'default' | '--set' | 'config';
+  /** Its declared type (`int`, `enum (a, b)`…), when it has one. */
+  type?: string;
 }
 
 /** A `verify:` item with templates rendered. */
@@ -130,6 +132,7 @@ export function resolveRecipe(recipe: Recipe, ctx: ResolveContext): ResolvedReci
       const where = v.source === '--set' ? `--set ${own?.has(name) ? `${recipe.name}.` : ''}${name}` : v.source === 'config' ? `config.yaml vars.${recipe.name}.${name}` : `the default of ${name}`;
       throw new InputError([{ severity: 'error', loc: v.source === 'default' ? recipe.source.locOf(['vars', name, 'default']) : undefined, message: `${where}: ${why}`, hint: `${recipe.name} declares ${name} as ${varTypeText(type)}` }]);
     }
+    if (type) v.type = varTypeText(type);
     vars.set(name, v);
     return v;
   };

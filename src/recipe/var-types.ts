@@ -29,11 +29,13 @@ export function varTypeProblem(t: VarType, value: string): string | undefined {
       // eslint-disable-next-line no-control-regex
       return value !== '' && !/[\x00-\x1f\x7f]/.test(value) ? undefined : `${JSON.stringify(value)} is not a path (${value === '' ? 'empty' : 'it holds a control character'})`;
     case 'enum':
-      return t.values?.includes(value) ? undefined : `${JSON.stringify(value)} is not one of ${(t.values ?? []).join(', ')}`;
+      return t.values?.includes(value) ? undefined : `${JSON.stringify(value)} is not one of ${valuesText(t)}`;
   }
 }
 
 /** `int`, or `enum (a, b)`, for messages. */
 export function varTypeText(t: VarType): string {
-  return t.type === 'enum' ? `enum (${(t.values ?? []).join(', ')})` : t.type;
+  return t.type === 'enum' ? `enum (${valuesText(t)})` : t.type;
 }
+
+const valuesText = (t: VarType): string => (t.values ?? []).map((v) => (/^[\w.+~-]+$/.test(v) ? v : JSON.stringify(v))).join(', ');

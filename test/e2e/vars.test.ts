@@ -99,9 +99,10 @@ verify:
 
   it.each(bundled)('%s: --set of each version variable reaches the steps and verify items, and its default is gone', async (name) => {
     const home = tempHome();
-    const shown = JSON.parse((await runCli(['show', name, '--json'], home)).stdout) as { vars: { name: string; value: string; source: string }[] };
+    const shown = JSON.parse((await runCli(['show', name, '--json'], home)).stdout) as { vars: { name: string; value: string; source: string; type?: string }[] };
     // Variables that hold a version or a specifier (digits, or *_spec); not paths or templates.
-    const versions = shown.vars.filter((v) => v.source === 'default' && !v.value.includes('/') && (/\d/.test(v.value) || v.name.endsWith('_spec')));
+    // A typed int or enum (num_threads, use_openmp) is a setting, not a version.
+    const versions = shown.vars.filter((v) => v.source === 'default' && (!v.type || v.type === 'version') && !v.value.includes('/') && (/\d/.test(v.value) || v.name.endsWith('_spec')));
     if (!versions.length) return;
     const sentinel = (i: number, v: { name: string }): string => `${v.name.endsWith('_spec') ? '==' : ''}9${i}7.0.${i}`;
     const args = versions.flatMap((v, i) => ['--set', `${name}.${v.name}=${sentinel(i, v)}`]);

@@ -37,7 +37,7 @@ export default async function show([name]: string[], opts: GlobalOpts): Promise<
   if (r.vars.length) {
     o.out('\nvars:');
     const w = Math.max(...r.vars.map((v) => v.name.length));
-    for (const v of r.vars) o.out(`  ${v.name.padEnd(w)} = ${tilde(o, v.value)}  ${c.dim(`(${v.source === 'config' ? 'config.yaml' : v.source})`)}`);
+    for (const v of r.vars) o.out(`  ${v.name.padEnd(w)} = ${tilde(o, v.value)}  ${c.dim(`(${v.source === 'config' ? 'config.yaml' : v.source}${v.type ? `, ${v.type}` : ''})`)}`);
   }
   o.out('\nsteps:');
   steps.forEach(({ step, action }, i) => {
