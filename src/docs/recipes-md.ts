@@ -101,7 +101,7 @@ export function recipesMarkdown(): string {
 
   out.push(
     '## Template names',
-    '`{{ name }}` inserts a value into a string. A name that is not one of these, nor a variable of the recipe, is an error at load time, with its line. In a shell command every inserted value is shell-quoted, so do not put templates inside quotes.',
+    '`{{ name }}` inserts a value into a string. A name that is not one of these, nor a variable of the recipe, is an error at load time, with its line. In a shell command a value never becomes script text: each template is a reference to an environment variable holding the value (`"${envkit_name}"` as a word; `${envkit_name}` inside double quotes or an unquoted heredoc), expanded once and never read as code. Inside single quotes or a quoted heredoc bash inserts nothing, and in arithmetic (`$(( ))`, `(( ))`, `[[ … -eq … ]]`, `let`, an array index) bash would evaluate the value as an expression: those are load errors, unless the variable is declared `type: int`. A variable may declare a type — `jobs: { default: 4, type: int }` (int, bool, version, path, enum with `values:`, string) — and every value it gets (default, `--set`, config.yaml) is checked before anything runs.',
     [
       '| name | value |',
       '|---|---|',

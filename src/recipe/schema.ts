@@ -32,7 +32,7 @@ export const commandSchema = z
   .union([z.string().min(1, 'command must not be empty'), z.array(z.string()).min(1, 'argv list must not be empty')], {
     error: 'expected a command string or a list of arguments',
   })
-  .meta({ description: 'A shell command (run by bash -e -o pipefail; template values are shell-quoted) or an argv list (no shell).', examples: ['cmake --version', ['git', 'status']] });
+  .meta({ description: 'A shell command (run by bash -e -o pipefail; template values reach it as environment variables, never as script text) or an argv list (no shell).', examples: ['cmake --version', ['git', 'status']] });
 
 export const durationSchema = z
   .union([z.number(), z.string()], { error: 'expected a duration: seconds, or e.g. "10m", "1h30m"' })
