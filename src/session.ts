@@ -18,6 +18,7 @@ import type { Action, CheckResult, Preview, ResolvedStep, StepEnv } from './step
 import { mapLimit } from './util/limit.js';
 import { didYouMean } from './util/did-you-mean.js';
 import { Memo } from './util/memo.js';
+import { MIN_SECRET_LENGTH } from './util/redact.js';
 import { InputStore } from './plan/inputs.js';
 import { defaultPaths, expandHome, type Paths } from './util/paths.js';
 import { processRunner, type Runner } from './util/process.js';
@@ -53,7 +54,7 @@ export interface Session {
   stepEnv: StepEnv;
   cpus: number;
   /** Values from the secrets file named in the user config (the environment wins over them). */
-  secrets: Map<string, string>;
+  secrets: Secrets;
   /** Facts gathered so far (for describe, which is synchronous). */
   factValues: Record<string, FactValue>;
 }
@@ -105,7 +106,7 @@ export async function openSession(opts: SessionOptions = {}): Promise<Session> {
   const facts = new FactStore(runner, env, paths.home, opts.facts);
   const cpus = os.availableParallelism();
   const stepEnv: StepEnv = { runner, facts, paths, prefix, profile, processEnv: env, memo: new Memo(), cpus, inputs: new InputStore(paths.inputs) };
-  const secrets = config.secrets ? await loadSecrets(path.resolve(expandHome(config.secrets, paths.home))) : new Map<string, string>();
+  const secrets = config.secrets ? await loadSecrets(path.resolve(expandHome(config.secrets, paths.home))) : Object.assign(new Map<string, string>(), { lines: new Map<string, number>() });
   return { paths, config, catalog, folders, profile, prefix, overrides, facts, runner, env, stepEnv, cpus, factValues: {}, secrets };
 }
 
@@ -141,8 +142,37 @@ export async function resolveRecipes(session: Session, recipes: readonly Recipe[
   const facts = await session.facts.gather(referencedFacts(recipes));
   session.factValues = { ...session.factValues, ...facts };
   const dirs = { home: session.paths.home, src: session.paths.src, cache: session.paths.cache, state: session.paths.state, config: session.paths.config };
-  const ctx = { facts, dirs, prefix: session.prefix, mirror: mirrorValues(session.profile), mirrorValues: mirrorStructured(session.profile), overrides: session.overrides, secret: (name: string) => session.env[name] ?? session.secrets.get(name) };
-  return recipes.map((r) => resolveRecipe(r, ctx));
+  const used = new Map<string, Recipe>();
+  let current: Recipe | undefined;
+  const secret = (name: string): string | undefined => {
+    const v = session.env[name] ?? session.secrets.get(name);
+    if (v !== undefined && current && !used.has(name)) used.set(name, current);
+    return v;
+  };
+  const ctx = { facts, dirs, prefix: session.prefix, mirror: mirrorValues(session.profile), mirrorValues: mirrorStructured(session.profile), overrides: session.overrides, secret };
+  const resolved = recipes.map((r) => ((current = r), resolveRecipe(r, ctx)));
+  const short = [...used].flatMap(([name, recipe]) => shortSecret(session, name, recipe));
+  if (short.length) throw new InputError(short);
+  return resolved;
+}
+
+/**
+ * A secret too short to mask (under MIN_SECRET_LENGTH characters) is refused before anything runs: masking
+ * "ab" would garble every output, and not masking it would show it.
+ */
+function shortSecret(session: Session, name: string, recipe: Recipe): Problem[] {
+  const fromEnv = session.env[name] !== undefined;
+  const v = fromEnv ? session.env[name]! : session.secrets.get(name)!;
+  if (v.length >= MIN_SECRET_LENGTH) return [];
+  const where = fromEnv ? `the environment variable ${name}` : `the secrets file ${session.secrets.file ?? ''}${session.secrets.lines.has(name) ? `:${session.secrets.lines.get(name)}` : ''}`;
+  return [
+    {
+      severity: 'error',
+      loc: recipe.source.locIn([], `secrets.${name}`),
+      message: `secret ${name} (from ${where}) is ${v.length} character${v.length === 1 ? '' : 's'} long: secrets must have at least ${MIN_SECRET_LENGTH}, so that they can be masked in every output (recipe ${recipe.name} uses it)`,
+      hint: `set ${name} to the real secret${fromEnv ? ` (export ${name}=…)` : ' in that file'}; a value that short is not a secret`,
+    },
+  ];
 }
 
 /** Checks every step and builds the plan. Changes nothing on disk. */
@@ -166,14 +196,17 @@ async function previewSteps(steps: readonly ResolvedStep[], checks: ReadonlyMap<
 }
 
 /** Reads a secrets file: `NAME=value` lines, `#` comments; values may be quoted. */
-export async function loadSecrets(file: string): Promise<Map<string, string>> {
+/** A secrets file's values, with the file and each name's line (for errors). */
+export type Secrets = Map<string, string> & { file?: string; lines: Map<string, number> };
+
+export async function loadSecrets(file: string): Promise<Secrets> {
   let text: string;
   try {
     text = await fs.readFile(file, 'utf8');
   } catch (e) {
     throw new InputError([{ severity: 'error', loc: { file, line: 1, col: 1 }, message: `cannot read the secrets file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, hint: 'fix `secrets:` in config.yaml' }]);
   }
-  const out = new Map<string, string>();
+  const out: Secrets = Object.assign(new Map<string, string>(), { file, lines: new Map<string, number>() });
   text.split('\n').forEach((raw, i) => {
     const line = raw.trim();
     if (!line || line.startsWith('#')) return;
@@ -182,6 +215,7 @@ export async function loadSecrets(file: string): Promise<Map<string, string>> {
     let v = m[2]!;
     if ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'"))) v = v.slice(1, -1);
     out.set(m[1]!, v);
+    out.lines.set(m[1]!, i + 1);
   });
   return out;
 }

@@ -12,13 +12,6 @@ export function commandText(cmd: Command): string {
   return 'shell' in cmd ? cmd.shell : argvToString(cmd.argv);
 }
 
-/** Wraps an argv to run as root: unchanged as root, else through `sudo -n` (never prompting). */
-export function asRoot(argv: string[], env: Record<string, string>, isRoot: boolean): string[] {
-  if (isRoot) return argv;
-  const pairs = Object.entries(env).map(([k, v]) => `${k}=${v}`);
-  return ['sudo', '-n', '--', ...(pairs.length ? ['env', ...pairs] : []), ...argv];
-}
-
 /** Load errors for templates inside quotes in a shell command (see templatesInShellQuotes). */
 export function quotedTemplates(cmd: string, path: (string | number)[]): { path: (string | number)[]; needle: string; nth: number; message: string; hint: string }[] {
   return templatesInShellQuotes(cmd).map((at) => ({
