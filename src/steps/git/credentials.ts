@@ -63,16 +63,28 @@ export function publicRewrites(profile: Profile): Record<string, string> {
 }
 
 /**
+ * A repository's credential is for its host (`https://host:port/`), as git's own credential helpers match
+ * by default: its submodules with relative URLs live there too. A mirror's is for the mirror's prefix.
+ */
+const hostOf = (url: string): string => {
+  try {
+    return `${new URL(url).origin}/`;
+  } catch {
+    return url;
+  }
+};
+
+/**
  * The environment that gives git the credentials of `repo` and of the profile's rewrite targets, each as
- * an extraHeader scoped to its stripped URL; empty when none has userinfo.
+ * an extraHeader scoped to its stripped URL (the repo: its host); empty when none has userinfo.
  */
 export function credentialEnv(profile: Profile, repo: string): Record<string, string> {
   const entries: [string, string][] = [];
-  for (const u of [repo, ...Object.values(profile.git?.rewrite ?? {})]) {
+  for (const [u, scope] of [[repo, hostOf], ...Object.values(profile.git?.rewrite ?? {}).map((to) => [to, (x: string) => x] as const)] as const) {
     const s = splitUserinfo(u);
     if (!s.userinfo) continue;
     registerSecrets(s.userinfo);
-    entries.push([`http.${s.url}.extraHeader`, basicHeader(s.userinfo)]);
+    entries.push([`http.${scope(s.url)}.extraHeader`, basicHeader(s.userinfo)]);
   }
   const env: Record<string, string> = {};
   if (!entries.length) return env;
