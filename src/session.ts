@@ -1,4 +1,3 @@
-import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { InputError, UsageError, type Problem } from './errors.js';
@@ -8,6 +7,7 @@ import { loadCatalog, orderWithRequires, type Catalog, type RecipeFolder } from 
 import { configVars, unknownConfigVars, unknownVars } from './recipe/config-vars.js';
 import { mirrorStructured, mirrorValues, loadUserConfigFile, resolveProfile } from './recipe/profile.js';
 import { referencedFacts, resolveRecipe, type Overrides, type ResolvedRecipe } from './recipe/resolve.js';
+import { loadSecrets, noSecrets, shortSecretProblems, type Secrets } from './recipe/secrets.js';
 import type { Profile, UserConfig } from './recipe/schema.js';
 import { VAR_NAME } from './recipe/schema.js';
 import type { Recipe } from './recipe/types.js';
@@ -18,7 +18,6 @@ import type { Action, CheckResult, Preview, ResolvedStep, StepEnv } from './step
 import { mapLimit } from './util/limit.js';
 import { didYouMean } from './util/did-you-mean.js';
 import { Memo } from './util/memo.js';
-import { MIN_SECRET_LENGTH } from './util/redact.js';
 import { InputStore } from './plan/inputs.js';
 import { defaultPaths, expandHome, type Paths } from './util/paths.js';
 import { processRunner, type Runner } from './util/process.js';
@@ -106,7 +105,7 @@ export async function openSession(opts: SessionOptions = {}): Promise<Session> {
   const facts = new FactStore(runner, env, paths.home, opts.facts);
   const cpus = os.availableParallelism();
   const stepEnv: StepEnv = { runner, facts, paths, prefix, profile, processEnv: env, memo: new Memo(), cpus, inputs: new InputStore(paths.inputs) };
-  const secrets = config.secrets ? await loadSecrets(path.resolve(expandHome(config.secrets, paths.home))) : Object.assign(new Map<string, string>(), { lines: new Map<string, number>() });
+  const secrets = config.secrets ? await loadSecrets(path.resolve(expandHome(config.secrets, paths.home))) : noSecrets();
   return { paths, config, catalog, folders, profile, prefix, overrides, facts, runner, env, stepEnv, cpus, factValues: {}, secrets };
 }
 
@@ -142,37 +141,11 @@ export async function resolveRecipes(session: Session, recipes: readonly Recipe[
   const facts = await session.facts.gather(referencedFacts(recipes));
   session.factValues = { ...session.factValues, ...facts };
   const dirs = { home: session.paths.home, src: session.paths.src, cache: session.paths.cache, state: session.paths.state, config: session.paths.config };
-  const used = new Map<string, Recipe>();
-  let current: Recipe | undefined;
-  const secret = (name: string): string | undefined => {
-    const v = session.env[name] ?? session.secrets.get(name);
-    if (v !== undefined && current && !used.has(name)) used.set(name, current);
-    return v;
-  };
-  const ctx = { facts, dirs, prefix: session.prefix, mirror: mirrorValues(session.profile), mirrorValues: mirrorStructured(session.profile), overrides: session.overrides, secret };
-  const resolved = recipes.map((r) => ((current = r), resolveRecipe(r, ctx)));
-  const short = [...used].flatMap(([name, recipe]) => shortSecret(session, name, recipe));
+  const ctx = { facts, dirs, prefix: session.prefix, mirror: mirrorValues(session.profile), mirrorValues: mirrorStructured(session.profile), overrides: session.overrides, secret: (name: string) => session.env[name] ?? session.secrets.get(name) };
+  // A secret too short to mask is bad input: refused before anything is checked or run.
+  const short = recipes.flatMap((r) => shortSecretProblems(r, session.env, session.secrets));
   if (short.length) throw new InputError(short);
-  return resolved;
-}
-
-/**
- * A secret too short to mask (under MIN_SECRET_LENGTH characters) is refused before anything runs: masking
- * "ab" would garble every output, and not masking it would show it.
- */
-function shortSecret(session: Session, name: string, recipe: Recipe): Problem[] {
-  const fromEnv = session.env[name] !== undefined;
-  const v = fromEnv ? session.env[name]! : session.secrets.get(name)!;
-  if (v.length >= MIN_SECRET_LENGTH) return [];
-  const where = fromEnv ? `the environment variable ${name}` : `the secrets file ${session.secrets.file ?? ''}${session.secrets.lines.has(name) ? `:${session.secrets.lines.get(name)}` : ''}`;
-  return [
-    {
-      severity: 'error',
-      loc: recipe.source.locIn([], `secrets.${name}`),
-      message: `secret ${name} (from ${where}) is ${v.length} character${v.length === 1 ? '' : 's'} long: secrets must have at least ${MIN_SECRET_LENGTH}, so that they can be masked in every output (recipe ${recipe.name} uses it)`,
-      hint: `set ${name} to the real secret${fromEnv ? ` (export ${name}=…)` : ' in that file'}; a value that short is not a secret`,
-    },
-  ];
+  return recipes.map((r) => resolveRecipe(r, ctx));
 }
 
 /** Checks every step and builds the plan. Changes nothing on disk. */
@@ -193,29 +166,4 @@ async function previewSteps(steps: readonly ResolvedStep[], checks: ReadonlyMap<
     KIND_BY_NAME.get(s.kind)!.preview!(s, session.stepEnv).catch((e: unknown): Preview => ({ notes: [`could not look closer: ${e instanceof Error ? e.message : String(e)}`] })),
   );
   return new Map(pending.map((s, i) => [s.id, out[i]!]));
-}
-
-/** Reads a secrets file: `NAME=value` lines, `#` comments; values may be quoted. */
-/** A secrets file's values, with the file and each name's line (for errors). */
-export type Secrets = Map<string, string> & { file?: string; lines: Map<string, number> };
-
-export async function loadSecrets(file: string): Promise<Secrets> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (e) {
-    throw new InputError([{ severity: 'error', loc: { file, line: 1, col: 1 }, message: `cannot read the secrets file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, hint: 'fix `secrets:` in config.yaml' }]);
-  }
-  const out: Secrets = Object.assign(new Map<string, string>(), { file, lines: new Map<string, number>() });
-  text.split('\n').forEach((raw, i) => {
-    const line = raw.trim();
-    if (!line || line.startsWith('#')) return;
-    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
-    if (!m) throw new InputError([{ severity: 'error', loc: { file, line: i + 1, col: 1 }, message: 'expected NAME=value' }]);
-    let v = m[2]!;
-    if ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'"))) v = v.slice(1, -1);
-    out.set(m[1]!, v);
-    out.lines.set(m[1]!, i + 1);
-  });
-  return out;
 }

@@ -36,8 +36,8 @@ describe('a secret shorter than 4 characters', () => {
     for (const value of ['', 'a', 'ab', 'abc']) {
       const home = tempHome();
       const recipes = writeRecipes(path.join(home, 'recipes'), recipe);
-      for (const cmd of ['plan', 'run', 'show']) {
-        const res = await runCli(['--recipes', recipes, cmd, 'tiny'], home, { TINY: value });
+      for (const args of [['plan', 'tiny'], ['run', 'tiny'], ['show', 'tiny'], ['validate', recipes]]) {
+        const res = await runCli(['--recipes', recipes, ...args], home, { TINY: value });
         expect(res.code, res.stderr).toBe(2);
         expect(res.stderr).toMatch(new RegExp(`tiny\\.yaml:4:\\d+: error: secret TINY \\(from the environment variable TINY\\) is ${value.length} characters? long: secrets must have at least 4`));
         expect(res.stderr).not.toMatch(/\n\s+at /); // no stack
@@ -51,10 +51,12 @@ describe('a secret shorter than 4 characters', () => {
     const recipes = writeRecipes(path.join(home, 'recipes'), recipe);
     fs.mkdirSync(path.join(home, '.config', 'envkit'), { recursive: true });
     fs.writeFileSync(path.join(home, 'secrets.env'), '# tokens\nOTHER=x\nTINY="ab"\n', { mode: 0o600 });
-    fs.writeFileSync(path.join(home, '.config', 'envkit', 'config.yaml'), 'secrets: ~/secrets.env\n');
-    const run = await runCli(['--recipes', recipes, 'run', 'tiny'], home);
-    expect(run.code).toBe(2);
-    expect(run.stderr).toContain(`secret TINY (from the secrets file ${path.join(home, 'secrets.env')}:3) is 2 characters long`);
+    fs.writeFileSync(path.join(home, '.config', 'envkit', 'config.yaml'), 'secrets: ~/secrets.env\nrecipes: [~/recipes]\n');
+    for (const args of [['--recipes', recipes, 'run', 'tiny'], ['--recipes', recipes, 'plan', 'tiny'], ['validate']]) {
+      const res = await runCli(args, home);
+      expect(res.code, args.join(' ')).toBe(2);
+      expect(res.stderr).toContain(`secret TINY (from the secrets file ${path.join(home, 'secrets.env')}:3) is 2 characters long`);
+    }
     expect(fs.existsSync(path.join(home, 'ran'))).toBe(false);
     // 4 characters is enough.
     const ok = await runCli(['--recipes', recipes, 'run', 'tiny'], home, { TINY: 'abcd' });
