@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { shellQuote } from '../util/shell.js';
+import { rootEnvProblem, shellQuote } from '../util/shell.js';
 
 /**
  * How a command runs as root without its environment in argv: `sudo -n -- env NAME=value …` would show
@@ -32,6 +32,9 @@ export function envFileText(env: Record<string, string>): string {
  */
 export async function asRoot(argv: readonly string[], env: Record<string, string>, isRoot: boolean, tmpRoot = os.tmpdir()): Promise<RootCommand> {
   if (isRoot) return { argv: [...argv], dispose: async () => undefined };
+  // The loader refuses these in recipes; this guards every other caller.
+  const bad = Object.keys(env).map(rootEnvProblem).find(Boolean);
+  if (bad) throw new Error(bad);
   if (!Object.keys(env).length) return { argv: ['sudo', '-n', '--', ...argv], dispose: async () => undefined };
   await fs.mkdir(tmpRoot, { recursive: true, mode: 0o700 });
   const dir = await fs.mkdtemp(path.join(tmpRoot, 'envkit-root-')); // mkdtemp: mode 0700, a name no one can guess

@@ -23,8 +23,8 @@ type GitSpec = z.infer<typeof gitSchema>;
 export interface GitConfig {
   /** The URL without userinfo: what argv, plans and origin see. */
   repo: string;
-  /** The repo URL as written, credentials included: only credentialEnv reads it. */
-  written: string;
+  /** The repo URL as written when it holds credentials (only credentialEnv reads it). */
+  written?: string;
   ref: string;
   dest: string;
   submodules: boolean;
@@ -56,7 +56,7 @@ export function gitOptions(profile: Profile, repo: string): string[] {
 
 /** The environment of the step's git commands: no prompts, and the credentials of its URLs (never argv). */
 export function gitEnv(profile: Profile, c: GitConfig): Record<string, string> {
-  return { ...GIT_ENV, ...credentialEnv(profile, c.written) };
+  return { ...GIT_ENV, ...credentialEnv(profile, c.written ?? c.repo) };
 }
 
 const short = (sha: string | undefined): string => (sha ? sha.slice(0, 12) : 'no commit');
@@ -85,7 +85,7 @@ export const gitKind: StepKind<GitSpec, GitConfig> = {
     const base = repoBasename(repo);
     if (!spec.dest && (!base || base === '.' || base === '..')) throw new Error(`cannot name a folder after ${repo}: set dest`);
     const dest = spec.dest ? t.path(spec.dest) : path.join(t.path('{{ dirs.src }}'), base);
-    return { repo, written, ref, dest, submodules: spec.submodules ?? false, depth: spec.depth };
+    return { repo, ...(written !== repo ? { written } : {}), ref, dest, submodules: spec.submodules ?? false, depth: spec.depth };
   },
   describe: (step, env) => {
     const c = step.config;
