@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import { InputError, type Problem } from '../errors.js';
-import { MIN_SECRET_LENGTH } from '../util/redact.js';
+import { MIN_SECRET_LENGTH, secretLines } from '../util/redact.js';
 import { scanTemplate, walkStrings } from './template.js';
 import type { Recipe } from './types.js';
 
@@ -54,14 +54,19 @@ export function shortSecretProblems(recipe: Recipe, env: Record<string, string |
   return [...referencedSecrets(recipe)].flatMap((name): Problem[] => {
     const fromEnv = env[name] !== undefined;
     const v = fromEnv ? env[name]! : secrets.get(name);
-    if (v === undefined || v.length >= MIN_SECRET_LENGTH) return [];
+    if (v === undefined) return [];
+    const shortLine = /[\r\n]/.test(v) ? secretLines(v).find((l) => l.length < MIN_SECRET_LENGTH) : undefined;
+    if (v.length >= MIN_SECRET_LENGTH && shortLine === undefined) return [];
     const line = secrets.lines.get(name);
     const where = fromEnv ? `the environment variable ${name}` : `the secrets file ${secrets.file ?? ''}${line ? `:${line}` : ''}`;
     return [
       {
         severity: 'error',
         loc: recipe.source.locIn([], `secrets.${name}`),
-        message: `secret ${name} (from ${where}) is ${v.length} character${v.length === 1 ? '' : 's'} long: secrets must have at least ${MIN_SECRET_LENGTH}, so that they can be masked in every output (recipe ${recipe.name} uses it)`,
+        message:
+          v.length < MIN_SECRET_LENGTH
+            ? `secret ${name} (from ${where}) is ${v.length} character${v.length === 1 ? '' : 's'} long: secrets must have at least ${MIN_SECRET_LENGTH}, so that they can be masked in every output (recipe ${recipe.name} uses it)`
+            : `secret ${name} (from ${where}) has a line of ${shortLine!.length} character${shortLine!.length === 1 ? '' : 's'}: output is shown line by line, so each line of a multi-line secret must have at least ${MIN_SECRET_LENGTH} to be masked (recipe ${recipe.name} uses it)`,
         hint: `${fromEnv ? `export ${name}=<the real secret>` : `put the real secret in that file`}: a value that short cannot be one`,
       },
     ];

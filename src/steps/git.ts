@@ -114,6 +114,7 @@ export const gitKind: StepKind<GitSpec, GitConfig> = {
       case 'unknown':
         return { state: 'unknown', reason: s.why };
     }
+    if (s.credentialInOrigin) return { state: 'unsatisfied', reason: `the origin URL in ${c.dest}/.git/config holds a credential (run removes it; envkit passes credentials through the environment)` };
     if (!s.target) return { state: 'unsatisfied', reason: `${c.ref} is not in the clone at ${c.dest} yet (run fetches it)` };
     if (s.head !== s.target.commit) {
       const dirty = s.head ? (await localChanges(env.runner, c.dest)).length > 0 : false;
@@ -139,6 +140,7 @@ export const gitKind: StepKind<GitSpec, GitConfig> = {
     if (s.kind === 'other') throw new StepFailure(s.why, { hint: `${c.dest} is left as it is` });
     if (s.kind === 'unknown') throw new StepFailure(s.why);
     const fresh = s.kind === 'missing' || s.kind === 'empty';
+    if (s.kind === 'clone' && s.credentialInOrigin) await inGit(['remote', 'set-url', 'origin', c.repo]);
     if (fresh) {
       if (!looksLikeCommit(c.ref)) await git(['clone', `--branch=${c.ref}`, ...depth, '--', c.repo, c.dest]);
       else {

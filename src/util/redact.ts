@@ -44,6 +44,14 @@ export function addSecret(value: string): void {
     }
   }
   if (added) ordered = [...values].sort((a, b) => b.length - a.length);
+  // Output is shown line by line (a step's latest line, a failure's last lines): each line of a
+  // multi-line secret is masked on its own too. Loading refuses a secret with a line too short for it.
+  if (/[\r\n]/.test(value)) for (const line of secretLines(value)) addSecret(line);
+}
+
+/** The non-empty lines of a secret (what line-by-line output may show of it). */
+export function secretLines(value: string): string[] {
+  return value.split(/\r\n|\r|\n/).filter(Boolean);
 }
 
 /** Text with every registered secret (in any of its encodings) replaced by `***`. */

@@ -46,6 +46,15 @@ describe('a secret shorter than 4 characters', () => {
     }
   });
 
+  it('a multi-line secret with a line under 4 characters is refused too (output is shown line by line)', async () => {
+    const home = tempHome();
+    const recipes = writeRecipes(path.join(home, 'recipes'), recipe);
+    const res = await runCli(['--recipes', recipes, 'run', 'tiny'], home, { TINY: 'long enough\nab\nand more' });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/tiny\.yaml:4:\d+: error: secret TINY \(from the environment variable TINY\) has a line of 2 characters/);
+    expect(fs.existsSync(path.join(home, 'ran'))).toBe(false);
+  });
+
   it('is refused when it comes from the secrets file, with the file and line', async () => {
     const home = tempHome();
     const recipes = writeRecipes(path.join(home, 'recipes'), recipe);
@@ -116,7 +125,11 @@ steps:
     fc.constantFrom("'", '"', '$', '$$', '\\', '`', '\n', '\t', ' ', '%', '{{', '$(', 'é', '€', '😀', '中', '&', ';', '=', '#', '!'),
     fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'), minLength: 1, maxLength: 4 }),
   );
-  const secret = fc.array(piece, { minLength: 4, maxLength: 12 }).map((p) => 'Zq' + p.join('')).filter((s) => s.trim().length >= 4);
+  // Each line of a multi-line secret has at least 4 characters (shorter ones are refused: see below).
+  const secret = fc
+    .array(piece, { minLength: 4, maxLength: 12 })
+    .map((p) => ('Zq' + p.join('')).replace(/(^|\n)([^\n]{1,3})(?=\n|$)/g, '$1$2Zq!'))
+    .filter((s) => s.trim().length >= 4);
   const RUNS = Number(process.env.ENVKIT_FUZZ_RUNS ?? 20);
 
   it(`${RUNS} random secrets: no output, log, journal, --json or state file holds one in any encoding`, async () => {
@@ -235,7 +248,17 @@ describe('git credentials never reach argv or .git/config', () => {
       'src.yaml': `name: src\ndescription: d\nsteps:\n  - git: { repo: "http://${USER}:{{ secrets.GIT_TOKEN }}@${host}org/main.git", ref: v1, dest: ~/main, submodules: true }\n`,
     });
     await cloneAndCheck(home, ['--recipes', recipes], { GIT_TOKEN: WRITTEN });
-    expect(g(path.join(home, 'main'), 'config', 'remote.origin.url')).toBe(`${server.url}org/main.git`);
+    const dest = path.join(home, 'main');
+    expect(g(dest, 'config', 'remote.origin.url')).toBe(`${server.url}org/main.git`);
+    // A clone whose origin holds the token (made by an older envkit, or by hand): plan says so, run takes it out.
+    g(dest, 'remote', 'set-url', 'origin', `http://${USER}:${WRITTEN}@${host}org/main.git`);
+    const plan = await runCli(['--recipes', recipes, 'plan', 'src'], home, { GIT_TOKEN: WRITTEN });
+    expect(plan.stdout).toContain('holds a credential');
+    expect(leaks(NEEDLES, { plan: plan.stdout + plan.stderr })).toEqual([]);
+    const run = await runCli(['--recipes', recipes, 'run', 'src'], home, { GIT_TOKEN: WRITTEN });
+    expect(run.code, run.stderr).toBe(0);
+    expect(g(dest, 'config', 'remote.origin.url')).toBe(`${server.url}org/main.git`);
+    expect(leaks(NEEDLES, {}, dest)).toEqual([]);
   }, 120_000);
 });
 
