@@ -12,11 +12,6 @@ export function rewriteUrl(profile: Profile, url: string): string {
   return rewriteWith(profile.urls?.rewrite, url);
 }
 
-/** A git URL after the profile's `git.rewrite` (https and git@ forms alike, as listed in the profile). */
-export function rewriteGitUrl(profile: Profile, url: string): string {
-  return rewriteWith(profile.git?.rewrite, url);
-}
-
 /**
  * `git -c url.<to>.insteadOf=<from>` arguments for every rewrite (the profile's, stripped of credentials): applied to one git
  * command (the clone and every submodule), never to the user's global config.
