@@ -1,4 +1,3 @@
-import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { InputError, UsageError, type Problem } from './errors.js';
@@ -8,6 +7,7 @@ import { loadCatalog, orderWithRequires, type Catalog, type RecipeFolder } from 
 import { configVars, unknownConfigVars, unknownVars } from './recipe/config-vars.js';
 import { mirrorStructured, mirrorValues, loadUserConfigFile, resolveProfile } from './recipe/profile.js';
 import { referencedFacts, resolveRecipe, type Overrides, type ResolvedRecipe } from './recipe/resolve.js';
+import { loadSecrets, noSecrets, shortSecretProblems, type Secrets } from './recipe/secrets.js';
 import type { Profile, UserConfig } from './recipe/schema.js';
 import { VAR_NAME } from './recipe/schema.js';
 import type { Recipe } from './recipe/types.js';
@@ -53,7 +53,7 @@ export interface Session {
   stepEnv: StepEnv;
   cpus: number;
   /** Values from the secrets file named in the user config (the environment wins over them). */
-  secrets: Map<string, string>;
+  secrets: Secrets;
   /** Facts gathered so far (for describe, which is synchronous). */
   factValues: Record<string, FactValue>;
 }
@@ -105,7 +105,7 @@ export async function openSession(opts: SessionOptions = {}): Promise<Session> {
   const facts = new FactStore(runner, env, paths.home, opts.facts);
   const cpus = os.availableParallelism();
   const stepEnv: StepEnv = { runner, facts, paths, prefix, profile, processEnv: env, memo: new Memo(), cpus, inputs: new InputStore(paths.inputs) };
-  const secrets = config.secrets ? await loadSecrets(path.resolve(expandHome(config.secrets, paths.home))) : new Map<string, string>();
+  const secrets = config.secrets ? await loadSecrets(path.resolve(expandHome(config.secrets, paths.home))) : noSecrets();
   return { paths, config, catalog, folders, profile, prefix, overrides, facts, runner, env, stepEnv, cpus, factValues: {}, secrets };
 }
 
@@ -142,6 +142,9 @@ export async function resolveRecipes(session: Session, recipes: readonly Recipe[
   session.factValues = { ...session.factValues, ...facts };
   const dirs = { home: session.paths.home, src: session.paths.src, cache: session.paths.cache, state: session.paths.state, config: session.paths.config };
   const ctx = { facts, dirs, prefix: session.prefix, mirror: mirrorValues(session.profile), mirrorValues: mirrorStructured(session.profile), overrides: session.overrides, secret: (name: string) => session.env[name] ?? session.secrets.get(name) };
+  // A secret too short to mask is bad input: refused before anything is checked or run.
+  const short = recipes.flatMap((r) => shortSecretProblems(r, session.env, session.secrets));
+  if (short.length) throw new InputError(short);
   return recipes.map((r) => resolveRecipe(r, ctx));
 }
 
@@ -163,25 +166,4 @@ async function previewSteps(steps: readonly ResolvedStep[], checks: ReadonlyMap<
     KIND_BY_NAME.get(s.kind)!.preview!(s, session.stepEnv).catch((e: unknown): Preview => ({ notes: [`could not look closer: ${e instanceof Error ? e.message : String(e)}`] })),
   );
   return new Map(pending.map((s, i) => [s.id, out[i]!]));
-}
-
-/** Reads a secrets file: `NAME=value` lines, `#` comments; values may be quoted. */
-export async function loadSecrets(file: string): Promise<Map<string, string>> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (e) {
-    throw new InputError([{ severity: 'error', loc: { file, line: 1, col: 1 }, message: `cannot read the secrets file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, hint: 'fix `secrets:` in config.yaml' }]);
-  }
-  const out = new Map<string, string>();
-  text.split('\n').forEach((raw, i) => {
-    const line = raw.trim();
-    if (!line || line.startsWith('#')) return;
-    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
-    if (!m) throw new InputError([{ severity: 'error', loc: { file, line: i + 1, col: 1 }, message: 'expected NAME=value' }]);
-    let v = m[2]!;
-    if ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'"))) v = v.slice(1, -1);
-    out.set(m[1]!, v);
-  });
-  return out;
 }

@@ -1,5 +1,5 @@
 import { Chalk, type ChalkInstance } from 'chalk';
-import { redact } from '../util/redact.js';
+import { redact, redactDeep } from '../util/redact.js';
 
 /** Where and how a command writes: stdout for results (JSON only with --json), stderr for the rest. */
 export interface Output {
@@ -50,5 +50,5 @@ export function tilde(o: Output, s: string): string {
 
 /** Writes a JSON document (the documented, versioned shape) to stdout. */
 export function writeJson(o: Output, kind: string, body: object): void {
-  o.out(JSON.stringify({ kind, version: 1, ...body }, null, 2));
+  o.out(JSON.stringify(redactDeep({ kind, version: 1, ...body }), null, 2));
 }

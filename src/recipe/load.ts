@@ -6,6 +6,7 @@ import { FACT_BY_ID } from '../facts/registry.js';
 import { KIND_BY_NAME } from '../steps/registry.js';
 import { closest, didYouMean } from '../util/did-you-mean.js';
 import { BUILTIN_NAMES, isBuiltin } from './names.js';
+import { rootEnvProblem } from '../util/shell.js';
 import { commonStepShape, COMMON_STEP_KEYS, recipeTopShape, VERIFY_KINDS, verifyCommonShape, verifyShapes } from './schema.js';
 import { parseYamlSource, type SourceDoc, type YamlPath } from './source.js';
 import { scanTemplate, shellTemplateProblems, walkStrings } from './template.js';
@@ -145,7 +146,7 @@ function validateStep(step: unknown, index: number, source: SourceDoc, problems:
   }
   const { [kind]: spec, ...common } = r.data as Record<string, unknown>;
   if (common.when) common.when = literalNumbers(common.when as Record<string, WhenMatcher>, source, [...at, 'when']);
-  const lint = (KIND_BY_NAME.get(kind)!.lint?.(spec) ?? []).map((l) => ({ ...l, path: [kind, ...l.path] }));
+  const lint = [...(KIND_BY_NAME.get(kind)!.lint?.(spec) ?? []).map((l) => ({ ...l, path: [kind, ...l.path] })), ...rootEnvLint(common, KIND_BY_NAME.get(kind)!.defaultRoot)];
   for (const l of lint) {
     const p = [...at, ...l.path];
     problems.push({ severity: 'error', loc: l.needle ? source.locIn(p, l.needle, l.nth) : source.locOf(p), message: l.message, hint: l.hint });
@@ -283,4 +284,13 @@ function literalNumbers(when: Record<string, WhenMatcher>, source: SourceDoc, at
   return Object.fromEntries(
     Object.entries(when).map(([fact, m]) => [fact, Array.isArray(m) ? m.map((v, i) => text([...at, fact, i], v)) : text([...at, fact], m)]),
   ) as Record<string, WhenMatcher>;
+}
+
+/** A root step's env names that cannot reach root's command (see rootEnvProblem). */
+function rootEnvLint(common: Record<string, unknown>, defaultRoot = false): { path: (string | number)[]; message: string; hint: string; needle: string; nth: number }[] {
+  if (!(common.root ?? defaultRoot) || !common.env || typeof common.env !== 'object') return [];
+  return Object.keys(common.env).flatMap((name) => {
+    const why = rootEnvProblem(name);
+    return why ? [{ path: ['env'], needle: `${name}:`, nth: 0, message: why, hint: 'use another name, or set it inside the command' }] : [];
+  });
 }

@@ -12,17 +12,12 @@ export function rewriteUrl(profile: Profile, url: string): string {
   return rewriteWith(profile.urls?.rewrite, url);
 }
 
-/** A git URL after the profile's `git.rewrite` (https and git@ forms alike, as listed in the profile). */
-export function rewriteGitUrl(profile: Profile, url: string): string {
-  return rewriteWith(profile.git?.rewrite, url);
-}
-
 /**
- * `git -c url.<to>.insteadOf=<from>` arguments for every rewrite of the profile: applied to one git
+ * `git -c url.<to>.insteadOf=<from>` arguments for every rewrite (the profile's, stripped of credentials): applied to one git
  * command (the clone and every submodule), never to the user's global config.
  */
-export function gitRewriteArgs(profile: Profile): string[] {
-  return Object.entries(profile.git?.rewrite ?? {}).flatMap(([from, to]) => ['-c', `url.${to}.insteadOf=${from}`]);
+export function gitRewriteArgs(rules: Record<string, string>): string[] {
+  return Object.entries(rules).flatMap(([from, to]) => ['-c', `url.${to}.insteadOf=${from}`]);
 }
 
 /** Every host a profile points at (for doctor's reachability check). */

@@ -3,10 +3,11 @@ import { InterruptedError } from '../errors.js';
 import { checkStep, hasCheck, inputChanges } from '../plan/check.js';
 import { describeChanges } from '../plan/inputs.js';
 import { stepsToRun, type Plan, type PlannedStep } from '../plan/plan.js';
-import { asRoot, commandArgv, commandEnv, commandText } from '../steps/command.js';
+import { commandArgv, commandEnv, commandText } from '../steps/command.js';
 import { KIND_BY_NAME } from '../steps/registry.js';
 import { StepFailure, type ApplyEnv, type Command, type StepEnv } from '../steps/types.js';
 import { formatDuration } from '../util/duration.js';
+import { asRoot } from './as-root.js';
 import { failureHint } from './hints.js';
 import type { Journal } from './journal.js';
 import { LineTail, type RunLog } from './log.js';
@@ -117,13 +118,15 @@ async function runOne(s: PlannedStep, o: ExecuteOptions, recheck: boolean): Prom
     if (!fs.existsSync(cwd)) throw new StepFailure(`its folder ${cwd} does not exist`, { hint: 'create it in an earlier step, or fix `cwd`' });
     const env = commandEnv(cmd, { ...step.common.env, ...opts.env });
     const root = opts.root ?? step.common.root;
-    const argv = root ? asRoot(commandArgv(cmd), env, isRoot) : commandArgv(cmd);
+    // As root through sudo, the env reaches the command through a private file (never argv): see asRoot.
+    const wrapped = root ? await asRoot(commandArgv(cmd), env, isRoot, o.env.paths.state) : undefined;
+    const argv = wrapped?.argv ?? commandArgv(cmd);
     const text = commandText(cmd);
     o.log.line(`$ ${text}${root && !isRoot ? '   (via sudo -n)' : ''}${cwd !== o.env.paths.home ? `   (in ${cwd})` : ''}`);
     const r = await o.env.runner.run({
       argv,
       cwd,
-      env,
+      env: wrapped && !isRoot ? {} : env,
       input: opts.input,
       timeoutMs: step.common.timeoutMs,
       signal: o.signal,
@@ -133,7 +136,7 @@ async function runOne(s: PlannedStep, o: ExecuteOptions, recheck: boolean): Prom
         tail.push(chunk);
         o.reporter.stepOutput(s, tail.last());
       },
-    });
+    }).finally(() => wrapped?.dispose());
     if (r.spawnError || r.exitCode !== 0 || r.aborted || r.timedOut) {
       const lines = tail.get();
       const how = r.spawnError

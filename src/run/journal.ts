@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { redact } from '../util/redact.js';
+import { redactDeep } from '../util/redact.js';
 
 /** One journal line: what happened to a run or a step, and when. */
 export interface JournalEvent {
@@ -20,6 +20,7 @@ export class Journal {
 
   append(e: JournalEvent): void {
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    fs.appendFileSync(this.file, redact(JSON.stringify({ time: new Date().toISOString(), ...e })) + '\n');
+    // Masked as data, not as JSON text (a mask over JSON text could cut an escape in half).
+    fs.appendFileSync(this.file, JSON.stringify(redactDeep({ time: new Date().toISOString(), ...e })) + '\n');
   }
 }

@@ -15,10 +15,3 @@ export function commandText(cmd: Command): string {
 export function commandEnv(cmd: Command, env: Record<string, string> = {}): Record<string, string> {
   return 'shell' in cmd && cmd.vars && Object.keys(cmd.vars).length ? { ...env, ...cmd.vars } : env;
 }
-
-/** Wraps an argv to run as root: unchanged as root, else through `sudo -n` (never prompting). */
-export function asRoot(argv: string[], env: Record<string, string>, isRoot: boolean): string[] {
-  if (isRoot) return argv;
-  const pairs = Object.entries(env).map(([k, v]) => `${k}=${v}`);
-  return ['sudo', '-n', '--', ...(pairs.length ? ['env', ...pairs] : []), ...argv];
-}

@@ -1,5 +1,6 @@
 import * as z from '../util/zod.js';
 import { ENV_NAME, ENV_NAME_MESSAGE } from '../recipe/schema.js';
+import { holdsSecret } from '../util/redact.js';
 import { readIfExists, safeWrite } from '../util/safe-write.js';
 import { envFileMissing, mergeEnvFile, parseEnvFile, RC_BEGIN, serializeEnvFile, withRcBlock, type EnvFile } from './env-file.js';
 import type { StepEnv, StepKind } from './types.js';
@@ -51,7 +52,8 @@ export const envKind: StepKind<z.infer<typeof envSchema>, EnvFile> = {
     const current = await readIfExists(env.paths.envFile);
     const next = serializeEnvFile(mergeEnvFile(parseEnvFile(current), step.config));
     if (next !== current) {
-      await safeWrite(env.paths.envFile, next, { backupDir: env.paths.backups });
+      // Private when it holds a secret; a file that is 0600 already stays so (safeWrite keeps the mode).
+      await safeWrite(env.paths.envFile, next, { backupDir: env.paths.backups, mode: holdsSecret(next) ? 0o600 : undefined });
       env.log(`updated ${env.paths.envFile}`);
     }
     for (const rc of rcFiles(env)) {

@@ -1,8 +1,9 @@
 import path from 'node:path';
 import * as z from '../util/zod.js';
-import { gitRewriteArgs, rewriteGitUrl } from '../recipe/mirror.js';
+import { gitRewriteArgs, rewriteWith } from '../recipe/mirror.js';
 import type { Profile } from '../recipe/schema.js';
 import { argvToString } from '../util/shell.js';
+import { credentialEnv, publicRewrites, publicUrl } from './git/credentials.js';
 import { gitRead, inspectDest, localChanges, resolveRef, submoduleStatus, type DestState } from './git/inspect.js';
 import { badRef, looksLikeCommit, needsFileTransport, remoteRefKind, repoBasename, submoduleProblems } from './git/parse.js';
 import { StepFailure, type ApplyEnv, type ResolvedStep, type StepKind } from './types.js';
@@ -20,7 +21,10 @@ type GitSpec = z.infer<typeof gitSchema>;
 
 /** A `git` step, rendered. */
 export interface GitConfig {
+  /** The URL without userinfo: what argv, plans and origin see. */
   repo: string;
+  /** The repo URL as written when it holds credentials (only credentialEnv reads it). */
+  written?: string;
   ref: string;
   dest: string;
   submodules: boolean;
@@ -35,16 +39,24 @@ function refProblem(ref: string, depth: number | undefined): string | undefined 
   return undefined;
 }
 
-/** `-c` options every git command of the step gets: the profile's rewrites (never the user's config), quiet detaching. */
+/**
+ * `-c` options every git command of the step gets: the profile's rewrites (never the user's config; their
+ * credentials go through the environment, see credentialEnv), quiet detaching.
+ */
 export function gitOptions(profile: Profile, repo: string): string[] {
-  const rewrites = Object.values(profile.git?.rewrite ?? {});
+  const rules = publicRewrites(profile);
   return [
     '-c',
     'advice.detachedHead=false',
-    ...gitRewriteArgs(profile),
+    ...gitRewriteArgs(rules),
     // Recent git refuses file:// for submodules (CVE-2022-39253) unless allowed: only when the user points at local files.
-    ...(needsFileTransport([rewriteGitUrl(profile, repo), ...rewrites]) ? ['-c', 'protocol.file.allow=always'] : []),
+    ...(needsFileTransport([rewriteWith(rules, publicUrl(repo)), ...Object.values(rules)]) ? ['-c', 'protocol.file.allow=always'] : []),
   ];
+}
+
+/** The environment of the step's git commands: no prompts, and the credentials of its URLs (never argv). */
+export function gitEnv(profile: Profile, c: GitConfig): Record<string, string> {
+  return { ...GIT_ENV, ...credentialEnv(profile, c.written ?? c.repo) };
 }
 
 const short = (sha: string | undefined): string => (sha ? sha.slice(0, 12) : 'no commit');
@@ -64,7 +76,8 @@ export const gitKind: StepKind<GitSpec, GitConfig> = {
     return why ? [{ path: ['ref'], message: why }] : [];
   },
   resolve: (spec, t) => {
-    const repo = t.str(spec.repo);
+    const written = t.str(spec.repo);
+    const repo = publicUrl(written);
     const ref = t.str(spec.ref);
     const why = refProblem(ref, spec.depth);
     if (why) throw new Error(why);
@@ -72,12 +85,12 @@ export const gitKind: StepKind<GitSpec, GitConfig> = {
     const base = repoBasename(repo);
     if (!spec.dest && (!base || base === '.' || base === '..')) throw new Error(`cannot name a folder after ${repo}: set dest`);
     const dest = spec.dest ? t.path(spec.dest) : path.join(t.path('{{ dirs.src }}'), base);
-    return { repo, ref, dest, submodules: spec.submodules ?? false, depth: spec.depth };
+    return { repo, ...(written !== repo ? { written } : {}), ref, dest, submodules: spec.submodules ?? false, depth: spec.depth };
   },
   describe: (step, env) => {
     const c = step.config;
-    const url = rewriteGitUrl(env.profile, c.repo);
-    const rules = Object.entries(env.profile.git?.rewrite ?? {});
+    const url = rewriteWith(publicRewrites(env.profile), c.repo);
+    const rules = Object.entries(publicRewrites(env.profile));
     const urls = [url];
     if (c.submodules) urls.push(rules.length ? `submodules through the same rewrites (${rules.map(([from, to]) => `${from} → ${to}`).join(', ')})` : 'submodules from the URLs in .gitmodules');
     const warnings = [url, ...rules.map(([, to]) => to)].filter((u) => /^(http|git):\/\//.test(u)).map((u) => `unencrypted git transport: ${u}`);
@@ -101,6 +114,7 @@ export const gitKind: StepKind<GitSpec, GitConfig> = {
       case 'unknown':
         return { state: 'unknown', reason: s.why };
     }
+    if (s.credentialInOrigin) return { state: 'unsatisfied', reason: `the origin URL in ${c.dest}/.git/config holds a credential (run removes it; envkit passes credentials through the environment)` };
     if (!s.target) return { state: 'unsatisfied', reason: `${c.ref} is not in the clone at ${c.dest} yet (run fetches it)` };
     if (s.head !== s.target.commit) {
       const dirty = s.head ? (await localChanges(env.runner, c.dest)).length > 0 : false;
@@ -118,7 +132,7 @@ export const gitKind: StepKind<GitSpec, GitConfig> = {
   apply: async (step, env) => {
     const c = step.config;
     const opts = gitOptions(env.profile, c.repo);
-    const git = (args: string[]): Promise<unknown> => env.exec({ argv: ['git', ...opts, ...args] }, { env: GIT_ENV });
+    const git = (args: string[]): Promise<unknown> => env.exec({ argv: ['git', ...opts, ...args] }, { env: gitEnv(env.profile, c) });
     const inGit = (args: string[]): Promise<unknown> => git(['-C', c.dest, ...args]);
     const depth = c.depth ? [`--depth=${c.depth}`] : [];
 
@@ -126,6 +140,7 @@ export const gitKind: StepKind<GitSpec, GitConfig> = {
     if (s.kind === 'other') throw new StepFailure(s.why, { hint: `${c.dest} is left as it is` });
     if (s.kind === 'unknown') throw new StepFailure(s.why);
     const fresh = s.kind === 'missing' || s.kind === 'empty';
+    if (s.kind === 'clone' && s.credentialInOrigin) await inGit(['remote', 'set-url', 'origin', c.repo]);
     if (fresh) {
       if (!looksLikeCommit(c.ref)) await git(['clone', `--branch=${c.ref}`, ...depth, '--', c.repo, c.dest]);
       else {
@@ -185,14 +200,14 @@ export const gitKind: StepKind<GitSpec, GitConfig> = {
 /** Fetches `ref` into the clone: a branch into origin/<ref>, a tag into its tag, else a commit by sha. */
 async function fetchRef(env: ApplyEnv, step: ResolvedStep<GitConfig>, opts: string[], known: { kind: string } | undefined): Promise<void> {
   const c = step.config;
-  const git = (args: string[]): Promise<unknown> => env.exec({ argv: ['git', ...opts, '-C', c.dest, ...args] }, { env: GIT_ENV });
+  const git = (args: string[]): Promise<unknown> => env.exec({ argv: ['git', ...opts, '-C', c.dest, ...args] }, { env: gitEnv(env.profile, c) });
   const depth = c.depth ? [`--depth=${c.depth}`] : [];
   let kind = known?.kind;
   if (!kind) {
     // Read through the runner (exec keeps no output), logged all the same.
     const argv = ['git', ...opts, '-C', c.dest, 'ls-remote', 'origin', `refs/heads/${c.ref}`, `refs/tags/${c.ref}`];
     env.log(`$ ${argvToString(argv)}`);
-    const r = await env.runner.run({ argv, env: { ...step.common.env, ...GIT_ENV }, timeoutMs: step.common.timeoutMs ?? 120_000, signal: env.signal });
+    const r = await env.runner.run({ argv, env: { ...step.common.env, ...gitEnv(env.profile, c) }, timeoutMs: step.common.timeoutMs ?? 120_000, signal: env.signal });
     if (r.spawnError) throw new StepFailure(r.spawnError);
     if (r.timedOut || r.aborted) throw new StepFailure(`git ls-remote ${r.aborted ? 'was interrupted' : 'timed out'}`, { hint: r.timedOut ? 'raise the step\'s `timeout`' : undefined });
     if (r.exitCode !== 0) throw new StepFailure(`cannot list the refs of ${c.repo}: ${r.stderr.trim().split('\n').pop() ?? `git exited ${r.exitCode}`}`, { hint: 'check the URL, the mirror profile and the network' });

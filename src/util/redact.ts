@@ -1,37 +1,92 @@
 /**
- * Secrets never leave the process in clear: every value read through `{{ secrets.NAME }}` is registered
- * here, and everything the tool writes for people or files (stdout, stderr, logs, journal, JSON) passes
- * through `redact`. One registry per process, since a secret must be hidden on every path out.
+ * Secrets never leave the process in clear: every value read through `{{ secrets.NAME }}` (and every
+ * password found in a URL's userinfo) is registered here, and everything the tool writes for people or
+ * files (stdout, stderr, logs, journal, JSON) passes through `redact`. One registry per process, since a
+ * secret must be hidden on every path out.
+ *
+ * A secret is registered with every encoding the tool itself produces of it — shell-quoted, JSON-escaped,
+ * make's `$$` doubling, URL-encoded — so that text the tool wrote around it (a logged command line, a JSON
+ * string, a make variable, a URL) is masked too, not only the raw value.
  */
+import { shellQuote } from './shell.js';
+
 const values = new Set<string>();
+/** The registered texts, longest first: an encoding that contains the raw value is masked whole. */
+let ordered: string[] = [];
 
 /** The text shown instead of a secret. */
 export const MASK = '***';
 
-/** Values shorter than this are not masked (masking "a" would garble all output); the loader warns. */
+/** Secrets shorter than this are refused before anything runs (masking "a" would garble all output). */
 export const MIN_SECRET_LENGTH = 4;
 
-export function addSecret(value: string): void {
-  if (value.length >= MIN_SECRET_LENGTH) values.add(value);
+/** A shell-quoted word without its outer quotes: `it'\''s` for `it's`. */
+const shellInner = (v: string): string => {
+  const q = shellQuote(v);
+  return q.startsWith("'") && q.endsWith("'") ? q.slice(1, -1) : q;
+};
+
+/** Every form of `value` the tool may write: raw, shell-quoted, JSON-escaped, make-escaped, URL-encoded. */
+export function secretEncodings(value: string): string[] {
+  const json = JSON.stringify(value).slice(1, -1);
+  const forms = [value, shellInner(value), json, value.replace(/\$/g, '$$$$'), encodeURIComponent(value), encodeURI(value), shellInner(json)];
+  return [...new Set(forms)].filter((f) => f.length >= MIN_SECRET_LENGTH);
 }
 
-/** Text with every registered secret replaced by `***`. */
+/** Registers a secret (with its encodings); values shorter than MIN_SECRET_LENGTH are refused upstream. */
+export function addSecret(value: string): void {
+  if (value.length < MIN_SECRET_LENGTH) return;
+  let added = false;
+  for (const f of secretEncodings(value)) {
+    if (!values.has(f)) {
+      values.add(f);
+      added = true;
+    }
+  }
+  if (added) ordered = [...values].sort((a, b) => b.length - a.length);
+  // Output is shown line by line (a step's latest line, a failure's last lines): each line of a
+  // multi-line secret is masked on its own too. Loading refuses a secret with a line too short for it.
+  if (/[\r\n]/.test(value)) for (const line of secretLines(value)) addSecret(line);
+}
+
+/** The non-empty lines of a secret (what line-by-line output may show of it). */
+export function secretLines(value: string): string[] {
+  return value.split(/\r\n|\r|\n/).filter(Boolean);
+}
+
+/** Text with every registered secret (in any of its encodings) replaced by `***`. */
 export function redact(text: string): string {
   if (!values.size || !text) return text;
   let out = text;
-  for (const v of values) if (out.includes(v)) out = out.split(v).join(MASK);
+  for (const v of ordered) if (out.includes(v)) out = out.split(v).join(MASK);
   return out;
 }
 
-/** Any value (JSON-able) with secrets masked in every string inside it. */
+/** Does `text` hold a registered secret? (Files that do are written private, 0600.) */
+export function holdsSecret(text: string): boolean {
+  return values.size > 0 && redact(text) !== text;
+}
+
+/**
+ * Any value (JSON-able) with secrets masked in every string inside it, keys included. Walked, not masked
+ * as JSON text: a mask laid over JSON text could cut an escape sequence in half.
+ */
 export function redactDeep<T>(v: T): T {
   if (!values.size) return v;
-  return JSON.parse(redact(JSON.stringify(v))) as T;
+  const walk = (x: unknown): unknown => {
+    if (typeof x === 'string') return redact(x);
+    if (Array.isArray(x)) return x.map(walk);
+    if (x && typeof x === 'object') {
+      const src = typeof (x as { toJSON?: unknown }).toJSON === 'function' ? (x as { toJSON(): unknown }).toJSON() : x;
+      if (src !== x) return walk(src);
+      return Object.fromEntries(Object.entries(x as Record<string, unknown>).map(([k, val]) => [redact(k), walk(val)]));
+    }
+    return x;
+  };
+  return walk(v) as T;
 }
 
 /** The longest secret, so streaming writers know how much text to hold back before masking. */
 export function longestSecret(): number {
-  let n = 0;
-  for (const v of values) n = Math.max(n, v.length);
-  return n;
+  return ordered[0]?.length ?? 0;
 }

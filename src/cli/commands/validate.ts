@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { ExitCode, formatProblem, type Problem } from '../../errors.js';
+import { ExitCode, formatProblem, InputError, type Problem } from '../../errors.js';
 import { checkRequires, definedTwice, recipeFiles } from '../../recipe/catalog.js';
 import { loadRecipeFile } from '../../recipe/load.js';
 import { loadProfileFile, loadUserConfigFile, looksLikeProfile } from '../../recipe/profile.js';
@@ -10,6 +10,7 @@ import type { Recipe } from '../../recipe/types.js';
 import { defaultPaths, expandHome } from '../../util/paths.js';
 import { makeOutput, writeJson, type GlobalOpts } from '../output.js';
 import { lintRecipe } from '../../recipe/lint.js';
+import { loadSecrets, noSecrets, shortSecretProblems } from '../../recipe/secrets.js';
 
 /** `setup validate [path…]`: every problem in recipe and profile files, one line each; exit 2 on errors. */
 export default async function validate(targets: string[], opts: GlobalOpts): Promise<number> {
@@ -20,6 +21,8 @@ export default async function validate(targets: string[], opts: GlobalOpts): Pro
   let files: string[] = [];
   // Without paths, config.yaml's `vars:` are checked against the recipes too.
   let config: { vars: RecipeVars; source?: SourceDoc } | undefined;
+  // Secrets the recipes name must be long enough to mask: from the environment, and (without paths) the secrets file.
+  let secrets = noSecrets();
   if (targets.length) {
     folders = [];
     for (const t of targets) {
@@ -31,6 +34,13 @@ export default async function validate(targets: string[], opts: GlobalOpts): Pro
   } else {
     const user = await loadUserConfigFile(paths.configFile);
     config = { vars: configVars(user.config), source: user.source };
+    if (user.config.secrets) {
+      secrets = await loadSecrets(path.resolve(expandHome(user.config.secrets, paths.home))).catch((e: unknown) => {
+        if (e instanceof InputError) problems.push(...e.problems);
+        else throw e;
+        return noSecrets();
+      });
+    }
     folders = [paths.bundledRecipes, paths.userRecipes, ...(user.config.recipes ?? []).map((d) => path.resolve(expandHome(d, paths.home))), ...opts.recipes.map((d) => path.resolve(d))];
   }
   // A file named directly is a profile when it lives in a profiles/ folder or reads like one (pip:, no steps:).
@@ -54,7 +64,7 @@ export default async function validate(targets: string[], opts: GlobalOpts): Pro
         continue;
       }
       recipes.set(r.recipe.name, r.recipe);
-      problems.push(...lintRecipe(r.recipe));
+      problems.push(...lintRecipe(r.recipe), ...shortSecretProblems(r.recipe, process.env, secrets));
     }
   }
   // `requires` may name recipes of the other folders: their file names are enough (name = file name).

@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import type { Runner } from '../../util/process.js';
+import { splitUserinfo } from './credentials.js';
 import { looksLikeCommit, parseSubmoduleStatus, pickRef, sameRepo, type RefTarget, type SubmoduleStatus } from './parse.js';
 
 /**
@@ -16,7 +17,7 @@ export type DestState =
   /** The read itself failed (git missing, unsafe ownership…). */
   | { kind: 'unknown'; why: string }
   /** A clone of the repo: its HEAD commit (none when unborn) and what `ref` names in it (none when not fetched). */
-  | { kind: 'clone'; head?: string; target?: RefTarget };
+  | { kind: 'clone'; head?: string; target?: RefTarget; credentialInOrigin?: boolean };
 
 /** The environment of read-only git calls: no prompts, no optional locks, stable messages. */
 export const READ_ENV = { GIT_OPTIONAL_LOCKS: '0', GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
@@ -68,7 +69,9 @@ export async function inspectDest(runner: Runner, dest: string, repo: string, re
   if (!origin.ok || !origin.out) return { kind: 'other', why: notAClone(dest, repo, 'a git repository without an origin remote') };
   if (!sameRepo(origin.out, repo)) return { kind: 'other', why: notAClone(dest, repo, `a clone of ${origin.out}`) };
   const [head, target] = await Promise.all([gitRead(runner, dest, ['rev-parse', '-q', '--verify', 'HEAD^{commit}']), resolveRef(runner, dest, ref)]);
-  return { kind: 'clone', head: head.ok && head.out ? head.out : undefined, target };
+  // A token in origin's URL (an older clone, or one made by hand) sits in .git/config: run takes it out.
+  const credentialInOrigin = splitUserinfo(origin.out).userinfo !== undefined;
+  return { kind: 'clone', head: head.ok && head.out ? head.out : undefined, target, ...(credentialInOrigin ? { credentialInOrigin } : {}) };
 }
 
 /** Tracked files with local changes (submodules aside): what a checkout of another commit could clobber. */

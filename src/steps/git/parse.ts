@@ -9,7 +9,8 @@ export function repoBasename(url: string): string {
 
 /** Two spellings of one repository URL: equal up to trailing `/` and a trailing `.git`. */
 export function sameRepo(a: string, b: string): boolean {
-  const norm = (u: string): string => u.trim().replace(/\/+$/, '').replace(/\.git$/, '');
+  // Credentials are no part of a repository's identity (and envkit never records them in origin).
+  const norm = (u: string): string => u.trim().replace(/^(https?:\/\/)[^@/?#]*@/i, '$1').replace(/\/+$/, '').replace(/\.git$/, '');
   return norm(a) === norm(b);
 }
 
