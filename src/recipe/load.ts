@@ -5,6 +5,7 @@ import type { Problem } from '../errors.js';
 import { quotedTemplates } from '../steps/command.js';
 import { KIND_BY_NAME } from '../steps/registry.js';
 import { closest, didYouMean } from '../util/did-you-mean.js';
+import { nullProto } from '../util/keys.js';
 import { BUILTIN_NAMES, isBuiltin } from './names.js';
 import { commonStepShape, COMMON_STEP_KEYS, recipeTopShape, VERIFY_KINDS, verifyCommonShape, verifyShapes } from './schema.js';
 import { parseYamlSource, type SourceDoc, type YamlPath } from './source.js';
@@ -75,7 +76,7 @@ export function parseRecipe(file: string, bytes: Buffer, origin: Origin = 'user'
     problems.push({ severity: 'error', loc: source.locOf(['steps']), message: 'steps must be a list, got a map', hint: 'start each step with "- ", e.g. "- name: …" then "run: …" under it' });
   }
   const verify = Array.isArray(data.verify) ? data.verify.map((v, i) => validateVerify(v, i, source, problems)) : [];
-  const vars = (isMapValue(data.vars) ? data.vars : {}) as Record<string, string | number | boolean>;
+  const vars = nullProto((isMapValue(data.vars) ? data.vars : {}) as Record<string, string | number | boolean>);
   checkTemplates(data, vars, source, problems);
   // Compiler order: top to bottom, whatever check found each problem.
   if (problems.length) return { problems: problems.sort((a, b) => (a.loc?.line ?? 0) - (b.loc?.line ?? 0) || (a.loc?.col ?? 0) - (b.loc?.col ?? 0)) };
@@ -141,6 +142,16 @@ function validateStep(step: unknown, index: number, source: SourceDoc, problems:
     }
   }
   const { [kind]: spec, ...common } = r.data as Record<string, unknown>;
+  if (isMapValue(spec) && typeof spec.mode === 'number') {
+    // A mode is octal digits as written: YAML reads `0o644` as 420 and `0x1a4` as 420 too, which would
+    // then read back as 0420. Only plain digits may stay unquoted (`644`, `0644` keep their digits).
+    const written = source.textOf([...at, kind, 'mode']) ?? String(spec.mode);
+    if (!/^[0-7]{3,4}$/.test(written)) {
+      problems.push({ severity: 'error', loc: source.locOf([...at, kind, 'mode']), message: `mode: ${written} is not written as octal digits; YAML would read it as the number ${spec.mode}`, hint: 'write the mode as a quoted string, e.g. "0644"' });
+      return undefined;
+    }
+    spec.mode = written;
+  }
   if (common.when) common.when = literalNumbers(common.when as Record<string, WhenMatcher>, source, [...at, 'when']);
   const lint = [...(KIND_BY_NAME.get(kind)!.lint?.(spec) ?? []).map((l) => ({ ...l, path: [kind, ...l.path] })), ...(['check', 'unless'] as const).flatMap((k) => { const c = common[k]; return typeof c === 'string' ? quotedTemplates(c, [k]) : []; })];
   for (const l of lint) {
@@ -181,7 +192,7 @@ function validateVerify(item: unknown, index: number, source: SourceDoc, problem
 
 /** Every `{{ … }}` must be well-formed and name a variable of this recipe or a built-in. Var cycles too. */
 function checkTemplates(data: Record<string, unknown>, vars: Record<string, unknown>, source: SourceDoc, problems: Problem[]): void {
-  const known = (n: string): boolean => n in vars || isBuiltin(n);
+  const known = (n: string): boolean => Object.hasOwn(vars, n) || isBuiltin(n);
   const candidates = [...Object.keys(vars), ...BUILTIN_NAMES];
   for (const section of ['vars', 'steps', 'verify'] as const) {
     walkStrings(data[section], (value, p) => {
@@ -201,7 +212,7 @@ function checkTemplates(data: Record<string, unknown>, vars: Record<string, unkn
     }, [section]);
   }
   // Variables referring to each other must not loop.
-  const deps = new Map(Object.entries(vars).map(([k, v]) => [k, typeof v === 'string' ? scanTemplate(v).refs.map((r) => r.name).filter((n) => n in vars) : []]));
+  const deps = new Map(Object.entries(vars).map(([k, v]) => [k, typeof v === 'string' ? scanTemplate(v).refs.map((r) => r.name).filter((n) => Object.hasOwn(vars, n)) : []]));
   const state = new Map<string, 1 | 2>();
   const visit = (v: string, trail: string[]): void => {
     if (state.get(v) === 2) return;

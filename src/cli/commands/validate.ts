@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { ExitCode, formatProblem, type Problem } from '../../errors.js';
+import { ExitCode, formatProblem, UsageError, type Problem } from '../../errors.js';
+import { parseSets, prefixProblem } from '../../session.js';
 import { checkRequires, definedTwice, recipeFiles } from '../../recipe/catalog.js';
 import { loadRecipeFile } from '../../recipe/load.js';
 import { loadProfileFile, loadUserConfigFile, looksLikeProfile } from '../../recipe/profile.js';
@@ -15,6 +16,10 @@ import { lintRecipe } from '../../recipe/lint.js';
 export default async function validate(targets: string[], opts: GlobalOpts): Promise<number> {
   const o = makeOutput(opts);
   const paths = defaultPaths();
+  // The flags are input too: refused here as plan and run would refuse them.
+  parseSets(opts.set ?? []);
+  const badPrefix = opts.prefix === undefined ? undefined : prefixProblem(opts.prefix);
+  if (badPrefix) throw new UsageError(`--prefix ${JSON.stringify(opts.prefix)}: ${badPrefix}`, 'give an absolute folder, or one under ~/');
   const problems: Problem[] = [];
   let folders: string[];
   let files: string[] = [];
@@ -31,6 +36,8 @@ export default async function validate(targets: string[], opts: GlobalOpts): Pro
   } else {
     const user = await loadUserConfigFile(paths.configFile);
     config = { vars: configVars(user.config), source: user.source };
+    const badConfigPrefix = user.config.prefix === undefined ? undefined : prefixProblem(user.config.prefix);
+    if (badConfigPrefix) problems.push({ severity: 'error', loc: user.source?.locOf(['prefix']), message: `prefix ${JSON.stringify(user.config.prefix)}: ${badConfigPrefix}`, hint: 'give an absolute folder, or one under ~/' });
     folders = [paths.bundledRecipes, paths.userRecipes, ...(user.config.recipes ?? []).map((d) => path.resolve(expandHome(d, paths.home))), ...opts.recipes.map((d) => path.resolve(d))];
   }
   // A file named directly is a profile when it lives in a profiles/ folder or reads like one (pip:, no steps:).
