@@ -1,3 +1,4 @@
+import { errnoText } from './util/system-error.js';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -188,7 +189,7 @@ export async function loadSecrets(file: string): Promise<Map<string, string>> {
   try {
     text = await fs.readFile(file, 'utf8');
   } catch (e) {
-    throw new InputError([{ severity: 'error', loc: { file, line: 1, col: 1 }, message: `cannot read the secrets file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, hint: 'fix `secrets:` in config.yaml' }]);
+    throw new InputError([{ severity: 'error', loc: { file, line: 1, col: 1 }, message: `cannot read the secrets file: ${errnoText((e as NodeJS.ErrnoException).code)}`, hint: 'fix `secrets:` in config.yaml' }]);
   }
   const out = new Map<string, string>();
   text.split('\n').forEach((raw, i) => {

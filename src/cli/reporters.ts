@@ -2,6 +2,7 @@ import type { PlannedStep } from '../plan/plan.js';
 import type { Reporter, RunSummary, StepResult } from '../run/execute.js';
 import { formatDuration } from '../util/duration.js';
 import { redact } from '../util/redact.js';
+import { clipLine, sanitize } from '../util/terminal.js';
 import { stepTitle } from './render/plan.js';
 import { tilde, type Output } from './output.js';
 
@@ -41,8 +42,8 @@ export function plainReporter(o: Output): Reporter {
       o.err(`[${n}/${total}] ${tilde(o, label(s))} …`);
       stopBeat();
       beat = setInterval(() => {
-        const line = redact(tilde(o, latest)).trim().replace(/[\x00-\x1f\x7f]/g, ' ');
-        o.err(o.c.dim(`  … ${formatDuration(performance.now() - started)}${line ? `: ${line.length > 160 ? `${line.slice(0, 160)}…` : line}` : ''}`));
+        const line = clipLine(redact(tilde(o, latest)).trim(), 160);
+        o.err(o.c.dim(`  … ${formatDuration(performance.now() - started)}${line ? `: ${line}` : ''}`));
       }, heartbeatMs());
       beat.unref();
     },
@@ -50,7 +51,7 @@ export function plainReporter(o: Output): Reporter {
       latest = line;
       if (o.verbose && line !== partial) {
         partial = line;
-        o.err(o.c.dim(`  │ ${line}`));
+        o.err(o.c.dim(`  │ ${clipLine(line)}`));
       }
     },
     stepEnd(s, r) {
@@ -86,7 +87,7 @@ export async function listrReporter(o: Output): Promise<Reporter> {
           const d = make();
           deferred.set(s.step.id, d);
           return {
-            title: tilde(o, label(s)),
+            title: sanitize(tilde(o, label(s)), { keepColour: true }),
             task: async (_: unknown, task: { output: string; title: string }) => {
               d.output = (l) => (task.output = l);
               d.title = (t) => (task.title = t);
@@ -101,15 +102,15 @@ export async function listrReporter(o: Output): Promise<Reporter> {
     },
     stepStart() {},
     stepOutput(s, line) {
-      deferred.get(s.step.id)?.output(redact(tilde(o, line)).slice(0, 200));
+      deferred.get(s.step.id)?.output(sanitize(clipLine(redact(tilde(o, line)), 200)));
     },
     stepEnd(s, r: StepResult) {
       const d = deferred.get(s.step.id);
       if (!d) return;
       if (r.status === 'ok' || r.status === 'already') {
-        if (r.status === 'already') d.title(`${tilde(o, label(s))} ${o.c.dim('(already satisfied)')}`);
+        if (r.status === 'already') d.title(sanitize(`${tilde(o, label(s))} ${o.c.dim('(already satisfied)')}`, { keepColour: true }));
         d.resolve();
-      } else d.reject(new Error(r.message));
+      } else d.reject(new Error(sanitize(r.message)));
     },
     async end(_summary: RunSummary) {
       // Steps never started (after a failure) stay pending in listr: settle them so it finishes.

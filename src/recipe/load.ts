@@ -6,6 +6,7 @@ import { quotedTemplates } from '../steps/command.js';
 import { KIND_BY_NAME } from '../steps/registry.js';
 import { closest, didYouMean } from '../util/did-you-mean.js';
 import { nullProto } from '../util/keys.js';
+import { errnoText } from '../util/system-error.js';
 import { BUILTIN_NAMES, isBuiltin } from './names.js';
 import { commonStepShape, COMMON_STEP_KEYS, recipeTopShape, VERIFY_KINDS, verifyCommonShape, verifyShapes } from './schema.js';
 import { parseYamlSource, type SourceDoc, type YamlPath } from './source.js';
@@ -48,7 +49,7 @@ export async function loadRecipeFile(file: string, origin: Origin = 'user'): Pro
     // Synchronous: many small files read faster this way than through the thread pool.
     bytes = readFileSync(file);
   } catch (e) {
-    return { problems: [{ severity: 'error', loc: { file, line: 1, col: 1 }, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}` }] };
+    return { problems: [{ severity: 'error', loc: { file, line: 1, col: 1 }, message: `cannot read: ${errnoText((e as NodeJS.ErrnoException).code)}` }] };
   }
   return parseRecipe(file, bytes, origin);
 }

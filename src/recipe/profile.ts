@@ -4,6 +4,7 @@ import type { Problem } from '../errors.js';
 import { InputError, UsageError } from '../errors.js';
 import { didYouMean } from '../util/did-you-mean.js';
 import { dict, getOwn } from '../util/keys.js';
+import { errnoText } from '../util/system-error.js';
 import { MIRROR_NAMES } from './names.js';
 import { configSchema, profileSchema, type Profile, type UserConfig } from './schema.js';
 import { parseYamlSource, type SourceDoc } from './source.js';
@@ -18,7 +19,7 @@ export async function loadProfileFile(file: string): Promise<{ profile?: Profile
   try {
     bytes = await fs.readFile(file);
   } catch (e) {
-    return { problems: [{ severity: 'error', loc: { file, line: 1, col: 1 }, message: `cannot read mirror profile: ${(e as NodeJS.ErrnoException).code ?? String(e)}` }] };
+    return { problems: [{ severity: 'error', loc: { file, line: 1, col: 1 }, message: `cannot read mirror profile: ${errnoText((e as NodeJS.ErrnoException).code)}` }] };
   }
   const parsed = parseYamlSource(file, bytes);
   if (!parsed.source || parsed.problems.length) return { problems: parsed.problems };
@@ -111,7 +112,7 @@ export async function loadUserConfigFile(file: string): Promise<{ config: UserCo
     bytes = await fs.readFile(file);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { config: {} };
-    throw new InputError([{ severity: 'error', loc: { file, line: 1, col: 1 }, message: `cannot read config: ${(e as NodeJS.ErrnoException).code ?? String(e)}` }]);
+    throw new InputError([{ severity: 'error', loc: { file, line: 1, col: 1 }, message: `cannot read config: ${errnoText((e as NodeJS.ErrnoException).code)}` }]);
   }
   const parsed = parseYamlSource(file, bytes);
   if (!parsed.source || parsed.problems.length) throw new InputError(parsed.problems);
