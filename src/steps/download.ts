@@ -42,7 +42,7 @@ const downloadSchema = z.strictObject({
     .union([z.string(), z.number()])
     .refine((v) => parseMode(v) !== undefined, { message: 'bad file mode: write octal like "0755"' })
     .optional()
-    .meta({ description: 'Octal permissions for `dest`, e.g. "0755" for a program.', examples: ['0755'] }),
+    .meta({ description: 'Octal permissions for `dest`, e.g. "0755" for a program (quoted, or plain digits; see `file`).', examples: ['0755'] }),
   insecure: z.boolean().optional().meta({ description: 'Allow a download without sha256 (nothing verifies it; the plan shows it in red).', examples: [true] }),
 });
 

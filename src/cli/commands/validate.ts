@@ -24,7 +24,7 @@ export default async function validate(targets: string[], opts: GlobalOpts): Pro
   let folders: string[];
   let files: string[] = [];
   // Without paths, config.yaml's `vars:` are checked against the recipes too.
-  let config: { vars: RecipeVars; source?: SourceDoc } | undefined;
+  let config: { vars: RecipeVars; source?: SourceDoc; mirror?: string } | undefined;
   if (targets.length) {
     folders = [];
     for (const t of targets) {
@@ -35,7 +35,7 @@ export default async function validate(targets: string[], opts: GlobalOpts): Pro
     }
   } else {
     const user = await loadUserConfigFile(paths.configFile);
-    config = { vars: configVars(user.config), source: user.source };
+    config = { vars: configVars(user.config), source: user.source, mirror: user.config.mirror };
     const badConfigPrefix = user.config.prefix === undefined ? undefined : prefixProblem(user.config.prefix);
     if (badConfigPrefix) problems.push({ severity: 'error', loc: user.source?.locOf(['prefix']), message: `prefix ${JSON.stringify(user.config.prefix)}: ${badConfigPrefix}`, hint: 'give an absolute folder, or one under ~/' });
     folders = [paths.bundledRecipes, paths.userRecipes, ...(user.config.recipes ?? []).map((d) => path.resolve(expandHome(d, paths.home))), ...opts.recipes.map((d) => path.resolve(d))];
@@ -49,6 +49,9 @@ export default async function validate(targets: string[], opts: GlobalOpts): Pro
     const pdir = path.join(dir, 'profiles');
     profileFilesToCheck.push(...(await fs.readdir(pdir).catch(() => [] as string[])).filter((n) => /\.ya?ml$/.test(n)).map((n) => path.join(pdir, n)));
   }
+  // The profile --mirror (or config.yaml's mirror:) names by file is input too.
+  const mirrorFile = opts.mirror ?? config?.mirror;
+  if (mirrorFile && (mirrorFile.includes('/') || /\.ya?ml$/.test(mirrorFile))) profileFilesToCheck.push(path.resolve(expandHome(mirrorFile, paths.home)));
   files = [...new Set(files)];
   profileFilesToCheck = [...new Set(profileFilesToCheck)];
   const recipes = new Map<string, Recipe>();
