@@ -174,10 +174,9 @@ export function parseYamlSource(file: string, bytes: Buffer, { fast = true }: { 
     return err(text.trim() === '' ? 'file is empty' : 'file holds only comments', 'a recipe needs at least `name:` and `steps:`');
   }
   const quick = fast ? fastYaml(text) : undefined;
-  if (quick) {
-    const source = new SourceDoc(file, text);
-    return { source, data: quick.data, problems: hostileData(source, quick.data) };
-  }
+  // The fast path answers only for a file without problems; one with a reserved key or a NUL is read
+  // again by the slow path, which locates them.
+  if (quick && !hostileData(new SourceDoc(file, text), quick.data).length) return { source: new SourceDoc(file, text), data: quick.data, problems };
   const { docs: all, lines } = parseWithPositions(text);
   if (all.length === 0) return err('file holds no YAML document');
   if (all.length > 1) {
