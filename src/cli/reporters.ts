@@ -1,6 +1,6 @@
 import type { PlannedStep } from '../plan/plan.js';
 import type { Reporter, RunSummary, StepResult } from '../run/execute.js';
-import { formatDuration } from '../util/duration.js';
+import { formatDuration, MAX_DURATION_MS } from '../util/duration.js';
 import { redact } from '../util/redact.js';
 import { clipLine, sanitize } from '../util/terminal.js';
 import { stepTitle } from './render/plan.js';
@@ -11,7 +11,8 @@ const label = (s: PlannedStep): string => `${s.step.recipe} › ${stepTitle(s)}`
 /** Seconds between heartbeat lines of a long step without a TTY (ENVKIT_HEARTBEAT_SECONDS overrides; 30 by default). */
 function heartbeatMs(): number {
   const s = Number(process.env.ENVKIT_HEARTBEAT_SECONDS);
-  return Number.isFinite(s) && s > 0 ? s * 1000 : 30_000;
+  // Capped like any duration: past Node's timer range an interval would fire every millisecond.
+  return Number.isFinite(s) && s > 0 ? Math.min(s * 1000, MAX_DURATION_MS) : 30_000;
 }
 
 /**

@@ -175,6 +175,22 @@ describe('values never change meaning, through the real CLI', () => {
     expect(fs.readFileSync(path.join(home, 'pip.conf'), 'utf8')).toBe('[global]\nindex-url = https://pypi.org/simple\n');
   });
 
+  it('an empty or relative prefix in config.yaml is refused, located, by validate, plan and run', { timeout: 60_000 }, async () => {
+    for (const prefix of ['""', '.', 'opt/tools', '"  "']) {
+      const home = tempHome('envkit-prefix-');
+      const file = path.join(home, '.config', 'envkit', 'config.yaml');
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, `# mine\nprefix: ${prefix}\n`);
+      for (const cmd of [['validate'], ['plan', 'prefix-env'], ['run', 'prefix-env']]) {
+        const r = await runCli(cmd, home);
+        expect(r.code, r.stderr).toBe(2);
+        expect(r.stderr).toMatch(new RegExp(`^${file.replaceAll('.', '\\.')}:2:9: error: prefix ".*": the install prefix is (empty|a relative path)`, 'm'));
+      }
+      expect(fs.readdirSync(home)).toEqual(['.config']);
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  });
+
   it('a checksum-url file with several lines: the line for the downloaded file is used; none or two digests fail clearly', { timeout: 60_000 }, async () => {
     const { createHash } = await import('node:crypto');
     const body = Buffer.from('release\n'.repeat(50));
