@@ -74,6 +74,24 @@ describe('config writers keep the structure', () => {
     expect(refused).toBeGreaterThan(100);
   });
 
+  it('INI: a list either reads back item for item, or is refused', () => {
+    fc.assert(
+      fc.property(fc.array(hostile, { minLength: 1, maxLength: 4 }), (items) => {
+        const before = '[global]\ntimeout = 60\n';
+        let out: string;
+        try {
+          out = ini.set(before, [{ path: ['global', 'extra-index-url'], value: items }]);
+        } catch (e) {
+          expect(String(e)).toMatch(/cannot write ini/);
+          return;
+        }
+        expect(ini.get(out, ['global', 'extra-index-url'])).toEqual(items.map((i) => i.trim()));
+        expect(iniShape(out).filter((l) => l.startsWith('['))).toEqual(['[global]']);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it.each([
     ['json', json, '{}'],
     ['yaml', yamlFormat, 'z: 1\n'],

@@ -30,7 +30,10 @@ export function valueProblem(format: string | undefined, key: string, value: Con
   if (format !== 'ini' || value === null) return undefined;
   const items = Array.isArray(value) ? value : [value];
   const bad = items.find((v) => /[\n\r]/.test(String(v)));
-  return bad === undefined ? undefined : `the value of ${key} holds a line break, which would write new lines (even sections) into the INI file`;
+  if (bad !== undefined) return `the value of ${key} holds a line break, which would write new lines (even sections) into the INI file`;
+  // A list is written one item per indented line: an item reading as a section, a comment or nothing would not read back as an item.
+  const odd = Array.isArray(value) ? value.find((v) => /^\s*[[#;]/.test(String(v)) || String(v).trim() === '') : undefined;
+  return odd === undefined ? undefined : `the list item ${JSON.stringify(String(odd))} of ${key} would read back as a section, a comment or nothing, not as an item`;
 }
 
 /** Throws when any entry cannot be written in `format` as it is: the writers' own guard. */
