@@ -15,6 +15,7 @@ import { checkSteps } from './plan/check.js';
 import { makePlan, type Plan } from './plan/plan.js';
 import { KIND_BY_NAME } from './steps/registry.js';
 import type { Action, CheckResult, Preview, ResolvedStep, StepEnv } from './steps/types.js';
+import { POISON_HINT, poisonMessage, poisonSegment } from './util/keys.js';
 import { mapLimit } from './util/limit.js';
 import { didYouMean } from './util/did-you-mean.js';
 import { Memo } from './util/memo.js';
@@ -69,6 +70,8 @@ export function parseSets(sets: readonly string[]): Overrides {
     const dot = key.indexOf('.');
     const [recipe, name] = dot === -1 ? [undefined, key] : [key.slice(0, dot), key.slice(dot + 1)];
     if (!VAR_NAME.test(name) || (recipe !== undefined && !/^[a-z0-9-]+$/.test(recipe))) throw new UsageError(`--set "${s}": "${key}" is not a variable name`);
+    const seg = poisonSegment(key);
+    if (seg !== undefined) throw new UsageError(`--set "${s}": ${poisonMessage(key, seg)}`, POISON_HINT);
     if (recipe === undefined) out.global.set(name, value);
     else {
       const m = out.perRecipe.get(recipe) ?? new Map<string, string>();
@@ -77,6 +80,16 @@ export function parseSets(sets: readonly string[]): Overrides {
     }
   }
   return out;
+}
+
+/**
+ * Why an install prefix is refused: empty or relative, it would install into whatever folder setup was
+ * started in (`--prefix ''` is the current folder), or a different one each time.
+ */
+export function prefixProblem(prefix: string): string | undefined {
+  if (prefix.trim() === '') return 'the install prefix is empty, which would install into the current folder';
+  if (!path.isAbsolute(prefix) && prefix !== '~' && !prefix.startsWith('~/')) return 'the install prefix is a relative path, which would install under the current folder';
+  return undefined;
 }
 
 /** Loads config, recipes and the mirror profile; throws InputError with every problem found. */
@@ -101,6 +114,10 @@ export async function openSession(opts: SessionOptions = {}): Promise<Session> {
   const unknown = unknownConfigVars(fromConfig, configSource, catalog.recipes, catalog.names);
   if (unknown.length) throw new InputError(unknown);
   const isRoot = process.getuid?.() === 0;
+  const badFlag = opts.prefix === undefined ? undefined : prefixProblem(opts.prefix);
+  if (badFlag) throw new UsageError(`--prefix ${JSON.stringify(opts.prefix)}: ${badFlag}`, 'give an absolute folder, or one under ~/');
+  const badConfig = opts.prefix === undefined && config.prefix !== undefined ? prefixProblem(config.prefix) : undefined;
+  if (badConfig) throw new InputError([{ severity: 'error', loc: configSource?.locOf(['prefix']), message: `prefix ${JSON.stringify(config.prefix)}: ${badConfig}`, hint: 'give an absolute folder, or one under ~/' }]);
   const prefix = path.resolve(expandHome(opts.prefix ?? config.prefix ?? (isRoot ? '/usr/local' : '~/.local'), paths.home));
   const facts = new FactStore(runner, env, paths.home, opts.facts);
   const cpus = os.availableParallelism();
@@ -127,7 +144,7 @@ function checkOverrides(session: Session, chosen: readonly Recipe[]): void {
   const problems: Problem[] = [];
   const { global, perRecipe } = session.overrides;
   for (const name of global.keys()) {
-    if (!chosen.some((r) => name in r.vars)) {
+    if (!chosen.some((r) => Object.hasOwn(r.vars, name))) {
       const all = new Set(chosen.flatMap((r) => Object.keys(r.vars)));
       problems.push({ severity: 'error', message: `--set ${name}: no recipe here has a variable "${name}"${didYouMean(name, all)}` });
     }

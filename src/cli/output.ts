@@ -1,5 +1,6 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import { redact, redactDeep } from '../util/redact.js';
+import { sanitize } from '../util/terminal.js';
 
 /** Where and how a command writes: stdout for results (JSON only with --json), stderr for the rest. */
 export interface Output {
@@ -31,14 +32,17 @@ export function makeOutput(opts: Partial<GlobalOpts>, env = process.env): Output
   const forced = env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
   const off = opts.color === false || (env.NO_COLOR !== undefined && env.NO_COLOR !== '') || env.FORCE_COLOR === '0' || env.FORCE_COLOR === 'false';
   const level = off ? 0 : forced || tty ? (env.COLORTERM === 'truecolor' ? 3 : 2) : 0;
+  // Every line goes through sanitize (util/terminal.ts): no control byte from a recipe or a step's
+  // output reaches the terminal; our own colour codes stay when colour is on.
+  const clean = (t: string, json: boolean): string => sanitize(redact(t.endsWith('\n') ? t : t + '\n'), { keepColour: level > 0, json });
   return {
     c: new Chalk({ level }),
     json: !!opts.json,
     quiet: !!opts.quiet,
     verbose: !!opts.verbose,
     tty,
-    out: (t) => void process.stdout.write(redact(t.endsWith('\n') ? t : t + '\n')),
-    err: (t) => void process.stderr.write(redact(t.endsWith('\n') ? t : t + '\n')),
+    out: (t) => void process.stdout.write(clean(t, !!opts.json)),
+    err: (t) => void process.stderr.write(clean(t, false)),
     home: env.HOME ?? '',
   };
 }

@@ -1,9 +1,11 @@
 import { EnvkitError, ExitCode, InputError, formatProblem } from '../errors.js';
 import { redact } from '../util/redact.js';
+import { sanitize } from '../util/terminal.js';
+import { systemErrorMessage } from '../util/system-error.js';
 
-/** stderr, with secrets masked. */
+/** stderr, with secrets masked and control characters shown escaped (no colour here). */
 export function err(text: string): void {
-  process.stderr.write(redact(text));
+  process.stderr.write(sanitize(redact(text)));
 }
 
 /** Known errors: their message (every problem, one line each) and exit code; others: a bug, with a stack on -v. */
@@ -14,6 +16,9 @@ export function reportError(e: unknown, verbose: boolean): number {
     if (n > 1) err(`${n} errors\n`);
   } else if (e instanceof EnvkitError) {
     err(`setup: error: ${e.message}${e.hint ? ` (${e.hint})` : ''}\n`);
+  } else if (systemErrorMessage(e)) {
+    const { message, hint } = systemErrorMessage(e)!;
+    err(`setup: error: ${message}${hint ? ` (${hint})` : ''}\n`);
   } else {
     err(`setup: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
     if (!verbose) err('  (run again with --verbose for the stack trace, and please report it)\n');

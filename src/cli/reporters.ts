@@ -1,7 +1,8 @@
 import type { PlannedStep } from '../plan/plan.js';
 import type { Reporter, RunSummary, StepResult } from '../run/execute.js';
-import { formatDuration } from '../util/duration.js';
+import { formatDuration, MAX_DURATION_MS } from '../util/duration.js';
 import { redact } from '../util/redact.js';
+import { clipLine, sanitize } from '../util/terminal.js';
 import { stepTitle } from './render/plan.js';
 import { tilde, type Output } from './output.js';
 
@@ -10,7 +11,8 @@ const label = (s: PlannedStep): string => `${s.step.recipe} › ${stepTitle(s)}`
 /** Seconds between heartbeat lines of a long step without a TTY (ENVKIT_HEARTBEAT_SECONDS overrides; 30 by default). */
 function heartbeatMs(): number {
   const s = Number(process.env.ENVKIT_HEARTBEAT_SECONDS);
-  return Number.isFinite(s) && s > 0 ? s * 1000 : 30_000;
+  // Capped like any duration: past Node's timer range an interval would fire every millisecond.
+  return Number.isFinite(s) && s > 0 ? Math.min(s * 1000, MAX_DURATION_MS) : 30_000;
 }
 
 /**
@@ -41,8 +43,8 @@ export function plainReporter(o: Output): Reporter {
       o.err(`[${n}/${total}] ${tilde(o, label(s))} …`);
       stopBeat();
       beat = setInterval(() => {
-        const line = redact(tilde(o, latest)).trim().replace(/[\x00-\x1f\x7f]/g, ' ');
-        o.err(o.c.dim(`  … ${formatDuration(performance.now() - started)}${line ? `: ${line.length > 160 ? `${line.slice(0, 160)}…` : line}` : ''}`));
+        const line = clipLine(redact(tilde(o, latest)).trim(), 160);
+        o.err(o.c.dim(`  … ${formatDuration(performance.now() - started)}${line ? `: ${line}` : ''}`));
       }, heartbeatMs());
       beat.unref();
     },
@@ -50,7 +52,7 @@ export function plainReporter(o: Output): Reporter {
       latest = line;
       if (o.verbose && line !== partial) {
         partial = line;
-        o.err(o.c.dim(`  │ ${line}`));
+        o.err(o.c.dim(`  │ ${clipLine(line)}`));
       }
     },
     stepEnd(s, r) {
@@ -86,7 +88,7 @@ export async function listrReporter(o: Output): Promise<Reporter> {
           const d = make();
           deferred.set(s.step.id, d);
           return {
-            title: tilde(o, label(s)),
+            title: sanitize(tilde(o, label(s)), { keepColour: true }),
             task: async (_: unknown, task: { output: string; title: string }) => {
               d.output = (l) => (task.output = l);
               d.title = (t) => (task.title = t);
@@ -101,15 +103,15 @@ export async function listrReporter(o: Output): Promise<Reporter> {
     },
     stepStart() {},
     stepOutput(s, line) {
-      deferred.get(s.step.id)?.output(redact(tilde(o, line)).slice(0, 200));
+      deferred.get(s.step.id)?.output(sanitize(clipLine(redact(tilde(o, line)), 200)));
     },
     stepEnd(s, r: StepResult) {
       const d = deferred.get(s.step.id);
       if (!d) return;
       if (r.status === 'ok' || r.status === 'already') {
-        if (r.status === 'already') d.title(`${tilde(o, label(s))} ${o.c.dim('(already satisfied)')}`);
+        if (r.status === 'already') d.title(sanitize(`${tilde(o, label(s))} ${o.c.dim('(already satisfied)')}`, { keepColour: true }));
         d.resolve();
-      } else d.reject(new Error(r.message));
+      } else d.reject(new Error(sanitize(r.message)));
     },
     async end(_summary: RunSummary) {
       // Steps never started (after a failure) stay pending in listr: settle them so it finishes.

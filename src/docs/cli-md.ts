@@ -5,8 +5,8 @@ import { cell, code, md, sentences } from './schema-text.js';
 /** What each exit code means (typed by ExitCode: a new code without a line here does not compile). */
 const EXIT_TEXT: Record<keyof typeof ExitCode, string> = {
   ok: 'ok (also: `plan` found work to do without `--exit-code`)',
-  failed: 'a step failed, or a `doctor` check failed',
-  invalid: 'invalid input: a recipe, profile or config problem, a bad flag, an unknown recipe name, `init` onto an existing file',
+  failed: 'a step failed, a `doctor` check failed, or the system refused a file setup needs (an unwritable or read-only HOME or XDG folder, a file where a folder should be): one line naming the path and the reason',
+  invalid: 'invalid input: a recipe, profile or config problem, a bad flag (e.g. an empty or relative `--prefix`, `init --dir` naming a file), an unknown recipe name, `init` onto an existing file',
   pending: '`plan --exit-code` and something would run',
   interrupted: 'interrupted (Ctrl-C or SIGTERM); the running step and its children are stopped',
 };

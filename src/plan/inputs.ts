@@ -1,3 +1,4 @@
+import { dict, getOwn } from '../util/keys.js';
 import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -12,7 +13,7 @@ import { redact } from '../util/redact.js';
  * reaches the build and install steps after it.
  */
 export function ownInputs(step: ResolvedStep): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = dict<string>();
   const c = step.common;
   flatten({ [step.kind]: step.config, env: c.env, cwd: c.cwd, creates: c.creates.length ? c.creates : undefined, check: c.check ? commandText(c.check) : undefined, unless: c.unless ? commandText(c.unless) : undefined }, '', out);
   for (const k of Object.keys(out)) out[k] = redact(out[k]!);
@@ -92,8 +93,10 @@ export class InputStore {
     const now = inputsOf(step);
     const out: string[] = [];
     for (const k of new Set([...Object.keys(was), ...Object.keys(now)])) {
-      if (was[k] === now[k]) continue;
-      out.push(`${label(k, (i) => siblings.get(step)?.[i]?.name ?? '')}: ${shown(was[k])} → ${shown(now[k])}`);
+      const before = getOwn(was, k);
+      const after = getOwn(now, k);
+      if (before === after) continue;
+      out.push(`${label(k, (i) => siblings.get(step)?.[i]?.name ?? '')}: ${shown(before)} → ${shown(after)}`);
     }
     return out;
   }

@@ -1,3 +1,4 @@
+import { errnoText } from '../util/system-error.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Problem } from '../errors.js';
@@ -41,7 +42,7 @@ async function indexFolders(folders: readonly RecipeFolder[], problems: Problem[
       try {
         return await recipeFiles(f.dir);
       } catch (e) {
-        if (f.explicit) problems.push({ severity: 'error', message: `recipe folder ${f.dir} cannot be read: ${(e as NodeJS.ErrnoException).code ?? String(e)}` });
+        if (f.explicit) problems.push({ severity: 'error', message: `recipe folder ${f.dir} cannot be read: ${errnoText((e as NodeJS.ErrnoException).code)}` });
         return [];
       }
     }),

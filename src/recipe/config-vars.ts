@@ -34,7 +34,7 @@ export function unknownVars(
       continue;
     }
     for (const name of values.keys()) {
-      if (!(name in r.vars)) problems.push({ severity: 'error', loc: loc?.(recipe, name), message: `${label(recipe, name)}: recipe "${recipe}" has no variable "${name}"${didYouMean(name, Object.keys(r.vars))}` });
+      if (!Object.hasOwn(r.vars, name)) problems.push({ severity: 'error', loc: loc?.(recipe, name), message: `${label(recipe, name)}: recipe "${recipe}" has no variable "${name}"${didYouMean(name, Object.keys(r.vars))}` });
     }
   }
   return problems;

@@ -5,6 +5,8 @@ import type { Problem } from '../errors.js';
 import { FACT_BY_ID } from '../facts/registry.js';
 import { KIND_BY_NAME } from '../steps/registry.js';
 import { closest, didYouMean } from '../util/did-you-mean.js';
+import { nullProto } from '../util/keys.js';
+import { errnoText } from '../util/system-error.js';
 import { BUILTIN_NAMES, isBuiltin } from './names.js';
 import { rootEnvProblem } from '../util/shell.js';
 import { commonStepShape, COMMON_STEP_KEYS, recipeTopShape, VERIFY_KINDS, verifyCommonShape, verifyShapes } from './schema.js';
@@ -49,7 +51,7 @@ export async function loadRecipeFile(file: string, origin: Origin = 'user'): Pro
     // Synchronous: many small files read faster this way than through the thread pool.
     bytes = readFileSync(file);
   } catch (e) {
-    return { problems: [{ severity: 'error', loc: { file, line: 1, col: 1 }, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}` }] };
+    return { problems: [{ severity: 'error', loc: { file, line: 1, col: 1 }, message: `cannot read: ${errnoText((e as NodeJS.ErrnoException).code)}` }] };
   }
   return parseRecipe(file, bytes, origin);
 }
@@ -145,6 +147,16 @@ function validateStep(step: unknown, index: number, source: SourceDoc, problems:
     }
   }
   const { [kind]: spec, ...common } = r.data as Record<string, unknown>;
+  if (isMapValue(spec) && typeof spec.mode === 'number') {
+    // A mode is octal digits as written: YAML reads `0o644` as 420 and `0x1a4` as 420 too, which would
+    // then read back as 0420. Only plain digits may stay unquoted (`644`, `0644` keep their digits).
+    const written = source.textOf([...at, kind, 'mode']) ?? String(spec.mode);
+    if (!/^[0-7]{3,4}$/.test(written)) {
+      problems.push({ severity: 'error', loc: source.locOf([...at, kind, 'mode']), message: `mode: ${written} is not written as octal digits; YAML would read it as the number ${spec.mode}`, hint: 'write the mode as a quoted string, e.g. "0644"' });
+      return undefined;
+    }
+    spec.mode = written;
+  }
   if (common.when) common.when = literalNumbers(common.when as Record<string, WhenMatcher>, source, [...at, 'when']);
   const lint = [...(KIND_BY_NAME.get(kind)!.lint?.(spec) ?? []).map((l) => ({ ...l, path: [kind, ...l.path] })), ...rootEnvLint(common, KIND_BY_NAME.get(kind)!.defaultRoot)];
   for (const l of lint) {
@@ -188,8 +200,8 @@ function validateVerify(item: unknown, index: number, source: SourceDoc, problem
  * whose default (when it holds no template; those are checked once rendered) must be of its type.
  */
 function splitVars(raw: unknown, source: SourceDoc, problems: Problem[]): { vars: Record<string, string | number | boolean>; varTypes: Record<string, VarType> } {
-  const vars: Record<string, string | number | boolean> = {};
-  const varTypes: Record<string, VarType> = {};
+  const vars = nullProto<Record<string, string | number | boolean>>({});
+  const varTypes = nullProto<Record<string, VarType>>({});
   if (!isMapValue(raw)) return { vars, varTypes };
   for (const [name, v] of Object.entries(raw)) {
     if (!isMapValue(v)) {

@@ -3,6 +3,8 @@ import path from 'node:path';
 import type { Problem } from '../errors.js';
 import { InputError, UsageError } from '../errors.js';
 import { didYouMean } from '../util/did-you-mean.js';
+import { dict, getOwn } from '../util/keys.js';
+import { errnoText } from '../util/system-error.js';
 import { MIRROR_NAMES } from './names.js';
 import { configSchema, profileSchema, type Profile, type UserConfig } from './schema.js';
 import { parseYamlSource, type SourceDoc } from './source.js';
@@ -17,7 +19,7 @@ export async function loadProfileFile(file: string): Promise<{ profile?: Profile
   try {
     bytes = await fs.readFile(file);
   } catch (e) {
-    return { problems: [{ severity: 'error', loc: { file, line: 1, col: 1 }, message: `cannot read mirror profile: ${(e as NodeJS.ErrnoException).code ?? String(e)}` }] };
+    return { problems: [{ severity: 'error', loc: { file, line: 1, col: 1 }, message: `cannot read mirror profile: ${errnoText((e as NodeJS.ErrnoException).code)}` }] };
   }
   const parsed = parseYamlSource(file, bytes);
   if (!parsed.source || parsed.problems.length) return { problems: parsed.problems };
@@ -50,8 +52,8 @@ export async function profileFiles(recipeDirs: readonly string[]): Promise<Map<s
 /** Deep merge for profiles: `over` wins, maps merge, lists replace. */
 function merge<T>(base: T, over: T): T {
   if (!over || typeof over !== 'object' || Array.isArray(over)) return over ?? base;
-  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
-  for (const [k, v] of Object.entries(over)) out[k] = k in out && v && typeof v === 'object' && !Array.isArray(v) ? merge(out[k], v) : v;
+  const out = dict(Object.entries((base ?? {}) as Record<string, unknown>));
+  for (const [k, v] of Object.entries(over)) out[k] = Object.hasOwn(out, k) && v && typeof v === 'object' && !Array.isArray(v) ? merge(out[k], v) : v;
   return out as T;
 }
 
@@ -84,7 +86,7 @@ export function mirrorStructured(profile: Profile): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const name of MIRROR_NAMES) {
     let v: unknown = profile;
-    for (const part of name.split('.')) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[part] : undefined;
+    for (const part of name.split('.')) v = v && typeof v === 'object' ? getOwn(v as Record<string, unknown>, part) : undefined;
     if (v !== undefined) out[`mirror.${name}`] = v;
   }
   return out;
@@ -110,7 +112,7 @@ export async function loadUserConfigFile(file: string): Promise<{ config: UserCo
     bytes = await fs.readFile(file);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { config: {} };
-    throw new InputError([{ severity: 'error', loc: { file, line: 1, col: 1 }, message: `cannot read config: ${(e as NodeJS.ErrnoException).code ?? String(e)}` }]);
+    throw new InputError([{ severity: 'error', loc: { file, line: 1, col: 1 }, message: `cannot read config: ${errnoText((e as NodeJS.ErrnoException).code)}` }]);
   }
   const parsed = parseYamlSource(file, bytes);
   if (!parsed.source || parsed.problems.length) throw new InputError(parsed.problems);

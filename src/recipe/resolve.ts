@@ -5,6 +5,7 @@ import type { FactValue } from '../facts/registry.js';
 import { KIND_BY_NAME } from '../steps/registry.js';
 import type { Command, ResolvedStep, StepCommon, Templater } from '../steps/types.js';
 import { parseDuration } from '../util/duration.js';
+import { dict, getOwn } from '../util/keys.js';
 import { expandHome } from '../util/paths.js';
 import { mapStrings, renderShell, renderTemplate, scanTemplate, walkStrings } from './template.js';
 import type { RawVerify, Recipe } from './types.js';
@@ -97,9 +98,9 @@ export function resolveRecipe(recipe: Recipe, ctx: ResolveContext): ResolvedReci
   const lookup = (name: string): string => {
     if (Object.hasOwn(recipe.vars, name)) return varValue(name).value;
     if (name === 'prefix') return ctx.prefix;
-    if (name.startsWith('dirs.')) return ctx.dirs[name.slice(5)] ?? '';
-    if (name.startsWith('host.')) return factText(ctx.facts[name.slice(5)]);
-    if (name.startsWith('mirror.')) return ctx.mirror[name] ?? '';
+    if (name.startsWith('dirs.')) return getOwn(ctx.dirs, name.slice(5)) ?? '';
+    if (name.startsWith('host.')) return factText(getOwn(ctx.facts, name.slice(5)));
+    if (name.startsWith('mirror.')) return getOwn(ctx.mirror, name) ?? '';
     if (name.startsWith('secrets.')) {
       const key = name.slice(8);
       const v = ctx.secret?.(key);
@@ -209,13 +210,13 @@ export function resolveRecipe(recipe: Recipe, ctx: ResolveContext): ResolvedReci
 function structured(v: unknown, str: (s: string) => string, values: Record<string, unknown>): unknown {
   if (typeof v === 'string') {
     const m = /^\{\{\s*([A-Za-z0-9_.-]+)\s*\}\}$/.exec(v);
-    const s = m ? values[m[1]!] : undefined;
+    const s = m ? getOwn(values, m[1]!) : undefined;
     return s !== undefined && s !== null && typeof s !== 'string' ? s : str(v);
   }
   if (Array.isArray(v)) return v.flatMap((x) => {
     const r = structured(x, str, values);
     return Array.isArray(r) && typeof x === 'string' ? r : [r];
   });
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, structured(x, str, values)]));
+  if (v && typeof v === 'object') return dict(Object.entries(v).map(([k, x]) => [k, structured(x, str, values)] as const));
   return v;
 }

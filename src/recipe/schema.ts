@@ -1,6 +1,7 @@
 import * as z from '../util/zod.js';
 import { VAR_TYPES } from './var-types.js';
-import { parseDuration } from '../util/duration.js';
+import { normalizeRange } from '../util/version.js';
+import { MAX_DURATION_MS, parseDuration } from '../util/duration.js';
 
 /** Schemas shared by recipes, step kinds, profiles and the user config. Only data here: no I/O. */
 
@@ -42,7 +43,11 @@ export const durationSchema = z
         ? `must be a positive number of seconds, got ${String(iss.input)}`
         : `bad duration ${JSON.stringify(iss.input)}: write seconds (90) or units ("10m", "1h30m", "45s")`,
   })
-  .meta({ description: 'Seconds, or a duration with units: "90s", "10m", "1h30m".', examples: [600, '10m'] });
+  .refine((v) => (parseDuration(v) ?? 0) <= MAX_DURATION_MS, {
+    error: (iss) => `duration ${typeof iss.input === 'number' ? `${String(iss.input)}s` : JSON.stringify(iss.input)} is longer than the maximum, 7 days (168h)`,
+    abort: true,
+  })
+  .meta({ description: 'Seconds, or a duration with units: "90s", "10m", "1h30m"; at most 7 days.', examples: [600, '10m'] });
 
 export const whenSchema = z
   .record(z.string(), z.union([scalar, z.array(scalar).min(1)], { error: 'expected a value, a list of values or a version range' }))
@@ -103,7 +108,11 @@ export const recipeTopShape = {
 export const verifyShapes = {
   command: {
     command: commandSchema,
-    version: z.string().optional().meta({ description: 'A version range the command’s output must satisfy, e.g. ">=3.21".', examples: ['>=3.21'] }),
+    version: z
+      .string()
+      .refine((v) => v.includes('{{') || normalizeRange(v) !== null, { error: (iss) => `version range ${JSON.stringify(iss.input)} does not parse: write e.g. ">=3.21", "^1.7", ">=3.8 <3.13"` })
+      .optional()
+      .meta({ description: 'A version range the command’s output must satisfy, e.g. ">=3.21".', examples: ['>=3.21'] }),
   },
   file: { file: z.string().min(1).meta({ description: 'A path that must exist (~/ allowed).', examples: ['{{ prefix }}/lib/libfaiss.a'] }) },
   python: {
@@ -140,6 +149,24 @@ export const verifyCommonShape = {
 
 export const VERIFY_KINDS = Object.keys(verifyShapes) as (keyof typeof verifyShapes)[];
 
+/**
+ * Why a git URL (a profile's rewrite target) is refused, or undefined. Only plain transports: git's
+ * `ext::` runs a command, `fd::` reads a descriptor, any `<transport>::` picks a remote helper, and a
+ * value starting with `-` would be read as an option. `=` would cut the `-c url.<to>.insteadOf=` pair.
+ */
+export function gitUrlProblem(url: string): string | undefined {
+  if (url.startsWith('-')) return 'starts with "-", which git would read as an option';
+  if (url.includes('::')) return 'names a git remote helper ("<transport>::", e.g. ext:: runs a command)';
+  if (/[\s=]/.test(url)) return 'holds white space or "=", which the git -c option cannot carry';
+  if (/^(https?|ssh|git|file):\/\/./.test(url) || /^[A-Za-z0-9._~-]+@[A-Za-z0-9.-]+:[^/]?/.test(url) || url.startsWith('/')) return undefined;
+  return 'is not an http(s)://, ssh://, git:// or file:// URL, a user@host:path address or an absolute path';
+}
+
+const gitUrlSchema = z.string().superRefine((v, ctx) => {
+  const why = gitUrlProblem(v);
+  if (why) ctx.addIssue({ code: 'custom', message: `git rewrite target ${JSON.stringify(v)} ${why}` });
+});
+
 /** A mirror profile: where pip, conda, Go, git and downloads go instead of their upstreams. */
 export const profileSchema = z.strictObject({
   $schema: z.string().optional().meta({ description: 'This file’s JSON Schema, for editors (the `# yaml-language-server: $schema=…` comment does the same).', examples: ['../../schema/profile.schema.json'] }),
@@ -175,8 +202,8 @@ export const profileSchema = z.strictObject({
     .meta({ description: 'Go module proxy and checksum database.', examples: [{ proxy: 'https://goproxy.cn,direct' }] }),
   git: z
     .strictObject({
-      rewrite: z.record(z.string(), z.string()).optional().meta({
-        description: 'URL prefix → replacement, applied to every git clone and submodule (https and git@ forms alike), for that command only: the user’s git config is not touched.',
+      rewrite: z.record(z.string().min(1), gitUrlSchema).optional().meta({
+        description: 'URL prefix → replacement (http(s)://, ssh://, git://, file://, user@host:path or an absolute path), applied to every git clone and submodule (https and git@ forms alike), for that command only: the user’s git config is not touched.',
         examples: [{ 'https://github.com/': 'https://gitclone.com/github.com/', 'git@github.com:': 'https://gitclone.com/github.com/' }],
       }),
     })

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import { InputError, type Problem } from '../errors.js';
 import { MIN_SECRET_LENGTH, secretLines } from '../util/redact.js';
 import { scanTemplate, walkStrings } from './template.js';
+import { errnoText } from '../util/system-error.js';
 import type { Recipe } from './types.js';
 
 /** A secrets file's values, with the file and each name's line (to say where a bad value came from). */
@@ -18,7 +19,7 @@ export async function loadSecrets(file: string): Promise<Secrets> {
   try {
     text = await fs.readFile(file, 'utf8');
   } catch (e) {
-    throw new InputError([{ severity: 'error', loc: { file, line: 1, col: 1 }, message: `cannot read the secrets file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, hint: 'fix `secrets:` in config.yaml' }]);
+    throw new InputError([{ severity: 'error', loc: { file, line: 1, col: 1 }, message: `cannot read the secrets file: ${errnoText((e as NodeJS.ErrnoException).code)}`, hint: 'fix `secrets:` in config.yaml' }]);
   }
   const out: Secrets = Object.assign(noSecrets(), { file });
   text.split('\n').forEach((raw, i) => {

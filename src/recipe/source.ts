@@ -1,5 +1,6 @@
 import { Document, LineCounter, isMap, isScalar, isSeq, parseAllDocuments, visit, type Node, type ParsedNode, type YAMLError } from 'yaml';
 import type { Loc, Problem } from '../errors.js';
+import { POISON_HINT, poisonMessage, poisonSegment } from '../util/keys.js';
 import { fastYaml } from './fast-yaml.js';
 
 /** Largest recipe or profile file we read; larger ones are refused before parsing. */
@@ -164,11 +165,18 @@ export function parseYamlSource(file: string, bytes: Buffer, { fast = true }: { 
     return err(`${what} is not valid UTF-8`, 'save the file as UTF-8', line, col);
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const nul = text.indexOf('\0');
+  if (nul !== -1) {
+    const before = text.slice(0, nul);
+    return err('NUL byte in the file: no recipe, profile or config value may hold one', 'remove it: no path, argument or environment variable can carry a NUL', before.split('\n').length, nul - before.lastIndexOf('\n'));
+  }
   if (text.trim() === '' || /^(\s*#.*\n?)*\s*$/.test(text)) {
     return err(text.trim() === '' ? 'file is empty' : 'file holds only comments', 'a recipe needs at least `name:` and `steps:`');
   }
   const quick = fast ? fastYaml(text) : undefined;
-  if (quick) return { source: new SourceDoc(file, text), data: quick.data, problems };
+  // The fast path answers only for a file without problems; one with a reserved key or a NUL is read
+  // again by the slow path, which locates them.
+  if (quick && !hostileData(new SourceDoc(file, text), quick.data).length) return { source: new SourceDoc(file, text), data: quick.data, problems };
   const { docs: all, lines } = parseWithPositions(text);
   if (all.length === 0) return err('file holds no YAML document');
   if (all.length > 1) {
@@ -192,13 +200,37 @@ export function parseYamlSource(file: string, bytes: Buffer, { fast = true }: { 
   findUnquotedTemplates(source, problems);
   if (problems.length) return { source, problems };
   try {
-    const data = doc.toJS({ maxAliasCount: 100 });
-    return { source, data, problems };
+    const data = doc.toJS({ maxAliasCount: 100 }) as unknown;
+    return { source, data, problems: hostileData(source, data) };
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     if (/alias/i.test(msg)) return { source, problems: [{ severity: 'error', loc: source.at(firstAlias(source) ?? 0), message: 'YAML aliases here expand into too many copies; refused as a possible alias bomb', hint: 'use fewer `*alias` references' }] };
     return { source, problems: [{ severity: 'error', loc: source.at(0), message: `cannot read YAML: ${msg}` }] };
   }
+}
+
+/**
+ * Keys and values no input may hold, whatever file or field they are in: a key (or dotted key path
+ * segment) that would reach a prototype (util/keys.ts), and a NUL (written as the escape "\\0"), which
+ * no path, argument or environment variable can carry. One located problem each.
+ */
+function hostileData(source: SourceDoc, data: unknown): Problem[] {
+  const problems: Problem[] = [];
+  const walk = (v: unknown, at: (string | number)[]): void => {
+    if (typeof v === 'string') {
+      if (v.includes('\0')) problems.push({ severity: 'error', loc: source.locOf(at), message: 'this value holds a NUL character ("\\0")', hint: 'remove it: no path, argument or environment variable can carry a NUL' });
+    } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...at, i]));
+    else if (v && typeof v === 'object') {
+      for (const k of Object.keys(v)) {
+        const seg = poisonSegment(k);
+        if (seg !== undefined) problems.push({ severity: 'error', loc: source.locOf([...at, k], true), message: poisonMessage(k, seg), hint: POISON_HINT });
+        else if (k.includes('\0')) problems.push({ severity: 'error', loc: source.locOf([...at, k], true), message: 'this key holds a NUL character ("\\0")', hint: 'remove it' });
+        else walk((v as Record<string, unknown>)[k], [...at, k]);
+      }
+    }
+  };
+  walk(data, []);
+  return problems;
 }
 
 /** The text before the first byte that is not UTF-8, and that byte (decoded leniently, invalid bytes read as U+FFFD). */

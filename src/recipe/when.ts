@@ -1,3 +1,4 @@
+import { getOwn } from '../util/keys.js';
 import { FACT_BY_ID, type FactValue } from '../facts/registry.js';
 import { didYouMean } from '../util/did-you-mean.js';
 import { looksLikeRange, normalizeRange, satisfies } from '../util/version.js';
@@ -51,7 +52,7 @@ function matchOne(value: FactValue, want: string | number | boolean): boolean {
 export function evaluateWhen(when: Record<string, WhenMatcher> | undefined, facts: Record<string, FactValue>): string | null {
   if (!when) return null;
   for (const [fact, m] of Object.entries(when)) {
-    const value = facts[fact] ?? null;
+    const value = getOwn(facts, fact) ?? null;
     const list = Array.isArray(m) ? m : [m];
     if (!list.some((w) => matchOne(value, w))) {
       const wanted = Array.isArray(m) ? `one of ${list.join(', ')}` : String(m);
@@ -67,7 +68,7 @@ export function evaluateWhen(when: Record<string, WhenMatcher> | undefined, fact
  */
 export function hostAlreadyHas(when: Record<string, WhenMatcher> | undefined, facts: Record<string, FactValue>): boolean {
   return Object.entries(when ?? {}).some(([fact, m]) => {
-    const value = facts[fact] ?? null;
+    const value = getOwn(facts, fact) ?? null;
     const list = Array.isArray(m) ? m : [m];
     return value !== null && list.includes('none') && !list.some((w) => matchOne(value, w));
   });

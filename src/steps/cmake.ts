@@ -8,7 +8,7 @@ import type { StepKind } from './types.js';
 const cmakeSchema = z.strictObject({
   source: z.string().min(1).optional().meta({ description: 'Source folder (with CMakeLists.txt); needed to configure.', examples: ['{{ src }}'] }),
   build: z.string().min(1).meta({ description: 'Build folder.', examples: ['{{ src }}/build'] }),
-  defines: z.record(z.string().min(1), z.union([z.string(), z.number(), z.boolean()])).optional().meta({ description: '-D cache entries, e.g. { CMAKE_BUILD_TYPE: Release, BUILD_SHARED_LIBS: ON }.', examples: [{ CMAKE_BUILD_TYPE: 'Release', FAISS_ENABLE_GPU: 'OFF', BLAS_LIBRARIES: '{{ prefix }}/lib/libopenblas.a' }] }),
+  defines: z.record(z.string().regex(/^[^\s=-][^\s=]*$/, 'a define name is a cmake variable (NAME or NAME:TYPE): no "=", white space or leading "-"'), z.union([z.string(), z.number(), z.boolean()])).optional().meta({ description: '-D cache entries, e.g. { CMAKE_BUILD_TYPE: Release, BUILD_SHARED_LIBS: ON }.', examples: [{ CMAKE_BUILD_TYPE: 'Release', FAISS_ENABLE_GPU: 'OFF', BLAS_LIBRARIES: '{{ prefix }}/lib/libopenblas.a' }] }),
   generator: z.string().min(1).optional().meta({ description: 'Generator, e.g. Ninja.', examples: ['Ninja', 'Unix Makefiles'] }),
   target: z.string().min(1).optional().meta({ description: 'Target to build (`install` builds and installs).', examples: ['install', 'faiss'] }),
   install: z.boolean().optional().meta({ description: 'Run `cmake --install` to the prefix after building.', examples: [true] }),

@@ -7,6 +7,8 @@ import { ini } from './config/ini.js';
 import { json } from './config/json.js';
 import { sameValue, type ConfigEntry, type ConfigFormat, type ConfigValue } from './config/types.js';
 import { yamlFormat } from './config/yaml.js';
+import { dict } from '../util/keys.js';
+import { keyProblem, valueProblem } from './config/keys.js';
 import type { StepKind } from './types.js';
 
 const FORMATS = ['ini', 'yaml', 'json', 'gitconfig'] as const;
@@ -42,14 +44,43 @@ export function formatFor(file: string): Format | undefined {
   return undefined;
 }
 
-/** `{ a: { b: 1 }, "c.d": 2 }` → `{ "a.b": 1, "c.d": 2 }`. */
+/** `{ a: { b: 1 }, "c.d": 2 }` → `{ "a.b": 1, "c.d": 2 }` (a null-prototype map: keys are the user's). */
 function flatten(v: Record<string, unknown>, prefix = ''): Record<string, ConfigValue | null> {
-  const out: Record<string, ConfigValue | null> = {};
+  const out = dict<ConfigValue | null>();
   for (const [k, x] of Object.entries(v)) {
     const key = prefix ? `${prefix}.${k}` : k;
     if (x && typeof x === 'object' && !Array.isArray(x)) Object.assign(out, flatten(x as Record<string, unknown>, key));
     else out[key] = x === '' || x === null ? null : (x as ConfigValue);
   }
+  return out;
+}
+
+/**
+ * Every key and literal value of `set` that cannot be written in `format` (config/keys.ts), located at
+ * its key; `literal` says which strings are final (not templates, checked once rendered).
+ */
+function writeProblems(format: Format, set: Record<string, unknown>, literal: (s: string) => boolean): { path: string[]; message: string; hint?: string }[] {
+  const out: { path: string[]; message: string; hint?: string }[] = [];
+  const walk = (v: Record<string, unknown>, at: string[]): void => {
+    for (const [k, x] of Object.entries(v)) {
+      const path = [...at, k];
+      const keyPath = path.flatMap((p) => p.split('.'));
+      const leaf = !x || typeof x !== 'object' || Array.isArray(x);
+      // Inner maps are checked for what no key path may hold; the whole path once it reaches a value.
+      const kp = leaf ? keyProblem(format, keyPath) : keyProblem(undefined, keyPath);
+      if (kp) {
+        out.push({ path: ['set', ...path], message: kp, hint: 'config keys are written as they are: rename it' });
+        continue;
+      }
+      if (!leaf) walk(x as Record<string, unknown>, path);
+      else {
+        const items = (Array.isArray(x) ? x : [x]).filter((i): i is string => typeof i === 'string' && literal(i));
+        const vp = valueProblem(format, keyPath.join('.'), items);
+        if (vp) out.push({ path: ['set', ...path], message: vp, hint: 'keep INI values on one line, or use a list for several lines' });
+      }
+    }
+  };
+  walk(set, []);
   return out;
 }
 
@@ -61,15 +92,19 @@ export const configKind: StepKind<z.infer<typeof configSchema>, ConfigConfig> = 
   description: 'Merges keys into a config file (pip.conf, .condarc, a JSON file, a gitconfig): other keys, sections and comments stay; written atomically after a one-time backup.',
   satisfiedWhen: 'every key in `set` already has its value.',
   schema: configSchema,
-  lint: (spec) =>
-    spec.format || formatFor(spec.path.replace(/\{\{[^}]*\}\}/g, 'x'))
-      ? []
-      : [{ path: ['path'], message: `cannot tell the format of "${spec.path}" from its name`, hint: 'add format: ini | yaml | json | gitconfig' }],
+  lint: (spec) => {
+    const format = spec.format ?? formatFor(spec.path.replace(/\{\{[^}]*\}\}/g, 'x'));
+    if (!format) return [{ path: ['path'], message: `cannot tell the format of "${spec.path}" from its name`, hint: 'add format: ini | yaml | json | gitconfig' }];
+    return writeProblems(format, spec.set, (s) => !s.includes('{{'));
+  },
   resolve: (spec, t) => {
     const file = t.path(spec.path);
     const format = spec.format ?? formatFor(file);
     if (!format) throw new Error(`cannot tell the format of ${file}: add format: ini | yaml | json | gitconfig`);
-    return { path: file, format, set: flatten(t.value(spec.set) as Record<string, unknown>) };
+    const set = flatten(t.value(spec.set) as Record<string, unknown>);
+    const bad = Object.entries(set).map(([k, v]) => keyProblem(format, k.split('.')) ?? valueProblem(format, k, v)).find((m) => m !== undefined);
+    if (bad) throw new Error(bad);
+    return { path: file, format, set };
   },
   describe: (step) => {
     const entries = Object.entries(step.config.set);

@@ -42,7 +42,7 @@ const downloadSchema = z.strictObject({
     .union([z.string(), z.number()])
     .refine((v) => parseMode(v) !== undefined, { message: 'bad file mode: write octal like "0755"' })
     .optional()
-    .meta({ description: 'Octal permissions for `dest`, e.g. "0755" for a program.', examples: ['0755'] }),
+    .meta({ description: 'Octal permissions for `dest`, e.g. "0755" for a program (quoted, or plain digits; see `file`).', examples: ['0755'] }),
   insecure: z.boolean().optional().meta({ description: 'Allow a download without sha256 (nothing verifies it; the plan shows it in red).', examples: [true] }),
 });
 
@@ -223,9 +223,10 @@ export const downloadKind: StepKind<DownloadSpec, DownloadConfig> = {
       if (c.checksumUrl) {
         const sumsUrl = rewriteUrl(env.profile, c.checksumUrl);
         const sums = await fetchToCache(env.paths.cache, sumsUrl, undefined, { ...fetchOpts, progress: () => undefined });
-        pin = parseChecksumFile(await fs.readFile(sums.file, 'utf8'));
+        const read = parseChecksumFile(await fs.readFile(sums.file, 'utf8'), fileName(url));
         await fs.rm(sums.file, { force: true });
-        if (!pin) throw new StepFailure(`${sumsUrl} holds no SHA-256 or SHA-512 digest`, { hint: 'check checksum-url (and the mirror profile\'s urls.rewrite)' });
+        if ('problem' in read) throw new StepFailure(`${sumsUrl} ${read.problem}`, { hint: 'check checksum-url (and the mirror profile\'s urls.rewrite)' });
+        pin = read;
         env.log(`${fileName(sumsUrl)}: ${pin.algorithm} ${pin.digest}`);
       }
       const got = pin?.algorithm === 'sha512' ? await fetchToCacheSha512(env.paths.cache, url, pin.digest, fetchOpts) : await fetchToCache(env.paths.cache, url, pin?.digest, fetchOpts);

@@ -3,7 +3,10 @@ import * as z from '../util/zod.js';
 import { readIfExists, safeWrite } from '../util/safe-write.js';
 import type { StepKind } from './types.js';
 
-/** `mode`: "0644", "644", "0o644" or 644, all meaning octal. */
+/**
+ * `mode`: "0644", "644", "0o644" or 644, all meaning octal. A YAML number reaches here only as the
+ * digits written (recipe/load.ts refuses `0o644` and `0x…` unquoted, which YAML reads as decimal 420).
+ */
 export function parseMode(v: string | number): number | undefined {
   const s = String(v).trim().replace(/^0o/i, '');
   if (!/^[0-7]{3,4}$/.test(s)) return undefined;
@@ -17,7 +20,7 @@ const fileSchema = z.strictObject({
     .union([z.string(), z.number()])
     .refine((v) => parseMode(v) !== undefined, { message: 'bad file mode: write octal like "0644" or "0755"' })
     .optional()
-    .meta({ description: 'Octal permissions, e.g. "0644" (quote it, or write 644).', examples: ['0644', '0755'] }),
+    .meta({ description: 'Octal permissions: a quoted string ("0644", "0o644") or plain digits (644, 0644). An unquoted `0o644` or `0x1a4` is refused: YAML reads it as another number.', examples: ['0644', '0755'] }),
 });
 
 interface FileConfig {

@@ -1,3 +1,9 @@
+/**
+ * The longest duration a recipe may give (7 days). Node's timers hold at most 2^31-1 ms (24.8 days) and
+ * fire after 1 ms beyond that, so a larger value would mean "at once", not "never".
+ */
+export const MAX_DURATION_MS = 7 * 24 * 3_600_000;
+
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /**

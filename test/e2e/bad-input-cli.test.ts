@@ -108,6 +108,17 @@ describe('setup with bad flags', () => {
     { args: ['plan', 'prefix-en'], want: /unknown recipe "prefix-en" \(did you mean "prefix-env"\?\)/ },
     { args: ['plan', '--mirror', 'nosuch'], want: /unknown mirror profile "nosuch"/ },
     { args: ['--bogus-flag'], want: /unknown option '--bogus-flag'/ },
+    // An empty or relative prefix would install into whatever folder setup starts in.
+    { args: ['validate', '--prefix', ''], want: /^setup: error: --prefix "": the install prefix is empty, which would install into the current folder \(give an absolute folder, or one under ~\/\)$/, lines: 1 },
+    { args: ['plan', '--prefix', ''], want: /^setup: error: --prefix "": the install prefix is empty/, lines: 1 },
+    { args: ['validate', '--prefix', 'opt/tools'], want: /^setup: error: --prefix "opt\/tools": the install prefix is a relative path/, lines: 1 },
+    { args: ['run', '--prefix', '.', 'prefix-env'], want: /^setup: error: --prefix "\.": the install prefix is a relative path/, lines: 1 },
+    // A --mirror profile file is checked by validate as by plan: no git rewrite to a remote helper.
+    { args: ['validate', '--mirror', 'test/fixtures/bad-input/git-rewrite-ext/profiles/evil.yaml'], want: /git-rewrite-ext\/profiles\/evil\.yaml:4:28: error: https:\/\/github\.com\/: git rewrite target "ext::sh -c touch% \/tmp\/pwned" names a git remote helper/ },
+    { args: ['plan', '--mirror', 'test/fixtures/bad-input/git-rewrite-ext/profiles/evil.yaml'], want: /evil\.yaml:5:24: error: git@github\.com:: git rewrite target "fd::3"/ },
+    // No --set key reaches a prototype.
+    { args: ['validate', '--set', 'prefix-env.__proto__=1'], want: /^setup: error: --set "prefix-env\.__proto__=1": key "prefix-env\.__proto__" uses "__proto__", which is reserved/, lines: 1 },
+    { args: ['plan', '--set', 'constructor=x'], want: /^setup: error: --set "constructor=x": key "constructor" is reserved/, lines: 1 },
   ];
   it.concurrent.for(cases.map((c) => ({ ...c, cmd: c.args.join(' ') })))('setup $cmd exits 2', { retry: 2 }, async ({ args, want, lines }) => {
     const r = await setup(args, home);

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatProblem } from '../../src/errors.js';
 import { loadCatalog } from '../../src/recipe/catalog.js';
+import { loadProfileFile, profileFiles } from '../../src/recipe/profile.js';
 import { KIND_BY_NAME } from '../../src/steps/registry.js';
 import { errorLines, expectedLines, listCases, makeCaseRoot, prepareCase, relativeLines } from '../helpers/bad-input-cases.js';
 
@@ -22,7 +23,10 @@ describe('bad recipe input', () => {
     // Alias bombs and oversized files must be refused, not chewed on: the test's timeout guards that
     // (how fast, measured: `npm run bench`).
     const catalog = await loadCatalog([{ dir, origin: 'flag', explicit: true }]);
-    const actual = errorLines(relativeLines(catalog.problems.map(formatProblem).join('\n'), root));
+    // Profiles are input too: the folder's profiles/, as `setup validate` reads them.
+    const profiles = await Promise.all([...(await profileFiles([dir])).values()].map((f) => loadProfileFile(f)));
+    const problems = [...catalog.problems, ...profiles.flatMap((p) => p.problems)];
+    const actual = errorLines(relativeLines(problems.map(formatProblem).join('\n'), root));
     expect(actual).toEqual(expectedLines(name, KIND_BY_NAME.keys()));
   });
 });

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { ExitCode, formatProblem, InputError, type Problem } from '../../errors.js';
+import { ExitCode, formatProblem, InputError, UsageError, type Problem } from '../../errors.js';
+import { parseSets, prefixProblem } from '../../session.js';
 import { checkRequires, definedTwice, recipeFiles } from '../../recipe/catalog.js';
 import { loadRecipeFile } from '../../recipe/load.js';
 import { loadProfileFile, loadUserConfigFile, looksLikeProfile } from '../../recipe/profile.js';
@@ -16,11 +17,15 @@ import { loadSecrets, noSecrets, shortSecretProblems } from '../../recipe/secret
 export default async function validate(targets: string[], opts: GlobalOpts): Promise<number> {
   const o = makeOutput(opts);
   const paths = defaultPaths();
+  // The flags are input too: refused here as plan and run would refuse them.
+  parseSets(opts.set ?? []);
+  const badPrefix = opts.prefix === undefined ? undefined : prefixProblem(opts.prefix);
+  if (badPrefix) throw new UsageError(`--prefix ${JSON.stringify(opts.prefix)}: ${badPrefix}`, 'give an absolute folder, or one under ~/');
   const problems: Problem[] = [];
   let folders: string[];
   let files: string[] = [];
   // Without paths, config.yaml's `vars:` are checked against the recipes too.
-  let config: { vars: RecipeVars; source?: SourceDoc } | undefined;
+  let config: { vars: RecipeVars; source?: SourceDoc; mirror?: string } | undefined;
   // Secrets the recipes name must be long enough to mask: from the environment, and (without paths) the secrets file.
   let secrets = noSecrets();
   if (targets.length) {
@@ -33,7 +38,7 @@ export default async function validate(targets: string[], opts: GlobalOpts): Pro
     }
   } else {
     const user = await loadUserConfigFile(paths.configFile);
-    config = { vars: configVars(user.config), source: user.source };
+    config = { vars: configVars(user.config), source: user.source, mirror: user.config.mirror };
     if (user.config.secrets) {
       secrets = await loadSecrets(path.resolve(expandHome(user.config.secrets, paths.home))).catch((e: unknown) => {
         if (e instanceof InputError) problems.push(...e.problems);
@@ -41,6 +46,8 @@ export default async function validate(targets: string[], opts: GlobalOpts): Pro
         return noSecrets();
       });
     }
+    const badConfigPrefix = user.config.prefix === undefined ? undefined : prefixProblem(user.config.prefix);
+    if (badConfigPrefix) problems.push({ severity: 'error', loc: user.source?.locOf(['prefix']), message: `prefix ${JSON.stringify(user.config.prefix)}: ${badConfigPrefix}`, hint: 'give an absolute folder, or one under ~/' });
     folders = [paths.bundledRecipes, paths.userRecipes, ...(user.config.recipes ?? []).map((d) => path.resolve(expandHome(d, paths.home))), ...opts.recipes.map((d) => path.resolve(d))];
   }
   // A file named directly is a profile when it lives in a profiles/ folder or reads like one (pip:, no steps:).
@@ -52,6 +59,9 @@ export default async function validate(targets: string[], opts: GlobalOpts): Pro
     const pdir = path.join(dir, 'profiles');
     profileFilesToCheck.push(...(await fs.readdir(pdir).catch(() => [] as string[])).filter((n) => /\.ya?ml$/.test(n)).map((n) => path.join(pdir, n)));
   }
+  // The profile --mirror (or config.yaml's mirror:) names by file is input too.
+  const mirrorFile = opts.mirror ?? config?.mirror;
+  if (mirrorFile && (mirrorFile.includes('/') || /\.ya?ml$/.test(mirrorFile))) profileFilesToCheck.push(path.resolve(expandHome(mirrorFile, paths.home)));
   files = [...new Set(files)];
   profileFilesToCheck = [...new Set(profileFilesToCheck)];
   const recipes = new Map<string, Recipe>();

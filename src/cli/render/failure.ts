@@ -1,4 +1,5 @@
 import type { RunSummary } from '../../run/execute.js';
+import { clipLine } from '../../util/terminal.js';
 import { stepTitle } from './plan.js';
 import { tilde, type Output } from '../output.js';
 
@@ -18,7 +19,7 @@ export function renderFailure(o: Output, summary: RunSummary): string {
   const tail = (d.tail ?? []).filter((l, i, a) => l.trim() || i < a.length - 1);
   if (tail.length) {
     lines.push(`  last ${tail.length} line${tail.length === 1 ? '' : 's'} of output:`);
-    for (const l of tail) lines.push(c.dim(`    │ ${l}`));
+    for (const l of tail) lines.push(c.dim(`    │ ${clipLine(l)}`));
   }
   lines.push(`  log:     ${summary.log}`);
   if (d.hint) lines.push(c.yellow(`  hint:    ${d.hint}`));

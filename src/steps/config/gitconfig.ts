@@ -1,5 +1,6 @@
 import type { Runner } from '../../util/process.js';
 import { which } from '../../util/which.js';
+import { assertWritable } from './keys.js';
 import { sameValue, type ConfigValue } from './types.js';
 
 /**
@@ -50,6 +51,7 @@ export async function gitconfigMissing(runner: Runner, env: NodeJS.ProcessEnv, f
 
 /** Sets every key with git (lists: all values replaced). */
 export async function gitconfigSet(runner: Runner, env: NodeJS.ProcessEnv, file: string, want: Record<string, ConfigValue | null>): Promise<void> {
+  assertWritable('gitconfig', Object.entries(want).map(([k, value]) => ({ path: k.split('.'), value })));
   const git = gitExe(env);
   const run = async (args: string[], okCodes = [0]): Promise<void> => {
     const r = await runner.run({ argv: [git, 'config', '--file', file, ...args], timeoutMs: 15_000 });

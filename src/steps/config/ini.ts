@@ -1,3 +1,4 @@
+import { assertWritable } from './keys.js';
 import type { ConfigEntry, ConfigFormat, ConfigValue } from './types.js';
 
 /**
@@ -67,6 +68,7 @@ export const ini: ConfigFormat = {
     return line ? valueOf(line) : undefined;
   },
   set(text, entries: ConfigEntry[]) {
+    assertWritable('ini', entries);
     const lines = scan(text);
     for (const e of entries) {
       const [section, key] = split(e.path);

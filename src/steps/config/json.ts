@@ -1,3 +1,4 @@
+import { assertWritable } from './keys.js';
 import type { ConfigEntry, ConfigFormat, ConfigValue } from './types.js';
 
 function parse(text: string): Record<string, unknown> {
@@ -11,16 +12,18 @@ function parse(text: string): Record<string, unknown> {
 export const json: ConfigFormat = {
   get(text, path) {
     let v: unknown = parse(text);
-    for (const p of path) v = v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>)[p] : undefined;
+    for (const p of path) v = v && typeof v === 'object' && !Array.isArray(v) && Object.hasOwn(v, p) ? (v as Record<string, unknown>)[p] : undefined;
     return v === undefined || (v !== null && typeof v === 'object' && !Array.isArray(v)) ? undefined : (v as ConfigValue);
   },
   set(text, entries: ConfigEntry[]) {
+    assertWritable('json', entries);
     const root = parse(text);
     for (const e of entries) {
       let obj = root;
       for (const p of e.path.slice(0, -1)) {
-        if (e.value === null && (!obj[p] || typeof obj[p] !== 'object')) break;
-        if (!obj[p] || typeof obj[p] !== 'object' || Array.isArray(obj[p])) obj[p] = {};
+        const next = Object.hasOwn(obj, p) ? obj[p] : undefined;
+        if (e.value === null && (!next || typeof next !== 'object')) break;
+        if (!next || typeof next !== 'object' || Array.isArray(next)) obj[p] = {};
         obj = obj[p] as Record<string, unknown>;
       }
       if (e.value === null) delete obj[e.path[e.path.length - 1]!];

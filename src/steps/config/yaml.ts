@@ -1,4 +1,5 @@
 import { isMap, isSeq, parseDocument } from 'yaml';
+import { assertWritable } from './keys.js';
 import type { ConfigEntry, ConfigFormat, ConfigValue } from './types.js';
 
 /** YAML (.condarc): edited through the `yaml` Document API, so comments and key order stay. */
@@ -14,6 +15,7 @@ export const yamlFormat: ConfigFormat = {
   set(text, entries: ConfigEntry[]) {
     const doc = parseDocument(text);
     if (doc.errors.length) throw new Error(`cannot edit: the file is not valid YAML (${doc.errors[0]!.message.split('\n')[0]})`);
+    assertWritable('yaml', entries);
     if (doc.contents === null) doc.contents = doc.createNode({}) as never;
     for (const e of entries) {
       if (e.value === null) doc.deleteIn(e.path);

@@ -112,10 +112,37 @@ export async function fetchToCacheSha512(cacheDir: string, url: string, sha512: 
   return got;
 }
 
-/** The first SHA-256 or SHA-512 in a published checksum file (`<hex>  <name>` or a bare digest). */
-export function parseChecksumFile(text: string): { algorithm: 'sha256' | 'sha512'; digest: string } | undefined {
-  const m = /(?:^|[^0-9a-fA-F])([0-9a-fA-F]{128}|[0-9a-fA-F]{64})(?![0-9a-fA-F])/.exec(text);
-  if (!m) return undefined;
-  const digest = m[1]!.toLowerCase();
-  return { algorithm: digest.length === 128 ? 'sha512' : 'sha256', digest };
+/** A digest read from a published checksum file. */
+export interface ChecksumPin {
+  algorithm: 'sha256' | 'sha512';
+  digest: string;
+}
+
+const GNU_LINE = /^([0-9a-fA-F]{128}|[0-9a-fA-F]{64})(?:\s+\*?(.+?))?\s*$/;
+const BSD_LINE = /^SHA(256|512) ?\((.+)\) ?= ?([0-9a-fA-F]{128}|[0-9a-fA-F]{64})\s*$/;
+
+/**
+ * The digest a published checksum file gives for `name` (the downloaded file's base name). A file of
+ * several lines — sha256sum's `<hex>  <name>` or BSD's `SHA256 (name) = <hex>` — must have exactly one
+ * digest for that name; a file holding one bare digest (no name) is that file's. Returns a reason
+ * instead when no line names the file, or lines for it disagree.
+ */
+export function parseChecksumFile(text: string, name: string): ChecksumPin | { problem: string } {
+  const entries: { digest: string; name?: string }[] = [];
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    const gnu = GNU_LINE.exec(line);
+    const bsd = gnu ? null : BSD_LINE.exec(line);
+    if (gnu) entries.push({ digest: gnu[1]!.toLowerCase(), name: gnu[2] });
+    else if (bsd && (bsd[1] === '256' ? 64 : 128) === bsd[3]!.length) entries.push({ digest: bsd[3]!.toLowerCase(), name: bsd[2] });
+  }
+  if (!entries.length) return { problem: 'holds no SHA-256 or SHA-512 digest' };
+  const pin = (digest: string): ChecksumPin => ({ algorithm: digest.length === 128 ? 'sha512' : 'sha256', digest });
+  if (entries.length === 1 && entries[0]!.name === undefined) return pin(entries[0]!.digest);
+  const base = (n: string): string => n.replace(/^\.\//, '').split('/').pop()!;
+  const mine = entries.filter((e) => e.name !== undefined && base(e.name) === name);
+  const digests = [...new Set(mine.map((e) => e.digest))];
+  if (digests.length === 1) return pin(digests[0]!);
+  if (!digests.length) return { problem: `has ${entries.length} digest${entries.length === 1 ? '' : 's'} but none for ${name}` };
+  return { problem: `gives ${digests.length} different digests for ${name}` };
 }
