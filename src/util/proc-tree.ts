@@ -16,30 +16,39 @@ export function newTag(): string {
 }
 
 /**
- * The pids whose environment holds `TAG_VAR=tag` (Linux: /proc/<pid>/environ). Processes of other users are
- * unreadable to a non-root setup and skipped: it could not signal them either. Without /proc (macOS) it
- * finds nothing and the process group is all that is stopped.
+ * The running processes of a tree: those whose environment holds `TAG_VAR=tag` (Linux: /proc/<pid>/environ),
+ * and with `pgid` also the live members of that process group that dropped the tag. Zombies are not counted
+ * (they hold nothing; whoever adopted them reaps them, and their environ reads empty). Processes of other
+ * users are unreadable to a non-root setup and skipped: it could not signal them either. Without /proc
+ * (macOS) only the group is seen.
  */
-export function taggedPids(tag: string): number[] {
+export function treePids(tag: string, pgid?: number): number[] {
   const needle = Buffer.from(`\0${TAG_VAR}=${tag}\0`);
   const first = needle.subarray(1);
+  // Only a group that still answers a signal (live members or zombies) needs a look at /proc/*/stat.
+  const groupThere = !!pgid && signal(-pgid, 0);
   let names: string[];
   try {
     names = fs.readdirSync('/proc');
   } catch {
-    return [];
+    return groupThere ? [-pgid!] : [];
   }
   const out: number[] = [];
   for (const name of names) {
     const c = name.charCodeAt(0);
     if (c < 48 || c > 57) continue;
-    let env: Buffer;
     try {
-      env = fs.readFileSync(`/proc/${name}/environ`);
+      const env = fs.readFileSync(`/proc/${name}/environ`);
+      if (env.includes(needle) || env.subarray(0, first.length).equals(first)) out.push(Number(name));
+      else if (groupThere) {
+        // "pid (comm) S ppid pgrp …"; comm may hold spaces and parentheses, so parse after the last ')'.
+        const stat = fs.readFileSync(`/proc/${name}/stat`, 'latin1');
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        if (f[0] !== 'Z' && Number(f[2]) === pgid) out.push(Number(name));
+      }
     } catch {
       continue; // gone, or not ours to read
     }
-    if (env.includes(needle) || env.subarray(0, first.length).equals(first)) out.push(Number(name));
   }
   return out;
 }
@@ -53,38 +62,24 @@ function signal(pid: number, sig: NodeJS.Signals | 0): boolean {
   }
 }
 
-/** Whether anything of the tree is left: a member of the group, or a tagged process. */
-function alive(pgid: number | undefined, tag: string): number[] {
-  const left = taggedPids(tag);
-  if (pgid && signal(-pgid, 0)) left.push(-pgid);
-  return left;
-}
-
 /**
  * Stops what is left of a process tree: the process group `pgid` and every process tagged `tag` (those
  * that moved to their own group or session). SIGTERM, then SIGKILL for what is still there after
- * `graceMs`. Resolves once nothing is left (a zombie reaped by nobody is not "left": it holds no pipe).
+ * `graceMs`. Resolves once nothing of it runs.
  */
 export async function stopTree(pgid: number | undefined, tag: string, graceMs: number): Promise<void> {
-  let left = alive(pgid, tag);
+  let left = treePids(tag, pgid);
   if (!left.length) return;
-  for (const p of left) signal(p, 'SIGTERM');
+  // The group as a whole too: a member that cleared its environment is still in it.
+  const targets = (): number[] => (pgid ? [-pgid, ...left] : left);
+  for (const p of targets()) signal(p, 'SIGTERM');
   const deadline = Date.now() + graceMs;
   for (let wait = 10; Date.now() < deadline; wait = Math.min(wait * 2, 100)) {
     await new Promise((r) => setTimeout(r, wait));
-    left = alive(pgid, tag).filter((p) => p < 0 || !isZombie(p));
+    left = treePids(tag, pgid);
     if (!left.length) return;
   }
-  for (const p of left) signal(p, 'SIGKILL');
+  for (const p of targets()) signal(p, 'SIGKILL');
   // SIGKILL cannot be ignored; give the kernel a moment to tear them down.
-  for (let i = 0; i < 20 && alive(pgid, tag).some((p) => p < 0 || !isZombie(p)); i++) await new Promise((r) => setTimeout(r, 25));
-}
-
-function isZombie(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return stat.charAt(stat.lastIndexOf(')') + 2) === 'Z';
-  } catch {
-    return true; // gone
-  }
+  for (let i = 0; i < 20 && treePids(tag, pgid).length; i++) await new Promise((r) => setTimeout(r, 25));
 }
