@@ -1,4 +1,3 @@
-import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { InputError, UsageError, type Problem } from './errors.js';
@@ -21,6 +20,7 @@ import { Memo } from './util/memo.js';
 import { InputStore } from './plan/inputs.js';
 import { defaultPaths, expandHome, type Paths } from './util/paths.js';
 import { processRunner, type Runner } from './util/process.js';
+import { MiB, readUserFile, UnreadableFile, unreadableProblem } from './util/user-file.js';
 
 /** Options every command shares (DESIGN: --recipes, --mirror, --set, --prefix). */
 export interface SessionOptions {
@@ -169,9 +169,10 @@ async function previewSteps(steps: readonly ResolvedStep[], checks: ReadonlyMap<
 export async function loadSecrets(file: string): Promise<Map<string, string>> {
   let text: string;
   try {
-    text = await fs.readFile(file, 'utf8');
+    text = (await readUserFile(file, { maxBytes: MiB, what: 'secrets files' })).toString('utf8');
   } catch (e) {
-    throw new InputError([{ severity: 'error', loc: { file, line: 1, col: 1 }, message: `cannot read the secrets file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, hint: 'fix `secrets:` in config.yaml' }]);
+    if (!(e instanceof UnreadableFile)) throw e;
+    throw new InputError([unreadableProblem(e, 'fix `secrets:` in config.yaml')]);
   }
   const out = new Map<string, string>();
   text.split('\n').forEach((raw, i) => {

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as z from '../util/zod.js';
 import type { Problem } from '../errors.js';
@@ -7,7 +6,8 @@ import { KIND_BY_NAME } from '../steps/registry.js';
 import { closest, didYouMean } from '../util/did-you-mean.js';
 import { BUILTIN_NAMES, isBuiltin } from './names.js';
 import { commonStepShape, COMMON_STEP_KEYS, recipeTopShape, VERIFY_KINDS, verifyCommonShape, verifyShapes } from './schema.js';
-import { parseYamlSource, type SourceDoc, type YamlPath } from './source.js';
+import { readUserFileSync, UnreadableFile, unreadableProblem } from '../util/user-file.js';
+import { parseYamlSource, SOURCE_LIMITS, type SourceDoc, type YamlPath } from './source.js';
 import { scanTemplate, walkStrings } from './template.js';
 import type { Origin, RawStep, RawVerify, Recipe } from './types.js';
 import { validateWhen, type WhenMatcher } from './when.js';
@@ -45,9 +45,10 @@ export async function loadRecipeFile(file: string, origin: Origin = 'user'): Pro
   let bytes: Buffer;
   try {
     // Synchronous: many small files read faster this way than through the thread pool.
-    bytes = readFileSync(file);
+    bytes = readUserFileSync(file, SOURCE_LIMITS);
   } catch (e) {
-    return { problems: [{ severity: 'error', loc: { file, line: 1, col: 1 }, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}` }] };
+    if (e instanceof UnreadableFile) return { problems: [unreadableProblem(e)] };
+    throw e;
   }
   return parseRecipe(file, bytes, origin);
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { readUserFile, UnreadableFile } from '../../util/user-file.js';
 import type { Compression } from './tar.js';
 
 /** The file in an extraction folder that says which download (sha256) was unpacked there, and how. */
@@ -43,9 +44,10 @@ export function markerText(m: MarkerData): string {
 export async function readMarker(dir: string): Promise<MarkerData | undefined> {
   let text: string;
   try {
-    text = await fs.readFile(path.join(dir, MARKER), 'utf8');
+    text = (await readUserFile(path.join(dir, MARKER), { maxBytes: 64 << 10, what: 'markers' })).toString('utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    // Not one of ours: missing, or something else in its place (a FIFO there is never read).
+    if (e instanceof UnreadableFile && (e.code === undefined || e.code === 'ENOENT' || e.code === 'ENOTDIR' || e.code === 'EFBIG' || e.code === 'ENXIO')) return undefined;
     throw e;
   }
   const [sha256 = '', ...rest] = text.split('\n');
