@@ -62,6 +62,11 @@ export class ArchiveGuard {
     return this.entries;
   }
 
+  /** Bytes those entries unpack to, as their headers say. */
+  get size(): number {
+    return this.bytes;
+  }
+
   /**
    * Where the entry goes inside the folder (`a/b`; for a hard link also its target there), or null when it
    * is not extracted (dropped by strip, the folder itself, a device). Throws ArchiveRefused.
