@@ -160,6 +160,7 @@ export const downloadKind: StepKind<DownloadSpec, DownloadConfig> = {
     if (pins && spec.insecure) out.push({ path: ['insecure'], message: '`insecure: true` is for downloads without sha256, and this one has one', hint: 'remove `insecure`' });
     if (!spec.dest && !spec.extract) out.push({ path: [], message: 'say where the download goes: `dest` (a file), `extract` (a folder), or both' });
     if (spec.strip !== undefined && !spec.extract) out.push({ path: ['strip'], message: '`strip` applies only with `extract`' });
+    for (const k of ['max-unpacked', 'max-entries'] as const) if (spec[k] !== undefined && !spec.extract) out.push({ path: [k], message: `\`${k}\` applies only with \`extract\`` });
     if (spec.mode !== undefined && !spec.dest) out.push({ path: ['mode'], message: '`mode` applies only to `dest`' });
     return out;
   },

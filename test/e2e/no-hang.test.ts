@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, tempHome, writeRecipes } from './helpers.js';
+import { runCli, startCli, tempHome, writeRecipes } from './helpers.js';
 
 /** Pids of running processes (not zombies) whose command line holds `mark`. */
 function survivors(mark: string): number[] {
@@ -55,5 +55,21 @@ describe('nothing hangs: a step ends with its main process (or its timeout), and
     if (c.timeout) expect(res.stderr).toContain('timed out after');
     expect(seconds).toBeLessThan(c.within);
     expect(survivors(mark), 'a descendant of the step survived it').toEqual([]);
+  }, 30_000);
+});
+
+describe('the watchdog stops what left the group too', () => {
+  it('a SIGKILL of setup while a step runs: its setsid child is stopped by the watchdog', async () => {
+    const home = tempHome();
+    const mark = `envkit-hang-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+    const run = `setsid -f ${sleeper(mark)}; sleep 60`;
+    const recipes = writeRecipes(path.join(home, 'recipes'), { 'bg.yaml': `name: bg\ndescription: d\nsteps:\n  - run: ${JSON.stringify(run)}\n` });
+    const p = startCli(['--recipes', recipes, 'run', 'bg'], home);
+    for (let i = 0; i < 200 && !survivors(mark).length; i++) await new Promise((ok) => setTimeout(ok, 50));
+    expect(survivors(mark).length).toBe(1);
+    p.kill('SIGKILL');
+    await new Promise((ok) => p.on('exit', ok));
+    for (let i = 0; i < 100 && survivors(mark).length; i++) await new Promise((ok) => setTimeout(ok, 50));
+    expect(survivors(mark)).toEqual([]);
   }, 30_000);
 });
