@@ -57,6 +57,13 @@ const PLACES: { place: string; setup: (home: string) => string; args: (home: str
     code: 2,
     located: true,
   },
+  {
+    place: 'the secrets file (validate)',
+    setup: (h) => (writeRecipes(path.join(h, '.config', 'envkit'), { 'config.yaml': 'secrets: ~/secrets.env\n' }), path.join(h, 'secrets.env')),
+    args: () => ['validate'],
+    code: 2,
+    located: true,
+  },
   { place: '~/.bashrc (plan of an env step)', setup: (h) => (writeRecipes(path.join(h, 'r'), { 'demo.yaml': 'name: demo\ndescription: d\nsteps:\n  - env: { set: { FOO: bar } }\n' }), path.join(h, '.bashrc')), args: (h) => ['--recipes', path.join(h, 'r'), 'plan', 'demo'], code: 0 },
   { place: "the env step's env file (plan)", setup: (h) => (writeRecipes(path.join(h, 'r'), { 'demo.yaml': 'name: demo\ndescription: d\nsteps:\n  - env: { set: { FOO: bar } }\n' }), fs.mkdirSync(path.join(h, '.config', 'envkit'), { recursive: true }), path.join(h, '.config', 'envkit', 'env.sh')), args: (h) => ['--recipes', path.join(h, 'r'), 'plan', 'demo'], code: 0 },
   { place: 'a file target (plan)', setup: (h) => (writeRecipes(path.join(h, 'r'), { 'demo.yaml': 'name: demo\ndescription: d\nsteps:\n  - file: { path: ~/target, content: hi }\n' }), path.join(h, 'target')), args: (h) => ['--recipes', path.join(h, 'r'), 'plan', 'demo'], code: 0 },

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { ExitCode, formatProblem, type Problem } from '../../errors.js';
+import { ExitCode, formatProblem, InputError, type Problem } from '../../errors.js';
+import { loadSecrets } from '../../session.js';
 import { checkRequires, definedTwice, recipeFiles } from '../../recipe/catalog.js';
 import { loadRecipeFile } from '../../recipe/load.js';
 import { loadProfileFile, loadUserConfigFile, looksLikeProfile } from '../../recipe/profile.js';
@@ -31,6 +32,13 @@ export default async function validate(targets: string[], opts: GlobalOpts): Pro
   } else {
     const user = await loadUserConfigFile(paths.configFile);
     config = { vars: configVars(user.config), source: user.source };
+    // The secrets file is input too: a FIFO or /dev/zero named there is refused here, not first by plan.
+    if (user.config.secrets) {
+      await loadSecrets(path.resolve(expandHome(user.config.secrets, paths.home))).catch((e: unknown) => {
+        if (!(e instanceof InputError)) throw e;
+        problems.push(...e.problems);
+      });
+    }
     folders = [paths.bundledRecipes, paths.userRecipes, ...(user.config.recipes ?? []).map((d) => path.resolve(expandHome(d, paths.home))), ...opts.recipes.map((d) => path.resolve(d))];
   }
   // A file named directly is a profile when it lives in a profiles/ folder or reads like one (pip:, no steps:).
