@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import type http from 'node:http';
 import os from 'node:os';
@@ -59,6 +59,7 @@ const SETUID_TAR = rawTar([
 const MANY = rawTar(Array.from({ length: 1001 }, (_, i) => ({ path: `many/f${i}`, body: '' })));
 let SETUID_ZIP: Buffer;
 let srv: Awaited<ReturnType<typeof serve>>;
+/** Bytes the `/huge` route got into the socket. */
 let bigRequested = 0;
 
 beforeAll(async () => {
@@ -87,7 +88,7 @@ with zipfile.ZipFile(sys.argv[1], 'w') as z:
       res.writeHead(200, { 'content-length': String(20 * GiB) });
       const chunk = Buffer.alloc(64 * 1024);
       const pump = (): void => {
-        while (!res.destroyed && res.write(chunk)) bigRequested += chunk.length;
+        for (let more = true; more && !res.destroyed; bigRequested += chunk.length) more = res.write(chunk);
         if (!res.destroyed) res.once('drain', pump);
       };
       pump();
@@ -101,24 +102,22 @@ with zipfile.ZipFile(sys.argv[1], 'w') as z:
 });
 afterAll(() => srv?.close());
 
-/** `setup run` under /usr/bin/time: its exit, output, seconds, and peak memory (max RSS, MiB). */
-function run(home: string, args: string[], ms = 60_000): Promise<{ code: number | null; out: string; seconds: number; rssMiB: number }> {
-  const t0 = performance.now();
-  const stats = path.join(home, 'time.txt');
-  return new Promise((resolve) => {
-    const p = execFileSyncless(['/usr/bin/time', '-f', '%M', '-o', stats, process.execPath, BIN, ...args], home, ms);
-    void p.then(({ code, out }) => resolve({ code, out, seconds: (performance.now() - t0) / 1000, rssMiB: Number(fs.readFileSync(stats, 'utf8').trim().split('\n').pop()) / 1024 }));
-  });
-}
-
-async function execFileSyncless(argv: string[], home: string, ms: number): Promise<{ code: number | null; out: string }> {
-  const { execFile } = await import('node:child_process');
+/** Runs a command with the CLI's environment, killed (failing the test) after `ms`. */
+function exec(argv: string[], home: string, ms: number): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
     execFile(argv[0]!, argv.slice(1), { env: cliEnv(home), cwd: home, timeout: ms, killSignal: 'SIGKILL', maxBuffer: 16 * MiB }, (err, stdout, stderr) => {
       const e = err as (Error & { code?: number | string }) | null;
       resolve({ code: e ? (typeof e.code === 'number' ? e.code : null) : 0, out: stderr + stdout });
     });
   });
+}
+
+/** `setup …` under /usr/bin/time: its exit, output, seconds, and peak memory (max RSS, MiB). */
+async function run(home: string, args: string[], ms = 60_000): Promise<{ code: number | null; out: string; seconds: number; rssMiB: number }> {
+  const t0 = performance.now();
+  const stats = path.join(home, 'time.txt');
+  const { code, out } = await exec(['/usr/bin/time', '-f', '%M', '-o', stats, process.execPath, BIN, ...args], home, ms);
+  return { code, out, seconds: (performance.now() - t0) / 1000, rssMiB: Number(fs.readFileSync(stats, 'utf8').trim().split('\n').pop()) / 1024 };
 }
 
 /** Every temp, partial or unpacked leftover under HOME. */
@@ -178,10 +177,11 @@ describe('downloads and archives are capped', () => {
   it('a Content-Length over the default 8 GiB fails before the body is read', async () => {
     const { home, args } = recipeHome(`download: { url: "${srv.base}/huge", insecure: true, dest: ~/dest }`);
     const r = await run(home, args);
-    figures.push(`Content-Length 20 GiB: refused in ${r.seconds.toFixed(2)} s`);
+    figures.push(`Content-Length 20 GiB: refused in ${r.seconds.toFixed(2)} s, ${(bigRequested / MiB).toFixed(1)} MiB sent by the server before the client hung up`);
     expect(r.code, r.out).toBe(1);
     expect(r.out).toContain('it is 20 GiB (Content-Length), over the 8 GiB limit; nothing was downloaded');
     expect(r.seconds).toBeLessThan(15);
+    expect(bigRequested).toBeLessThan(64 * MiB); // what the socket buffers took, not the body
     expect(leftovers(home)).toEqual([]);
   }, 60_000);
 
@@ -224,7 +224,7 @@ describe('downloads and archives are capped', () => {
 
   it('a bad max-size is refused by validate, located', async () => {
     const { home } = recipeHome(`download: { url: "${srv.base}/x", insecure: true, dest: ~/dest, max-size: lots }`);
-    const r = await execFileSyncless([process.execPath, BIN, 'validate', path.join(home, 'recipes')], home, 30_000);
+    const r = await exec([process.execPath, BIN, 'validate', path.join(home, 'recipes')], home, 30_000);
     expect(r.code, r.out).toBe(2);
     expect(r.out).toMatch(/dl\.yaml:4:\d+: error: .*bad size "lots"/);
   }, 60_000);
