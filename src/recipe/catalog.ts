@@ -25,11 +25,9 @@ export interface Catalog {
 
 /** The recipe files directly in a folder (not in subfolders such as profiles/). */
 export async function recipeFiles(dir: string): Promise<string[]> {
-  const entries = await fs.readdir(dir, { withFileTypes: true });
-  return entries
-    .filter((e) => (e.isFile() || e.isSymbolicLink()) && /\.ya?ml$/.test(e.name))
-    .map((e) => path.join(dir, e.name))
-    .sort();
+  // Every *.yaml name, whatever it is: one that is not a regular file (a FIFO, a folder) is then refused
+  // by name when read, rather than skipped without a word.
+  return (await fs.readdir(dir)).filter((n) => /\.ya?ml$/.test(n)).map((n) => path.join(dir, n)).sort();
 }
 
 /** Where each recipe name's files are, folder by folder (name = file name; later folders win). */

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as z from '../util/zod.js';
 import type { Problem } from '../errors.js';
@@ -6,11 +5,11 @@ import { FACT_BY_ID } from '../facts/registry.js';
 import { KIND_BY_NAME } from '../steps/registry.js';
 import { closest, didYouMean } from '../util/did-you-mean.js';
 import { nullProto } from '../util/keys.js';
-import { errnoText } from '../util/system-error.js';
 import { BUILTIN_NAMES, isBuiltin } from './names.js';
 import { rootEnvProblem } from '../util/shell.js';
 import { commonStepShape, COMMON_STEP_KEYS, recipeTopShape, VERIFY_KINDS, verifyCommonShape, verifyShapes } from './schema.js';
-import { parseYamlSource, type SourceDoc, type YamlPath } from './source.js';
+import { readUserFileSync, UnreadableFile, unreadableProblem } from '../util/user-file.js';
+import { parseYamlSource, SOURCE_LIMITS, type SourceDoc, type YamlPath } from './source.js';
 import { scanTemplate, shellTemplateProblems, walkStrings } from './template.js';
 import { varTypeProblem, varTypeText, type VarType } from './var-types.js';
 import type { Origin, RawStep, RawVerify, Recipe } from './types.js';
@@ -49,9 +48,10 @@ export async function loadRecipeFile(file: string, origin: Origin = 'user'): Pro
   let bytes: Buffer;
   try {
     // Synchronous: many small files read faster this way than through the thread pool.
-    bytes = readFileSync(file);
+    bytes = readUserFileSync(file, SOURCE_LIMITS);
   } catch (e) {
-    return { problems: [{ severity: 'error', loc: { file, line: 1, col: 1 }, message: `cannot read: ${errnoText((e as NodeJS.ErrnoException).code)}` }] };
+    if (e instanceof UnreadableFile) return { problems: [unreadableProblem(e)] };
+    throw e;
   }
   return parseRecipe(file, bytes, origin);
 }

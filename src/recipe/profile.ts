@@ -1,13 +1,13 @@
 import fs from 'node:fs/promises';
+import { readUserFile, UnreadableFile, unreadableProblem } from '../util/user-file.js';
 import path from 'node:path';
 import type { Problem } from '../errors.js';
 import { InputError, UsageError } from '../errors.js';
 import { didYouMean } from '../util/did-you-mean.js';
 import { dict, getOwn } from '../util/keys.js';
-import { errnoText } from '../util/system-error.js';
 import { MIRROR_NAMES } from './names.js';
 import { configSchema, profileSchema, type Profile, type UserConfig } from './schema.js';
-import { parseYamlSource, type SourceDoc } from './source.js';
+import { parseYamlSource, SOURCE_LIMITS, type SourceDoc } from './source.js';
 import { errorMap, zodProblems } from './zod-problems.js';
 
 /** The profile every other one falls back on: the upstream addresses. */
@@ -17,9 +17,10 @@ export const DEFAULT_PROFILE = 'default';
 export async function loadProfileFile(file: string): Promise<{ profile?: Profile; problems: Problem[] }> {
   let bytes: Buffer;
   try {
-    bytes = await fs.readFile(file);
+    bytes = await readUserFile(file, SOURCE_LIMITS);
   } catch (e) {
-    return { problems: [{ severity: 'error', loc: { file, line: 1, col: 1 }, message: `cannot read mirror profile: ${errnoText((e as NodeJS.ErrnoException).code)}` }] };
+    if (e instanceof UnreadableFile) return { problems: [unreadableProblem(e)] };
+    throw e;
   }
   const parsed = parseYamlSource(file, bytes);
   if (!parsed.source || parsed.problems.length) return { problems: parsed.problems };
@@ -33,7 +34,7 @@ const PROFILE_KEYS = Object.keys(profileSchema.shape).filter((k) => !['$schema',
 
 /** Does a file read as a mirror profile rather than a recipe: a map with a profile key (pip:, conda:, go:, git:, urls:) and no steps:? */
 export async function looksLikeProfile(file: string): Promise<boolean> {
-  const bytes = await fs.readFile(file).catch(() => null);
+  const bytes = await readUserFile(file, SOURCE_LIMITS).catch(() => null);
   const data = bytes ? parseYamlSource(file, bytes).data : undefined;
   return !!data && typeof data === 'object' && !Array.isArray(data) && !('steps' in data) && Object.keys(data).some((k) => PROFILE_KEYS.includes(k));
 }
@@ -109,10 +110,11 @@ export async function loadUserConfig(file: string): Promise<UserConfig> {
 export async function loadUserConfigFile(file: string): Promise<{ config: UserConfig; source?: SourceDoc }> {
   let bytes: Buffer;
   try {
-    bytes = await fs.readFile(file);
+    bytes = await readUserFile(file, SOURCE_LIMITS);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { config: {} };
-    throw new InputError([{ severity: 'error', loc: { file, line: 1, col: 1 }, message: `cannot read config: ${errnoText((e as NodeJS.ErrnoException).code)}` }]);
+    if (!(e instanceof UnreadableFile)) throw e;
+    if (e.code === 'ENOENT') return { config: {} };
+    throw new InputError([unreadableProblem(e)]);
   }
   const parsed = parseYamlSource(file, bytes);
   if (!parsed.source || parsed.problems.length) throw new InputError(parsed.problems);

@@ -1,8 +1,7 @@
-import fs from 'node:fs/promises';
 import { InputError, type Problem } from '../errors.js';
 import { MIN_SECRET_LENGTH, secretLines } from '../util/redact.js';
 import { scanTemplate, walkStrings } from './template.js';
-import { errnoText } from '../util/system-error.js';
+import { MiB, readUserFile, UnreadableFile, unreadableProblem } from '../util/user-file.js';
 import type { Recipe } from './types.js';
 
 /** A secrets file's values, with the file and each name's line (to say where a bad value came from). */
@@ -17,9 +16,11 @@ export function noSecrets(): Secrets {
 export async function loadSecrets(file: string): Promise<Secrets> {
   let text: string;
   try {
-    text = await fs.readFile(file, 'utf8');
+    // Never blocking on a FIFO, never reading /dev/zero whole: see readUserFile.
+    text = (await readUserFile(file, { maxBytes: MiB, what: 'secrets files' })).toString('utf8');
   } catch (e) {
-    throw new InputError([{ severity: 'error', loc: { file, line: 1, col: 1 }, message: `cannot read the secrets file: ${errnoText((e as NodeJS.ErrnoException).code)}`, hint: 'fix `secrets:` in config.yaml' }]);
+    if (!(e instanceof UnreadableFile)) throw e;
+    throw new InputError([unreadableProblem(e, 'fix `secrets:` in config.yaml')]);
   }
   const out: Secrets = Object.assign(noSecrets(), { file });
   text.split('\n').forEach((raw, i) => {

@@ -6,6 +6,9 @@ import { fastYaml } from './fast-yaml.js';
 /** Largest recipe or profile file we read; larger ones are refused before parsing. */
 export const MAX_SOURCE_BYTES = 1024 * 1024;
 
+/** How recipe and profile files (and config.yaml) are read: regular files of at most MAX_SOURCE_BYTES. */
+export const SOURCE_LIMITS = { maxBytes: MAX_SOURCE_BYTES, what: 'recipes and profiles', hint: 'split it, or move data out of it' } as const;
+
 export type YamlPath = readonly (string | number)[];
 
 /** The options every YAML file is parsed with (by `yaml`, the parser that locates and explains problems). */

@@ -4,8 +4,9 @@ import * as z from '../util/zod.js';
 import { rewriteUrl } from '../recipe/mirror.js';
 import { ChecksumMismatch, fetchToCache, fetchToCacheSha512, memoHash, parseChecksumFile } from './download/cache.js';
 import { detectFormat, ExtractBlocked, readMarker, unpack } from './download/extract.js';
-import { DEFAULT_RETRY, DownloadError, megabytes, size, type RetryPolicy } from './download/fetch.js';
-import { ArchiveRefused } from './download/guard.js';
+import { DEFAULT_RETRY, DownloadError, MAX_DOWNLOAD_BYTES, megabytes, size, type RetryPolicy } from './download/fetch.js';
+import { ArchiveRefused, ArchiveTooBig } from './download/guard.js';
+import { parseSize } from '../util/size.js';
 import { DestIsFolder, placeFile } from './download/place.js';
 import { parseMode } from './file.js';
 import { StepFailure, type CheckResult, type StepEnv, type StepKind } from './types.js';
@@ -13,6 +14,10 @@ import { StepFailure, type CheckResult, type StepEnv, type StepKind } from './ty
 const SHA256 = /^[0-9a-fA-F]{64}$/;
 const URL_SCHEMES = /^(https?|file):\/\//i;
 const hasTemplate = (s: string): boolean => s.includes('{{');
+
+const sizeSchema = z
+  .union([z.int(), z.string()], { error: 'expected a size: bytes, or e.g. "500 MB", "8 GiB"' })
+  .refine((v) => parseSize(v) !== undefined, { error: (iss) => `bad size ${JSON.stringify(iss.input)}: write bytes (1048576) or a number and a unit ("500 MB", "8 GiB")` });
 
 const downloadSchema = z.strictObject({
   url: z.string().min(1).meta({ description: 'What to download: https://, http:// (flagged in the plan) or file://. The mirror profile\'s `urls.rewrite` applies.', examples: ['https://github.com/Kitware/CMake/releases/download/v{{ version }}/cmake-{{ version }}-linux-x86_64.tar.gz'] }),
@@ -44,6 +49,11 @@ const downloadSchema = z.strictObject({
     .optional()
     .meta({ description: 'Octal permissions for `dest`, e.g. "0755" for a program (quoted, or plain digits; see `file`).', examples: ['0755'] }),
   insecure: z.boolean().optional().meta({ description: 'Allow a download without sha256 (nothing verifies it; the plan shows it in red).', examples: [true] }),
+  'max-size': sizeSchema.optional().meta({ description: 'The largest download accepted (default 8 GiB): a bigger Content-Length fails before anything is read, a longer body is cut off there. Bytes, or "500 MB", "12 GiB".', examples: ['12 GiB'] }),
+  'max-unpacked': sizeSchema
+    .optional()
+    .meta({ description: 'The most an archive may unpack to (default 100 times the download, at least 512 MiB): more fails before anything is written (a gzip or zip bomb). Bytes, or "500 MB", "40 GiB".', examples: ['40 GiB'] }),
+  'max-entries': z.int().min(1).optional().meta({ description: 'The most files, folders and links an archive may hold (default 1000000).', examples: [2000000] }),
 });
 
 type DownloadSpec = z.infer<typeof downloadSchema>;
@@ -63,7 +73,17 @@ export interface DownloadConfig {
   insecure: boolean;
   /** DEFAULT_RETRY; a test may pass a faster one. */
   retry: RetryPolicy;
+  /** Bytes: the download's cap (MAX_DOWNLOAD_BYTES unless the recipe says). */
+  maxSize: number;
+  /** Bytes an archive may unpack to; undefined: 100 × the download, at least 512 MiB. */
+  maxUnpacked?: number;
+  maxEntries: number;
 }
+
+/** An archive's limits when the recipe gives none: generous for real archives, small for a bomb. */
+export const MAX_ENTRIES = 1_000_000;
+const UNPACK_RATIO = 100;
+const UNPACK_FLOOR = 512 * 2 ** 20;
 
 const ROOT_UNSUPPORTED = 'root: true is not supported by download steps: they write as you (download into a folder you own, then install it with a `run` step with root: true)';
 
@@ -115,6 +135,7 @@ function failure(e: unknown, url: string): unknown {
     return new StepFailure(e.message, { hint: 'nothing was kept. The URL served another file than the recipe pins: check the URL and the mirror before changing sha256' });
   }
   if (e instanceof DownloadError) return new StepFailure(`download of ${url} failed: ${e.message}`, { hint: e.hint });
+  if (e instanceof ArchiveTooBig) return new StepFailure(`refused to unpack ${url}: ${e.message}`, { hint: 'nothing was unpacked. If the archive really is that big, raise the download step\'s `max-unpacked` or `max-entries`' });
   if (e instanceof ArchiveRefused) return new StepFailure(`refused to unpack ${url}: ${e.message}`, { hint: 'the archive tries to write outside its folder; nothing was unpacked. Do not use this archive' });
   if (e instanceof ExtractBlocked || e instanceof DestIsFolder) return new StepFailure(e.message);
   if (e instanceof StepFailure) return e;
@@ -139,6 +160,7 @@ export const downloadKind: StepKind<DownloadSpec, DownloadConfig> = {
     if (pins && spec.insecure) out.push({ path: ['insecure'], message: '`insecure: true` is for downloads without sha256, and this one has one', hint: 'remove `insecure`' });
     if (!spec.dest && !spec.extract) out.push({ path: [], message: 'say where the download goes: `dest` (a file), `extract` (a folder), or both' });
     if (spec.strip !== undefined && !spec.extract) out.push({ path: ['strip'], message: '`strip` applies only with `extract`' });
+    for (const k of ['max-unpacked', 'max-entries'] as const) if (spec[k] !== undefined && !spec.extract) out.push({ path: [k], message: `\`${k}\` applies only with \`extract\`` });
     if (spec.mode !== undefined && !spec.dest) out.push({ path: ['mode'], message: '`mode` applies only to `dest`' });
     return out;
   },
@@ -162,6 +184,9 @@ export const downloadKind: StepKind<DownloadSpec, DownloadConfig> = {
       mode: spec.mode === undefined ? undefined : parseMode(spec.mode),
       insecure: spec.insecure ?? false,
       retry: DEFAULT_RETRY,
+      maxSize: spec['max-size'] === undefined ? MAX_DOWNLOAD_BYTES : parseSize(spec['max-size'])!,
+      maxUnpacked: spec['max-unpacked'] === undefined ? undefined : parseSize(spec['max-unpacked'])!,
+      maxEntries: spec['max-entries'] ?? MAX_ENTRIES,
     };
   },
   describe: (step, env) => {
@@ -216,6 +241,8 @@ export const downloadKind: StepKind<DownloadSpec, DownloadConfig> = {
       const fetchOpts = {
         retry: c.retry,
         signal,
+        maxBytes: c.maxSize,
+        deadlineMs: step.common.timeoutMs,
         log: env.log,
         progress: (n: number, total: number | undefined) => env.progress(total ? `${name}: ${Math.floor((100 * n) / total)}% of ${megabytes(total)}` : `${name}: ${megabytes(n)}`),
       };
@@ -238,7 +265,8 @@ export const downloadKind: StepKind<DownloadSpec, DownloadConfig> = {
       if (needExtract) {
         const format = await detectFormat(got.file, name);
         if (!format) throw new StepFailure(`cannot unpack ${name}: it is not a tar.gz, tar.xz, tar.bz2, tar or zip archive`, { hint: 'drop `extract` and use `dest` for a plain file' });
-        await unpack(got.file, c.extract!, format, { sha256: got.sha256, url: c.url, strip: c.strip }, signal).catch((e: unknown) => {
+        const maxBytes = c.maxUnpacked ?? Math.max(UNPACK_FLOOR, UNPACK_RATIO * (await fs.stat(got.file)).size);
+        await unpack(got.file, c.extract!, format, { sha256: got.sha256, url: c.url, strip: c.strip }, { maxBytes, maxEntries: c.maxEntries }, signal).catch((e: unknown) => {
           if (e instanceof ArchiveRefused || e instanceof ExtractBlocked || signal.aborted) throw e;
           throw new StepFailure(`cannot unpack ${name} (${format}): ${e instanceof Error ? e.message : String(e)}`);
         });

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import * as z from '../util/zod.js';
 import { readIfExists, safeWrite } from '../util/safe-write.js';
+import { UnreadableFile } from '../util/user-file.js';
 import type { StepKind } from './types.js';
 
 /**
@@ -47,7 +48,7 @@ export const fileKind: StepKind<z.infer<typeof fileSchema>, FileConfig> = {
     try {
       text = await readIfExists(c.path);
     } catch (e) {
-      return { state: 'unknown', reason: `cannot read ${c.path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}` };
+      return { state: 'unknown', reason: e instanceof UnreadableFile ? e.message : `cannot read ${c.path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}` };
     }
     if (text === undefined) return { state: 'unsatisfied', reason: `${c.path} does not exist` };
     if (text !== c.content) return { state: 'unsatisfied', reason: `${c.path} has other content` };

@@ -1,4 +1,6 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { newTag, stopTree, TAG_VAR } from './proc-tree.js';
 
 /** What to run: an argv (no shell involved) plus where, with what environment, and for how long. */
 export interface RunRequest {
@@ -35,10 +37,10 @@ export interface Runner {
 const KILL_GRACE_MS = 3000;
 
 /**
- * The watchdog of `guardProcessGroups`: it reads "+PGID" / "-PGID" lines from a pipe whose only writer is
- * this process. At end of file — this process has exited, however it died — it stops the groups still
- * listed: SIGTERM, then SIGKILL for what is left after the same grace as a timeout. Normally none are
- * listed and it just exits.
+ * The watchdog of `guardProcessGroups`: it reads "+PGID:TAG" / "-PGID:TAG" lines from a pipe whose only
+ * writer is this process. At end of file — this process has exited, however it died — it stops the trees
+ * still listed (each process group, and the processes tagged TAG that left it): SIGTERM, then SIGKILL for
+ * what is left after the same grace as a timeout. Normally none are listed and it just exits.
  */
 const WATCHDOG = `live=' '
 while IFS= read -r l; do
@@ -48,16 +50,21 @@ while IFS= read -r l; do
   esac
 done
 [ "$live" = ' ' ] && exit 0
-for g in $live; do kill -TERM -- "-$g" 2>/dev/null; done
+members() {
+  for e in $live; do
+    kill -0 -- "-\${e%%:*}" 2>/dev/null && echo "-\${e%%:*}"
+    for f in $(grep -lsFxz -e "${TAG_VAR}=\${e#*:}" /proc/[0-9]*/environ); do f=\${f#/proc/}; echo "\${f%/environ}"; done
+  done
+}
+for p in $(members); do kill -TERM -- "$p" 2>/dev/null; done
 for ((i = 0; i < ${KILL_GRACE_MS / 100}; i++)); do
-  left=''
-  for g in $live; do kill -0 -- "-$g" 2>/dev/null && left+="$g "; done
+  left=$(members)
   [ -z "$left" ] && exit 0
   sleep 0.1
 done
-for g in $left; do kill -KILL -- "-$g" 2>/dev/null; done`;
+for p in $left; do kill -KILL -- "$p" 2>/dev/null; done`;
 
-let guard: { add(pgid: number): void; remove(pgid: number): void } | undefined;
+let guard: { add(pgid: number, tag: string): void; remove(pgid: number, tag: string): void } | undefined;
 
 /**
  * From now on, the process groups this process starts are stopped even if it dies without stopping them
@@ -76,90 +83,103 @@ export function guardProcessGroups(): void {
   pipe.on('error', () => undefined);
   dog.on('error', () => undefined);
   guard = {
-    add: (pgid) => void pipe.write(`+${pgid}\n`),
-    remove: (pgid) => void pipe.write(`-${pgid}\n`),
+    add: (pgid, tag) => void pipe.write(`+${pgid}:${tag}\n`),
+    remove: (pgid, tag) => void pipe.write(`-${pgid}:${tag}\n`),
   };
 }
 
-/** The real runner: each process in its own process group, so a timeout or Ctrl-C stops all its children. */
+/** Captured output beyond this is dropped (as execa's maxBuffer): an endless writer cannot exhaust memory. */
+const MAX_CAPTURE = 64 << 20;
+
+/** After the main process exits, how long its pipes may still deliver what was written before they are closed. */
+const DRAIN_MS = 200;
+
+/**
+ * The real runner. Each process runs in its own process group and carries a tag in its environment
+ * (`proc-tree.ts`). It ends when its main process exits — not when its pipes close, which a background
+ * child (`(sleep 40 &)`, `setsid -f …`) may hold open for ever — and then what is left of its tree (the
+ * group, and the tagged processes that left the group) is stopped. A timeout or Ctrl-C stops the whole tree
+ * the same way. Node's spawn, not execa: execa's result waits for the pipes' end.
+ */
 export const processRunner: Runner = {
   async run(req) {
     const started = performance.now();
     const capture = req.capture ?? true;
     const [file, ...args] = req.argv;
     if (!file) throw new Error('empty argv');
-    // Loaded on the first spawn: a plan whose checks are all in-process never pays for it.
-    const { execa } = await import('execa');
-    const sub = execa(file, args, {
+    const tag = newTag();
+    const child = spawn(file, args, {
       cwd: req.cwd,
-      env: req.env,
-      extendEnv: true,
-      reject: false,
-      input: req.input,
-      stdin: req.input === undefined ? 'ignore' : 'pipe',
-      buffer: capture,
-      stripFinalNewline: false,
+      env: { ...process.env, ...req.env, [TAG_VAR]: tag },
+      stdio: [req.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       detached: true,
-      encoding: 'utf8',
       windowsHide: true,
     });
-    if (sub.pid) guard?.add(sub.pid);
+    const pid = child.pid;
+    if (pid) guard?.add(pid, tag);
+    const out = { stdout: '', stderr: '' };
+    for (const name of ['stdout', 'stderr'] as const) {
+      const stream = child[name]!;
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => {
+        req.onOutput?.(chunk);
+        if (capture && out[name].length < MAX_CAPTURE) out[name] += chunk;
+      });
+      stream.on('error', () => undefined);
+    }
+    if (req.input !== undefined) {
+      child.stdin!.on('error', () => undefined); // EPIPE: the program did not read it all
+      child.stdin!.end(req.input);
+    }
     let timedOut = false;
     let aborted = false;
-    let killTimer: NodeJS.Timeout | undefined;
-    const killGroup = (): void => {
-      signalGroup(sub.pid, 'SIGTERM');
-      killTimer = setTimeout(() => signalGroup(sub.pid, 'SIGKILL'), KILL_GRACE_MS);
-      killTimer.unref();
-    };
+    const stopping: Promise<void>[] = [];
+    const stop = (): void => void stopping.push(stopTree(pid, tag, KILL_GRACE_MS));
     const timer = req.timeoutMs
       ? setTimeout(() => {
           timedOut = true;
-          killGroup();
+          stop();
         }, req.timeoutMs)
       : undefined;
     const onAbort = (): void => {
       aborted = true;
-      killGroup();
+      stop();
     };
     if (req.signal?.aborted) onAbort();
     req.signal?.addEventListener('abort', onAbort, { once: true });
-    if (req.onOutput) {
-      sub.stdout?.setEncoding('utf8').on('data', req.onOutput);
-      sub.stderr?.setEncoding('utf8').on('data', req.onOutput);
-    } else if (!capture) {
-      sub.stdout?.resume();
-      sub.stderr?.resume();
-    }
-    const r = await sub;
+    const ended = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: NodeJS.ErrnoException }>((resolve) => {
+      child.once('exit', (code, signal) => resolve({ code, signal }));
+      child.once('error', (error: NodeJS.ErrnoException) => resolve({ code: null, signal: null, error }));
+    });
     if (timer) clearTimeout(timer);
     req.signal?.removeEventListener('abort', onAbort);
-    // The group may still hold children that outlived the leader (e.g. `cmd &`); stop them too.
-    if (timedOut || aborted) signalGroup(sub.pid, 'SIGKILL');
-    if (killTimer) clearTimeout(killTimer);
-    if (sub.pid) guard?.remove(sub.pid);
-    const errCode = (r as { code?: string }).code;
-    const neverStarted = r.exitCode === undefined && r.signal === undefined && !!errCode;
+    // The main process is gone: whatever it left behind goes too, then its pipes get a moment to drain.
+    await Promise.all([...stopping, stopTree(pid, tag, KILL_GRACE_MS)]);
+    await drained(child, DRAIN_MS);
+    if (pid) guard?.remove(pid, tag);
+    const neverStarted = !pid && !!ended.error;
     return {
-      exitCode: r.exitCode ?? null,
-      signal: r.signal ?? null,
+      exitCode: ended.code,
+      signal: ended.signal,
       timedOut,
       aborted,
-      stdout: typeof r.stdout === 'string' ? r.stdout : '',
-      stderr: typeof r.stderr === 'string' ? r.stderr : '',
-      spawnError: neverStarted ? spawnMessage(file, errCode!) : undefined,
+      stdout: out.stdout,
+      stderr: out.stderr,
+      spawnError: neverStarted ? spawnMessage(file, ended.error!.code ?? ended.error!.message) : undefined,
       durationMs: performance.now() - started,
     };
   },
 };
 
-function signalGroup(pid: number | undefined, sig: NodeJS.Signals): void {
-  if (!pid) return;
-  try {
-    process.kill(-pid, sig);
-  } catch {
-    /* already gone */
+/** Waits (at most `ms`) for the child's pipes to close, then closes them: a process outside the tree may hold them. */
+async function drained(child: ChildProcess, ms: number): Promise<void> {
+  const open = [child.stdout, child.stderr].filter((s): s is Readable => !!s && !s.destroyed && !s.readableEnded);
+  if (open.length) {
+    let t: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(open.map((s) => new Promise((r) => s.once('close', r)))), new Promise((r) => (t = setTimeout(r, ms)))]);
+    clearTimeout(t);
   }
+  for (const s of [child.stdin, child.stdout, child.stderr]) s?.destroy();
 }
 
 function spawnMessage(file: string, code: string): string {

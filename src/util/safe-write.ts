@@ -1,5 +1,6 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import fs from 'node:fs/promises';
+import { fileKind, MiB, readUserFile, UnreadableFile } from './user-file.js';
 import path from 'node:path';
 
 /**
@@ -47,6 +48,8 @@ export async function safeWrite(file: string, content: string, opts: { backupDir
   await fs.mkdir(path.dirname(file), { recursive: true });
   let backup: string | undefined;
   const existing = await fs.stat(file).catch(() => null);
+  // A FIFO, device or socket in the file's place is not replaced (nor, as root, /dev/something renamed over).
+  if (existing && !existing.isFile()) throw new UnreadableFile(file, `${fileKind(existing)}, not a regular file: setup will not replace it`, 'move it away, or fix the path');
   const dest = backupPathFor(file, opts.backupDir);
   const createdMark = `${dest}.envkit-created`;
   if (existing?.isFile()) {
@@ -67,12 +70,18 @@ export async function safeWrite(file: string, content: string, opts: { backupDir
   return { backup };
 }
 
-/** Reads a text file, or undefined when it does not exist. */
+/** The largest file setup reads to edit or compare (a config, an rc file, a `file` target). */
+export const TARGET_LIMITS = { maxBytes: 64 * MiB, what: 'files that setup edits', hint: 'setup will not load a file this big to edit it' } as const;
+
+/**
+ * Reads a text file, or undefined when it does not exist. Only a regular file of at most TARGET_LIMITS:
+ * a FIFO or device in its place is refused (UnreadableFile), never read.
+ */
 export async function readIfExists(file: string): Promise<string | undefined> {
   try {
-    return await fs.readFile(file, 'utf8');
+    return (await readUserFile(file, TARGET_LIMITS)).toString('utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (e instanceof UnreadableFile && e.code === 'ENOENT') return undefined;
     throw e;
   }
 }

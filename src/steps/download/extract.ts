@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { readUserFile, UnreadableFile } from '../../util/user-file.js';
+import type { ArchiveLimits } from './guard.js';
 import type { Compression } from './tar.js';
 
 /** The file in an extraction folder that says which download (sha256) was unpacked there, and how. */
@@ -43,9 +45,10 @@ export function markerText(m: MarkerData): string {
 export async function readMarker(dir: string): Promise<MarkerData | undefined> {
   let text: string;
   try {
-    text = await fs.readFile(path.join(dir, MARKER), 'utf8');
+    text = (await readUserFile(path.join(dir, MARKER), { maxBytes: 64 << 10, what: 'markers' })).toString('utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    // Not one of ours: missing, or something else in its place (a FIFO there is never read).
+    if (e instanceof UnreadableFile && (e.code === undefined || e.code === 'ENOENT' || e.code === 'ENOTDIR' || e.code === 'EFBIG' || e.code === 'ENXIO')) return undefined;
     throw e;
   }
   const [sha256 = '', ...rest] = text.split('\n');
@@ -63,12 +66,12 @@ export class ExtractBlocked extends Error {}
  * into place. A `dir` that exists must be one this step unpacked before (it has a marker) or be empty:
  * anything else is the user's, and is never replaced.
  */
-export async function unpack(archive: string, dir: string, format: ArchiveFormat, marker: MarkerData, signal?: AbortSignal): Promise<void> {
+export async function unpack(archive: string, dir: string, format: ArchiveFormat, marker: MarkerData, limits: ArchiveLimits, signal?: AbortSignal): Promise<void> {
   const { strip } = marker;
   // The archive libraries are loaded only when something is unpacked: plans never pay for them.
   const [{ checkTar, extractTar }, { checkZip, extractZip }] = await Promise.all([import('./tar.js'), import('./zip.js')]);
-  if (format === 'zip') await checkZip(archive, strip);
-  else await checkTar(archive, COMPRESSION[format], strip, signal);
+  if (format === 'zip') await checkZip(archive, strip, limits);
+  else await checkTar(archive, COMPRESSION[format], strip, limits, signal);
 
   const st = await fs.lstat(dir).catch(() => null);
   if (st && !st.isDirectory()) throw new ExtractBlocked(`${dir} exists and is not a folder: move it away, or choose another \`extract\` folder`);
@@ -80,8 +83,8 @@ export async function unpack(archive: string, dir: string, format: ArchiveFormat
   const tmp = await fs.mkdtemp(path.join(parent, `.${path.basename(dir)}.envkit-tmp-`));
   try {
     await fs.chmod(tmp, 0o755); // mkdtemp makes it 0700
-    if (format === 'zip') await extractZip(archive, strip, tmp, signal);
-    else await extractTar(archive, COMPRESSION[format], strip, tmp, signal);
+    if (format === 'zip') await extractZip(archive, strip, tmp, limits, signal);
+    else await extractTar(archive, COMPRESSION[format], strip, tmp, limits, signal);
     await fs.rm(path.join(tmp, MARKER), { recursive: true, force: true }); // an archive's own file of that name
     await fs.writeFile(path.join(tmp, MARKER), markerText(marker), { flag: 'wx' });
     if (st) {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { formatDuration } from '../../util/duration.js';
+import { formatSize } from '../../util/size.js';
 
 /** How a download retries network errors and 5xx answers: `tries` in all, waiting base, 2×base, 4×base… between. */
 export interface RetryPolicy {
@@ -14,6 +15,21 @@ export const DEFAULT_RETRY: RetryPolicy = { tries: 3, baseDelayMs: 500 };
 
 /** A transfer that receives nothing for this long is dropped (and tried again). */
 export const STALL_MS = 60_000;
+
+/**
+ * The largest download by default (a recipe's `max-size` changes it): above the biggest real artifacts a
+ * recipe fetches (a CUDA runfile is about 4.3 GB, Anaconda 1 GB), and below what fills a disk by surprise.
+ */
+export const MAX_DOWNLOAD_BYTES = 8 * 2 ** 30;
+
+/** How long a download may take in all, tries included, when its step has no `timeout:`. */
+export const DEADLINE_MS = 6 * 3600_000;
+
+/**
+ * A transfer slower than this (bytes over the window) is dropped for good: a server that trickles keeps
+ * the stall timer happy for ever. 1 kB/s over a minute is far below any working link.
+ */
+export const MIN_SPEED = { bytes: 60_000, windowMs: 60_000 };
 
 /** Progress is reported at most this often. */
 export const PROGRESS_MS = 250;
@@ -37,7 +53,15 @@ export interface FetchOptions {
   /** Bytes so far and the total when known; called at most every PROGRESS_MS. */
   progress?(received: number, total: number | undefined): void;
   stallMs?: number;
+  /** The most bytes to accept (default MAX_DOWNLOAD_BYTES): a bigger Content-Length fails before reading. */
+  maxBytes?: number;
+  /** All tries together must end within this (default DEADLINE_MS). */
+  deadlineMs?: number;
+  minSpeed?: { bytes: number; windowMs: number };
 }
+
+/** The hint of a download that is bigger than its cap. */
+const RAISE_MAX = 'if the file really is that big, raise the download step\'s `max-size`';
 
 /** `12.3 MB` (progress is in MB whatever the size). */
 export function megabytes(n: number): string {
@@ -59,11 +83,18 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
  * Downloads `url` (https, http or file) into `file`, hashing it on the way; follows redirects; retries network
  * errors, broken transfers and 5xx answers with backoff. Returns the sha256 and size of what it wrote.
  */
-export async function downloadTo(url: string, file: string, o: FetchOptions): Promise<{ sha256: string; bytes: number }> {
+export async function downloadTo(url: string, file: string, opts: FetchOptions): Promise<{ sha256: string; bytes: number }> {
+  const deadlineMs = opts.deadlineMs ?? DEADLINE_MS;
+  const deadline = AbortSignal.timeout(deadlineMs);
+  const o = { ...opts, signal: opts.signal ? AbortSignal.any([opts.signal, deadline]) : deadline };
+  let received = 0;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await once(url, file, o);
+      return await once(url, file, o, (n) => (received = n));
     } catch (e) {
+      if (deadline.aborted && !opts.signal?.aborted) {
+        throw new DownloadError(`it did not finish within ${formatDuration(deadlineMs)} (${size(received)} received)`, false, 'the server is too slow or stuck; raise the step\'s `timeout` if it is only slow');
+      }
       const err = asDownloadError(e, o.signal);
       if (!err.retryable || o.signal?.aborted) throw err;
       if (attempt >= o.retry.tries) throw new DownloadError(`${err.message} (gave up after ${attempt} tries)`, false, err.hint ?? 'check the network and the mirror, then run again');
@@ -74,23 +105,39 @@ export async function downloadTo(url: string, file: string, o: FetchOptions): Pr
   }
 }
 
-async function once(url: string, file: string, o: FetchOptions): Promise<{ sha256: string; bytes: number }> {
+async function once(url: string, file: string, o: FetchOptions, received: (n: number) => void): Promise<{ sha256: string; bytes: number }> {
   const stallMs = o.stallMs ?? STALL_MS;
+  const maxBytes = o.maxBytes ?? MAX_DOWNLOAD_BYTES;
+  const minSpeed = o.minSpeed ?? MIN_SPEED;
   const stall = new AbortController();
   const timer = setTimeout(() => stall.abort(new DownloadError(`no data for ${formatDuration(stallMs)}`, true)), stallMs);
+  let bytes = 0;
+  let windowStart = 0;
+  // Too slow: under minSpeed.bytes in a whole window. Not retried: a trickling server trickles again.
+  const speed = setInterval(() => {
+    if (bytes - windowStart < minSpeed.bytes) stall.abort(new DownloadError(`too slow: ${size(bytes - windowStart)} in the last ${formatDuration(minSpeed.windowMs)} (${size(bytes)} in all)`, false, 'the server is stuck or trickling; try again later or use a mirror'));
+    windowStart = bytes;
+  }, minSpeed.windowMs);
   const signal = o.signal ? AbortSignal.any([o.signal, stall.signal]) : stall.signal;
   const hash = createHash('sha256');
-  let bytes = 0;
   const out = await fs.promises.open(file, 'w');
   try {
     const { body, total } = await openSource(url, signal);
+    if (total !== undefined && total > maxBytes) {
+      await (body as { cancel?: () => Promise<void> }).cancel?.().catch(() => {});
+      (body as { destroy?: () => void }).destroy?.();
+      throw new DownloadError(`it is ${formatSize(total)} (Content-Length), over the ${formatSize(maxBytes)} limit; nothing was downloaded`, false, RAISE_MAX);
+    }
     let last = 0;
     try {
       for await (const chunk of body) {
         timer.refresh();
+        if (bytes + chunk.length > maxBytes) throw new DownloadError(`it is bigger than the ${formatSize(maxBytes)} limit (stopped there)`, false, RAISE_MAX);
+        if (total !== undefined && bytes + chunk.length > total) throw new DownloadError(`the server sent more than the ${total} bytes it announced`, true);
         hash.update(chunk);
         await out.write(chunk);
         bytes += chunk.length;
+        received(bytes);
         const now = Date.now();
         if (o.progress && now - last >= PROGRESS_MS) {
           last = now;
@@ -106,6 +153,7 @@ async function once(url: string, file: string, o: FetchOptions): Promise<{ sha25
     await out.sync();
   } finally {
     clearTimeout(timer);
+    clearInterval(speed);
     await out.close();
   }
   return { sha256: hash.digest('hex'), bytes };

@@ -1,9 +1,25 @@
+import { formatSize } from '../../util/size.js';
+
 /** An archive that would write outside its extraction folder; the message names the entry and why. */
 export class ArchiveRefused extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'ArchiveRefused';
   }
+}
+
+/** An archive that unpacks to more than its limits allow (a zip or gzip bomb); nothing is written. */
+export class ArchiveTooBig extends ArchiveRefused {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ArchiveTooBig';
+  }
+}
+
+/** How much an archive may unpack to: bytes in all, and entries. */
+export interface ArchiveLimits {
+  maxBytes: number;
+  maxEntries: number;
 }
 
 /** What an archive entry is, whatever the archive format. */
@@ -15,6 +31,8 @@ export interface ArchiveEntry {
   type: EntryType;
   /** Symlink target (relative to the link's folder) or hard-link target (an archive name). */
   linkpath?: string;
+  /** Bytes it unpacks to, as its header says (the readers stop at that many). */
+  size?: number;
 }
 
 /** Symlinks followed while resolving one path before it counts as a loop (as Linux's MAXSYMLINKS). */
@@ -31,14 +49,33 @@ const MAX_HOPS = 40;
 export class ArchiveGuard {
   /** Symlinks in the tree so far: path inside the folder → target. */
   private readonly links = new Map<string, string>();
+  private entries = 0;
+  private bytes = 0;
 
-  constructor(private readonly strip: number) {}
+  constructor(
+    private readonly strip: number,
+    readonly limits: ArchiveLimits = { maxBytes: Infinity, maxEntries: Infinity },
+  ) {}
+
+  /** Entries admitted (or refused) so far. */
+  get count(): number {
+    return this.entries;
+  }
+
+  /** Bytes those entries unpack to, as their headers say. */
+  get size(): number {
+    return this.bytes;
+  }
 
   /**
    * Where the entry goes inside the folder (`a/b`; for a hard link also its target there), or null when it
    * is not extracted (dropped by strip, the folder itself, a device). Throws ArchiveRefused.
    */
   admit(e: ArchiveEntry): { path: string; linkpath?: string } | null {
+    // Counted before anything else, dropped entries too: they are read (and decompressed) all the same.
+    this.bytes += e.size ?? 0;
+    if (++this.entries > this.limits.maxEntries) throw new ArchiveTooBig(`it has more than ${this.limits.maxEntries} entries`);
+    if (this.bytes > this.limits.maxBytes) throw new ArchiveTooBig(`it unpacks to more than ${formatSize(this.limits.maxBytes)} (at "${e.name}")`);
     const rel = this.place(e.name, `entry "${e.name}"`);
     if (rel === null || e.type === 'other') return null;
     this.refuseThroughLink(`"${e.name}"`, rel);

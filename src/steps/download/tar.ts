@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { pipeline } from 'node:stream';
+import { pipeline, Transform } from 'node:stream';
 import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { Parser, Unpack, type ReadEntry } from 'tar';
-import { ArchiveGuard, ArchiveRefused, type ArchiveEntry, type EntryType } from './guard.js';
+import { formatSize } from '../../util/size.js';
+import { ArchiveGuard, ArchiveRefused, ArchiveTooBig, type ArchiveEntry, type ArchiveLimits, type EntryType } from './guard.js';
 
 /** How a tarball is compressed. */
 export type Compression = 'gzip' | 'xz' | 'bzip2' | 'none';
@@ -61,17 +62,33 @@ function entryType(t: string): EntryType {
   return 'other';
 }
 
-const toEntry = (e: ReadEntry): ArchiveEntry => ({ name: e.path, type: entryType(e.type), linkpath: e.linkpath });
+const toEntry = (e: ReadEntry): ArchiveEntry => ({ name: e.path, type: entryType(e.type), linkpath: e.linkpath, size: e.size });
 
-/** Streams the tarball through a parser (node-tar's Parser or Unpack) and waits for both ends. */
-async function drive(file: string, compression: Compression, parser: Parser, signal?: AbortSignal): Promise<void> {
+/**
+ * Streams the tarball through a parser (node-tar's Parser or Unpack) and waits for both ends. The tar
+ * bytes may not pass what the entries parsed so far account for: their content as their headers say,
+ * plus headers and padding (4 KiB an entry, long names and pax headers included), plus 1 MiB for the end
+ * blocks and what is in flight between here and the parser. So a gzip bomb that is no tarball (zeros,
+ * which node-tar reads at about 1 MB/s as empty headers) is cut off after a MiB, not read for ever.
+ */
+async function drive(file: string, compression: Compression, parser: Parser, guard: ArchiveGuard, signal?: AbortSignal): Promise<void> {
   const src = openTar(file, compression, signal);
+  let seen = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      seen += chunk.length;
+      const cap = guard.size + 4096 * (guard.count + 1) + (1 << 20);
+      if (seen > cap) done(new ArchiveTooBig(`its data goes on past what its ${guard.count} entries hold (${formatSize(seen)} read): a bomb, or no tarball`));
+      else done(null, chunk);
+    },
+  });
   const finished = new Promise<void>((resolve, reject) => {
     parser.on('close', () => resolve());
     parser.on('error', reject);
     src.stream.on('error', reject);
+    counter.on('error', reject);
   });
-  src.stream.pipe(parser as unknown as NodeJS.WritableStream);
+  src.stream.pipe(counter).pipe(parser as unknown as NodeJS.WritableStream);
   // Settled at once so it never goes unhandled: undefined when the decompressor did fine, else its error.
   const decompressor = src.done.then(
     () => undefined,
@@ -96,8 +113,8 @@ async function drive(file: string, compression: Compression, parser: Parser, sig
 }
 
 /** Reads the whole tarball without writing anything; throws ArchiveRefused (or a parse error) when it may not be unpacked. */
-export async function checkTar(file: string, compression: Compression, strip: number, signal?: AbortSignal): Promise<void> {
-  const guard = new ArchiveGuard(strip);
+export async function checkTar(file: string, compression: Compression, strip: number, limits: ArchiveLimits, signal?: AbortSignal): Promise<void> {
+  const guard = new ArchiveGuard(strip, limits);
   const parser: Parser = new Parser({
     strict: true,
     filter: (_p, e) => {
@@ -109,7 +126,7 @@ export async function checkTar(file: string, compression: Compression, strip: nu
       return false; // nothing to read: names and types are in the headers
     },
   });
-  await drive(file, compression, parser, signal);
+  await drive(file, compression, parser, guard, signal);
   guard.finish();
 }
 
@@ -117,8 +134,8 @@ export async function checkTar(file: string, compression: Compression, strip: nu
  * Unpacks a tarball (already passed by `checkTar`) into the empty folder `dir` with node-tar, which keeps
  * its own protections (no `..`, nothing through symlinks) as a second layer. Any warning fails it.
  */
-export async function extractTar(file: string, compression: Compression, strip: number, dir: string, signal?: AbortSignal): Promise<void> {
-  const guard = new ArchiveGuard(strip);
+export async function extractTar(file: string, compression: Compression, strip: number, dir: string, limits: ArchiveLimits, signal?: AbortSignal): Promise<void> {
+  const guard = new ArchiveGuard(strip, limits);
   const problems: string[] = [];
   const unpack: Unpack = new Unpack({
     cwd: dir,
@@ -136,12 +153,14 @@ export async function extractTar(file: string, compression: Compression, strip: 
       // node-tar writes what the guard approved: the stripped path (strip is done here, not by node-tar).
       entry.path = placed.path;
       if (placed.linkpath !== undefined) entry.linkpath = placed.linkpath;
+      // Permissions only: no setuid, setgid or sticky bit from a download (as root they would be kept).
+      if (typeof entry.mode === 'number') entry.mode &= 0o777;
       return true;
     },
     onwarn: (code, message) => {
       if (code !== 'TAR_ENTRY_INFO') problems.push(message);
     },
   });
-  await drive(file, compression, unpack, signal);
+  await drive(file, compression, unpack, guard, signal);
   if (problems.length) throw new Error(`unpacking failed: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`);
 }

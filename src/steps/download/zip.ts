@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
-import { ArchiveGuard, ArchiveRefused, type EntryType } from './guard.js';
+import { ArchiveGuard, ArchiveRefused, type ArchiveLimits, type EntryType } from './guard.js';
 
 const S_IFMT = 0o170000;
 const S_IFLNK = 0o120000;
@@ -14,9 +14,10 @@ interface ZipItem {
   entry: Entry;
   name: string;
   type: EntryType;
-  /** Unix permission bits when the zip was made on Unix, else 0. */
+  /** Unix permission bits when the zip was made on Unix, else 0; never setuid, setgid or sticky. */
   mode: number;
   linkpath?: string;
+  size: number;
 }
 
 /** Reads a (small) entry whole: symlink targets. */
@@ -37,7 +38,7 @@ async function walk(file: string, visit: (zip: ZipFile, item: ZipItem) => Promis
       const type: EntryType = (unix & S_IFMT) === S_IFLNK ? 'symlink' : name.endsWith('/') || (unix & S_IFMT) === S_IFDIR ? 'dir' : 'file';
       if (type !== 'dir' && entry.isEncrypted()) throw new Error(`"${name}" is encrypted: setup cannot unpack encrypted zip files`);
       if (type !== 'dir' && !entry.canDecodeFileData()) throw new Error(`"${name}" uses compression method ${entry.compressionMethod}, which setup cannot unpack`);
-      const item: ZipItem = { entry, name, type, mode: unix & 0o7777 };
+      const item: ZipItem = { entry, name, type, mode: unix & 0o777, size: type === 'dir' ? 0 : entry.uncompressedSize };
       if (type === 'symlink') {
         if (entry.uncompressedSize > MAX_LINK) throw new ArchiveRefused(`symlink "${name}" has a ${entry.uncompressedSize}-byte target`);
         item.linkpath = await readSmall(zip, entry);
@@ -50,15 +51,15 @@ async function walk(file: string, visit: (zip: ZipFile, item: ZipItem) => Promis
 }
 
 /** Reads the zip's directory (and symlink targets) without writing anything; throws ArchiveRefused when it may not be unpacked. */
-export async function checkZip(file: string, strip: number): Promise<void> {
-  const guard = new ArchiveGuard(strip);
+export async function checkZip(file: string, strip: number, limits: ArchiveLimits): Promise<void> {
+  const guard = new ArchiveGuard(strip, limits);
   await walk(file, async (_zip, item) => void guard.admit(item));
   guard.finish();
 }
 
 /** Unpacks a zip (already passed by `checkZip`) into the empty folder `dir`; the guard runs again on every entry. */
-export async function extractZip(file: string, strip: number, dir: string, signal?: AbortSignal): Promise<void> {
-  const guard = new ArchiveGuard(strip);
+export async function extractZip(file: string, strip: number, dir: string, limits: ArchiveLimits, signal?: AbortSignal): Promise<void> {
+  const guard = new ArchiveGuard(strip, limits);
   await walk(file, async (zip, item) => {
     signal?.throwIfAborted();
     const placed = guard.admit(item);
