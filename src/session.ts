@@ -22,7 +22,6 @@ import { Memo } from './util/memo.js';
 import { InputStore } from './plan/inputs.js';
 import { defaultPaths, expandHome, type Paths } from './util/paths.js';
 import { processRunner, type Runner } from './util/process.js';
-import { MiB, readUserFile, UnreadableFile, unreadableProblem } from './util/user-file.js';
 
 /** Options every command shares (DESIGN: --recipes, --mirror, --set, --prefix). */
 export interface SessionOptions {
