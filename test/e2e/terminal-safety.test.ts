@@ -130,7 +130,7 @@ describe('no internal errors', () => {
       const p = spawnSync(process.execPath, [BIN, ...cmd], { env: cliEnv(file), cwd: root, encoding: 'utf8' });
       const r = { code: p.status, stdout: p.stdout, stderr: p.stderr };
       expect(r.code, r.stderr).toBe(2);
-      expect(oneLine(r.stderr)).toEqual([`${file}/.config/envkit/config.yaml:1:1: error: cannot read config: a file stands where a folder is needed (ENOTDIR)`]);
+      expect(oneLine(r.stderr)).toEqual([`${file}/.config/envkit/config.yaml:1:1: error: cannot read: a file stands where a folder is needed (ENOTDIR)`]);
       clean(r);
     }
   });

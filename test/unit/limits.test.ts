@@ -79,7 +79,7 @@ describe('readUserFile', () => {
       expect.unreachable();
     } catch (e) {
       expect((e as UnreadableFile).code).toBe('ENOENT');
-      expect((e as UnreadableFile).reason).toBe('cannot read: ENOENT');
+      expect((e as UnreadableFile).reason).toBe('cannot read: no such file or folder (ENOENT)');
     }
   });
 });
