@@ -1,6 +1,5 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { redact } from '../util/redact.js';
+import { appendWhole } from '../util/verified-write.js';
 
 /** One journal line: what happened to a run or a step, and when. */
 export interface JournalEvent {
@@ -14,12 +13,11 @@ export interface JournalEvent {
   log?: string;
 }
 
-/** The journal: one JSON line per event in the state folder, appended (O_APPEND), never rewritten. */
+/** The journal: one JSON line per event in the state folder, appended whole (O_APPEND; a full disk cuts nothing in half), never rewritten. */
 export class Journal {
   constructor(private readonly file: string) {}
 
   append(e: JournalEvent): void {
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    fs.appendFileSync(this.file, redact(JSON.stringify({ time: new Date().toISOString(), ...e })) + '\n');
+    appendWhole(this.file, redact(JSON.stringify({ time: new Date().toISOString(), ...e })) + '\n');
   }
 }

@@ -5,9 +5,8 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ROOT, runCli, tempHome } from './helpers.js';
 
-/** Temp files of write-file-atomic beside `base`: `<name>.<number>`. */
-const temps = (dir: string, base: string): string[] =>
-  fs.readdirSync(dir).filter((e) => e.startsWith(base + '.') && /^\d+$/.test(e.slice(base.length + 1)) && e !== `${base}.1`); // user.conf.1 is the user's own
+/** Temp files of envkit's beside `base`: `.envkit-tmp-<16 hex>-<name>`. */
+const temps = (dir: string, base: string): string[] => fs.readdirSync(dir).filter((e) => /^\.envkit-tmp-[0-9a-f]{16}-/.test(e) && e.slice(29) === base);
 
 describe('temp files left by a killed write', () => {
   it('are listed as they are created and removed by the next run, and nothing else is', async () => {

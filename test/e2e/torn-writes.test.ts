@@ -169,8 +169,8 @@ function runOnce(home: string, recipes: string, gen: Gen, env: Record<string, st
   return new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, marker, planned, total: performance.now() - t0, stderr })));
 }
 
-/** Names a temp file of write-file-atomic beside `base` (`<name>.<32-bit number>`). */
-const isTempOf = (entry: string, base: string): boolean => entry.startsWith(base + '.') && /^\d+$/.test(entry.slice(base.length + 1));
+/** Names a temp file of envkit's beside `base` (`.envkit-tmp-<16 hex>-<name>`). */
+const isTempOf = (entry: string, base: string): boolean => /^\.envkit-tmp-[0-9a-f]{16}-/.test(entry) && entry.slice(29) === base;
 
 interface Stats {
   kills: number;
