@@ -1,0 +1,164 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import fc from 'fast-check';
+import { parse as parseYaml } from 'yaml';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli, tempHome, writeRecipes, type CliResult } from './helpers.js';
+
+/**
+ * Issue 12, class 1: a full disk never destroys a file. Real 64 kB tmpfs mounts (root only), filled to a
+ * random level, and the real CLI writing onto them: the target on the full disk (a `file` step, `config`
+ * merges into INI, JSON and YAML, the env file), the backups folder on the full disk, and a disk so
+ * nearly full that the temp file fits only in part. Whatever the sizes, a run either writes the whole new
+ * content after a whole backup, or fails with exit 1, one clear "no space left on <mount>" line and its
+ * hint, no stack, no "Done", and every original byte-identical with no temp file left; once space is
+ * freed, the next run succeeds and the backup is the original (a backup an earlier failure left unsealed
+ * is made again, not trusted).
+ */
+
+const mounts: string[] = [];
+const KB = 64;
+
+function mountDisk(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'envkit-disk-'));
+  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${KB}k,mode=0755`, 'tmpfs', dir], { stdio: 'pipe' });
+  mounts.push(dir);
+  return dir;
+}
+function unmount(dir: string): void {
+  execFileSync('umount', [dir], { stdio: 'pipe' });
+  mounts.splice(mounts.indexOf(dir), 1);
+  fs.rmdirSync(dir);
+}
+afterAll(() => [...mounts].forEach(unmount));
+
+/** Why the tests cannot run here (not root, or no tmpfs), or undefined when they can. */
+const cannot = ((): string | undefined => {
+  if (process.getuid?.() !== 0) return 'not root: mounting a small tmpfs needs root';
+  try {
+    unmount(mountDisk());
+    return undefined;
+  } catch (e) {
+    return `cannot mount a tmpfs: ${(e as Error).message.split('\n')[0]}`;
+  }
+})();
+if (cannot) console.log(`full-disk tests skipped: ${cannot}`);
+
+/** Fills `disk` until about `free` bytes are left. */
+function fill(disk: string, free: number): void {
+  const st = fs.statfsSync(disk);
+  const take = Math.max(0, st.bavail * st.bsize - free);
+  if (take) fs.writeFileSync(path.join(disk, 'filler'), Buffer.alloc(take, 'f'));
+}
+
+/** The text of `n` bytes of new content, in lines (so a truncation shows at any length). */
+const content = (n: number, tag: string): string => {
+  const line = `${tag} ${'z'.repeat(60)}\n`;
+  return line.repeat(Math.ceil(n / line.length)).slice(0, n - 1) + '\n';
+};
+
+type Kind = 'file' | 'ini' | 'json' | 'yaml' | 'env';
+const KINDS: Kind[] = ['file', 'ini', 'json', 'yaml', 'env'];
+const NAME: Record<Kind, string> = { file: 'target.txt', ini: 'pip.conf', json: 'settings.json', yaml: '.condarc', env: 'config/envkit/env.sh' };
+const ORIGINAL: Record<Exclude<Kind, 'env'>, (n: number) => string> = {
+  file: (n) => content(n, 'original'),
+  ini: (n) => `# mine\n[global]\ntimeout = 60\n# ${'o'.repeat(n)}\n`,
+  json: (n) => JSON.stringify({ mine: 'o'.repeat(n) }, null, 2) + '\n',
+  yaml: (n) => `# mine\nchannels:\n  - defaults\nnote: ${'o'.repeat(n)}\n`,
+};
+
+/** A recipe writing `size` bytes of new content into the kind's file at `file`. */
+function recipe(kind: Kind, file: string, size: number): string {
+  const big = 'n'.repeat(size);
+  const step: Record<Kind, string> = {
+    file: `  - file:\n      path: ${file}\n      content: |\n${content(size, 'new').trimEnd().split('\n').map((l) => `        ${l}`).join('\n')}\n`,
+    ini: `  - config: { path: ${file}, set: { global.big: "${big}" } }\n`,
+    json: `  - config: { path: ${file}, set: { app.big: "${big}" } }\n`,
+    yaml: `  - config: { path: ${file}, set: { big: "${big}" } }\n`,
+    env: `  - env: { set: { EK_BIG: "${big}" } }\n`,
+  };
+  return `name: big\nsteps:\n${step[kind]}`;
+}
+
+/** Whether the kind's file holds the new content (parsed the way its format is). */
+function hasNew(kind: Kind, text: string, size: number): boolean {
+  const big = 'n'.repeat(size);
+  if (kind === 'file') return text === content(size, 'new');
+  if (kind === 'ini') return text.includes(`big = ${big}\n`) && text.includes('timeout = 60');
+  if (kind === 'json') return (JSON.parse(text) as { app?: { big?: string } }).app?.big === big;
+  if (kind === 'yaml') return (parseYaml(text) as { big?: string }).big === big;
+  return text.includes(big);
+}
+
+const leftovers = (dir: string): string[] => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((e) => e.startsWith('.envkit-tmp-')) : []);
+
+/** The checks every failed run must pass: one clear located line, its hint, exit 1, no stack, no Done. */
+function expectClearFailure(r: CliResult, disk: string): void {
+  expect(r.code, r.stderr).toBe(1);
+  expect(r.stderr).toContain(`no space left on ${disk}`);
+  expect(r.stderr).toContain(`free some space on ${disk}`);
+  expect(r.stderr + r.stdout).not.toMatch(/\bDone\b|internal error|^\s+at /m);
+}
+
+describe.skipIf(!!cannot)('a full disk never destroys a file', () => {
+  it('the target on the full disk: whole new content or the original untouched, for every kind and fill level (fast-check)', async () => {
+    const tally = { runs: 0, failed: 0, wrote: 0, reruns: 0, tooBig: 0, kinds: new Set<Kind>() };
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...KINDS), fc.integer({ min: 200, max: 12_000 }), fc.oneof(fc.integer({ min: 2_000, max: 40_000 }), fc.integer({ min: 40_000, max: 200_000 })), fc.integer({ min: 0, max: 56_000 }), async (kind, origSize, newSize, free) => {
+        const disk = mountDisk();
+        const home = tempHome('envkit-full-');
+        try {
+          const file = path.join(disk, NAME[kind]);
+          const env = { XDG_CONFIG_HOME: path.join(disk, 'config') };
+          const recipes = path.join(home, 'recipes');
+          if (kind === 'env') {
+            // The env file is envkit's own: an earlier run made it, before the disk filled up.
+            writeRecipes(recipes, { 'small.yaml': `name: small\nsteps:\n  - env: { set: { EK_SMALL: "${'s'.repeat(origSize)}" } }\n` });
+            const r = await runCli(['--recipes', recipes, 'run', 'small'], home, env);
+            expect(r.code, r.stderr).toBe(0);
+          } else fs.writeFileSync(file, ORIGINAL[kind](origSize), { mode: 0o640 });
+          const original = fs.readFileSync(file);
+          writeRecipes(recipes, { 'big.yaml': recipe(kind, file, newSize) });
+          fill(disk, free);
+          const r = await runCli(['--recipes', recipes, 'run', 'big'], home, env);
+          tally.runs++;
+          tally.kinds.add(kind);
+          expect(leftovers(path.dirname(file)), 'temp file left').toEqual([]);
+          if (r.code === 0) {
+            tally.wrote++;
+            expect(hasNew(kind, fs.readFileSync(file, 'utf8'), newSize), 'exit 0 but the new content is not whole').toBe(true);
+            return;
+          }
+          tally.failed++;
+          expectClearFailure(r, disk);
+          expect(r.stderr).toContain(`cannot write ${file}`);
+          expect(fs.readFileSync(file).equals(original), `${kind}: the original changed`).toBe(true);
+          if (kind !== 'env') expect(fs.statSync(file).mode & 0o777).toBe(0o640);
+          // Space freed: the next run writes it all and the backup is the original — where old and new fit
+          // side by side (an atomic write needs both at once); where they cannot, it fails the same clear way.
+          fs.rmSync(path.join(disk, 'filler'), { force: true });
+          const again = await runCli(['--recipes', recipes, 'run', 'big'], home, env);
+          tally.reruns++;
+          if (newSize + original.length + 8192 > KB * 1024) {
+            expectClearFailure(again, disk);
+            expect(fs.readFileSync(file).equals(original)).toBe(true);
+            tally.tooBig++;
+            return;
+          }
+          expect(again.code, again.stderr).toBe(0);
+          expect(hasNew(kind, fs.readFileSync(file, 'utf8'), newSize)).toBe(true);
+          if (kind !== 'env') expect(fs.readFileSync(path.join(home, '.local', 'state', 'envkit', 'backups', file)).equals(original)).toBe(true);
+        } finally {
+          unmount(disk);
+          fs.rmSync(home, { recursive: true, force: true });
+        }
+      }),
+      { numRuns: 40, seed: 0xd15c },
+    );
+    console.log(`full disk, target: ${tally.runs} runs of the real CLI over ${tally.kinds.size} kinds; ${tally.failed} refused (original byte-identical, clear message), ${tally.wrote} wrote it whole; ${tally.reruns} re-runs after freeing space: ${tally.reruns - tally.tooBig} whole with the original backed up, ${tally.tooBig} still too big for the disk and refused again`);
+    expect(tally.failed).toBeGreaterThan(tally.runs / 3);
+    expect(tally.kinds.size).toBe(KINDS.length);
+  }, 600_000);
+});
