@@ -98,7 +98,9 @@ export async function safeWrite(file: string, content: string, opts: { backupDir
     const say = { what: `back up ${file} to ${dest}`, unchanged: `${file} is unchanged` };
     try {
       await fs.mkdir(path.dirname(dest), { recursive: true });
-      if (await exists(dest)) await fs.rename(dest, `${dest}.unverified`);
+      // The first unsealed backup found is set aside (it may be an older version's copy of the true
+      // original); one found after that is this code's own attempt cut short, made again over it.
+      if ((await exists(dest)) && !(await exists(`${dest}.unverified`))) await fs.rename(dest, `${dest}.unverified`);
       await writeVerified(dest, original, { mode: existing.mode & 0o7777, tempList, ...say });
       await writeVerified(sealPath(dest), sealOf(original), { tempList, ...say });
     } catch (e) {

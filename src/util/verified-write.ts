@@ -136,14 +136,17 @@ export async function writeVerified(file: string, data: string | Buffer, opts: W
   const temp = path.join(dir, tempNameFor(path.basename(target)));
   const existing = opts.exclusive ? null : await fs.stat(target).catch(() => null);
   const mode = opts.mode ?? (existing ? existing.mode & 0o7777 : undefined);
-  if (opts.tempList) {
-    mkdirSync(path.dirname(opts.tempList), { recursive: true });
-    const entry: TempEntry = { file: path.resolve(opts.listedAs ?? file), target, temp };
-    appendFileSync(opts.tempList, JSON.stringify(entry) + '\n');
-  }
   let fh: fs.FileHandle | undefined;
+  let created = false;
   try {
+    if (opts.tempList) {
+      // Listed before it exists: a kill right after the open still leaves a listed temp file.
+      mkdirSync(path.dirname(opts.tempList), { recursive: true });
+      const entry: TempEntry = { file: path.resolve(opts.listedAs ?? file), target, temp };
+      appendFileSync(opts.tempList, JSON.stringify(entry) + '\n');
+    }
     fh = await fs.open(temp, 'wx+', mode ?? 0o666); // read-write: the bytes are read back
+    created = true;
     for (let off = 0; off < buf.length; ) {
       const { bytesWritten } = await fh.write(buf, off, buf.length - off, off);
       if (bytesWritten <= 0) throw Object.assign(new Error(`short write: ${off} of ${buf.length} bytes`), { code: 'EIO' });
@@ -169,7 +172,7 @@ export async function writeVerified(file: string, data: string | Buffer, opts: W
     throw explainWriteError(e, opts.what ?? `write ${file}`, file, opts.unchanged ?? (existing ? `${file} is unchanged` : `${file} was not created`));
   } finally {
     await fh?.close().catch(() => {});
-    await fs.unlink(temp).catch(() => {}); // gone already after the rename
+    if (created) await fs.unlink(temp).catch(() => {}); // gone already after the rename
   }
 }
 

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -104,7 +105,7 @@ function expectClearFailure(r: CliResult, disk: string): void {
 
 describe.skipIf(!!cannot)('a full disk never destroys a file', () => {
   it('the target on the full disk: whole new content or the original untouched, for every kind and fill level (fast-check)', async () => {
-    const tally = { runs: 0, failed: 0, wrote: 0, reruns: 0, tooBig: 0, kinds: new Set<Kind>() };
+    const tally = { runs: 0, failed: 0, partial: 0, wrote: 0, reruns: 0, tooBig: 0, kinds: new Set<Kind>() };
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...KINDS), fc.integer({ min: 200, max: 12_000 }), fc.oneof(fc.integer({ min: 2_000, max: 40_000 }), fc.integer({ min: 40_000, max: 200_000 })), fc.integer({ min: 0, max: 56_000 }), async (kind, origSize, newSize, free) => {
         const disk = mountDisk();
@@ -132,6 +133,7 @@ describe.skipIf(!!cannot)('a full disk never destroys a file', () => {
             return;
           }
           tally.failed++;
+          if (free >= 4096) tally.partial++; // part of the temp file fitted before the disk filled
           expectClearFailure(r, disk);
           expect(r.stderr).toContain(`cannot write ${file}`);
           expect(fs.readFileSync(file).equals(original), `${kind}: the original changed`).toBe(true);
@@ -157,8 +159,66 @@ describe.skipIf(!!cannot)('a full disk never destroys a file', () => {
       }),
       { numRuns: 40, seed: 0xd15c },
     );
-    console.log(`full disk, target: ${tally.runs} runs of the real CLI over ${tally.kinds.size} kinds; ${tally.failed} refused (original byte-identical, clear message), ${tally.wrote} wrote it whole; ${tally.reruns} re-runs after freeing space: ${tally.reruns - tally.tooBig} whole with the original backed up, ${tally.tooBig} still too big for the disk and refused again`);
+    console.log(`full disk, target: ${tally.runs} runs of the real CLI over ${tally.kinds.size} kinds; ${tally.failed} refused (${tally.partial} after part of the temp file fitted; original byte-identical, clear message), ${tally.wrote} wrote it whole; ${tally.reruns} re-runs after freeing space: ${tally.reruns - tally.tooBig} whole with the original backed up, ${tally.tooBig} still too big for the disk and refused again`);
     expect(tally.failed).toBeGreaterThan(tally.runs / 3);
     expect(tally.kinds.size).toBe(KINDS.length);
+  }, 600_000);
+
+  it('the backups folder on the full disk: the backup is whole and sealed before the original is touched, and a torn one is made again (fast-check)', async () => {
+    const tally = { runs: 0, failed: 0, wrote: 0, planted: 0, remade: 0 };
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 500, max: 24_000 }), fc.integer({ min: 0, max: 60_000 }), fc.option(fc.double({ min: 0, max: 0.99, noNaN: true }), { nil: undefined }), async (origSize, free, torn) => {
+        const disk = mountDisk();
+        const home = tempHome('envkit-full-');
+        try {
+          const env = { XDG_STATE_HOME: path.join(disk, 'state') };
+          const file = path.join(home, 'user.conf');
+          const original = Buffer.from(content(origSize, 'original'));
+          fs.writeFileSync(file, original, { mode: 0o600 });
+          const backup = path.join(disk, 'state', 'envkit', 'backups', file);
+          const seal = `${backup}.envkit-sha256`;
+          const sealed = (): boolean => fs.existsSync(seal) && fs.readFileSync(seal, 'utf8') === `${createHash('sha256').update(fs.readFileSync(backup)).digest('hex')} ${fs.statSync(backup).size}\n`;
+          if (torn !== undefined) {
+            // What the old write left: a backup cut short by a full disk, with the original still in place.
+            fs.mkdirSync(path.dirname(backup), { recursive: true });
+            fs.writeFileSync(backup, original.subarray(0, Math.floor(torn * original.length)));
+            tally.planted++;
+          }
+          const recipes = writeRecipes(path.join(home, 'recipes'), { 'w.yaml': `name: w\nsteps:\n  - file: { path: ${file}, content: "new\\n" }\n` });
+          fill(disk, free);
+          const r = await runCli(['--recipes', recipes, 'run', 'w'], home, env);
+          tally.runs++;
+          expect(leftovers(home)).toEqual([]);
+          // Never a sealed backup that is not the original.
+          if (fs.existsSync(seal)) expect(sealed() && fs.readFileSync(backup).equals(original)).toBe(true);
+          if (r.code === 0) {
+            tally.wrote++;
+            expect(fs.readFileSync(file, 'utf8')).toBe('new\n');
+            expect(fs.readFileSync(backup).equals(original) && sealed(), 'exit 0 without a whole, sealed backup').toBe(true);
+          } else {
+            tally.failed++;
+            expectClearFailure(r, disk);
+            expect(fs.readFileSync(file).equals(original), 'the original changed').toBe(true);
+            fs.rmSync(path.join(disk, 'filler'), { force: true });
+            const again = await runCli(['--recipes', recipes, 'run', 'w'], home, env);
+            expect(again.code, again.stderr).toBe(0);
+            expect(fs.readFileSync(file, 'utf8')).toBe('new\n');
+            expect(fs.readFileSync(backup).equals(original) && sealed(), 'the backup was not made again whole').toBe(true);
+          }
+          expect(fs.statSync(backup).mode & 0o777).toBe(0o600);
+          if (torn !== undefined) {
+            tally.remade++;
+            expect(fs.readFileSync(`${backup}.unverified`).equals(original.subarray(0, Math.floor(torn * original.length)))).toBe(true);
+          }
+        } finally {
+          unmount(disk);
+          fs.rmSync(home, { recursive: true, force: true });
+        }
+      }),
+      { numRuns: 30, seed: 0xbac0 },
+    );
+    console.log(`full disk, backups: ${tally.runs} runs of the real CLI; ${tally.failed} refused (original byte-identical, then whole after freeing space), ${tally.wrote} wrote with a whole sealed backup; ${tally.planted} torn backups planted, ${tally.remade} made again and the torn one set aside`);
+    expect(tally.failed).toBeGreaterThan(tally.runs / 4);
+    expect(tally.planted).toBeGreaterThan(0);
   }, 600_000);
 });
