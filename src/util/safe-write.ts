@@ -102,7 +102,8 @@ export async function safeWrite(file: string, content: string, opts: { backupDir
       // original); one found after that is this code's own attempt cut short, made again over it.
       if ((await exists(dest)) && !(await exists(`${dest}.unverified`))) await fs.rename(dest, `${dest}.unverified`);
       await writeVerified(dest, original, { mode: existing.mode & 0o7777, tempList, ...say });
-      await writeVerified(sealPath(dest), sealOf(original), { tempList, ...say });
+      // A plain write: a torn seal matches nothing, so it can only make a good backup be made again.
+      await fs.writeFile(sealPath(dest), sealOf(original));
     } catch (e) {
       throw explainWriteError(e, say.what, dest, say.unchanged);
     }
@@ -112,7 +113,7 @@ export async function safeWrite(file: string, content: string, opts: { backupDir
     const say = { what: `record that envkit creates ${file} (in ${createdMark})`, unchanged: `${file} was not created` };
     try {
       await fs.mkdir(path.dirname(createdMark), { recursive: true });
-      await writeVerified(createdMark, '', { tempList, ...say });
+      await fs.writeFile(createdMark, ''); // empty: nothing to tear
     } catch (e) {
       throw explainWriteError(e, say.what, createdMark, say.unchanged);
     }

@@ -115,8 +115,6 @@ export interface WriteOptions {
   tempList?: string;
   /** Create only: fail with EEXIST when the file exists (it is linked into place, never renamed over). */
   exclusive?: boolean;
-  /** The file as the caller named it, recorded in the temp list (default: `file`). */
-  listedAs?: string;
   /** For the error: what was being done (default `write <file>`), and what is left as it was. */
   what?: string;
   unchanged?: string;
@@ -142,7 +140,7 @@ export async function writeVerified(file: string, data: string | Buffer, opts: W
     if (opts.tempList) {
       // Listed before it exists: a kill right after the open still leaves a listed temp file.
       mkdirSync(path.dirname(opts.tempList), { recursive: true });
-      const entry: TempEntry = { file: path.resolve(opts.listedAs ?? file), target, temp };
+      const entry: TempEntry = { file: path.resolve(file), target, temp };
       appendFileSync(opts.tempList, JSON.stringify(entry) + '\n');
     }
     fh = await fs.open(temp, 'wx+', mode ?? 0o666); // read-write: the bytes are read back
