@@ -105,6 +105,7 @@ export async function safeWrite(file: string, content: string, opts: { backupDir
       // A plain write: a torn seal matches nothing, so it can only make a good backup be made again.
       await fs.writeFile(sealPath(dest), sealOf(original));
     } catch (e) {
+      await fs.rm(sealPath(dest), { force: true }); // a seal cut short by the full disk
       throw explainWriteError(e, say.what, dest, say.unchanged);
     }
     backup = dest;
