@@ -7,6 +7,7 @@ import { detectFormat, ExtractBlocked, readMarker, unpack } from './download/ext
 import { DEFAULT_RETRY, DownloadError, megabytes, size, type RetryPolicy } from './download/fetch.js';
 import { ArchiveRefused } from './download/guard.js';
 import { DestIsFolder, placeFile } from './download/place.js';
+import { WriteFailed } from '../util/verified-write.js';
 import { parseMode } from './file.js';
 import { StepFailure, type CheckResult, type StepEnv, type StepKind } from './types.js';
 
@@ -118,6 +119,7 @@ function failure(e: unknown, url: string): unknown {
   if (e instanceof ArchiveRefused) return new StepFailure(`refused to unpack ${url}: ${e.message}`, { hint: 'the archive tries to write outside its folder; nothing was unpacked. Do not use this archive' });
   if (e instanceof ExtractBlocked || e instanceof DestIsFolder) return new StepFailure(e.message);
   if (e instanceof StepFailure) return e;
+  if (e instanceof WriteFailed) return new StepFailure(e.message, { hint: e.hint });
   return new StepFailure(e instanceof Error ? e.message : String(e));
 }
 

@@ -1,11 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
+import { serve } from '../helpers/archives.js';
 import { runCli, tempHome, writeRecipes, type CliResult } from './helpers.js';
 
 /**
@@ -221,4 +222,40 @@ describe.skipIf(!!cannot)('a full disk never destroys a file', () => {
     expect(tally.failed).toBeGreaterThan(tally.runs / 4);
     expect(tally.planted).toBeGreaterThan(0);
   }, 600_000);
+
+  it('a download placed onto the full disk: the whole file or the old one untouched, over fill levels (real HTTP on 127.0.0.1)', async () => {
+    const payload = randomBytes(40_000);
+    const srv = await serve({ '/blob.bin': payload });
+    const tally = { runs: 0, failed: 0 };
+    try {
+      for (const free of [0, 4096, 12_288, 20_480, 32_768, 45_056, 56_000]) {
+        const disk = mountDisk();
+        const home = tempHome('envkit-full-');
+        try {
+          const dest = path.join(disk, 'blob.bin');
+          const old = Buffer.from(content(6000, 'old'));
+          fs.writeFileSync(dest, old);
+          const recipes = writeRecipes(path.join(home, 'recipes'), { 'dl.yaml': `name: dl\nsteps:\n  - download: { url: "${srv.base}/blob.bin", sha256: ${createHash('sha256').update(payload).digest('hex')}, dest: ${dest} }\n` });
+          fill(disk, free);
+          const r = await runCli(['--recipes', recipes, 'run', 'dl'], home);
+          tally.runs++;
+          expect(fs.readdirSync(disk).sort(), 'a temp file was left').toEqual(['blob.bin', ...(fs.existsSync(path.join(disk, 'filler')) ? ['filler'] : [])]);
+          if (r.code === 0) expect(fs.readFileSync(dest).equals(payload)).toBe(true);
+          else {
+            tally.failed++;
+            expectClearFailure(r, disk);
+            expect(fs.readFileSync(dest).equals(old), 'the old file changed').toBe(true);
+          }
+        } finally {
+          unmount(disk);
+          fs.rmSync(home, { recursive: true, force: true });
+        }
+      }
+    } finally {
+      await srv.close();
+    }
+    console.log(`full disk, download: ${tally.runs} fill levels, ${tally.failed} refused with the old file byte-identical, ${tally.runs - tally.failed} placed whole`);
+    expect(tally.failed).toBeGreaterThan(0);
+    expect(tally.failed).toBeLessThan(tally.runs);
+  }, 300_000);
 });
