@@ -5,6 +5,7 @@ import path from 'node:path';
 import { commandText } from '../steps/command.js';
 import type { ResolvedStep } from '../steps/types.js';
 import { redact } from '../util/redact.js';
+import { tempListIn, writeVerified } from '../util/verified-write.js';
 
 /**
  * What one step is built from: its rendered kind config, env, cwd, creates, check and unless, flattened to
@@ -150,8 +151,7 @@ export class InputStore {
 
   private async write(data: { version: 1; steps: Record<string, Record_> }): Promise<void> {
     await fs.mkdir(path.dirname(this.file), { recursive: true });
-    const { default: writeFileAtomic } = await import('write-file-atomic');
-    await writeFileAtomic(this.file, JSON.stringify(data, null, 1) + '\n', { fsync: true });
+    await writeVerified(this.file, JSON.stringify(data, null, 1) + '\n', { tempList: tempListIn(path.dirname(this.file)) });
   }
 
   /** Records the step's inputs after it ran successfully (atomically; the run lock keeps writers apart). */

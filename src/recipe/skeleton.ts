@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import { writeVerified } from '../util/verified-write.js';
 import { RECIPE_NAME } from './schema.js';
 
 /**
@@ -51,8 +52,8 @@ export async function writeSkeleton(dir: string, name: string, schemaUrl: string
   }
   await fs.mkdir(dir, { recursive: true });
   try {
-    // `wx`: created only if absent, so a file made since the check above is not overwritten either.
-    await fs.writeFile(file, recipeSkeleton(name, schemaUrl, kinds), { flag: 'wx', mode: 0o644 });
+    // Exclusive: linked into place only if absent, so a file made since the check above is not overwritten either.
+    await writeVerified(file, recipeSkeleton(name, schemaUrl, kinds), { exclusive: true, mode: 0o644 });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new UsageError(`${file} already exists`, 'edit it, or pick another name');
     throw e;

@@ -9,6 +9,7 @@ import { StepFailure, type ApplyEnv, type Command, type StepEnv } from '../steps
 import { formatDuration } from '../util/duration.js';
 import { asRoot } from './as-root.js';
 import { failureHint } from './hints.js';
+import { WriteFailed } from '../util/verified-write.js';
 import type { Journal } from './journal.js';
 import { LineTail, type RunLog } from './log.js';
 
@@ -75,7 +76,7 @@ export async function execute(plan: Plan, o: ExecuteOptions): Promise<RunSummary
     o.log.line(`\n==> ${label}  [${s.step.id}, ${s.step.loc.file}:${s.step.loc.line}]`);
     const result = await runOne(s, o, changed).catch((e: unknown): StepResult => {
       if (e instanceof StepFailure) return { status: o.signal.aborted ? 'interrupted' : 'failed', message: e.message, durationMs: 0, failure: e };
-      return { status: 'failed', message: e instanceof Error ? e.message : String(e), durationMs: 0, failure: new StepFailure(e instanceof Error ? e.message : String(e)) };
+      return { status: 'failed', message: e instanceof Error ? e.message : String(e), durationMs: 0, failure: new StepFailure(e instanceof Error ? e.message : String(e), e instanceof WriteFailed ? { hint: e.hint } : {}) };
     });
     result.durationMs = performance.now() - t0;
     o.log.line(`<== ${result.status}: ${result.message} (${formatDuration(result.durationMs)})`);

@@ -1,6 +1,5 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { redactDeep } from '../util/redact.js';
+import { appendWhole } from '../util/verified-write.js';
 
 /** One journal line: what happened to a run or a step, and when. */
 export interface JournalEvent {
@@ -14,13 +13,12 @@ export interface JournalEvent {
   log?: string;
 }
 
-/** The journal: one JSON line per event in the state folder, appended (O_APPEND), never rewritten. */
+/** The journal: one JSON line per event in the state folder, appended whole (O_APPEND; a full disk cuts nothing in half), never rewritten. */
 export class Journal {
   constructor(private readonly file: string) {}
 
   append(e: JournalEvent): void {
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    // Masked as data, not as JSON text (a mask over JSON text could cut an escape in half).
-    fs.appendFileSync(this.file, JSON.stringify(redactDeep({ time: new Date().toISOString(), ...e })) + '\n');
+    // Masked as data, not as JSON text (a mask over JSON text could cut an escape in half); all bytes or none.
+    appendWhole(this.file, JSON.stringify(redactDeep({ time: new Date().toISOString(), ...e })) + '\n');
   }
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { EnvkitError, ExitCode } from '../errors.js';
+import { tempListIn, writeVerified } from '../util/verified-write.js';
 
 /** Who holds the run lock, written beside it for the message a waiting run shows. */
 export interface LockHolder {
@@ -52,7 +53,11 @@ export async function acquireRunLock(lockPath: string, opts: { wait: boolean; co
         },
       });
       const holder: LockHolder = { pid: process.pid, command: opts.command, started: new Date().toISOString() };
-      fs.writeFileSync(`${lockPath}.json`, JSON.stringify(holder) + '\n');
+      // Whole or absent (a full disk); the lock is let go when it cannot be written.
+      await writeVerified(`${lockPath}.json`, JSON.stringify(holder) + '\n', { tempList: tempListIn(path.dirname(lockPath)) }).catch(async (e: unknown) => {
+        await release().catch(() => undefined);
+        throw e;
+      });
       return async () => {
         fs.rmSync(`${lockPath}.json`, { force: true });
         await release().catch(() => undefined);

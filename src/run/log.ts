@@ -43,7 +43,7 @@ export class RunLog {
       rest = rest.slice(rest.length - hold);
     }
     this.pending = rest;
-    if (ready) fs.writeSync(this.fd, redact(ready));
+    if (ready) this.put(redact(ready));
   }
 
   /** Appends one line (after any output still held back). */
@@ -52,12 +52,33 @@ export class RunLog {
     this.write(text.endsWith('\n') ? text : text + '\n');
   }
 
+  /** Why the log stopped being written (a full disk), if it did. */
+  lost?: string;
+
+  /**
+   * Writes whole text, or stops logging: a log that cannot be written (no space left) must not stop the
+   * run by itself — the journal and the steps' own writes report a full disk clearly.
+   */
+  private put(text: string): void {
+    if (this.lost) return;
+    const buf = Buffer.from(text);
+    try {
+      for (let off = 0; off < buf.length; ) {
+        const n = fs.writeSync(this.fd, buf, off, buf.length - off);
+        if (n <= 0) throw Object.assign(new Error('short write'), { code: 'EIO' });
+        off += n;
+      }
+    } catch (e) {
+      this.lost = (e as NodeJS.ErrnoException).code ?? String(e);
+    }
+  }
+
   /** Writes what is held back. */
   flush(): void {
     if (this.pending) {
       const p = this.pending;
       this.pending = '';
-      fs.writeSync(this.fd, redact(p.endsWith('\n') ? p : p + '\n'));
+      this.put(redact(p.endsWith('\n') ? p : p + '\n'));
     }
   }
 

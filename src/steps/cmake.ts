@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import * as z from '../util/zod.js';
+import { tempListFor } from '../util/safe-write.js';
 import { argvToString } from '../util/shell.js';
+import { writeVerified } from '../util/verified-write.js';
 import type { StepKind } from './types.js';
 
 const cmakeSchema = z.strictObject({
@@ -102,7 +104,7 @@ export const cmakeKind: StepKind<z.infer<typeof cmakeSchema>, CmakeConfig> = {
     if (c.source && (await configured(c, env.prefix))) {
       const argv = configureArgv(c, env.prefix);
       await env.exec({ argv });
-      await fs.writeFile(path.join(c.build, STAMP), stampOf(argv) + '\n');
+      await writeVerified(path.join(c.build, STAMP), stampOf(argv) + '\n', { tempList: tempListFor(env.paths.backups) });
     }
     if (c.target || c.install) await env.exec({ argv: buildArgv(c, env.cpus) });
     if (c.install) await env.exec({ argv: installArgv(c, env.prefix) });

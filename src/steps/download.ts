@@ -8,6 +8,7 @@ import { DEFAULT_RETRY, DownloadError, MAX_DOWNLOAD_BYTES, megabytes, size, type
 import { ArchiveRefused, ArchiveTooBig } from './download/guard.js';
 import { parseSize } from '../util/size.js';
 import { DestIsFolder, placeFile } from './download/place.js';
+import { WriteFailed } from '../util/verified-write.js';
 import { parseMode } from './file.js';
 import { StepFailure, type CheckResult, type StepEnv, type StepKind } from './types.js';
 
@@ -139,6 +140,7 @@ function failure(e: unknown, url: string): unknown {
   if (e instanceof ArchiveRefused) return new StepFailure(`refused to unpack ${url}: ${e.message}`, { hint: 'the archive tries to write outside its folder; nothing was unpacked. Do not use this archive' });
   if (e instanceof ExtractBlocked || e instanceof DestIsFolder) return new StepFailure(e.message);
   if (e instanceof StepFailure) return e;
+  if (e instanceof WriteFailed) return new StepFailure(e.message, { hint: e.hint });
   return new StepFailure(e instanceof Error ? e.message : String(e));
 }
 

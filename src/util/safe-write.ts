@@ -1,30 +1,66 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { fileKind, MiB, readUserFile, UnreadableFile } from './user-file.js';
 import path from 'node:path';
+import { explainWriteError, isTempNameFor, tempListIn, writeVerified, type TempEntry } from './verified-write.js';
 
 /**
  * The list of temp files this tool created while writing, beside the backups folder: a write killed
  * half-way (SIGKILL, power loss) leaves its temp file next to the user's file, and the next run removes
- * exactly the ones listed here — never a file it did not create.
+ * the listed ones that pass sweepTempFiles' rules — never a file it did not create.
  */
 export function tempListFor(backupDir: string): string {
-  return path.join(path.dirname(backupDir), 'temp-files');
+  return tempListIn(path.dirname(backupDir));
 }
 
-/** Removes temp files a killed write left behind (see tempListFor); returns the ones removed. */
-export async function sweepTempFiles(backupDir: string): Promise<string[]> {
+/** What a sweep did: the temp files it removed, and how many list lines it refused (not envkit's own). */
+export interface Sweep {
+  removed: string[];
+  refused: number;
+}
+
+const isAbsNormal = (p: unknown): p is string => typeof p === 'string' && path.isAbsolute(p) && path.normalize(p) === p && !p.endsWith('/');
+const inside = (dir: string, p: string): boolean => p.startsWith(dir.endsWith('/') ? dir : dir + '/');
+const exists = (p: string): Promise<boolean> => fs.lstat(p).then(() => true, () => false);
+
+/**
+ * Removes temp files a killed write left behind (see tempListFor). The list is data anyone who can write
+ * the state folder could forge, so a line is obeyed only when all of these hold: it names a file and its
+ * temp as absolute, normalised paths (no `..`); the temp lies in the same folder as the file and its name
+ * is exactly the one envkit gives (`.envkit-tmp-<16 hex>-<name>`); the file is one envkit writes (inside
+ * the state folder, or with a verified backup or a created-mark); and the temp is a plain file (not a
+ * symlink, one link only) owned by this user. Anything else deletes nothing.
+ */
+export async function sweepTempFiles(backupDir: string): Promise<Sweep> {
   const list = tempListFor(backupDir);
   const text = await fs.readFile(list, 'utf8').catch(() => '');
-  const removed: string[] = [];
-  for (const p of new Set(text.split('\n').filter(Boolean))) {
-    if (await fs.lstat(p).catch(() => null)) {
-      await fs.rm(p, { force: true });
-      removed.push(p);
+  const state = path.dirname(list);
+  const states = [state, await fs.realpath(state).catch(() => state)];
+  const out: Sweep = { removed: [], refused: 0 };
+  for (const line of new Set(text.split('\n').filter(Boolean))) {
+    let e: Partial<TempEntry>;
+    try {
+      e = JSON.parse(line) as Partial<TempEntry>;
+    } catch {
+      out.refused++;
+      continue;
     }
+    if (!e || !isAbsNormal(e.file) || !isAbsNormal(e.target) || !isAbsNormal(e.temp) || path.dirname(e.temp) !== path.dirname(e.target) || !isTempNameFor(path.basename(e.target), path.basename(e.temp))) {
+      out.refused++;
+      continue;
+    }
+    const ours = states.some((s) => inside(s, e.target!) && inside(s, e.file!)) || (await exists(sealPath(backupPathFor(e.file, backupDir)))) || (await exists(createdMarkFor(e.file, backupDir)));
+    const st = await fs.lstat(e.temp).catch(() => null);
+    if (!st) continue; // the write finished, or an earlier sweep removed it
+    if (!ours || !st.isFile() || st.nlink !== 1 || (process.getuid && st.uid !== process.getuid())) {
+      out.refused++;
+      continue;
+    }
+    await fs.unlink(e.temp).catch(() => {});
+    out.removed.push(e.temp);
   }
   await fs.rm(list, { force: true });
-  return removed;
+  return out;
 }
 
 /** Where the one-time backup of `file` lives under `backupDir` (its absolute path, mirrored). */
@@ -32,41 +68,61 @@ export function backupPathFor(file: string, backupDir: string): string {
   return path.join(backupDir, path.resolve(file));
 }
 
+/** The seal of a backup: `<sha256> <size>` of the backup as verified; a backup without a matching seal is not trusted. */
+const sealPath = (backup: string): string => `${backup}.envkit-sha256`;
+/** Marks a file envkit created (so it has no original of the user's to keep). */
+const createdMarkFor = (file: string, backupDir: string): string => `${backupPathFor(file, backupDir)}.envkit-created`;
+const sealOf = (data: Buffer): string => `${createHash('sha256').update(data).digest('hex')} ${data.length}\n`;
+
+/** Whether the backup at `dest` is whole: its seal exists and matches its bytes. */
+async function backupIsSealed(dest: string): Promise<boolean> {
+  const [data, seal] = await Promise.all([fs.readFile(dest).catch(() => undefined), fs.readFile(sealPath(dest), 'utf8').catch(() => undefined)]);
+  return data !== undefined && seal !== undefined && seal === sealOf(data);
+}
+
 /**
- * Writes a user-visible file safely: atomically (temp file in the same folder, fsync, rename), keeping
- * its mode and owner unless `mode` is given, and keeping a one-time backup of the user's original.
- * Returns the backup path when this call made the backup.
+ * Writes a user-visible file safely (writeVerified: whole or untouched, mode and owner kept) after
+ * keeping a one-time backup of the user's original. The backup is itself written verified and then
+ * sealed with its hash, all before the original is touched; a backup without a matching seal (cut short
+ * by an older version, or by a full disk) is set aside as `<backup>.unverified` and made again.
+ * Returns the backup path when this call made the backup. Throws WriteFailed (the original untouched).
  */
 export async function safeWrite(file: string, content: string, opts: { backupDir: string; mode?: number }): Promise<{ backup?: string }> {
-  // Loaded when something is written: plans and checks, which only read, never pay for it.
-  const { default: writeFileAtomic } = await import('write-file-atomic');
-  const list = tempListFor(opts.backupDir);
-  const tmpfileCreated = (tmp: string): void => {
-    mkdirSync(path.dirname(list), { recursive: true });
-    appendFileSync(list, tmp + '\n');
-  };
+  const tempList = tempListFor(opts.backupDir);
   await fs.mkdir(path.dirname(file), { recursive: true });
   let backup: string | undefined;
   const existing = await fs.stat(file).catch(() => null);
   // A FIFO, device or socket in the file's place is not replaced (nor, as root, /dev/something renamed over).
   if (existing && !existing.isFile()) throw new UnreadableFile(file, `${fileKind(existing)}, not a regular file: setup will not replace it`, 'move it away, or fix the path');
   const dest = backupPathFor(file, opts.backupDir);
-  const createdMark = `${dest}.envkit-created`;
-  if (existing?.isFile()) {
-    // A file envkit created has no original of the user's to keep.
-    if (!(await fs.stat(dest).catch(() => null)) && !(await fs.stat(createdMark).catch(() => null))) {
+  const createdMark = createdMarkFor(file, opts.backupDir);
+  if (existing?.isFile() && !(await exists(createdMark)) && !(await backupIsSealed(dest))) {
+    const original = await fs.readFile(file);
+    const say = { what: `back up ${file} to ${dest}`, unchanged: `${file} is unchanged` };
+    try {
       await fs.mkdir(path.dirname(dest), { recursive: true });
-      // Atomically too: a copy cut short by a kill would be taken for the backup, and never made again.
-      await writeFileAtomic(dest, await fs.readFile(file), { mode: existing.mode & 0o7777, fsync: true, tmpfileCreated });
-      backup = dest;
+      // The first unsealed backup found is set aside (it may be an older version's copy of the true
+      // original); one found after that is this code's own attempt cut short, made again over it.
+      if ((await exists(dest)) && !(await exists(`${dest}.unverified`))) await fs.rename(dest, `${dest}.unverified`);
+      await writeVerified(dest, original, { mode: existing.mode & 0o7777, tempList, ...say });
+      // A plain write: a torn seal matches nothing, so it can only make a good backup be made again.
+      await fs.writeFile(sealPath(dest), sealOf(original));
+    } catch (e) {
+      await fs.rm(sealPath(dest), { force: true }); // a seal cut short by the full disk
+      throw explainWriteError(e, say.what, dest, say.unchanged);
     }
+    backup = dest;
   }
   if (!existing) {
-    await fs.mkdir(path.dirname(createdMark), { recursive: true });
-    await fs.writeFile(createdMark, '');
+    const say = { what: `record that envkit creates ${file} (in ${createdMark})`, unchanged: `${file} was not created` };
+    try {
+      await fs.mkdir(path.dirname(createdMark), { recursive: true });
+      await fs.writeFile(createdMark, ''); // empty: nothing to tear
+    } catch (e) {
+      throw explainWriteError(e, say.what, createdMark, say.unchanged);
+    }
   }
-  await writeFileAtomic(file, content, { mode: opts.mode, fsync: true, tmpfileCreated });
-  if (opts.mode !== undefined) await fs.chmod(file, opts.mode); // not subject to umask, unlike the create mode
+  await writeVerified(file, content, { mode: opts.mode, tempList });
   return { backup };
 }
 

@@ -169,8 +169,8 @@ function runOnce(home: string, recipes: string, gen: Gen, env: Record<string, st
   return new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, marker, planned, total: performance.now() - t0, stderr })));
 }
 
-/** Names a temp file of write-file-atomic beside `base` (`<name>.<32-bit number>`). */
-const isTempOf = (entry: string, base: string): boolean => entry.startsWith(base + '.') && /^\d+$/.test(entry.slice(base.length + 1));
+/** Names a temp file of envkit's beside `base` (`.envkit-tmp-<16 hex>-<name>`). */
+const isTempOf = (entry: string, base: string): boolean => /^\.envkit-tmp-[0-9a-f]{16}-/.test(entry) && entry.slice(29) === base;
 
 interface Stats {
   kills: number;
@@ -368,7 +368,7 @@ describe('SIGKILL at random moments never tears a user file', () => {
     expect(stats.torn).toEqual([]);
     expect(stats.kills).toBeGreaterThanOrEqual(200);
     fs.rmSync(root, { recursive: true, force: true });
-  }, 120_000);
+  }, 360_000);
 
   it('a one-time backup cut short by a kill is never left torn (it would never be taken again)', async () => {
     // Straight through safeWrite, on a file big enough (16 MB) that the kill lands inside the backup copy.
@@ -393,13 +393,17 @@ describe('SIGKILL at random moments never tears a user file', () => {
       const signal = await exit;
       return { file, backups, signal, ms: performance.now() - t0 };
     };
-    const full = await once();
-    expect(full.signal).toBeNull();
+    // The median of three whole runs: on a loaded machine one run alone can be twice as slow as the next.
+    const fulls = [await once(), await once(), await once()];
+    for (const f of fulls) expect(f.signal).toBeNull();
+    let est = fulls.map((f) => f.ms).sort((a, b) => a - b)[1]!;
     let kills = 0;
     let midBackup = 0;
-    for (let i = 0; i < 15; i++) {
-      const r = await once(((i + Math.random()) / 15) * full.ms * 0.95);
+    // Until 15 kills landed (a run faster than the median finishes before its kill), at most 30 tries.
+    for (let i = 0; kills < 15 && i < 30; i++) {
+      const r = await once(((kills + Math.random()) / 15) * est * 0.95);
       if (r.signal === 'SIGKILL') kills++;
+      else est = 0.5 * est + 0.5 * r.ms; // it finished first: the disk got faster, aim earlier
       const now = fs.readFileSync(r.file);
       const backupFile = path.join(r.backups, r.file);
       const backup = fs.existsSync(backupFile) ? fs.readFileSync(backupFile) : undefined;
@@ -416,6 +420,6 @@ describe('SIGKILL at random moments never tears a user file', () => {
     console.log(`backup kills: ${kills} SIGKILLs during a 16 MB safeWrite, ${midBackup} inside the backup copy; 0 torn`);
     expect(kills).toBeGreaterThanOrEqual(10);
     fs.rmSync(root, { recursive: true, force: true });
-  });
+  }, 120_000);
 });
 

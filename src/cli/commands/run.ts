@@ -27,8 +27,9 @@ export default async function run(names: string[], opts: GlobalOpts & { wait?: b
   });
   try {
     // A write that a kill cut short left its temp file beside the user's file: remove those first.
-    const swept = await sweepTempFiles(session.paths.backups);
+    const { removed: swept, refused } = await sweepTempFiles(session.paths.backups);
     if (swept.length && !o.quiet) o.err(`removed ${swept.length} temp file${swept.length === 1 ? '' : 's'} left by an interrupted write: ${swept.map((f) => tilde(o, f)).join(', ')}`);
+    if (refused) o.err(`warning: left alone ${refused} line${refused === 1 ? '' : 's'} of the temp-file list that name${refused === 1 ? 's' : ''} no temp file of envkit's`);
     return await runLocked(names, opts, o, session);
   } finally {
     await release();

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Memo } from '../../util/memo.js';
+import { writeVerified } from '../../util/verified-write.js';
 import { downloadTo, type FetchOptions } from './fetch.js';
 
 /** Where the cache keeps the file with this sha256: `<cache>/sha256/<hash>`, shared by every recipe. */
@@ -108,7 +109,7 @@ export async function fetchToCacheSha512(cacheDir: string, url: string, sha512: 
     throw new ChecksumMismatch(url, sha512, have, 'sha512');
   }
   await fs.promises.mkdir(path.dirname(index), { recursive: true });
-  await fs.promises.writeFile(index, got.sha256 + '\n');
+  await writeVerified(index, got.sha256 + '\n'); // whole or absent: a torn index would name no file
   return got;
 }
 

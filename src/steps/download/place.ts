@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { explainWriteError } from '../../util/verified-write.js';
 
 /** `dest` is a folder, not the file to write. */
 export class DestIsFolder extends Error {}
@@ -21,12 +22,15 @@ export async function placeFile(src: string, dest: string, mode?: number): Promi
     const fh = await fs.open(tmp, 'r');
     try {
       await fh.sync();
+      // The whole file, or no rename (the content itself was verified by its checksum in the cache).
+      const [want, got] = [(await fs.stat(src)).size, (await fh.stat()).size];
+      if (got !== want) throw Object.assign(new Error(`copied ${got} of ${want} bytes`), { code: 'EIO' });
     } finally {
       await fh.close();
     }
     await fs.rename(tmp, dest);
   } catch (e) {
     await fs.rm(tmp, { force: true });
-    throw e;
+    throw explainWriteError(e, `place ${dest}`, dest, st ? `${dest} is unchanged` : `${dest} was not created`);
   }
 }
