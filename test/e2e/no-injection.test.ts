@@ -201,7 +201,7 @@ function execEnv(calls: string[][]): ApplyEnv {
   const env = {
     prefix: path.join(HOME, '.local'),
     cpus: 2,
-    paths: { home: HOME },
+    paths: { home: HOME, state: path.join(HOME, 'state'), backups: path.join(HOME, 'state', 'backups') },
     log: () => undefined,
     progress: () => undefined,
     exec: async (cmd: Command, opts?: { cwd?: string }) => {
