@@ -53,7 +53,7 @@ export function treePids(tag: string, pgid?: number): number[] {
 }
 
 /**
- * The pids that can belong to processes started after `leader`: Linux hands out pids in increasing order,
+ * The pids that can belong to `leader` and the processes started after it: Linux hands out pids in increasing order,
  * wrapping at pid_max, and /proc/loadavg names the last one handed out. So only the pids between the two
  * (cyclically) are read, not every process on the machine: a scan after each of a run's hundreds of
  * commands costs a few reads, not hundreds (57 ms a full scan on a loaded machine with 135 processes).
@@ -63,8 +63,9 @@ function candidates(leader: number | undefined): readonly (string | number)[] {
   // "0.50 0.40 0.30 2/245 5306": the last field is the last pid handed out (in this pid namespace).
   const last = leader ? Number(fs.readFileSync('/proc/loadavg', 'latin1').trim().split(' ')[4]) : NaN;
   if (!leader || !Number.isInteger(last)) return fs.readdirSync('/proc');
-  if (last >= leader && last - leader <= 256) return Array.from({ length: last - leader }, (_, i) => leader + 1 + i);
-  const after = last >= leader ? (p: number): boolean => p > leader && p <= last : (p: number): boolean => p > leader || p <= last;
+  // The leader itself too: a step that is one process (`sleep 20`, or bash exec'ing its last command) is only it.
+  if (last >= leader && last - leader <= 256) return Array.from({ length: last - leader + 1 }, (_, i) => leader + i);
+  const after = last >= leader ? (p: number): boolean => p >= leader && p <= last : (p: number): boolean => p >= leader || p <= last;
   return fs.readdirSync('/proc').filter((n) => after(Number(n)));
 }
 
@@ -84,7 +85,13 @@ function signal(pid: number, sig: NodeJS.Signals | 0): boolean {
  */
 export async function stopTree(pgid: number | undefined, tag: string, graceMs: number): Promise<void> {
   let left = treePids(tag, pgid);
-  if (!left.length) return;
+  if (!left.length) {
+    // A process caught in the middle of an exec reads with an empty environ for a moment (a double fork's
+    // last child, say): an empty tree is believed only when a second look a little later agrees.
+    await new Promise((r) => setTimeout(r, 25));
+    left = treePids(tag, pgid);
+    if (!left.length) return;
+  }
   // The group as a whole too: a member that cleared its environment is still in it.
   const targets = (): number[] => (pgid ? [-pgid, ...left] : left);
   for (const p of targets()) signal(p, 'SIGTERM');

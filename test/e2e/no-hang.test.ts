@@ -41,6 +41,9 @@ const CASES: Case[] = [
   { name: 'a double fork into a new session', run: (m) => `( ( setsid ${sleeper(m)} & ) & ); echo started`, within: 10, code: 0 },
   { name: 'a setsid child that ignores SIGTERM (killed after the 3 s grace)', run: (m) => `setsid -f ${sleeper(m, true)}; echo started`, within: 13, code: 0 },
   { name: 'timeout: a setsid child and a foreground sleep', run: (m) => `setsid -f ${sleeper(m)}; ${sleeper(m)}`, timeout: '2s', within: 2 + 10, code: 1 },
+  // A step that is one process: bash execs its last (here only) command, so the group leader is the sleep itself.
+  { name: 'timeout: a step that is one process (bash execs it)', run: (m) => sleeper(m), timeout: '2s', within: 2 + 10, code: 1 },
+  { name: 'timeout: one process that ignores SIGTERM', run: (m) => `trap '' TERM; ${sleeper(m, true)}`, timeout: '2s', within: 2 + 13, code: 1 },
   { name: 'timeout: every process ignores SIGTERM', run: (m) => `trap '' TERM; setsid -f ${sleeper(m, true)}; (${sleeper(m, true)} &); ${sleeper(m, true)}`, timeout: '2s', within: 2 + 13, code: 1 },
 ];
 
