@@ -11,7 +11,7 @@ import { commonStepShape, COMMON_STEP_KEYS, recipeTopShape, VERIFY_KINDS, verify
 import { readUserFileSync, UnreadableFile, unreadableProblem } from '../util/user-file.js';
 import { parseYamlSource, SOURCE_LIMITS, type SourceDoc, type YamlPath } from './source.js';
 import { scanTemplate, shellTemplateProblems, walkStrings } from './template.js';
-import { varTypeProblem, varTypeText, type VarType } from './var-types.js';
+import { isInertType, varTypeProblem, varTypeText, type VarType } from './var-types.js';
 import type { Origin, RawStep, RawVerify, Recipe } from './types.js';
 import { validateWhen, type WhenMatcher } from './when.js';
 import { describeInput, errorMap, zodProblems } from './zod-problems.js';
@@ -224,17 +224,43 @@ function isIntName(name: string, varTypes: Record<string, VarType>): boolean {
   return name.startsWith('host.') && FACT_BY_ID.get(name.slice(5))?.type === 'number';
 }
 
+/** May a template stand in text another program runs as code: a shell-inert type, or a numeric fact. */
+function isInertName(name: string, varTypes: Record<string, VarType>): boolean {
+  if (Object.hasOwn(varTypes, name)) return isInertType(varTypes[name]!);
+  return isIntName(name, varTypes);
+}
+
+/** An argv whose program runs one of its arguments as code: a shell's or interpreter's `-c`/`-e`, awk, sed. */
+const ARGV_INTERPRETER = /^((ba|da|z|k|c|tc|fi)?sh|python[0-9.]*|perl[0-9.]*|ruby|node|nodejs|php|lua[0-9.]*|Rscript|tclsh|su)$/;
+const ARGV_PROGRAM = /^(awk|gawk|mawk|nawk|sed|eval|ssh)$/;
+
 /**
- * Templates in every shell command of the recipe (a `run:` string, `check:`, `unless:`, a verify `command:`
- * string) must stand where bash can take a value as data (see ShellContext in template.ts).
+ * Templates in every command of the recipe (a `run:`, `check:`, `unless:`, a verify `command:`) must stand
+ * where a value stays data: in a shell string, see ShellContext in template.ts; in an argv list, never in the
+ * script another program runs (`[sh, -c, "… {{ v }}"]`). A secret is never in an argv list: `ps` shows it.
  */
 function checkShellCommands(data: Record<string, unknown>, varTypes: Record<string, VarType>, source: SourceDoc, problems: Problem[]): void {
   const check = (cmd: unknown, at: YamlPath): void => {
+    if (Array.isArray(cmd)) return checkArgv(cmd, at);
     if (typeof cmd !== 'string' || !cmd.includes('{{')) return;
-    for (const p of shellTemplateProblems(cmd, (n) => isIntName(n, varTypes))) {
+    for (const p of shellTemplateProblems(cmd, (n) => isIntName(n, varTypes), (n) => isInertName(n, varTypes))) {
       const nth = cmd.slice(0, p.offset).split(p.needle).length - 1;
       problems.push({ severity: 'error', loc: source.locIn(at, p.needle, nth), message: p.message, hint: p.hint });
     }
+  };
+  const checkArgv = (argv: unknown[], at: YamlPath): void => {
+    const program = typeof argv[0] === 'string' ? argv[0].replace(/^.*\//, '') : '';
+    argv.forEach((a, i) => {
+      if (typeof a !== 'string' || !a.includes('{{')) return;
+      for (const r of scanTemplate(a).refs) {
+        const loc = source.locIn([...at, i], a.slice(r.start, r.end));
+        if (r.name.startsWith('secrets.')) {
+          problems.push({ severity: 'error', loc, message: `a secret in an argv list: every user can read a process's arguments (ps)`, hint: 'use a shell string, where values reach the command as environment variables, or pass it through env:' });
+        } else if (!isInertName(r.name, varTypes) && i > 0 && (ARGV_PROGRAM.test(program) || (ARGV_INTERPRETER.test(program) && /^-[A-Za-z]*[ce]$/.test(String(argv[i - 1]))))) {
+          problems.push({ severity: 'error', loc, message: `a template in the script ${program} runs (${String(argv[i - 1])} …): "${r.name}" would be read as code`, hint: `pass it as a separate argument the script reads ([sh, -c, 'echo "$1"', sh, "{{ ${r.name} }}"]), or declare it a shell-inert type (int, bool, version, path, enum)` });
+        }
+      }
+    });
   };
   if (Array.isArray(data.steps)) {
     data.steps.forEach((step, i) => {

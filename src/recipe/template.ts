@@ -116,16 +116,25 @@ export function mapStrings<T>(value: T, fn: (s: string, path: readonly (string |
  * - `sq`: inside single quotes — the shell expands nothing there, so no value can reach it (an error);
  * - `qheredoc`: in a quoted heredoc's body (`<<'EOF'`) — the same, and a value holding the end line would end it;
  * - `arith`: an arithmetic context (`$(( ))`, `(( ))`, `[[ … -eq … ]]`, `let`, an array index, a `${x:offset}`)
- *   — bash evaluates a value there as an expression, and `a[$(…)]` in it runs: only an int may stand there.
+ *   — bash evaluates a value there as an expression, and `a[$(…)]` in it runs: only an int may stand there;
+ * - `code`: text another program runs as code — an argument of `eval`, `trap`, `ssh`, `su`, an `awk` or `sed`
+ *   command, or the word after `-c`/`-e` of a shell or interpreter (`sh -c "…"`, `python3 -c "…"`): bash hands
+ *   the value over as text, and that program would run it. Only a value of a shell-inert type may stand there.
  */
-export type ShellContext = 'word' | 'dq' | 'sq' | 'qheredoc' | 'arith';
+export type ShellContext = 'word' | 'dq' | 'sq' | 'qheredoc' | 'arith' | 'code';
 
 /** A template in a shell command, with where it stands. */
 export interface ShellTemplate extends TemplateRef {
   context: ShellContext;
+  /** Inside double quotes (a `code` template keeps its quoting). */
+  inDq?: boolean;
 }
 
 const ARITH_TEST = /\s-(eq|ne|lt|le|gt|ge)\s/;
+/** A simple command whose arguments another program runs as code (see ShellContext `code`). */
+const CODE_COMMAND = /(^|[\s/])(eval|trap|ssh|su|awk|gawk|mawk|nawk|sed)\s/;
+/** The word after `-c` / `-e` of a shell or an interpreter: a script. */
+const CODE_FLAG = /(^|[\s/])((ba|da|z|k|c|tc|fi)?sh|python[0-9.]*|perl[0-9.]*|ruby|node|nodejs|php|lua[0-9.]*|Rscript|osascript|tclsh|su)\s(.*\s)?-[A-Za-z]*[ce]\s+$/;
 const WORD_BREAK = /[\s;&|()<>]/;
 
 /**
@@ -135,16 +144,30 @@ const WORD_BREAK = /[\s;&|()<>]/;
  */
 export function shellTemplates(cmd: string): ShellTemplate[] {
   const found: ShellTemplate[] = [];
-  type Frame = { t: 'top' | 'sub' | 'bq' | 'dq' | 'sq' | 'arith' | 'test' | 'param' | 'index' | 'let'; arith: boolean; depth?: number; name?: boolean };
-  const stack: Frame[] = [{ t: 'top', arith: false }];
+  // `cmd`: where the current simple command starts (frames that hold commands); `at`: where a quote opened.
+  type Frame = { t: 'top' | 'sub' | 'bq' | 'dq' | 'sq' | 'arith' | 'test' | 'param' | 'index' | 'let'; arith: boolean; depth?: number; name?: boolean; cmd?: number; at?: number };
+  const stack: Frame[] = [{ t: 'top', arith: false, cmd: 0 }];
   const heredocs: { delim: string; quoted: boolean; strip: boolean }[] = [];
   const top = (): Frame => stack[stack.length - 1]!;
-  const push = (t: Frame['t'], arith = top().arith): void => void stack.push({ t, arith, depth: 0 });
+  const push = (t: Frame['t'], arith = top().arith, at = 0): void => void stack.push({ t, arith, depth: 0, cmd: at, at });
   const atWordStart = (i: number): boolean => i === 0 || WORD_BREAK.test(cmd[i - 1]!);
-  const context = (): ShellContext => {
+  const context = (at: number): ShellContext => {
     const f = top();
     if (f.arith) return 'arith';
-    return f.t === 'sq' ? 'sq' : f.t === 'dq' ? 'dq' : 'word';
+    if (f.t === 'sq') return 'sq';
+    if (isCode(at)) return 'code';
+    return f.t === 'dq' ? 'dq' : 'word';
+  };
+  // The text of the simple command a template at `at` is part of, and of its word before it.
+  const isCode = (at: number): boolean => {
+    let k = stack.length - 1;
+    while (k > 0 && !['top', 'sub', 'bq'].includes(stack[k]!.t)) k--;
+    const prefix = cmd.slice(stack[k]!.cmd ?? 0, at);
+    if (CODE_COMMAND.test(prefix)) return true;
+    // The word the template is in starts at its opening quote, or after the last blank before it.
+    const f = top();
+    const wordStart = f.t === 'dq' ? f.at! - (stack[k]!.cmd ?? 0) : Math.max(prefix.search(/\S*$/), 0);
+    return CODE_FLAG.test(prefix.slice(0, wordStart));
   };
   for (let i = 0; i < cmd.length; i++) {
     const c = cmd[i]!;
@@ -153,7 +176,7 @@ export function shellTemplates(cmd: string): ShellTemplate[] {
       const close = cmd.indexOf('}}', i + 2);
       if (close === -1) break;
       const name = cmd.slice(i + 2, close).trim();
-      if (NAME.test(name)) found.push({ name, start: i, end: close + 2, context: context() });
+      if (NAME.test(name)) found.push({ name, start: i, end: close + 2, context: context(i), ...(top().t === 'dq' ? { inDq: true } : {}) });
       i = close + 1;
       continue;
     }
@@ -195,8 +218,14 @@ export function shellTemplates(cmd: string): ShellTemplate[] {
       i += 2;
       continue;
     }
+    if (c === '$' && cmd[i + 1] === '[') {
+      // `$[ … ]`: bash's old arithmetic expansion.
+      stack.push({ t: 'index', arith: true });
+      i++;
+      continue;
+    }
     if (c === '$' && cmd[i + 1] === '(') {
-      push('sub');
+      push('sub', top().arith, i + 2);
       i++;
       continue;
     }
@@ -207,7 +236,7 @@ export function shellTemplates(cmd: string): ShellTemplate[] {
     }
     if (c === '`') {
       if (f.t === 'bq') stack.pop();
-      else push('bq');
+      else push('bq', f.arith, i + 1);
       continue;
     }
     if (f.t === 'dq') {
@@ -215,9 +244,10 @@ export function shellTemplates(cmd: string): ShellTemplate[] {
       continue;
     }
     if (c === '"') {
-      push('dq');
+      push('dq', f.arith, i);
       continue;
     }
+    if ((f.t === 'top' || f.t === 'sub' || f.t === 'bq') && /[;&|\n(){}]/.test(c)) f.cmd = i + 1;
     if (c === "'") {
       push('sq');
       continue;
@@ -335,15 +365,16 @@ export function renderShell(s: string, lookup: (name: string) => string): ShellC
     owner.set(env, t.name);
     vars[env] = value;
     const gap = s.slice(last, t.start);
-    shell += gap + (t.context === 'word' ? `"\${${env}}"` : `\${${env}}`);
-    display += gap + (t.context === 'word' ? shellQuote(value) : value);
+    const asWord = t.context === 'word' || (t.context === 'code' && !t.inDq);
+    shell += gap + (asWord ? `"\${${env}}"` : `\${${env}}`);
+    display += gap + (asWord ? shellQuote(value) : value);
     last = t.end;
   }
   return { shell: shell + s.slice(last), vars: { ...vars }, display: display + s.slice(last) };
 }
 
 /** Load errors for templates where a shell command cannot take a value safely (see ShellContext). */
-export function shellTemplateProblems(cmd: string, isInt: (name: string) => boolean): { offset: number; needle: string; message: string; hint: string }[] {
+export function shellTemplateProblems(cmd: string, isInt: (name: string) => boolean, isInert: (name: string) => boolean = isInt): { offset: number; needle: string; message: string; hint: string }[] {
   const out: { offset: number; needle: string; message: string; hint: string }[] = [];
   for (const t of shellTemplates(cmd)) {
     const needle = cmd.slice(t.start, t.end);
@@ -351,6 +382,13 @@ export function shellTemplateProblems(cmd: string, isInt: (name: string) => bool
       out.push({ offset: t.start, needle, message: 'a template inside single quotes in a shell command: bash inserts nothing there', hint: `write it outside the quotes, or inside double quotes: echo "${needle}"` });
     } else if (t.context === 'qheredoc') {
       out.push({ offset: t.start, needle, message: "a template in a quoted heredoc (<<'EOF'): bash inserts nothing there, and a value holding the end line would end it", hint: 'use an unquoted heredoc (<<EOF): the value is inserted there as text, never run' });
+    } else if (t.context === 'code' && !isInert(t.name)) {
+      out.push({
+        offset: t.start,
+        needle,
+        message: `a template in text another program runs as code (eval, trap, ssh, su, awk, sed, or the script after sh -c / python3 -c …): bash hands "${t.name}" over as text, and that program would run what it holds`,
+        hint: `pass it as an argument the code reads (sh -c '… "$1"' sh ${needle}), or declare it a shell-inert type: vars: { ${t.name}: { default: …, type: version } } (int, bool, version, path, enum)`,
+      });
     } else if (t.context === 'arith' && !isInt(t.name)) {
       out.push({
         offset: t.start,

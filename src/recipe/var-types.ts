@@ -26,11 +26,19 @@ export function varTypeProblem(t: VarType, value: string): string | undefined {
     case 'version':
       return VERSION.test(value) ? undefined : `${JSON.stringify(value)} is not a version (letters, digits and . + ~ _ -, starting with a letter or digit)`;
     case 'path':
+      // Shell-inert too, so a path may stand where a program reads text as code (sed, sh -c).
       // eslint-disable-next-line no-control-regex
-      return value !== '' && !/[\x00-\x1f\x7f]/.test(value) ? undefined : `${JSON.stringify(value)} is not a path (${value === '' ? 'empty' : 'it holds a control character'})`;
+      return value !== '' && !/[\x00-\x1f\x7f`$;&|<>()"'\\]/.test(value) ? undefined : `${JSON.stringify(value)} is not a path (${value === '' ? 'empty' : 'it holds a control character, a quote, a backslash or one of ` $ ; & | < > ( )'})`;
     case 'enum':
       return t.values?.includes(value) ? undefined : `${JSON.stringify(value)} is not one of ${valuesText(t)}`;
   }
+}
+
+/** Types whose values hold nothing a shell or another interpreter would read as code (all but string, and an enum of such values). */
+export function isInertType(t: VarType): boolean {
+  if (t.type === 'string') return false;
+  if (t.type === 'enum') return (t.values ?? []).every((v) => /^[A-Za-z0-9_.+~:,/@%=-]*$/.test(v));
+  return true;
 }
 
 /** `int`, or `enum (a, b)`, for messages. */

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
+import { argvHoldsSecret } from './redact.js';
 import { newTag, stopTree, TAG_VAR } from './proc-tree.js';
 
 /** What to run: an argv (no shell involved) plus where, with what environment, and for how long. */
@@ -107,6 +108,10 @@ export const processRunner: Runner = {
     const capture = req.capture ?? true;
     const [file, ...args] = req.argv;
     if (!file) throw new Error('empty argv');
+    // Every process's argv is readable by every user (`ps`): a secret there would be public for its whole life.
+    if (argvHoldsSecret(req.argv)) {
+      return { exitCode: null, signal: null, timedOut: false, aborted: false, stdout: '', stderr: '', durationMs: 0, spawnError: `${file}: not started: a secret would be in its arguments, which every user can read in \`ps\` (pass it through \`env:\`, or use it in a shell string, where values reach the command as environment variables)` };
+    }
     const tag = newTag();
     const child = spawn(file, args, {
       cwd: req.cwd,

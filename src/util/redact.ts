@@ -26,10 +26,16 @@ const shellInner = (v: string): string => {
   return q.startsWith("'") && q.endsWith("'") ? q.slice(1, -1) : q;
 };
 
-/** Every form of `value` the tool may write: raw, shell-quoted, JSON-escaped, make-escaped, URL-encoded. */
+/**
+ * Every form of `value` the tool, or the shell a step runs, commonly writes: raw, shell-quoted, JSON-escaped,
+ * make-escaped, URL-encoded, backslash-escaped as bash's `printf %q` does, and as inside double quotes
+ * (`declare -p`, `set -x`).
+ */
 export function secretEncodings(value: string): string[] {
   const json = JSON.stringify(value).slice(1, -1);
-  const forms = [value, shellInner(value), json, value.replace(/\$/g, '$$$$'), encodeURIComponent(value), encodeURI(value), shellInner(json)];
+  const printfQ = value.replace(/[^A-Za-z0-9_./,:=+@%^-]/g, '\\$&');
+  const doubleQuoted = value.replace(/[\\"$`]/g, '\\$&');
+  const forms = [value, shellInner(value), json, value.replace(/\$/g, '$$$$'), encodeURIComponent(value), encodeURI(value), shellInner(json), printfQ, doubleQuoted];
   return [...new Set(forms)].filter((f) => f.length >= MIN_SECRET_LENGTH);
 }
 
@@ -89,4 +95,9 @@ export function redactDeep<T>(v: T): T {
 /** The longest secret, so streaming writers know how much text to hold back before masking. */
 export function longestSecret(): number {
   return ordered[0]?.length ?? 0;
+}
+
+/** Does any argument hold a registered secret? Such a process is never started: argv is public (`ps`). */
+export function argvHoldsSecret(argv: readonly string[]): boolean {
+  return values.size > 0 && argv.some((a) => holdsSecret(a));
 }

@@ -107,8 +107,8 @@ description: a secret through env, shell, argv, make vars, a config file and a f
 steps:
   - name: shell text
     run: printf 'shell %s\\n' {{ secrets.FUZZ }}
-  - name: argv
-    run: [printf, "argv %s\\n", "{{ secrets.FUZZ }}"]
+  - name: double quotes
+    run: printf 'dq %s\\n' "{{ secrets.FUZZ }}"
   - name: step env
     run: printf 'env %s\\n' "$TOKEN"; printf '%s' "$TOKEN" | od -c | head -3
     env: { TOKEN: "{{ secrets.FUZZ }}" }

@@ -107,3 +107,20 @@ describe('typed variables are checked wherever a value comes from', () => {
     expect(fs.existsSync(path.join(home, 'PWNED'))).toBe(false);
   });
 });
+
+describe('a secret that would reach an argv some other way is refused, not run', () => {
+  it('a make variable holding a secret (NAME=value is an argument): the step fails before make starts', async () => {
+    const home = fs.mkdtempSync(path.join(root, 'home-'));
+    fs.mkdirSync(path.join(home, 'mk'));
+    fs.writeFileSync(path.join(home, 'mk', 'Makefile'), 'all: ; @echo made > made\n');
+    const recipes = writeRecipes(path.join(root, 'mk-secret'), {
+      'mks.yaml': 'name: mks\ndescription: a secret as a make variable\nsteps:\n  - make: { dir: ~/mk, vars: { TOKEN: "{{ secrets.MK_TOKEN }}" } }\n    creates: ~/mk/made\n',
+    });
+    const r = await runCli(['--recipes', recipes, 'run', 'mks'], home, { MK_TOKEN: 'mk-token-7f3a9c' });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/make: not started: a secret would be in its arguments/);
+    expect(r.stderr).not.toContain('mk-token-7f3a9c');
+    expect(fs.existsSync(path.join(home, 'mk', 'made'))).toBe(false);
+  });
+});
+

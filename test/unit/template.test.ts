@@ -105,6 +105,10 @@ describe('shellTemplates: the context of each template in a bash script', () => 
     ['let x={{ a }}+1; echo {{ b }}', ['a:arith', 'b:word']],
     ['a[{{ a }}]=1; echo ${a[{{ b }}]} ${x:{{ c }}} ${x:-{{ d }}} x[0-9]{{ e }}', ['a:arith', 'b:arith', 'c:arith', 'd:word', 'e:word']],
     ['echo `echo {{ a }}` \\\'{{ b }}', ['a:word', 'b:word']],
+    ['echo $[ {{ a }} + 1 ]', ['a:arith']],
+    ['eval "echo {{ a }}"; bash -c "echo {{ b }}"; sh -c \'echo "$1"\' sh {{ c }}', ['a:code', 'b:code', 'c:word']],
+    ['python3 -c "print({{ a }})" {{ b }}; sed -i "s/x/{{ c }}/" f; trap "rm {{ d }}" EXIT; ssh h ls {{ e }}', ['a:code', 'b:word', 'c:code', 'd:code', 'e:code']],
+    ['x=1; echo "$(bash -c "echo {{ a }}")" {{ b }}', ['a:code', 'b:word']],
   ])('%j', (cmd, want) => expect(ctx(cmd)).toEqual(want));
 });
 
