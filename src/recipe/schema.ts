@@ -84,7 +84,7 @@ export const COMMON_STEP_KEYS = Object.keys(commonStepShape);
 export const typedVarSchema = z
   .strictObject({
     default: scalar.meta({ description: 'The default value.', examples: [4] }),
-    type: z.enum(VAR_TYPES).meta({ description: 'What a value must be: int (digits), bool (true/false), version (letters, digits, . + ~ _ -), path (no control characters), enum (one of `values`), string (anything).', examples: ['int'] }),
+    type: z.enum(VAR_TYPES).meta({ description: 'What a value must be: int (digits), bool (true/false), version (letters, digits, . + ~ _ -), path (no control characters, quotes, backslashes or ` $ ; & | < > ( )), enum (one of `values`), string (anything).', examples: ['int'] }),
     values: z.array(z.string()).min(1).optional().meta({ description: 'The allowed values of an enum.', examples: [['HASWELL', 'SKYLAKEX']] }),
     description: z.string().optional().meta({ description: 'What the variable is for.', examples: ['Parallel jobs'] }),
   })
@@ -154,10 +154,10 @@ export const VERIFY_KINDS = Object.keys(verifyShapes) as (keyof typeof verifySha
  * `ext::` runs a command, `fd::` reads a descriptor, any `<transport>::` picks a remote helper, and a
  * value starting with `-` would be read as an option. `=` would cut the `-c url.<to>.insteadOf=` pair.
  */
-export function gitUrlProblem(url: string): string | undefined {
+export function gitUrlProblem(url: string, asOption = true): string | undefined {
   if (url.startsWith('-')) return 'starts with "-", which git would read as an option';
   if (url.includes('::')) return 'names a git remote helper ("<transport>::", e.g. ext:: runs a command)';
-  if (/[\s=]/.test(url)) return 'holds white space or "=", which the git -c option cannot carry';
+  if (asOption && /[\s=]/.test(url)) return 'holds white space or "=", which the git -c option cannot carry';
   if (/^(https?|ssh|git|file):\/\/./.test(url) || /^[A-Za-z0-9._~-]+@[A-Za-z0-9.-]+:[^/]?/.test(url) || url.startsWith('/')) return undefined;
   return 'is not an http(s)://, ssh://, git:// or file:// URL, a user@host:path address or an absolute path';
 }

@@ -20,7 +20,8 @@ export function varTypeProblem(t: VarType, value: string): string | undefined {
     case 'string':
       return undefined;
     case 'int':
-      return /^-?[0-9]{1,15}$/.test(value) ? undefined : `${JSON.stringify(value)} is not an int (digits, an optional leading -)`;
+      // No leading zeros: bash reads 010 as octal 8 and 08 as an error.
+      return /^-?(0|[1-9][0-9]{0,14})$/.test(value) ? undefined : `${JSON.stringify(value)} is not an int (digits without leading zeros, an optional leading -)`;
     case 'bool':
       return value === 'true' || value === 'false' ? undefined : `${JSON.stringify(value)} is not a bool (true or false)`;
     case 'version':

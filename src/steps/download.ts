@@ -251,7 +251,8 @@ export const downloadKind: StepKind<DownloadSpec, DownloadConfig> = {
       let pin: { algorithm: 'sha256' | 'sha512'; digest: string } | undefined = c.sha256 ? { algorithm: 'sha256', digest: c.sha256 } : c.sha512 ? { algorithm: 'sha512', digest: c.sha512 } : undefined;
       if (c.checksumUrl) {
         const sumsUrl = rewriteUrl(env.profile, c.checksumUrl);
-        const sums = await fetchToCache(env.paths.cache, sumsUrl, undefined, { ...fetchOpts, progress: () => undefined });
+        // A sums file is a few lines: 4 MiB is generous, and an endless one stops there, not at the download's cap.
+        const sums = await fetchToCache(env.paths.cache, sumsUrl, undefined, { ...fetchOpts, maxBytes: 4 << 20, progress: () => undefined });
         const read = parseChecksumFile(await fs.readFile(sums.file, 'utf8'), fileName(url));
         await fs.rm(sums.file, { force: true });
         if ('problem' in read) throw new StepFailure(`${sumsUrl} ${read.problem}`, { hint: 'check checksum-url (and the mirror profile\'s urls.rewrite)' });

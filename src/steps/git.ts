@@ -6,6 +6,7 @@ import { argvToString } from '../util/shell.js';
 import { credentialEnv, publicRewrites, publicUrl } from './git/credentials.js';
 import { gitRead, inspectDest, localChanges, resolveRef, submoduleStatus, type DestState } from './git/inspect.js';
 import { badRef, looksLikeCommit, needsFileTransport, remoteRefKind, repoBasename, submoduleProblems } from './git/parse.js';
+import { gitUrlProblem } from '../recipe/schema.js';
 import { StepFailure, type ApplyEnv, type ResolvedStep, type StepKind } from './types.js';
 
 const gitSchema = z.strictObject({
@@ -71,9 +72,9 @@ export const gitKind: StepKind<GitSpec, GitConfig> = {
     '`dest` is a clone of `repo` (origin as written) whose HEAD is `ref`’s commit (a branch: its tip as last fetched; the check never fetches), with every submodule at its recorded commit when `submodules: true`.',
   schema: gitSchema,
   lint: (spec) => {
-    if (spec.ref.includes('{{')) return [];
-    const why = refProblem(spec.ref, spec.depth);
-    return why ? [{ path: ['ref'], message: why }] : [];
+    const repoWhy = spec.repo.includes('{{') ? undefined : gitUrlProblem(spec.repo, false);
+    const why = spec.ref.includes('{{') ? undefined : refProblem(spec.ref, spec.depth);
+    return [...(repoWhy ? [{ path: ['repo'], message: `repo ${JSON.stringify(spec.repo)} ${repoWhy}` }] : []), ...(why ? [{ path: ['ref'], message: why }] : [])];
   },
   resolve: (spec, t) => {
     const written = t.str(spec.repo);
@@ -81,7 +82,8 @@ export const gitKind: StepKind<GitSpec, GitConfig> = {
     const ref = t.str(spec.ref);
     const why = refProblem(ref, spec.depth);
     if (why) throw new Error(why);
-    if (repo.startsWith('-')) throw new Error(`repo "${repo}" starts with "-"`);
+    const repoWhy = gitUrlProblem(repo, false);
+    if (repoWhy) throw new Error(`repo ${JSON.stringify(repo)} ${repoWhy}`);
     const base = repoBasename(repo);
     if (!spec.dest && (!base || base === '.' || base === '..')) throw new Error(`cannot name a folder after ${repo}: set dest`);
     const dest = spec.dest ? t.path(spec.dest) : path.join(t.path('{{ dirs.src }}'), base);

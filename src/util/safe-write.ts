@@ -49,6 +49,11 @@ export async function sweepTempFiles(backupDir: string): Promise<Sweep> {
       out.refused++;
       continue;
     }
+    // The temp is beside the file named (or beside the file its symlink points at), nowhere else.
+    if (e.target !== e.file && e.target !== (await fs.realpath(e.file).catch(() => e.file))) {
+      out.refused++;
+      continue;
+    }
     const ours = states.some((s) => inside(s, e.target!) && inside(s, e.file!)) || (await exists(sealPath(backupPathFor(e.file, backupDir)))) || (await exists(createdMarkFor(e.file, backupDir)));
     const st = await fs.lstat(e.temp).catch(() => null);
     if (!st) continue; // the write finished, or an earlier sweep removed it

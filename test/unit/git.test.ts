@@ -162,11 +162,16 @@ describe('git step resolve, lint and describe', () => {
   });
 
   it('refuses a short sha with depth, and option-like refs', () => {
-    expect(gitKind.lint!({ repo: 'x', ref: 'c6243f1', depth: 1 })).toEqual([{ path: ['ref'], message: expect.stringMatching(/full 40-character sha/) }]);
-    expect(gitKind.lint!({ repo: 'x', ref: A, depth: 1 })).toEqual([]);
-    expect(gitKind.lint!({ repo: 'x', ref: 'c6243f1' })).toEqual([]);
-    expect(gitKind.lint!({ repo: 'x', ref: '-x' })).toHaveLength(1);
-    expect(() => gitKind.resolve({ repo: 'x', ref: '-x' }, templater)).toThrow(/starts with "-"/);
+    expect(gitKind.lint!({ repo: 'https://h/x.git', ref: 'c6243f1', depth: 1 })).toEqual([{ path: ['ref'], message: expect.stringMatching(/full 40-character sha/) }]);
+    expect(gitKind.lint!({ repo: 'https://h/x.git', ref: A, depth: 1 })).toEqual([]);
+    expect(gitKind.lint!({ repo: 'https://h/x.git', ref: 'c6243f1' })).toEqual([]);
+    expect(gitKind.lint!({ repo: 'https://h/x.git', ref: '-x' })).toHaveLength(1);
+    expect(() => gitKind.resolve({ repo: 'https://h/x.git', ref: '-x' }, templater)).toThrow(/starts with "-"/);
+    // A repo git would read as an option or a remote helper (ext:: runs a command, fd:: waits on a descriptor).
+    for (const repo of ['--upload-pack=touch /tmp/x', 'ext::sh -c touch% /tmp/x', 'fd::3', 'x']) {
+      expect(gitKind.lint!({ repo, ref: 'v1' }), repo).toEqual([{ path: ['repo'], message: expect.stringMatching(/^repo .* (starts with "-"|names a git remote helper|is not an http)/) }]);
+      expect(() => gitKind.resolve({ repo, ref: 'v1' }, templater), repo).toThrow(/^repo /);
+    }
   });
 
   it('shows the URL after rewriting and says submodules go through the same rewrites', () => {
