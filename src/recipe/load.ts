@@ -10,7 +10,7 @@ import { rootEnvProblem } from '../util/shell.js';
 import { commonStepShape, COMMON_STEP_KEYS, recipeTopShape, VERIFY_KINDS, verifyCommonShape, verifyShapes } from './schema.js';
 import { readUserFileSync, UnreadableFile, unreadableProblem } from '../util/user-file.js';
 import { parseYamlSource, SOURCE_LIMITS, type SourceDoc, type YamlPath } from './source.js';
-import { scanTemplate, shellTemplateProblems, walkStrings } from './template.js';
+import { CODE_PROGRAM, CODE_SCRIPT_FLAG, INTERPRETER, scanTemplate, shellTemplateProblems, walkStrings } from './template.js';
 import { isInertType, varTypeProblem, varTypeText, type VarType } from './var-types.js';
 import type { Origin, RawStep, RawVerify, Recipe } from './types.js';
 import { validateWhen, type WhenMatcher } from './when.js';
@@ -230,9 +230,6 @@ function isInertName(name: string, varTypes: Record<string, VarType>): boolean {
   return isIntName(name, varTypes);
 }
 
-/** An argv whose program runs one of its arguments as code: a shell's or interpreter's `-c`/`-e`, awk, sed. */
-const ARGV_INTERPRETER = /^((ba|da|z|k|c|tc|fi)?sh|python[0-9.]*|perl[0-9.]*|ruby|node|nodejs|php|lua[0-9.]*|Rscript|tclsh|su)$/;
-const ARGV_PROGRAM = /^(awk|gawk|mawk|nawk|sed|eval|ssh)$/;
 
 /**
  * Templates in every command of the recipe (a `run:`, `check:`, `unless:`, a verify `command:`) must stand
@@ -256,7 +253,7 @@ function checkShellCommands(data: Record<string, unknown>, varTypes: Record<stri
         const loc = source.locIn([...at, i], a.slice(r.start, r.end));
         if (r.name.startsWith('secrets.')) {
           problems.push({ severity: 'error', loc, message: `a secret in an argv list: every user can read a process's arguments (ps)`, hint: 'use a shell string, where values reach the command as environment variables, or pass it through env:' });
-        } else if (!isInertName(r.name, varTypes) && i > 0 && (ARGV_PROGRAM.test(program) || (ARGV_INTERPRETER.test(program) && /^-[A-Za-z]*[ce]$/.test(String(argv[i - 1]))))) {
+        } else if (!isInertName(r.name, varTypes) && i > 0 && (CODE_PROGRAM.test(program) || (INTERPRETER.test(program) && CODE_SCRIPT_FLAG.test(String(argv[i - 1]))))) {
           problems.push({ severity: 'error', loc, message: `a template in the script ${program} runs (${String(argv[i - 1])} …): "${r.name}" would be read as code`, hint: `pass it as a separate argument the script reads ([sh, -c, 'echo "$1"', sh, "{{ ${r.name} }}"]), or declare it a shell-inert type (int, bool, version, path, enum)` });
         }
       }

@@ -131,10 +131,16 @@ export interface ShellTemplate extends TemplateRef {
 }
 
 const ARITH_TEST = /\s-(eq|ne|lt|le|gt|ge)\s/;
-/** A simple command whose arguments another program runs as code (see ShellContext `code`). */
-const CODE_COMMAND = /(^|[\s/])(eval|trap|ssh|su|awk|gawk|mawk|nawk|sed)\s/;
-/** The word after `-c` / `-e` of a shell or an interpreter: a script. */
-const CODE_FLAG = /(^|[\s/])((ba|da|z|k|c|tc|fi)?sh|python[0-9.]*|perl[0-9.]*|ruby|node|nodejs|php|lua[0-9.]*|Rscript|osascript|tclsh|su)\s(.*\s)?-[A-Za-z]*[ce]\s+$/;
+/** Programs that run their arguments as code (see ShellContext `code`), and those that run the one after `-c`/`-e`. */
+const CODE_PROGRAMS = 'eval|trap|ssh|su|awk|gawk|mawk|nawk|sed';
+const INTERPRETERS = '(?:ba|da|z|k|c|tc|fi)?sh|python[0-9.]*|perl[0-9.]*|ruby|node|nodejs|php|lua[0-9.]*|Rscript|osascript|tclsh|su';
+/** A program name (an argv list's first item) that runs its arguments as code. */
+export const CODE_PROGRAM = new RegExp(`^(?:${CODE_PROGRAMS})$`);
+/** A program name that runs the argument after `-c` / `-e` (`CODE_SCRIPT_FLAG`) as a script. */
+export const INTERPRETER = new RegExp(`^(?:${INTERPRETERS})$`);
+export const CODE_SCRIPT_FLAG = /^-[A-Za-z]*[ce]$/;
+const CODE_COMMAND = new RegExp(`(^|[\\s/])(${CODE_PROGRAMS})\\s`);
+const CODE_FLAG = new RegExp(`(^|[\\s/])(${INTERPRETERS})\\s(.*\\s)?-[A-Za-z]*[ce]\\s+$`);
 const WORD_BREAK = /[\s;&|()<>]/;
 
 /**

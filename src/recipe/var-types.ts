@@ -1,3 +1,5 @@
+import { SHELL_ACTIVE } from '../util/shell.js';
+
 /**
  * Declared variable types: a recipe that needs a value of a certain shape says so (`type: int`), and every
  * value — the default, `--set`, config.yaml — is checked against it before anything runs. A value of the
@@ -29,7 +31,7 @@ export function varTypeProblem(t: VarType, value: string): string | undefined {
     case 'path':
       // Shell-inert too, so a path may stand where a program reads text as code (sed, sh -c).
       // eslint-disable-next-line no-control-regex
-      return value !== '' && !/[\x00-\x1f\x7f`$;&|<>()"'\\]/.test(value) ? undefined : `${JSON.stringify(value)} is not a path (${value === '' ? 'empty' : 'it holds a control character, a quote, a backslash or one of ` $ ; & | < > ( )'})`;
+      return value !== '' && !/[\x00-\x1f\x7f]/.test(value) && !SHELL_ACTIVE.test(value) ? undefined : `${JSON.stringify(value)} is not a path (${value === '' ? 'empty' : 'it holds a control character, a quote, a backslash or one of ` $ ; & | < > ( )'})`;
     case 'enum':
       return t.values?.includes(value) ? undefined : `${JSON.stringify(value)} is not one of ${valuesText(t)}`;
   }

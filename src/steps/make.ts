@@ -1,5 +1,5 @@
 import * as z from '../util/zod.js';
-import { argvToString } from '../util/shell.js';
+import { argvToString, SHELL_ACTIVE } from '../util/shell.js';
 import type { StepKind } from './types.js';
 
 const makeSchema = z.strictObject({
@@ -19,9 +19,6 @@ interface MakeConfig {
   file?: string;
   clean: string[];
 }
-
-/** Characters that mean something to the shell lines a Makefile runs its variables in (spaces only split words). */
-const SHELL_ACTIVE = /[`$;&|<>()\n\r"'\\]/;
 
 /** A template value for make variable `name`, refused when a Makefile's shell line would run part of it. */
 function shellInert(name: string, value: string): string {

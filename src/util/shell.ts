@@ -25,3 +25,6 @@ export const BASH_MANAGED = new Set([
 export function rootEnvProblem(name: string): string | undefined {
   return BASH_MANAGED.has(name) ? `${name} cannot be passed to a root step: bash, which hands the environment to root's command, sets ${name} itself` : undefined;
 }
+
+/** Characters a shell reads as syntax (substitution, a new command, a redirect, quoting): never in a shell-inert value. */
+export const SHELL_ACTIVE = /[`$;&|<>()\n\r"'\\]/;
