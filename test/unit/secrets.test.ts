@@ -26,8 +26,9 @@ describe('asRoot', () => {
     await fc.assert(
       fc.asyncProperty(fc.dictionary(fc.stringMatching(NAME).filter((n) => !BASH_MANAGED.has(n)), value, { minKeys: 1, maxKeys: 5 }), async (env) => {
         const names = Object.keys(env);
-        // Prints each variable as the command sees it (NUL-separated; "-" when unset).
-        const cmd = ['bash', '-c', 'for k; do if [ -n "${!k+x}" ]; then printf "=%s\\0" "${!k}"; else printf -- "-\\0"; fi; done', 'show', ...names];
+        // Prints each variable as the command sees it (NUL-separated; "-" when unset). The loop variable's name
+        // is longer than any NAME, so it never shadows one (a var named `k` once did).
+        const cmd = ['bash', '-c', 'for envkit_name; do if [ -n "${!envkit_name+x}" ]; then printf "=%s\\0" "${!envkit_name}"; else printf -- "-\\0"; fi; done', 'show', ...names];
         const r = await asRoot(cmd, env, false, tmp);
         try {
           // argv is fixed text plus the file's name and the command: no value anywhere.
