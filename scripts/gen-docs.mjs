@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cliSpec } from '../dist/cli/describe.js';
+import { cliSpec } from '../dist/cli/program.js';
 import { cliMarkdown } from '../dist/docs/cli-md.js';
 import { recipesMarkdown } from '../dist/docs/recipes-md.js';
 

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { jsonSchemas } from '../dist/recipe/json-schema.js';
+import { jsonSchemas } from '../dist/catalog/json-schema.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 for (const [name, schema] of Object.entries(jsonSchemas())) {

@@ -1,4 +1,4 @@
-import { openSession, type Session } from '../session.js';
+import { openSession, type Session } from '../plan/session.js';
 import type { GlobalOpts } from './output.js';
 
 /** Opens the session from the global options. */

@@ -1,6 +1,5 @@
 import type { Argument, Command, Help, Option } from 'commander';
 import type { CliArgument, CliCommand, CliOption, CliSpec } from '../docs/cli-spec.js';
-import { buildProgram } from './program.js';
 
 /** The text a command's `addHelpText('after', …)` prints, captured without printing. */
 function helpAfter(cmd: Command): string {
@@ -51,9 +50,4 @@ export function describeProgram(program: Command): CliSpec {
     commands: [...program.commands, ...[...visible].filter((c) => !program.commands.includes(c))].map((c) => command(c, help, visible)),
     helpAfter: helpAfter(program),
   };
-}
-
-/** The `setup` command line as data, from the same definitions the CLI parses with. */
-export function cliSpec(): CliSpec {
-  return describeProgram(buildProgram('0.0.0', () => undefined));
 }

@@ -1,11 +1,8 @@
-import type { GlobalOpts } from './output.js';
+import type { CommandContext, CommandModule, CommandName } from './command.js';
 import { reportError } from './report.js';
 
-/** What each command module exports: an action taking positional args and all options. */
-export type CommandModule = { default: (args: string[], opts: GlobalOpts & Record<string, unknown>) => Promise<number> };
-
 /** Every command, loaded lazily: only the one being run pays for its imports. */
-const COMMANDS = {
+const COMMANDS: Record<CommandName, () => Promise<CommandModule>> = {
   list: () => import('./commands/list.js'),
   show: () => import('./commands/show.js'),
   plan: () => import('./commands/plan.js'),
@@ -15,19 +12,17 @@ const COMMANDS = {
   init: () => import('./commands/init.js'),
   completion: () => import('./commands/completion.js'),
   __complete: () => import('./commands/complete.js'),
-} satisfies Record<string, () => Promise<CommandModule>>;
-
-export type CommandName = keyof typeof COMMANDS;
+};
 
 /**
  * Runs a command and reports what it throws. The engine: everything but the command line itself. The
  * built CLI keeps it in its own bundle (scripts/bundle.mjs), so `setup --help` or a mistyped flag never
  * loads it; errors are reported here, by the code that threw them.
  */
-export async function runCommand(name: CommandName, args: string[], opts: Record<string, unknown>): Promise<number> {
+export async function runCommand(name: CommandName, args: string[], opts: Record<string, unknown>, ctx: CommandContext): Promise<number> {
   try {
     const mod = await COMMANDS[name]();
-    return await mod.default(args, opts as never);
+    return await mod.default(args, opts as never, ctx);
   } catch (e) {
     return reportError(e, !!opts.verbose);
   }

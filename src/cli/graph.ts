@@ -1,6 +1,6 @@
-import { UsageError } from '../errors.js';
-import { graphToDot, graphToMermaid, recipeGraph } from '../recipe/graph.js';
-import { selectRecipes } from '../session.js';
+import { UsageError } from '../util/errors.js';
+import { graphToDot, graphToMermaid, recipeGraph } from '../catalog/graph.js';
+import { selectRecipes } from '../plan/session.js';
 import { sessionFrom } from './common.js';
 import { makeOutput, writeJson, type GlobalOpts } from './output.js';
 

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ExitCode } from '../errors.js';
+import { ExitCode } from '../util/errors.js';
 import { packageRoot } from '../util/paths.js';
-import type { CommandName } from './engine.js';
+import type { CommandName } from './command.js';
+import { describeProgram } from './describe.js';
 import { err, reportError } from './report.js';
 
 /**
@@ -27,7 +28,7 @@ async function main(argv: string[]): Promise<number> {
       return ExitCode.invalid;
     }
     const { runCommand } = await import('./engine.js');
-    return await runCommand(job.command, job.args, job.opts);
+    return await runCommand(job.command, job.args, job.opts, { cli: () => describeProgram(program) });
   } catch (e) {
     if (e instanceof CommanderError) {
       return e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? ExitCode.ok : ExitCode.invalid;

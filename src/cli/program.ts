@@ -1,5 +1,7 @@
 import { Argument, Command, Option, type CommandOptions } from 'commander';
-import type { CommandName } from './engine.js';
+import type { CliSpec } from '../docs/cli-spec.js';
+import type { CommandName } from './command.js';
+import { describeProgram } from './describe.js';
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
@@ -96,4 +98,9 @@ Exit codes: 0 ok · 1 a step or check failed · 2 invalid input · 3 plan --exit
   add('__complete', { hidden: true }).addArgument(new Argument('<what>', 'what to list').choices(['recipes', 'profiles']));
 
   return program;
+}
+
+/** The `setup` command line as data, from the same definitions the CLI parses with (docs, tests). */
+export function cliSpec(): CliSpec {
+  return describeProgram(buildProgram('0.0.0', () => undefined));
 }

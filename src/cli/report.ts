@@ -1,4 +1,4 @@
-import { EnvkitError, ExitCode, InputError, formatProblem } from '../errors.js';
+import { EnvkitError, ExitCode, InputError, formatProblem } from '../util/errors.js';
 import { redact } from '../util/redact.js';
 import { sanitize } from '../util/terminal.js';
 import { systemErrorMessage } from '../util/system-error.js';

@@ -1,4 +1,4 @@
-import { ExitCode } from '../errors.js';
+import { ExitCode } from '../util/errors.js';
 import type { CliCommand, CliOption, CliSpec } from './cli-spec.js';
 import { cell, code, md, sentences } from './schema-text.js';
 

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { FACTS } from '../facts/registry.js';
-import { jsonSchemas } from '../recipe/json-schema.js';
-import { DIR_NAMES, MIRROR_NAMES } from '../recipe/names.js';
-import { commonStepShape, VERIFY_KINDS, verifyCommonShape, verifyShapes } from '../recipe/schema.js';
+import { jsonSchemas } from '../catalog/json-schema.js';
+import { DIR_NAMES, MIRROR_NAMES } from '../lang/names.js';
+import { commonStepShape, VERIFY_KINDS, verifyCommonShape, verifyShapes } from '../lang/schema.js';
 import { STEP_KINDS } from '../steps/registry.js';
 import { cell, keyRows, keysTable, mapForm, md, typeText, type JsonSchema } from './schema-text.js';
 

@@ -1,8 +1,8 @@
 import type { FactValue } from '../facts/registry.js';
 import type { PlannedRecipe } from '../plan/plan.js';
-import { planSession, selectRecipes, type Session } from '../session.js';
-import { orderWithRequires, type Catalog } from '../recipe/catalog.js';
-import { profileHosts } from '../recipe/mirror.js';
+import { planSession, selectRecipes, type Session } from '../plan/session.js';
+import { orderWithRequires, type Catalog } from '../catalog/catalog.js';
+import { profileHosts } from '../lang/mirror.js';
 import { mapLimit } from '../util/limit.js';
 import { runVerify, type DoctorItem } from './verify.js';
 

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import type { ResolvedVerify } from '../recipe/resolve.js';
+import type { ResolvedVerify } from '../catalog/resolve.js';
 import { parseEnvFile } from '../steps/env-file.js';
 import { commandArgv, commandEnv, commandText } from '../steps/command.js';
 import type { Command, StepEnv } from '../steps/types.js';

@@ -2,9 +2,9 @@ import fs from 'node:fs/promises';
 import { lstatSync } from 'node:fs';
 import { commandArgv, commandEnv, commandText } from '../steps/command.js';
 import { KIND_BY_NAME } from '../steps/registry.js';
-import type { CheckResult, ResolvedStep, StepEnv } from '../steps/types.js';
+import type { CheckResult, ResolvedStep } from '../steps/types.js';
 import { mapLimit } from '../util/limit.js';
-import { describeChanges, judgedByInputs } from './inputs.js';
+import { describeChanges, judgedByInputs, type PlanEnv } from './inputs.js';
 
 /** How long a `check:` command may take before the answer is "could not tell". */
 export const CHECK_TIMEOUT_MS = 60_000;
@@ -26,7 +26,7 @@ function selfChecks(step: ResolvedStep): boolean {
  * Is the step already satisfied? `unless` first (exit 0: not needed at all); else its kind's own check,
  * then `creates`, then `check` — all given must hold. Checks never change anything on the host.
  */
-export async function checkStep(step: ResolvedStep, env: StepEnv): Promise<CheckResult> {
+export async function checkStep(step: ResolvedStep, env: PlanEnv): Promise<CheckResult> {
   const unless = step.common.unless ? await runUnless(step, env) : null;
   if (unless?.state === 'satisfied' || unless?.state === 'unknown') return unless;
   const r = await ownChecks(step, env);
@@ -41,7 +41,7 @@ function lastLine(out: string): string {
 }
 
 /** `unless:`: exit 0 = not needed (satisfied, its last output line as the reason); else unsatisfied with what it said. */
-async function runUnless(step: ResolvedStep, env: StepEnv): Promise<CheckResult> {
+async function runUnless(step: ResolvedStep, env: PlanEnv): Promise<CheckResult> {
   const cmd = step.common.unless!;
   const text = commandText(cmd);
   const r = await env.runner.run({ argv: commandArgv(cmd), cwd: env.paths.home, env: commandEnv(cmd, step.common.env), timeoutMs: CHECK_TIMEOUT_MS });
@@ -53,7 +53,7 @@ async function runUnless(step: ResolvedStep, env: StepEnv): Promise<CheckResult>
 }
 
 /** The kind's own check, `creates` and `check`: all given must hold. */
-async function ownChecks(step: ResolvedStep, env: StepEnv): Promise<CheckResult> {
+async function ownChecks(step: ResolvedStep, env: PlanEnv): Promise<CheckResult> {
   const kind = KIND_BY_NAME.get(step.kind)!;
   const reasons: string[] = [];
   if (kind.check && selfChecks(step)) {
@@ -95,13 +95,13 @@ async function ownChecks(step: ResolvedStep, env: StepEnv): Promise<CheckResult>
  * For a step judged by `creates` / `check` (which cannot see what it was built from): what changed in its
  * inputs since it last ran, or null when nothing is recorded or the step's own check sees its inputs.
  */
-export function inputChanges(step: ResolvedStep, env: StepEnv): string[] | null {
+export function inputChanges(step: ResolvedStep, env: PlanEnv): string[] | null {
   if (!env.inputs || !judgedByInputs(step, selfChecks(step))) return null;
   return env.inputs.changes(step);
 }
 
 /** Checks many steps concurrently (bounded), skipping those whose `when:` does not hold. */
-export async function checkSteps(steps: readonly ResolvedStep[], env: StepEnv, limit: number): Promise<Map<string, CheckResult>> {
+export async function checkSteps(steps: readonly ResolvedStep[], env: PlanEnv, limit: number): Promise<Map<string, CheckResult>> {
   const active = steps.filter((s) => s.whenFailed === null);
   const byKind = new Map<string, ResolvedStep[]>();
   for (const s of active) {

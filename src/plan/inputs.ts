@@ -1,55 +1,10 @@
-import { dict, getOwn } from '../util/keys.js';
+import { getOwn } from '../util/keys.js';
 import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { commandText } from '../steps/command.js';
-import type { ResolvedStep } from '../steps/types.js';
-import { redact } from '../util/redact.js';
+import { inputsOf, recipeStepsOf } from '../steps/inputs.js';
+import type { ResolvedStep, StepEnv, StepNotes } from '../steps/types.js';
 import { tempListIn, writeVerified } from '../util/verified-write.js';
-
-/**
- * What one step is built from: its rendered kind config, env, cwd, creates, check and unless, flattened to
- * `key → value` (`make.vars.TARGET → NEHALEM`). Secrets are masked: a changed secret alone is not seen.
- * `inputsOf` adds those of the earlier steps of its recipe, so a changed source ref or configure define
- * reaches the build and install steps after it.
- */
-export function ownInputs(step: ResolvedStep): Record<string, string> {
-  const out = dict<string>();
-  const c = step.common;
-  flatten({ [step.kind]: step.config, env: c.env, cwd: c.cwd, creates: c.creates.length ? c.creates : undefined, check: c.check ? commandText(c.check) : undefined, unless: c.unless ? commandText(c.unless) : undefined }, '', out);
-  for (const k of Object.keys(out)) out[k] = redact(out[k]!);
-  return out;
-}
-
-function flatten(v: unknown, key: string, out: Record<string, string>): void {
-  if (v === undefined) return;
-  if (v === null || typeof v !== 'object') out[key] = String(v);
-  else if (Array.isArray(v)) out[key] = JSON.stringify(v);
-  else for (const k of Object.keys(v).sort()) flatten((v as Record<string, unknown>)[k], key ? `${key}.${k}` : k, out);
-}
-
-/** Each step's recipe steps, in order (set when a recipe is resolved): inputs are computed only when asked for. */
-const siblings = new WeakMap<ResolvedStep, readonly ResolvedStep[]>();
-const cache = new WeakMap<ResolvedStep, Record<string, string>>();
-
-/** Registers one resolved recipe's steps; cheap: the inputs themselves are flattened on first use. */
-export function attachInputs(steps: readonly ResolvedStep[]): void {
-  for (const s of steps) siblings.set(s, steps);
-}
-
-/** A step's inputs: its own, then those of the earlier steps of its recipe that apply here (`#2 key`). */
-export function inputsOf(step: ResolvedStep): Record<string, string> {
-  let out = cache.get(step);
-  if (out) return out;
-  out = ownInputs(step);
-  for (const e of siblings.get(step) ?? []) {
-    if (e === step) break;
-    if (e.whenFailed !== null) continue;
-    for (const [k, v] of Object.entries(ownInputs(e))) out[`#${e.index + 1} ${k}`] = v;
-  }
-  cache.set(step, out);
-  return out;
-}
 
 /** A step's state rests on `creates` or a `check:` command, which cannot see what it was built from. */
 export function judgedByInputs(step: ResolvedStep, selfChecks: boolean): boolean {
@@ -63,12 +18,17 @@ interface Record_ {
   notes?: Record<string, string>;
 }
 
+/** A step env as the planner and executor hold it: with the full input store, not only its notes. */
+export interface PlanEnv extends StepEnv {
+  inputs?: InputStore;
+}
+
 /**
  * The inputs each step had when it last ran successfully (`$XDG_STATE_HOME/envkit/inputs.json`), so a
  * plan sees that `--set openblas.target_x86_64=HASWELL` needs a new build although libopenblas.a exists.
  * A step with no record (built before envkit recorded inputs, or by hand) is judged by its checks alone.
  */
-export class InputStore {
+export class InputStore implements StepNotes {
   private data: { version: 1; steps: Record<string, Record_> } | undefined;
 
   constructor(readonly file: string) {}
@@ -97,7 +57,7 @@ export class InputStore {
       const before = getOwn(was, k);
       const after = getOwn(now, k);
       if (before === after) continue;
-      out.push(`${label(k, (i) => siblings.get(step)?.[i]?.name ?? '')}: ${shown(before)} → ${shown(after)}`);
+      out.push(`${label(k, (i) => recipeStepsOf(step)[i]?.name ?? '')}: ${shown(before)} → ${shown(after)}`);
     }
     return out;
   }

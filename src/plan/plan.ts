@@ -1,4 +1,4 @@
-import type { ResolvedRecipe } from '../recipe/resolve.js';
+import type { ResolvedRecipe } from '../catalog/resolve.js';
 import type { Action, CheckResult, Preview, ResolvedStep } from '../steps/types.js';
 
 /** What the plan says of a step. */

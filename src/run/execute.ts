@@ -1,7 +1,7 @@
 import fs from 'node:fs';
-import { InterruptedError } from '../errors.js';
+import { InterruptedError } from '../util/errors.js';
 import { checkStep, hasCheck, inputChanges } from '../plan/check.js';
-import { describeChanges } from '../plan/inputs.js';
+import { describeChanges, type PlanEnv } from '../plan/inputs.js';
 import { stepsToRun, type Plan, type PlannedStep } from '../plan/plan.js';
 import { commandArgv, commandEnv, commandText } from '../steps/command.js';
 import { KIND_BY_NAME } from '../steps/registry.js';
@@ -40,7 +40,7 @@ export interface RunSummary {
 }
 
 export interface ExecuteOptions {
-  env: StepEnv;
+  env: PlanEnv;
   log: RunLog;
   journal: Journal;
   reporter: Reporter;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
-import { EnvkitError, ExitCode } from '../errors.js';
+import { EnvkitError, ExitCode } from '../util/errors.js';
 import { tempListIn, writeVerified } from '../util/verified-write.js';
 
 /** Who holds the run lock, written beside it for the message a waiting run shows. */

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import * as z from '../util/zod.js';
-import { rewriteUrl } from '../recipe/mirror.js';
+import { rewriteUrl } from '../lang/mirror.js';
 import { ChecksumMismatch, fetchToCache, fetchToCacheSha512, memoHash, parseChecksumFile } from './download/cache.js';
 import { detectFormat, ExtractBlocked, readMarker, unpack } from './download/extract.js';
 import { DEFAULT_RETRY, DownloadError, MAX_DOWNLOAD_BYTES, megabytes, size, type RetryPolicy } from './download/fetch.js';

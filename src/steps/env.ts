@@ -1,5 +1,5 @@
 import * as z from '../util/zod.js';
-import { ENV_NAME, ENV_NAME_MESSAGE } from '../recipe/schema.js';
+import { ENV_NAME, ENV_NAME_MESSAGE } from '../lang/schema.js';
 import { holdsSecret } from '../util/redact.js';
 import { readIfExists, safeWrite } from '../util/safe-write.js';
 import { envFileMissing, mergeEnvFile, parseEnvFile, RC_BEGIN, serializeEnvFile, withRcBlock, type EnvFile } from './env-file.js';

@@ -1,12 +1,12 @@
 import path from 'node:path';
 import * as z from '../util/zod.js';
-import { gitRewriteArgs, rewriteWith } from '../recipe/mirror.js';
-import type { Profile } from '../recipe/schema.js';
+import { gitRewriteArgs, rewriteWith } from '../lang/mirror.js';
+import type { Profile } from '../lang/schema.js';
 import { argvToString } from '../util/shell.js';
 import { credentialEnv, publicRewrites, publicUrl } from './git/credentials.js';
 import { gitRead, inspectDest, localChanges, resolveRef, submoduleStatus, type DestState } from './git/inspect.js';
 import { badRef, looksLikeCommit, needsFileTransport, remoteRefKind, repoBasename, submoduleProblems } from './git/parse.js';
-import { gitUrlProblem } from '../recipe/schema.js';
+import { gitUrlProblem } from '../lang/schema.js';
 import { StepFailure, type ApplyEnv, type ResolvedStep, type StepKind } from './types.js';
 
 const gitSchema = z.strictObject({

@@ -9,7 +9,7 @@ import { missingPins, previewPip } from './pip/resolve.js';
 import { parseRequirement } from './pip/requirement.js';
 import { locatePython, pythonLabel, pythonSpec, venvPython } from './python.js';
 import { StepFailure, type ResolvedStep, type StepEnv, type StepKind } from './types.js';
-import { scanTemplate } from '../recipe/template.js';
+import { scanTemplate } from '../lang/template.js';
 
 const one = (description: string, examples: unknown[]) => z.union([z.string().min(1), z.array(z.string().min(1))]).optional().meta({ description, examples });
 const packages = z.array(z.string().min(1)).min(1);

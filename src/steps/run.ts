@@ -1,4 +1,4 @@
-import { commandSchema } from '../recipe/schema.js';
+import { commandSchema } from '../lang/schema.js';
 import { commandText } from './command.js';
 import type { Command, StepKind } from './types.js';
 

@@ -1,9 +1,8 @@
 import type * as z from '../util/zod.js';
-import type { Loc } from '../errors.js';
+import type { Loc } from '../util/errors.js';
 import type { FactValue } from '../facts/registry.js';
 import type { FactStore } from '../facts/store.js';
-import type { Profile } from '../recipe/schema.js';
-import type { InputStore } from '../plan/inputs.js';
+import type { Profile } from '../lang/schema.js';
 import type { Memo } from '../util/memo.js';
 import type { Paths } from '../util/paths.js';
 import type { RunResult, Runner } from '../util/process.js';
@@ -102,7 +101,18 @@ export interface StepEnv {
   /** CPUs to use for builds (`jobs` defaults to it). */
   cpus: number;
   /** What each step last ran with (absent: inputs are not compared). */
-  inputs?: InputStore;
+  inputs?: StepNotes;
+}
+
+/**
+ * Notes a kind keeps with a step's record of its last successful run (pip: the installed set its imports
+ * passed with), so a later plan can skip work. Kept by `plan/inputs.ts`'s InputStore.
+ */
+export interface StepNotes {
+  /** Keeps a note for the step's record, written with it when the step succeeds. */
+  note(step: ResolvedStep, key: string, value: string): void;
+  /** A note taken in this process, else the one kept by the step's last run if its inputs are unchanged. */
+  recall(step: ResolvedStep, key: string): string | undefined;
 }
 
 /** What applies get on top: a way to run commands (logged, timed, as root when asked) and a log. */

@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadCatalog } from '../../src/recipe/catalog.js';
-import { loadProfileFile, loadUserConfigFile } from '../../src/recipe/profile.js';
-import { parseSets } from '../../src/session.js';
+import { loadCatalog } from '../../src/catalog/catalog.js';
+import { loadProfileFile, loadUserConfigFile } from '../../src/catalog/profile.js';
+import { parseSets } from '../../src/plan/session.js';
 import { serve } from '../helpers/archives.js';
 import { runCli, tempHome, writeRecipes } from './helpers.js';
 

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { formatProblem } from '../../src/errors.js';
-import { parseRecipe } from '../../src/recipe/load.js';
+import { formatProblem } from '../../src/util/errors.js';
+import { parseRecipe } from '../../src/catalog/load.js';
 import { ROOT, runCli, tempHome } from './helpers.js';
 
 describe('setup init <name>', () => {

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { formatProblem } from '../../src/errors.js';
-import { loadCatalog } from '../../src/recipe/catalog.js';
-import { loadProfileFile, profileFiles } from '../../src/recipe/profile.js';
+import { formatProblem } from '../../src/util/errors.js';
+import { loadCatalog } from '../../src/catalog/catalog.js';
+import { loadProfileFile, profileFiles } from '../../src/catalog/profile.js';
 import { KIND_BY_NAME } from '../../src/steps/registry.js';
 import { errorLines, expectedLines, listCases, makeCaseRoot, prepareCase, relativeLines } from '../helpers/bad-input-cases.js';
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseRecipe } from '../../src/recipe/load.js';
+import { parseRecipe } from '../../src/catalog/load.js';
 import { downloadKind, type DownloadConfig } from '../../src/steps/download.js';
 import { ChecksumMismatch, fetchToCache } from '../../src/steps/download/cache.js';
 import { detectFormat, MARKER, readMarker, unpack, type ArchiveFormat } from '../../src/steps/download/extract.js';

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fastYaml } from '../../src/recipe/fast-yaml.js';
-import { parseYamlSource } from '../../src/recipe/source.js';
+import { fastYaml } from '../../src/lang/fast-yaml.js';
+import { parseYamlSource } from '../../src/lang/source.js';
 
 /**
  * The fast path (js-yaml, no positions) may answer only where `yaml` — the parser that locates and

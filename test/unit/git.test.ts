@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRecipe } from '../../src/recipe/load.js';
+import { parseRecipe } from '../../src/catalog/load.js';
 import { gitKind, gitOptions, type GitConfig } from '../../src/steps/git.js';
 import {
   badRef,

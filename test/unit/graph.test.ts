@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { formatProblem } from '../../src/errors.js';
-import { graphToDot, graphToMermaid, recipeGraph } from '../../src/recipe/graph.js';
-import { parseRecipe } from '../../src/recipe/load.js';
-import type { Recipe } from '../../src/recipe/types.js';
+import { formatProblem } from '../../src/util/errors.js';
+import { graphToDot, graphToMermaid, recipeGraph } from '../../src/catalog/graph.js';
+import { parseRecipe } from '../../src/catalog/load.js';
+import type { Recipe } from '../../src/lang/types.js';
 
 function recipe(name: string, requires: string[], description = `the ${name} recipe`): Recipe {
   const text = `name: ${name}\ndescription: ${JSON.stringify(description)}\nrequires: ${JSON.stringify(requires)}\nsteps: []\n`;

@@ -1,6 +1,6 @@
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { jsonSchemas } from '../../src/recipe/json-schema.js';
+import { jsonSchemas } from '../../src/catalog/json-schema.js';
 
 /** Every key (object property) of a schema, with its JSON pointer, walking into lists, unions and maps. */
 function keysOf(schema: unknown, pointer = ''): { pointer: string; key: string; schema: Record<string, unknown> }[] {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { jsonSchemas } from '../../src/recipe/json-schema.js';
+import { jsonSchemas } from '../../src/catalog/json-schema.js';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { mapStrings, renderShell, renderTemplate, scanTemplate, shellTemplates, walkStrings } from '../../src/recipe/template.js';
+import { mapStrings, renderShell, renderTemplate, scanTemplate, shellTemplates, walkStrings } from '../../src/lang/template.js';
 import { argvToString, shellQuote } from '../../src/util/shell.js';
 
 describe('scanTemplate', () => {

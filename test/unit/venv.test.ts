@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseRecipe } from '../../src/recipe/load.js';
+import { parseRecipe } from '../../src/catalog/load.js';
 import { findPython, pythonCandidates, pythonSpec } from '../../src/steps/python.js';
 import type { ApplyEnv, ResolvedStep, StepEnv, Templater } from '../../src/steps/types.js';
 import { StepFailure } from '../../src/steps/types.js';

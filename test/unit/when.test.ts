@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FactValue } from '../../src/facts/registry.js';
-import { evaluateWhen, validateWhen, type WhenMatcher } from '../../src/recipe/when.js';
+import { evaluateWhen, validateWhen, type WhenMatcher } from '../../src/lang/when.js';
 
 const host: Record<string, FactValue> = {
   os: 'linux',

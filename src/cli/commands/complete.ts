@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { profileNames, recipeNames } from '../../completion/candidates.js';
-import { loadUserConfig } from '../../recipe/profile.js';
+import { loadUserConfig } from '../../catalog/profile.js';
 import { defaultPaths, expandHome } from '../../util/paths.js';
 import { makeOutput, type GlobalOpts } from '../output.js';
 

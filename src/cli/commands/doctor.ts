@@ -1,4 +1,4 @@
-import { ExitCode } from '../../errors.js';
+import { ExitCode } from '../../util/errors.js';
 import { doctor } from '../../doctor/doctor.js';
 import { FACTS } from '../../facts/registry.js';
 import { sessionFrom } from '../common.js';

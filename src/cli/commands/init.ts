@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { UsageError } from '../../errors.js';
-import { writeSkeleton } from '../../recipe/skeleton.js';
+import { UsageError } from '../../util/errors.js';
+import { writeSkeleton } from '../../catalog/skeleton.js';
 import { STEP_KINDS } from '../../steps/registry.js';
 import { defaultPaths, packageRoot } from '../../util/paths.js';
 import { makeOutput, tilde, writeJson, type GlobalOpts } from '../output.js';

@@ -1,5 +1,5 @@
 import type { PlannedRecipe } from '../../plan/plan.js';
-import { planSession, selectRecipes } from '../../session.js';
+import { planSession, selectRecipes } from '../../plan/session.js';
 import { sessionFrom } from '../common.js';
 import { withSpinner } from '../spinner.js';
 import { makeOutput, tilde, writeJson, type GlobalOpts } from '../output.js';

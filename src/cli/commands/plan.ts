@@ -1,5 +1,5 @@
-import { ExitCode } from '../../errors.js';
-import { planSession, selectRecipes } from '../../session.js';
+import { ExitCode } from '../../util/errors.js';
+import { planSession, selectRecipes } from '../../plan/session.js';
 import { sessionFrom } from '../common.js';
 import { withSpinner } from '../spinner.js';
 import { makeOutput, writeJson, type GlobalOpts } from '../output.js';

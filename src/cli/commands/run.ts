@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { ExitCode, InputError } from '../../errors.js';
+import { ExitCode, InputError } from '../../util/errors.js';
 import { stepsToRun } from '../../plan/plan.js';
 import { execute } from '../../run/execute.js';
 import { Journal } from '../../run/journal.js';
 import { RunLog } from '../../run/log.js';
-import { planSession, selectRecipes } from '../../session.js';
+import { planSession, selectRecipes } from '../../plan/session.js';
 import { formatDuration } from '../../util/duration.js';
 import { sessionFrom } from '../common.js';
 import { withSpinner } from '../spinner.js';
@@ -12,7 +12,7 @@ import { makeOutput, tilde, writeJson, type GlobalOpts, type Output } from '../o
 import { acquireRunLock } from '../../run/lock.js';
 import { guardProcessGroups } from '../../util/process.js';
 import { sweepTempFiles } from '../../util/safe-write.js';
-import type { Session } from '../../session.js';
+import type { Session } from '../../plan/session.js';
 import { renderFailure } from '../render/failure.js';
 import { listrReporter, plainReporter } from '../reporters.js';
 

@@ -1,5 +1,5 @@
 import { KIND_BY_NAME } from '../../steps/registry.js';
-import { resolveRecipes, selectRecipes } from '../../session.js';
+import { resolveRecipes, selectRecipes } from '../../plan/session.js';
 import { sessionFrom } from '../common.js';
 import { makeOutput, tilde, writeJson, type GlobalOpts } from '../output.js';
 

@@ -1,17 +1,17 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { ExitCode, formatProblem, InputError, UsageError, type Problem } from '../../errors.js';
-import { parseSets, prefixProblem } from '../../session.js';
-import { checkRequires, definedTwice, recipeFiles } from '../../recipe/catalog.js';
-import { loadRecipeFile } from '../../recipe/load.js';
-import { loadProfileFile, loadUserConfigFile, looksLikeProfile } from '../../recipe/profile.js';
-import { configVars, unknownConfigVars, type RecipeVars } from '../../recipe/config-vars.js';
-import type { SourceDoc } from '../../recipe/source.js';
-import type { Recipe } from '../../recipe/types.js';
+import { ExitCode, formatProblem, InputError, UsageError, type Problem } from '../../util/errors.js';
+import { parseSets, prefixProblem } from '../../plan/session.js';
+import { checkRequires, definedTwice, recipeFiles } from '../../catalog/catalog.js';
+import { loadRecipeFile } from '../../catalog/load.js';
+import { loadProfileFile, loadUserConfigFile, looksLikeProfile } from '../../catalog/profile.js';
+import { configVars, unknownConfigVars, type RecipeVars } from '../../catalog/config-vars.js';
+import type { SourceDoc } from '../../lang/source.js';
+import type { Recipe } from '../../lang/types.js';
 import { defaultPaths, expandHome } from '../../util/paths.js';
 import { makeOutput, writeJson, type GlobalOpts } from '../output.js';
-import { lintRecipe } from '../../recipe/lint.js';
-import { loadSecrets, noSecrets, shortSecretProblems } from '../../recipe/secrets.js';
+import { lintRecipe } from '../../catalog/lint.js';
+import { loadSecrets, noSecrets, shortSecretProblems } from '../../catalog/secrets.js';
 
 /** `setup validate [path…]`: every problem in recipe and profile files, one line each; exit 2 on errors. */
 export default async function validate(targets: string[], opts: GlobalOpts): Promise<number> {

@@ -1,4 +1,4 @@
-import type { Profile } from '../../recipe/schema.js';
+import type { Profile } from '../../lang/schema.js';
 import { addSecret } from '../../util/redact.js';
 
 /**

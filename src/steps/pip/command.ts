@@ -1,5 +1,5 @@
-import { rewriteUrl } from '../../recipe/mirror.js';
-import type { Profile } from '../../recipe/schema.js';
+import { rewriteUrl } from '../../lang/mirror.js';
+import type { Profile } from '../../lang/schema.js';
 import type { PythonSpec } from '../python.js';
 
 /** A pip step with templates rendered and paths made absolute. */

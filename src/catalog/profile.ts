@@ -1,14 +1,14 @@
 import fs from 'node:fs/promises';
 import { readUserFile, UnreadableFile, unreadableProblem } from '../util/user-file.js';
 import path from 'node:path';
-import type { Problem } from '../errors.js';
-import { InputError, UsageError } from '../errors.js';
+import type { Problem } from '../util/errors.js';
+import { InputError, UsageError } from '../util/errors.js';
 import { didYouMean } from '../util/did-you-mean.js';
 import { dict, getOwn } from '../util/keys.js';
-import { MIRROR_NAMES } from './names.js';
-import { configSchema, profileSchema, type Profile, type UserConfig } from './schema.js';
-import { parseYamlSource, SOURCE_LIMITS, type SourceDoc } from './source.js';
-import { errorMap, zodProblems } from './zod-problems.js';
+import { MIRROR_NAMES } from '../lang/names.js';
+import { configSchema, profileSchema, type Profile, type UserConfig } from '../lang/schema.js';
+import { parseYamlSource, SOURCE_LIMITS, type SourceDoc } from '../lang/source.js';
+import { errorMap, zodProblems } from '../lang/zod-problems.js';
 
 /** The profile every other one falls back on: the upstream addresses. */
 export const DEFAULT_PROFILE = 'default';

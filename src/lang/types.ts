@@ -1,5 +1,5 @@
 import type { VarType } from './var-types.js';
-import type { Loc } from '../errors.js';
+import type { Loc } from '../util/errors.js';
 import type { WhenMatcher } from './when.js';
 import type { SourceDoc, YamlPath } from './source.js';
 

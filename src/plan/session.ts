@@ -1,27 +1,27 @@
 import os from 'node:os';
 import path from 'node:path';
-import { InputError, UsageError, type Problem } from './errors.js';
-import { FactStore } from './facts/store.js';
-import type { FactValue } from './facts/registry.js';
-import { loadCatalog, orderWithRequires, type Catalog, type RecipeFolder } from './recipe/catalog.js';
-import { configVars, unknownConfigVars, unknownVars } from './recipe/config-vars.js';
-import { mirrorStructured, mirrorValues, loadUserConfigFile, resolveProfile } from './recipe/profile.js';
-import { referencedFacts, resolveRecipe, type Overrides, type ResolvedRecipe } from './recipe/resolve.js';
-import { loadSecrets, noSecrets, shortSecretProblems, type Secrets } from './recipe/secrets.js';
-import type { Profile, UserConfig } from './recipe/schema.js';
-import { VAR_NAME } from './recipe/schema.js';
-import type { Recipe } from './recipe/types.js';
-import { checkSteps } from './plan/check.js';
-import { makePlan, type Plan } from './plan/plan.js';
-import { KIND_BY_NAME } from './steps/registry.js';
-import type { Action, CheckResult, Preview, ResolvedStep, StepEnv } from './steps/types.js';
-import { POISON_HINT, poisonMessage, poisonSegment } from './util/keys.js';
-import { mapLimit } from './util/limit.js';
-import { didYouMean } from './util/did-you-mean.js';
-import { Memo } from './util/memo.js';
-import { InputStore } from './plan/inputs.js';
-import { defaultPaths, expandHome, type Paths } from './util/paths.js';
-import { processRunner, type Runner } from './util/process.js';
+import { InputError, UsageError, type Problem } from '../util/errors.js';
+import { FactStore } from '../facts/store.js';
+import type { FactValue } from '../facts/registry.js';
+import { loadCatalog, orderWithRequires, type Catalog, type RecipeFolder } from '../catalog/catalog.js';
+import { configVars, unknownConfigVars, unknownVars } from '../catalog/config-vars.js';
+import { mirrorStructured, mirrorValues, loadUserConfigFile, resolveProfile } from '../catalog/profile.js';
+import { referencedFacts, resolveRecipe, type Overrides, type ResolvedRecipe } from '../catalog/resolve.js';
+import { loadSecrets, noSecrets, shortSecretProblems, type Secrets } from '../catalog/secrets.js';
+import type { Profile, UserConfig } from '../lang/schema.js';
+import { VAR_NAME } from '../lang/schema.js';
+import type { Recipe } from '../lang/types.js';
+import { checkSteps } from './check.js';
+import { makePlan, type Plan } from './plan.js';
+import { KIND_BY_NAME } from '../steps/registry.js';
+import type { Action, CheckResult, Preview, ResolvedStep, StepEnv } from '../steps/types.js';
+import { POISON_HINT, poisonMessage, poisonSegment } from '../util/keys.js';
+import { mapLimit } from '../util/limit.js';
+import { didYouMean } from '../util/did-you-mean.js';
+import { Memo } from '../util/memo.js';
+import { InputStore, type PlanEnv } from './inputs.js';
+import { defaultPaths, expandHome, type Paths } from '../util/paths.js';
+import { processRunner, type Runner } from '../util/process.js';
 
 /** Options every command shares (DESIGN: --recipes, --mirror, --set, --prefix). */
 export interface SessionOptions {
@@ -51,7 +51,7 @@ export interface Session {
   facts: FactStore;
   runner: Runner;
   env: NodeJS.ProcessEnv;
-  stepEnv: StepEnv;
+  stepEnv: PlanEnv;
   cpus: number;
   /** Values from the secrets file named in the user config (the environment wins over them). */
   secrets: Secrets;
@@ -121,7 +121,7 @@ export async function openSession(opts: SessionOptions = {}): Promise<Session> {
   const prefix = path.resolve(expandHome(opts.prefix ?? config.prefix ?? (isRoot ? '/usr/local' : '~/.local'), paths.home));
   const facts = new FactStore(runner, env, paths.home, opts.facts);
   const cpus = os.availableParallelism();
-  const stepEnv: StepEnv = { runner, facts, paths, prefix, profile, processEnv: env, memo: new Memo(), cpus, inputs: new InputStore(paths.inputs) };
+  const stepEnv: PlanEnv = { runner, facts, paths, prefix, profile, processEnv: env, memo: new Memo(), cpus, inputs: new InputStore(paths.inputs) };
   const secrets = config.secrets ? await loadSecrets(path.resolve(expandHome(config.secrets, paths.home))) : noSecrets();
   return { paths, config, catalog, folders, profile, prefix, overrides, facts, runner, env, stepEnv, cpus, factValues: {}, secrets };
 }

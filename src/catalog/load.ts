@@ -1,20 +1,20 @@
 import path from 'node:path';
 import * as z from '../util/zod.js';
-import type { Problem } from '../errors.js';
+import type { Problem } from '../util/errors.js';
 import { FACT_BY_ID } from '../facts/registry.js';
 import { KIND_BY_NAME } from '../steps/registry.js';
 import { closest, didYouMean } from '../util/did-you-mean.js';
 import { nullProto } from '../util/keys.js';
-import { BUILTIN_NAMES, isBuiltin } from './names.js';
+import { BUILTIN_NAMES, isBuiltin } from '../lang/names.js';
 import { rootEnvProblem } from '../util/shell.js';
-import { commonStepShape, COMMON_STEP_KEYS, recipeTopShape, VERIFY_KINDS, verifyCommonShape, verifyShapes } from './schema.js';
+import { commonStepShape, COMMON_STEP_KEYS, recipeTopShape, VERIFY_KINDS, verifyCommonShape, verifyShapes } from '../lang/schema.js';
 import { readUserFileSync, UnreadableFile, unreadableProblem } from '../util/user-file.js';
-import { parseYamlSource, SOURCE_LIMITS, type SourceDoc, type YamlPath } from './source.js';
-import { CODE_PROGRAM, CODE_SCRIPT_FLAG, INTERPRETER, scanTemplate, shellTemplateProblems, walkStrings } from './template.js';
-import { isInertType, varTypeProblem, varTypeText, type VarType } from './var-types.js';
-import type { Origin, RawStep, RawVerify, Recipe } from './types.js';
-import { validateWhen, type WhenMatcher } from './when.js';
-import { describeInput, errorMap, zodProblems } from './zod-problems.js';
+import { parseYamlSource, SOURCE_LIMITS, type SourceDoc, type YamlPath } from '../lang/source.js';
+import { CODE_PROGRAM, CODE_SCRIPT_FLAG, INTERPRETER, scanTemplate, shellTemplateProblems, walkStrings } from '../lang/template.js';
+import { isInertType, varTypeProblem, varTypeText, type VarType } from '../lang/var-types.js';
+import type { Origin, RawStep, RawVerify, Recipe } from '../lang/types.js';
+import { validateWhen, type WhenMatcher } from '../lang/when.js';
+import { describeInput, errorMap, zodProblems } from '../lang/zod-problems.js';
 
 const topSchema = z.strictObject({ ...recipeTopShape, steps: z.array(z.unknown()), verify: z.array(z.unknown()).optional() });
 

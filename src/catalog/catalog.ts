@@ -1,10 +1,10 @@
 import { errnoText } from '../util/system-error.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Problem } from '../errors.js';
+import type { Problem } from '../util/errors.js';
 import { didYouMean } from '../util/did-you-mean.js';
 import { loadRecipeFile } from './load.js';
-import type { Origin, Recipe } from './types.js';
+import type { Origin, Recipe } from '../lang/types.js';
 
 /** A folder of recipes, in priority order (later folders override earlier ones). */
 export interface RecipeFolder {

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Problem } from '../errors.js';
+import type { Problem } from '../util/errors.js';
 import { closest } from '../util/did-you-mean.js';
 import type { SourceDoc, YamlPath } from './source.js';
 

@@ -1,5 +1,5 @@
 import { Document, LineCounter, isMap, isScalar, isSeq, parseAllDocuments, visit, type Node, type ParsedNode, type YAMLError } from 'yaml';
-import type { Loc, Problem } from '../errors.js';
+import type { Loc, Problem } from '../util/errors.js';
 import { POISON_HINT, poisonMessage, poisonSegment } from '../util/keys.js';
 import { fastYaml } from './fast-yaml.js';
 

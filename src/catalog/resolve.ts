@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { InputError } from '../errors.js';
+import { InputError } from '../util/errors.js';
 import { addSecret } from '../util/redact.js';
 import type { FactValue } from '../facts/registry.js';
 import { KIND_BY_NAME } from '../steps/registry.js';
@@ -7,11 +7,11 @@ import type { Command, ResolvedStep, StepCommon, Templater } from '../steps/type
 import { parseDuration } from '../util/duration.js';
 import { dict, getOwn } from '../util/keys.js';
 import { expandHome } from '../util/paths.js';
-import { mapStrings, renderShell, renderTemplate, scanTemplate, walkStrings } from './template.js';
-import type { RawVerify, Recipe } from './types.js';
-import { evaluateWhen, hostAlreadyHas } from './when.js';
-import { varTypeProblem, varTypeText } from './var-types.js';
-import { attachInputs } from '../plan/inputs.js';
+import { mapStrings, renderShell, renderTemplate, scanTemplate, walkStrings } from '../lang/template.js';
+import type { RawVerify, Recipe } from '../lang/types.js';
+import { evaluateWhen, hostAlreadyHas } from '../lang/when.js';
+import { varTypeProblem, varTypeText } from '../lang/var-types.js';
+import { attachInputs } from '../steps/inputs.js';
 
 /**
  * Values that replace variables' defaults, all literal: `--set` global (`name=value`) and per recipe

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { STEP_KINDS } from '../steps/registry.js';
 import type { StepKind } from '../steps/types.js';
 import { stepSchemaFor } from './load.js';
-import { configSchema, profileSchema, recipeTopShape, VERIFY_KINDS, verifyCommonShape, verifyShapes } from './schema.js';
+import { configSchema, profileSchema, recipeTopShape, VERIFY_KINDS, verifyCommonShape, verifyShapes } from '../lang/schema.js';
 
 const draft = { target: 'draft-07', unrepresentable: 'any', io: 'input', reused: 'inline' } as const;
 

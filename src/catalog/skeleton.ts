@@ -1,8 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../util/errors.js';
 import { writeVerified } from '../util/verified-write.js';
-import { RECIPE_NAME } from './schema.js';
+import { RECIPE_NAME } from '../lang/schema.js';
 
 /**
  * The text of a new recipe: the yaml-language-server line pointing at `schemaUrl`, then a minimal recipe
