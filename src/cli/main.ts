@@ -8,7 +8,7 @@ import { err, reportError } from './report.js';
 
 /**
  * The command line: parses it, prints help and usage errors, and hands the command to the engine
- * (engine.ts), which runs it and reports what it throws. The one place that exits (CONVENTIONS 6).
+ * (engine.ts), which runs it and reports what it throws. The one place that sets the exit code (docs/architecture.md).
  */
 async function main(argv: string[]): Promise<number> {
   const version = (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;

@@ -6,7 +6,7 @@ import { describeProgram } from './describe.js';
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
 /**
- * The commander definition of the whole CLI (DESIGN: normative). Actions record which command to run
+ * The commander definition of the whole CLI (docs/cli.md is made from it). Actions record which command to run
  * in `onAction`; main.ts runs it through the engine (engine.ts), so errors and exit codes are handled in
  * one place. Nothing here imports a command: `--help` and a bad flag never load one.
  */

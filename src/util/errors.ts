@@ -1,4 +1,4 @@
-/** Exit codes of the `setup` command (DESIGN.md, normative). */
+/** Exit codes of the `setup` command (docs/cli.md; docs/architecture.md, "Habits the code keeps"). */
 export const ExitCode = {
   ok: 0,
   failed: 1,
