@@ -46,9 +46,11 @@ export interface SessionOptions {
  */
 export interface Session {
   readonly catalog: Catalog;
+  /** `--set` values and config.yaml's `vars:`. */
   readonly overrides: Overrides;
   /** Values from the secrets file named in the user config (the environment wins over them). */
   readonly secrets: Secrets;
+  /** What checks, applies and verify items see of the host; the executor runs with it too. */
   readonly stepEnv: PlanEnv;
 }
 
