@@ -5,6 +5,8 @@ import type { Problem } from '../util/errors.js';
 import { didYouMean } from '../util/did-you-mean.js';
 import { loadRecipeFile } from './load.js';
 import type { Origin, Recipe } from '../lang/types.js';
+import type { UserConfig } from '../lang/schema.js';
+import { expandHome, type Paths } from '../util/paths.js';
 
 /** A folder of recipes, in priority order (later folders override earlier ones). */
 export interface RecipeFolder {
@@ -12,6 +14,16 @@ export interface RecipeFolder {
   origin: Origin;
   /** The user named it (flag or config): a missing folder is an error, not silence. */
   explicit: boolean;
+}
+
+/** The recipe folders in priority order: bundled, the user's, config.yaml's `recipes:`, then `--recipes`. */
+export function recipeFolders(paths: Paths, config: UserConfig, flags: readonly string[] = []): RecipeFolder[] {
+  return [
+    { dir: paths.bundledRecipes, origin: 'bundled', explicit: false },
+    { dir: paths.userRecipes, origin: 'user', explicit: false },
+    ...(config.recipes ?? []).map((d): RecipeFolder => ({ dir: path.resolve(expandHome(d, paths.home)), origin: 'config', explicit: true })),
+    ...flags.map((d): RecipeFolder => ({ dir: path.resolve(d), origin: 'flag', explicit: true })),
+  ];
 }
 
 /** Every recipe found, by name, with every problem found on the way. */

@@ -12,16 +12,8 @@ import type { RawVerify, Recipe } from '../lang/types.js';
 import { evaluateWhen, hostAlreadyHas } from '../lang/when.js';
 import { varTypeProblem, varTypeText } from '../lang/var-types.js';
 import { attachInputs } from '../steps/inputs.js';
+import type { Overrides } from './overrides.js';
 
-/**
- * Values that replace variables' defaults, all literal: `--set` global (`name=value`) and per recipe
- * (`recipe.name=value`), then config.yaml's `vars:` per recipe (any `--set` wins over it).
- */
-export interface Overrides {
-  global: Map<string, string>;
-  perRecipe: Map<string, Map<string, string>>;
-  config?: Map<string, Map<string, string>>;
-}
 
 /** Everything templates and `when:` read besides the recipe's own vars. */
 export interface ResolveContext {

@@ -3,6 +3,9 @@ import { MIN_SECRET_LENGTH, secretLines } from '../util/redact.js';
 import { scanTemplate, walkStrings } from '../lang/template.js';
 import { MiB, readUserFile, UnreadableFile, unreadableProblem } from '../util/user-file.js';
 import type { Recipe } from '../lang/types.js';
+import type { UserConfig } from '../lang/schema.js';
+import { expandHome } from '../util/paths.js';
+import path from 'node:path';
 
 /** A secrets file's values, with the file and each name's line (to say where a bad value came from). */
 export type Secrets = Map<string, string> & { file?: string; lines: Map<string, number> };
@@ -34,6 +37,11 @@ export async function loadSecrets(file: string): Promise<Secrets> {
     out.lines.set(m[1]!, i + 1);
   });
   return out;
+}
+
+/** The secrets file config.yaml's `secrets:` names (`~/` expanded), read; none when it names none. */
+export function configuredSecrets(config: UserConfig, home: string): Promise<Secrets> {
+  return config.secrets ? loadSecrets(path.resolve(expandHome(config.secrets, home))) : Promise.resolve(noSecrets());
 }
 
 /** The secrets a recipe's templates name (`{{ secrets.NAME }}`), in its vars, steps and verify items. */

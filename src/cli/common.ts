@@ -1,7 +1,7 @@
-import { openSession, type Session } from '../plan/session.js';
+import { openSession, type Session, type SessionOptions } from '../plan/session.js';
 import type { GlobalOpts } from './output.js';
 
 /** Opens the session from the global options. */
-export function sessionFrom(opts: GlobalOpts, load?: readonly string[]): Promise<Session> {
-  return openSession({ recipes: opts.recipes, mirror: opts.mirror, set: opts.set, prefix: opts.prefix, load });
+export function sessionFrom(opts: GlobalOpts, load?: readonly string[], more: Pick<SessionOptions, 'trustNotes'> = {}): Promise<Session> {
+  return openSession({ recipes: opts.recipes, mirror: opts.mirror, set: opts.set, prefix: opts.prefix, load, ...more });
 }

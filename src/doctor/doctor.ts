@@ -91,16 +91,16 @@ function truthfulFix(v: DoctorItem, r: PlannedRecipe): DoctorItem {
  */
 export async function doctor(session: Session, names: readonly string[], opts: { offline?: boolean } = {}): Promise<DoctorReport> {
   const [facts, planned, mirrors] = await Promise.all([
-    session.facts.all(),
+    session.stepEnv.facts.all(),
     planSession(session, selectRecipes(session, names)),
-    opts.offline ? Promise.resolve([]) : checkHosts(profileHosts(session.profile)),
+    opts.offline ? Promise.resolve([]) : checkHosts(profileHosts(session.stepEnv.profile)),
   ]);
   const all = planned.plan.recipes;
   const metaNamed = all.filter((r) => r.meta && names.includes(r.name)).map((r) => r.name);
   const wanted = new Set([...names, ...orderWithRequires(session.catalog.recipes, metaNamed).map((r) => r.name)]);
   const chosen = names.length ? all.filter((r) => wanted.has(r.name)) : all.filter((r) => r.byHost || r.steps.some((s) => s.state === 'satisfied'));
   const verify = planned.resolved.filter((r) => chosen.some((c) => c.name === r.recipe.name)).flatMap((r) => r.verify);
-  const verified = await mapLimit(verify, Math.max(2, session.cpus), (v) => runVerify(v, session.stepEnv));
+  const verified = await mapLimit(verify, Math.max(2, session.stepEnv.cpus), (v) => runVerify(v, session.stepEnv));
   const items: DoctorItem[] = [...mirrors];
   for (const r of chosen) {
     items.push(recipeItem(r, all, session.catalog));
@@ -110,8 +110,8 @@ export async function doctor(session: Session, names: readonly string[], opts: {
   for (const i of items) counts[i.status]++;
   return {
     facts,
-    profile: { name: session.profile.name, description: session.profile.description ?? '' },
-    prefix: session.prefix,
+    profile: { name: session.stepEnv.profile.name, description: session.stepEnv.profile.description ?? '' },
+    prefix: session.stepEnv.prefix,
     recipes: chosen.map((r) => r.name),
     items,
     counts,

@@ -31,7 +31,15 @@ export interface PlanEnv extends StepEnv {
 export class InputStore implements StepNotes {
   private data: { version: 1; steps: Record<string, Record_> } | undefined;
 
-  constructor(readonly file: string) {}
+  /**
+   * `trustNotes`: whether checks may use notes (pip: skip imports that passed with exactly these versions).
+   * `plan` and `list` do, to stay fast; `run` and `doctor` check again, so what they call done was seen
+   * working now.
+   */
+  constructor(
+    readonly file: string,
+    readonly trustNotes = false,
+  ) {}
 
   private load(): { version: 1; steps: Record<string, Record_> } {
     if (this.data) return this.data;
@@ -70,12 +78,6 @@ export class InputStore implements StepNotes {
   note(step: ResolvedStep, key: string, value: string): void {
     this.pending.set(step, { ...this.pending.get(step), [key]: value });
   }
-
-  /**
-   * Whether checks may use notes (pip: skip imports that passed with exactly these versions). `plan` and
-   * `list` do, to stay fast; `run` and `doctor` check again, so what they call done was seen working now.
-   */
-  trustNotes = false;
 
   /**
    * A note taken in this process (a check or apply just now: always fresh), else the one the step's last

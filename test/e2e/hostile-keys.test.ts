@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/catalog/catalog.js';
 import { loadProfileFile, loadUserConfigFile } from '../../src/catalog/profile.js';
-import { parseSets } from '../../src/plan/session.js';
+import { parseSets } from '../../src/catalog/overrides.js';
 import { serve } from '../helpers/archives.js';
 import { runCli, tempHome, writeRecipes } from './helpers.js';
 

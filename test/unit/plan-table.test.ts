@@ -2,7 +2,10 @@
  * The planner fixture table (CONVENTIONS 9, tier 1): one folder per case under test/fixtures/plan/, holding
  * the recipe folder (*.yaml), `input.json` (recipes to plan, facts, check results, canRoot, --set) and
  * `expected.json` (each planned recipe in order with its state, and each step's id, state, reason and action
- * summary). Nothing is spawned and nothing is written: check results come from the fixture.
+ * summary). Each case is planned by the real openSession and planSession, with the case folder as
+ * `--recipes` and test/fixtures/plan/tuna.yaml as `--mirror`; only what would touch the host is given:
+ * facts (sudo from canRoot), check results, and a runner that records any process the planner tries to
+ * start (none may be). Nothing is written.
  *
  * Regenerate with `UPDATE_FIXTURES=1 npx vitest run test/unit/plan-table.test.ts`, then review every diff.
  */
@@ -10,15 +13,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { FactValue } from '../../src/facts/registry.js';
-import { FactStore } from '../../src/facts/store.js';
-import { makePlan, stepsToRun, type StepState } from '../../src/plan/plan.js';
-import { loadCatalog, orderWithRequires } from '../../src/catalog/catalog.js';
-import { mirrorValues } from '../../src/catalog/profile.js';
-import { resolveRecipe, type ResolveContext } from '../../src/catalog/resolve.js';
-import type { Profile } from '../../src/lang/schema.js';
-import { parseSets } from '../../src/plan/session.js';
-import { KIND_BY_NAME } from '../../src/steps/registry.js';
-import type { Action, CheckResult, StepEnv } from '../../src/steps/types.js';
+import { stepsToRun, type StepState } from '../../src/plan/plan.js';
+import { openSession, planSession, selectRecipes } from '../../src/plan/session.js';
+import type { CheckResult } from '../../src/steps/types.js';
 import type { Paths } from '../../src/util/paths.js';
 import type { Runner } from '../../src/util/process.js';
 
@@ -39,7 +36,7 @@ interface Expected {
   toRun: string[];
 }
 
-/** A fixed host layout, so expected plans do not depend on who runs the tests. */
+/** A fixed host layout, so expected plans do not depend on who runs the tests; no config.yaml, no other recipes. */
 const home = '/home/tester';
 const state = `${home}/.local/state/envkit`;
 const config = `${home}/.config/envkit`;
@@ -47,45 +44,35 @@ const cache = `${home}/.cache/envkit`;
 const paths: Paths = {
   home,
   config,
-  configFile: `${config}/config.yaml`,
-  userRecipes: `${config}/recipes`,
+  configFile: '/nonexistent/config.yaml',
+  userRecipes: '/nonexistent/user-recipes',
   envFile: `${config}/env.sh`,
   state,
   logs: `${state}/logs`,
   journal: `${state}/journal.jsonl`,
+  inputs: `${state}/inputs.json`,
   backups: `${state}/backups`,
   src: `${state}/src`,
   lock: `${state}/run.lock`,
   cache,
   bundledRecipes: '/nonexistent/recipes',
 };
-const prefix = `${home}/.local`;
-const profile: Profile = { name: 'tuna', pip: { 'index-url': 'https://pypi.tuna.tsinghua.edu.cn/simple' }, go: { proxy: 'https://goproxy.cn,direct' } };
-
-/** The planner must not run anything: a runner that fails the test if it is called. */
-const noRunner: Runner = {
-  run: async (req) => {
-    throw new Error(`the planner tried to run ${req.argv.join(' ')}`);
-  },
-};
-const stepEnv: StepEnv = { runner: noRunner, facts: new FactStore(noRunner, { PATH: '' }, home), paths, prefix, profile, processEnv: {} };
 
 async function planCase(dir: string): Promise<{ actual: Expected; stepIds: string[] }> {
   const input = JSON.parse(fs.readFileSync(path.join(dir, 'input.json'), 'utf8')) as CaseInput;
-  const catalog = await loadCatalog([{ dir, origin: 'flag', explicit: true }]);
-  expect(catalog.problems, 'the case recipes load cleanly').toEqual([]);
-  for (const n of input.recipes) expect(catalog.recipes.has(n), `recipe ${n} exists`).toBe(true);
-  const ctx: ResolveContext = {
-    facts: input.facts,
-    dirs: { home, src: paths.src, cache, state, config },
-    prefix,
-    mirror: mirrorValues(profile),
-    overrides: parseSets(input.set ?? []),
+  // The planner must not run anything: a runner that records what it was asked to start, and fails it.
+  const started: string[] = [];
+  const runner: Runner = {
+    run: async (req) => {
+      started.push(req.argv.join(' '));
+      throw new Error(`the planner tried to run ${req.argv.join(' ')}`);
+    },
   };
-  const resolved = orderWithRequires(catalog.recipes, input.recipes).map((r) => resolveRecipe(r, ctx));
-  const steps = resolved.flatMap((r) => r.steps);
-  const actions = new Map<string, Action>(steps.map((s) => [s.id, KIND_BY_NAME.get(s.kind)!.describe(s, stepEnv)]));
-  const plan = makePlan(resolved, { checks: new Map(Object.entries(input.checks)), actions, canRoot: input.canRoot });
+  const session = await openSession({ recipes: [dir], mirror: path.join(root, 'tuna.yaml'), set: input.set, prefix: '~/.local', runner, env: {}, paths, facts: { ...input.facts, sudo: input.canRoot } });
+  expect(session.catalog.problems, 'the case recipes load cleanly').toEqual([]);
+  for (const n of input.recipes) expect(session.catalog.recipes.has(n), `recipe ${n} exists`).toBe(true);
+  const { plan, resolved } = await planSession(session, selectRecipes(session, input.recipes), { check: async () => new Map(Object.entries(input.checks)) });
+  expect(started, 'nothing was started').toEqual([]);
   const actual: Expected = {
     recipes: plan.recipes.map((r) => ({
       name: r.name,
@@ -95,7 +82,7 @@ async function planCase(dir: string): Promise<{ actual: Expected; stepIds: strin
     counts: plan.counts,
     toRun: stepsToRun(plan).map((s) => s.step.id),
   };
-  return { actual, stepIds: steps.map((s) => s.id) };
+  return { actual, stepIds: resolved.flatMap((r) => r.steps.map((s) => s.id)) };
 }
 
 const cases = fs

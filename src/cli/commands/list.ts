@@ -25,8 +25,7 @@ function listState(r: PlannedRecipe): string {
 /** `setup list`: one line per recipe: name, state, description. */
 export default async function list(_: string[], opts: GlobalOpts & { state?: boolean }): Promise<number> {
   const o = makeOutput(opts);
-  const session = await sessionFrom(opts);
-  if (session.stepEnv.inputs) session.stepEnv.inputs.trustNotes = true; // a listing may skip what `run` re-checks
+  const session = await sessionFrom(opts, undefined, { trustNotes: true }); // a listing may skip what `run` re-checks
   const recipes = [...session.catalog.recipes.values()].sort((a, b) => a.name.localeCompare(b.name));
   const states = new Map<string, string>();
   if (opts.state !== false) {

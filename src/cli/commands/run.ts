@@ -20,14 +20,14 @@ import { listrReporter, plainReporter } from '../reporters.js';
 export default async function run(names: string[], opts: GlobalOpts & { wait?: boolean }): Promise<number> {
   const o = makeOutput(opts);
   const session = await sessionFrom(opts, names);
-  const release = await acquireRunLock(session.paths.lock, {
+  const release = await acquireRunLock(session.stepEnv.paths.lock, {
     wait: opts.wait !== false,
     command: `setup run ${names.join(' ')}`,
     onWait: (h) => o.err(`waiting for another setup run to finish${h ? ` (pid ${h.pid}: \`${h.command}\`, started ${h.started})` : ''}… (--no-wait to fail instead)`),
   });
   try {
     // A write that a kill cut short left its temp file beside the user's file: remove those first.
-    const { removed: swept, refused } = await sweepTempFiles(session.paths.backups);
+    const { removed: swept, refused } = await sweepTempFiles(session.stepEnv.paths.backups);
     if (swept.length && !o.quiet) o.err(`removed ${swept.length} temp file${swept.length === 1 ? '' : 's'} left by an interrupted write: ${swept.map((f) => tilde(o, f)).join(', ')}`);
     if (refused) o.err(`warning: left alone ${refused} line${refused === 1 ? '' : 's'} of the temp-file list that name${refused === 1 ? 's' : ''} no temp file of envkit's`);
     return await runLocked(names, opts, o, session);
@@ -60,7 +60,7 @@ async function runLocked(names: string[], opts: GlobalOpts, o: Output, session: 
   }
   // A step's processes must not outlive this run even if it is killed with SIGKILL.
   guardProcessGroups();
-  const log = RunLog.open(session.paths.logs, names.join('+'));
+  const log = RunLog.open(session.stepEnv.paths.logs, names.join('+'));
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals): void => {
@@ -76,7 +76,7 @@ async function runLocked(names: string[], opts: GlobalOpts, o: Output, session: 
   const reporter = o.json ? { ...plainReporter({ ...o, quiet: true }) } : useListr ? await listrReporter(o) : plainReporter(o);
   if (!o.json && !o.quiet) o.err(`${todo.length} step${todo.length === 1 ? '' : 's'} to run · log: ${tilde(o, log.file)}`);
   try {
-    const summary = await execute(plan, { env: session.stepEnv, log, journal: new Journal(session.paths.journal), reporter, signal: controller.signal, runId: randomUUID(), once: new Map() });
+    const summary = await execute(plan, { env: session.stepEnv, log, journal: new Journal(session.stepEnv.paths.journal), reporter, signal: controller.signal, runId: randomUUID(), once: new Map() });
     if (o.json) {
       writeJson(o, 'run', {
         status: summary.failed ? 'failed' : 'ok',

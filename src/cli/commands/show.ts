@@ -9,9 +9,9 @@ export default async function show([name]: string[], opts: GlobalOpts): Promise<
   const session = await sessionFrom(opts, [name!]);
   selectRecipes(session, [name!]);
   const recipe = session.catalog.recipes.get(name!)!;
-  const [resolved] = await resolveRecipes(session, [recipe]);
+  const { recipes: [resolved], facts } = await resolveRecipes(session, [recipe]);
   const r = resolved!;
-  const steps = r.steps.map((s) => ({ step: s, action: KIND_BY_NAME.get(s.kind)!.describe(s, session.stepEnv, session.factValues) }));
+  const steps = r.steps.map((s) => ({ step: s, action: KIND_BY_NAME.get(s.kind)!.describe(s, session.stepEnv, facts) }));
   if (o.json) {
     writeJson(o, 'show', {
       name: recipe.name,
@@ -21,8 +21,8 @@ export default async function show([name]: string[], opts: GlobalOpts): Promise<
       origin: recipe.origin,
       overrides: recipe.overrides,
       requires: recipe.requires,
-      profile: session.profile.name,
-      prefix: session.prefix,
+      profile: session.stepEnv.profile.name,
+      prefix: session.stepEnv.prefix,
       vars: r.vars,
       steps: steps.map(({ step, action }) => ({ id: step.id, name: step.name || null, kind: step.kind, when: step.whenFailed === null ? 'holds' : step.whenFailed, action, common: step.common, location: `${step.loc.file}:${step.loc.line}:${step.loc.col}` })),
       verify: r.verify.map((v) => ({ kind: v.kind, ...v.item })),
@@ -33,7 +33,7 @@ export default async function show([name]: string[], opts: GlobalOpts): Promise<
   o.out(`${c.bold(recipe.name)}  ${recipe.description}`);
   o.out(c.dim(`file: ${tilde(o, recipe.file)} (recipe format ${recipe.format})${recipe.overrides.length ? `  (overrides ${recipe.overrides.map((f) => tilde(o, f)).join(', ')})` : ''}`));
   if (recipe.requires.length) o.out(`requires: ${recipe.requires.join(', ')}`);
-  o.out(`prefix: ${tilde(o, session.prefix)}   mirror: ${session.profile.name}`);
+  o.out(`prefix: ${tilde(o, session.stepEnv.prefix)}   mirror: ${session.stepEnv.profile.name}`);
   if (r.vars.length) {
     o.out('\nvars:');
     const w = Math.max(...r.vars.map((v) => v.name.length));

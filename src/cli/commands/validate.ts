@@ -1,8 +1,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { ExitCode, formatProblem, InputError, UsageError, type Problem } from '../../util/errors.js';
-import { parseSets, prefixProblem } from '../../plan/session.js';
-import { checkRequires, definedTwice, recipeFiles } from '../../catalog/catalog.js';
+import { ExitCode, formatProblem, InputError, type Problem } from '../../util/errors.js';
+import { parseSets } from '../../catalog/overrides.js';
+import { checkPrefixFlag, configPrefixProblems } from '../../catalog/prefix.js';
+import { checkRequires, definedTwice, recipeFiles, recipeFolders } from '../../catalog/catalog.js';
 import { loadRecipeFile } from '../../catalog/load.js';
 import { loadProfileFile, loadUserConfigFile, looksLikeProfile } from '../../catalog/profile.js';
 import { configVars, unknownConfigVars, type RecipeVars } from '../../catalog/config-vars.js';
@@ -11,7 +12,7 @@ import type { Recipe } from '../../lang/types.js';
 import { defaultPaths, expandHome } from '../../util/paths.js';
 import { makeOutput, writeJson, type GlobalOpts } from '../output.js';
 import { lintRecipe } from '../../catalog/lint.js';
-import { loadSecrets, noSecrets, shortSecretProblems } from '../../catalog/secrets.js';
+import { configuredSecrets, noSecrets, shortSecretProblems } from '../../catalog/secrets.js';
 
 /** `setup validate [path…]`: every problem in recipe and profile files, one line each; exit 2 on errors. */
 export default async function validate(targets: string[], opts: GlobalOpts): Promise<number> {
@@ -19,8 +20,7 @@ export default async function validate(targets: string[], opts: GlobalOpts): Pro
   const paths = defaultPaths();
   // The flags are input too: refused here as plan and run would refuse them.
   parseSets(opts.set ?? []);
-  const badPrefix = opts.prefix === undefined ? undefined : prefixProblem(opts.prefix);
-  if (badPrefix) throw new UsageError(`--prefix ${JSON.stringify(opts.prefix)}: ${badPrefix}`, 'give an absolute folder, or one under ~/');
+  checkPrefixFlag(opts.prefix);
   const problems: Problem[] = [];
   let folders: string[];
   let files: string[] = [];
@@ -39,16 +39,13 @@ export default async function validate(targets: string[], opts: GlobalOpts): Pro
   } else {
     const user = await loadUserConfigFile(paths.configFile);
     config = { vars: configVars(user.config), source: user.source, mirror: user.config.mirror };
-    if (user.config.secrets) {
-      secrets = await loadSecrets(path.resolve(expandHome(user.config.secrets, paths.home))).catch((e: unknown) => {
-        if (e instanceof InputError) problems.push(...e.problems);
-        else throw e;
-        return noSecrets();
-      });
-    }
-    const badConfigPrefix = user.config.prefix === undefined ? undefined : prefixProblem(user.config.prefix);
-    if (badConfigPrefix) problems.push({ severity: 'error', loc: user.source?.locOf(['prefix']), message: `prefix ${JSON.stringify(user.config.prefix)}: ${badConfigPrefix}`, hint: 'give an absolute folder, or one under ~/' });
-    folders = [paths.bundledRecipes, paths.userRecipes, ...(user.config.recipes ?? []).map((d) => path.resolve(expandHome(d, paths.home))), ...opts.recipes.map((d) => path.resolve(d))];
+    secrets = await configuredSecrets(user.config, paths.home).catch((e: unknown) => {
+      if (e instanceof InputError) problems.push(...e.problems);
+      else throw e;
+      return noSecrets();
+    });
+    problems.push(...configPrefixProblems(user.config, user.source));
+    folders = recipeFolders(paths, user.config, opts.recipes).map((f) => f.dir);
   }
   // A file named directly is a profile when it lives in a profiles/ folder or reads like one (pip:, no steps:).
   const direct = await Promise.all(files.map(async (f) => path.basename(path.dirname(f)) === 'profiles' || (await looksLikeProfile(f))));
