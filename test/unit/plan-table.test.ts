@@ -19,6 +19,7 @@ import type { Profile } from '../../src/lang/schema.js';
 import { parseSets } from '../../src/plan/session.js';
 import { KIND_BY_NAME } from '../../src/steps/registry.js';
 import type { Action, CheckResult, StepEnv } from '../../src/steps/types.js';
+import { Memo } from '../../src/util/memo.js';
 import type { Paths } from '../../src/util/paths.js';
 import type { Runner } from '../../src/util/process.js';
 
@@ -53,6 +54,7 @@ const paths: Paths = {
   state,
   logs: `${state}/logs`,
   journal: `${state}/journal.jsonl`,
+  inputs: `${state}/inputs.json`,
   backups: `${state}/backups`,
   src: `${state}/src`,
   lock: `${state}/run.lock`,
@@ -68,7 +70,7 @@ const noRunner: Runner = {
     throw new Error(`the planner tried to run ${req.argv.join(' ')}`);
   },
 };
-const stepEnv: StepEnv = { runner: noRunner, facts: new FactStore(noRunner, { PATH: '' }, home), paths, prefix, profile, processEnv: {} };
+const stepEnv: StepEnv = { runner: noRunner, facts: new FactStore(noRunner, { PATH: '' }, home), paths, prefix, profile, processEnv: {}, memo: new Memo(), cpus: 1 };
 
 async function planCase(dir: string): Promise<{ actual: Expected; stepIds: string[] }> {
   const input = JSON.parse(fs.readFileSync(path.join(dir, 'input.json'), 'utf8')) as CaseInput;
@@ -84,7 +86,7 @@ async function planCase(dir: string): Promise<{ actual: Expected; stepIds: strin
   };
   const resolved = orderWithRequires(catalog.recipes, input.recipes).map((r) => resolveRecipe(r, ctx));
   const steps = resolved.flatMap((r) => r.steps);
-  const actions = new Map<string, Action>(steps.map((s) => [s.id, KIND_BY_NAME.get(s.kind)!.describe(s, stepEnv)]));
+  const actions = new Map<string, Action>(steps.map((s) => [s.id, KIND_BY_NAME.get(s.kind)!.describe(s, stepEnv, input.facts)]));
   const plan = makePlan(resolved, { checks: new Map(Object.entries(input.checks)), actions, canRoot: input.canRoot });
   const actual: Expected = {
     recipes: plan.recipes.map((r) => ({
