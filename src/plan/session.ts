@@ -14,7 +14,7 @@ import type { Recipe } from '../lang/types.js';
 import { checkSteps } from './check.js';
 import { makePlan, type Plan } from './plan.js';
 import { KIND_BY_NAME } from '../steps/registry.js';
-import type { Action, CheckResult, Preview, ResolvedStep, StepEnv } from '../steps/types.js';
+import type { Action, CheckResult, Preview, ResolvedStep } from '../steps/types.js';
 import { POISON_HINT, poisonMessage, poisonSegment } from '../util/keys.js';
 import { mapLimit } from '../util/limit.js';
 import { didYouMean } from '../util/did-you-mean.js';

@@ -153,8 +153,10 @@ describe('unpack', () => {
       for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
         const r = rel ? `${rel}/${e.name}` : e.name;
         if (e.isSymbolicLink()) out.push(`${r} -> ${fs.readlinkSync(path.join(d, e.name))}`);
-        else if (e.isDirectory()) (out.push(`${r}/`), walk(path.join(d, e.name), r));
-        else out.push(`${r}: ${fs.readFileSync(path.join(d, e.name), 'utf8').trim()}`);
+        else if (e.isDirectory()) {
+          out.push(`${r}/`);
+          walk(path.join(d, e.name), r);
+        } else out.push(`${r}: ${fs.readFileSync(path.join(d, e.name), 'utf8').trim()}`);
       }
     };
     walk(dir, '');
