@@ -9,7 +9,7 @@ import tseslint from 'typescript-eslint';
 const nodeGlobals = Object.fromEntries(Object.getOwnPropertyNames(globalThis).map((name) => [name, 'readonly']));
 
 export default defineConfig(
-  { ignores: ['dist/', 'coverage/'] },
+  { ignores: ['dist/', 'coverage/', '.vitest-*/'] },
   js.configs.recommended,
   tseslint.configs.recommended,
   {
