@@ -52,6 +52,7 @@ await build({ ...common, entryPoints: [path.join(root, 'dist', 'cli', 'engine.js
 
 // bin/setup reads the bundles as latin1, which is only right for ASCII (esbuild escapes non-ASCII text).
 for (const name of ['main.cjs', 'engine.cjs']) {
+  // eslint-disable-next-line no-control-regex -- the range is all of ASCII, controls included
   if (/[^\x00-\x7f]/.test(fs.readFileSync(path.join(outdir, name), 'latin1'))) throw new Error(`dist/setup/${name} is not ASCII; bin/setup reads it as latin1`);
 }
 

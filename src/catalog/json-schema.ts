@@ -8,12 +8,12 @@ import { configSchema, profileSchema, recipeTopShape, VERIFY_KINDS, verifyCommon
 const draft = { target: 'draft-07', unrepresentable: 'any', io: 'input', reused: 'inline' } as const;
 
 /** A kind's examples (YAML lists of one step each), parsed: the whole steps. */
-export function kindExampleSteps(k: StepKind<any, any>): Record<string, unknown>[] {
+export function kindExampleSteps(k: StepKind<unknown, unknown>): Record<string, unknown>[] {
   return k.examples.flatMap((text) => parseYaml(text) as Record<string, unknown>[]);
 }
 
 /** One step of a kind; its kind key carries the kind's description and the values of its examples. */
-function stepZod(k: StepKind<any, any>): z.ZodObject {
+function stepZod(k: StepKind<unknown, unknown>): z.ZodObject {
   const examples = kindExampleSteps(k).map((s) => s[k.kind]);
   return stepSchemaFor(k.kind)
     .extend({ [k.kind]: k.schema.meta({ description: k.description, examples }) })

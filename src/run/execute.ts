@@ -5,7 +5,7 @@ import { describeChanges, type PlanEnv } from '../plan/inputs.js';
 import { stepsToRun, type Plan, type PlannedStep } from '../plan/plan.js';
 import { commandArgv, commandEnv, commandText } from '../steps/command.js';
 import { KIND_BY_NAME } from '../steps/registry.js';
-import { StepFailure, type ApplyEnv, type Command, type StepEnv } from '../steps/types.js';
+import { StepFailure, type ApplyEnv, type Command } from '../steps/types.js';
 import { formatDuration } from '../util/duration.js';
 import { asRoot } from './as-root.js';
 import { failureHint } from './hints.js';

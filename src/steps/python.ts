@@ -59,7 +59,7 @@ export function pythonCandidates(version: string, env: StepEnv): { paths: string
   const roots = [...new Set([env.processEnv.PYENV_ROOT, path.join(env.paths.home, '.pyenv')].filter((r): r is string => !!r))];
   for (const root of roots) {
     const dir = path.join(root, 'versions');
-    let names: string[] = [];
+    let names: string[];
     try {
       names = fs.readdirSync(dir);
     } catch {

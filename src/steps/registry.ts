@@ -12,6 +12,6 @@ import { venvKind } from './venv.js';
 import type { StepKind } from './types.js';
 
 /** Every step kind. Adding a kind is one file plus one line here. */
-export const STEP_KINDS: readonly StepKind<any, any>[] = [runKind, fileKind, envKind, configKind, aptKind, cmakeKind, makeKind, gitKind, pipKind, venvKind, downloadKind];
+export const STEP_KINDS: readonly StepKind<unknown, unknown>[] = [runKind, fileKind, envKind, configKind, aptKind, cmakeKind, makeKind, gitKind, pipKind, venvKind, downloadKind];
 
-export const KIND_BY_NAME: ReadonlyMap<string, StepKind<any, any>> = new Map(STEP_KINDS.map((k) => [k.kind, k]));
+export const KIND_BY_NAME: ReadonlyMap<string, StepKind<unknown, unknown>> = new Map(STEP_KINDS.map((k) => [k.kind, k]));

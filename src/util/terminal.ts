@@ -7,8 +7,10 @@
  */
 
 /** C0 controls but \n and \t, DEL, C1 controls, and the Unicode bidi embedding/override/isolate marks. */
+// eslint-disable-next-line no-control-regex -- matching control characters is what this is for
 const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
 /** The same, with the colour sequences chalk writes (`ESC [ … m`) matched first, to be kept. */
+// eslint-disable-next-line no-control-regex -- matching control characters is what this is for
 const CONTROL_KEEP_SGR = /(\x1b\[[0-9;]*m)|[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
 
 /** `\x1b` (or, for JSON text, `\u001b`, which JSON reads back as the same character). */

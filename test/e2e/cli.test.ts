@@ -68,7 +68,7 @@ describe('failures', () => {
     expect(err).toContain('│ fatal: unit 31 does not compile');
     expect(err).toContain('│ compiling unit 30');
     expect(err).not.toContain('│ compiling unit 10\n');
-    const log = /^  log: +(\S+)/m.exec(res.stderr)![1]!;
+    const log = /^ {2}log: +(\S+)/m.exec(res.stderr)![1]!;
     const logText = fs.readFileSync(log, 'utf8');
     expect(logText).toContain('compiling unit 1\n');
     expect(logText).toContain('fatal: unit 31 does not compile');

@@ -231,7 +231,7 @@ describe.skipIf(!python3 || !hostHasPip)('pip and venv steps against a local ind
       return false;
     }
   })();
-  it.concurrent.skipIf(!externallyManaged)('an externally managed system python (PEP 668): the plan warns, the failure hints at a venv', async () => {
+  it.skipIf(!externallyManaged).concurrent('an externally managed system python (PEP 668): the plan warns, the failure hints at a venv', async () => {
     const home = tempHome();
     const plan = await cli(r('plan', 'system-pip'), home);
     expect(plan.stdout).toContain('note: /usr/bin/python3 is externally managed (PEP 668), pip will refuse: use venv:, or args: [--break-system-packages]');

@@ -18,6 +18,7 @@ const root = tempHome('envkit-term-');
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 /** Any control byte (C0 but \n and \t, DEL, C1) or bidi override: none may be printed. */
+// eslint-disable-next-line no-control-regex -- the test looks for control characters
 const RAW_CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
 const noRawControl = (text: string, what: string): void => {
   const m = RAW_CONTROL.exec(text);

@@ -21,7 +21,7 @@ async function sampleArgv(needle: string, done: Promise<unknown>): Promise<{ hit
   let samples = 0;
   while (!finished) {
     for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-      let argv = '';
+      let argv: string;
       try {
         argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1');
       } catch {

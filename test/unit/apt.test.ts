@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isInstalled, parseDpkgStatus } from '../../src/steps/apt/dpkg-status.js';
-import { installArgv, needsUpdate, packagesFor, parseQuery, queryArgv, updateArgv } from '../../src/steps/apt/packages.js';
+import { installArgv, needsUpdate, packagesFor, parseQuery, queryArgv, updateArgv, type PackageEntry } from '../../src/steps/apt/packages.js';
 
 const status = parseDpkgStatus(fs.readFileSync(path.join(import.meta.dirname, '..', 'fixtures', 'apt', 'dpkg-status'), 'utf8'));
 
@@ -24,7 +24,7 @@ describe('dpkg status (captured)', () => {
 });
 
 describe('package names per host', () => {
-  const entries = ['build-essential', { debian: 'libgl1', 'ubuntu:20.04': 'libgl1-mesa-glx', ubuntu: 'libgl1', dnf: 'mesa-libGL', brew: null }, { default: ['gfortran', 'pkg-config'] }];
+  const entries: PackageEntry[] = ['build-essential', { debian: 'libgl1', 'ubuntu:20.04': 'libgl1-mesa-glx', ubuntu: 'libgl1', dnf: 'mesa-libGL', brew: null }, { default: ['gfortran', 'pkg-config'] }];
   it('picks distro:version, then distro, then package manager, then default', () => {
     expect(packagesFor(entries, { distro: 'debian', distro_version: '12', pkg_manager: 'apt' }).names).toEqual(['build-essential', 'libgl1', 'gfortran', 'pkg-config']);
     expect(packagesFor(entries, { distro: 'ubuntu', distro_version: '20.04', pkg_manager: 'apt' }).names).toContain('libgl1-mesa-glx');

@@ -6,18 +6,21 @@ import { pathToFileURL } from 'node:url';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRecipe } from '../../src/catalog/load.js';
-import { downloadKind, type DownloadConfig } from '../../src/steps/download.js';
+import { downloadKind, MAX_ENTRIES, type DownloadConfig } from '../../src/steps/download.js';
 import { ChecksumMismatch, fetchToCache } from '../../src/steps/download/cache.js';
 import { detectFormat, MARKER, readMarker, unpack, type ArchiveFormat } from '../../src/steps/download/extract.js';
-import { downloadTo, DownloadError } from '../../src/steps/download/fetch.js';
-import { ArchiveGuard, ArchiveRefused, type ArchiveEntry } from '../../src/steps/download/guard.js';
+import { downloadTo, DownloadError, MAX_DOWNLOAD_BYTES } from '../../src/steps/download/fetch.js';
+import { ArchiveGuard, ArchiveRefused, type ArchiveEntry, type ArchiveLimits } from '../../src/steps/download/guard.js';
 import type { ResolvedStep, StepEnv } from '../../src/steps/types.js';
 import { Memo } from '../../src/util/memo.js';
 import { halfThenDrop, rawTar, rawZip, serve, sha256, type TarItem } from '../helpers/archives.js';
+import { literalTemplater as t } from '../helpers/templater.js';
 
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'envkit-dl-'));
 const FAST = { tries: 3, baseDelayMs: 1 };
 const quiet = { retry: FAST, log: () => {} };
+/** unpack's limits when a test is not about them. */
+const NO_LIMITS: ArchiveLimits = { maxBytes: Infinity, maxEntries: Infinity };
 
 describe('ArchiveGuard', () => {
   const admitAll = (strip: number, entries: ArchiveEntry[]): (string | null)[] => {
@@ -150,8 +153,10 @@ describe('unpack', () => {
       for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
         const r = rel ? `${rel}/${e.name}` : e.name;
         if (e.isSymbolicLink()) out.push(`${r} -> ${fs.readlinkSync(path.join(d, e.name))}`);
-        else if (e.isDirectory()) (out.push(`${r}/`), walk(path.join(d, e.name), r));
-        else out.push(`${r}: ${fs.readFileSync(path.join(d, e.name), 'utf8').trim()}`);
+        else if (e.isDirectory()) {
+          out.push(`${r}/`);
+          walk(path.join(d, e.name), r);
+        } else out.push(`${r}: ${fs.readFileSync(path.join(d, e.name), 'utf8').trim()}`);
       }
     };
     walk(dir, '');
@@ -174,7 +179,7 @@ describe('unpack', () => {
     const d = tmp();
     const archive = write(d, 'a', pack(rawTar(good)));
     expect(await detectFormat(archive, 'a')).toBe(format);
-    await unpack(archive, path.join(d, 'out'), format as ArchiveFormat, marker());
+    await unpack(archive, path.join(d, 'out'), format as ArchiveFormat, marker(), NO_LIMITS);
     expect(tree(path.join(d, 'out')).map((l) => l.replace(/\n/g, '\n'))).toEqual(want);
     expect(fs.statSync(path.join(d, 'out', 'bin', 'tool')).mode & 0o111).not.toBe(0);
     expect(await readMarker(path.join(d, 'out'))).toEqual(marker());
@@ -184,7 +189,7 @@ describe('unpack', () => {
   it('unpacks hard links, their targets stripped like their names', async () => {
     const d = tmp();
     const archive = write(d, 'a.tar', rawTar([{ path: 'pkg/a', body: 'same' }, { path: 'pkg/sub/b', type: 'Link', linkpath: 'pkg/a' }]));
-    await unpack(archive, path.join(d, 'out'), 'tar', marker());
+    await unpack(archive, path.join(d, 'out'), 'tar', marker(), NO_LIMITS);
     expect(fs.readFileSync(path.join(d, 'out', 'sub', 'b'), 'utf8')).toBe('same');
     expect(fs.statSync(path.join(d, 'out', 'a')).ino).toBe(fs.statSync(path.join(d, 'out', 'sub', 'b')).ino);
   });
@@ -197,7 +202,7 @@ describe('unpack', () => {
     fs.symlinkSync('bin/tool', path.join(src, 'run'));
     execFileSync('zip', ['-qry', path.join(d, 'a.zip'), 'pkg-1.0'], { cwd: path.join(d, 'src') });
     expect(await detectFormat(path.join(d, 'a.zip'), 'x')).toBe('zip');
-    await unpack(path.join(d, 'a.zip'), path.join(d, 'out'), 'zip', marker());
+    await unpack(path.join(d, 'a.zip'), path.join(d, 'out'), 'zip', marker(), NO_LIMITS);
     expect(tree(path.join(d, 'out')).slice(1)).toEqual(['bin/', 'bin/tool: tool', 'run -> bin/tool']);
     expect(fs.statSync(path.join(d, 'out', 'bin', 'tool')).mode & 0o777).toBe(0o755);
   });
@@ -218,7 +223,7 @@ describe('unpack', () => {
     const fixed = items.map((i) => ({ ...i, path: i.path.replace('ABS', abs), linkpath: i.linkpath?.replace('OUTSIDE', outside) }));
     const archive = write(d, 'a.tgz', zlib.gzipSync(rawTar(fixed)));
     const dest = path.join(d, 'x', 'y', 'out');
-    await expect(unpack(archive, dest, 'tar.gz', marker())).rejects.toThrow(message);
+    await expect(unpack(archive, dest, 'tar.gz', marker(), NO_LIMITS)).rejects.toThrow(message);
     expect(fs.readdirSync(outside)).toEqual([]);
     expect(fs.existsSync(abs)).toBe(false);
     expect(fs.readdirSync(d).sort()).toEqual(['a.tgz', 'outside']); // not even the parent folders of dest
@@ -235,7 +240,7 @@ describe('unpack', () => {
     fs.mkdirSync(outside);
     fs.symlinkSync(outside, path.join(out, 'escape'));
     const archive = write(d, 'a.tar', rawTar([{ path: 'escape/evil', body: 'pwned' }]));
-    await expect(extractTar(archive, 'none', 0, out)).rejects.toThrow(/unpacking failed: .*symbolic link/i);
+    await expect(extractTar(archive, 'none', 0, out, NO_LIMITS)).rejects.toThrow(/unpacking failed: .*symbolic link/i);
     expect(fs.readdirSync(outside)).toEqual([]);
   });
 
@@ -247,7 +252,7 @@ describe('unpack', () => {
   ])('refuses a zip with %s', async (_what, items, message) => {
     const d = tmp();
     rawZip(path.join(d, 'a.zip'), items);
-    await expect(unpack(path.join(d, 'a.zip'), path.join(d, 'out'), 'zip', marker(0))).rejects.toThrow(message);
+    await expect(unpack(path.join(d, 'a.zip'), path.join(d, 'out'), 'zip', marker(0), NO_LIMITS)).rejects.toThrow(message);
     expect(fs.readdirSync(d)).toEqual(['a.zip']);
     expect(fs.existsSync('/tmp/envkit-zip-evil')).toBe(false);
   });
@@ -258,12 +263,12 @@ describe('unpack', () => {
     const out = path.join(d, 'out');
     fs.mkdirSync(out);
     fs.writeFileSync(path.join(out, 'mine'), 'keep');
-    await expect(unpack(archive, out, 'tar.gz', marker())).rejects.toThrow(/already holds files that setup did not unpack/);
+    await expect(unpack(archive, out, 'tar.gz', marker(), NO_LIMITS)).rejects.toThrow(/already holds files that setup did not unpack/);
     expect(fs.readdirSync(out)).toEqual(['mine']);
     fs.rmSync(path.join(out, 'mine'));
-    await unpack(archive, out, 'tar.gz', marker()); // empty: fine
+    await unpack(archive, out, 'tar.gz', marker(), NO_LIMITS); // empty: fine
     fs.writeFileSync(path.join(out, 'stale'), 'from the old version');
-    await unpack(archive, out, 'tar.gz', { ...marker(), sha256: 'c'.repeat(64) });
+    await unpack(archive, out, 'tar.gz', { ...marker(), sha256: 'c'.repeat(64) }, NO_LIMITS);
     expect(fs.existsSync(path.join(out, 'stale'))).toBe(false);
     expect((await readMarker(out))?.sha256).toBe('c'.repeat(64));
     expect(fs.readdirSync(d).sort()).toEqual(['a.tgz', 'out']);
@@ -274,15 +279,14 @@ describe('unpack', () => {
     const d = tmp();
     const gz = zlib.gzipSync(rawTar(good));
     const archive = write(d, 'a.tgz', gz.subarray(0, gz.length - 40));
-    await expect(unpack(archive, path.join(d, 'out'), 'tar.gz', marker())).rejects.toThrow();
+    await expect(unpack(archive, path.join(d, 'out'), 'tar.gz', marker(), NO_LIMITS)).rejects.toThrow();
     const xz = write(d, 'b.txz', Buffer.concat([Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), Buffer.alloc(100, 1)]));
-    await expect(unpack(xz, path.join(d, 'out'), 'tar.xz', marker())).rejects.toThrow(/`xz -dc` failed/);
+    await expect(unpack(xz, path.join(d, 'out'), 'tar.xz', marker(), NO_LIMITS)).rejects.toThrow(/`xz -dc` failed/);
     expect(fs.readdirSync(d).sort()).toEqual(['a.tgz', 'b.txz']);
   });
 });
 
 describe('the download kind', () => {
-  const t = { str: (s: string) => s, sh: (s: string) => s, path: (s: string) => s, deep: <T>(v: T) => v };
   const env = (profile = {}): StepEnv => ({ profile: { name: 'p', ...profile }, memo: new Memo(), paths: { cache: tmp() } }) as unknown as StepEnv;
   const step = (config: DownloadConfig): ResolvedStep<DownloadConfig> => ({ id: 'r#1', recipe: 'r', index: 0, name: '', kind: 'download', config, common: { creates: [], env: {}, retries: 0, root: false }, whenFailed: null, loc: { file: 'r.yaml', line: 1, col: 1 } });
   const sha = 'ab'.repeat(32);
@@ -290,16 +294,16 @@ describe('the download kind', () => {
   it('describes the URL after the mirror rewrite, with red warnings for insecure and http', () => {
     const c = downloadKind.resolve({ url: 'https://example.invalid/dl/x.tar.gz', sha256: sha.toUpperCase(), extract: '/opt/x', strip: 1 }, t);
     expect(c.sha256).toBe(sha);
-    const a = downloadKind.describe(step(c), env({ urls: { rewrite: { 'https://example.invalid/dl/': 'http://mirror.lan/' } } }));
+    const a = downloadKind.describe(step(c), env({ urls: { rewrite: { 'https://example.invalid/dl/': 'http://mirror.lan/' } } }), {});
     expect(a).toEqual({
       summary: 'download x.tar.gz and unpack into /opt/x (strip 1)',
       urls: ['http://mirror.lan/x.tar.gz'],
       files: ['/opt/x'],
       warnings: ['plain http: http://mirror.lan/x.tar.gz is not encrypted (the sha256 still verifies the file)'],
     });
-    const insecure = downloadKind.describe(step(downloadKind.resolve({ url: 'https://example.invalid/tool', insecure: true, dest: '/bin/tool' }, t)), env());
+    const insecure = downloadKind.describe(step(downloadKind.resolve({ url: 'https://example.invalid/tool', insecure: true, dest: '/bin/tool' }, t)), env(), {});
     expect(insecure.warnings).toEqual(['insecure: no checksum, nothing verifies tool']);
-    expect(downloadKind.describe(step(c), env()).warnings).toBeUndefined();
+    expect(downloadKind.describe(step(c), env(), {}).warnings).toBeUndefined();
   });
 
   it('lints: sha256 or insecure, a destination, keys that need others', () => {
@@ -326,7 +330,7 @@ describe('the download kind', () => {
   it('checks dest by hash (memoized), mode, and the extract marker, without the network', async () => {
     const d = tmp();
     const data = Buffer.from('payload');
-    const c: DownloadConfig = { url: 'https://example.invalid/p', sha256: sha256(data), dest: path.join(d, 'p'), strip: 0, insecure: false, retry: FAST, mode: 0o755 };
+    const c: DownloadConfig = { url: 'https://example.invalid/p', sha256: sha256(data), dest: path.join(d, 'p'), strip: 0, insecure: false, retry: FAST, mode: 0o755, maxSize: MAX_DOWNLOAD_BYTES, maxEntries: MAX_ENTRIES };
     const e = env();
     expect(await downloadKind.check!(step(c), e)).toEqual({ state: 'unsatisfied', reason: `${c.dest} does not exist` });
     fs.writeFileSync(c.dest!, 'other');
@@ -355,14 +359,14 @@ describe('the download kind', () => {
       const e = env();
       const lines: string[] = [];
       const applyEnv = { ...e, log: (l: string) => lines.push(l), progress: () => {}, signal: new AbortController().signal, exec: async () => ({}) } as never;
-      const c: DownloadConfig = { url: `${srv.base}/f`, sha256: sha256(data), dest: path.join(d, 'sub', 'f'), strip: 0, insecure: false, retry: { tries: 2, baseDelayMs: 1 } };
+      const c: DownloadConfig = { url: `${srv.base}/f`, sha256: sha256(data), dest: path.join(d, 'sub', 'f'), strip: 0, insecure: false, retry: { tries: 2, baseDelayMs: 1 }, maxSize: MAX_DOWNLOAD_BYTES, maxEntries: MAX_ENTRIES };
       await downloadKind.apply(step(c), applyEnv);
       expect(srv.count('/f')).toBe(2);
       expect(lines.join('\n')).toMatch(/trying again in 1ms \(try 2 of 2\)[\s\S]*downloaded .*\(100\.0 kB\)[\s\S]*wrote /);
       expect((await downloadKind.check!(step(c), e)).state).toBe('satisfied');
       const rooted = { ...step(c), common: { ...step(c).common, root: true } };
       await expect(downloadKind.apply(rooted, applyEnv)).rejects.toThrow(/root: true is not supported by download steps/);
-      expect(downloadKind.describe(rooted, e).warnings).toEqual([expect.stringMatching(/^plain http/), expect.stringMatching(/^root: true is not supported/)]);
+      expect(downloadKind.describe(rooted, e, {}).warnings).toEqual([expect.stringMatching(/^plain http/), expect.stringMatching(/^root: true is not supported/)]);
     } finally {
       await srv.close();
     }

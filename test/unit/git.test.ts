@@ -13,6 +13,7 @@ import {
   submoduleProblems,
 } from '../../src/steps/git/parse.js';
 import type { ResolvedStep, StepEnv, Templater } from '../../src/steps/types.js';
+import { literalTemplater } from '../helpers/templater.js';
 
 const A = 'c6243f11388ef7a2b81dbcd958f41150acde5246';
 const B = 'd8fad71d58468f4995221ff27a964443f73a6310';
@@ -142,10 +143,9 @@ describe('git options', () => {
 });
 
 const templater: Templater = {
+  ...literalTemplater,
   str: (s) => s.replace('{{ dirs.src }}', '/state/src'),
-  sh: (s) => s,
   path: (s) => s.replace('{{ dirs.src }}', '/state/src').replace(/^~\//, '/home/me/'),
-  deep: (v) => v,
 };
 
 const step = (config: GitConfig): ResolvedStep<GitConfig> => ({
@@ -176,11 +176,11 @@ describe('git step resolve, lint and describe', () => {
 
   it('shows the URL after rewriting and says submodules go through the same rewrites', () => {
     const env = { profile: { name: 'm', git: { rewrite: { 'https://github.com/': 'http://127.0.0.1:9/gh/' } } } } as unknown as StepEnv;
-    const a = gitKind.describe(step({ repo: 'https://github.com/pytorch/pytorch.git', ref: 'v2.1.0', dest: '/s/pytorch', submodules: true, depth: 1 }), env);
+    const a = gitKind.describe(step({ repo: 'https://github.com/pytorch/pytorch.git', ref: 'v2.1.0', dest: '/s/pytorch', submodules: true, depth: 1 }), env, {});
     expect(a.summary).toBe('clone https://github.com/pytorch/pytorch.git at v2.1.0 into /s/pytorch, depth 1, with submodules (recursive)');
     expect(a.urls).toEqual(['http://127.0.0.1:9/gh/pytorch/pytorch.git', 'submodules through the same rewrites (https://github.com/ → http://127.0.0.1:9/gh/)']);
     expect(a.warnings).toEqual(['unencrypted git transport: http://127.0.0.1:9/gh/pytorch/pytorch.git', 'unencrypted git transport: http://127.0.0.1:9/gh/']);
-    const plain = gitKind.describe(step({ repo: 'https://github.com/a/b.git', ref: 'main', dest: '/s/b', submodules: false }), { profile: { name: 'default' } } as unknown as StepEnv);
+    const plain = gitKind.describe(step({ repo: 'https://github.com/a/b.git', ref: 'main', dest: '/s/b', submodules: false }), { profile: { name: 'default' } } as unknown as StepEnv, {});
     expect(plain.urls).toEqual(['https://github.com/a/b.git']);
     expect(plain.warnings).toBeUndefined();
   });

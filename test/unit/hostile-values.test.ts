@@ -111,6 +111,7 @@ describe('config writers keep the structure', () => {
 });
 
 describe('terminal text', () => {
+  // eslint-disable-next-line no-control-regex -- the test looks for control characters
   const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
   it('sanitize leaves no control character but \\n and \\t, and keeps only colour when asked', () => {
     fc.assert(
@@ -118,6 +119,7 @@ describe('terminal text', () => {
         const plain = sanitize(s);
         expect(plain.replace(/[\n\t]/g, '')).not.toMatch(CONTROL);
         expect(sanitize(plain)).toBe(plain);
+        // eslint-disable-next-line no-control-regex -- takes out the colour sequences (ESC [ … m) sanitize keeps
         const coloured = sanitize(s, { keepColour: true }).replace(/\x1b\[[0-9;]*m/g, '');
         expect(coloured.replace(/[\n\t]/g, '')).not.toMatch(CONTROL);
         expect(() => JSON.parse(sanitize(JSON.stringify(s), { json: true }))).not.toThrow();

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkStep, checkSteps } from '../../src/plan/check.js';
+import type { PlanEnv } from '../../src/plan/inputs.js';
 import { parseRecipe } from '../../src/catalog/load.js';
 import type { Profile } from '../../src/lang/schema.js';
 import { pipKind, type PipConfig } from '../../src/steps/pip.js';
@@ -11,11 +12,11 @@ import type { Evaluation, SpecResult } from '../../src/steps/pip/evaluate.js';
 import { pipFailureHint, resolutionHint } from '../../src/steps/pip/hints.js';
 import { judge } from '../../src/steps/pip/judge.js';
 import { parseRequirement } from '../../src/steps/pip/requirement.js';
-import type { ResolvedStep, StepEnv, Templater } from '../../src/steps/types.js';
+import type { ResolvedStep, StepEnv } from '../../src/steps/types.js';
 import { Memo } from '../../src/util/memo.js';
 import type { RunRequest, RunResult, Runner } from '../../src/util/process.js';
+import { literalTemplater as t } from '../helpers/templater.js';
 
-const t: Templater = { str: (s) => s, sh: (s) => s, path: (s) => s, deep: (v) => v };
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'envkit-pip-'));
 
 let n = 0;
@@ -56,7 +57,7 @@ function countingRunner(installed: Record<string, string>, extra: Partial<Record
   };
 }
 
-function stepEnv(runner: Runner, profile: Profile = { name: 'default' }, processEnv: NodeJS.ProcessEnv = { PATH: '' }): StepEnv {
+function stepEnv(runner: Runner, profile: Profile = { name: 'default' }, processEnv: NodeJS.ProcessEnv = { PATH: '' }): PlanEnv {
   const home = tmp();
   return { runner, profile, processEnv, memo: new Memo(), cpus: 1, prefix: path.join(home, '.local'), paths: { home } as StepEnv['paths'], facts: undefined as unknown as StepEnv['facts'] };
 }
@@ -228,12 +229,12 @@ describe('pip install command', () => {
   });
   it('describes the command with the index after the profile, and flags plain-http indexes', () => {
     const venv = '/home/u/venvs/demo';
-    const a = pipKind.describe(pipStep({ venv, packages: ['a==1.0', 'b>=0.5'] }), stepEnv(countingRunner({}), { name: 'm', pip: { 'index-url': 'http://pypi.internal/simple', 'trusted-host': 'pypi.internal' } }));
+    const a = pipKind.describe(pipStep({ venv, packages: ['a==1.0', 'b>=0.5'] }), stepEnv(countingRunner({}), { name: 'm', pip: { 'index-url': 'http://pypi.internal/simple', 'trusted-host': 'pypi.internal' } }), {});
     expect(a.summary).toBe(`pip install a==1.0 b>=0.5 into ${venv}`);
     expect(a.commands).toEqual([`${venv}/bin/python -m pip install --disable-pip-version-check --no-input --retries 2 --timeout 15 --index-url http://pypi.internal/simple --trusted-host pypi.internal a==1.0 'b>=0.5'`]);
     expect(a.urls).toEqual(['http://pypi.internal/simple']);
     expect(a.warnings).toEqual(['pip index over plain http: http://pypi.internal/simple', 'trusted-host pypi.internal: pip skips TLS certificate checks for it']);
-    const local = pipKind.describe(pipStep({ venv, packages: ['a'] }), stepEnv(countingRunner({}), { name: 'm', pip: { 'index-url': 'http://127.0.0.1:8080/simple' } }));
+    const local = pipKind.describe(pipStep({ venv, packages: ['a'] }), stepEnv(countingRunner({}), { name: 'm', pip: { 'index-url': 'http://127.0.0.1:8080/simple' } }), {});
     expect(local.warnings).toBeUndefined();
   });
   it('explains why pip could not resolve: an ignored http index, a conflict of pins, a constraint', () => {

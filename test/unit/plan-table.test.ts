@@ -1,5 +1,5 @@
 /**
- * The planner fixture table (CONVENTIONS 9, tier 1): one folder per case under test/fixtures/plan/, holding
+ * The planner fixture table (docs/architecture.md, "Habits": tier 1): one folder per case under test/fixtures/plan/, holding
  * the recipe folder (*.yaml), `input.json` (recipes to plan, facts, check results, canRoot, --set) and
  * `expected.json` (each planned recipe in order with its state, and each step's id, state, reason and action
  * summary). Each case is planned by the real openSession and planSession, with the case folder as

@@ -4,13 +4,13 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseRecipe } from '../../src/catalog/load.js';
 import { findPython, pythonCandidates, pythonSpec } from '../../src/steps/python.js';
-import type { ApplyEnv, ResolvedStep, StepEnv, Templater } from '../../src/steps/types.js';
+import type { ApplyEnv, ResolvedStep, StepEnv } from '../../src/steps/types.js';
 import { StepFailure } from '../../src/steps/types.js';
 import { venvKind, type VenvConfig } from '../../src/steps/venv.js';
 import { Memo } from '../../src/util/memo.js';
 import type { RunRequest, RunResult, Runner } from '../../src/util/process.js';
+import { literalTemplater as t } from '../helpers/templater.js';
 
-const t: Templater = { str: (s) => s, sh: (s) => s, path: (s) => s, deep: (v) => v };
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'envkit-venv-'));
 const res = (exitCode: number, stdout = '', stderr = ''): RunResult => ({ exitCode, signal: null, timedOut: false, aborted: false, stdout, stderr, durationMs: 1 });
 
@@ -110,7 +110,7 @@ describe('venv check and apply', () => {
     fs.writeFileSync(path.join(dir, 'notes.txt'), 'mine');
     const runner = fakePythons({});
     expect(await venvKind.check!(step({ path: dir }), env(runner))).toEqual({ state: 'unsatisfied', reason: `${dir} exists and is not a venv (a folder without pyvenv.cfg); setup will not overwrite it` });
-    const applyEnv = { ...env(runner), exec: async () => { throw new Error('must not run'); }, log: () => {}, progress: () => {}, signal: new AbortController().signal } as ApplyEnv;
+    const applyEnv: ApplyEnv = { ...env(runner), exec: async () => { throw new Error('must not run'); }, once: async () => {}, log: () => {}, progress: () => {}, signal: new AbortController().signal, inputsChanged: false };
     const err = await venvKind.apply(step({ path: dir }), applyEnv).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StepFailure);
     expect((err as StepFailure).message).toBe(`${dir} exists and is not a venv (a folder without pyvenv.cfg)`);
@@ -138,7 +138,7 @@ describe('venv check and apply', () => {
   });
 
   it('describes the command, and has examples that validate', () => {
-    const d = venvKind.describe(step({ path: '/h/venvs/p', python: '3.11' }), env(fakePythons({})));
+    const d = venvKind.describe(step({ path: '/h/venvs/p', python: '3.11' }), env(fakePythons({})), {});
     expect(d).toEqual({ summary: 'venv /h/venvs/p (python 3.11)', commands: ['python3.11 -m venv /h/venvs/p'], files: ['/h/venvs/p'] });
     const yaml = `name: ex\nsteps:\n${venvKind.examples.map((e) => e.replace(/^/gm, '  ')).join('\n')}\n`;
     const { recipe, problems } = parseRecipe('ex.yaml', Buffer.from(yaml));

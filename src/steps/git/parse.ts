@@ -30,6 +30,7 @@ export function badRef(ref: string): string | undefined {
   const shown = JSON.stringify(ref); // escapes control characters: the value may come from --set
   if (ref.startsWith('-')) return `ref ${shown} starts with "-"`;
   if (
+    // eslint-disable-next-line no-control-regex -- git refuses control characters in a ref name (git check-ref-format)
     /[\x00-\x20\x7f\s~^:?*[\\]|\.\.|@\{|\/\//.test(ref) ||
     ref === '@' ||
     /^\/|[/.]$/.test(ref) ||
