@@ -133,6 +133,8 @@ export interface ApplyEnv extends StepEnv {
 /** One step kind: its schema, how to resolve, describe, check and apply it. Registered in steps/registry.ts. */
 export interface StepKind<Spec = unknown, Config = Spec> {
   kind: string;
+  /** Earlier names recipes may still use as the kind key (`apt` for `packages`): they load to this kind. */
+  aliases?: readonly string[];
   /** One sentence for docs and `--help`. */
   description: string;
   /** What "satisfied" means for this kind, for docs. */
