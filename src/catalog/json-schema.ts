@@ -23,9 +23,10 @@ function stepZod(k: StepKind<any, any>): z.ZodObject {
 /** A step written with a kind's earlier name (`apt:`): still valid, marked deprecated so editors say which name to use. */
 function aliasZod(k: StepKind<any, any>, alias: string): z.ZodObject {
   const description = `The earlier name of \`${k.kind}\`, still read as it: write \`${k.kind}:\`.`;
+  const examples = kindExampleSteps(k).map(({ [k.kind]: spec, ...rest }) => ({ ...rest, [alias]: spec }));
   return stepSchemaFor(alias)
-    .extend({ [alias]: k.schema.meta({ description, deprecated: true }) })
-    .meta({ title: `${alias} step (earlier name of ${k.kind})`, description, deprecated: true });
+    .extend({ [alias]: k.schema.meta({ description, examples: examples.map((s) => s[alias]), deprecated: true }) })
+    .meta({ title: `${alias} step (earlier name of ${k.kind})`, description, examples, deprecated: true });
 }
 
 /** The recipe schema, as the same zod schemas the loader validates with. */
