@@ -43,12 +43,12 @@ const installed = execFileSync('dpkg-query', ['-W', '-f', '${Status} ${Package}\
 const pkgs20 = installed.slice(0, 20);
 const pkgs200 = installed.slice(0, 200);
 
-// The 31-check no-op: 20 installed packages (one apt step), 20 commands guarded by creates, 10 files.
+// The 31-check no-op: 20 installed packages (one packages step), 20 commands guarded by creates, 10 files.
 const recipes = path.join(work, 'recipes');
 fs.mkdirSync(recipes);
 const marks = path.join(work, 'marks');
 fs.mkdirSync(marks);
-const steps = [`  - apt: [${pkgs20.join(', ')}]`];
+const steps = [`  - packages: [${pkgs20.join(', ')}]`];
 for (let i = 0; i < 20; i++) {
   fs.writeFileSync(path.join(marks, `done-${i}`), '');
   steps.push(`  - run: touch ${marks}/done-${i}\n    creates: ${marks}/done-${i}`);
@@ -58,8 +58,8 @@ for (let i = 0; i < 10; i++) {
   steps.push(`  - file: { path: ${marks}/file-${i}.conf, content: "setting ${i}\\n" }`);
 }
 fs.writeFileSync(path.join(recipes, 'noop.yaml'), `name: noop\ndescription: 31 satisfied checks\nsteps:\n${steps.join('\n')}\n`);
-fs.writeFileSync(path.join(recipes, 'apt1.yaml'), `name: apt1\nsteps:\n  - apt: [${installed[0]}]\n`);
-fs.writeFileSync(path.join(recipes, 'apt200.yaml'), `name: apt200\nsteps:\n  - apt: [${pkgs200.join(', ')}]\n`);
+fs.writeFileSync(path.join(recipes, 'apt1.yaml'), `name: apt1\nsteps:\n  - packages: [${installed[0]}]\n`);
+fs.writeFileSync(path.join(recipes, 'apt200.yaml'), `name: apt200\nsteps:\n  - packages: [${pkgs200.join(', ')}]\n`);
 
 // The same checks by hand: one dpkg-query per package, test -e, cmp of each file.
 const sh = [

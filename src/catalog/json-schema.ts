@@ -20,15 +20,24 @@ function stepZod(k: StepKind<unknown, unknown>): z.ZodObject {
     .meta({ title: `${k.kind} step`, description: `${k.description} Satisfied when ${k.satisfiedWhen}`, examples: kindExampleSteps(k) });
 }
 
+/** A step written with a kind's earlier name (`apt:`): still valid, marked deprecated so editors say which name to use. */
+function aliasZod(k: StepKind<unknown, unknown>, alias: string): z.ZodObject {
+  const description = `The earlier name of \`${k.kind}\`, still read as it: write \`${k.kind}:\`.`;
+  const examples = kindExampleSteps(k).map(({ [k.kind]: spec, ...rest }) => ({ ...rest, [alias]: spec }));
+  return stepSchemaFor(alias)
+    .extend({ [alias]: k.schema.meta({ description, examples: examples.map((s) => s[alias]), deprecated: true }) })
+    .meta({ title: `${alias} step (earlier name of ${k.kind})`, description, examples, deprecated: true });
+}
+
 /** The recipe schema, as the same zod schemas the loader validates with. */
 export function recipeZod(): z.ZodObject {
-  const step = z.union(STEP_KINDS.map(stepZod) as unknown as [z.ZodObject, z.ZodObject]);
+  const step = z.union(STEP_KINDS.flatMap((k) => [stepZod(k), ...(k.aliases ?? []).map((a) => aliasZod(k, a))]) as unknown as [z.ZodObject, z.ZodObject]);
   const verify = z.union(VERIFY_KINDS.map((k) => z.strictObject({ ...verifyCommonShape, ...verifyShapes[k] }).meta({ title: `${k} check` })) as unknown as [z.ZodObject, z.ZodObject]);
   return z.strictObject({
     ...recipeTopShape,
     steps: z.array(step).meta({
       description: 'What to do, in order. Each step has exactly one kind key.',
-      examples: [[{ name: 'Build tools', apt: ['build-essential', 'git'] }, { name: 'Configure', cmake: { source: '{{ src }}', build: '{{ src }}/build' } }]],
+      examples: [[{ name: 'Build tools', packages: ['build-essential', 'git'] }, { name: 'Configure', cmake: { source: '{{ src }}', build: '{{ src }}/build' } }]],
     }),
     verify: z
       .array(verify)

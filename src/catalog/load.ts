@@ -2,7 +2,7 @@ import path from 'node:path';
 import * as z from '../util/zod.js';
 import type { Problem } from '../util/errors.js';
 import { FACT_BY_ID } from '../facts/registry.js';
-import { KIND_BY_NAME } from '../steps/registry.js';
+import { KIND_BY_KEY, KIND_BY_NAME } from '../steps/registry.js';
 import { closest, didYouMean } from '../util/did-you-mean.js';
 import { nullProto } from '../util/keys.js';
 import { BUILTIN_NAMES, isBuiltin } from '../lang/names.js';
@@ -21,13 +21,13 @@ const topSchema = z.strictObject({ ...recipeTopShape, steps: z.array(z.unknown()
 const stepSchemas = new Map<string, z.ZodObject>();
 const verifySchemas = new Map<string, z.ZodObject>();
 
-/** The zod schema of one step of `kind`: its kind key plus the common keys. Built once per kind (zod compiles each). */
-export function stepSchemaFor(kind: string): z.ZodObject {
-  let s = stepSchemas.get(kind);
+/** The zod schema of one step written with kind key `key` (a kind or its alias) plus the common keys. Built once per key (zod compiles each). */
+export function stepSchemaFor(key: string): z.ZodObject {
+  let s = stepSchemas.get(key);
   if (!s) {
-    const k = KIND_BY_NAME.get(kind)!;
-    const shape = kind === 'env' ? (({ env: _e, ...rest }) => rest)(commonStepShape) : commonStepShape;
-    stepSchemas.set(kind, (s = z.strictObject({ ...shape, [kind]: k.schema })));
+    const k = KIND_BY_KEY.get(key)!;
+    const shape = key === 'env' ? (({ env: _e, ...rest }) => rest)(commonStepShape) : commonStepShape;
+    stepSchemas.set(key, (s = z.strictObject({ ...shape, [key]: k.schema })));
   }
   return s;
 }
@@ -115,14 +115,15 @@ function validateStep(step: unknown, index: number, source: SourceDoc, problems:
     return undefined;
   }
   const keys = Object.keys(step);
-  let kinds = keys.filter((k) => KIND_BY_NAME.has(k));
+  let kinds = keys.filter((k) => KIND_BY_KEY.has(k));
   if (kinds.length > 1 && kinds.includes('env')) kinds = kinds.filter((k) => k !== 'env'); // `env:` beside a kind sets the command environment
   if (kinds.length === 0) {
     const unknown = keys.filter((k) => !COMMON_STEP_KEYS.includes(k));
     const allKinds = [...KIND_BY_NAME.keys()];
     if (unknown.length) {
       for (const k of unknown) {
-        problems.push({ severity: 'error', loc: source.locOf([...at, k], true), message: `unknown step kind "${k}"${didYouMean(k, allKinds)}`, hint: closest(k, allKinds) ? undefined : `kinds: ${allKinds.join(', ')}` });
+        // An alias is a fine guess too, named by its kind: `apt-get` → "packages".
+        problems.push({ severity: 'error', loc: source.locOf([...at, k], true), message: `unknown step kind "${k}"${didYouMean(k, KIND_BY_KEY.keys(), (c) => KIND_BY_KEY.get(c)!.kind)}`, hint: closest(k, KIND_BY_KEY.keys()) ? undefined : `kinds: ${allKinds.join(', ')}` });
       }
     } else {
       problems.push({ severity: 'error', loc: source.locOf(at), message: `step ${index + 1} has no kind`, hint: `give it one of: ${allKinds.join(', ')}` });
@@ -133,8 +134,10 @@ function validateStep(step: unknown, index: number, source: SourceDoc, problems:
     problems.push({ severity: 'error', loc: source.locOf([...at, kinds[1]!], true), message: `a step has exactly one kind; this one has ${kinds.join(' and ')}`, hint: 'split it into two steps' });
     return undefined;
   }
-  const kind = kinds[0]!;
-  const r = stepSchemaFor(kind).safeParse(step, parseOpts);
+  // The key as written (`apt`, an alias) locates problems; the kind it names (`packages`) is what loads.
+  const key = kinds[0]!;
+  const kind = KIND_BY_KEY.get(key)!.kind;
+  const r = stepSchemaFor(key).safeParse(step, parseOpts);
   if (!r.success) {
     problems.push(...zodProblems(r.error, source, at));
     return undefined;
@@ -146,25 +149,25 @@ function validateStep(step: unknown, index: number, source: SourceDoc, problems:
       problems.push({ severity: 'error', loc: source.locOf(wpath, p.message.startsWith('unknown fact')), message: p.message, hint: p.hint });
     }
   }
-  const { [kind]: spec, ...common } = r.data as Record<string, unknown>;
+  const { [key]: spec, ...common } = r.data as Record<string, unknown>;
   if (isMapValue(spec) && typeof spec.mode === 'number') {
     // A mode is octal digits as written: YAML reads `0o644` as 420 and `0x1a4` as 420 too, which would
     // then read back as 0420. Only plain digits may stay unquoted (`644`, `0644` keep their digits).
-    const written = source.textOf([...at, kind, 'mode']) ?? String(spec.mode);
+    const written = source.textOf([...at, key, 'mode']) ?? String(spec.mode);
     if (!/^[0-7]{3,4}$/.test(written)) {
-      problems.push({ severity: 'error', loc: source.locOf([...at, kind, 'mode']), message: `mode: ${written} is not written as octal digits; YAML would read it as the number ${spec.mode}`, hint: 'write the mode as a quoted string, e.g. "0644"' });
+      problems.push({ severity: 'error', loc: source.locOf([...at, key, 'mode']), message: `mode: ${written} is not written as octal digits; YAML would read it as the number ${spec.mode}`, hint: 'write the mode as a quoted string, e.g. "0644"' });
       return undefined;
     }
     spec.mode = written;
   }
   if (common.when) common.when = literalNumbers(common.when as Record<string, WhenMatcher>, source, [...at, 'when']);
-  const lint = [...(KIND_BY_NAME.get(kind)!.lint?.(spec) ?? []).map((l) => ({ ...l, path: [kind, ...l.path] })), ...rootEnvLint(common, KIND_BY_NAME.get(kind)!.defaultRoot)];
+  const lint = [...(KIND_BY_NAME.get(kind)!.lint?.(spec) ?? []).map((l) => ({ ...l, path: [key, ...l.path] })), ...rootEnvLint(common, KIND_BY_NAME.get(kind)!.defaultRoot)];
   for (const l of lint) {
     const p = [...at, ...l.path];
     problems.push({ severity: 'error', loc: l.needle ? source.locIn(p, l.needle, l.nth) : source.locOf(p), message: l.message, hint: l.hint });
   }
   if (lint.length) return undefined;
-  return { index, kind, spec, common: common as RawStep['common'], path: at, loc: source.locOf(at) };
+  return { index, kind, ...(key === kind ? {} : { alias: key }), spec, common: common as RawStep['common'], path: at, loc: source.locOf(at) };
 }
 
 function validateVerify(item: unknown, index: number, source: SourceDoc, problems: Problem[]): RawVerify | undefined {

@@ -1,5 +1,5 @@
 import type { CommandContext, CommandModule, CommandName } from './command.js';
-import { reportError } from './report.js';
+import { reportError } from './error-output.js';
 
 /** Every command, loaded lazily: only the one being run pays for its imports. */
 const COMMANDS: Record<CommandName, () => Promise<CommandModule>> = {

@@ -4,7 +4,7 @@ import { ExitCode } from '../util/errors.js';
 import { packageRoot } from '../util/paths.js';
 import type { CommandName } from './command.js';
 import { describeProgram } from './describe.js';
-import { err, reportError } from './report.js';
+import { err, reportError } from './error-output.js';
 
 /**
  * The command line: parses it, prints help and usage errors, and hands the command to the engine

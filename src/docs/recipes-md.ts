@@ -37,6 +37,7 @@ function stepKindSection(alt: JsonSchema, kind: (typeof STEP_KINDS)[number]): st
   const parts = [`### \`${kind.kind}\``, md(kind.description), `**Satisfied when** ${md(kind.satisfiedWhen)}`, md(forms)];
   if (map) parts.push(keysTable(keyRows(map)));
   if (kind.defaultRoot) parts.push('Runs as root by default (`root: false` to change it).');
+  for (const a of kind.aliases ?? []) parts.push(`\`${a}:\` is this kind’s earlier name: a step written with it loads as \`${kind.kind}:\` and means the same (\`setup validate\` suggests the new name).`);
   parts.push(`**Example${kind.examples.length > 1 ? 's' : ''}**`, ...kind.examples.map((e) => '```yaml\n' + e.trimEnd() + '\n```'));
   return parts.join('\n\n');
 }
@@ -71,7 +72,7 @@ export function recipesMarkdown(): string {
 
   out.push(
     '## Keys every step may have',
-    'Besides these, a step has exactly one kind key (`run`, `apt`, … below). `env:` beside another kind sets the environment of that step’s commands; alone, it is the `env` kind.',
+    'Besides these, a step has exactly one kind key (`run`, `packages`, … below). `env:` beside another kind sets the environment of that step’s commands; alone, it is the `env` kind.',
     keysTable(keyRows(toJson(z.object(commonStepShape)))),
   );
 
@@ -116,7 +117,7 @@ export function recipesMarkdown(): string {
 
   out.push(
     '## Format version',
-    `\`format: ${String((top.format as JsonSchema).const)}\` (optional) names the version of this recipe format. The format is versioned semantically: adding keys or kinds keeps the version; a change that would make an existing valid recipe invalid, or mean something else, gets a new number, and this setup says which formats it reads. See CHANGELOG.md.`,
+    `\`format: ${String((top.format as JsonSchema).const)}\` (optional) names the version of this recipe format. The format is versioned semantically: adding keys or kinds keeps the version; a change that would make an existing valid recipe invalid, or mean something else, gets a new number, and this setup says which formats it reads. Renaming a kind keeps the version too: the earlier name stays accepted (${STEP_KINDS.flatMap((k) => (k.aliases ?? []).map((a) => `\`${a}:\` for \`${k.kind}:\``)).join(', ')}). See CHANGELOG.md.`,
   );
   return out.join('\n\n') + '\n';
 }

@@ -47,7 +47,7 @@ export function keyRows(s: JsonSchema): KeyRow[] {
   }));
 }
 
-/** The map form of a schema that is a map, or a union with one map alternative (`apt: { packages, update }`). */
+/** The map form of a schema that is a map, or a union with one map alternative (`packages: { packages, update }`). */
 export function mapForm(s: JsonSchema): JsonSchema | undefined {
   if (s.type === 'object' && s.properties) return s;
   return ((s.anyOf ?? []) as JsonSchema[]).find((a) => a.type === 'object' && a.properties);

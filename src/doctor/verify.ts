@@ -8,7 +8,7 @@ import { readIfExists } from '../util/safe-write.js';
 import { expandHome } from '../util/paths.js';
 import { satisfies, toSemver } from '../util/version.js';
 import { parseVersion } from '../facts/parsers.js';
-import { notInstalled } from '../steps/apt.js';
+import { notInstalled } from '../steps/packages.js';
 import { evaluateSpecs } from '../steps/pip/evaluate.js';
 import { judge } from '../steps/pip/judge.js';
 import { venvPython } from '../steps/python.js';

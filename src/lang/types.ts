@@ -10,6 +10,8 @@ export type Origin = 'bundled' | 'user' | 'config' | 'flag';
 export interface RawStep {
   index: number;
   kind: string;
+  /** The kind key as written when it is an earlier name of `kind` (`apt` for `packages`). */
+  alias?: string;
   spec: unknown;
   common: {
     name?: string;

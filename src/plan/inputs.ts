@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { inputsOf, recipeStepsOf } from '../steps/inputs.js';
+import { KIND_BY_KEY } from '../steps/registry.js';
 import type { ResolvedStep, StepEnv, StepNotes } from '../steps/types.js';
 import { tempListIn, writeVerified } from '../util/verified-write.js';
 
@@ -58,7 +59,7 @@ export class InputStore implements StepNotes {
   changes(step: ResolvedStep): string[] | null {
     const rec = this.load().steps[step.id];
     if (!rec || typeof rec.inputs !== 'object' || !rec.inputs) return null;
-    const was = rec.inputs;
+    const was = underKindNames(rec.inputs);
     const now = inputsOf(step);
     const out: string[] = [];
     for (const k of new Set([...Object.keys(was), ...Object.keys(now)])) {
@@ -124,6 +125,15 @@ export class InputStore implements StepNotes {
     data.steps[step.id] = { time: new Date().toISOString(), inputs: inputsOf(step), ...(notes ? { notes } : {}) };
     await this.write(data);
   }
+}
+
+/** `apt.packages` or `#1 apt.update`: a key an older setup recorded under a kind's earlier name. */
+const ALIASED_KEY = new RegExp(`^(#\\d+ )?(${[...KIND_BY_KEY].filter(([key, k]) => key !== k.kind).map(([key]) => key).join('|') || '(?!)'})\\.`);
+
+/** A record's inputs with each earlier kind name read as the kind's own (`apt.…` → `packages.…`): a rename is not a change. */
+function underKindNames(inputs: Record<string, string>): Record<string, string> {
+  if (!Object.keys(inputs).some((k) => ALIASED_KEY.test(k))) return inputs;
+  return Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k.replace(ALIASED_KEY, (_, n: string | undefined, key: string) => `${n ?? ''}${KIND_BY_KEY.get(key)!.kind}.`), v]));
 }
 
 const shown = (raw: string | undefined): string => {

@@ -133,6 +133,8 @@ export interface ApplyEnv extends StepEnv {
 /** One step kind: its schema, how to resolve, describe, check and apply it. Registered in steps/registry.ts. */
 export interface StepKind<Spec = unknown, Config = Spec> {
   kind: string;
+  /** Earlier names recipes may still use as the kind key (`apt` for `packages`): they load to this kind. */
+  aliases?: readonly string[];
   /** One sentence for docs and `--help`. */
   description: string;
   /** What "satisfied" means for this kind, for docs. */
@@ -155,7 +157,7 @@ export interface StepKind<Spec = unknown, Config = Spec> {
   selfCheck?(config: Config): boolean;
   /** `plan` (unless --no-resolve): a closer look at a pending step, e.g. pip's dry-run resolution. Changes nothing. */
   preview?(step: ResolvedStep<Config>, env: StepEnv): Promise<Preview>;
-  /** `root:` when the step does not say (apt: true). */
+  /** `root:` when the step does not say (packages: true). */
   defaultRoot?: boolean;
   /** The kind's own check; kinds without one rely on the step's `check` / `creates`. */
   check?(step: ResolvedStep<Config>, env: StepEnv): Promise<CheckResult>;

@@ -2,7 +2,7 @@
  * Text for a terminal: whatever a recipe, a profile or a step's output holds, no byte of it may drive
  * the terminal (ESC sequences that recolour, move the cursor, retitle the window or hide text; BEL; CR
  * and backspace that overwrite what was printed; bidi overrides that reorder it). Every line setup
- * prints passes through `sanitize` at the one place it is written (cli/output.ts, cli/report.ts), so no
+ * prints passes through `sanitize` at the one place it is written (cli/output.ts, cli/error-output.ts), so no
  * renderer can forget it. Only the tool's own colour codes (SGR, when colour is on) are kept.
  */
 

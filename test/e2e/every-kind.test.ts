@@ -77,7 +77,7 @@ vars:
   greeting: hi there
 steps:
   - name: A system package (already there)
-    apt: [coreutils]
+    packages: [coreutils]
   - name: pip points at the mirror
     config: { path: ~/.config/pip/pip.conf, set: { global.index-url: "{{ mirror.pip.index-url }}" } }
   - name: A venv

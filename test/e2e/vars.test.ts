@@ -7,7 +7,7 @@ import { ROOT, runCli, tempHome, writeRecipes } from './helpers.js';
 const RECIPES = path.join(ROOT, 'recipes');
 const bundled = fs.readdirSync(RECIPES).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, '')).sort();
 
-type Kind = 'pip' | 'apt' | 'other';
+type Kind = 'pip' | 'packages' | 'other';
 interface Scanned {
   where: string;
   kind: Kind;
@@ -22,8 +22,8 @@ interface Scanned {
  */
 function scan(doc: { steps?: unknown[]; verify?: unknown[] }): Scanned[] {
   const out: Scanned[] = [];
-  // steps.N.apt…: package names; steps.N.pip (a list), steps.N.pip.packages, verify.N.pip: requirements.
-  const kindOf = (at: (string | number)[]): Kind => (at[2] === 'apt' ? 'apt' : at[2] === 'pip' && (at.length === 3 || typeof at[3] === 'number' || at[3] === 'packages') ? 'pip' : 'other');
+  // steps.N.packages… (or its earlier name apt), verify.N.apt: package names; steps.N.pip (a list), steps.N.pip.packages, verify.N.pip: requirements.
+  const kindOf = (at: (string | number)[]): Kind => ((at[0] === 'steps' && at[2] === 'packages') || at[2] === 'apt' ? 'packages' : at[2] === 'pip' && (at.length === 3 || typeof at[3] === 'number' || at[3] === 'packages') ? 'pip' : 'other');
   const walk = (v: unknown, at: (string | number)[]): void => {
     const key = at[at.length - 1];
     if (at.includes('when') || ['name', 'program', 'expect', 'sha256', 'sha512'].includes(String(key))) return;
@@ -44,7 +44,7 @@ function scan(doc: { steps?: unknown[]; verify?: unknown[] }): Scanned[] {
  */
 function inlinePin({ kind, text }: Scanned): string | undefined {
   const t = text.replace(/\{\{.*?\}\}/g, '').replace(/127\.0\.0\.1/g, '');
-  const re = kind === 'pip' ? /(?:===?|~=|!=|<=?|>=?)\s*v?\d[\w.*]*|\d+\.\d+[\w.]*/ : kind === 'apt' ? /[@=]\s*v?\d[\w.]*/ : /v?\d+\.\d+[\w.]*/;
+  const re = kind === 'pip' ? /(?:===?|~=|!=|<=?|>=?)\s*v?\d[\w.*]*|\d+\.\d+[\w.]*/ : kind === 'packages' ? /[@=]\s*v?\d[\w.]*/ : /v?\d+\.\d+[\w.]*/;
   return re.exec(t)?.[0];
 }
 
@@ -76,7 +76,7 @@ steps:
   - pip: { venv: "{{ venv }}", packages: ["datasets=={{ datasets }}", "numpy{{ numpy_spec }}", accelerate] }
   - download: { url: "https://go.dev/dl/go{{ version }}.linux-amd64.tar.gz", sha256: 502fc16d5910562461e6a6631fb6377de2322aad7304bf2bcd23500ba9dab4a7, extract: "{{ prefix }}/opt/go" }
   - git: { repo: https://github.com/pytorch/pytorch.git, ref: "{{ ref }}", dest: "{{ src }}" }
-  - apt: [{ apt: postgresql, brew: "postgresql@{{ brew_major }}" }, libglib2.0-0]
+  - packages: [{ apt: postgresql, brew: "postgresql@{{ brew_major }}" }, libglib2.0-0]
 verify:
   - pip: "transformers=={{ version }}"
   - url: http://127.0.0.1:9200
@@ -90,7 +90,7 @@ verify:
     expect(count('pip', /=|</)).toBeGreaterThanOrEqual(15); // the templated pins: torch=={{ torch }}, datasets=={{ datasets }}…
     expect(count('pip')).toBeGreaterThanOrEqual(50);
     expect(count('other', /^https:\/\//)).toBeGreaterThanOrEqual(15);
-    expect(count('apt', /^lib/)).toBeGreaterThanOrEqual(5);
+    expect(count('packages', /^lib/)).toBeGreaterThanOrEqual(5);
   });
 
   it.each(bundled)('%s: no version is written inline', (name) => {
@@ -112,7 +112,7 @@ verify:
     const rendered = JSON.stringify({ steps: doc.steps, verify: doc.verify });
     // Package names render for this host's package manager only (not a Homebrew formula on Debian).
     const raw = scan(parse(fs.readFileSync(path.join(RECIPES, `${name}.yaml`), 'utf8'), { merge: true }));
-    const onlyInPackageNames = (v: string): boolean => raw.every((s) => s.kind === 'apt' || !s.text.includes(`{{ ${v} }}`)) && raw.some((s) => s.text.includes(`{{ ${v} }}`));
+    const onlyInPackageNames = (v: string): boolean => raw.every((s) => s.kind === 'packages' || !s.text.includes(`{{ ${v} }}`)) && raw.some((s) => s.text.includes(`{{ ${v} }}`));
     versions.forEach((v, i) => {
       if (!onlyInPackageNames(v.name)) expect(rendered, `${name}.${v.name} is used`).toContain(sentinel(i, v));
       if (/\d+\.\d+/.test(v.value)) expect(rendered, `${name}: ${v.value} is still written somewhere`).not.toContain(v.value);

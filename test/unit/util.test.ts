@@ -49,6 +49,8 @@ describe('did-you-mean', () => {
   it('formats the suggestion, or nothing', () => {
     expect(didYouMean('apt-get', kinds)).toBe(' (did you mean "apt"?)');
     expect(didYouMean('kubernetes', kinds)).toBe('');
+    // A close alias is suggested by the name it stands for.
+    expect(didYouMean('apt-get', kinds, (c) => (c === 'apt' ? 'packages' : c))).toBe(' (did you mean "packages"?)');
   });
 });
 

@@ -3,7 +3,7 @@ import { planSession, selectRecipes } from '../../plan/session.js';
 import { sessionFrom } from '../common.js';
 import { withSpinner } from '../spinner.js';
 import { makeOutput, writeJson, type GlobalOpts } from '../output.js';
-import { planJson, renderPlan, summaryLine } from '../render/plan.js';
+import { planJson, renderPlan, summaryLine } from '../plan-view.js';
 
 /** `setup plan [recipe…]`: every step's state and reason; changes nothing on disk. */
 export default async function plan(names: string[], opts: GlobalOpts & { exitCode?: boolean; graph?: boolean; format?: string; resolve?: boolean }): Promise<number> {

@@ -13,8 +13,8 @@ import { acquireRunLock } from '../../run/lock.js';
 import { guardProcessGroups } from '../../util/process.js';
 import { sweepTempFiles } from '../../util/safe-write.js';
 import type { Session } from '../../plan/session.js';
-import { renderFailure } from '../render/failure.js';
-import { listrReporter, plainReporter } from '../reporters.js';
+import { renderFailure } from '../run-failure.js';
+import { listrReporter, plainReporter } from '../run-progress.js';
 
 /** `setup run <recipe…>`: runs what the plan says; stops at the first failure; Ctrl-C stops cleanly (130). */
 export default async function run(names: string[], opts: GlobalOpts & { wait?: boolean }): Promise<number> {

@@ -1,8 +1,14 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isInstalled, parseDpkgStatus } from '../../src/steps/apt/dpkg-status.js';
-import { installArgv, needsUpdate, packagesFor, parseQuery, queryArgv, updateArgv, type PackageEntry } from '../../src/steps/apt/packages.js';
+import { parseRecipe } from '../../src/catalog/load.js';
+import { lintRecipe } from '../../src/catalog/lint.js';
+import { resolveRecipe } from '../../src/catalog/resolve.js';
+import { InputStore } from '../../src/plan/inputs.js';
+import { inputsOf } from '../../src/steps/inputs.js';
+import { isInstalled, parseDpkgStatus } from '../../src/steps/packages/dpkg-status.js';
+import { installArgv, needsUpdate, packagesFor, parseQuery, queryArgv, updateArgv, type PackageEntry } from '../../src/steps/packages/managers.js';
 
 const status = parseDpkgStatus(fs.readFileSync(path.join(import.meta.dirname, '..', 'fixtures', 'apt', 'dpkg-status'), 'utf8'));
 
@@ -58,5 +64,57 @@ describe('package manager commands', () => {
     expect(needsUpdate('E: Unable to locate package sl')).toBe(true);
     expect(needsUpdate("E: Package 'gcc-9' has no installation candidate")).toBe(true);
     expect(needsUpdate('E: Could not get lock /var/lib/dpkg/lock-frontend')).toBe(false);
+  });
+});
+
+describe('`apt:`, the earlier name of the packages kind', () => {
+  const yaml = (key: string, pkgs = 'libgl1, git'): string =>
+    `name: gl\ndescription: x\nsteps:\n  - name: GL\n    ${key}: [${pkgs}]\n  - run: touch /tmp/x\n    creates: /tmp/x\n`;
+  const load = (text: string) => {
+    const { recipe, problems } = parseRecipe('/virtual/gl.yaml', Buffer.from(text));
+    expect(problems).toEqual([]);
+    return recipe!;
+  };
+  const resolve = (text: string) =>
+    resolveRecipe(load(text), { facts: {}, dirs: { home: '/h', src: '/h/src', cache: '/h/cache', state: '/h/state', config: '/h/config' }, prefix: '/h/.local', mirror: {}, overrides: { global: new Map(), perRecipe: new Map() } }).steps;
+
+  it('loads to the packages kind: same step ids, config and inputs as `packages:`', () => {
+    const old = resolve(yaml('apt'));
+    const now = resolve(yaml('packages'));
+    expect(old.map((s) => [s.id, s.kind])).toEqual([['gl#1', 'packages'], ['gl#2', 'run']]);
+    expect(old.map((s) => s.config)).toEqual(now.map((s) => s.config));
+    expect(inputsOf(old[1]!)).toEqual(inputsOf(now[1]!));
+    expect(Object.keys(inputsOf(now[1]!))).toContain('#1 packages.packages');
+  });
+
+  it('validate notes the earlier name, at the key, as a warning (never an error)', () => {
+    const notes = lintRecipe(load(yaml('apt')));
+    expect(notes).toEqual([{ severity: 'warning', loc: { file: '/virtual/gl.yaml', line: 5, col: 5 }, message: '`apt:` is the earlier name of `packages:`; it still works and means the same', hint: 'write `packages:`, unless the recipe must still load in setup 0.1.0' }]);
+    expect(lintRecipe(load(yaml('packages')))).toEqual([]);
+  });
+
+  it('is one kind with `packages:`: both in one step is two kinds', () => {
+    const { problems } = parseRecipe('/virtual/gl.yaml', Buffer.from('name: gl\nsteps:\n  - apt: [git]\n    packages: [git]\n'));
+    expect(problems.map((p) => p.message)).toEqual(['a step has exactly one kind; this one has apt and packages']);
+  });
+
+  it('a step recorded under `apt` by an older setup is not seen as changed; a real change still is', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'envkit-inputs-'));
+    try {
+      const step = resolve(yaml('packages'))[1]!;
+      const recorded = (inputs: Record<string, string>): InputStore => {
+        const file = path.join(dir, `inputs-${Math.random()}.json`);
+        fs.writeFileSync(file, JSON.stringify({ version: 1, steps: { 'gl#2': { time: '2026-01-01T00:00:00.000Z', inputs } } }));
+        return new InputStore(file);
+      };
+      // What setup 0.1.0 wrote for this step: the earlier step's inputs under `#1 apt.…`.
+      const old = Object.fromEntries(Object.entries(inputsOf(step)).map(([k, v]) => [k.replace('#1 packages.', '#1 apt.'), v]));
+      expect(Object.keys(old)).toContain('#1 apt.packages');
+      expect(recorded(old).changes(step)).toEqual([]);
+      const changed = resolve(yaml('packages', 'libgl1, git, curl'))[1]!;
+      expect(recorded(old).changes(changed)).toEqual(['GL: packages.packages: ["libgl1","git"] → ["libgl1","git","curl"]']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -3,7 +3,7 @@ import type { Reporter, RunSummary, StepResult } from '../run/execute.js';
 import { formatDuration, MAX_DURATION_MS } from '../util/duration.js';
 import { redact } from '../util/redact.js';
 import { clipLine, sanitize } from '../util/terminal.js';
-import { stepTitle } from './render/plan.js';
+import { stepTitle } from './plan-view.js';
 import { tilde, type Output } from './output.js';
 
 const label = (s: PlannedStep): string => `${s.step.recipe} › ${stepTitle(s)}`;

@@ -1,7 +1,7 @@
-import type { RunSummary } from '../../run/execute.js';
-import { clipLine } from '../../util/terminal.js';
-import { stepTitle } from './plan.js';
-import { tilde, type Output } from '../output.js';
+import type { RunSummary } from '../run/execute.js';
+import { clipLine } from '../util/terminal.js';
+import { stepTitle } from './plan-view.js';
+import { tilde, type Output } from './output.js';
 
 /** The failure report: step and recipe, where it is defined, command, exit, last lines, log, hint. */
 export function renderFailure(o: Output, summary: RunSummary): string {

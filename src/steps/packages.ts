@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import * as z from '../util/zod.js';
-import { isInstalled, parseDpkgStatus, type DpkgStatus } from './apt/dpkg-status.js';
-import { installArgv, needsUpdate, packagesFor, parseQuery, queryArgv, updateArgv, type PackageEntry } from './apt/packages.js';
+import { isInstalled, parseDpkgStatus, type DpkgStatus } from './packages/dpkg-status.js';
+import { installArgv, needsUpdate, packagesFor, parseQuery, queryArgv, updateArgv, type PackageEntry } from './packages/managers.js';
 import type { ResolvedStep, StepEnv, StepKind } from './types.js';
 import { StepFailure } from './types.js';
 
@@ -13,7 +13,7 @@ const entry = z.union([
   z.string().regex(/^([A-Za-z0-9][A-Za-z0-9+.:_@/-]*|.*\{\{.*\}\}.*)$/, 'not a package name'),
   z.record(z.string(), z.union([z.string(), z.array(z.string()), z.null()])).meta({ description: 'Names by host: `debian:12`, `debian`, `ubuntu`, `apt`, `dnf`, `brew`, `default`; null = nothing on that host.', examples: [{ debian: 'libgl1', 'ubuntu:20.04': 'libgl1-mesa-glx', dnf: 'mesa-libGL', brew: null }] }),
 ]);
-const aptSchema = z.union(
+const packagesSchema = z.union(
   [
     z.array(entry).min(1),
     z.strictObject({
@@ -24,7 +24,7 @@ const aptSchema = z.union(
   { error: 'expected a list of packages, or { packages, update }' },
 );
 
-interface AptConfig {
+interface PackagesConfig {
   packages: PackageEntry[];
   update: boolean;
 }
@@ -35,7 +35,7 @@ function dpkgStatus(env: StepEnv): Promise<DpkgStatus> {
 }
 
 /** The host's package names for this step and which of them are missing. */
-async function missingPackages(step: ResolvedStep<AptConfig>, env: StepEnv): Promise<{ pm: string; names: string[]; missing: string[]; unmatched: string[] }> {
+async function missingPackages(step: ResolvedStep<PackagesConfig>, env: StepEnv): Promise<{ pm: string; names: string[]; missing: string[]; unmatched: string[] }> {
   const [distro, distro_version, pm] = await Promise.all([env.facts.get('distro'), env.facts.get('distro_version'), env.facts.get('pkg_manager')]);
   if (!pm) throw new Error('no supported package manager on this host (apt, dnf, yum, brew)');
   const { names, unmatched } = packagesFor(step.config.packages, { distro, distro_version, pkg_manager: pm });
@@ -57,12 +57,13 @@ export async function notInstalled(names: readonly string[], env: StepEnv): Prom
   return names.filter((n) => !found.has(n));
 }
 
-/** `apt`: system packages through apt (or dnf, yum, brew on those hosts), named per distro where they differ. */
-export const aptKind: StepKind<z.infer<typeof aptSchema>, AptConfig> = {
-  kind: 'apt',
+/** `packages`: system packages through apt (or dnf, yum, brew on those hosts), named per distro where they differ. */
+export const packagesKind: StepKind<z.infer<typeof packagesSchema>, PackagesConfig> = {
+  kind: 'packages',
+  aliases: ['apt'],
   description: 'Installs system packages with the host’s package manager (apt-get; dnf, yum or brew on those hosts), as root or through sudo -n; package names may differ per distro and version.',
   satisfiedWhen: 'every package is installed (apt: read from dpkg’s status file once per run; also counts packages that provide a virtual name).',
-  schema: aptSchema,
+  schema: packagesSchema,
   defaultRoot: true,
   resolve: (spec, t) => {
     const list = t.deep(Array.isArray(spec) ? spec : spec.packages) as PackageEntry[];
@@ -118,8 +119,8 @@ export const aptKind: StepKind<z.infer<typeof aptSchema>, AptConfig> = {
     }
   },
   examples: [
-    `- name: Build tools\n  apt: [build-essential, gfortran, pkg-config, git]`,
-    `- name: OpenGL runtime\n  apt:\n    packages:\n      - { debian: libgl1, ubuntu: libgl1, "ubuntu:20.04": libgl1-mesa-glx, dnf: mesa-libGL, brew: null }\n    update: true`,
+    `- name: Build tools\n  packages: [build-essential, gfortran, pkg-config, git]`,
+    `- name: OpenGL runtime\n  packages:\n    packages:\n      - { debian: libgl1, ubuntu: libgl1, "ubuntu:20.04": libgl1-mesa-glx, dnf: mesa-libGL, brew: null }\n    update: true`,
   ],
 };
 

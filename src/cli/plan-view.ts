@@ -1,5 +1,5 @@
-import type { Plan, PlannedStep, StepState } from '../../plan/plan.js';
-import { tilde, type Output } from '../output.js';
+import type { Plan, PlannedStep, StepState } from '../plan/plan.js';
+import { tilde, type Output } from './output.js';
 
 const WORD: Record<StepState, string> = { satisfied: 'satisfied', pending: 'will run', skipped: 'skipped', unknown: 'could not tell', blocked: 'blocked' };
 
