@@ -2,8 +2,9 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { STEP_KINDS } from '../steps/registry.js';
 import type { StepKind } from '../steps/types.js';
-import { stepSchemaFor } from './load.js';
-import { configSchema, profileSchema, recipeTopShape, VERIFY_KINDS, verifyCommonShape, verifyShapes } from '../lang/schema.js';
+import { VERIFY_FORMS } from '../verify/registry.js';
+import { stepSchemaFor, verifySchemaFor } from './load.js';
+import { configSchema, profileSchema, recipeTopShape } from '../lang/schema.js';
 
 const draft = { target: 'draft-07', unrepresentable: 'any', io: 'input', reused: 'inline' } as const;
 
@@ -15,7 +16,7 @@ export function kindExampleSteps(k: StepKind<any, any>): Record<string, unknown>
 /** One step of a kind; its kind key carries the kind's description and the values of its examples. */
 function stepZod(k: StepKind<any, any>): z.ZodObject {
   const examples = kindExampleSteps(k).map((s) => s[k.kind]);
-  return stepSchemaFor(k.kind)
+  return stepSchemaFor(k)
     .extend({ [k.kind]: k.schema.meta({ description: k.description, examples }) })
     .meta({ title: `${k.kind} step`, description: `${k.description} Satisfied when ${k.satisfiedWhen}`, examples: kindExampleSteps(k) });
 }
@@ -23,7 +24,7 @@ function stepZod(k: StepKind<any, any>): z.ZodObject {
 /** The recipe schema, as the same zod schemas the loader validates with. */
 export function recipeZod(): z.ZodObject {
   const step = z.union(STEP_KINDS.map(stepZod) as unknown as [z.ZodObject, z.ZodObject]);
-  const verify = z.union(VERIFY_KINDS.map((k) => z.strictObject({ ...verifyCommonShape, ...verifyShapes[k] }).meta({ title: `${k} check` })) as unknown as [z.ZodObject, z.ZodObject]);
+  const verify = z.union(VERIFY_FORMS.map((f) => verifySchemaFor(f).meta({ title: `${f.kind} check` })) as unknown as [z.ZodObject, z.ZodObject]);
   return z.strictObject({
     ...recipeTopShape,
     steps: z.array(step).meta({

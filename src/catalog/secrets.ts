@@ -2,7 +2,7 @@ import { InputError, type Problem } from '../util/errors.js';
 import { MIN_SECRET_LENGTH, secretLines } from '../util/redact.js';
 import { scanTemplate, walkStrings } from '../lang/template.js';
 import { MiB, readUserFile, UnreadableFile, unreadableProblem } from '../util/user-file.js';
-import type { Recipe } from '../lang/types.js';
+import type { Recipe } from './types.js';
 
 /** A secrets file's values, with the file and each name's line (to say where a bad value came from). */
 export type Secrets = Map<string, string> & { file?: string; lines: Map<string, number> };

@@ -10,10 +10,9 @@ import { referencedFacts, resolveRecipe, type Overrides, type ResolvedRecipe } f
 import { loadSecrets, noSecrets, shortSecretProblems, type Secrets } from '../catalog/secrets.js';
 import type { Profile, UserConfig } from '../lang/schema.js';
 import { VAR_NAME } from '../lang/schema.js';
-import type { Recipe } from '../lang/types.js';
+import type { Recipe } from '../catalog/types.js';
 import { checkSteps } from './check.js';
 import { makePlan, type Plan } from './plan.js';
-import { KIND_BY_NAME } from '../steps/registry.js';
 import type { Action, CheckResult, Preview, ResolvedStep, StepEnv } from '../steps/types.js';
 import { POISON_HINT, poisonMessage, poisonSegment } from '../util/keys.js';
 import { mapLimit } from '../util/limit.js';
@@ -170,7 +169,7 @@ export async function planSession(session: Session, recipes: readonly Recipe[], 
   const resolved = await resolveRecipes(session, recipes);
   const steps = resolved.flatMap((r) => r.steps);
   const checks = await checkSteps(steps, session.stepEnv, Math.max(2, session.cpus));
-  const actions = new Map<string, Action>(steps.map((s) => [s.id, KIND_BY_NAME.get(s.kind)!.describe(s, session.stepEnv, session.factValues)]));
+  const actions = new Map<string, Action>(steps.map((s) => [s.id, s.impl.describe(s, session.stepEnv, session.factValues)]));
   const needsRoot = steps.some((s) => s.common.root && s.whenFailed === null && checks.get(s.id)?.state !== 'satisfied');
   const [canRoot, previews] = await Promise.all([needsRoot ? session.facts.get('sudo').then((v) => v === true) : true, opts.preview ? previewSteps(steps, checks, session) : undefined]);
   return { plan: makePlan(resolved, { checks, actions, canRoot, previews }), resolved, checks };
@@ -178,9 +177,9 @@ export async function planSession(session: Session, recipes: readonly Recipe[], 
 
 /** Previews of the pending steps whose kind can look closer (pip resolves), concurrently; one that fails says so. */
 async function previewSteps(steps: readonly ResolvedStep[], checks: ReadonlyMap<string, CheckResult>, session: Session): Promise<Map<string, Preview>> {
-  const pending = steps.filter((s) => s.whenFailed === null && checks.get(s.id)?.state === 'unsatisfied' && KIND_BY_NAME.get(s.kind)!.preview);
+  const pending = steps.filter((s) => s.whenFailed === null && checks.get(s.id)?.state === 'unsatisfied' && s.impl.preview);
   const out = await mapLimit(pending, Math.max(2, session.cpus), (s) =>
-    KIND_BY_NAME.get(s.kind)!.preview!(s, session.stepEnv).catch((e: unknown): Preview => ({ notes: [`could not look closer: ${e instanceof Error ? e.message : String(e)}`] })),
+    s.impl.preview!(s, session.stepEnv).catch((e: unknown): Preview => ({ notes: [`could not look closer: ${e instanceof Error ? e.message : String(e)}`] })),
   );
   return new Map(pending.map((s, i) => [s.id, out[i]!]));
 }

@@ -22,7 +22,7 @@ let n = 0;
 function pipStep(spec: Parameters<typeof pipKind.resolve>[0], env: Record<string, string> = {}): ResolvedStep<PipConfig> {
   n++;
   return {
-    id: `r#${n}`, recipe: 'r', index: n - 1, name: '', kind: 'pip', config: pipKind.resolve(spec, t),
+    id: `r#${n}`, recipe: 'r', index: n - 1, name: '', kind: 'pip', impl: pipKind, config: pipKind.resolve(spec, t),
     common: { creates: [], env, retries: 0, root: false }, whenFailed: null, loc: { file: 'r.yaml', line: n, col: 1 },
   };
 }

@@ -17,7 +17,6 @@ import { mirrorValues } from '../../src/catalog/profile.js';
 import { resolveRecipe, type ResolveContext } from '../../src/catalog/resolve.js';
 import type { Profile } from '../../src/lang/schema.js';
 import { parseSets } from '../../src/plan/session.js';
-import { KIND_BY_NAME } from '../../src/steps/registry.js';
 import type { Action, CheckResult, StepEnv } from '../../src/steps/types.js';
 import type { Paths } from '../../src/util/paths.js';
 import type { Runner } from '../../src/util/process.js';
@@ -84,7 +83,7 @@ async function planCase(dir: string): Promise<{ actual: Expected; stepIds: strin
   };
   const resolved = orderWithRequires(catalog.recipes, input.recipes).map((r) => resolveRecipe(r, ctx));
   const steps = resolved.flatMap((r) => r.steps);
-  const actions = new Map<string, Action>(steps.map((s) => [s.id, KIND_BY_NAME.get(s.kind)!.describe(s, stepEnv)]));
+  const actions = new Map<string, Action>(steps.map((s) => [s.id, s.impl.describe(s, stepEnv)]));
   const plan = makePlan(resolved, { checks: new Map(Object.entries(input.checks)), actions, canRoot: input.canRoot });
   const actual: Expected = {
     recipes: plan.recipes.map((r) => ({

@@ -1,7 +1,9 @@
-import type { VarType } from './var-types.js';
+import type { VarType } from '../lang/var-types.js';
 import type { Loc } from '../util/errors.js';
-import type { WhenMatcher } from './when.js';
-import type { SourceDoc, YamlPath } from './source.js';
+import type { WhenMatcher } from '../lang/when.js';
+import type { SourceDoc, YamlPath } from '../lang/source.js';
+import type { StepKind } from '../steps/types.js';
+import type { VerifyForm } from '../verify/types.js';
 
 /** Where a recipe folder came from; later origins override earlier ones for the same recipe name. */
 export type Origin = 'bundled' | 'user' | 'config' | 'flag';
@@ -10,6 +12,8 @@ export type Origin = 'bundled' | 'user' | 'config' | 'flag';
 export interface RawStep {
   index: number;
   kind: string;
+  /** The kind named by `kind`, looked up once by the loader. */
+  impl: StepKind<any, any>;
   spec: unknown;
   common: {
     name?: string;
@@ -31,6 +35,8 @@ export interface RawStep {
 export interface RawVerify {
   index: number;
   kind: string;
+  /** The form named by `kind`, looked up once by the loader. */
+  impl: VerifyForm<any>;
   item: Record<string, unknown>;
   path: YamlPath;
   loc: Loc;
