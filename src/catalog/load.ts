@@ -328,7 +328,7 @@ function literalNumbers(when: Record<string, WhenMatcher>, source: SourceDoc, at
 }
 
 /** A root step's env names that cannot reach root's command (see rootEnvProblem). */
-function rootEnvLint(common: Record<string, unknown>, defaultRoot = false): { path: (string | number)[]; message: string; hint: string; needle: string; nth: number }[] {
+function rootEnvLint(common: Record<string, unknown>, defaultRoot: boolean): { path: (string | number)[]; message: string; hint: string; needle: string; nth: number }[] {
   if (!(common.root ?? defaultRoot) || !common.env || typeof common.env !== 'object') return [];
   return Object.keys(common.env).flatMap((name) => {
     const why = rootEnvProblem(name);

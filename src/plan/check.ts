@@ -12,12 +12,7 @@ const NO_CHECK = 'no check';
 
 /** Whether a step has any check at all (its kind's own, `creates`, or `check`). */
 export function hasCheck(step: ResolvedStep): boolean {
-  return selfChecks(step) || step.common.creates.length > 0 || !!step.common.check;
-}
-
-/** Does the step's kind check this step itself? */
-function selfChecks(step: ResolvedStep): boolean {
-  return step.impl.selfCheck(step.config);
+  return step.impl.selfCheck(step.config) || step.common.creates.length > 0 || !!step.common.check;
 }
 
 /**
@@ -54,7 +49,7 @@ async function runUnless(step: ResolvedStep, env: PlanEnv): Promise<CheckResult>
 async function ownChecks(step: ResolvedStep, env: PlanEnv): Promise<CheckResult> {
   const kind = step.impl;
   const reasons: string[] = [];
-  if (kind.check && selfChecks(step)) {
+  if (kind.check && kind.selfCheck(step.config)) {
     let r: CheckResult;
     try {
       r = await kind.check(step, env);
@@ -94,7 +89,7 @@ async function ownChecks(step: ResolvedStep, env: PlanEnv): Promise<CheckResult>
  * inputs since it last ran, or null when nothing is recorded or the step's own check sees its inputs.
  */
 export function inputChanges(step: ResolvedStep, env: PlanEnv): string[] | null {
-  if (!env.inputs || !judgedByInputs(step, selfChecks(step))) return null;
+  if (!env.inputs || !judgedByInputs(step, step.impl.selfCheck(step.config))) return null;
   return env.inputs.changes(step);
 }
 

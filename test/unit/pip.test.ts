@@ -145,7 +145,7 @@ describe('issue 6: pip checks for a whole recipe cost one interpreter start', ()
     const venv = fakeVenv();
     const runner = countingRunner({ numpy: '1.26.4', scipy: '1.13.0' });
     const env = stepEnv(runner);
-    await pipKind.prefetch!([pipStep({ venv, packages: ['numpy'] })], env);
+    await pipKind.prefetch([pipStep({ venv, packages: ['numpy'] })], env);
     expect((await checkStep(pipStep({ venv, packages: ['numpy', 'scipy==1.13.0'] }), env)).state).toBe('satisfied');
     expect(runner.calls.map((c) => JSON.parse(c.input!))).toEqual([['numpy'], ['scipy==1.13.0']]);
   });
