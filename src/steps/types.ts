@@ -137,7 +137,7 @@ export interface ApplyEnv extends StepEnv {
  * One step kind as its file writes it: its schema, how to resolve, describe, check and apply it. The hooks
  * that mean something when left out are filled in by `defineKind`; the result is registered in steps/registry.ts.
  */
-export interface StepKindSpec<Spec = unknown, Config = Spec> {
+export interface StepKindDef<Spec = unknown, Config = Spec> {
   kind: string;
   /** One sentence for docs and `--help`. */
   description: string;
@@ -180,7 +180,7 @@ export interface KindLint {
 }
 
 /** A step kind with its defaults filled in (see defineKind): callers use every hook without asking whether it is there. */
-export interface StepKind<Spec = unknown, Config = Spec> extends StepKindSpec<Spec, Config> {
+export interface StepKind<Spec = unknown, Config = Spec> extends StepKindDef<Spec, Config> {
   lint(spec: Spec): KindLint[];
   facts: readonly string[];
   prefetch(steps: ResolvedStep<Config>[], env: StepEnv): Promise<void>;
@@ -193,7 +193,7 @@ export interface StepKind<Spec = unknown, Config = Spec> extends StepKindSpec<Sp
  * A step kind, its defaults in one place: no load-time checks beyond the schema, no facts, nothing to
  * prefetch, not root, and its own `check` (when it has one) judges every config unless `selfCheck` says not.
  */
-export function defineKind<Spec, Config = Spec>(k: StepKindSpec<Spec, Config>): StepKind<Spec, Config> {
+export function defineKind<Spec, Config = Spec>(k: StepKindDef<Spec, Config>): StepKind<Spec, Config> {
   const { selfCheck, check } = k;
   return {
     lint: () => [],

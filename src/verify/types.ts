@@ -25,7 +25,7 @@ export interface VerifyTemplater {
  * One form of `verify:` item (`command:`, `file:`, `python:`…) as its file writes it: its keys, how to label
  * it and how to check it. `defineVerify` fills in what is left out; the result is registered in verify/registry.ts.
  */
-export interface VerifyFormSpec<Item = Record<string, unknown>> {
+export interface VerifyFormDef<Item = Record<string, unknown>> {
   /** The key that names the form in an item, e.g. `file`. */
   kind: string;
   /** Its keys (the form's own key first), with descriptions and examples for the JSON Schema and docs. */
@@ -39,11 +39,11 @@ export interface VerifyFormSpec<Item = Record<string, unknown>> {
 }
 
 /** A verify form with its defaults filled in (see defineVerify). */
-export interface VerifyForm<Item = Record<string, unknown>> extends VerifyFormSpec<Item> {
+export interface VerifyForm<Item = Record<string, unknown>> extends VerifyFormDef<Item> {
   resolve(item: Record<string, unknown>, t: VerifyTemplater): Record<string, unknown>;
 }
 
 /** A verify form, its defaults in one place: templates rendered in every string of the item. */
-export function defineVerify<Item>(f: VerifyFormSpec<Item>): VerifyForm<Item> {
+export function defineVerify<Item>(f: VerifyFormDef<Item>): VerifyForm<Item> {
   return { resolve: (item, t) => mapStrings(item, (s) => t.str(s)), ...f };
 }
