@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Problem } from '../util/errors.js';
 import { didYouMean } from '../util/did-you-mean.js';
 import { loadRecipeFile } from './load.js';
-import type { Origin, Recipe } from '../lang/types.js';
+import type { Origin, Recipe } from './types.js';
 import type { UserConfig } from '../lang/schema.js';
 import { expandHome, type Paths } from '../util/paths.js';
 

@@ -2,7 +2,7 @@ import type { Loc, Problem } from '../util/errors.js';
 import { didYouMean } from '../util/did-you-mean.js';
 import type { UserConfig } from '../lang/schema.js';
 import type { SourceDoc } from '../lang/source.js';
-import type { Recipe } from '../lang/types.js';
+import type { Recipe } from './types.js';
 
 /** Variable values for named recipes: recipe → variable → value. */
 export type RecipeVars = Map<string, Map<string, string>>;

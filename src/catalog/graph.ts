@@ -1,4 +1,4 @@
-import type { Recipe } from '../lang/types.js';
+import type { Recipe } from './types.js';
 
 /** The `requires` graph of some recipes: nodes by name, an edge from each recipe to each it requires. */
 export interface RecipeGraph {

@@ -2,8 +2,9 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { STEP_KINDS } from '../steps/registry.js';
 import type { StepKind } from '../steps/types.js';
-import { stepSchemaFor } from './load.js';
-import { configSchema, profileSchema, recipeTopShape, VERIFY_KINDS, verifyCommonShape, verifyShapes } from '../lang/schema.js';
+import { VERIFY_FORMS } from '../verify/registry.js';
+import { stepSchemaFor, verifySchemaFor } from './load.js';
+import { configSchema, profileSchema, recipeTopShape } from '../lang/schema.js';
 
 const draft = { target: 'draft-07', unrepresentable: 'any', io: 'input', reused: 'inline' } as const;
 
@@ -32,7 +33,7 @@ function aliasZod(k: StepKind<unknown, unknown>, alias: string): z.ZodObject {
 /** The recipe schema, as the same zod schemas the loader validates with. */
 export function recipeZod(): z.ZodObject {
   const step = z.union(STEP_KINDS.flatMap((k) => [stepZod(k), ...(k.aliases ?? []).map((a) => aliasZod(k, a))]) as unknown as [z.ZodObject, z.ZodObject]);
-  const verify = z.union(VERIFY_KINDS.map((k) => z.strictObject({ ...verifyCommonShape, ...verifyShapes[k] }).meta({ title: `${k} check` })) as unknown as [z.ZodObject, z.ZodObject]);
+  const verify = z.union(VERIFY_FORMS.map((f) => verifySchemaFor(f).meta({ title: `${f.kind} check` })) as unknown as [z.ZodObject, z.ZodObject]);
   return z.strictObject({
     ...recipeTopShape,
     steps: z.array(step).meta({

@@ -1,5 +1,5 @@
 import type { Problem } from '../util/errors.js';
-import type { Recipe } from '../lang/types.js';
+import type { Recipe } from './types.js';
 
 /** Warnings about recipes that are valid but will not behave as people expect. */
 export function lintRecipe(r: Recipe): Problem[] {

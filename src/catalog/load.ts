@@ -3,16 +3,18 @@ import * as z from '../util/zod.js';
 import type { Problem } from '../util/errors.js';
 import { FACT_BY_ID } from '../facts/registry.js';
 import { KIND_BY_KEY, KIND_BY_NAME } from '../steps/registry.js';
+import { VERIFY_FORM_BY_NAME, VERIFY_FORMS, VERIFY_KINDS } from '../verify/registry.js';
+import type { VerifyForm } from '../verify/types.js';
 import { closest, didYouMean } from '../util/did-you-mean.js';
 import { nullProto } from '../util/keys.js';
 import { BUILTIN_NAMES, isBuiltin } from '../lang/names.js';
 import { rootEnvProblem } from '../util/shell.js';
-import { commonStepShape, COMMON_STEP_KEYS, recipeTopShape, VERIFY_KINDS, verifyCommonShape, verifyShapes } from '../lang/schema.js';
+import { commonStepShape, COMMON_STEP_KEYS, recipeTopShape, verifyCommonShape } from '../lang/schema.js';
 import { readUserFileSync, UnreadableFile, unreadableProblem } from '../util/user-file.js';
 import { parseYamlSource, SOURCE_LIMITS, type SourceDoc, type YamlPath } from '../lang/source.js';
 import { CODE_PROGRAM, CODE_SCRIPT_FLAG, INTERPRETER, scanTemplate, shellTemplateProblems, walkStrings } from '../lang/template.js';
 import { isInertType, varTypeProblem, varTypeText, type VarType } from '../lang/var-types.js';
-import type { Origin, RawStep, RawVerify, Recipe } from '../lang/types.js';
+import type { Origin, RawStep, RawVerify, Recipe } from './types.js';
 import { validateWhen, type WhenMatcher } from '../lang/when.js';
 import { describeInput, errorMap, zodProblems } from '../lang/zod-problems.js';
 
@@ -32,9 +34,10 @@ export function stepSchemaFor(key: string): z.ZodObject {
   return s;
 }
 
-function verifySchemaFor(kind: keyof typeof verifyShapes): z.ZodObject {
-  let s = verifySchemas.get(kind);
-  if (!s) verifySchemas.set(kind, (s = z.strictObject({ ...verifyCommonShape, ...verifyShapes[kind] })));
+/** The zod schema of one verify item of form `f`: its keys plus the common ones. Built once per form. */
+export function verifySchemaFor(f: VerifyForm<unknown>): z.ZodObject {
+  let s = verifySchemas.get(f.kind);
+  if (!s) verifySchemas.set(f.kind, (s = z.strictObject({ ...verifyCommonShape, ...f.shape })));
   return s;
 }
 
@@ -136,7 +139,8 @@ function validateStep(step: unknown, index: number, source: SourceDoc, problems:
   }
   // The key as written (`apt`, an alias) locates problems; the kind it names (`packages`) is what loads.
   const key = kinds[0]!;
-  const kind = KIND_BY_KEY.get(key)!.kind;
+  const impl = KIND_BY_KEY.get(key)!;
+  const kind = impl.kind;
   const r = stepSchemaFor(key).safeParse(step, parseOpts);
   if (!r.success) {
     problems.push(...zodProblems(r.error, source, at));
@@ -161,13 +165,13 @@ function validateStep(step: unknown, index: number, source: SourceDoc, problems:
     spec.mode = written;
   }
   if (common.when) common.when = literalNumbers(common.when as Record<string, WhenMatcher>, source, [...at, 'when']);
-  const lint = [...(KIND_BY_NAME.get(kind)!.lint?.(spec) ?? []).map((l) => ({ ...l, path: [key, ...l.path] })), ...rootEnvLint(common, KIND_BY_NAME.get(kind)!.defaultRoot)];
+  const lint = [...impl.lint(spec).map((l) => ({ ...l, path: [key, ...l.path] })), ...rootEnvLint(common, impl.defaultRoot)];
   for (const l of lint) {
     const p = [...at, ...l.path];
     problems.push({ severity: 'error', loc: l.needle ? source.locIn(p, l.needle, l.nth) : source.locOf(p), message: l.message, hint: l.hint });
   }
   if (lint.length) return undefined;
-  return { index, kind, ...(key === kind ? {} : { alias: key }), spec, common: common as RawStep['common'], path: at, loc: source.locOf(at) };
+  return { index, kind, impl, ...(key === kind ? {} : { alias: key }), spec, common: common as RawStep['common'], path: at, loc: source.locOf(at) };
 }
 
 function validateVerify(item: unknown, index: number, source: SourceDoc, problems: Problem[]): RawVerify | undefined {
@@ -177,25 +181,26 @@ function validateVerify(item: unknown, index: number, source: SourceDoc, problem
     return undefined;
   }
   // In the order written, so the second kind is the one pointed at.
-  const kinds = Object.keys(item).filter((k): k is (typeof VERIFY_KINDS)[number] => (VERIFY_KINDS as string[]).includes(k));
+  const kinds = Object.keys(item).filter((k) => VERIFY_KINDS.includes(k));
   if (kinds.length > 1) {
     problems.push({ severity: 'error', loc: source.locOf([...at, kinds[1]!], true), message: `a verify item checks one thing; this one has ${kinds.join(' and ')}`, hint: 'split it into two items' });
     return undefined;
   }
   if (kinds.length === 0) {
-    const unknown = Object.keys(item).filter((k) => !(k in verifyCommonShape) && !VERIFY_KINDS.some((v) => k in verifyShapes[v]));
+    const unknown = Object.keys(item).filter((k) => !(k in verifyCommonShape) && !VERIFY_FORMS.some((f) => k in f.shape));
     for (const k of unknown) {
       problems.push({ severity: 'error', loc: source.locOf([...at, k], true), message: `unknown verify kind "${k}"${didYouMean(k, VERIFY_KINDS)}`, hint: closest(k, VERIFY_KINDS) ? undefined : `kinds: ${VERIFY_KINDS.join(', ')}` });
     }
     if (!unknown.length) problems.push({ severity: 'error', loc: source.locOf(at), message: `verify item ${index + 1} has no kind`, hint: `give it one of: ${VERIFY_KINDS.join(', ')}` });
     return undefined;
   }
-  const r = verifySchemaFor(kinds[0]!).safeParse(item, parseOpts);
+  const impl = VERIFY_FORM_BY_NAME.get(kinds[0]!)!;
+  const r = verifySchemaFor(impl).safeParse(item, parseOpts);
   if (!r.success) {
     problems.push(...zodProblems(r.error, source, at));
     return undefined;
   }
-  return { index, kind: kinds[0]!, item: r.data as Record<string, unknown>, path: at, loc: source.locOf(at) };
+  return { index, kind: kinds[0]!, impl, item: r.data as Record<string, unknown>, path: at, loc: source.locOf(at) };
 }
 
 /**
@@ -325,7 +330,7 @@ function literalNumbers(when: Record<string, WhenMatcher>, source: SourceDoc, at
 }
 
 /** A root step's env names that cannot reach root's command (see rootEnvProblem). */
-function rootEnvLint(common: Record<string, unknown>, defaultRoot = false): { path: (string | number)[]; message: string; hint: string; needle: string; nth: number }[] {
+function rootEnvLint(common: Record<string, unknown>, defaultRoot: boolean): { path: (string | number)[]; message: string; hint: string; needle: string; nth: number }[] {
   if (!(common.root ?? defaultRoot) || !common.env || typeof common.env !== 'object') return [];
   return Object.keys(common.env).flatMap((name) => {
     const why = rootEnvProblem(name);

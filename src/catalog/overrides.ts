@@ -2,7 +2,7 @@ import { InputError, UsageError, type Problem } from '../util/errors.js';
 import { didYouMean } from '../util/did-you-mean.js';
 import { POISON_HINT, poisonMessage, poisonSegment } from '../util/keys.js';
 import { VAR_NAME } from '../lang/schema.js';
-import type { Recipe } from '../lang/types.js';
+import type { Recipe } from './types.js';
 import type { Catalog } from './catalog.js';
 import { unknownVars, type RecipeVars } from './config-vars.js';
 

@@ -2,13 +2,13 @@ import path from 'node:path';
 import { InputError } from '../util/errors.js';
 import { addSecret } from '../util/redact.js';
 import type { FactValue } from '../facts/registry.js';
-import { KIND_BY_NAME } from '../steps/registry.js';
 import type { Command, ResolvedStep, StepCommon, Templater } from '../steps/types.js';
 import { parseDuration } from '../util/duration.js';
 import { dict, getOwn } from '../util/keys.js';
 import { expandHome } from '../util/paths.js';
 import { mapStrings, renderShell, renderTemplate, scanTemplate, walkStrings } from '../lang/template.js';
-import type { RawVerify, Recipe } from '../lang/types.js';
+import type { RawVerify, Recipe } from './types.js';
+import type { VerifyForm } from '../verify/types.js';
 import { evaluateWhen, hostAlreadyHas } from '../lang/when.js';
 import { varTypeProblem, varTypeText } from '../lang/var-types.js';
 import { attachInputs } from '../steps/inputs.js';
@@ -41,7 +41,10 @@ export interface ResolvedVar {
 export interface ResolvedVerify {
   recipe: string;
   index: number;
+  /** The form's key, as the recipe writes it (`command`, `file`…). */
   kind: string;
+  /** The form itself: what labels and runs this item. */
+  impl: VerifyForm<unknown>;
   item: Record<string, unknown>;
   whenFailed: string | null;
   loc: RawVerify['loc'];
@@ -62,7 +65,7 @@ export function referencedFacts(recipes: readonly Recipe[]): Set<string> {
   const out = new Set<string>();
   for (const r of recipes) {
     for (const s of r.steps) {
-      for (const k of KIND_BY_NAME.get(s.kind)?.facts ?? []) out.add(k);
+      for (const k of s.impl.facts) out.add(k);
       for (const k of Object.keys(s.common.when ?? {})) out.add(k);
       if (s.common.root) out.add('sudo');
     }
@@ -132,7 +135,7 @@ export function resolveRecipe(recipe: Recipe, ctx: ResolveContext): ResolvedReci
   for (const name of Object.keys(recipe.vars)) varValue(name);
 
   const steps = recipe.steps.map((raw): ResolvedStep => {
-    const kind = KIND_BY_NAME.get(raw.kind)!;
+    const kind = raw.impl;
     const str = (s: string): string => renderTemplate(s, lookup);
     const cwd = raw.common.cwd === undefined ? undefined : path.resolve(ctx.dirs.home!, expandHome(str(raw.common.cwd), ctx.dirs.home!));
     const toPath = (s: string): string => path.resolve(cwd ?? ctx.dirs.home!, expandHome(str(s), ctx.dirs.home!));
@@ -153,7 +156,7 @@ export function resolveRecipe(recipe: Recipe, ctx: ResolveContext): ResolvedReci
       cwd,
       timeoutMs: raw.common.timeout === undefined ? undefined : parseDuration(raw.common.timeout),
       retries: raw.common.retries ?? 0,
-      root: raw.common.root ?? kind.defaultRoot ?? false,
+      root: raw.common.root ?? kind.defaultRoot,
     };
     let config: unknown;
     try {
@@ -167,6 +170,7 @@ export function resolveRecipe(recipe: Recipe, ctx: ResolveContext): ResolvedReci
       index: raw.index,
       name: raw.common.name ? str(raw.common.name) : '',
       kind: raw.kind,
+      impl: kind,
       config,
       common,
       whenFailed: evaluateWhen(raw.common.when, ctx.facts),
@@ -182,12 +186,8 @@ export function resolveRecipe(recipe: Recipe, ctx: ResolveContext): ResolvedReci
       recipe: recipe.name,
       index: v.index,
       kind: v.kind,
-      // A verify command string runs through bash: its values are environment variables like a step's, and a
-      // value starting with ~/ (a path like `venv: ~/venvs/ml`) is expanded first, as quoting keeps bash from it.
-      item: {
-        ...mapStrings(item, (s) => renderTemplate(s, lookup)),
-        ...(v.kind === 'command' && typeof item.command === 'string' ? { command: renderShell(item.command, (n) => expandHome(lookup(n), ctx.dirs.home!)) } : {}),
-      },
+      impl: v.impl,
+      item: v.impl.resolve(item, { str: (s) => renderTemplate(s, lookup), sh: (s) => renderShell(s, (n) => expandHome(lookup(n), ctx.dirs.home!)) }),
       whenFailed: evaluateWhen(when as Parameters<typeof evaluateWhen>[0], ctx.facts),
       loc: v.loc,
     };

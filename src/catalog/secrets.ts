@@ -2,7 +2,7 @@ import { InputError, type Problem } from '../util/errors.js';
 import { MIN_SECRET_LENGTH, secretLines } from '../util/redact.js';
 import { scanTemplate, walkStrings } from '../lang/template.js';
 import { MiB, readUserFile, UnreadableFile, unreadableProblem } from '../util/user-file.js';
-import type { Recipe } from '../lang/types.js';
+import type { Recipe } from './types.js';
 import type { UserConfig } from '../lang/schema.js';
 import { expandHome } from '../util/paths.js';
 import path from 'node:path';

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { FACTS } from '../facts/registry.js';
 import { jsonSchemas } from '../catalog/json-schema.js';
 import { DIR_NAMES, MIRROR_NAMES } from '../lang/names.js';
-import { commonStepShape, VERIFY_KINDS, verifyCommonShape, verifyShapes } from '../lang/schema.js';
+import { commonStepShape, verifyCommonShape } from '../lang/schema.js';
+import { VERIFY_FORMS } from '../verify/registry.js';
 import { STEP_KINDS } from '../steps/registry.js';
 import { cell, keyRows, keysTable, mapForm, md, typeText, type JsonSchema } from './schema-text.js';
 
@@ -91,7 +92,7 @@ export function recipesMarkdown(): string {
     '## Verify items',
     '`verify:` is a list of checks `setup doctor` runs; each item has one kind key and may have these common keys:',
     keysTable(keyRows(toJson(z.object(verifyCommonShape)))),
-    ...VERIFY_KINDS.flatMap((k) => [`### \`${k}\``, keysTable(keyRows(toJson(z.object(verifyShapes[k]))))]),
+    ...VERIFY_FORMS.flatMap((f) => [`### \`${f.kind}\``, keysTable(keyRows(toJson(z.object(f.shape))))]),
   );
 
   out.push(

@@ -1,6 +1,5 @@
 import * as z from '../util/zod.js';
 import { VAR_TYPES } from './var-types.js';
-import { normalizeRange } from '../util/version.js';
 import { MAX_DURATION_MS, parseDuration } from '../util/duration.js';
 
 /** Schemas shared by recipes, step kinds, profiles and the user config. Only data here: no I/O. */
@@ -94,7 +93,7 @@ export const varsSchema = z
   .record(z.string().regex(VAR_NAME, 'variable names are letters, digits, _ and -, starting with a letter or _'), z.union([scalar, typedVarSchema], { error: 'expected a value, or a map with default and type' }))
   .meta({ description: 'Variables with their defaults; `--set name=value` or `--set recipe.name=value` overrides them. A variable written as `{ default: 4, type: int }` has its values checked.', examples: [{ version: '1.7.4', src: '{{ dirs.src }}/faiss', jobs: { default: 4, type: 'int' } }] });
 
-/** The top level of a recipe; `steps` and `verify` items are validated per kind (see steps/registry). */
+/** The top level of a recipe; `steps` and `verify` items are validated per kind (see steps/registry, verify/registry). */
 export const recipeTopShape = {
   $schema: z.string().optional().meta({ description: 'This file’s JSON Schema, for editors (the `# yaml-language-server: $schema=…` comment does the same).', examples: ['../schema/recipe.schema.json'] }),
   format: z.literal(1, { error: (iss) => `unsupported recipe format ${JSON.stringify(iss.input)}: this setup reads format 1` }).optional().meta({ description: 'Version of the recipe format; 1 today.', examples: [1] }),
@@ -104,50 +103,12 @@ export const recipeTopShape = {
   vars: varsSchema.optional(),
 } as const;
 
-/** `verify:` items, one kind key each, for `setup doctor`. */
-export const verifyShapes = {
-  command: {
-    command: commandSchema,
-    version: z
-      .string()
-      .refine((v) => v.includes('{{') || normalizeRange(v) !== null, { error: (iss) => `version range ${JSON.stringify(iss.input)} does not parse: write e.g. ">=3.21", "^1.7", ">=3.8 <3.13"` })
-      .optional()
-      .meta({ description: 'A version range the command’s output must satisfy, e.g. ">=3.21".', examples: ['>=3.21'] }),
-  },
-  file: { file: z.string().min(1).meta({ description: 'A path that must exist (~/ allowed).', examples: ['{{ prefix }}/lib/libfaiss.a'] }) },
-  python: {
-    python: z.string().min(1).meta({ description: 'A Python module that must import, e.g. "torch".', examples: ['torch', 'faiss'] }),
-    venv: z.string().min(1).optional().meta({ description: 'Import it with this venv\'s python (default: python3 on PATH; ~/ allowed).', examples: ['~/venvs/nlp'] }),
-  },
-  pip: {
-    pip: z.string().min(1).meta({ description: 'A requirement that must be satisfied, e.g. "torch>=2.1".', examples: ['torch>=2.1', 'transformers==4.41.2'] }),
-    venv: z.string().min(1).optional().meta({ description: 'Check this venv\'s packages (default: python3 on PATH; ~/ allowed).', examples: ['~/venvs/nlp'] }),
-  },
-  apt: {
-    apt: z.string().min(1).meta({ description: 'A system package that must be installed (dpkg on apt hosts, rpm or brew elsewhere).', examples: ['libopenblas-dev', 'postgresql'] }),
-  },
-  program: {
-    program: z.string().min(1).meta({ description: 'A tiny program that must compile, link, run and print `expect`: proves a library works, not only that its files exist. Built in a temporary folder with the host’s `cc` (or `c++`) and `flags`, run in doctor’s environment.', examples: ['#include <cblas.h>\n#include <stdio.h>\nint main(void) { double a[] = {1, 2, 3, 4}, b[] = {5, 6, 7, 8}, c[4] = {0};\n  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 2, 2, 2, 1, a, 2, b, 2, 0, c, 2);\n  printf("%g %g %g %g\\n", c[0], c[1], c[2], c[3]); return 0; }\n'] }),
-    language: z.enum(['c', 'c++']).optional().meta({ description: 'The program’s language (default c).', examples: ['c++'] }),
-    flags: z.array(z.string().min(1)).optional().meta({ description: 'Compiler and linker arguments after the source file, one argument each (no shell; one starting with ~/ is under your home folder).', examples: [['-I{{ prefix }}/include', '-L{{ prefix }}/lib', '-Wl,-rpath,{{ prefix }}/lib', '-lopenblas']] }),
-    expect: z.string().optional().meta({ description: 'Text its output must contain (whitespace-insensitive); without it, exit 0 is enough.', examples: ['19 22 43 50'] }),
-  },
-  url: {
-    url: z.string().regex(/^(https?:\/\/|\{\{)/, 'an http:// or https:// URL').meta({ description: 'A URL that must answer (any HTTP status below 500), e.g. a started server.', examples: ['http://127.0.0.1:9200', '{{ mirror.pip.index-url }}'] }),
-  },
-  env: {
-    env: z.string().regex(ENV_NAME, ENV_NAME_MESSAGE).meta({ description: 'A variable that must be set in the user’s shell environment.', examples: ['JAVA_HOME'] }),
-    value: z.string().optional().meta({ description: 'The value it must have (default: any value, set is enough).', examples: ['/usr/lib/jvm/java-17-openjdk-amd64'] }),
-  },
-} as const;
-
+/** Keys every `verify:` item may carry besides its form's (the forms are in src/verify/). */
 export const verifyCommonShape = {
   name: z.string().optional().meta({ description: 'Label shown by doctor.', examples: ['cmake is new enough'] }),
   fix: z.string().optional().meta({ description: 'What to do when the check fails (default: setup run <recipe>).', examples: ['setup run cmake --set cmake.version=3.27.9'] }),
   when: whenSchema.optional(),
 } as const;
-
-export const VERIFY_KINDS = Object.keys(verifyShapes) as (keyof typeof verifyShapes)[];
 
 /**
  * Why a git URL (a profile's rewrite target) is refused, or undefined. Only plain transports: git's

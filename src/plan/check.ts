@@ -1,8 +1,7 @@
 import fs from 'node:fs/promises';
 import { lstatSync } from 'node:fs';
 import { commandArgv, commandEnv, commandText } from '../steps/command.js';
-import { KIND_BY_NAME } from '../steps/registry.js';
-import type { CheckResult, ResolvedStep } from '../steps/types.js';
+import type { CheckResult, ResolvedStep, StepKind } from '../steps/types.js';
 import { mapLimit } from '../util/limit.js';
 import { describeChanges, judgedByInputs, type PlanEnv } from './inputs.js';
 
@@ -13,13 +12,7 @@ const NO_CHECK = 'no check';
 
 /** Whether a step has any check at all (its kind's own, `creates`, or `check`). */
 export function hasCheck(step: ResolvedStep): boolean {
-  return selfChecks(step) || step.common.creates.length > 0 || !!step.common.check;
-}
-
-/** Does the step's kind check this step itself? */
-function selfChecks(step: ResolvedStep): boolean {
-  const kind = KIND_BY_NAME.get(step.kind)!;
-  return !!kind.check && (kind.selfCheck?.(step.config) ?? true);
+  return step.impl.selfCheck(step.config) || step.common.creates.length > 0 || !!step.common.check;
 }
 
 /**
@@ -54,9 +47,9 @@ async function runUnless(step: ResolvedStep, env: PlanEnv): Promise<CheckResult>
 
 /** The kind's own check, `creates` and `check`: all given must hold. */
 async function ownChecks(step: ResolvedStep, env: PlanEnv): Promise<CheckResult> {
-  const kind = KIND_BY_NAME.get(step.kind)!;
+  const kind = step.impl;
   const reasons: string[] = [];
-  if (kind.check && selfChecks(step)) {
+  if (kind.check && kind.selfCheck(step.config)) {
     let r: CheckResult;
     try {
       r = await kind.check(step, env);
@@ -96,23 +89,23 @@ async function ownChecks(step: ResolvedStep, env: PlanEnv): Promise<CheckResult>
  * inputs since it last ran, or null when nothing is recorded or the step's own check sees its inputs.
  */
 export function inputChanges(step: ResolvedStep, env: PlanEnv): string[] | null {
-  if (!env.inputs || !judgedByInputs(step, selfChecks(step))) return null;
+  if (!env.inputs || !judgedByInputs(step, step.impl.selfCheck(step.config))) return null;
   return env.inputs.changes(step);
 }
 
 /** Checks many steps concurrently (bounded), skipping those whose `when:` does not hold. */
 export async function checkSteps(steps: readonly ResolvedStep[], env: PlanEnv, limit: number): Promise<Map<string, CheckResult>> {
   const active = steps.filter((s) => s.whenFailed === null);
-  const byKind = new Map<string, ResolvedStep[]>();
+  const byKind = new Map<StepKind<unknown, unknown>, ResolvedStep[]>();
   for (const s of active) {
-    const list = byKind.get(s.kind);
+    const list = byKind.get(s.impl);
     if (list) list.push(s);
-    else byKind.set(s.kind, [s]);
+    else byKind.set(s.impl, [s]);
   }
   await Promise.all(
     [...byKind].map(async ([kind, list]) => {
       try {
-        await KIND_BY_NAME.get(kind)!.prefetch?.(list, env);
+        await kind.prefetch(list, env);
       } catch {
         /* each check then answers (or fails) on its own */
       }

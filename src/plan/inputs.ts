@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { inputsOf, recipeStepsOf } from '../steps/inputs.js';
-import { KIND_BY_KEY } from '../steps/registry.js';
+import { KIND_RENAMES } from '../steps/registry.js';
 import type { ResolvedStep, StepEnv, StepNotes } from '../steps/types.js';
 import { tempListIn, writeVerified } from '../util/verified-write.js';
 
@@ -128,12 +128,12 @@ export class InputStore implements StepNotes {
 }
 
 /** `apt.packages` or `#1 apt.update`: a key an older setup recorded under a kind's earlier name. */
-const ALIASED_KEY = new RegExp(`^(#\\d+ )?(${[...KIND_BY_KEY].filter(([key, k]) => key !== k.kind).map(([key]) => key).join('|') || '(?!)'})\\.`);
+const ALIASED_KEY = new RegExp(`^(#\\d+ )?(${[...KIND_RENAMES.keys()].join('|') || '(?!)'})\\.`);
 
 /** A record's inputs with each earlier kind name read as the kind's own (`apt.…` → `packages.…`): a rename is not a change. */
 function underKindNames(inputs: Record<string, string>): Record<string, string> {
   if (!Object.keys(inputs).some((k) => ALIASED_KEY.test(k))) return inputs;
-  return Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k.replace(ALIASED_KEY, (_, n: string | undefined, key: string) => `${n ?? ''}${KIND_BY_KEY.get(key)!.kind}.`), v]));
+  return Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k.replace(ALIASED_KEY, (_, n: string | undefined, key: string) => `${n ?? ''}${KIND_RENAMES.get(key)}.`), v]));
 }
 
 const shown = (raw: string | undefined): string => {

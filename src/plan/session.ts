@@ -9,10 +9,9 @@ import { installPrefix } from '../catalog/prefix.js';
 import { mirrorStructured, mirrorValues, loadUserConfigFile, resolveProfile } from '../catalog/profile.js';
 import { referencedFacts, resolveRecipe, type ResolvedRecipe } from '../catalog/resolve.js';
 import { configuredSecrets, shortSecretProblems, type Secrets } from '../catalog/secrets.js';
-import type { Recipe } from '../lang/types.js';
+import type { Recipe } from '../catalog/types.js';
 import { checkSteps } from './check.js';
 import { makePlan, type Plan } from './plan.js';
-import { KIND_BY_NAME } from '../steps/registry.js';
 import type { Action, CheckResult, Preview, ResolvedStep } from '../steps/types.js';
 import { mapLimit } from '../util/limit.js';
 import { didYouMean } from '../util/did-you-mean.js';
@@ -121,7 +120,7 @@ export async function planSession(session: Session, recipes: readonly Recipe[], 
   const { recipes: resolved, facts } = await resolveRecipes(session, recipes);
   const steps = resolved.flatMap((r) => r.steps);
   const checks = await (opts.check ? opts.check(steps) : checkSteps(steps, session.stepEnv, Math.max(2, session.stepEnv.cpus)));
-  const actions = new Map<string, Action>(steps.map((s) => [s.id, KIND_BY_NAME.get(s.kind)!.describe(s, session.stepEnv, facts)]));
+  const actions = new Map<string, Action>(steps.map((s) => [s.id, s.impl.describe(s, session.stepEnv, facts)]));
   const needsRoot = steps.some((s) => s.common.root && s.whenFailed === null && checks.get(s.id)?.state !== 'satisfied');
   const [canRoot, previews] = await Promise.all([needsRoot ? session.stepEnv.facts.get('sudo').then((v) => v === true) : true, opts.preview ? previewSteps(steps, checks, session.stepEnv) : undefined]);
   return { plan: makePlan(resolved, { checks, actions, canRoot, previews }), resolved, checks };
@@ -129,9 +128,9 @@ export async function planSession(session: Session, recipes: readonly Recipe[], 
 
 /** Previews of the pending steps whose kind can look closer (pip resolves), concurrently; one that fails says so. */
 async function previewSteps(steps: readonly ResolvedStep[], checks: ReadonlyMap<string, CheckResult>, env: PlanEnv): Promise<Map<string, Preview>> {
-  const pending = steps.filter((s) => s.whenFailed === null && checks.get(s.id)?.state === 'unsatisfied' && KIND_BY_NAME.get(s.kind)!.preview);
+  const pending = steps.filter((s) => s.whenFailed === null && checks.get(s.id)?.state === 'unsatisfied' && s.impl.preview);
   const out = await mapLimit(pending, Math.max(2, env.cpus), (s) =>
-    KIND_BY_NAME.get(s.kind)!.preview!(s, env).catch((e: unknown): Preview => ({ notes: [`could not look closer: ${e instanceof Error ? e.message : String(e)}`] })),
+    s.impl.preview!(s, env).catch((e: unknown): Preview => ({ notes: [`could not look closer: ${e instanceof Error ? e.message : String(e)}`] })),
   );
   return new Map(pending.map((s, i) => [s.id, out[i]!]));
 }

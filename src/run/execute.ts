@@ -4,7 +4,6 @@ import { checkStep, hasCheck, inputChanges } from '../plan/check.js';
 import { describeChanges, type PlanEnv } from '../plan/inputs.js';
 import { stepsToRun, type Plan, type PlannedStep } from '../plan/plan.js';
 import { commandArgv, commandEnv, commandText } from '../steps/command.js';
-import { KIND_BY_NAME } from '../steps/registry.js';
 import { StepFailure, type ApplyEnv, type Command } from '../steps/types.js';
 import { formatDuration } from '../util/duration.js';
 import { asRoot } from './as-root.js';
@@ -106,7 +105,7 @@ export async function execute(plan: Plan, o: ExecuteOptions): Promise<RunSummary
 
 async function runOne(s: PlannedStep, o: ExecuteOptions, recheck: boolean): Promise<StepResult> {
   const step = s.step;
-  const kind = KIND_BY_NAME.get(step.kind)!;
+  const kind = step.impl;
   if (s.state === 'blocked') throw new StepFailure(s.reason);
   if (recheck && (hasCheck(step) || step.common.unless)) {
     const now = await checkStep(step, o.env);

@@ -5,7 +5,7 @@ import * as z from '../util/zod.js';
 import { tempListFor } from '../util/safe-write.js';
 import { argvToString } from '../util/shell.js';
 import { writeVerified } from '../util/verified-write.js';
-import type { StepKind } from './types.js';
+import { defineKind } from './types.js';
 
 const cmakeSchema = z.strictObject({
   source: z.string().min(1).optional().meta({ description: 'Source folder (with CMakeLists.txt); needed to configure.', examples: ['{{ src }}'] }),
@@ -68,7 +68,7 @@ const buildArgv = (c: CmakeConfig, jobs: number): string[] => ['cmake', '--build
 const installArgv = (c: CmakeConfig, prefix: string): string[] => ['cmake', '--install', c.build, '--prefix', prefix, ...(c.config ? ['--config', c.config] : [])];
 
 /** `cmake`: configure when needed (missing build folder or changed defines), build a target, install to the prefix. */
-export const cmakeKind: StepKind<z.infer<typeof cmakeSchema>, CmakeConfig> = {
+export const cmakeKind = defineKind<z.infer<typeof cmakeSchema>, CmakeConfig>({
   kind: 'cmake',
   description: 'Configures a CMake project when the build folder is missing or its defines changed, builds `target` with `jobs` (default: CPUs), and runs `cmake --install` to the prefix when `install: true`.',
   satisfiedWhen: 'a configure-only step: the build folder is configured with these options; a build/install step: its `creates` / `check` (else it always runs).',
@@ -113,4 +113,4 @@ export const cmakeKind: StepKind<z.infer<typeof cmakeSchema>, CmakeConfig> = {
     `- name: Configure faiss\n  cmake:\n    source: "{{ dirs.src }}/faiss"\n    build: "{{ dirs.src }}/faiss/build"\n    defines: { FAISS_ENABLE_GPU: "OFF", FAISS_ENABLE_PYTHON: "OFF", BUILD_SHARED_LIBS: "ON" }`,
     `- name: Build and install faiss\n  cmake: { build: "{{ dirs.src }}/faiss/build", target: install }\n  creates: "{{ prefix }}/lib/libfaiss.so"`,
   ],
-};
+});

@@ -9,7 +9,7 @@ import { sameValue, type ConfigEntry, type ConfigFormat, type ConfigValue } from
 import { yamlFormat } from './config/yaml.js';
 import { dict } from '../util/keys.js';
 import { keyProblem, valueProblem } from './config/keys.js';
-import type { StepKind } from './types.js';
+import { defineKind } from './types.js';
 
 const FORMATS = ['ini', 'yaml', 'json', 'gitconfig'] as const;
 type Format = (typeof FORMATS)[number];
@@ -87,7 +87,7 @@ function writeProblems(format: Format, set: Record<string, unknown>, literal: (s
 const entries = (set: Record<string, ConfigValue | null>): ConfigEntry[] => Object.entries(set).map(([k, v]) => ({ path: k.split('.'), value: v }));
 
 /** `config`: merges keys into an ini, yaml, json or gitconfig file, keeping everything else. */
-export const configKind: StepKind<z.infer<typeof configSchema>, ConfigConfig> = {
+export const configKind = defineKind<z.infer<typeof configSchema>, ConfigConfig>({
   kind: 'config',
   description: 'Merges keys into a config file (pip.conf, .condarc, a JSON file, a gitconfig): other keys, sections and comments stay; written atomically after a one-time backup.',
   satisfiedWhen: 'every key in `set` already has its value.',
@@ -156,4 +156,4 @@ export const configKind: StepKind<z.infer<typeof configSchema>, ConfigConfig> = 
     `- name: conda channels\n  config:\n    path: ~/.condarc\n    set:\n      channels: [defaults]\n      show_channel_urls: true`,
     `- name: git through the mirror\n  config:\n    path: ~/.gitconfig\n    set: { "url.https://gitclone.com/github.com/.insteadOf": "https://github.com/" }`,
   ],
-};
+});

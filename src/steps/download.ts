@@ -10,7 +10,7 @@ import { parseSize } from '../util/size.js';
 import { DestIsFolder, placeFile } from './download/place.js';
 import { WriteFailed } from '../util/verified-write.js';
 import { parseMode } from './file.js';
-import { StepFailure, type CheckResult, type StepEnv, type StepKind } from './types.js';
+import { defineKind, StepFailure, type CheckResult, type StepEnv } from './types.js';
 
 const SHA256 = /^[0-9a-fA-F]{64}$/;
 const URL_SCHEMES = /^(https?|file):\/\//i;
@@ -145,7 +145,7 @@ function failure(e: unknown, url: string): unknown {
 }
 
 /** `download`: a file, verified by sha256 and cached by it, placed at `dest` and/or unpacked into `extract`. */
-export const downloadKind: StepKind<DownloadSpec, DownloadConfig> = {
+export const downloadKind = defineKind<DownloadSpec, DownloadConfig>({
   kind: 'download',
   description:
     'Downloads a file (https, http, file://; through the mirror profile\'s urls.rewrite), verifies its sha256, keeps it in a cache shared by every recipe, and places it at `dest` and/or unpacks it into `extract` (tar.gz, tar.xz, tar.bz2, tar, zip), refusing archives that write outside their folder.',
@@ -283,4 +283,4 @@ export const downloadKind: StepKind<DownloadSpec, DownloadConfig> = {
     `- name: A CMake release, unpacked into the prefix\n  download:\n    url: https://example.com/cmake-3.28.3-linux-x86_64.tar.gz\n    sha256: 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n    extract: "{{ prefix }}/opt/cmake"\n    strip: 1`,
     `- name: A single program\n  download:\n    url: https://example.com/tools/jq-linux64\n    sha256: fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210\n    dest: "{{ prefix }}/bin/jq"\n    mode: "0755"`,
   ],
-};
+});

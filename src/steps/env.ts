@@ -3,7 +3,7 @@ import { ENV_NAME, ENV_NAME_MESSAGE } from '../lang/schema.js';
 import { holdsSecret } from '../util/redact.js';
 import { readIfExists, safeWrite } from '../util/safe-write.js';
 import { envFileMissing, mergeEnvFile, parseEnvFile, RC_BEGIN, serializeEnvFile, withRcBlock, type EnvFile } from './env-file.js';
-import type { StepEnv, StepKind } from './types.js';
+import { defineKind, type StepEnv } from './types.js';
 import path from 'node:path';
 import fs from 'node:fs';
 
@@ -26,7 +26,7 @@ export function rcFiles(env: StepEnv): string[] {
 }
 
 /** `env`: exports and PATH entries in one managed env file, sourced from the shell rc files by one marked block. */
-export const envKind: StepKind<z.infer<typeof envSchema>, EnvFile> = {
+export const envKind = defineKind<z.infer<typeof envSchema>, EnvFile>({
   kind: 'env',
   description: 'Adds exports and PATH entries to the one managed env file (…/envkit/env.sh), sourced from ~/.bashrc (and ~/.zshrc) through one marked block.',
   satisfiedWhen: 'the env file already holds every value and folder, and each rc file has the envkit block.',
@@ -66,4 +66,4 @@ export const envKind: StepKind<z.infer<typeof envSchema>, EnvFile> = {
     }
   },
   examples: [`- name: CMake on PATH\n  env:\n    path: ["{{ prefix }}/cmake/bin"]\n    set: { CMAKE_GENERATOR: Ninja }`],
-};
+});

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import * as z from '../util/zod.js';
 import { readIfExists, safeWrite } from '../util/safe-write.js';
 import { UnreadableFile } from '../util/user-file.js';
-import type { StepKind } from './types.js';
+import { defineKind } from './types.js';
 
 /**
  * `mode`: "0644", "644", "0o644" or 644, all meaning octal. A YAML number reaches here only as the
@@ -31,7 +31,7 @@ interface FileConfig {
 }
 
 /** `file`: a whole file with this content (and mode), written atomically with a backup of the original. */
-export const fileKind: StepKind<z.infer<typeof fileSchema>, FileConfig> = {
+export const fileKind = defineKind<z.infer<typeof fileSchema>, FileConfig>({
   kind: 'file',
   description: 'Writes a whole file with the given content and mode, atomically, keeping a one-time backup of an existing original.',
   satisfiedWhen: '`path` holds exactly `content` (and has `mode`, when given).',
@@ -64,4 +64,4 @@ export const fileKind: StepKind<z.infer<typeof fileSchema>, FileConfig> = {
     env.log(`wrote ${step.config.path}`);
   },
   examples: [`- name: Matplotlib uses a CJK font\n  file:\n    path: ~/.config/matplotlib/matplotlibrc\n    content: |\n      font.family: sans-serif\n      font.sans-serif: Noto Sans CJK SC, DejaVu Sans\n    mode: "0644"`],
-};
+});

@@ -7,7 +7,7 @@ import { credentialEnv, publicRewrites, publicUrl } from './git/credentials.js';
 import { gitRead, inspectDest, localChanges, resolveRef, submoduleStatus, type DestState } from './git/inspect.js';
 import { badRef, looksLikeCommit, needsFileTransport, remoteRefKind, repoBasename, submoduleProblems } from './git/parse.js';
 import { gitUrlProblem } from '../lang/schema.js';
-import { StepFailure, type ApplyEnv, type ResolvedStep, type StepKind } from './types.js';
+import { defineKind, StepFailure, type ApplyEnv, type ResolvedStep } from './types.js';
 
 const gitSchema = z.strictObject({
   repo: z.string().min(1).meta({
@@ -64,7 +64,7 @@ const short = (sha: string | undefined): string => (sha ? sha.slice(0, 12) : 'no
 const GIT_ENV = { GIT_TERMINAL_PROMPT: '0' };
 
 /** `git`: a clone of `repo` at `ref` in `dest` (optionally shallow, with submodules), through the mirror's rewrites. */
-export const gitKind: StepKind<GitSpec, GitConfig> = {
+export const gitKind = defineKind<GitSpec, GitConfig>({
   kind: 'git',
   description:
     'Clones a repository at a tag, branch or commit (optionally shallow, with submodules recursively), through the mirror profile’s git rewrites passed per command: the user’s git config is never touched.',
@@ -197,7 +197,7 @@ export const gitKind: StepKind<GitSpec, GitConfig> = {
     `- name: faiss sources, shallow\n  git: { repo: https://github.com/facebookresearch/faiss.git, ref: v1.7.4, dest: "{{ dirs.src }}/faiss", depth: 1 }`,
     `- name: googletest at a commit\n  git:\n    repo: git@github.com:google/googletest.git\n    ref: f8d7d77c06936315286eb55f8de22cd23c188571`,
   ],
-};
+});
 
 /** Fetches `ref` into the clone: a branch into origin/<ref>, a tag into its tag, else a commit by sha. */
 async function fetchRef(env: ApplyEnv, step: ResolvedStep<GitConfig>, opts: string[], known: { kind: string } | undefined): Promise<void> {

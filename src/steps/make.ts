@@ -1,6 +1,6 @@
 import * as z from '../util/zod.js';
 import { argvToString, SHELL_ACTIVE } from '../util/shell.js';
-import type { StepKind } from './types.js';
+import { defineKind } from './types.js';
 
 const makeSchema = z.strictObject({
   dir: z.string().min(1).meta({ description: 'Folder holding the Makefile (make -C).', examples: ['{{ src }}'] }),
@@ -56,7 +56,7 @@ const argv = (c: MakeConfig, cpus: number): string[] => [
 ];
 
 /** `make`: runs make in a folder with targets and NAME=value variables. */
-export const makeKind: StepKind<z.infer<typeof makeSchema>, MakeConfig> = {
+export const makeKind = defineKind<z.infer<typeof makeSchema>, MakeConfig>({
   kind: 'make',
   description: 'Runs make in `dir` with `targets`, `vars` as NAME=value arguments and `jobs` (default: CPUs).',
   satisfiedWhen: 'its `creates` / `check` (else it always runs).',
@@ -107,4 +107,4 @@ export const makeKind: StepKind<z.infer<typeof makeSchema>, MakeConfig> = {
     `- name: Build OpenBLAS\n  make:\n    dir: "{{ dirs.src }}/OpenBLAS"\n    vars: { TARGET: "{{ target }}", USE_OPENMP: 1 }\n  creates: "{{ dirs.src }}/OpenBLAS/libopenblas.a"`,
     `- name: Install OpenBLAS\n  make: { dir: "{{ dirs.src }}/OpenBLAS", targets: [install], vars: { PREFIX: "{{ prefix }}" } }\n  creates: "{{ prefix }}/lib/libopenblas.a"`,
   ],
-};
+});

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import * as z from '../util/zod.js';
 import { isInstalled, parseDpkgStatus, type DpkgStatus } from './packages/dpkg-status.js';
 import { installArgv, needsUpdate, packagesFor, parseQuery, queryArgv, updateArgv, type PackageEntry } from './packages/managers.js';
-import type { ResolvedStep, StepEnv, StepKind } from './types.js';
+import { defineKind, type ResolvedStep, type StepEnv } from './types.js';
 import { StepFailure } from './types.js';
 
 /** dpkg's status file; a constant so tests can point a StepEnv at a captured one through the memo. */
@@ -58,7 +58,7 @@ export async function notInstalled(names: readonly string[], env: StepEnv): Prom
 }
 
 /** `packages`: system packages through apt (or dnf, yum, brew on those hosts), named per distro where they differ. */
-export const packagesKind: StepKind<z.infer<typeof packagesSchema>, PackagesConfig> = {
+export const packagesKind = defineKind<z.infer<typeof packagesSchema>, PackagesConfig>({
   kind: 'packages',
   aliases: ['apt'],
   description: 'Installs system packages with the host’s package manager (apt-get; dnf, yum or brew on those hosts), as root or through sudo -n; package names may differ per distro and version.',
@@ -122,7 +122,7 @@ export const packagesKind: StepKind<z.infer<typeof packagesSchema>, PackagesConf
     `- name: Build tools\n  packages: [build-essential, gfortran, pkg-config, git]`,
     `- name: OpenGL runtime\n  packages:\n    packages:\n      - { debian: libgl1, ubuntu: libgl1, "ubuntu:20.04": libgl1-mesa-glx, dnf: mesa-libGL, brew: null }\n    update: true`,
   ],
-};
+});
 
 async function hasAptLists(): Promise<boolean> {
   const names = await fs.readdir(APT_LISTS).catch(() => [] as string[]);

@@ -8,7 +8,7 @@ import { judge } from './pip/judge.js';
 import { missingPins, previewPip } from './pip/resolve.js';
 import { parseRequirement } from './pip/requirement.js';
 import { locatePython, pythonLabel, pythonSpec, venvPython } from './python.js';
-import { StepFailure, type ResolvedStep, type StepEnv, type StepKind } from './types.js';
+import { defineKind, StepFailure, type ResolvedStep, type StepEnv } from './types.js';
 import { scanTemplate } from '../lang/template.js';
 
 const one = (description: string, examples: unknown[]) => z.union([z.string().min(1), z.array(z.string().min(1))]).optional().meta({ description, examples });
@@ -83,7 +83,7 @@ const IMPORT_TIMEOUT_MS = 120_000;
 const upgradedNow = new WeakSet<ResolvedStep<PipConfig>>();
 
 /** `pip`: requirement specs installed into an interpreter or venv, through the mirror profile's index. */
-export const pipKind: StepKind<PipSpec, PipConfig> = {
+export const pipKind = defineKind<PipSpec, PipConfig>({
   kind: 'pip',
   description: 'Installs Python packages with `python -m pip install` into a venv or an interpreter (default: python3 on PATH), through the mirror profile’s index unless the step sets one.',
   satisfiedWhen: 'every requirement spec is satisfied by the interpreter’s installed distributions (extras: the base distribution; specs whose marker does not apply are ignored), all read in one interpreter call; `upgrade: true` always runs.',
@@ -217,4 +217,4 @@ export const pipKind: StepKind<PipSpec, PipConfig> = {
     `- name: Project packages in its venv\n  pip:\n    venv: ~/venvs/project\n    packages: [numpy~=1.26, jupyter]\n    index-url: https://pypi.tuna.tsinghua.edu.cn/simple`,
     `- name: CUDA wheels of PyTorch\n  pip:\n    venv: ~/venvs/project\n    packages: [torch==2.3.1]\n    extra-index-url: https://download.pytorch.org/whl/cu121\n    args: [--no-cache-dir]`,
   ],
-};
+});

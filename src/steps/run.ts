@@ -1,9 +1,9 @@
 import { commandSchema } from '../lang/schema.js';
 import { commandText } from './command.js';
-import type { Command, StepKind } from './types.js';
+import { defineKind, type Command } from './types.js';
 
 /** `run`: a shell command (bash -e -o pipefail; values as environment variables) or an argv list; satisfied by `check` / `creates`. */
-export const runKind: StepKind<string | string[], Command> = {
+export const runKind = defineKind<string | string[], Command>({
   kind: 'run',
   description: 'Runs a command: a string through `bash -e -o pipefail -c` (template values reach it as environment variables, never as script text), or an argv list without a shell.',
   satisfiedWhen: '`check` exits 0, or every `creates` path exists; with neither, the step always runs and the plan says "no check".',
@@ -17,4 +17,4 @@ export const runKind: StepKind<string | string[], Command> = {
     `- name: Build OpenBLAS\n  run: make -j{{ host.cpus }} TARGET={{ target }}\n  cwd: "{{ src }}"\n  creates: "{{ src }}/libopenblas.a"`,
     `- name: Is git new enough\n  run: [git, --version]\n  check: git --version | grep -q 'version 2'`,
   ],
-};
+});

@@ -40,7 +40,10 @@ export interface ResolvedStep<C = unknown> {
   recipe: string;
   index: number;
   name: string;
+  /** The kind's name, as the recipe writes it (`run`, `pip`…): what plans, logs and `--json` show. */
   kind: string;
+  /** The kind itself (the loader looked it up once): what checks, describes and applies this step. */
+  impl: StepKind<unknown, unknown>;
   config: C;
   common: StepCommon;
   /** Why `when:` does not hold (the step is skipped), or null when it does. */
@@ -130,8 +133,11 @@ export interface ApplyEnv extends StepEnv {
   inputsChanged: boolean;
 }
 
-/** One step kind: its schema, how to resolve, describe, check and apply it. Registered in steps/registry.ts. */
-export interface StepKind<Spec = unknown, Config = Spec> {
+/**
+ * One step kind as its file writes it: its schema, how to resolve, describe, check and apply it. The hooks
+ * that mean something when left out are filled in by `defineKind`; the result is registered in steps/registry.ts.
+ */
+export interface StepKindDef<Spec = unknown, Config = Spec> {
   kind: string;
   /** Earlier names recipes may still use as the kind key (`apt` for `packages`): they load to this kind. */
   aliases?: readonly string[];
@@ -142,7 +148,7 @@ export interface StepKind<Spec = unknown, Config = Spec> {
   /** Schema of the value under the kind key. */
   schema: z.ZodType<Spec>;
   /** Load-time checks beyond the schema, located by a path inside the spec. */
-  lint?(spec: Spec): { path: (string | number)[]; message: string; hint?: string; needle?: string; nth?: number }[];
+  lint?(spec: Spec): KindLint[];
   /** Renders templates in the spec into the config the other methods use. */
   resolve(spec: Spec, t: Templater): Config;
   /** Facts `describe` reads (gathered before it is called, with the recipes' own). */
@@ -153,7 +159,7 @@ export interface StepKind<Spec = unknown, Config = Spec> {
    * step, stored in `env.memo`. `check` must still work alone (after a step runs, the memo is cleared).
    */
   prefetch?(steps: ResolvedStep<Config>[], env: StepEnv): Promise<void>;
-  /** Whether `check` can judge this config (default: yes when `check` exists). A cmake build step cannot. */
+  /** Whether `check` can judge this config (default: yes). A cmake build step cannot. */
   selfCheck?(config: Config): boolean;
   /** `plan` (unless --no-resolve): a closer look at a pending step, e.g. pip's dry-run resolution. Changes nothing. */
   preview?(step: ResolvedStep<Config>, env: StepEnv): Promise<Preview>;
@@ -164,6 +170,41 @@ export interface StepKind<Spec = unknown, Config = Spec> {
   apply(step: ResolvedStep<Config>, env: ApplyEnv): Promise<void>;
   /** Example steps (YAML), validated by the test suite. */
   examples: string[];
+}
+
+/** A problem `lint` finds, located by a path inside the spec (and, optionally, a needle in that value's text). */
+export interface KindLint {
+  path: (string | number)[];
+  message: string;
+  hint?: string;
+  needle?: string;
+  nth?: number;
+}
+
+/** A step kind with its defaults filled in (see defineKind): callers use every hook without asking whether it is there. */
+export interface StepKind<Spec = unknown, Config = Spec> extends StepKindDef<Spec, Config> {
+  lint(spec: Spec): KindLint[];
+  facts: readonly string[];
+  prefetch(steps: ResolvedStep<Config>[], env: StepEnv): Promise<void>;
+  /** Does the kind's own `check` judge this config: false when it has no `check`. */
+  selfCheck(config: Config): boolean;
+  defaultRoot: boolean;
+}
+
+/**
+ * A step kind, its defaults in one place: no load-time checks beyond the schema, no facts, nothing to
+ * prefetch, not root, and its own `check` (when it has one) judges every config unless `selfCheck` says not.
+ */
+export function defineKind<Spec, Config = Spec>(k: StepKindDef<Spec, Config>): StepKind<Spec, Config> {
+  const { selfCheck, check } = k;
+  return {
+    lint: () => [],
+    facts: [],
+    prefetch: async () => undefined,
+    defaultRoot: false,
+    ...k,
+    selfCheck: (config) => !!check && (selfCheck?.(config) ?? true),
+  };
 }
 
 /** Why a step failed, as data the CLI renders: the command, exit, last output lines, and a hint. */

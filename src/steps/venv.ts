@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import * as z from '../util/zod.js';
 import { argvToString } from '../util/shell.js';
 import { locatePython, majorMinor, probePython, pythonLabel, pythonSpec, readPyvenvCfg, venvPython, type PythonInfo, type PythonSpec } from './python.js';
-import { StepFailure, type CheckResult, type StepEnv, type StepKind } from './types.js';
+import { defineKind, StepFailure, type CheckResult, type StepEnv } from './types.js';
 
 const venvSchema = z.strictObject({
   path: z.string().min(1).meta({ description: 'The venv folder (~/ allowed). An existing folder that is not a venv is never touched.', examples: ['~/venvs/nlp', '{{ prefix }}/venvs/jupyter'] }),
@@ -58,7 +58,7 @@ async function wantedMinor(c: VenvConfig, env: StepEnv): Promise<string | Error 
 const ssp = (cfg: Record<string, string>): boolean => /^true$/i.test(cfg['include-system-site-packages'] ?? '');
 
 /** `venv`: a Python virtual environment of a given python at a path. */
-export const venvKind: StepKind<z.infer<typeof venvSchema>, VenvConfig> = {
+export const venvKind = defineKind<z.infer<typeof venvSchema>, VenvConfig>({
   kind: 'venv',
   description: 'Creates a Python virtual environment (`python -m venv`) with a given python: a version found on the host, an interpreter path, or python3 on PATH.',
   satisfiedWhen: '`path/bin/python` runs (one call printing its version) with the wanted major.minor, and system-site-packages is as asked.',
@@ -127,4 +127,4 @@ export const venvKind: StepKind<z.infer<typeof venvSchema>, VenvConfig> = {
     `- name: Project venv\n  venv: { path: ~/venvs/project, python: "3.11" }`,
     `- name: Venv that sees the system packages\n  venv:\n    path: ~/venvs/tools\n    python: /usr/bin/python3\n    system-site-packages: true`,
   ],
-};
+});

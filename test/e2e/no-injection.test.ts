@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/util/errors.js';
 import { parseRecipe } from '../../src/catalog/load.js';
 import { resolveRecipe, type ResolveContext } from '../../src/catalog/resolve.js';
-import type { Recipe } from '../../src/lang/types.js';
+import type { Recipe } from '../../src/catalog/types.js';
 import { commandArgv, commandEnv } from '../../src/steps/command.js';
 import { cmakeKind } from '../../src/steps/cmake.js';
 import { makeKind } from '../../src/steps/make.js';

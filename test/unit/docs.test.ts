@@ -9,7 +9,8 @@ import { recipesMarkdown } from '../../src/docs/recipes-md.js';
 import { md as prose } from '../../src/docs/schema-text.js';
 import { parseRecipe } from '../../src/catalog/load.js';
 import { isBuiltin } from '../../src/lang/names.js';
-import { commonStepShape, VERIFY_KINDS } from '../../src/lang/schema.js';
+import { commonStepShape } from '../../src/lang/schema.js';
+import { VERIFY_KINDS } from '../../src/verify/registry.js';
 import { scanTemplate, walkStrings } from '../../src/lang/template.js';
 import { STEP_KINDS } from '../../src/steps/registry.js';
 

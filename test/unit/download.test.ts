@@ -288,7 +288,7 @@ describe('unpack', () => {
 
 describe('the download kind', () => {
   const env = (profile = {}): StepEnv => ({ profile: { name: 'p', ...profile }, memo: new Memo(), paths: { cache: tmp() } }) as unknown as StepEnv;
-  const step = (config: DownloadConfig): ResolvedStep<DownloadConfig> => ({ id: 'r#1', recipe: 'r', index: 0, name: '', kind: 'download', config, common: { creates: [], env: {}, retries: 0, root: false }, whenFailed: null, loc: { file: 'r.yaml', line: 1, col: 1 } });
+  const step = (config: DownloadConfig): ResolvedStep<DownloadConfig> => ({ id: 'r#1', recipe: 'r', index: 0, name: '', kind: 'download', impl: downloadKind, config, common: { creates: [], env: {}, retries: 0, root: false }, whenFailed: null, loc: { file: 'r.yaml', line: 1, col: 1 } });
   const sha = 'ab'.repeat(32);
 
   it('describes the URL after the mirror rewrite, with red warnings for insecure and http', () => {

@@ -149,7 +149,7 @@ const templater: Templater = {
 };
 
 const step = (config: GitConfig): ResolvedStep<GitConfig> => ({
-  id: 'r#1', recipe: 'r', index: 0, name: '', kind: 'git', config,
+  id: 'r#1', recipe: 'r', index: 0, name: '', kind: 'git', impl: gitKind, config,
   common: { creates: [], env: {}, retries: 0, root: false }, whenFailed: null, loc: { file: 'r.yaml', line: 1, col: 1 },
 });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { formatProblem } from '../../src/util/errors.js';
 import { graphToDot, graphToMermaid, recipeGraph } from '../../src/catalog/graph.js';
 import { parseRecipe } from '../../src/catalog/load.js';
-import type { Recipe } from '../../src/lang/types.js';
+import type { Recipe } from '../../src/catalog/types.js';
 
 function recipe(name: string, requires: string[], description = `the ${name} recipe`): Recipe {
   const text = `name: ${name}\ndescription: ${JSON.stringify(description)}\nrequires: ${JSON.stringify(requires)}\nsteps: []\n`;

@@ -23,7 +23,7 @@ let n = 0;
 function pipStep(spec: Parameters<typeof pipKind.resolve>[0], env: Record<string, string> = {}): ResolvedStep<PipConfig> {
   n++;
   return {
-    id: `r#${n}`, recipe: 'r', index: n - 1, name: '', kind: 'pip', config: pipKind.resolve(spec, t),
+    id: `r#${n}`, recipe: 'r', index: n - 1, name: '', kind: 'pip', impl: pipKind, config: pipKind.resolve(spec, t),
     common: { creates: [], env, retries: 0, root: false }, whenFailed: null, loc: { file: 'r.yaml', line: n, col: 1 },
   };
 }
@@ -146,7 +146,7 @@ describe('issue 6: pip checks for a whole recipe cost one interpreter start', ()
     const venv = fakeVenv();
     const runner = countingRunner({ numpy: '1.26.4', scipy: '1.13.0' });
     const env = stepEnv(runner);
-    await pipKind.prefetch!([pipStep({ venv, packages: ['numpy'] })], env);
+    await pipKind.prefetch([pipStep({ venv, packages: ['numpy'] })], env);
     expect((await checkStep(pipStep({ venv, packages: ['numpy', 'scipy==1.13.0'] }), env)).state).toBe('satisfied');
     expect(runner.calls.map((c) => JSON.parse(c.input!))).toEqual([['numpy'], ['scipy==1.13.0']]);
   });

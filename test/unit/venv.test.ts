@@ -40,7 +40,7 @@ function exe(file: string): string {
 }
 
 function step(spec: Parameters<typeof venvKind.resolve>[0]): ResolvedStep<VenvConfig> {
-  return { id: 'r#1', recipe: 'r', index: 0, name: '', kind: 'venv', config: venvKind.resolve(spec, t), common: { creates: [], env: {}, retries: 0, root: false }, whenFailed: null, loc: { file: 'r.yaml', line: 1, col: 1 } };
+  return { id: 'r#1', recipe: 'r', index: 0, name: '', kind: 'venv', impl: venvKind, config: venvKind.resolve(spec, t), common: { creates: [], env: {}, retries: 0, root: false }, whenFailed: null, loc: { file: 'r.yaml', line: 1, col: 1 } };
 }
 
 /** A venv folder as `python -m venv` leaves it (pyvenv.cfg, bin/python). */

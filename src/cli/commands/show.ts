@@ -1,4 +1,3 @@
-import { KIND_BY_NAME } from '../../steps/registry.js';
 import { resolveRecipes, selectRecipes } from '../../plan/session.js';
 import { sessionFrom } from '../common.js';
 import { makeOutput, tilde, writeJson, type GlobalOpts } from '../output.js';
@@ -11,7 +10,7 @@ export default async function show([name]: string[], opts: GlobalOpts): Promise<
   const recipe = session.catalog.recipes.get(name!)!;
   const { recipes: [resolved], facts } = await resolveRecipes(session, [recipe]);
   const r = resolved!;
-  const steps = r.steps.map((s) => ({ step: s, action: KIND_BY_NAME.get(s.kind)!.describe(s, session.stepEnv, facts) }));
+  const steps = r.steps.map((s) => ({ step: s, action: s.impl.describe(s, session.stepEnv, facts) }));
   if (o.json) {
     writeJson(o, 'show', {
       name: recipe.name,

@@ -8,7 +8,7 @@ import { loadRecipeFile } from '../../catalog/load.js';
 import { loadProfileFile, loadUserConfigFile, looksLikeProfile } from '../../catalog/profile.js';
 import { configVars, unknownConfigVars, type RecipeVars } from '../../catalog/config-vars.js';
 import type { SourceDoc } from '../../lang/source.js';
-import type { Recipe } from '../../lang/types.js';
+import type { Recipe } from '../../catalog/types.js';
 import { defaultPaths, expandHome } from '../../util/paths.js';
 import { makeOutput, writeJson, type GlobalOpts } from '../output.js';
 import { lintRecipe } from '../../catalog/lint.js';

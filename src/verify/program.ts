@@ -1,7 +1,10 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import * as z from '../util/zod.js';
+import { expandHome } from '../util/paths.js';
 import type { Runner } from '../util/process.js';
+import { defineVerify, VERIFY_TIMEOUT_MS } from './types.js';
 
 /** A `program:` verify item, rendered: a tiny program that must compile, link, run and print `expect`. */
 export interface ProgramCheck {
@@ -51,3 +54,27 @@ export async function checkProgram(p: ProgramCheck, runner: Runner): Promise<Pro
     await fs.rm(dir, { recursive: true, force: true });
   }
 }
+
+interface ProgramItem {
+  program: string;
+  language?: 'c' | 'c++';
+  flags?: string[];
+  expect?: string;
+}
+
+/** `program:` a tiny program compiles, links, runs and prints `expect`: a library works, not only its files exist. */
+export const programVerify = defineVerify<ProgramItem>({
+  kind: 'program',
+  shape: {
+    program: z.string().min(1).meta({ description: 'A tiny program that must compile, link, run and print `expect`: proves a library works, not only that its files exist. Built in a temporary folder with the host’s `cc` (or `c++`) and `flags`, run in doctor’s environment.', examples: ['#include <cblas.h>\n#include <stdio.h>\nint main(void) { double a[] = {1, 2, 3, 4}, b[] = {5, 6, 7, 8}, c[4] = {0};\n  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 2, 2, 2, 1, a, 2, b, 2, 0, c, 2);\n  printf("%g %g %g %g\\n", c[0], c[1], c[2], c[3]); return 0; }\n'] }),
+    language: z.enum(['c', 'c++']).optional().meta({ description: 'The program’s language (default c).', examples: ['c++'] }),
+    flags: z.array(z.string().min(1)).optional().meta({ description: 'Compiler and linker arguments after the source file, one argument each (no shell; one starting with ~/ is under your home folder).', examples: [['-I{{ prefix }}/include', '-L{{ prefix }}/lib', '-Wl,-rpath,{{ prefix }}/lib', '-lopenblas']] }),
+    expect: z.string().optional().meta({ description: 'Text its output must contain (whitespace-insensitive); without it, exit 0 is enough.', examples: ['19 22 43 50'] }),
+  },
+  label: (i) => `a ${String(i.language ?? 'c')} program${i.flags ? ` (${i.flags.filter((f) => f.startsWith('-l')).join(' ')})` : ''}`,
+  async run(item, env, fix) {
+    const r = await checkProgram({ source: item.program, language: item.language ?? 'c', flags: (item.flags ?? []).map((p) => expandHome(p, env.paths.home)), expect: item.expect, timeoutMs: VERIFY_TIMEOUT_MS }, env.runner);
+    if (r.ok) return { status: 'ok', message: item.expect === undefined ? 'builds and runs' : `builds, runs, prints ${JSON.stringify(r.output.length > 60 ? `${r.output.slice(0, 60)}…` : r.output)}` };
+    return { status: 'fail', message: r.message, fix: r.stage === 'compiler' ? 'setup run build-tools' : fix };
+  },
+});

@@ -1,7 +1,9 @@
-import type { VarType } from './var-types.js';
+import type { VarType } from '../lang/var-types.js';
 import type { Loc } from '../util/errors.js';
-import type { WhenMatcher } from './when.js';
-import type { SourceDoc, YamlPath } from './source.js';
+import type { WhenMatcher } from '../lang/when.js';
+import type { SourceDoc, YamlPath } from '../lang/source.js';
+import type { StepKind } from '../steps/types.js';
+import type { VerifyForm } from '../verify/types.js';
 
 /** Where a recipe folder came from; later origins override earlier ones for the same recipe name. */
 export type Origin = 'bundled' | 'user' | 'config' | 'flag';
@@ -12,6 +14,8 @@ export interface RawStep {
   kind: string;
   /** The kind key as written when it is an earlier name of `kind` (`apt` for `packages`). */
   alias?: string;
+  /** The kind named by `kind`, looked up once by the loader. */
+  impl: StepKind<unknown, unknown>;
   spec: unknown;
   common: {
     name?: string;
@@ -33,6 +37,8 @@ export interface RawStep {
 export interface RawVerify {
   index: number;
   kind: string;
+  /** The form named by `kind`, looked up once by the loader. */
+  impl: VerifyForm<unknown>;
   item: Record<string, unknown>;
   path: YamlPath;
   loc: Loc;
