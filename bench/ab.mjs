@@ -21,12 +21,21 @@ const option = (name, fallback) => {
 const RUNS = Number(option('--runs', '15'));
 const CASES = option('--cases', 'plan,json,list,validate').split(',');
 const dirs = args.map((d) => path.resolve(d));
-if (dirs.length < 2) throw new Error('usage: node bench/ab.mjs [--runs N] [--cases plan,json,list,validate] DIR_A DIR_B ...');
+if (dirs.length < 2)
+  throw new Error('usage: node bench/ab.mjs [--runs N] [--cases plan,json,list,validate] DIR_A DIR_B ...');
 
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'envkit-ab-'));
 const env = { ...process.env, HOME: home, NO_COLOR: '1' };
 for (const k of Object.keys(env)) if (k.startsWith('XDG_')) delete env[k];
-const commands = { plan: ['plan', 'faiss'], json: ['plan', 'faiss', '--json'], list: ['list'], validate: ['validate'], help: ['--help'], show: ['show', 'faiss'], doctor: ['doctor', 'cmake'] };
+const commands = {
+  plan: ['plan', 'faiss'],
+  json: ['plan', 'faiss', '--json'],
+  list: ['list'],
+  validate: ['validate'],
+  help: ['--help'],
+  show: ['show', 'faiss'],
+  doctor: ['doctor', 'cmake'],
+};
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 
 console.log(`${RUNS} runs per command, interleaved; ${os.cpus().length} CPUs; ratios are to ${path.basename(dirs[0])}`);
@@ -37,9 +46,14 @@ for (const name of CASES) {
   for (let round = -2; round < RUNS; round++) {
     const order = dirs.map((_, j) => (round % 2 ? j : dirs.length - 1 - j));
     for (const j of order) {
-      const r = spawnSync('/usr/bin/time', ['-f', 'TIME %e %U %S', process.execPath, path.join(dirs[j], 'bin', 'setup'), ...command], { env, cwd: home, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+      const r = spawnSync(
+        '/usr/bin/time',
+        ['-f', 'TIME %e %U %S', process.execPath, path.join(dirs[j], 'bin', 'setup'), ...command],
+        { env, cwd: home, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' },
+      );
       const m = /TIME (\S+) (\S+) (\S+)\s*$/.exec(r.stderr);
-      if (![0, 1, 3].includes(r.status) || !m) throw new Error(`${dirs[j]}: setup ${command.join(' ')} exited ${r.status}: ${r.stderr}`);
+      if (![0, 1, 3].includes(r.status) || !m)
+        throw new Error(`${dirs[j]}: setup ${command.join(' ')} exited ${r.status}: ${r.stderr}`);
       if (round < 0) continue;
       wall[j].push(Number(m[1]) * 1000);
       cpu[j].push((Number(m[2]) + Number(m[3])) * 1000);
@@ -47,6 +61,10 @@ for (const name of CASES) {
   }
   const ratio = (t, j) => median(t[j].map((x, k) => x / t[0][k])).toFixed(2);
   console.log(`setup ${command.join(' ')} (load ${os.loadavg()[0].toFixed(1)})`);
-  dirs.forEach((d, j) => console.log(`  ${path.basename(d)}: wall ${median(wall[j]).toFixed(0)} ms (${ratio(wall, j)}×), cpu ${median(cpu[j]).toFixed(0)} ms (${ratio(cpu, j)}×)`));
+  dirs.forEach((d, j) =>
+    console.log(
+      `  ${path.basename(d)}: wall ${median(wall[j]).toFixed(0)} ms (${ratio(wall, j)}×), cpu ${median(cpu[j]).toFixed(0)} ms (${ratio(cpu, j)}×)`,
+    ),
+  );
 }
 fs.rmSync(home, { recursive: true, force: true });

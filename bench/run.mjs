@@ -57,7 +57,10 @@ for (let i = 0; i < 10; i++) {
   fs.writeFileSync(path.join(marks, `file-${i}.conf`), `setting ${i}\n`);
   steps.push(`  - file: { path: ${marks}/file-${i}.conf, content: "setting ${i}\\n" }`);
 }
-fs.writeFileSync(path.join(recipes, 'noop.yaml'), `name: noop\ndescription: 31 satisfied checks\nsteps:\n${steps.join('\n')}\n`);
+fs.writeFileSync(
+  path.join(recipes, 'noop.yaml'),
+  `name: noop\ndescription: 31 satisfied checks\nsteps:\n${steps.join('\n')}\n`,
+);
 fs.writeFileSync(path.join(recipes, 'apt1.yaml'), `name: apt1\nsteps:\n  - packages: [${installed[0]}]\n`);
 fs.writeFileSync(path.join(recipes, 'apt200.yaml'), `name: apt200\nsteps:\n  - packages: [${pkgs200.join(', ')}]\n`);
 
@@ -77,10 +80,19 @@ if (ansible) {
   const tasks = [
     `    - ansible.builtin.package_facts: {}`,
     ...pkgs20.map((p) => `    - ansible.builtin.assert: { that: "'${p}' in ansible_facts.packages", quiet: true }`),
-    ...Array.from({ length: 20 }, (_, i) => `    - ansible.builtin.command: { cmd: "touch ${marks}/done-${i}", creates: "${marks}/done-${i}" }`),
-    ...Array.from({ length: 10 }, (_, i) => `    - ansible.builtin.copy: { dest: "${marks}/file-${i}.conf", content: "setting ${i}\\n" }`),
+    ...Array.from(
+      { length: 20 },
+      (_, i) => `    - ansible.builtin.command: { cmd: "touch ${marks}/done-${i}", creates: "${marks}/done-${i}" }`,
+    ),
+    ...Array.from(
+      { length: 10 },
+      (_, i) => `    - ansible.builtin.copy: { dest: "${marks}/file-${i}.conf", content: "setting ${i}\\n" }`,
+    ),
   ];
-  fs.writeFileSync(path.join(work, 'play.yml'), `- hosts: localhost\n  connection: local\n  gather_facts: true\n  tasks:\n${tasks.join('\n')}\n`);
+  fs.writeFileSync(
+    path.join(work, 'play.yml'),
+    `- hosts: localhost\n  connection: local\n  gather_facts: true\n  tasks:\n${tasks.join('\n')}\n`,
+  );
 }
 
 // Synthetic catalogues: 100 recipes x 10 satisfied steps, and 1,000 x 10.
@@ -100,7 +112,8 @@ const t100 = tree('tree100', 100);
 const t1000 = tree('tree1000', 1000);
 
 const rows = [];
-const row = (figure, ms, baseName, baseMs, target, ok) => rows.push({ figure, ms, baseName, baseMs, ratio: ms / baseMs, target, ok });
+const row = (figure, ms, baseName, baseMs, target, ok) =>
+  rows.push({ figure, ms, baseName, baseMs, ratio: ms / baseMs, target, ok });
 const setup = (...a) => [process.execPath, BIN, ...a];
 
 console.error(`envkit bench: ${RUNS} runs per figure, medians; ${os.cpus().length} CPUs; inputs in ${work}`);
@@ -115,15 +128,29 @@ console.error(`envkit bench: ${RUNS} runs per figure, medians; ${os.cpus().lengt
   const [plan, bash, play] = measure(cmds, ansible ? Math.min(RUNS, 5) : RUNS);
   row('plan, 31-check no-op recipe', plan, 'same checks in bash', bash, '≤ 1.0×', plan / bash <= 1.0);
   if (ansible) row('plan, 31-check no-op recipe', plan, 'ansible-playbook', play, '≤ 1/50', plan / play <= 1 / 50);
-  else rows.push({ figure: 'plan vs Ansible', note: 'ansible-playbook not installed: skipped (apt-get install ansible to measure)' });
+  else
+    rows.push({
+      figure: 'plan vs Ansible',
+      note: 'ansible-playbook not installed: skipped (apt-get install ansible to measure)',
+    });
 }
 {
-  const [one, many] = measure([setup('--recipes', recipes, 'plan', 'apt1'), setup('--recipes', recipes, 'plan', 'apt200')]);
+  const [one, many] = measure([
+    setup('--recipes', recipes, 'plan', 'apt1'),
+    setup('--recipes', recipes, 'plan', 'apt200'),
+  ]);
   row(`plan, ${pkgs200.length} installed apt packages`, many, 'plan, 1 package', one, '≤ 1.5×', many / one <= 1.5);
 }
 {
   // Named, so the bundled catalogue (whose pip checks start Python) stays out of the comparison.
-  const [version, small, big] = measure([setup('--version'), setup('--recipes', t100, 'plan', ...treeNames[t100]), setup('--recipes', t1000, 'plan', ...treeNames[t1000])], Math.min(RUNS, 7));
+  const [version, small, big] = measure(
+    [
+      setup('--version'),
+      setup('--recipes', t100, 'plan', ...treeNames[t100]),
+      setup('--recipes', t1000, 'plan', ...treeNames[t1000]),
+    ],
+    Math.min(RUNS, 7),
+  );
   row('plan, 10,000 steps / 1,000 recipes', big, 'plan, 1,000 steps / 100 recipes', small, '≤ 12×', big / small <= 12);
   row('plan, 10,000 steps / 1,000 recipes', big, 'setup --version', version, '≤ 10×', big / version <= 10);
 }
@@ -131,21 +158,36 @@ console.error(`envkit bench: ${RUNS} runs per figure, medians; ${os.cpus().lengt
   // Checks that spawn run concurrently: 8 checks of 0.3 s each.
   const dir = path.join(work, 'slowchecks');
   fs.mkdirSync(dir);
-  fs.writeFileSync(path.join(dir, 'slow.yaml'), `name: slow\nsteps:\n${Array.from({ length: 8 }, () => '  - run: "true"\n    check: sleep 0.3').join('\n')}\n`);
+  fs.writeFileSync(
+    path.join(dir, 'slow.yaml'),
+    `name: slow\nsteps:\n${Array.from({ length: 8 }, () => '  - run: "true"\n    check: sleep 0.3').join('\n')}\n`,
+  );
   const [plan] = measure([setup('--recipes', dir, 'plan', 'slow')], 5);
   const sequential = 8 * 300;
-  row('plan, 8 checks of 0.3 s each', plan, 'the checks one after another (2.4 s)', sequential, `≤ ${(1 / Math.min(8, os.cpus().length) + 0.15).toFixed(2)}×`, plan / sequential <= 1 / Math.min(8, os.cpus().length) + 0.15);
+  row(
+    'plan, 8 checks of 0.3 s each',
+    plan,
+    'the checks one after another (2.4 s)',
+    sequential,
+    `≤ ${(1 / Math.min(8, os.cpus().length) + 0.15).toFixed(2)}×`,
+    plan / sequential <= 1 / Math.min(8, os.cpus().length) + 0.15,
+  );
 }
 if (FULL && fs.existsSync('/usr/src/googletest/CMakeLists.txt')) {
   // setup run vs the same commands by hand, on the googletest build.
   const src = path.join(work, 'gtest');
   const build = (dir) => path.join(dir, 'build');
   const prefix = (dir) => path.join(dir, 'prefix');
-  const hand = (dir) => ['bash', '-c', `set -e; cmake -S ${src} -B ${build(dir)} -DCMAKE_INSTALL_PREFIX=${prefix(dir)} -DCMAKE_BUILD_TYPE=Release >/dev/null; cmake --build ${build(dir)} --parallel ${os.cpus().length} >/dev/null; cmake --install ${build(dir)} --prefix ${prefix(dir)} >/dev/null`];
+  const hand = (dir) => [
+    'bash',
+    '-c',
+    `set -e; cmake -S ${src} -B ${build(dir)} -DCMAKE_INSTALL_PREFIX=${prefix(dir)} -DCMAKE_BUILD_TYPE=Release >/dev/null; cmake --build ${build(dir)} --parallel ${os.cpus().length} >/dev/null; cmake --install ${build(dir)} --prefix ${prefix(dir)} >/dev/null`,
+  ];
   fs.cpSync('/usr/src/googletest', src, { recursive: true });
   const rdir = path.join(work, 'gtest-recipe');
   fs.mkdirSync(rdir);
-  const recipe = (dir) => `name: gt\nsteps:\n  - cmake: { source: ${src}, build: ${build(dir)}, defines: { CMAKE_BUILD_TYPE: Release } }\n  - cmake: { build: ${build(dir)}, install: true }\n    creates: ${prefix(dir)}/lib/libgtest.a\n`;
+  const recipe = (dir) =>
+    `name: gt\nsteps:\n  - cmake: { source: ${src}, build: ${build(dir)}, defines: { CMAKE_BUILD_TYPE: Release } }\n  - cmake: { build: ${build(dir)}, install: true }\n    creates: ${prefix(dir)}/lib/libgtest.a\n`;
   const byHand = [];
   const bySetup = [];
   for (let i = 0; i < 3; i++) {
@@ -156,7 +198,14 @@ if (FULL && fs.existsSync('/usr/src/googletest/CMakeLists.txt')) {
     bySetup.push(measure([setup('--recipes', rdir, '--prefix', prefix(b), 'run', 'gt')], 1, { warmUp: false })[0]);
   }
   const med = (a) => a.sort((x, y) => x - y)[1];
-  row('setup run, googletest build', med(bySetup), 'same commands by hand', med(byHand), '≤ 1.05×', med(bySetup) / med(byHand) <= 1.05);
+  row(
+    'setup run, googletest build',
+    med(bySetup),
+    'same commands by hand',
+    med(byHand),
+    '≤ 1.05×',
+    med(bySetup) / med(byHand) <= 1.05,
+  );
 }
 
 const fmt = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
@@ -164,6 +213,9 @@ console.log('| figure | time | baseline | baseline time | ratio | target | met |
 console.log('|---|---|---|---|---|---|---|');
 for (const r of rows) {
   if (r.note) console.log(`| ${r.figure} | | ${r.note} | | | | |`);
-  else console.log(`| ${r.figure} | ${fmt(r.ms)} | ${r.baseName} | ${fmt(r.baseMs)} | ${r.ratio < 0.1 ? `1/${Math.round(1 / r.ratio)}` : `${r.ratio.toFixed(2)}×`} | ${r.target} | ${r.ok ? 'yes' : 'no'} |`);
+  else
+    console.log(
+      `| ${r.figure} | ${fmt(r.ms)} | ${r.baseName} | ${fmt(r.baseMs)} | ${r.ratio < 0.1 ? `1/${Math.round(1 / r.ratio)}` : `${r.ratio.toFixed(2)}×`} | ${r.target} | ${r.ok ? 'yes' : 'no'} |`,
+    );
 }
 fs.rmSync(work, { recursive: true, force: true });

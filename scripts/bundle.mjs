@@ -41,19 +41,30 @@ const engineApart = {
     b.onResolve({ filter: /^\.\/engine\.js$/ }, () => ({ path: 'engine', namespace: 'envkit-engine' }));
     b.onResolve({ filter: /^\.\/engine\.cjs$/ }, () => ({ path: './engine.cjs', external: true }));
     b.onLoad({ filter: /.*/, namespace: 'envkit-engine' }, () => ({
-      contents: "const load = globalThis[Symbol.for('envkit.load')];\nmodule.exports = load ? load('engine.cjs') : require('./engine.cjs');\n",
+      contents:
+        "const load = globalThis[Symbol.for('envkit.load')];\nmodule.exports = load ? load('engine.cjs') : require('./engine.cjs');\n",
       loader: 'js',
     }));
   },
 };
 
-await build({ ...common, entryPoints: [path.join(root, 'dist', 'cli', 'main.js')], outfile: path.join(outdir, 'main.cjs'), plugins: [engineApart] });
-await build({ ...common, entryPoints: [path.join(root, 'dist', 'cli', 'engine.js')], outfile: path.join(outdir, 'engine.cjs') });
+await build({
+  ...common,
+  entryPoints: [path.join(root, 'dist', 'cli', 'main.js')],
+  outfile: path.join(outdir, 'main.cjs'),
+  plugins: [engineApart],
+});
+await build({
+  ...common,
+  entryPoints: [path.join(root, 'dist', 'cli', 'engine.js')],
+  outfile: path.join(outdir, 'engine.cjs'),
+});
 
 // bin/setup reads the bundles as latin1, which is only right for ASCII (esbuild escapes non-ASCII text).
 for (const name of ['main.cjs', 'engine.cjs']) {
   // eslint-disable-next-line no-control-regex -- the range is all of ASCII, controls included
-  if (/[^\x00-\x7f]/.test(fs.readFileSync(path.join(outdir, name), 'latin1'))) throw new Error(`dist/setup/${name} is not ASCII; bin/setup reads it as latin1`);
+  if (/[^\x00-\x7f]/.test(fs.readFileSync(path.join(outdir, name), 'latin1')))
+    throw new Error(`dist/setup/${name} is not ASCII; bin/setup reads it as latin1`);
 }
 
 // Warm up, then each bundle's code cache is written by the loader: main.cjs's from `--help`, engine.cjs's
@@ -62,7 +73,15 @@ const home = fs.mkdtempSync(path.join(os.tmpdir(), 'envkit-warmup-'));
 const warmUp = (bundle, args) => {
   try {
     execFileSync(process.execPath, [path.join(root, 'bin', 'setup'), ...args], {
-      env: { ...process.env, HOME: home, XDG_CONFIG_HOME: '', XDG_STATE_HOME: '', XDG_CACHE_HOME: '', ENVKIT_WRITE_CODE_CACHE: bundle, NO_COLOR: '1' },
+      env: {
+        ...process.env,
+        HOME: home,
+        XDG_CONFIG_HOME: '',
+        XDG_STATE_HOME: '',
+        XDG_CACHE_HOME: '',
+        ENVKIT_WRITE_CODE_CACHE: bundle,
+        NO_COLOR: '1',
+      },
       stdio: 'ignore',
     });
   } catch {

@@ -10,7 +10,10 @@ import { recipesMarkdown } from '../dist/docs/recipes-md.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 fs.mkdirSync(path.join(root, 'docs'), { recursive: true });
-for (const [name, text] of [['recipes.md', recipesMarkdown()], ['cli.md', cliMarkdown(cliSpec())]]) {
+for (const [name, text] of [
+  ['recipes.md', recipesMarkdown()],
+  ['cli.md', cliMarkdown(cliSpec())],
+]) {
   fs.writeFileSync(path.join(root, 'docs', name), text);
   console.log(`wrote docs/${name}`);
 }

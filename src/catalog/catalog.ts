@@ -21,7 +21,11 @@ export function recipeFolders(paths: Paths, config: UserConfig, flags: readonly 
   return [
     { dir: paths.bundledRecipes, origin: 'bundled', explicit: false },
     { dir: paths.userRecipes, origin: 'user', explicit: false },
-    ...(config.recipes ?? []).map((d): RecipeFolder => ({ dir: path.resolve(expandHome(d, paths.home)), origin: 'config', explicit: true })),
+    ...(config.recipes ?? []).map((d): RecipeFolder => ({
+      dir: path.resolve(expandHome(d, paths.home)),
+      origin: 'config',
+      explicit: true,
+    })),
     ...flags.map((d): RecipeFolder => ({ dir: path.resolve(d), origin: 'flag', explicit: true })),
   ];
 }
@@ -39,7 +43,10 @@ export interface Catalog {
 export async function recipeFiles(dir: string): Promise<string[]> {
   // Every *.yaml name, whatever it is: one that is not a regular file (a FIFO, a folder) is then refused
   // by name when read, rather than skipped without a word.
-  return (await fs.readdir(dir)).filter((n) => /\.ya?ml$/.test(n)).map((n) => path.join(dir, n)).sort();
+  return (await fs.readdir(dir))
+    .filter((n) => /\.ya?ml$/.test(n))
+    .map((n) => path.join(dir, n))
+    .sort();
 }
 
 /** Where each recipe name's files are, folder by folder (name = file name; later folders win). */
@@ -52,7 +59,11 @@ async function indexFolders(folders: readonly RecipeFolder[], problems: Problem[
       try {
         return await recipeFiles(f.dir);
       } catch (e) {
-        if (f.explicit) problems.push({ severity: 'error', message: `recipe folder ${f.dir} cannot be read: ${errnoText((e as NodeJS.ErrnoException).code)}` });
+        if (f.explicit)
+          problems.push({
+            severity: 'error',
+            message: `recipe folder ${f.dir} cannot be read: ${errnoText((e as NodeJS.ErrnoException).code)}`,
+          });
         return [];
       }
     }),
@@ -110,16 +121,28 @@ export async function loadCatalog(folders: readonly RecipeFolder[], names?: read
 
 /** `x.yaml` and `x.yml` in one folder: the second one read, located at its name. */
 export function definedTwice(recipe: Recipe, otherFile: string): Problem {
-  return { severity: 'error', loc: recipe.source.locOf(['name']), message: `recipe "${recipe.name}" is defined twice in one folder (also in ${path.basename(otherFile)})`, hint: 'keep one file' };
+  return {
+    severity: 'error',
+    loc: recipe.source.locOf(['name']),
+    message: `recipe "${recipe.name}" is defined twice in one folder (also in ${path.basename(otherFile)})`,
+    hint: 'keep one file',
+  };
 }
 
 /** Unknown `requires` (with a suggestion) and dependency cycles (the whole cycle named). */
-export function checkRequires(recipes: ReadonlyMap<string, Recipe>, known: ReadonlySet<string> = new Set(recipes.keys())): Problem[] {
+export function checkRequires(
+  recipes: ReadonlyMap<string, Recipe>,
+  known: ReadonlySet<string> = new Set(recipes.keys()),
+): Problem[] {
   const problems: Problem[] = [];
   for (const r of recipes.values()) {
     r.requires.forEach((dep, i) => {
       if (!recipes.has(dep) && !known.has(dep)) {
-        problems.push({ severity: 'error', loc: r.source.locOf(['requires', i]), message: `unknown recipe "${dep}" in requires${didYouMean(dep, known)}` });
+        problems.push({
+          severity: 'error',
+          loc: r.source.locOf(['requires', i]),
+          message: `unknown recipe "${dep}" in requires${didYouMean(dep, known)}`,
+        });
       }
     });
   }
@@ -134,7 +157,12 @@ export function checkRequires(recipes: ReadonlyMap<string, Recipe>, known: Reado
       if (!reported.has(key)) {
         reported.add(key);
         const from = recipes.get(trail[trail.length - 1]!)!;
-        problems.push({ severity: 'error', loc: from.source.locOf(['requires', from.requires.indexOf(name)]), message: `requires form a cycle: ${cycle.join(' → ')}`, hint: 'remove one of these requires' });
+        problems.push({
+          severity: 'error',
+          loc: from.source.locOf(['requires', from.requires.indexOf(name)]),
+          message: `requires form a cycle: ${cycle.join(' → ')}`,
+          hint: 'remove one of these requires',
+        });
       }
       return;
     }

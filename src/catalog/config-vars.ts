@@ -9,7 +9,12 @@ export type RecipeVars = Map<string, Map<string, string>>;
 
 /** config.yaml's `vars:` (values already text: loadUserConfigFile reads numbers as written). */
 export function configVars(config: UserConfig): RecipeVars {
-  return new Map(Object.entries(config.vars ?? {}).map(([recipe, values]) => [recipe, new Map(Object.entries(values).map(([k, v]) => [k, String(v)]))]));
+  return new Map(
+    Object.entries(config.vars ?? {}).map(([recipe, values]) => [
+      recipe,
+      new Map(Object.entries(values).map(([k, v]) => [k, String(v)])),
+    ]),
+  );
 }
 
 /**
@@ -30,18 +35,40 @@ export function unknownVars(
   for (const [recipe, values] of vars) {
     const r = recipes.get(recipe);
     if (!r) {
-      if (!known.has(recipe)) problems.push({ severity: 'error', loc: loc?.(recipe), message: `${label(recipe)}: unknown recipe "${recipe}"${didYouMean(recipe, known)}` });
+      if (!known.has(recipe))
+        problems.push({
+          severity: 'error',
+          loc: loc?.(recipe),
+          message: `${label(recipe)}: unknown recipe "${recipe}"${didYouMean(recipe, known)}`,
+        });
       continue;
     }
     for (const name of values.keys()) {
-      if (!Object.hasOwn(r.vars, name)) problems.push({ severity: 'error', loc: loc?.(recipe, name), message: `${label(recipe, name)}: recipe "${recipe}" has no variable "${name}"${didYouMean(name, Object.keys(r.vars))}` });
+      if (!Object.hasOwn(r.vars, name))
+        problems.push({
+          severity: 'error',
+          loc: loc?.(recipe, name),
+          message: `${label(recipe, name)}: recipe "${recipe}" has no variable "${name}"${didYouMean(name, Object.keys(r.vars))}`,
+        });
     }
   }
   return problems;
 }
 
 /** unknownVars for config.yaml's `vars:`, each located at its key in the file. */
-export function unknownConfigVars(vars: RecipeVars, source: SourceDoc | undefined, recipes: ReadonlyMap<string, Recipe>, names: Iterable<string>): Problem[] {
-  const at = (recipe: string, name?: string): (string | number)[] => (name === undefined ? ['vars', recipe] : ['vars', recipe, name]);
-  return unknownVars(vars, recipes, names, (recipe, name) => `vars.${recipe}${name === undefined ? '' : `.${name}`}`, source && ((recipe, name) => source.locOf(at(recipe, name), true)));
+export function unknownConfigVars(
+  vars: RecipeVars,
+  source: SourceDoc | undefined,
+  recipes: ReadonlyMap<string, Recipe>,
+  names: Iterable<string>,
+): Problem[] {
+  const at = (recipe: string, name?: string): (string | number)[] =>
+    name === undefined ? ['vars', recipe] : ['vars', recipe, name];
+  return unknownVars(
+    vars,
+    recipes,
+    names,
+    (recipe, name) => `vars.${recipe}${name === undefined ? '' : `.${name}`}`,
+    source && ((recipe, name) => source.locOf(at(recipe, name), true)),
+  );
 }

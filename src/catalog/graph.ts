@@ -13,7 +13,12 @@ export function recipeGraph(recipes: readonly Recipe[]): RecipeGraph {
   return {
     nodes: names.map((n) => ({ name: n, description: byName.get(n)!.description })),
     // Declared order: the order the recipe's author gave, which is also the order they run in.
-    edges: names.flatMap((n) => byName.get(n)!.requires.filter((d) => byName.has(d)).map((d) => ({ from: n, to: d }))),
+    edges: names.flatMap((n) =>
+      byName
+        .get(n)!
+        .requires.filter((d) => byName.has(d))
+        .map((d) => ({ from: n, to: d })),
+    ),
   };
 }
 

@@ -6,12 +6,28 @@ export function lintRecipe(r: Recipe): Problem[] {
   const out: Problem[] = [];
   for (const s of r.steps) {
     if (s.kind === 'run' && !s.common.check && !s.common.creates && !s.common.unless) {
-      out.push({ severity: 'warning', loc: s.loc, message: `step ${s.index + 1}${s.common.name ? ` "${s.common.name}"` : ''} has no check: it runs every time`, hint: 'add `creates:` or `check:`' });
+      out.push({
+        severity: 'warning',
+        loc: s.loc,
+        message: `step ${s.index + 1}${s.common.name ? ` "${s.common.name}"` : ''} has no check: it runs every time`,
+        hint: 'add `creates:` or `check:`',
+      });
     }
     if (s.alias) {
-      out.push({ severity: 'warning', loc: r.source.locOf([...s.path, s.alias], true), message: `\`${s.alias}:\` is the earlier name of \`${s.kind}:\`; it still works and means the same`, hint: `write \`${s.kind}:\`, unless the recipe must still load in setup 0.1.0` });
+      out.push({
+        severity: 'warning',
+        loc: r.source.locOf([...s.path, s.alias], true),
+        message: `\`${s.alias}:\` is the earlier name of \`${s.kind}:\`; it still works and means the same`,
+        hint: `write \`${s.kind}:\`, unless the recipe must still load in setup 0.1.0`,
+      });
     }
   }
-  if (!r.description) out.push({ severity: 'warning', loc: r.source.locOf(['name']), message: 'recipe has no description', hint: 'add `description:` (shown by setup list)' });
+  if (!r.description)
+    out.push({
+      severity: 'warning',
+      loc: r.source.locOf(['name']),
+      message: 'recipe has no description',
+      hint: 'add `description:` (shown by setup list)',
+    });
   return out;
 }

@@ -26,7 +26,8 @@ export function parseSets(sets: readonly string[]): Overrides {
     const value = s.slice(eq + 1);
     const dot = key.indexOf('.');
     const [recipe, name] = dot === -1 ? [undefined, key] : [key.slice(0, dot), key.slice(dot + 1)];
-    if (!VAR_NAME.test(name) || (recipe !== undefined && !/^[a-z0-9-]+$/.test(recipe))) throw new UsageError(`--set "${s}": "${key}" is not a variable name`);
+    if (!VAR_NAME.test(name) || (recipe !== undefined && !/^[a-z0-9-]+$/.test(recipe)))
+      throw new UsageError(`--set "${s}": "${key}" is not a variable name`);
     const seg = poisonSegment(key);
     if (seg !== undefined) throw new UsageError(`--set "${s}": ${poisonMessage(key, seg)}`, POISON_HINT);
     if (recipe === undefined) out.global.set(name, value);
@@ -46,9 +47,14 @@ export function checkOverrides(overrides: Overrides, catalog: Catalog, chosen: r
   for (const name of global.keys()) {
     if (!chosen.some((r) => Object.hasOwn(r.vars, name))) {
       const all = new Set(chosen.flatMap((r) => Object.keys(r.vars)));
-      problems.push({ severity: 'error', message: `--set ${name}: no recipe here has a variable "${name}"${didYouMean(name, all)}` });
+      problems.push({
+        severity: 'error',
+        message: `--set ${name}: no recipe here has a variable "${name}"${didYouMean(name, all)}`,
+      });
     }
   }
-  problems.push(...unknownVars(perRecipe, catalog.recipes, catalog.names, (recipe, name) => `--set ${recipe}.${name ?? '…'}`));
+  problems.push(
+    ...unknownVars(perRecipe, catalog.recipes, catalog.names, (recipe, name) => `--set ${recipe}.${name ?? '…'}`),
+  );
   if (problems.length) throw new InputError(problems);
 }

@@ -12,7 +12,8 @@ const PREFIX_HINT = 'give an absolute folder, or one under ~/';
  */
 export function prefixProblem(prefix: string): string | undefined {
   if (prefix.trim() === '') return 'the install prefix is empty, which would install into the current folder';
-  if (!path.isAbsolute(prefix) && prefix !== '~' && !prefix.startsWith('~/')) return 'the install prefix is a relative path, which would install under the current folder';
+  if (!path.isAbsolute(prefix) && prefix !== '~' && !prefix.startsWith('~/'))
+    return 'the install prefix is a relative path, which would install under the current folder';
   return undefined;
 }
 
@@ -25,7 +26,16 @@ export function checkPrefixFlag(prefix: string | undefined): void {
 /** config.yaml's `prefix:` when prefixProblem rejects it, located at its key. */
 export function configPrefixProblems(config: UserConfig, source: SourceDoc | undefined): Problem[] {
   const bad = config.prefix === undefined ? undefined : prefixProblem(config.prefix);
-  return bad ? [{ severity: 'error', loc: source?.locOf(['prefix']), message: `prefix ${JSON.stringify(config.prefix)}: ${bad}`, hint: PREFIX_HINT }] : [];
+  return bad
+    ? [
+        {
+          severity: 'error',
+          loc: source?.locOf(['prefix']),
+          message: `prefix ${JSON.stringify(config.prefix)}: ${bad}`,
+          hint: PREFIX_HINT,
+        },
+      ]
+    : [];
 }
 
 /**
@@ -33,7 +43,12 @@ export function configPrefixProblems(config: UserConfig, source: SourceDoc | und
  * ~/.local for anyone else. A bad flag is a usage error; a bad config.yaml value (when no flag overrides
  * it) is located in that file.
  */
-export function installPrefix(flag: string | undefined, config: UserConfig, source: SourceDoc | undefined, home: string): string {
+export function installPrefix(
+  flag: string | undefined,
+  config: UserConfig,
+  source: SourceDoc | undefined,
+  home: string,
+): string {
   const isRoot = process.getuid?.() === 0;
   checkPrefixFlag(flag);
   const badConfig = flag === undefined ? configPrefixProblems(config, source) : [];

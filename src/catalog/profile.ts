@@ -36,7 +36,13 @@ const PROFILE_KEYS = Object.keys(profileSchema.shape).filter((k) => !['$schema',
 export async function looksLikeProfile(file: string): Promise<boolean> {
   const bytes = await readUserFile(file, SOURCE_LIMITS).catch(() => null);
   const data = bytes ? parseYamlSource(file, bytes).data : undefined;
-  return !!data && typeof data === 'object' && !Array.isArray(data) && !('steps' in data) && Object.keys(data).some((k) => PROFILE_KEYS.includes(k));
+  return (
+    !!data &&
+    typeof data === 'object' &&
+    !Array.isArray(data) &&
+    !('steps' in data) &&
+    Object.keys(data).some((k) => PROFILE_KEYS.includes(k))
+  );
 }
 
 /** The profile files in `<recipe folder>/profiles/`, by name; later folders win. */
@@ -54,7 +60,8 @@ export async function profileFiles(recipeDirs: readonly string[]): Promise<Map<s
 function merge<T>(base: T, over: T): T {
   if (!over || typeof over !== 'object' || Array.isArray(over)) return over ?? base;
   const out = dict(Object.entries((base ?? {}) as Record<string, unknown>));
-  for (const [k, v] of Object.entries(over)) out[k] = Object.hasOwn(out, k) && v && typeof v === 'object' && !Array.isArray(v) ? merge(out[k], v) : v;
+  for (const [k, v] of Object.entries(over))
+    out[k] = Object.hasOwn(out, k) && v && typeof v === 'object' && !Array.isArray(v) ? merge(out[k], v) : v;
   return out as T;
 }
 
@@ -75,7 +82,10 @@ export async function resolveProfile(choice: string | undefined, recipeDirs: rea
   const isFile = choice.includes('/') || /\.ya?ml$/.test(choice);
   const file = isFile ? path.resolve(choice) : files.get(choice);
   if (!file) {
-    throw new UsageError(`unknown mirror profile "${choice}"${didYouMean(choice, files.keys())}`, `profiles: ${[...files.keys()].join(', ')}; or give a file path`);
+    throw new UsageError(
+      `unknown mirror profile "${choice}"${didYouMean(choice, files.keys())}`,
+      `profiles: ${[...files.keys()].join(', ')}; or give a file path`,
+    );
   }
   const own = await load(file);
   // The values fall back on the default profile's; its description does not describe this one.
@@ -87,7 +97,8 @@ export function mirrorStructured(profile: Profile): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const name of MIRROR_NAMES) {
     let v: unknown = profile;
-    for (const part of name.split('.')) v = v && typeof v === 'object' ? getOwn(v as Record<string, unknown>, part) : undefined;
+    for (const part of name.split('.'))
+      v = v && typeof v === 'object' ? getOwn(v as Record<string, unknown>, part) : undefined;
     if (v !== undefined) out[`mirror.${name}`] = v;
   }
   return out;
@@ -97,7 +108,15 @@ export function mirrorStructured(profile: Profile): Record<string, unknown> {
 export function mirrorValues(profile: Profile): Record<string, string> {
   const structured = mirrorStructured(profile);
   const text = (v: unknown): string =>
-    Array.isArray(v) ? v.join(' ') : v === undefined || v === null ? '' : typeof v === 'object' ? Object.entries(v).map(([k, x]) => `${k}=${String(x)}`).join(' ') : String(v);
+    Array.isArray(v)
+      ? v.join(' ')
+      : v === undefined || v === null
+        ? ''
+        : typeof v === 'object'
+          ? Object.entries(v)
+              .map(([k, x]) => `${k}=${String(x)}`)
+              .join(' ')
+          : String(v);
   return Object.fromEntries(MIRROR_NAMES.map((name) => [`mirror.${name}`, text(structured[`mirror.${name}`])]));
 }
 
@@ -124,7 +143,8 @@ export async function loadUserConfigFile(file: string): Promise<{ config: UserCo
   const vars = r.data.vars;
   if (vars) {
     for (const [recipe, values] of Object.entries(vars)) {
-      for (const [name, v] of Object.entries(values)) if (typeof v === 'number') values[name] = source.textOf(['vars', recipe, name]) ?? String(v);
+      for (const [name, v] of Object.entries(values))
+        if (typeof v === 'number') values[name] = source.textOf(['vars', recipe, name]) ?? String(v);
     }
   }
   return { config: r.data, source };

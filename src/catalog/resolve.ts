@@ -14,7 +14,6 @@ import { varTypeProblem, varTypeText } from '../lang/var-types.js';
 import { attachInputs } from '../steps/inputs.js';
 import type { Overrides } from './overrides.js';
 
-
 /** Everything templates and `when:` read besides the recipe's own vars. */
 export interface ResolveContext {
   facts: Record<string, FactValue>;
@@ -72,7 +71,8 @@ export function referencedFacts(recipes: readonly Recipe[]): Set<string> {
     for (const v of r.verify) for (const k of Object.keys((v.item.when as object | undefined) ?? {})) out.add(k);
     for (const section of [r.vars, r.steps.map((s) => [s.spec, s.common]), r.verify.map((v) => v.item)]) {
       walkStrings(section, (value) => {
-        if (value.includes('host.')) for (const ref of scanTemplate(value).refs) if (ref.name.startsWith('host.')) out.add(ref.name.slice(5));
+        if (value.includes('host.'))
+          for (const ref of scanTemplate(value).refs) if (ref.name.startsWith('host.')) out.add(ref.name.slice(5));
       });
     }
   }
@@ -125,8 +125,20 @@ export function resolveRecipe(recipe: Recipe, ctx: ResolveContext): ResolvedReci
     const type = recipe.varTypes && Object.hasOwn(recipe.varTypes, name) ? recipe.varTypes[name] : undefined;
     const why = type && varTypeProblem(type, v.value);
     if (why) {
-      const where = v.source === '--set' ? `--set ${own?.has(name) ? `${recipe.name}.` : ''}${name}` : v.source === 'config' ? `config.yaml vars.${recipe.name}.${name}` : `the default of ${name}`;
-      throw new InputError([{ severity: 'error', loc: v.source === 'default' ? recipe.source.locOf(['vars', name, 'default']) : undefined, message: `${where}: ${why}`, hint: `${recipe.name} declares ${name} as ${varTypeText(type)}` }]);
+      const where =
+        v.source === '--set'
+          ? `--set ${own?.has(name) ? `${recipe.name}.` : ''}${name}`
+          : v.source === 'config'
+            ? `config.yaml vars.${recipe.name}.${name}`
+            : `the default of ${name}`;
+      throw new InputError([
+        {
+          severity: 'error',
+          loc: v.source === 'default' ? recipe.source.locOf(['vars', name, 'default']) : undefined,
+          message: `${where}: ${why}`,
+          hint: `${recipe.name} declares ${name} as ${varTypeText(type)}`,
+        },
+      ]);
     }
     if (type) v.type = varTypeText(type);
     vars.set(name, v);
@@ -137,7 +149,10 @@ export function resolveRecipe(recipe: Recipe, ctx: ResolveContext): ResolvedReci
   const steps = recipe.steps.map((raw): ResolvedStep => {
     const kind = raw.impl;
     const str = (s: string): string => renderTemplate(s, lookup);
-    const cwd = raw.common.cwd === undefined ? undefined : path.resolve(ctx.dirs.home!, expandHome(str(raw.common.cwd), ctx.dirs.home!));
+    const cwd =
+      raw.common.cwd === undefined
+        ? undefined
+        : path.resolve(ctx.dirs.home!, expandHome(str(raw.common.cwd), ctx.dirs.home!));
     const toPath = (s: string): string => path.resolve(cwd ?? ctx.dirs.home!, expandHome(str(s), ctx.dirs.home!));
     const t: Templater = {
       str,
@@ -147,11 +162,15 @@ export function resolveRecipe(recipe: Recipe, ctx: ResolveContext): ResolvedReci
       deep: (v) => mapStrings(v, str),
       value: (v) => structured(v, str, ctx.mirrorValues ?? {}),
     };
-    const cmd = (c: string | string[] | undefined): Command | undefined => (c === undefined ? undefined : typeof c === 'string' ? t.sh(c) : { argv: c.map(str) });
+    const cmd = (c: string | string[] | undefined): Command | undefined =>
+      c === undefined ? undefined : typeof c === 'string' ? t.sh(c) : { argv: c.map(str) };
     const common: StepCommon = {
       check: cmd(raw.common.check),
       unless: cmd(raw.common.unless),
-      creates: raw.common.creates === undefined ? [] : (Array.isArray(raw.common.creates) ? raw.common.creates : [raw.common.creates]).map(toPath),
+      creates:
+        raw.common.creates === undefined
+          ? []
+          : (Array.isArray(raw.common.creates) ? raw.common.creates : [raw.common.creates]).map(toPath),
       env: Object.fromEntries(Object.entries(raw.common.env ?? {}).map(([k, v]) => [k, str(String(v))])),
       cwd,
       timeoutMs: raw.common.timeout === undefined ? undefined : parseDuration(raw.common.timeout),
@@ -162,7 +181,13 @@ export function resolveRecipe(recipe: Recipe, ctx: ResolveContext): ResolvedReci
     try {
       config = kind.resolve(raw.spec, t);
     } catch (e) {
-      throw new InputError([{ severity: 'error', loc: raw.loc, message: `step ${raw.index + 1} of ${recipe.name}: ${e instanceof Error ? e.message : String(e)}` }]);
+      throw new InputError([
+        {
+          severity: 'error',
+          loc: raw.loc,
+          message: `step ${raw.index + 1} of ${recipe.name}: ${e instanceof Error ? e.message : String(e)}`,
+        },
+      ]);
     }
     return {
       id: `${recipe.name}#${raw.index + 1}`,
@@ -187,7 +212,10 @@ export function resolveRecipe(recipe: Recipe, ctx: ResolveContext): ResolvedReci
       index: v.index,
       kind: v.kind,
       impl: v.impl,
-      item: v.impl.resolve(item, { str: (s) => renderTemplate(s, lookup), sh: (s) => renderShell(s, (n) => expandHome(lookup(n), ctx.dirs.home!)) }),
+      item: v.impl.resolve(item, {
+        str: (s) => renderTemplate(s, lookup),
+        sh: (s) => renderShell(s, (n) => expandHome(lookup(n), ctx.dirs.home!)),
+      }),
       whenFailed: evaluateWhen(when as Parameters<typeof evaluateWhen>[0], ctx.facts),
       loc: v.loc,
     };
@@ -205,10 +233,12 @@ function structured(v: unknown, str: (s: string) => string, values: Record<strin
     const s = m ? getOwn(values, m[1]!) : undefined;
     return s !== undefined && s !== null && typeof s !== 'string' ? s : str(v);
   }
-  if (Array.isArray(v)) return v.flatMap((x) => {
-    const r = structured(x, str, values);
-    return Array.isArray(r) && typeof x === 'string' ? r : [r];
-  });
-  if (v && typeof v === 'object') return dict(Object.entries(v).map(([k, x]) => [k, structured(x, str, values)] as const));
+  if (Array.isArray(v))
+    return v.flatMap((x) => {
+      const r = structured(x, str, values);
+      return Array.isArray(r) && typeof x === 'string' ? r : [r];
+    });
+  if (v && typeof v === 'object')
+    return dict(Object.entries(v).map(([k, x]) => [k, structured(x, str, values)] as const));
   return v;
 }

@@ -30,7 +30,8 @@ export async function loadSecrets(file: string): Promise<Secrets> {
     const line = raw.trim();
     if (!line || line.startsWith('#')) return;
     const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
-    if (!m) throw new InputError([{ severity: 'error', loc: { file, line: i + 1, col: 1 }, message: 'expected NAME=value' }]);
+    if (!m)
+      throw new InputError([{ severity: 'error', loc: { file, line: i + 1, col: 1 }, message: 'expected NAME=value' }]);
     let v = m[2]!;
     if ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'"))) v = v.slice(1, -1);
     out.set(m[1]!, v);
@@ -49,7 +50,8 @@ export function referencedSecrets(recipe: Recipe): Set<string> {
   const out = new Set<string>();
   for (const section of [recipe.vars, recipe.steps.map((s) => [s.spec, s.common]), recipe.verify.map((v) => v.item)]) {
     walkStrings(section, (value) => {
-      if (value.includes('secrets.')) for (const ref of scanTemplate(value).refs) if (ref.name.startsWith('secrets.')) out.add(ref.name.slice(8));
+      if (value.includes('secrets.'))
+        for (const ref of scanTemplate(value).refs) if (ref.name.startsWith('secrets.')) out.add(ref.name.slice(8));
     });
   }
   return out;
@@ -60,7 +62,11 @@ export function referencedSecrets(recipe: Recipe): Set<string> {
  * file, as resolving reads them) is shorter than MIN_SECRET_LENGTH: masking "ab" would garble every
  * output, and not masking it would show it. Unset secrets are not this check's business.
  */
-export function shortSecretProblems(recipe: Recipe, env: Record<string, string | undefined>, secrets: Secrets): Problem[] {
+export function shortSecretProblems(
+  recipe: Recipe,
+  env: Record<string, string | undefined>,
+  secrets: Secrets,
+): Problem[] {
   return [...referencedSecrets(recipe)].flatMap((name): Problem[] => {
     const fromEnv = env[name] !== undefined;
     const v = fromEnv ? env[name]! : secrets.get(name);
@@ -68,7 +74,9 @@ export function shortSecretProblems(recipe: Recipe, env: Record<string, string |
     const shortLine = /[\r\n]/.test(v) ? secretLines(v).find((l) => l.length < MIN_SECRET_LENGTH) : undefined;
     if (v.length >= MIN_SECRET_LENGTH && shortLine === undefined) return [];
     const line = secrets.lines.get(name);
-    const where = fromEnv ? `the environment variable ${name}` : `the secrets file ${secrets.file ?? ''}${line ? `:${line}` : ''}`;
+    const where = fromEnv
+      ? `the environment variable ${name}`
+      : `the secrets file ${secrets.file ?? ''}${line ? `:${line}` : ''}`;
     return [
       {
         severity: 'error',

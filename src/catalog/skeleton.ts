@@ -39,23 +39,37 @@ steps:
 /** Refuses a name that is not kebab-case, saying which spelling would do. */
 export function checkRecipeName(name: string): void {
   if (RECIPE_NAME.test(name)) return;
-  const kebab = name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
-  throw new UsageError(`"${name}" is not a recipe name: names are kebab-case, lowercase letters, digits and -`, kebab ? `e.g. setup init ${kebab}` : undefined);
+  const kebab = name
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
+  throw new UsageError(
+    `"${name}" is not a recipe name: names are kebab-case, lowercase letters, digits and -`,
+    kebab ? `e.g. setup init ${kebab}` : undefined,
+  );
 }
 
 /** Writes `<dir>/<name>.yaml` (creating `dir`); never overwrites: an existing recipe of that name is exit 2. */
-export async function writeSkeleton(dir: string, name: string, schemaUrl: string, kinds: readonly string[]): Promise<string> {
+export async function writeSkeleton(
+  dir: string,
+  name: string,
+  schemaUrl: string,
+  kinds: readonly string[],
+): Promise<string> {
   checkRecipeName(name);
   const file = path.join(dir, `${name}.yaml`);
   for (const twin of [file, path.join(dir, `${name}.yml`)]) {
-    if (await fs.lstat(twin).catch(() => null)) throw new UsageError(`${twin} already exists`, 'edit it, or pick another name');
+    if (await fs.lstat(twin).catch(() => null))
+      throw new UsageError(`${twin} already exists`, 'edit it, or pick another name');
   }
   await fs.mkdir(dir, { recursive: true });
   try {
     // Exclusive: linked into place only if absent, so a file made since the check above is not overwritten either.
     await writeVerified(file, recipeSkeleton(name, schemaUrl, kinds), { exclusive: true, mode: 0o644 });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new UsageError(`${file} already exists`, 'edit it, or pick another name');
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST')
+      throw new UsageError(`${file} already exists`, 'edit it, or pick another name');
     throw e;
   }
   return file;

@@ -2,7 +2,17 @@ import type { CliSpec } from '../docs/cli-spec.js';
 import type { GlobalOpts } from './output.js';
 
 /** The commands `setup` has: program.ts defines their flags, engine.ts loads the module that runs each. */
-export const COMMAND_NAMES = ['list', 'show', 'plan', 'run', 'doctor', 'validate', 'init', 'completion', '__complete'] as const;
+export const COMMAND_NAMES = [
+  'list',
+  'show',
+  'plan',
+  'run',
+  'doctor',
+  'validate',
+  'init',
+  'completion',
+  '__complete',
+] as const;
 
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
@@ -13,4 +23,6 @@ export interface CommandContext {
 }
 
 /** What each command module exports: an action taking positional args, all options and the context. */
-export type CommandModule = { default: (args: string[], opts: GlobalOpts & Record<string, unknown>, ctx: CommandContext) => Promise<number> };
+export type CommandModule = {
+  default: (args: string[], opts: GlobalOpts & Record<string, unknown>, ctx: CommandContext) => Promise<number>;
+};

@@ -2,6 +2,10 @@ import { openSession, type Session, type SessionOptions } from '../plan/session.
 import type { GlobalOpts } from './output.js';
 
 /** Opens the session from the global options. */
-export function sessionFrom(opts: GlobalOpts, load?: readonly string[], more: Pick<SessionOptions, 'trustNotes'> = {}): Promise<Session> {
+export function sessionFrom(
+  opts: GlobalOpts,
+  load?: readonly string[],
+  more: Pick<SessionOptions, 'trustNotes'> = {},
+): Promise<Session> {
   return openSession({ recipes: opts.recipes, mirror: opts.mirror, set: opts.set, prefix: opts.prefix, load, ...more });
 }

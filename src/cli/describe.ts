@@ -5,7 +5,11 @@ import type { CliArgument, CliCommand, CliOption, CliSpec } from '../docs/cli-sp
 function helpAfter(cmd: Command): string {
   let text = '';
   // commander keeps these texts as listeners of its `afterHelp` event (Command is an EventEmitter).
-  (cmd as unknown as NodeJS.EventEmitter).emit('afterHelp', { error: false, command: cmd, write: (s: string) => void (text += s) });
+  (cmd as unknown as NodeJS.EventEmitter).emit('afterHelp', {
+    error: false,
+    command: cmd,
+    write: (s: string) => void (text += s),
+  });
   return text.trim();
 }
 
@@ -23,7 +27,13 @@ function option(o: Option): CliOption {
 }
 
 function argument(a: Argument): CliArgument {
-  return { name: a.name(), description: a.description, required: a.required, variadic: a.variadic, choices: a.argChoices };
+  return {
+    name: a.name(),
+    description: a.description,
+    required: a.required,
+    variadic: a.variadic,
+    choices: a.argChoices,
+  };
 }
 
 function command(c: Command, help: Help, visible: ReadonlySet<Command>): CliCommand {
@@ -47,7 +57,9 @@ export function describeProgram(program: Command): CliSpec {
     description: program.description(),
     usage: help.commandUsage(program),
     globalOptions: help.visibleOptions(program).map(option),
-    commands: [...program.commands, ...[...visible].filter((c) => !program.commands.includes(c))].map((c) => command(c, help, visible)),
+    commands: [...program.commands, ...[...visible].filter((c) => !program.commands.includes(c))].map((c) =>
+      command(c, help, visible),
+    ),
     helpAfter: helpAfter(program),
   };
 }

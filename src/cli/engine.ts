@@ -19,7 +19,12 @@ const COMMANDS: Record<CommandName, () => Promise<CommandModule>> = {
  * built CLI keeps it in its own bundle (scripts/bundle.mjs), so `setup --help` or a mistyped flag never
  * loads it; errors are reported here, by the code that threw them.
  */
-export async function runCommand(name: CommandName, args: string[], opts: Record<string, unknown>, ctx: CommandContext): Promise<number> {
+export async function runCommand(
+  name: CommandName,
+  args: string[],
+  opts: Record<string, unknown>,
+  ctx: CommandContext,
+): Promise<number> {
   try {
     const mod = await COMMANDS[name]();
     return await mod.default(args, opts as never, ctx);

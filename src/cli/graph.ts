@@ -5,8 +5,12 @@ import { sessionFrom } from './common.js';
 import { makeOutput, writeJson, type GlobalOpts } from './output.js';
 
 /** `setup plan --graph [--format dot|mermaid]`: the dependency graph of the chosen recipes; nothing is checked. */
-export async function printGraph(names: string[], opts: GlobalOpts & { graph?: boolean; format?: string }): Promise<number> {
-  if (!opts.graph) throw new UsageError('--format goes with --graph', 'e.g. setup plan ml-stack --graph --format mermaid');
+export async function printGraph(
+  names: string[],
+  opts: GlobalOpts & { graph?: boolean; format?: string },
+): Promise<number> {
+  if (!opts.graph)
+    throw new UsageError('--format goes with --graph', 'e.g. setup plan ml-stack --graph --format mermaid');
   const o = makeOutput(opts);
   const session = await sessionFrom(opts, names);
   const graph = recipeGraph(selectRecipes(session, names));

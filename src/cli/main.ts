@@ -11,7 +11,8 @@ import { err, reportError } from './error-output.js';
  * (engine.ts), which runs it and reports what it throws. The one place that sets the exit code (docs/architecture.md).
  */
 async function main(argv: string[]): Promise<number> {
-  const version = (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+  const version = (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string })
+    .version;
   const args = argv.slice(2);
   // (`setup --version` alone is answered by bin/setup before this bundle is even loaded.)
   const { buildProgram } = await import('./program.js');
@@ -31,7 +32,9 @@ async function main(argv: string[]): Promise<number> {
     return await runCommand(job.command, job.args, job.opts, { cli: () => describeProgram(program) });
   } catch (e) {
     if (e instanceof CommanderError) {
-      return e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? ExitCode.ok : ExitCode.invalid;
+      return e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version'
+        ? ExitCode.ok
+        : ExitCode.invalid;
     }
     return reportError(e, verbose);
   }

@@ -30,11 +30,16 @@ export interface GlobalOpts {
 export function makeOutput(opts: Partial<GlobalOpts>, env = process.env): Output {
   const tty = !!process.stdout.isTTY;
   const forced = env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
-  const off = opts.color === false || (env.NO_COLOR !== undefined && env.NO_COLOR !== '') || env.FORCE_COLOR === '0' || env.FORCE_COLOR === 'false';
+  const off =
+    opts.color === false ||
+    (env.NO_COLOR !== undefined && env.NO_COLOR !== '') ||
+    env.FORCE_COLOR === '0' ||
+    env.FORCE_COLOR === 'false';
   const level = off ? 0 : forced || tty ? (env.COLORTERM === 'truecolor' ? 3 : 2) : 0;
   // Every line goes through sanitize (util/terminal.ts): no control byte from a recipe or a step's
   // output reaches the terminal; our own colour codes stay when colour is on.
-  const clean = (t: string, json: boolean): string => sanitize(redact(t.endsWith('\n') ? t : t + '\n'), { keepColour: level > 0, json });
+  const clean = (t: string, json: boolean): string =>
+    sanitize(redact(t.endsWith('\n') ? t : t + '\n'), { keepColour: level > 0, json });
   return {
     c: new Chalk({ level }),
     json: !!opts.json,

@@ -1,12 +1,24 @@
 import type { Plan, PlannedStep, StepState } from '../plan/plan.js';
 import { tilde, type Output } from './output.js';
 
-const WORD: Record<StepState, string> = { satisfied: 'satisfied', pending: 'will run', skipped: 'skipped', unknown: 'could not tell', blocked: 'blocked' };
+const WORD: Record<StepState, string> = {
+  satisfied: 'satisfied',
+  pending: 'will run',
+  skipped: 'skipped',
+  unknown: 'could not tell',
+  blocked: 'blocked',
+};
 
 /** The symbol and colour of a state. */
 export function mark(o: Output, state: StepState): string {
   const { c } = o;
-  return { satisfied: c.green('✓'), pending: c.yellow('→'), skipped: c.dim('○'), unknown: c.magenta('?'), blocked: c.red('✗') }[state];
+  return {
+    satisfied: c.green('✓'),
+    pending: c.yellow('→'),
+    skipped: c.dim('○'),
+    unknown: c.magenta('?'),
+    blocked: c.red('✗'),
+  }[state];
 }
 
 /** A step's display name: its `name`, else what it does. */
@@ -23,7 +35,10 @@ function details(s: PlannedStep): string[] {
     const lines = cmd.trimEnd().split('\n');
     const shown = lines.slice(0, MAX_COMMAND_LINES);
     out.push(...shown.map((l, i) => (i === 0 ? `$ ${l}` : `  ${l}`)));
-    if (lines.length > shown.length) out.push(`  … ${lines.length - shown.length} more line${lines.length - shown.length === 1 ? '' : 's'} (setup show ${s.step.recipe})`);
+    if (lines.length > shown.length)
+      out.push(
+        `  … ${lines.length - shown.length} more line${lines.length - shown.length === 1 ? '' : 's'} (setup show ${s.step.recipe})`,
+      );
   }
   if (!out.length && s.step.name) out.push(s.action.summary);
   out.push(...(s.action.urls ?? []).map((u) => `url ${u}`));
@@ -42,14 +57,24 @@ export function renderPlan(o: Output, plan: Plan): string {
       const branch = last ? '└─' : '├─';
       const pipe = last ? '   ' : '│  ';
       const reason = s.state === 'pending' && s.reason === 'no check' ? 'no check' : s.reason;
-      const color = s.state === 'pending' ? c.yellow : s.state === 'unknown' ? c.magenta : s.state === 'blocked' ? c.red : c.dim;
-      lines.push(`${c.dim(branch)} ${mark(o, s.state)} ${tilde(o, stepTitle(s))}  ${color(`${WORD[s.state]}: ${tilde(o, reason)}`)}`);
+      const color =
+        s.state === 'pending' ? c.yellow : s.state === 'unknown' ? c.magenta : s.state === 'blocked' ? c.red : c.dim;
+      lines.push(
+        `${c.dim(branch)} ${mark(o, s.state)} ${tilde(o, stepTitle(s))}  ${color(`${WORD[s.state]}: ${tilde(o, reason)}`)}`,
+      );
       if (s.state === 'pending' || s.state === 'unknown' || s.state === 'blocked') {
         for (const d of details(s)) lines.push(`${c.dim(pipe)}   ${c.dim(tilde(o, d))}`);
         for (const w of s.action.warnings ?? []) lines.push(`${c.dim(pipe)}   ${c.red(w)}`);
       }
     });
-    if (r.meta) lines.push(c.dim(r.requires.length ? `└─ (no steps of its own: it is what it requires, ${r.requires.join(', ')})` : '└─ (no steps)'));
+    if (r.meta)
+      lines.push(
+        c.dim(
+          r.requires.length
+            ? `└─ (no steps of its own: it is what it requires, ${r.requires.join(', ')})`
+            : '└─ (no steps)',
+        ),
+      );
   }
   lines.push('', summaryLine(o, plan));
   return lines.join('\n');

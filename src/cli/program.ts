@@ -10,13 +10,27 @@ const collect = (v: string, prev: string[]): string[] => [...prev, v];
  * in `onAction`; main.ts runs it through the engine (engine.ts), so errors and exit codes are handled in
  * one place. Nothing here imports a command: `--help` and a bad flag never load one.
  */
-export function buildProgram(version: string, onAction: (command: CommandName, args: string[], opts: Record<string, unknown>) => void): Command {
+export function buildProgram(
+  version: string,
+  onAction: (command: CommandName, args: string[], opts: Record<string, unknown>) => void,
+): Command {
   const program = new Command('setup')
     .description('Declarative, checked, idempotent machine setup: recipes that plan, run and verify.')
     .version(version, '-V, --version', 'print the version')
-    .addOption(new Option('--recipes <dir>', 'extra recipe folder (repeatable; overrides bundled recipes of the same name)').default([]).argParser(collect))
+    .addOption(
+      new Option('--recipes <dir>', 'extra recipe folder (repeatable; overrides bundled recipes of the same name)')
+        .default([])
+        .argParser(collect),
+    )
     .option('--mirror <name|file>', 'mirror profile (tuna, ustc, aliyun, … or a profile file)')
-    .addOption(new Option('--set <key=value>', 'override a variable: name=value, or recipe.name=value (repeatable; wins over config.yaml vars:)').default([]).argParser(collect))
+    .addOption(
+      new Option(
+        '--set <key=value>',
+        'override a variable: name=value, or recipe.name=value (repeatable; wins over config.yaml vars:)',
+      )
+        .default([])
+        .argParser(collect),
+    )
     .option('--prefix <dir>', 'install prefix (default ~/.local, /usr/local as root)')
     .option('--json', 'machine-readable output on stdout, nothing else there')
     .option('-v, --verbose', 'more detail; stack traces for internal errors; step output live')
@@ -39,10 +53,13 @@ Exit codes: 0 ok · 1 a step or check failed · 2 invalid input · 3 plan --exit
   // exitOverride on each command too (commander copies settings only at creation): a bad flag or
   // argument of a command throws to main, which exits 2, instead of commander exiting 1 itself.
   const add = (name: CommandName, opts?: CommandOptions): Command =>
-    program.command(name, opts).exitOverride().action(function (this: Command, ...a: unknown[]) {
-      onAction(name, this.args, this.optsWithGlobals());
-      void a;
-    });
+    program
+      .command(name, opts)
+      .exitOverride()
+      .action(function (this: Command, ...a: unknown[]) {
+        onAction(name, this.args, this.optsWithGlobals());
+        void a;
+      });
 
   add('list')
     .description('the recipes found, one line each: name, state, description')
@@ -59,21 +76,38 @@ Exit codes: 0 ok · 1 a step or check failed · 2 invalid input · 3 plan --exit
     .argument('[recipe...]', 'recipes (default: all); their requires are included')
     .option('--exit-code', 'exit 3 when anything would run')
     .option('--no-resolve', 'do not ask pip what pending pip steps would install (faster, offline)')
-    .option('--graph', 'print the recipes\' dependency graph (A -> B: A requires B) instead of the plan; checks nothing')
-    .addOption(new Option('--format <format>', 'graph format, with --graph (default: dot, for Graphviz)').choices(['dot', 'mermaid']))
-    .addHelpText('after', '\nExamples:\n  $ setup plan ml-stack\n  $ setup plan cmake --exit-code && echo "cmake is set up"\n  $ setup plan --json | jq \'.counts\'\n  $ setup plan jupyter --no-resolve\n  $ setup plan ml-stack --graph | dot -Tsvg > ml-stack.svg\n  $ setup plan ml-stack --graph --format mermaid');
+    .option('--graph', "print the recipes' dependency graph (A -> B: A requires B) instead of the plan; checks nothing")
+    .addOption(
+      new Option('--format <format>', 'graph format, with --graph (default: dot, for Graphviz)').choices([
+        'dot',
+        'mermaid',
+      ]),
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ setup plan ml-stack\n  $ setup plan cmake --exit-code && echo "cmake is set up"\n  $ setup plan --json | jq \'.counts\'\n  $ setup plan jupyter --no-resolve\n  $ setup plan ml-stack --graph | dot -Tsvg > ml-stack.svg\n  $ setup plan ml-stack --graph --format mermaid',
+    );
 
   add('run')
     .description('run what the plan says, in dependency order; each step checked again after it runs')
     .argument('<recipe...>', 'recipes to set up')
     .option('--no-wait', 'fail at once when another setup run holds the lock (default: wait for it)')
-    .addHelpText('after', '\nExamples:\n  $ setup run cmake\n  $ setup run faiss --mirror tuna -v\n  $ setup run pip-mirror --mirror ./my-mirror.yaml');
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ setup run cmake\n  $ setup run faiss --mirror tuna -v\n  $ setup run pip-mirror --mirror ./my-mirror.yaml',
+    );
 
   add('doctor')
-    .description('verify the host and the recipes\' verify items; say how to fix what is wrong')
-    .argument('[recipe...]', 'recipes to verify (default: every recipe with a satisfied step, or satisfied by the host)')
-    .option('--offline', 'do not check whether the mirror profile\'s hosts answer')
-    .addHelpText('after', '\nExamples:\n  $ setup doctor\n  $ setup doctor cmake faiss --json\n  $ setup doctor --mirror tuna          do the Tsinghua mirrors answer from here?');
+    .description("verify the host and the recipes' verify items; say how to fix what is wrong")
+    .argument(
+      '[recipe...]',
+      'recipes to verify (default: every recipe with a satisfied step, or satisfied by the host)',
+    )
+    .option('--offline', "do not check whether the mirror profile's hosts answer")
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ setup doctor\n  $ setup doctor cmake faiss --json\n  $ setup doctor --mirror tuna          do the Tsinghua mirrors answer from here?',
+    );
 
   add('validate')
     .description('check recipe and profile files (default: every recipe folder)')
@@ -84,7 +118,10 @@ Exit codes: 0 ok · 1 a step or check failed · 2 invalid input · 3 plan --exit
     .description('write a new recipe skeleton, with its schema line for editors, into your recipe folder')
     .argument('<name>', 'recipe name, kebab-case (the file is <name>.yaml)')
     .option('--dir <dir>', 'folder to write into (default: $XDG_CONFIG_HOME/envkit/recipes)')
-    .addHelpText('after', '\nExamples:\n  $ setup init my-tools && setup plan my-tools\n  $ setup init faiss-gpu --dir ./recipes');
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ setup init my-tools && setup plan my-tools\n  $ setup init faiss-gpu --dir ./recipes',
+    );
 
   add('completion')
     .description('print a shell completion script: commands, options, recipe and mirror profile names')
@@ -95,7 +132,9 @@ Exit codes: 0 ok · 1 a step or check failed · 2 invalid input · 3 plan --exit
     );
 
   // For the completion scripts: names only, from the folders' file names (no recipe is parsed).
-  add('__complete', { hidden: true }).addArgument(new Argument('<what>', 'what to list').choices(['recipes', 'profiles']));
+  add('__complete', { hidden: true }).addArgument(
+    new Argument('<what>', 'what to list').choices(['recipes', 'profiles']),
+  );
 
   return program;
 }

@@ -60,7 +60,9 @@ export function plainReporter(o: Output): Reporter {
       if (o.quiet) return;
       const ok = r.status === 'ok' || r.status === 'already';
       const what = r.status === 'already' ? 'already satisfied ' : r.status === 'ok' ? `${r.message} ` : ''; // failures get the full report next
-      o.err(`${ok ? o.c.green('✓') : o.c.red('✗')} ${tilde(o, label(s))} ${o.c.dim(`${what}(${formatDuration(r.durationMs)})`)}`);
+      o.err(
+        `${ok ? o.c.green('✓') : o.c.red('✗')} ${tilde(o, label(s))} ${o.c.dim(`${what}(${formatDuration(r.durationMs)})`)}`,
+      );
     },
     end() {
       stopBeat();
@@ -71,7 +73,13 @@ export function plainReporter(o: Output): Reporter {
 /** listr2 progress on a TTY: a spinner per step, its latest output line, elapsed time. */
 export async function listrReporter(o: Output): Promise<Reporter> {
   const { Listr, PRESET_TIMER } = await import('listr2');
-  type Deferred = { resolve: () => void; reject: (e: Error) => void; promise: Promise<void>; output: (l: string) => void; title: (t: string) => void };
+  type Deferred = {
+    resolve: () => void;
+    reject: (e: Error) => void;
+    promise: Promise<void>;
+    output: (l: string) => void;
+    title: (t: string) => void;
+  };
   const deferred = new Map<string, Deferred>();
   let running: Promise<unknown> | undefined;
   const make = (): Deferred => {
@@ -97,7 +105,12 @@ export async function listrReporter(o: Output): Promise<Reporter> {
             rendererOptions: { outputBar: 1, persistentOutput: false },
           };
         }),
-        { concurrent: false, exitOnError: true, registerSignalListeners: false, rendererOptions: { timer: PRESET_TIMER, collapseErrors: false } } as never,
+        {
+          concurrent: false,
+          exitOnError: true,
+          registerSignalListeners: false,
+          rendererOptions: { timer: PRESET_TIMER, collapseErrors: false },
+        } as never,
       );
       running = list.run().catch(() => undefined);
     },
@@ -109,7 +122,8 @@ export async function listrReporter(o: Output): Promise<Reporter> {
       const d = deferred.get(s.step.id);
       if (!d) return;
       if (r.status === 'ok' || r.status === 'already') {
-        if (r.status === 'already') d.title(sanitize(`${tilde(o, label(s))} ${o.c.dim('(already satisfied)')}`, { keepColour: true }));
+        if (r.status === 'already')
+          d.title(sanitize(`${tilde(o, label(s))} ${o.c.dim('(already satisfied)')}`, { keepColour: true }));
         d.resolve();
       } else d.reject(new Error(sanitize(r.message)));
     },

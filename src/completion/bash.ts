@@ -17,10 +17,22 @@ function valueCases(m: CompletionModel, indent: string): string[] {
     );
   }
   const dirs = by('dir');
-  if (dirs.length) out.push(`${indent}${dirs.join('|')})`, `${indent}  compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;`);
+  if (dirs.length)
+    out.push(
+      `${indent}${dirs.join('|')})`,
+      `${indent}  compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;`,
+    );
   const files = by('file');
-  if (files.length) out.push(`${indent}${files.join('|')})`, `${indent}  compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;`);
-  for (const v of m.valued.filter((x) => x.kind === 'choice')) out.push(`${indent}${v.names.join('|')})`, `${indent}  COMPREPLY=($(compgen -W "${words(v.choices)}" -- "$cur")); return 0 ;;`);
+  if (files.length)
+    out.push(
+      `${indent}${files.join('|')})`,
+      `${indent}  compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;`,
+    );
+  for (const v of m.valued.filter((x) => x.kind === 'choice'))
+    out.push(
+      `${indent}${v.names.join('|')})`,
+      `${indent}  COMPREPLY=($(compgen -W "${words(v.choices)}" -- "$cur")); return 0 ;;`,
+    );
   const text = by('text');
   if (text.length) out.push(`${indent}${text.join('|')})`, `${indent}  return 0 ;;`);
   return out;

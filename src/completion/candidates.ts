@@ -6,7 +6,8 @@ async function yamlNames(dirs: readonly string[]): Promise<string[]> {
   const names = new Set<string>();
   for (const dir of dirs) {
     const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
-    for (const e of entries) if ((e.isFile() || e.isSymbolicLink()) && /\.ya?ml$/.test(e.name)) names.add(e.name.replace(/\.ya?ml$/, ''));
+    for (const e of entries)
+      if ((e.isFile() || e.isSymbolicLink()) && /\.ya?ml$/.test(e.name)) names.add(e.name.replace(/\.ya?ml$/, ''));
   }
   return [...names].sort();
 }

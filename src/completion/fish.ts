@@ -34,7 +34,12 @@ export function fishScript(m: CompletionModel): string {
     ...m.commands.map((c) => `complete -c setup -n __fish_use_subcommand -a ${c.name} -d ${q(c.description)}`),
     ...m.global.map((o) => `complete -c setup ${flags(o.names)}${valueArgs(o.names)} -d ${q(o.description)}`),
     `complete -c setup -n __fish_use_subcommand -s V -l version -d 'print the version'`,
-    ...Object.entries(m.perCommand).flatMap(([cmd, opts]) => opts.map((o) => `complete -c setup -n '__fish_seen_subcommand_from ${cmd}' ${flags(o.names)}${valueArgs(o.names)} -d ${q(o.description)}`)),
+    ...Object.entries(m.perCommand).flatMap(([cmd, opts]) =>
+      opts.map(
+        (o) =>
+          `complete -c setup -n '__fish_seen_subcommand_from ${cmd}' ${flags(o.names)}${valueArgs(o.names)} -d ${q(o.description)}`,
+      ),
+    ),
     ...Object.entries(m.args).map(([cmd, a]) => {
       const when = `-n '__fish_seen_subcommand_from ${cmd}'`;
       switch (a.kind) {

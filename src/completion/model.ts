@@ -1,4 +1,10 @@
-import { argumentKind, optionValueKind, type ArgumentKind, type CliSpec, type OptionValueKind } from '../docs/cli-spec.js';
+import {
+  argumentKind,
+  optionValueKind,
+  type ArgumentKind,
+  type CliSpec,
+  type OptionValueKind,
+} from '../docs/cli-spec.js';
 
 /** What a completion script needs to know, whatever the shell. */
 export interface CompletionModel {
@@ -23,13 +29,27 @@ export function completionModel(spec: CliSpec): CompletionModel {
   const valued = new Map<string, CompletionModel['valued'][number]>();
   for (const o of all) {
     const kind = optionValueKind(o);
-    if (kind !== 'none' && o.long && !valued.has(o.long)) valued.set(o.long, { names: names(o), kind, choices: o.choices ?? [] });
+    if (kind !== 'none' && o.long && !valued.has(o.long))
+      valued.set(o.long, { names: names(o), kind, choices: o.choices ?? [] });
   }
   return {
     commands: commands.map((c) => ({ name: c.name, description: c.description })),
-    global: spec.globalOptions.filter((o) => o.long !== '--version').map((o) => ({ names: names(o), description: o.description })),
-    perCommand: Object.fromEntries(commands.map((c) => [c.name, c.options.filter((o) => !spec.globalOptions.some((g) => g.long === o.long)).map((o) => ({ names: names(o), description: o.description }))])),
+    global: spec.globalOptions
+      .filter((o) => o.long !== '--version')
+      .map((o) => ({ names: names(o), description: o.description })),
+    perCommand: Object.fromEntries(
+      commands.map((c) => [
+        c.name,
+        c.options
+          .filter((o) => !spec.globalOptions.some((g) => g.long === o.long))
+          .map((o) => ({ names: names(o), description: o.description })),
+      ]),
+    ),
     valued: [...valued.values()],
-    args: Object.fromEntries(commands.filter((c) => c.arguments.length).map((c) => [c.name, { kind: argumentKind(c.arguments[0]!), choices: c.arguments[0]!.choices ?? [] }])),
+    args: Object.fromEntries(
+      commands
+        .filter((c) => c.arguments.length)
+        .map((c) => [c.name, { kind: argumentKind(c.arguments[0]!), choices: c.arguments[0]!.choices ?? [] }]),
+    ),
   };
 }

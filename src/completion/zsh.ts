@@ -3,7 +3,8 @@ import type { CompletionModel } from './model.js';
 /** A zsh single-quoted word. */
 const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 /** `_describe` entries: `name:description`, one per option name. */
-const specs = (items: readonly { names: string[]; description: string }[]): string => items.flatMap((o) => o.names.map((n) => q(`${n.replace(/:/g, '\\:')}:${o.description}`))).join(' ');
+const specs = (items: readonly { names: string[]; description: string }[]): string =>
+  items.flatMap((o) => o.names.map((n) => q(`${n.replace(/:/g, '\\:')}:${o.description}`))).join(' ');
 
 /** The zsh completion script (`setup completion zsh`): works from $fpath (as `_setup`) or sourced. */
 export function zshScript(m: CompletionModel): string {
@@ -20,7 +21,8 @@ export function zshScript(m: CompletionModel): string {
   }
   if (by('dir').length) valueCases.push(`    (${by('dir').join('|')}) _files -/; return ;;`);
   if (by('file').length) valueCases.push(`    (${by('file').join('|')}) _files; return ;;`);
-  for (const v of m.valued.filter((x) => x.kind === 'choice')) valueCases.push(`    (${v.names.join('|')}) compadd ${v.choices.join(' ')}; return ;;`);
+  for (const v of m.valued.filter((x) => x.kind === 'choice'))
+    valueCases.push(`    (${v.names.join('|')}) compadd ${v.choices.join(' ')}; return ;;`);
   if (by('text').length) valueCases.push(`    (${by('text').join('|')}) return ;;`);
   const commandSpecs = m.commands.map((c) => q(`${c.name}:${c.description}`)).join(' ');
   const argCases = Object.entries(m.args).map(([cmd, a]) => {
@@ -48,7 +50,10 @@ _setup() {
     w=\${words[i]}
     case $w in
       (--recipes) extra+=(--recipes \${words[i+1]}); (( i++ )) ;;
-      (${m.valued.flatMap((v) => v.names).filter((n) => n !== '--recipes').join('|')}) (( i++ )) ;;
+      (${m.valued
+        .flatMap((v) => v.names)
+        .filter((n) => n !== '--recipes')
+        .join('|')}) (( i++ )) ;;
       (-*) ;;
       (*) [[ -z $cmd ]] && cmd=$w ;;
     esac

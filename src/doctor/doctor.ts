@@ -27,10 +27,20 @@ async function checkHosts(hosts: readonly string[]): Promise<DoctorItem[]> {
       const started = performance.now();
       try {
         await fetch(host, { method: 'HEAD', redirect: 'manual', signal: AbortSignal.timeout(HOST_TIMEOUT_MS) });
-        return { recipe: undefined, label: host, status: 'ok', message: `answers (${Math.round(performance.now() - started)} ms)` };
+        return {
+          recipe: undefined,
+          label: host,
+          status: 'ok',
+          message: `answers (${Math.round(performance.now() - started)} ms)`,
+        };
       } catch (e) {
         const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).name;
-        return { label: host, status: 'warn', message: `does not answer (${cause === 'TimeoutError' ? `no answer in ${HOST_TIMEOUT_MS / 1000}s` : cause})`, fix: 'check the network, pick another --mirror, or pass --offline' };
+        return {
+          label: host,
+          status: 'warn',
+          message: `does not answer (${cause === 'TimeoutError' ? `no answer in ${HOST_TIMEOUT_MS / 1000}s` : cause})`,
+          fix: 'check the network, pick another --mirror, or pass --offline',
+        };
       }
     }),
   );
@@ -68,9 +78,19 @@ function metaItem(r: PlannedRecipe, plan: readonly PlannedRecipe[], catalog: Cat
   const pulled = plan.filter((p) => closure.has(p.name) && !p.meta);
   const open = pulled.filter((p) => p.state !== 'satisfied' && p.state !== 'skipped');
   const base = { recipe: r.name, label: 'requires' };
-  if (!open.length) return { ...base, status: 'ok', message: `no steps of its own; ${pulled.length === 1 ? 'the recipe it pulls in is' : `all ${pulled.length} recipes it pulls in are`} done` };
+  if (!open.length)
+    return {
+      ...base,
+      status: 'ok',
+      message: `no steps of its own; ${pulled.length === 1 ? 'the recipe it pulls in is' : `all ${pulled.length} recipes it pulls in are`} done`,
+    };
   const names = open.map((p) => p.name);
-  return { ...base, status: open.every((p) => p.state === 'unknown') ? 'warn' : 'fail', message: `no steps of its own; ${open.length} of ${pulled.length} recipes it pulls in not done: ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''}`, fix: `setup run ${r.name}` };
+  return {
+    ...base,
+    status: open.every((p) => p.state === 'unknown') ? 'warn' : 'fail',
+    message: `no steps of its own; ${open.length} of ${pulled.length} recipes it pulls in not done: ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''}`,
+    fix: `setup run ${r.name}`,
+  };
 }
 
 /**
@@ -80,8 +100,16 @@ function metaItem(r: PlannedRecipe, plan: readonly PlannedRecipe[], catalog: Cat
  * user to a run that prints "Nothing to do".
  */
 function truthfulFix(v: DoctorItem, r: PlannedRecipe): DoctorItem {
-  if (v.status === 'ok' || v.fix !== `setup run ${r.name}` || r.steps.some((s) => s.state !== 'satisfied' && s.state !== 'skipped')) return v;
-  return { ...v, fix: `every step of ${r.name} reports done, so \`setup run ${r.name}\` would change nothing: repair it by hand (see the message), and tell the recipe's author its checks miss this` };
+  if (
+    v.status === 'ok' ||
+    v.fix !== `setup run ${r.name}` ||
+    r.steps.some((s) => s.state !== 'satisfied' && s.state !== 'skipped')
+  )
+    return v;
+  return {
+    ...v,
+    fix: `every step of ${r.name} reports done, so \`setup run ${r.name}\` would change nothing: repair it by hand (see the message), and tell the recipe's author its checks miss this`,
+  };
 }
 
 /**
@@ -89,7 +117,11 @@ function truthfulFix(v: DoctorItem, r: PlannedRecipe): DoctorItem {
  * `verify:` items. Chosen: the named ones (a named meta recipe brings what it requires); by default every
  * recipe with a satisfied step (partly installed ones too) or that the host satisfies. Changes nothing.
  */
-export async function doctor(session: Session, names: readonly string[], opts: { offline?: boolean } = {}): Promise<DoctorReport> {
+export async function doctor(
+  session: Session,
+  names: readonly string[],
+  opts: { offline?: boolean } = {},
+): Promise<DoctorReport> {
   const [facts, planned, mirrors] = await Promise.all([
     session.stepEnv.facts.all(),
     planSession(session, selectRecipes(session, names)),
@@ -98,7 +130,9 @@ export async function doctor(session: Session, names: readonly string[], opts: {
   const all = planned.plan.recipes;
   const metaNamed = all.filter((r) => r.meta && names.includes(r.name)).map((r) => r.name);
   const wanted = new Set([...names, ...orderWithRequires(session.catalog.recipes, metaNamed).map((r) => r.name)]);
-  const chosen = names.length ? all.filter((r) => wanted.has(r.name)) : all.filter((r) => r.byHost || r.steps.some((s) => s.state === 'satisfied'));
+  const chosen = names.length
+    ? all.filter((r) => wanted.has(r.name))
+    : all.filter((r) => r.byHost || r.steps.some((s) => s.state === 'satisfied'));
   const verify = planned.resolved.filter((r) => chosen.some((c) => c.name === r.recipe.name)).flatMap((r) => r.verify);
   const verified = await mapLimit(verify, Math.max(2, session.stepEnv.cpus), (v) => runVerify(v, session.stepEnv));
   const items: DoctorItem[] = [...mirrors];

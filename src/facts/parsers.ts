@@ -26,13 +26,15 @@ export function parseVersion(text: string): string | null {
 export const parseGitVersion = (text: string): string | null => parseVersion(text);
 
 /** `Python 3.11.7` → `3.11.7`. */
-export const parsePythonVersion = (text: string): string | null => /Python\s+(\d+\.\d+(?:\.\d+)?)/.exec(text)?.[1] ?? null;
+export const parsePythonVersion = (text: string): string | null =>
+  /Python\s+(\d+\.\d+(?:\.\d+)?)/.exec(text)?.[1] ?? null;
 
 /** `pip 23.2.1 from … (python 3.11)` → `23.2.1`. */
 export const parsePipVersion = (text: string): string | null => /^pip\s+(\d+(?:\.\d+)*)/m.exec(text)?.[1] ?? null;
 
 /** `cmake version 3.25.1` → `3.25.1` (EPEL's cmake3 says `cmake3 version 3.20.2`). */
-export const parseCmakeVersion = (text: string): string | null => /cmake\d*\s+version\s+(\d+\.\d+(?:\.\d+)?)/.exec(text)?.[1] ?? null;
+export const parseCmakeVersion = (text: string): string | null =>
+  /cmake\d*\s+version\s+(\d+\.\d+(?:\.\d+)?)/.exec(text)?.[1] ?? null;
 
 /** `v20.20.2` → `20.20.2`. */
 export const parseNodeVersion = (text: string): string | null => /v?(\d+\.\d+\.\d+)/.exec(text.trim())?.[1] ?? null;
@@ -67,5 +69,12 @@ export const parseNvidiaSmiCuda = (text: string): string | null => /CUDA Version
 
 /** Node's `os.arch()` names → the names people write in recipes (`uname -m`). */
 export function normalizeArch(nodeArch: string): string {
-  return ({ x64: 'x86_64', arm64: 'aarch64', ia32: 'i686', arm: 'armv7l', ppc64: 'ppc64le', s390x: 's390x' } as Record<string, string>)[nodeArch] ?? nodeArch;
+  return (
+    (
+      { x64: 'x86_64', arm64: 'aarch64', ia32: 'i686', arm: 'armv7l', ppc64: 'ppc64le', s390x: 's390x' } as Record<
+        string,
+        string
+      >
+    )[nodeArch] ?? nodeArch
+  );
 }

@@ -1,4 +1,14 @@
-import { COLLECTION_STYLE, constructFromEvents, CORE_SCHEMA, defineMappingTag, EVENT_ID, mergeTag, parseEvents, SCALAR_STYLE, type Event } from 'js-yaml';
+import {
+  COLLECTION_STYLE,
+  constructFromEvents,
+  CORE_SCHEMA,
+  defineMappingTag,
+  EVENT_ID,
+  mergeTag,
+  parseEvents,
+  SCALAR_STYLE,
+  type Event,
+} from 'js-yaml';
 
 /**
  * The fast path for reading YAML. `yaml` (with its CST and line counter) is the authority: it locates
@@ -43,13 +53,22 @@ export function fastYaml(text: string): { data: unknown } | undefined {
       case EVENT_ID.SCALAR:
         if (taggedOrBadAnchor(text, e)) return undefined;
         // Numbers past what a double holds exactly (or at all) are where the two parsers' numbers part.
-        if (e.style === SCALAR_STYLE.PLAIN && e.valueEnd - e.valueStart > 1 && oddNumber(text, e.valueStart, e.valueEnd)) return undefined;
+        if (
+          e.style === SCALAR_STYLE.PLAIN &&
+          e.valueEnd - e.valueStart > 1 &&
+          oddNumber(text, e.valueStart, e.valueEnd)
+        )
+          return undefined;
         break;
       default:
         if (taggedOrBadAnchor(text, e)) return undefined;
         // A block collection starts a line, or follows `- ` on it: `key: &a inner: value` is an error to
         // `yaml` and not to js-yaml.
-        if (e.style === COLLECTION_STYLE.BLOCK && !LINE_START.test(text.slice(text.lastIndexOf('\n', e.start - 1) + 1, e.start))) return undefined;
+        if (
+          e.style === COLLECTION_STYLE.BLOCK &&
+          !LINE_START.test(text.slice(text.lastIndexOf('\n', e.start - 1) + 1, e.start))
+        )
+          return undefined;
         anchored.push(e.anchorStart !== -1 || anchored[anchored.length - 1]!);
     }
   }
@@ -75,7 +94,9 @@ function taggedOrBadAnchor(text: string, e: { tagStart: number; anchorStart: num
 /** A plain scalar that may read as a number with an exponent or more than 15 digits (overflow, rounding). */
 function oddNumber(text: string, start: number, end: number): boolean {
   const first = text.charCodeAt(start);
-  const numeric = (first >= 0x30 && first <= 0x39) || ((first === 0x2b || first === 0x2d || first === 0x2e) && /[0-9.]/.test(text[start + 1]!));
+  const numeric =
+    (first >= 0x30 && first <= 0x39) ||
+    ((first === 0x2b || first === 0x2d || first === 0x2e) && /[0-9.]/.test(text[start + 1]!));
   if (!numeric) return false;
   const value = text.slice(start, end);
   return (value.length > 15 || /[eE]/.test(value)) && NUMBER_LIKE.test(value);

@@ -1,4 +1,15 @@
-import { Document, LineCounter, isMap, isScalar, isSeq, parseAllDocuments, visit, type Node, type ParsedNode, type YAMLError } from 'yaml';
+import {
+  Document,
+  LineCounter,
+  isMap,
+  isScalar,
+  isSeq,
+  parseAllDocuments,
+  visit,
+  type Node,
+  type ParsedNode,
+  type YAMLError,
+} from 'yaml';
 import type { Loc, Problem } from '../util/errors.js';
 import { POISON_HINT, poisonMessage, poisonSegment } from '../util/keys.js';
 import { fastYaml } from './fast-yaml.js';
@@ -7,7 +18,11 @@ import { fastYaml } from './fast-yaml.js';
 export const MAX_SOURCE_BYTES = 1024 * 1024;
 
 /** How recipe and profile files (and config.yaml) are read: regular files of at most MAX_SOURCE_BYTES. */
-export const SOURCE_LIMITS = { maxBytes: MAX_SOURCE_BYTES, what: 'recipes and profiles', hint: 'split it, or move data out of it' } as const;
+export const SOURCE_LIMITS = {
+  maxBytes: MAX_SOURCE_BYTES,
+  what: 'recipes and profiles',
+  hint: 'split it, or move data out of it',
+} as const;
 
 export type YamlPath = readonly (string | number)[];
 
@@ -155,7 +170,10 @@ export function parseYamlSource(file: string, bytes: Buffer, { fast = true }: { 
     problems: [{ severity: 'error', loc: { file, line, col }, message, hint }],
   });
   if (bytes.length > MAX_SOURCE_BYTES) {
-    return err(`file is ${(bytes.length / 1048576).toFixed(1)} MiB; recipes and profiles are limited to 1 MiB`, 'split it, or move data out of it');
+    return err(
+      `file is ${(bytes.length / 1048576).toFixed(1)} MiB; recipes and profiles are limited to 1 MiB`,
+      'split it, or move data out of it',
+    );
   }
   let text: string;
   try {
@@ -171,21 +189,35 @@ export function parseYamlSource(file: string, bytes: Buffer, { fast = true }: { 
   const nul = text.indexOf('\0');
   if (nul !== -1) {
     const before = text.slice(0, nul);
-    return err('NUL byte in the file: no recipe, profile or config value may hold one', 'remove it: no path, argument or environment variable can carry a NUL', before.split('\n').length, nul - before.lastIndexOf('\n'));
+    return err(
+      'NUL byte in the file: no recipe, profile or config value may hold one',
+      'remove it: no path, argument or environment variable can carry a NUL',
+      before.split('\n').length,
+      nul - before.lastIndexOf('\n'),
+    );
   }
   if (text.trim() === '' || /^(\s*#.*\n?)*\s*$/.test(text)) {
-    return err(text.trim() === '' ? 'file is empty' : 'file holds only comments', 'a recipe needs at least `name:` and `steps:`');
+    return err(
+      text.trim() === '' ? 'file is empty' : 'file holds only comments',
+      'a recipe needs at least `name:` and `steps:`',
+    );
   }
   const quick = fast ? fastYaml(text) : undefined;
   // The fast path answers only for a file without problems; one with a reserved key or a NUL is read
   // again by the slow path, which locates them.
-  if (quick && !hostileData(new SourceDoc(file, text), quick.data).length) return { source: new SourceDoc(file, text), data: quick.data, problems };
+  if (quick && !hostileData(new SourceDoc(file, text), quick.data).length)
+    return { source: new SourceDoc(file, text), data: quick.data, problems };
   const { docs: all, lines } = parseWithPositions(text);
   if (all.length === 0) return err('file holds no YAML document');
   if (all.length > 1) {
     const second = all[1]!;
     const { line, col } = lines.linePos(second.range[0]);
-    return err(`file holds ${all.length} YAML documents; a recipe file holds one`, 'remove the `---` separators or split the file', line, col);
+    return err(
+      `file holds ${all.length} YAML documents; a recipe file holds one`,
+      'remove the `---` separators or split the file',
+      line,
+      col,
+    );
   }
   const doc = all[0]!;
   const source = new SourceDoc(file, text, { doc, lines });
@@ -197,7 +229,12 @@ export function parseYamlSource(file: string, bytes: Buffer, { fast = true }: { 
     const { line, col } = lines.linePos(open?.offset ?? e.pos[0]);
     if (seenLines.has(line)) continue;
     seenLines.add(line);
-    problems.push({ severity: 'error', loc: { file, line, col }, message: open?.message ?? yamlMessage(e, source), hint: open ? open.hint : yamlHint(e.code) });
+    problems.push({
+      severity: 'error',
+      loc: { file, line, col },
+      message: open?.message ?? yamlMessage(e, source),
+      hint: open ? open.hint : yamlHint(e.code),
+    });
   }
   if (problems.length) return { source, problems };
   findUnquotedTemplates(source, problems);
@@ -207,7 +244,18 @@ export function parseYamlSource(file: string, bytes: Buffer, { fast = true }: { 
     return { source, data, problems: hostileData(source, data) };
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    if (/alias/i.test(msg)) return { source, problems: [{ severity: 'error', loc: source.at(firstAlias(source) ?? 0), message: 'YAML aliases here expand into too many copies; refused as a possible alias bomb', hint: 'use fewer `*alias` references' }] };
+    if (/alias/i.test(msg))
+      return {
+        source,
+        problems: [
+          {
+            severity: 'error',
+            loc: source.at(firstAlias(source) ?? 0),
+            message: 'YAML aliases here expand into too many copies; refused as a possible alias bomb',
+            hint: 'use fewer `*alias` references',
+          },
+        ],
+      };
     return { source, problems: [{ severity: 'error', loc: source.at(0), message: `cannot read YAML: ${msg}` }] };
   }
 }
@@ -221,13 +269,31 @@ function hostileData(source: SourceDoc, data: unknown): Problem[] {
   const problems: Problem[] = [];
   const walk = (v: unknown, at: (string | number)[]): void => {
     if (typeof v === 'string') {
-      if (v.includes('\0')) problems.push({ severity: 'error', loc: source.locOf(at), message: 'this value holds a NUL character ("\\0")', hint: 'remove it: no path, argument or environment variable can carry a NUL' });
+      if (v.includes('\0'))
+        problems.push({
+          severity: 'error',
+          loc: source.locOf(at),
+          message: 'this value holds a NUL character ("\\0")',
+          hint: 'remove it: no path, argument or environment variable can carry a NUL',
+        });
     } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...at, i]));
     else if (v && typeof v === 'object') {
       for (const k of Object.keys(v)) {
         const seg = poisonSegment(k);
-        if (seg !== undefined) problems.push({ severity: 'error', loc: source.locOf([...at, k], true), message: poisonMessage(k, seg), hint: POISON_HINT });
-        else if (k.includes('\0')) problems.push({ severity: 'error', loc: source.locOf([...at, k], true), message: 'this key holds a NUL character ("\\0")', hint: 'remove it' });
+        if (seg !== undefined)
+          problems.push({
+            severity: 'error',
+            loc: source.locOf([...at, k], true),
+            message: poisonMessage(k, seg),
+            hint: POISON_HINT,
+          });
+        else if (k.includes('\0'))
+          problems.push({
+            severity: 'error',
+            loc: source.locOf([...at, k], true),
+            message: 'this key holds a NUL character ("\\0")',
+            hint: 'remove it',
+          });
         else walk((v as Record<string, unknown>)[k], [...at, k]);
       }
     }
@@ -242,14 +308,23 @@ function firstInvalidUtf8(bytes: Buffer): { before: string; byte?: number } {
   for (let i = lossy.indexOf('\uFFFD'); i !== -1; i = lossy.indexOf('\uFFFD', i + 1)) {
     // A U+FFFD the file really holds is the bytes EF BF BD; any other is where decoding failed.
     const at = Buffer.byteLength(lossy.slice(0, i));
-    if (!(bytes[at] === 0xef && bytes[at + 1] === 0xbf && bytes[at + 2] === 0xbd)) return { before: lossy.slice(0, i), byte: bytes[at] };
+    if (!(bytes[at] === 0xef && bytes[at + 1] === 0xbf && bytes[at + 2] === 0xbd))
+      return { before: lossy.slice(0, i), byte: bytes[at] };
   }
   return { before: lossy };
 }
 
 /** For "missing closing quote / bracket" errors: the quoted string or flow collection left open, innermost first. */
-function unclosedOpener(source: SourceDoc, e: YAMLError): { offset: number; message: string; hint?: string } | undefined {
-  const closer = e.code === 'MISSING_CHAR' && /closing "quote/.test(e.message) ? '"' : e.code === 'MISSING_CHAR' && /closing 'quote/.test(e.message) ? "'" : /end with a ([\]}])/.exec(e.message)?.[1];
+function unclosedOpener(
+  source: SourceDoc,
+  e: YAMLError,
+): { offset: number; message: string; hint?: string } | undefined {
+  const closer =
+    e.code === 'MISSING_CHAR' && /closing "quote/.test(e.message)
+      ? '"'
+      : e.code === 'MISSING_CHAR' && /closing 'quote/.test(e.message)
+        ? "'"
+        : /end with a ([\]}])/.exec(e.message)?.[1];
   if (!closer) return undefined;
   const pos = e.pos[0];
   let best: number | undefined;
@@ -259,14 +334,22 @@ function unclosedOpener(source: SourceDoc, e: YAMLError): { offset: number; mess
     if (!source.text.slice(start, end).trimEnd().endsWith(closer) && (best === undefined || start > best)) best = start;
   };
   visit(source.doc, {
-    Scalar: (_, n) => consider(n as ParsedNode, (closer === '"' && n.type === 'QUOTE_DOUBLE') || (closer === "'" && n.type === 'QUOTE_SINGLE')),
+    Scalar: (_, n) =>
+      consider(
+        n as ParsedNode,
+        (closer === '"' && n.type === 'QUOTE_DOUBLE') || (closer === "'" && n.type === 'QUOTE_SINGLE'),
+      ),
     Seq: (_, n) => consider(n as ParsedNode, closer === ']' && !!n.flow),
     Map: (_, n) => consider(n as ParsedNode, closer === '}' && !!n.flow),
   });
   if (best === undefined) return undefined;
   const opener = source.text[best]!;
   return closer === ']' || closer === '}'
-    ? { offset: best, message: `YAML syntax: this "${opener}" is never closed with "${closer}"`, hint: `close it on this line, or indent the lines it continues on` }
+    ? {
+        offset: best,
+        message: `YAML syntax: this "${opener}" is never closed with "${closer}"`,
+        hint: `close it on this line, or indent the lines it continues on`,
+      }
     : { offset: best, message: `YAML syntax: this quoted string is never closed with ${closer}` };
 }
 
@@ -305,7 +388,9 @@ function yamlMessage(e: YAMLError, source: SourceDoc): string {
   switch (e.code) {
     case 'DUPLICATE_KEY': {
       const dup = duplicateKey(source, e.pos[0]);
-      return dup ? `duplicate key "${dup.key}" (first on line ${dup.firstLine})` : 'duplicate key: this key appears earlier in the same map';
+      return dup
+        ? `duplicate key "${dup.key}" (first on line ${dup.firstLine})`
+        : 'duplicate key: this key appears earlier in the same map';
     }
     case 'TAB_AS_INDENT':
       return 'tab used for indentation';

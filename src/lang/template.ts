@@ -34,7 +34,10 @@ export function scanTemplate(s: string): { refs: TemplateRef[]; errors: Template
     if (!NAME.test(name)) {
       errors.push({
         offset: i,
-        message: name === '' ? 'empty template `{{ }}`' : `bad template expression "{{ ${name} }}": only variable names are allowed`,
+        message:
+          name === ''
+            ? 'empty template `{{ }}`'
+            : `bad template expression "{{ ${name} }}": only variable names are allowed`,
         hint: 'write {{ name }} or {{ host.distro }}; templates hold no expressions',
       });
     } else {
@@ -63,7 +66,11 @@ export function renderTemplate(s: string, lookup: (name: string) => string): str
  * Calls `visit` with every string in a value and its path. The path is one array, updated as the walk
  * goes (no copy per string, on a catalogue's every string): copy it to keep it.
  */
-export function walkStrings(value: unknown, visit: (value: string, path: readonly (string | number)[]) => void, path: (string | number)[] = []): void {
+export function walkStrings(
+  value: unknown,
+  visit: (value: string, path: readonly (string | number)[]) => void,
+  path: (string | number)[] = [],
+): void {
   if (typeof value === 'string') visit(value, path);
   else if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
@@ -82,7 +89,11 @@ export function walkStrings(value: unknown, visit: (value: string, path: readonl
 }
 
 /** Maps every string in a value through `fn`, keeping its shape. The path is live, as in walkStrings. */
-export function mapStrings<T>(value: T, fn: (s: string, path: readonly (string | number)[]) => string, path: (string | number)[] = []): T {
+export function mapStrings<T>(
+  value: T,
+  fn: (s: string, path: readonly (string | number)[]) => string,
+  path: (string | number)[] = [],
+): T {
   if (typeof value === 'string') return fn(value, path) as T;
   if (Array.isArray(value)) {
     const out = new Array<unknown>(value.length);
@@ -100,7 +111,8 @@ export function mapStrings<T>(value: T, fn: (s: string, path: readonly (string |
       path.push(k);
       const v = mapStrings((value as Record<string, unknown>)[k], fn, path);
       // A `__proto__` key is data: an own property, never the prototype.
-      if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+      if (k === '__proto__')
+        Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
       else out[k] = v;
       path.pop();
     }
@@ -133,7 +145,8 @@ export interface ShellTemplate extends TemplateRef {
 const ARITH_TEST = /\s-(eq|ne|lt|le|gt|ge)\s/;
 /** Programs that run their arguments as code (see ShellContext `code`), and those that run the one after `-c`/`-e`. */
 const CODE_PROGRAMS = 'eval|trap|ssh|su|awk|gawk|mawk|nawk|sed';
-const INTERPRETERS = '(?:ba|da|z|k|c|tc|fi)?sh|python[0-9.]*|perl[0-9.]*|ruby|node|nodejs|php|lua[0-9.]*|Rscript|osascript|tclsh|su';
+const INTERPRETERS =
+  '(?:ba|da|z|k|c|tc|fi)?sh|python[0-9.]*|perl[0-9.]*|ruby|node|nodejs|php|lua[0-9.]*|Rscript|osascript|tclsh|su';
 /** A program name (an argv list's first item) that runs its arguments as code. */
 export const CODE_PROGRAM = new RegExp(`^(?:${CODE_PROGRAMS})$`);
 /** A program name that runs the argument after `-c` / `-e` (`CODE_SCRIPT_FLAG`) as a script. */
@@ -151,11 +164,19 @@ const WORD_BREAK = /[\s;&|()<>]/;
 export function shellTemplates(cmd: string): ShellTemplate[] {
   const found: ShellTemplate[] = [];
   // `cmd`: where the current simple command starts (frames that hold commands); `at`: where a quote opened.
-  type Frame = { t: 'top' | 'sub' | 'bq' | 'dq' | 'sq' | 'arith' | 'test' | 'param' | 'index' | 'let'; arith: boolean; depth?: number; name?: boolean; cmd?: number; at?: number };
+  type Frame = {
+    t: 'top' | 'sub' | 'bq' | 'dq' | 'sq' | 'arith' | 'test' | 'param' | 'index' | 'let';
+    arith: boolean;
+    depth?: number;
+    name?: boolean;
+    cmd?: number;
+    at?: number;
+  };
   const stack: Frame[] = [{ t: 'top', arith: false, cmd: 0 }];
   const heredocs: { delim: string; quoted: boolean; strip: boolean }[] = [];
   const top = (): Frame => stack[stack.length - 1]!;
-  const push = (t: Frame['t'], arith = top().arith, at = 0): void => void stack.push({ t, arith, depth: 0, cmd: at, at });
+  const push = (t: Frame['t'], arith = top().arith, at = 0): void =>
+    void stack.push({ t, arith, depth: 0, cmd: at, at });
   const atWordStart = (i: number): boolean => i === 0 || WORD_BREAK.test(cmd[i - 1]!);
   const context = (at: number): ShellContext => {
     const f = top();
@@ -182,7 +203,14 @@ export function shellTemplates(cmd: string): ShellTemplate[] {
       const close = cmd.indexOf('}}', i + 2);
       if (close === -1) break;
       const name = cmd.slice(i + 2, close).trim();
-      if (NAME.test(name)) found.push({ name, start: i, end: close + 2, context: context(i), ...(top().t === 'dq' ? { inDq: true } : {}) });
+      if (NAME.test(name))
+        found.push({
+          name,
+          start: i,
+          end: close + 2,
+          context: context(i),
+          ...(top().t === 'dq' ? { inDq: true } : {}),
+        });
       i = close + 1;
       continue;
     }
@@ -213,7 +241,13 @@ export function shellTemplates(cmd: string): ShellTemplate[] {
           }
           end = nl + 1;
         }
-        for (const r of scanTemplate(cmd.slice(at, end)).refs) found.push({ ...r, start: r.start + at, end: r.end + at, context: h.quoted ? 'qheredoc' : top().arith ? 'arith' : 'dq' });
+        for (const r of scanTemplate(cmd.slice(at, end)).refs)
+          found.push({
+            ...r,
+            start: r.start + at,
+            end: r.end + at,
+            context: h.quoted ? 'qheredoc' : top().arith ? 'arith' : 'dq',
+          });
         at = end;
       }
       i = at - 1;
@@ -318,7 +352,11 @@ export function shellTemplates(cmd: string): ShellTemplate[] {
       const m = /^<<(-?)[ \t]*(?:'([^']*)'|"([^"]*)"|\\?([^\s;&|<>()]+))/.exec(cmd.slice(i));
       if (m) {
         const word = m[2] ?? m[3] ?? m[4]!;
-        heredocs.push({ delim: word.replace(/\\/g, ''), quoted: m[2] !== undefined || m[3] !== undefined || /\\/.test(m[0]), strip: m[1] === '-' });
+        heredocs.push({
+          delim: word.replace(/\\/g, ''),
+          quoted: m[2] !== undefined || m[3] !== undefined || /\\/.test(m[0]),
+          strip: m[1] === '-',
+        });
         i += m[0].length - 1;
       }
       continue;
@@ -326,7 +364,8 @@ export function shellTemplates(cmd: string): ShellTemplate[] {
     if (c === '#' && atWordStart(i)) {
       // A comment: a value there is inert whatever it holds (a newline in it stays inside the quotes).
       const nl = cmd.indexOf('\n', i);
-      for (const r of scanTemplate(cmd.slice(i, nl === -1 ? cmd.length : nl)).refs) found.push({ ...r, start: r.start + i, end: r.end + i, context: 'word' });
+      for (const r of scanTemplate(cmd.slice(i, nl === -1 ? cmd.length : nl)).refs)
+        found.push({ ...r, start: r.start + i, end: r.end + i, context: 'word' });
       if (nl === -1) break;
       i = nl - 1;
     }
@@ -380,14 +419,29 @@ export function renderShell(s: string, lookup: (name: string) => string): ShellC
 }
 
 /** Load errors for templates where a shell command cannot take a value safely (see ShellContext). */
-export function shellTemplateProblems(cmd: string, isInt: (name: string) => boolean, isInert: (name: string) => boolean = isInt): { offset: number; needle: string; message: string; hint: string }[] {
+export function shellTemplateProblems(
+  cmd: string,
+  isInt: (name: string) => boolean,
+  isInert: (name: string) => boolean = isInt,
+): { offset: number; needle: string; message: string; hint: string }[] {
   const out: { offset: number; needle: string; message: string; hint: string }[] = [];
   for (const t of shellTemplates(cmd)) {
     const needle = cmd.slice(t.start, t.end);
     if (t.context === 'sq') {
-      out.push({ offset: t.start, needle, message: 'a template inside single quotes in a shell command: bash inserts nothing there', hint: `write it outside the quotes, or inside double quotes: echo "${needle}"` });
+      out.push({
+        offset: t.start,
+        needle,
+        message: 'a template inside single quotes in a shell command: bash inserts nothing there',
+        hint: `write it outside the quotes, or inside double quotes: echo "${needle}"`,
+      });
     } else if (t.context === 'qheredoc') {
-      out.push({ offset: t.start, needle, message: "a template in a quoted heredoc (<<'EOF'): bash inserts nothing there, and a value holding the end line would end it", hint: 'use an unquoted heredoc (<<EOF): the value is inserted there as text, never run' });
+      out.push({
+        offset: t.start,
+        needle,
+        message:
+          "a template in a quoted heredoc (<<'EOF'): bash inserts nothing there, and a value holding the end line would end it",
+        hint: 'use an unquoted heredoc (<<EOF): the value is inserted there as text, never run',
+      });
     } else if (t.context === 'code' && !isInert(t.name)) {
       out.push({
         offset: t.start,

@@ -23,15 +23,23 @@ export function varTypeProblem(t: VarType, value: string): string | undefined {
       return undefined;
     case 'int':
       // No leading zeros: bash reads 010 as octal 8 and 08 as an error.
-      return /^-?(0|[1-9][0-9]{0,14})$/.test(value) ? undefined : `${JSON.stringify(value)} is not an int (digits without leading zeros, an optional leading -)`;
+      return /^-?(0|[1-9][0-9]{0,14})$/.test(value)
+        ? undefined
+        : `${JSON.stringify(value)} is not an int (digits without leading zeros, an optional leading -)`;
     case 'bool':
-      return value === 'true' || value === 'false' ? undefined : `${JSON.stringify(value)} is not a bool (true or false)`;
+      return value === 'true' || value === 'false'
+        ? undefined
+        : `${JSON.stringify(value)} is not a bool (true or false)`;
     case 'version':
-      return VERSION.test(value) ? undefined : `${JSON.stringify(value)} is not a version (letters, digits and . + ~ _ -, starting with a letter or digit)`;
+      return VERSION.test(value)
+        ? undefined
+        : `${JSON.stringify(value)} is not a version (letters, digits and . + ~ _ -, starting with a letter or digit)`;
     case 'path':
       // Shell-inert too, so a path may stand where a program reads text as code (sed, sh -c).
       // eslint-disable-next-line no-control-regex
-      return value !== '' && !/[\x00-\x1f\x7f]/.test(value) && !SHELL_ACTIVE.test(value) ? undefined : `${JSON.stringify(value)} is not a path (${value === '' ? 'empty' : 'it holds a control character, a quote, a backslash or one of ` $ ; & | < > ( )'})`;
+      return value !== '' && !/[\x00-\x1f\x7f]/.test(value) && !SHELL_ACTIVE.test(value)
+        ? undefined
+        : `${JSON.stringify(value)} is not a path (${value === '' ? 'empty' : 'it holds a control character, a quote, a backslash or one of ` $ ; & | < > ( )'})`;
     case 'enum':
       return t.values?.includes(value) ? undefined : `${JSON.stringify(value)} is not one of ${valuesText(t)}`;
   }
@@ -49,4 +57,5 @@ export function varTypeText(t: VarType): string {
   return t.type === 'enum' ? `enum (${valuesText(t)})` : t.type;
 }
 
-const valuesText = (t: VarType): string => (t.values ?? []).map((v) => (/^[\w.+~-]+$/.test(v) ? v : JSON.stringify(v))).join(', ');
+const valuesText = (t: VarType): string =>
+  (t.values ?? []).map((v) => (/^[\w.+~-]+$/.test(v) ? v : JSON.stringify(v))).join(', ');

@@ -20,7 +20,11 @@ export function validateWhen(when: Record<string, WhenMatcher>): WhenProblem[] {
   for (const [fact, m] of Object.entries(when)) {
     if (!FACT_BY_ID.has(fact)) {
       const guess = didYouMean(fact, FACT_BY_ID.keys());
-      problems.push({ fact, message: `unknown fact "${fact}" in when${guess}`, hint: guess ? undefined : 'see `setup doctor` for the facts of this host' });
+      problems.push({
+        fact,
+        message: `unknown fact "${fact}" in when${guess}`,
+        hint: guess ? undefined : 'see `setup doctor` for the facts of this host',
+      });
       continue;
     }
     const list = Array.isArray(m) ? m : [m];
@@ -29,7 +33,12 @@ export function validateWhen(when: Record<string, WhenMatcher>): WhenProblem[] {
         // `=>3` and `=<3` are the usual slips for `>=3` and `<=3`.
         const swapped = v.replace(/^(\s*)=([<>])/, '$1$2=');
         const guess = swapped !== v && normalizeRange(swapped) !== null ? ` (did you mean "${swapped}"?)` : '';
-        problems.push({ fact, index: Array.isArray(m) ? i : undefined, message: `bad version range "${v}" for ${fact}${guess}`, hint: guess ? undefined : 'write e.g. ">=3.8", "<12", "^1.7"' });
+        problems.push({
+          fact,
+          index: Array.isArray(m) ? i : undefined,
+          message: `bad version range "${v}" for ${fact}${guess}`,
+          hint: guess ? undefined : 'write e.g. ">=3.8", "<12", "^1.7"',
+        });
       }
     });
   }
@@ -49,7 +58,10 @@ function matchOne(value: FactValue, want: string | number | boolean): boolean {
 }
 
 /** Evaluates `when:` against facts: null when every matcher holds, else why not (the first that failed). */
-export function evaluateWhen(when: Record<string, WhenMatcher> | undefined, facts: Record<string, FactValue>): string | null {
+export function evaluateWhen(
+  when: Record<string, WhenMatcher> | undefined,
+  facts: Record<string, FactValue>,
+): string | null {
   if (!when) return null;
   for (const [fact, m] of Object.entries(when)) {
     const value = getOwn(facts, fact) ?? null;
@@ -66,7 +78,10 @@ export function evaluateWhen(when: Record<string, WhenMatcher> | undefined, fact
  * Is `when:` false because the host already has what the step is for hosts without? A fact matched with
  * `none` (`cmake: [none, "<3.24"]`) that is present here and matches nothing (cmake 3.25).
  */
-export function hostAlreadyHas(when: Record<string, WhenMatcher> | undefined, facts: Record<string, FactValue>): boolean {
+export function hostAlreadyHas(
+  when: Record<string, WhenMatcher> | undefined,
+  facts: Record<string, FactValue>,
+): boolean {
   return Object.entries(when ?? {}).some(([fact, m]) => {
     const value = getOwn(facts, fact) ?? null;
     const list = Array.isArray(m) ? m : [m];

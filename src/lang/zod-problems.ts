@@ -35,7 +35,8 @@ export const errorMap: z.core.$ZodErrorMap = (iss) => {
       // A record key that fails its own check (e.g. an env variable name): the key schema's message says why.
       return iss.issues[0]?.message ?? 'bad name';
     case 'unrecognized_keys': {
-      const shape = (iss.inst as { _zod?: { def?: { shape?: Record<string, unknown> } } } | undefined)?._zod?.def?.shape;
+      const shape = (iss.inst as { _zod?: { def?: { shape?: Record<string, unknown> } } } | undefined)?._zod?.def
+        ?.shape;
       return KNOWN + JSON.stringify(shape ? Object.keys(shape) : []);
     }
     case 'too_small':
@@ -57,14 +58,19 @@ export const errorMap: z.core.$ZodErrorMap = (iss) => {
 export function zodProblems(error: Pick<z.ZodError, 'issues'>, source: SourceDoc, base: YamlPath): Problem[] {
   const out: Problem[] = [];
   // A misspelt key also trips the object's own rule ("needs one of …"); the typo is the one problem to report.
-  const withUnknownKeys = new Set(error.issues.filter((i) => i.message.startsWith(KNOWN)).map((i) => JSON.stringify(i.path)));
+  const withUnknownKeys = new Set(
+    error.issues.filter((i) => i.message.startsWith(KNOWN)).map((i) => JSON.stringify(i.path)),
+  );
   for (const iss of error.issues) {
     if (iss.code === 'custom' && withUnknownKeys.has(JSON.stringify(iss.path))) continue;
     const path = [...base, ...(iss.path as (string | number)[])];
     if (iss.message.startsWith(KNOWN)) {
       const known = JSON.parse(iss.message.slice(KNOWN.length)) as string[];
       for (const key of (iss as { keys: string[] }).keys) {
-        const guess = closest(key, known.filter((k) => k !== '$schema'));
+        const guess = closest(
+          key,
+          known.filter((k) => k !== '$schema'),
+        );
         out.push({
           severity: 'error',
           loc: source.locOf([...path, key], true),
@@ -76,7 +82,11 @@ export function zodProblems(error: Pick<z.ZodError, 'issues'>, source: SourceDoc
     }
     if (iss.message.startsWith(MISSING)) {
       const key = String(path[path.length - 1]);
-      out.push({ severity: 'error', loc: source.locOf(path), message: `missing key "${key}": expected ${iss.message.slice(MISSING.length)}` });
+      out.push({
+        severity: 'error',
+        loc: source.locOf(path),
+        message: `missing key "${key}": expected ${iss.message.slice(MISSING.length)}`,
+      });
       continue;
     }
     if (iss.code === 'invalid_key') {
@@ -86,10 +96,15 @@ export function zodProblems(error: Pick<z.ZodError, 'issues'>, source: SourceDoc
       continue;
     }
     let message = iss.message;
-    if (iss.code === 'invalid_union' && 'input' in iss && !message.includes(', got ')) message += `, got ${describeInput(iss.input)}`;
+    if (iss.code === 'invalid_union' && 'input' in iss && !message.includes(', got '))
+      message += `, got ${describeInput(iss.input)}`;
     const label = labelOf(path);
     // `env: env needs …` reads twice; a message that starts with its own label needs no prefix.
-    out.push({ severity: 'error', loc: source.locOf(path), message: label && !message.startsWith(`${label} `) ? `${label}: ${message}` : message });
+    out.push({
+      severity: 'error',
+      loc: source.locOf(path),
+      message: label && !message.startsWith(`${label} `) ? `${label}: ${message}` : message,
+    });
   }
   return out;
 }

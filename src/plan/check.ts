@@ -37,11 +37,18 @@ function lastLine(out: string): string {
 async function runUnless(step: ResolvedStep, env: PlanEnv): Promise<CheckResult> {
   const cmd = step.common.unless!;
   const text = commandText(cmd);
-  const r = await env.runner.run({ argv: commandArgv(cmd), cwd: env.paths.home, env: commandEnv(cmd, step.common.env), timeoutMs: CHECK_TIMEOUT_MS });
+  const r = await env.runner.run({
+    argv: commandArgv(cmd),
+    cwd: env.paths.home,
+    env: commandEnv(cmd, step.common.env),
+    timeoutMs: CHECK_TIMEOUT_MS,
+  });
   if (r.spawnError) return { state: 'unknown', reason: `could not run \`unless\`: ${r.spawnError}` };
-  if (r.timedOut) return { state: 'unknown', reason: `\`unless\` \`${text}\` did not finish in ${CHECK_TIMEOUT_MS / 1000}s` };
+  if (r.timedOut)
+    return { state: 'unknown', reason: `\`unless\` \`${text}\` did not finish in ${CHECK_TIMEOUT_MS / 1000}s` };
   const said = lastLine(r.stdout) || lastLine(r.stderr);
-  if (r.exitCode === 0) return { state: 'satisfied', reason: said ? `not needed: ${said}` : `not needed: \`${text}\` passed` };
+  if (r.exitCode === 0)
+    return { state: 'satisfied', reason: said ? `not needed: ${said}` : `not needed: \`${text}\` passed` };
   return { state: 'unsatisfied', reason: said };
 }
 
@@ -62,16 +69,24 @@ async function ownChecks(step: ResolvedStep, env: PlanEnv): Promise<CheckResult>
   if (step.common.creates.length) {
     const missing: string[] = [];
     for (const p of step.common.creates) if (!lstatSync(p, { throwIfNoEntry: false })) missing.push(p);
-    if (missing.length) return { state: 'unsatisfied', reason: `${missing.join(', ')} ${missing.length > 1 ? 'do' : 'does'} not exist` };
+    if (missing.length)
+      return { state: 'unsatisfied', reason: `${missing.join(', ')} ${missing.length > 1 ? 'do' : 'does'} not exist` };
     reasons.push(`${step.common.creates.join(', ')} exist${step.common.creates.length > 1 ? '' : 's'}`);
   }
   if (step.common.check) {
     const text = commandText(step.common.check);
     const cwd = step.common.cwd ?? env.paths.home;
-    if (!(await fs.stat(cwd).catch(() => null))) return { state: 'unsatisfied', reason: `its folder ${cwd} does not exist yet` };
-    const r = await env.runner.run({ argv: commandArgv(step.common.check), cwd, env: commandEnv(step.common.check, step.common.env), timeoutMs: CHECK_TIMEOUT_MS });
+    if (!(await fs.stat(cwd).catch(() => null)))
+      return { state: 'unsatisfied', reason: `its folder ${cwd} does not exist yet` };
+    const r = await env.runner.run({
+      argv: commandArgv(step.common.check),
+      cwd,
+      env: commandEnv(step.common.check, step.common.env),
+      timeoutMs: CHECK_TIMEOUT_MS,
+    });
     if (r.spawnError) return { state: 'unknown', reason: `could not run the check: ${r.spawnError}` };
-    if (r.timedOut) return { state: 'unknown', reason: `the check \`${text}\` did not finish in ${CHECK_TIMEOUT_MS / 1000}s` };
+    if (r.timedOut)
+      return { state: 'unknown', reason: `the check \`${text}\` did not finish in ${CHECK_TIMEOUT_MS / 1000}s` };
     if (r.exitCode !== 0) {
       const why = r.exitCode === 127 ? ' (command not found)' : r.signal ? ` (killed by ${r.signal})` : '';
       return { state: 'unsatisfied', reason: `check \`${text}\` exited ${r.exitCode ?? r.signal}${why}` };
@@ -94,7 +109,11 @@ export function inputChanges(step: ResolvedStep, env: PlanEnv): string[] | null 
 }
 
 /** Checks many steps concurrently (bounded), skipping those whose `when:` does not hold. */
-export async function checkSteps(steps: readonly ResolvedStep[], env: PlanEnv, limit: number): Promise<Map<string, CheckResult>> {
+export async function checkSteps(
+  steps: readonly ResolvedStep[],
+  env: PlanEnv,
+  limit: number,
+): Promise<Map<string, CheckResult>> {
   const active = steps.filter((s) => s.whenFailed === null);
   const byKind = new Map<StepKind<unknown, unknown>, ResolvedStep[]>();
   for (const s of active) {

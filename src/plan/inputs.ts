@@ -51,7 +51,13 @@ export class InputStore implements StepNotes {
       parsed = undefined; // missing or unreadable: no records (never a reason to fail a plan)
     }
     const steps = (parsed as { steps?: unknown } | undefined)?.steps;
-    this.data = { version: 1, steps: Object.assign(Object.create(null) as Record<string, Record_>, steps && typeof steps === 'object' ? steps : {}) };
+    this.data = {
+      version: 1,
+      steps: Object.assign(
+        Object.create(null) as Record<string, Record_>,
+        steps && typeof steps === 'object' ? steps : {},
+      ),
+    };
     return this.data;
   }
 
@@ -114,7 +120,9 @@ export class InputStore implements StepNotes {
 
   private async write(data: { version: 1; steps: Record<string, Record_> }): Promise<void> {
     await fs.mkdir(path.dirname(this.file), { recursive: true });
-    await writeVerified(this.file, JSON.stringify(data, null, 1) + '\n', { tempList: tempListIn(path.dirname(this.file)) });
+    await writeVerified(this.file, JSON.stringify(data, null, 1) + '\n', {
+      tempList: tempListIn(path.dirname(this.file)),
+    });
   }
 
   /** Records the step's inputs after it ran successfully (atomically; the run lock keeps writers apart). */
@@ -133,7 +141,12 @@ const ALIASED_KEY = new RegExp(`^(#\\d+ )?(${[...KIND_RENAMES.keys()].join('|') 
 /** A record's inputs with each earlier kind name read as the kind's own (`apt.…` → `packages.…`): a rename is not a change. */
 function underKindNames(inputs: Record<string, string>): Record<string, string> {
   if (!Object.keys(inputs).some((k) => ALIASED_KEY.test(k))) return inputs;
-  return Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k.replace(ALIASED_KEY, (_, n: string | undefined, key: string) => `${n ?? ''}${KIND_RENAMES.get(key)}.`), v]));
+  return Object.fromEntries(
+    Object.entries(inputs).map(([k, v]) => [
+      k.replace(ALIASED_KEY, (_, n: string | undefined, key: string) => `${n ?? ''}${KIND_RENAMES.get(key)}.`),
+      v,
+    ]),
+  );
 }
 
 const shown = (raw: string | undefined): string => {

@@ -53,7 +53,12 @@ export function makePlan(recipes: readonly ResolvedRecipe[], input: PlanInput): 
     const steps = r.steps.map((step): PlannedStep => {
       let action = input.actions.get(step.id) ?? { summary: step.kind };
       const preview = input.previews?.get(step.id);
-      if (preview) action = { ...action, notes: [...(action.notes ?? []), ...preview.notes], ...(preview.install ? { install: preview.install } : {}) };
+      if (preview)
+        action = {
+          ...action,
+          notes: [...(action.notes ?? []), ...preview.notes],
+          ...(preview.install ? { install: preview.install } : {}),
+        };
       let state: StepState;
       let reason: string;
       if (step.whenFailed !== null) {
@@ -78,7 +83,16 @@ export function makePlan(recipes: readonly ResolvedRecipe[], input: PlanInput): 
     const meta = !steps.length;
     // Requirements come first (selectRecipes orders them so); one planned elsewhere does not count.
     const states = meta ? r.recipe.requires.flatMap((n) => byName.get(n)?.state ?? []) : steps.map((s) => s.state);
-    const p: PlannedRecipe = { name: r.recipe.name, description: r.recipe.description, file: r.recipe.file, state: worstOf(states), steps, requires: r.recipe.requires, meta, byHost: !meta && steps.every((s) => s.state === 'skipped') && steps.some((s) => s.step.hostHas) };
+    const p: PlannedRecipe = {
+      name: r.recipe.name,
+      description: r.recipe.description,
+      file: r.recipe.file,
+      state: worstOf(states),
+      steps,
+      requires: r.recipe.requires,
+      meta,
+      byHost: !meta && steps.every((s) => s.state === 'skipped') && steps.some((s) => s.step.hostHas),
+    };
     byName.set(p.name, p);
     return p;
   });
@@ -87,10 +101,14 @@ export function makePlan(recipes: readonly ResolvedRecipe[], input: PlanInput): 
 
 /** A recipe's state from its steps' (or its requirements'): skipped when all are (or there are none), else the worst. */
 function worstOf(states: readonly StepState[]): StepState {
-  return states.every((st) => st === 'skipped') ? 'skipped' : states.reduce<StepState>((w, st) => (RANK[st] > RANK[w] ? st : w), 'satisfied');
+  return states.every((st) => st === 'skipped')
+    ? 'skipped'
+    : states.reduce<StepState>((w, st) => (RANK[st] > RANK[w] ? st : w), 'satisfied');
 }
 
 /** Steps that `setup run` would execute: pending and could-not-tell ones, in order. */
 export function stepsToRun(plan: Plan): PlannedStep[] {
-  return plan.recipes.flatMap((r) => r.steps.filter((s) => s.state === 'pending' || s.state === 'unknown' || s.state === 'blocked'));
+  return plan.recipes.flatMap((r) =>
+    r.steps.filter((s) => s.state === 'pending' || s.state === 'unknown' || s.state === 'blocked'),
+  );
 }

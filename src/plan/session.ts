@@ -20,7 +20,7 @@ import { InputStore, type PlanEnv } from './inputs.js';
 import { defaultPaths, type Paths } from '../util/paths.js';
 import { processRunner, type Runner } from '../util/process.js';
 
-/** Options every command shares (DESIGN: --recipes, --mirror, --set, --prefix). */
+/** Options every command shares: --recipes, --mirror, --set, --prefix (docs/cli.md, global options). */
 export interface SessionOptions {
   recipes?: string[];
   mirror?: string;
@@ -62,8 +62,15 @@ export async function openSession(opts: SessionOptions = {}): Promise<Session> {
   const folders = recipeFolders(paths, config, opts.recipes);
   const fromConfig = configVars(config);
   const overrides: Overrides = { ...parseSets(opts.set ?? []), config: fromConfig };
-  const load = opts.load && opts.load.length ? [...opts.load, ...overrides.perRecipe.keys(), ...fromConfig.keys()] : undefined;
-  const [catalog, profile] = await Promise.all([loadCatalog(folders, load), resolveProfile(opts.mirror ?? config.mirror, folders.map((f) => f.dir))]);
+  const load =
+    opts.load && opts.load.length ? [...opts.load, ...overrides.perRecipe.keys(), ...fromConfig.keys()] : undefined;
+  const [catalog, profile] = await Promise.all([
+    loadCatalog(folders, load),
+    resolveProfile(
+      opts.mirror ?? config.mirror,
+      folders.map((f) => f.dir),
+    ),
+  ]);
   const errors = catalog.problems.filter((p) => p.severity === 'error');
   if (errors.length) throw new InputError(errors);
   // A config.yaml value for no variable is a mistake in that file, whatever the command.
@@ -71,7 +78,17 @@ export async function openSession(opts: SessionOptions = {}): Promise<Session> {
   if (unknown.length) throw new InputError(unknown);
   const prefix = installPrefix(opts.prefix, config, configSource, paths.home);
   const facts = new FactStore(runner, env, paths.home, opts.facts);
-  const stepEnv: PlanEnv = { runner, facts, paths, prefix, profile, processEnv: env, memo: new Memo(), cpus: os.availableParallelism(), inputs: new InputStore(paths.inputs, opts.trustNotes) };
+  const stepEnv: PlanEnv = {
+    runner,
+    facts,
+    paths,
+    prefix,
+    profile,
+    processEnv: env,
+    memo: new Memo(),
+    cpus: os.availableParallelism(),
+    inputs: new InputStore(paths.inputs, opts.trustNotes),
+  };
   const secrets = await configuredSecrets(config, paths.home);
   return { catalog, overrides, secrets, stepEnv };
 }
@@ -82,7 +99,10 @@ export function selectRecipes(session: Session, names: readonly string[]): Recip
   const unknown = names.filter((n) => !all.has(n));
   if (unknown.length) {
     const n = unknown[0]!;
-    throw new UsageError(`unknown recipe "${n}"${didYouMean(n, session.catalog.names)}`, '`setup list` shows the recipes');
+    throw new UsageError(
+      `unknown recipe "${n}"${didYouMean(n, session.catalog.names)}`,
+      '`setup list` shows the recipes',
+    );
   }
   const chosen = names.length ? orderWithRequires(all, names) : orderWithRequires(all, [...all.keys()].sort());
   checkOverrides(session.overrides, session.catalog, chosen);
@@ -100,7 +120,15 @@ export async function resolveRecipes(session: Session, recipes: readonly Recipe[
   const { paths, prefix, profile, processEnv } = session.stepEnv;
   const facts = await session.stepEnv.facts.gather(referencedFacts(recipes));
   const dirs = { home: paths.home, src: paths.src, cache: paths.cache, state: paths.state, config: paths.config };
-  const ctx = { facts, dirs, prefix, mirror: mirrorValues(profile), mirrorValues: mirrorStructured(profile), overrides: session.overrides, secret: (name: string) => processEnv[name] ?? session.secrets.get(name) };
+  const ctx = {
+    facts,
+    dirs,
+    prefix,
+    mirror: mirrorValues(profile),
+    mirrorValues: mirrorStructured(profile),
+    overrides: session.overrides,
+    secret: (name: string) => processEnv[name] ?? session.secrets.get(name),
+  };
   // A secret too short to mask is bad input: refused before anything is checked or run.
   const short = recipes.flatMap((r) => shortSecretProblems(r, processEnv, session.secrets));
   if (short.length) throw new InputError(short);
@@ -116,21 +144,40 @@ export interface PlanOptions {
 }
 
 /** Checks every step and builds the plan. Changes nothing on disk. */
-export async function planSession(session: Session, recipes: readonly Recipe[], opts: PlanOptions = {}): Promise<{ plan: Plan; resolved: ResolvedRecipe[]; checks: Map<string, CheckResult> }> {
+export async function planSession(
+  session: Session,
+  recipes: readonly Recipe[],
+  opts: PlanOptions = {},
+): Promise<{ plan: Plan; resolved: ResolvedRecipe[]; checks: Map<string, CheckResult> }> {
   const { recipes: resolved, facts } = await resolveRecipes(session, recipes);
   const steps = resolved.flatMap((r) => r.steps);
-  const checks = await (opts.check ? opts.check(steps) : checkSteps(steps, session.stepEnv, Math.max(2, session.stepEnv.cpus)));
+  const checks = await (opts.check
+    ? opts.check(steps)
+    : checkSteps(steps, session.stepEnv, Math.max(2, session.stepEnv.cpus)));
   const actions = new Map<string, Action>(steps.map((s) => [s.id, s.impl.describe(s, session.stepEnv, facts)]));
-  const needsRoot = steps.some((s) => s.common.root && s.whenFailed === null && checks.get(s.id)?.state !== 'satisfied');
-  const [canRoot, previews] = await Promise.all([needsRoot ? session.stepEnv.facts.get('sudo').then((v) => v === true) : true, opts.preview ? previewSteps(steps, checks, session.stepEnv) : undefined]);
+  const needsRoot = steps.some(
+    (s) => s.common.root && s.whenFailed === null && checks.get(s.id)?.state !== 'satisfied',
+  );
+  const [canRoot, previews] = await Promise.all([
+    needsRoot ? session.stepEnv.facts.get('sudo').then((v) => v === true) : true,
+    opts.preview ? previewSteps(steps, checks, session.stepEnv) : undefined,
+  ]);
   return { plan: makePlan(resolved, { checks, actions, canRoot, previews }), resolved, checks };
 }
 
 /** Previews of the pending steps whose kind can look closer (pip resolves), concurrently; one that fails says so. */
-async function previewSteps(steps: readonly ResolvedStep[], checks: ReadonlyMap<string, CheckResult>, env: PlanEnv): Promise<Map<string, Preview>> {
-  const pending = steps.filter((s) => s.whenFailed === null && checks.get(s.id)?.state === 'unsatisfied' && s.impl.preview);
+async function previewSteps(
+  steps: readonly ResolvedStep[],
+  checks: ReadonlyMap<string, CheckResult>,
+  env: PlanEnv,
+): Promise<Map<string, Preview>> {
+  const pending = steps.filter(
+    (s) => s.whenFailed === null && checks.get(s.id)?.state === 'unsatisfied' && s.impl.preview,
+  );
   const out = await mapLimit(pending, Math.max(2, env.cpus), (s) =>
-    s.impl.preview!(s, env).catch((e: unknown): Preview => ({ notes: [`could not look closer: ${e instanceof Error ? e.message : String(e)}`] })),
+    s.impl.preview!(s, env).catch((e: unknown): Preview => ({
+      notes: [`could not look closer: ${e instanceof Error ? e.message : String(e)}`],
+    })),
   );
   return new Map(pending.map((s, i) => [s.id, out[i]!]));
 }

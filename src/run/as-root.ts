@@ -30,7 +30,12 @@ export function envFileText(env: Record<string, string>): string {
  * Wraps an argv to run as root: unchanged as root (the caller passes env to the process itself), else
  * `sudo -n` (never prompting) with the env through a private file, never argv.
  */
-export async function asRoot(argv: readonly string[], env: Record<string, string>, isRoot: boolean, tmpRoot = os.tmpdir()): Promise<RootCommand> {
+export async function asRoot(
+  argv: readonly string[],
+  env: Record<string, string>,
+  isRoot: boolean,
+  tmpRoot = os.tmpdir(),
+): Promise<RootCommand> {
   if (isRoot) return { argv: [...argv], dispose: async () => undefined };
   // The loader refuses these in recipes; this guards every other caller.
   const bad = Object.keys(env).map(rootEnvProblem).find(Boolean);

@@ -74,13 +74,28 @@ export async function execute(plan: Plan, o: ExecuteOptions): Promise<RunSummary
     const label = `${s.step.recipe} › ${s.step.name || s.action.summary}`;
     o.log.line(`\n==> ${label}  [${s.step.id}, ${s.step.loc.file}:${s.step.loc.line}]`);
     const result = await runOne(s, o, changed).catch((e: unknown): StepResult => {
-      if (e instanceof StepFailure) return { status: o.signal.aborted ? 'interrupted' : 'failed', message: e.message, durationMs: 0, failure: e };
-      return { status: 'failed', message: e instanceof Error ? e.message : String(e), durationMs: 0, failure: new StepFailure(e instanceof Error ? e.message : String(e), e instanceof WriteFailed ? { hint: e.hint } : {}) };
+      if (e instanceof StepFailure)
+        return { status: o.signal.aborted ? 'interrupted' : 'failed', message: e.message, durationMs: 0, failure: e };
+      return {
+        status: 'failed',
+        message: e instanceof Error ? e.message : String(e),
+        durationMs: 0,
+        failure: new StepFailure(
+          e instanceof Error ? e.message : String(e),
+          e instanceof WriteFailed ? { hint: e.hint } : {},
+        ),
+      };
     });
     result.durationMs = performance.now() - t0;
     o.log.line(`<== ${result.status}: ${result.message} (${formatDuration(result.durationMs)})`);
     o.reporter.stepEnd(s, result);
-    const base = { run: o.runId, recipe: s.step.recipe, step: s.step.id, durationMs: Math.round(result.durationMs), message: result.message };
+    const base = {
+      run: o.runId,
+      recipe: s.step.recipe,
+      step: s.step.id,
+      durationMs: Math.round(result.durationMs),
+      message: result.message,
+    };
     if (result.status === 'ok' || result.status === 'already') {
       o.journal.append({ event: 'step-ok', status: result.status, ...base });
       if (result.status === 'ok') {
@@ -89,7 +104,11 @@ export async function execute(plan: Plan, o: ExecuteOptions): Promise<RunSummary
       } else summary.already++;
       continue;
     }
-    o.journal.append({ event: result.status === 'interrupted' ? 'step-interrupted' : 'step-failed', ...base, log: o.log.file });
+    o.journal.append({
+      event: result.status === 'interrupted' ? 'step-interrupted' : 'step-failed',
+      ...base,
+      log: o.log.file,
+    });
     if (result.status === 'interrupted') summary.interrupted = true;
     else summary.failed = { step: s, result };
     break;
@@ -97,9 +116,17 @@ export async function execute(plan: Plan, o: ExecuteOptions): Promise<RunSummary
   if (o.signal.aborted) summary.interrupted = true;
   await o.env.inputs?.saveNotes(plan.recipes.flatMap((r) => r.steps.map((s) => s.step))).catch(() => undefined); // only a shortcut for later plans
   summary.durationMs = performance.now() - started;
-  o.journal.append({ event: 'run-end', run: o.runId, status: summary.interrupted ? 'interrupted' : summary.failed ? 'failed' : 'ok', durationMs: Math.round(summary.durationMs) });
+  o.journal.append({
+    event: 'run-end',
+    run: o.runId,
+    status: summary.interrupted ? 'interrupted' : summary.failed ? 'failed' : 'ok',
+    durationMs: Math.round(summary.durationMs),
+  });
   await o.reporter.end(summary);
-  if (summary.interrupted) throw new InterruptedError(`interrupted; the journal has the step, and the next \`setup run\` continues from what the checks report (log: ${o.log.file})`);
+  if (summary.interrupted)
+    throw new InterruptedError(
+      `interrupted; the journal has the step, and the next \`setup run\` continues from what the checks report (log: ${o.log.file})`,
+    );
   return summary;
 }
 
@@ -109,34 +136,40 @@ async function runOne(s: PlannedStep, o: ExecuteOptions, recheck: boolean): Prom
   if (s.state === 'blocked') throw new StepFailure(s.reason);
   if (recheck && (hasCheck(step) || step.common.unless)) {
     const now = await checkStep(step, o.env);
-    if (now.state === 'satisfied') return { status: 'already', message: `already satisfied: ${now.reason}`, durationMs: 0 };
+    if (now.state === 'satisfied')
+      return { status: 'already', message: `already satisfied: ${now.reason}`, durationMs: 0 };
   }
   const isRoot = process.getuid?.() === 0;
   const tail = new LineTail(20);
   const exec: ApplyEnv['exec'] = async (cmd: Command, opts = {}) => {
     const cwd = opts.cwd ?? step.common.cwd ?? o.env.paths.home;
-    if (!fs.existsSync(cwd)) throw new StepFailure(`its folder ${cwd} does not exist`, { hint: 'create it in an earlier step, or fix `cwd`' });
+    if (!fs.existsSync(cwd))
+      throw new StepFailure(`its folder ${cwd} does not exist`, { hint: 'create it in an earlier step, or fix `cwd`' });
     const env = commandEnv(cmd, { ...step.common.env, ...opts.env });
     const root = opts.root ?? step.common.root;
     // As root through sudo, the env reaches the command through a private file (never argv): see asRoot.
     const wrapped = root ? await asRoot(commandArgv(cmd), env, isRoot, o.env.paths.state) : undefined;
     const argv = wrapped?.argv ?? commandArgv(cmd);
     const text = commandText(cmd);
-    o.log.line(`$ ${text}${root && !isRoot ? '   (via sudo -n)' : ''}${cwd !== o.env.paths.home ? `   (in ${cwd})` : ''}`);
-    const r = await o.env.runner.run({
-      argv,
-      cwd,
-      env: wrapped && !isRoot ? {} : env,
-      input: opts.input,
-      timeoutMs: step.common.timeoutMs,
-      signal: o.signal,
-      capture: false,
-      onOutput: (chunk) => {
-        o.log.write(chunk);
-        tail.push(chunk);
-        o.reporter.stepOutput(s, tail.last());
-      },
-    }).finally(() => wrapped?.dispose());
+    o.log.line(
+      `$ ${text}${root && !isRoot ? '   (via sudo -n)' : ''}${cwd !== o.env.paths.home ? `   (in ${cwd})` : ''}`,
+    );
+    const r = await o.env.runner
+      .run({
+        argv,
+        cwd,
+        env: wrapped && !isRoot ? {} : env,
+        input: opts.input,
+        timeoutMs: step.common.timeoutMs,
+        signal: o.signal,
+        capture: false,
+        onOutput: (chunk) => {
+          o.log.write(chunk);
+          tail.push(chunk);
+          o.reporter.stepOutput(s, tail.last());
+        },
+      })
+      .finally(() => wrapped?.dispose());
     if (r.spawnError || r.exitCode !== 0 || r.aborted || r.timedOut) {
       const lines = tail.get();
       const how = r.spawnError
@@ -148,7 +181,15 @@ async function runOne(s: PlannedStep, o: ExecuteOptions, recheck: boolean): Prom
             : r.signal
               ? `killed by ${r.signal}`
               : `exited ${r.exitCode}`;
-      throw new StepFailure(`command ${how}`, { command: text, exitCode: r.exitCode, signal: r.signal, tail: lines, hint: r.timedOut ? 'raise the step\'s `timeout`' : failureHint(r.spawnError ? 127 : r.exitCode, r.spawnError ? [r.spawnError] : lines) });
+      throw new StepFailure(`command ${how}`, {
+        command: text,
+        exitCode: r.exitCode,
+        signal: r.signal,
+        tail: lines,
+        hint: r.timedOut
+          ? "raise the step's `timeout`"
+          : failureHint(r.spawnError ? 127 : r.exitCode, r.spawnError ? [r.spawnError] : lines),
+      });
     }
     return { ...r, stdout: '', stderr: '' };
   };
@@ -179,17 +220,32 @@ async function runOne(s: PlannedStep, o: ExecuteOptions, recheck: boolean): Prom
       o.env.memo.clear();
       if (o.signal.aborted || attempt >= step.common.retries) throw e;
       const wait = Math.min(30_000, 1000 * 2 ** attempt);
-      applyEnv.log(`attempt ${attempt + 1} of ${step.common.retries + 1} failed (${e instanceof Error ? e.message : String(e)}); retrying in ${formatDuration(wait)}`);
+      applyEnv.log(
+        `attempt ${attempt + 1} of ${step.common.retries + 1} failed (${e instanceof Error ? e.message : String(e)}); retrying in ${formatDuration(wait)}`,
+      );
       await sleep(wait, o.signal);
     }
   }
   o.env.memo.clear(); // the step changed the host: shared reads (dpkg status, pip list) are stale
   // What it ran with, so a later plan sees changed inputs; before the re-check, which compares them.
-  await o.env.inputs?.record(step).catch((e: unknown) => applyEnv.log(`warning: could not record the step's inputs (${e instanceof Error ? e.message : String(e)}); a later plan will not see them change`));
+  await o.env.inputs
+    ?.record(step)
+    .catch((e: unknown) =>
+      applyEnv.log(
+        `warning: could not record the step's inputs (${e instanceof Error ? e.message : String(e)}); a later plan will not see them change`,
+      ),
+    );
   if (!hasCheck(step)) return { status: 'ok', message: 'done (no check)', durationMs: 0 };
   const after = await checkStep(step, o.env);
   if (after.state === 'unsatisfied') {
-    throw new StepFailure(`the step finished but is still not satisfied: ${after.reason}`, { tail: tail.get(), hint: 'the step does not produce what its check (or `creates`) expects; fix one of them' });
+    throw new StepFailure(`the step finished but is still not satisfied: ${after.reason}`, {
+      tail: tail.get(),
+      hint: 'the step does not produce what its check (or `creates`) expects; fix one of them',
+    });
   }
-  return { status: 'ok', message: after.state === 'satisfied' ? 'done' : `done (could not re-check: ${after.reason})`, durationMs: 0 };
+  return {
+    status: 'ok',
+    message: after.state === 'satisfied' ? 'done' : `done (could not re-check: ${after.reason})`,
+    durationMs: 0,
+  };
 }

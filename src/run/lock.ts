@@ -38,7 +38,10 @@ export function readHolder(lockPath: string): LockHolder | undefined {
  * heartbeat; a lock whose holder was killed goes stale and is taken over safely). Waits while another
  * run holds it, telling `onWait` who, or fails at once with `wait: false`. Returns the release function.
  */
-export async function acquireRunLock(lockPath: string, opts: { wait: boolean; command: string; onWait?: (holder: LockHolder | undefined) => void; signal?: AbortSignal }): Promise<() => Promise<void>> {
+export async function acquireRunLock(
+  lockPath: string,
+  opts: { wait: boolean; command: string; onWait?: (holder: LockHolder | undefined) => void; signal?: AbortSignal },
+): Promise<() => Promise<void>> {
   fs.mkdirSync(path.dirname(lockPath), { recursive: true });
   if (!fs.existsSync(lockPath)) fs.writeFileSync(lockPath, '');
   let told = false;
@@ -54,7 +57,9 @@ export async function acquireRunLock(lockPath: string, opts: { wait: boolean; co
       });
       const holder: LockHolder = { pid: process.pid, command: opts.command, started: new Date().toISOString() };
       // Whole or absent (a full disk); the lock is let go when it cannot be written.
-      await writeVerified(`${lockPath}.json`, JSON.stringify(holder) + '\n', { tempList: tempListIn(path.dirname(lockPath)) }).catch(async (e: unknown) => {
+      await writeVerified(`${lockPath}.json`, JSON.stringify(holder) + '\n', {
+        tempList: tempListIn(path.dirname(lockPath)),
+      }).catch(async (e: unknown) => {
         await release().catch(() => undefined);
         throw e;
       });
@@ -66,7 +71,11 @@ export async function acquireRunLock(lockPath: string, opts: { wait: boolean; co
       if ((e as NodeJS.ErrnoException).code !== 'ELOCKED') throw e;
       const holder = readHolder(lockPath);
       if (!opts.wait) {
-        throw new EnvkitError(`another setup run holds the lock${describe(holder)}`, ExitCode.failed, 'wait for it to finish, or run without --no-wait to queue behind it');
+        throw new EnvkitError(
+          `another setup run holds the lock${describe(holder)}`,
+          ExitCode.failed,
+          'wait for it to finish, or run without --no-wait to queue behind it',
+        );
       }
       if (!told) {
         opts.onWait?.(holder);

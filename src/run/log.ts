@@ -63,7 +63,7 @@ export class RunLog {
     if (this.lost) return;
     const buf = Buffer.from(text);
     try {
-      for (let off = 0; off < buf.length; ) {
+      for (let off = 0; off < buf.length;) {
         const n = fs.writeSync(this.fd, buf, off, buf.length - off);
         if (n <= 0) throw Object.assign(new Error('short write'), { code: 'EIO' });
         off += n;

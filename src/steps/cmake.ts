@@ -8,14 +8,56 @@ import { writeVerified } from '../util/verified-write.js';
 import { defineKind } from './types.js';
 
 const cmakeSchema = z.strictObject({
-  source: z.string().min(1).optional().meta({ description: 'Source folder (with CMakeLists.txt); needed to configure.', examples: ['{{ src }}'] }),
-  build: z.string().min(1).meta({ description: 'Build folder.', examples: ['{{ src }}/build'] }),
-  defines: z.record(z.string().regex(/^[^\s=-][^\s=]*$/, 'a define name is a cmake variable (NAME or NAME:TYPE): no "=", white space or leading "-"'), z.union([z.string(), z.number(), z.boolean()])).optional().meta({ description: '-D cache entries, e.g. { CMAKE_BUILD_TYPE: Release, BUILD_SHARED_LIBS: ON }.', examples: [{ CMAKE_BUILD_TYPE: 'Release', FAISS_ENABLE_GPU: 'OFF', BLAS_LIBRARIES: '{{ prefix }}/lib/libopenblas.a' }] }),
-  generator: z.string().min(1).optional().meta({ description: 'Generator, e.g. Ninja.', examples: ['Ninja', 'Unix Makefiles'] }),
-  target: z.string().min(1).optional().meta({ description: 'Target to build (`install` builds and installs).', examples: ['install', 'faiss'] }),
-  install: z.boolean().optional().meta({ description: 'Run `cmake --install` to the prefix after building.', examples: [true] }),
-  jobs: z.int().min(1).optional().meta({ description: 'Parallel build jobs (default: CPUs).', examples: [8] }),
-  config: z.string().min(1).optional().meta({ description: 'Build configuration (--config), for multi-config generators.', examples: ['Release'] }),
+  source: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: 'Source folder (with CMakeLists.txt); needed to configure.', examples: ['{{ src }}'] }),
+  build: z
+    .string()
+    .min(1)
+    .meta({ description: 'Build folder.', examples: ['{{ src }}/build'] }),
+  defines: z
+    .record(
+      z
+        .string()
+        .regex(
+          /^[^\s=-][^\s=]*$/,
+          'a define name is a cmake variable (NAME or NAME:TYPE): no "=", white space or leading "-"',
+        ),
+      z.union([z.string(), z.number(), z.boolean()]),
+    )
+    .optional()
+    .meta({
+      description: '-D cache entries, e.g. { CMAKE_BUILD_TYPE: Release, BUILD_SHARED_LIBS: ON }.',
+      examples: [
+        { CMAKE_BUILD_TYPE: 'Release', FAISS_ENABLE_GPU: 'OFF', BLAS_LIBRARIES: '{{ prefix }}/lib/libopenblas.a' },
+      ],
+    }),
+  generator: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: 'Generator, e.g. Ninja.', examples: ['Ninja', 'Unix Makefiles'] }),
+  target: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: 'Target to build (`install` builds and installs).', examples: ['install', 'faiss'] }),
+  install: z
+    .boolean()
+    .optional()
+    .meta({ description: 'Run `cmake --install` to the prefix after building.', examples: [true] }),
+  jobs: z
+    .int()
+    .min(1)
+    .optional()
+    .meta({ description: 'Parallel build jobs (default: CPUs).', examples: [8] }),
+  config: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: 'Build configuration (--config), for multi-config generators.', examples: ['Release'] }),
 });
 
 interface CmakeConfig {
@@ -51,33 +93,70 @@ function literalDefine(name: string, value: string): string {
 /** The configure command; its hash is stamped in the build folder so a change of defines reconfigures. */
 function configureArgv(c: CmakeConfig, prefix: string): string[] {
   const defines = { CMAKE_INSTALL_PREFIX: prefix, ...c.defines };
-  return ['cmake', '-S', c.source!, '-B', c.build, ...(c.generator ? ['-G', c.generator] : []), ...Object.entries(defines).map(([k, v]) => `-D${k}=${v}`)];
+  return [
+    'cmake',
+    '-S',
+    c.source!,
+    '-B',
+    c.build,
+    ...(c.generator ? ['-G', c.generator] : []),
+    ...Object.entries(defines).map(([k, v]) => `-D${k}=${v}`),
+  ];
 }
 
 const stampOf = (argv: string[]): string => createHash('sha256').update(JSON.stringify(argv)).digest('hex');
 
 async function configured(c: CmakeConfig, prefix: string): Promise<string | null> {
-  if (!c.source) return (await fs.stat(path.join(c.build, 'CMakeCache.txt')).catch(() => null)) ? null : `${c.build} is not configured (and the step has no source)`;
+  if (!c.source)
+    return (await fs.stat(path.join(c.build, 'CMakeCache.txt')).catch(() => null))
+      ? null
+      : `${c.build} is not configured (and the step has no source)`;
   const stamp = await fs.readFile(path.join(c.build, STAMP), 'utf8').catch(() => null);
-  if (!(await fs.stat(path.join(c.build, 'CMakeCache.txt')).catch(() => null))) return `${c.build} is not configured yet`;
+  if (!(await fs.stat(path.join(c.build, 'CMakeCache.txt')).catch(() => null)))
+    return `${c.build} is not configured yet`;
   if (stamp?.trim() !== stampOf(configureArgv(c, prefix))) return 'the configure options changed';
   return null;
 }
 
-const buildArgv = (c: CmakeConfig, jobs: number): string[] => ['cmake', '--build', c.build, ...(c.target ? ['--target', c.target] : []), ...(c.config ? ['--config', c.config] : []), '--parallel', String(c.jobs ?? jobs)];
-const installArgv = (c: CmakeConfig, prefix: string): string[] => ['cmake', '--install', c.build, '--prefix', prefix, ...(c.config ? ['--config', c.config] : [])];
+const buildArgv = (c: CmakeConfig, jobs: number): string[] => [
+  'cmake',
+  '--build',
+  c.build,
+  ...(c.target ? ['--target', c.target] : []),
+  ...(c.config ? ['--config', c.config] : []),
+  '--parallel',
+  String(c.jobs ?? jobs),
+];
+const installArgv = (c: CmakeConfig, prefix: string): string[] => [
+  'cmake',
+  '--install',
+  c.build,
+  '--prefix',
+  prefix,
+  ...(c.config ? ['--config', c.config] : []),
+];
 
 /** `cmake`: configure when needed (missing build folder or changed defines), build a target, install to the prefix. */
 export const cmakeKind = defineKind<z.infer<typeof cmakeSchema>, CmakeConfig>({
   kind: 'cmake',
-  description: 'Configures a CMake project when the build folder is missing or its defines changed, builds `target` with `jobs` (default: CPUs), and runs `cmake --install` to the prefix when `install: true`.',
-  satisfiedWhen: 'a configure-only step: the build folder is configured with these options; a build/install step: its `creates` / `check` (else it always runs).',
+  description:
+    'Configures a CMake project when the build folder is missing or its defines changed, builds `target` with `jobs` (default: CPUs), and runs `cmake --install` to the prefix when `install: true`.',
+  satisfiedWhen:
+    'a configure-only step: the build folder is configured with these options; a build/install step: its `creates` / `check` (else it always runs).',
   schema: cmakeSchema,
-  lint: (spec) => (!spec.source && !spec.target && !spec.install ? [{ path: [], message: 'a cmake step needs `source` (to configure), `target` or `install: true`' }] : []),
+  lint: (spec) =>
+    !spec.source && !spec.target && !spec.install
+      ? [{ path: [], message: 'a cmake step needs `source` (to configure), `target` or `install: true`' }]
+      : [],
   resolve: (spec, t) => ({
     source: spec.source === undefined ? undefined : t.path(spec.source),
     build: t.path(spec.build),
-    defines: Object.fromEntries(Object.entries(spec.defines ?? {}).map(([k, v]) => [k, typeof v === 'boolean' ? (v ? 'ON' : 'OFF') : literalDefine(k, t.str(String(v)))])),
+    defines: Object.fromEntries(
+      Object.entries(spec.defines ?? {}).map(([k, v]) => [
+        k,
+        typeof v === 'boolean' ? (v ? 'ON' : 'OFF') : literalDefine(k, t.str(String(v))),
+      ]),
+    ),
     generator: spec.generator === undefined ? undefined : t.str(spec.generator),
     target: spec.target === undefined ? undefined : t.str(spec.target),
     install: spec.install ?? false,
@@ -91,20 +170,27 @@ export const cmakeKind = defineKind<z.infer<typeof cmakeSchema>, CmakeConfig>({
       ...(c.target || c.install ? [argvToString(buildArgv(c, env.cpus))] : []),
       ...(c.install ? [argvToString(installArgv(c, env.prefix))] : []),
     ];
-    const what = c.target || c.install ? `build ${c.target ?? 'all'}${c.install ? ' and install' : ''} in ${c.build}` : `configure ${c.build}`;
+    const what =
+      c.target || c.install
+        ? `build ${c.target ?? 'all'}${c.install ? ' and install' : ''} in ${c.build}`
+        : `configure ${c.build}`;
     return { summary: `cmake: ${what}`, commands: cmds };
   },
   selfCheck: (c) => !c.target && !c.install,
   check: async (step, env) => {
     const why = await configured(step.config, env.prefix);
-    return why ? { state: 'unsatisfied', reason: why } : { state: 'satisfied', reason: `${step.config.build} is configured with these options` };
+    return why
+      ? { state: 'unsatisfied', reason: why }
+      : { state: 'satisfied', reason: `${step.config.build} is configured with these options` };
   },
   apply: async (step, env) => {
     const c = step.config;
     if (c.source && (await configured(c, env.prefix))) {
       const argv = configureArgv(c, env.prefix);
       await env.exec({ argv });
-      await writeVerified(path.join(c.build, STAMP), stampOf(argv) + '\n', { tempList: tempListFor(env.paths.backups) });
+      await writeVerified(path.join(c.build, STAMP), stampOf(argv) + '\n', {
+        tempList: tempListFor(env.paths.backups),
+      });
     }
     if (c.target || c.install) await env.exec({ argv: buildArgv(c, env.cpus) });
     if (c.install) await env.exec({ argv: installArgv(c, env.prefix) });

@@ -16,14 +16,32 @@ type Format = (typeof FORMATS)[number];
 const TEXT_FORMATS: Record<Exclude<Format, 'gitconfig'>, ConfigFormat> = { ini, yaml: yamlFormat, json };
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
-const value: z.ZodType<unknown> = z.lazy(() => z.union([scalar, z.null(), z.array(scalar), z.record(z.string(), value)]));
+const value: z.ZodType<unknown> = z.lazy(() =>
+  z.union([scalar, z.null(), z.array(scalar), z.record(z.string(), value)]),
+);
 
 const configSchema = z.strictObject({
-  path: z.string().min(1).meta({ description: 'The file to merge into (~/ allowed); created when missing.', examples: ['~/.config/pip/pip.conf', '~/.condarc'] }),
-  format: z.enum(FORMATS).optional().meta({ description: 'ini | yaml | json | gitconfig; default from the file name (.condarc is yaml).', examples: ['ini', 'yaml'] }),
+  path: z
+    .string()
+    .min(1)
+    .meta({
+      description: 'The file to merge into (~/ allowed); created when missing.',
+      examples: ['~/.config/pip/pip.conf', '~/.condarc'],
+    }),
+  format: z
+    .enum(FORMATS)
+    .optional()
+    .meta({
+      description: 'ini | yaml | json | gitconfig; default from the file name (.condarc is yaml).',
+      examples: ['ini', 'yaml'],
+    }),
   set: z.record(z.string().min(1), value).meta({
-    description: 'Keys to set, dotted (`global.index-url`) or as nested maps; lists replace lists; null, or a value that renders empty (an unset mirror value), removes the key. Other keys, sections and comments stay.',
-    examples: [{ 'global.index-url': '{{ mirror.pip.index-url }}', 'global.timeout': 60 }, { channels: ['defaults'], show_channel_urls: true }],
+    description:
+      'Keys to set, dotted (`global.index-url`) or as nested maps; lists replace lists; null, or a value that renders empty (an unset mirror value), removes the key. Other keys, sections and comments stay.',
+    examples: [
+      { 'global.index-url': '{{ mirror.pip.index-url }}', 'global.timeout': 60 },
+      { channels: ['defaults'], show_channel_urls: true },
+    ],
   }),
 });
 
@@ -39,7 +57,13 @@ export function formatFor(file: string): Format | undefined {
   const base = path.basename(file);
   if (/\.(ya?ml)$/.test(base) || base === '.condarc' || base === 'condarc') return 'yaml';
   if (/\.json$/.test(base)) return 'json';
-  if (base === '.gitconfig' || base === 'gitconfig' || /\.gitconfig$/.test(base) || (path.basename(path.dirname(file)) === 'git' && base === 'config')) return 'gitconfig';
+  if (
+    base === '.gitconfig' ||
+    base === 'gitconfig' ||
+    /\.gitconfig$/.test(base) ||
+    (path.basename(path.dirname(file)) === 'git' && base === 'config')
+  )
+    return 'gitconfig';
   if (/\.(ini|conf|cfg)$/.test(base) || base === 'pip.conf' || base === '.pypirc' || base === 'pip.ini') return 'ini';
   return undefined;
 }
@@ -59,7 +83,11 @@ function flatten(v: Record<string, unknown>, prefix = ''): Record<string, Config
  * Every key and literal value of `set` that cannot be written in `format` (config/keys.ts), located at
  * its key; `literal` says which strings are final (not templates, checked once rendered).
  */
-function writeProblems(format: Format, set: Record<string, unknown>, literal: (s: string) => boolean): { path: string[]; message: string; hint?: string }[] {
+function writeProblems(
+  format: Format,
+  set: Record<string, unknown>,
+  literal: (s: string) => boolean,
+): { path: string[]; message: string; hint?: string }[] {
   const out: { path: string[]; message: string; hint?: string }[] = [];
   const walk = (v: Record<string, unknown>, at: string[]): void => {
     for (const [k, x] of Object.entries(v)) {
@@ -76,7 +104,12 @@ function writeProblems(format: Format, set: Record<string, unknown>, literal: (s
       else {
         const items = (Array.isArray(x) ? x : [x]).filter((i): i is string => typeof i === 'string' && literal(i));
         const vp = valueProblem(format, keyPath.join('.'), items);
-        if (vp) out.push({ path: ['set', ...path], message: vp, hint: 'keep INI values on one line, or use a list for several lines' });
+        if (vp)
+          out.push({
+            path: ['set', ...path],
+            message: vp,
+            hint: 'keep INI values on one line, or use a list for several lines',
+          });
       }
     }
   };
@@ -84,17 +117,26 @@ function writeProblems(format: Format, set: Record<string, unknown>, literal: (s
   return out;
 }
 
-const entries = (set: Record<string, ConfigValue | null>): ConfigEntry[] => Object.entries(set).map(([k, v]) => ({ path: k.split('.'), value: v }));
+const entries = (set: Record<string, ConfigValue | null>): ConfigEntry[] =>
+  Object.entries(set).map(([k, v]) => ({ path: k.split('.'), value: v }));
 
 /** `config`: merges keys into an ini, yaml, json or gitconfig file, keeping everything else. */
 export const configKind = defineKind<z.infer<typeof configSchema>, ConfigConfig>({
   kind: 'config',
-  description: 'Merges keys into a config file (pip.conf, .condarc, a JSON file, a gitconfig): other keys, sections and comments stay; written atomically after a one-time backup.',
+  description:
+    'Merges keys into a config file (pip.conf, .condarc, a JSON file, a gitconfig): other keys, sections and comments stay; written atomically after a one-time backup.',
   satisfiedWhen: 'every key in `set` already has its value.',
   schema: configSchema,
   lint: (spec) => {
     const format = spec.format ?? formatFor(spec.path.replace(/\{\{[^}]*\}\}/g, 'x'));
-    if (!format) return [{ path: ['path'], message: `cannot tell the format of "${spec.path}" from its name`, hint: 'add format: ini | yaml | json | gitconfig' }];
+    if (!format)
+      return [
+        {
+          path: ['path'],
+          message: `cannot tell the format of "${spec.path}" from its name`,
+          hint: 'add format: ini | yaml | json | gitconfig',
+        },
+      ];
     return writeProblems(format, spec.set, (s) => !s.includes('{{'));
   },
   resolve: (spec, t) => {
@@ -102,13 +144,25 @@ export const configKind = defineKind<z.infer<typeof configSchema>, ConfigConfig>
     const format = spec.format ?? formatFor(file);
     if (!format) throw new Error(`cannot tell the format of ${file}: add format: ini | yaml | json | gitconfig`);
     const set = flatten(t.value(spec.set) as Record<string, unknown>);
-    const bad = Object.entries(set).map(([k, v]) => keyProblem(format, k.split('.')) ?? valueProblem(format, k, v)).find((m) => m !== undefined);
+    const bad = Object.entries(set)
+      .map(([k, v]) => keyProblem(format, k.split('.')) ?? valueProblem(format, k, v))
+      .find((m) => m !== undefined);
     if (bad) throw new Error(bad);
     return { path: file, format, set };
   },
   describe: (step) => {
     const entries = Object.entries(step.config.set);
-    const shown = entries.length > 3 ? `${entries.length} keys (${entries.slice(0, 3).map(([k]) => k).join(', ')}, …)` : entries.map(([k, v]) => (v === null ? `${k} (removed)` : `${k}=${Array.isArray(v) ? `[${v.join(', ')}]` : String(v)}`)).join(', ');
+    const shown =
+      entries.length > 3
+        ? `${entries.length} keys (${entries
+            .slice(0, 3)
+            .map(([k]) => k)
+            .join(', ')}, …)`
+        : entries
+            .map(([k, v]) =>
+              v === null ? `${k} (removed)` : `${k}=${Array.isArray(v) ? `[${v.join(', ')}]` : String(v)}`,
+            )
+            .join(', ');
     return { summary: `set ${shown} in ${step.config.path}`, files: [step.config.path] };
   },
   check: async (step, env) => {
@@ -118,7 +172,9 @@ export const configKind = defineKind<z.infer<typeof configSchema>, ConfigConfig>
     else {
       const text = await readIfExists(c.path);
       if (text === undefined) {
-        return Object.values(c.set).every((v) => v === null) ? { state: 'satisfied', reason: `${c.path} does not exist (nothing to remove)` } : { state: 'unsatisfied', reason: `${c.path} does not exist` };
+        return Object.values(c.set).every((v) => v === null)
+          ? { state: 'satisfied', reason: `${c.path} does not exist (nothing to remove)` }
+          : { state: 'unsatisfied', reason: `${c.path} does not exist` };
       }
       const fmt = TEXT_FORMATS[c.format];
       missing = [];
@@ -129,18 +185,29 @@ export const configKind = defineKind<z.infer<typeof configSchema>, ConfigConfig>
         } catch (e) {
           return { state: 'unknown', reason: `cannot read ${c.path} as ${c.format}: ${(e as Error).message}` };
         }
-        if (!sameValue(have, want)) missing.push(want === null ? `${key} is set, wants it removed` : have === undefined ? `${key} is not set` : `${key} is ${JSON.stringify(have)}, wants ${JSON.stringify(want)}`);
+        if (!sameValue(have, want))
+          missing.push(
+            want === null
+              ? `${key} is set, wants it removed`
+              : have === undefined
+                ? `${key} is not set`
+                : `${key} is ${JSON.stringify(have)}, wants ${JSON.stringify(want)}`,
+          );
       }
     }
     if (!missing.length) return { state: 'satisfied', reason: `${c.path} has every key` };
     // One detail, then a count: a mirror switch can change a dozen keys at once.
-    return { state: 'unsatisfied', reason: missing.length > 2 ? `${missing[0]}; and ${missing.length - 1} more keys differ` : missing.join('; ') };
+    return {
+      state: 'unsatisfied',
+      reason: missing.length > 2 ? `${missing[0]}; and ${missing.length - 1} more keys differ` : missing.join('; '),
+    };
   },
   apply: async (step, env) => {
     const c = step.config;
     if (c.format === 'gitconfig') {
       const existing = await readIfExists(c.path);
-      if (existing !== undefined) await safeWrite(c.path, existing, { backupDir: env.paths.backups }); // the one-time backup
+      if (existing !== undefined)
+        await safeWrite(c.path, existing, { backupDir: env.paths.backups }); // the one-time backup
       else await fs.mkdir(path.dirname(c.path), { recursive: true });
       await gitconfigSet(env.runner, env.processEnv, c.path, c.set);
     } else {

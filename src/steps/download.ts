@@ -4,7 +4,14 @@ import * as z from '../util/zod.js';
 import { rewriteUrl } from '../lang/mirror.js';
 import { ChecksumMismatch, fetchToCache, fetchToCacheSha512, memoHash, parseChecksumFile } from './download/cache.js';
 import { detectFormat, ExtractBlocked, readMarker, unpack } from './download/extract.js';
-import { DEFAULT_RETRY, DownloadError, MAX_DOWNLOAD_BYTES, megabytes, size, type RetryPolicy } from './download/fetch.js';
+import {
+  DEFAULT_RETRY,
+  DownloadError,
+  MAX_DOWNLOAD_BYTES,
+  megabytes,
+  size,
+  type RetryPolicy,
+} from './download/fetch.js';
 import { ArchiveRefused, ArchiveTooBig } from './download/guard.js';
 import { parseSize } from '../util/size.js';
 import { DestIsFolder, placeFile } from './download/place.js';
@@ -18,43 +25,115 @@ const hasTemplate = (s: string): boolean => s.includes('{{');
 
 const sizeSchema = z
   .union([z.int(), z.string()], { error: 'expected a size: bytes, or e.g. "500 MB", "8 GiB"' })
-  .refine((v) => parseSize(v) !== undefined, { error: (iss) => `bad size ${JSON.stringify(iss.input)}: write bytes (1048576) or a number and a unit ("500 MB", "8 GiB")` });
+  .refine((v) => parseSize(v) !== undefined, {
+    error: (iss) =>
+      `bad size ${JSON.stringify(iss.input)}: write bytes (1048576) or a number and a unit ("500 MB", "8 GiB")`,
+  });
 
 const downloadSchema = z.strictObject({
-  url: z.string().min(1).meta({ description: 'What to download: https://, http:// (flagged in the plan) or file://. The mirror profile\'s `urls.rewrite` applies.', examples: ['https://github.com/Kitware/CMake/releases/download/v{{ version }}/cmake-{{ version }}-linux-x86_64.tar.gz'] }),
+  url: z
+    .string()
+    .min(1)
+    .meta({
+      description:
+        "What to download: https://, http:// (flagged in the plan) or file://. The mirror profile's `urls.rewrite` applies.",
+      examples: [
+        'https://github.com/Kitware/CMake/releases/download/v{{ version }}/cmake-{{ version }}-linux-x86_64.tar.gz',
+      ],
+    }),
   sha256: z
     .string()
     .regex(/^(?:[0-9a-fA-F]{64}|.*\{\{.*)$/, 'sha256 is 64 hex digits (as `sha256sum FILE` prints)')
     .optional()
-    .meta({ description: 'The file\'s SHA-256, 64 hex digits. One of sha256, sha512 or checksum-url is required unless `insecure: true`.', examples: ['72b7570e5c8593de6ac4ab433b73eab18c5fb328880460c86ce32608141ad5c1'] }),
+    .meta({
+      description:
+        "The file's SHA-256, 64 hex digits. One of sha256, sha512 or checksum-url is required unless `insecure: true`.",
+      examples: ['72b7570e5c8593de6ac4ab433b73eab18c5fb328880460c86ce32608141ad5c1'],
+    }),
   sha512: z
     .string()
     .regex(/^(?:[0-9a-fA-F]{128}|.*\{\{.*)$/, 'sha512 is 128 hex digits (as `sha512sum FILE` prints)')
     .optional()
-    .meta({ description: 'The file\'s SHA-512, for vendors that publish only SHA-512 (Elastic).', examples: ['a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3'] }),
+    .meta({
+      description: "The file's SHA-512, for vendors that publish only SHA-512 (Elastic).",
+      examples: [
+        'a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3',
+      ],
+    }),
   'checksum-url': z
     .string()
     .min(1)
     .optional()
-    .meta({ description: 'A published checksum file (SHA-256 or SHA-512, `<hex>  <name>`) fetched when downloading and compared; for releases whose sums are not pinned in the recipe.', examples: ['https://artifacts.elastic.co/downloads/elasticsearch/elasticsearch-{{ version }}-linux-x86_64.tar.gz.sha512'] }),
-  dest: z.string().min(1).optional().meta({ description: 'The file to write (~/ allowed), copied from the shared download cache.', examples: ['{{ prefix }}/bin/bazel'] }),
+    .meta({
+      description:
+        'A published checksum file (SHA-256 or SHA-512, `<hex>  <name>`) fetched when downloading and compared; for releases whose sums are not pinned in the recipe.',
+      examples: [
+        'https://artifacts.elastic.co/downloads/elasticsearch/elasticsearch-{{ version }}-linux-x86_64.tar.gz.sha512',
+      ],
+    }),
+  dest: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({
+      description: 'The file to write (~/ allowed), copied from the shared download cache.',
+      examples: ['{{ prefix }}/bin/bazel'],
+    }),
   extract: z
     .string()
     .min(1)
     .optional()
-    .meta({ description: 'A folder to unpack the archive into (tar.gz, tgz, tar.xz, tar.bz2, tar, zip); it is replaced whole, and marked with the sha256.', examples: ['{{ prefix }}/cmake'] }),
-  strip: z.int().min(0).max(64).optional().meta({ description: 'Leading path components to drop from each archive entry (as tar --strip-components).', examples: [1] }),
+    .meta({
+      description:
+        'A folder to unpack the archive into (tar.gz, tgz, tar.xz, tar.bz2, tar, zip); it is replaced whole, and marked with the sha256.',
+      examples: ['{{ prefix }}/cmake'],
+    }),
+  strip: z
+    .int()
+    .min(0)
+    .max(64)
+    .optional()
+    .meta({
+      description: 'Leading path components to drop from each archive entry (as tar --strip-components).',
+      examples: [1],
+    }),
   mode: z
     .union([z.string(), z.number()])
     .refine((v) => parseMode(v) !== undefined, { message: 'bad file mode: write octal like "0755"' })
     .optional()
-    .meta({ description: 'Octal permissions for `dest`, e.g. "0755" for a program (quoted, or plain digits; see `file`).', examples: ['0755'] }),
-  insecure: z.boolean().optional().meta({ description: 'Allow a download without sha256 (nothing verifies it; the plan shows it in red).', examples: [true] }),
-  'max-size': sizeSchema.optional().meta({ description: 'The largest download accepted (default 8 GiB): a bigger Content-Length fails before anything is read, a longer body is cut off there. Bytes, or "500 MB", "12 GiB".', examples: ['12 GiB'] }),
+    .meta({
+      description: 'Octal permissions for `dest`, e.g. "0755" for a program (quoted, or plain digits; see `file`).',
+      examples: ['0755'],
+    }),
+  insecure: z
+    .boolean()
+    .optional()
+    .meta({
+      description: 'Allow a download without sha256 (nothing verifies it; the plan shows it in red).',
+      examples: [true],
+    }),
+  'max-size': sizeSchema
+    .optional()
+    .meta({
+      description:
+        'The largest download accepted (default 8 GiB): a bigger Content-Length fails before anything is read, a longer body is cut off there. Bytes, or "500 MB", "12 GiB".',
+      examples: ['12 GiB'],
+    }),
   'max-unpacked': sizeSchema
     .optional()
-    .meta({ description: 'The most an archive may unpack to (default 100 times the download, at least 512 MiB): more fails before anything is written (a gzip or zip bomb). Bytes, or "500 MB", "40 GiB".', examples: ['40 GiB'] }),
-  'max-entries': z.int().min(1).optional().meta({ description: 'The most files, folders and links an archive may hold (default 1000000).', examples: [2000000] }),
+    .meta({
+      description:
+        'The most an archive may unpack to (default 100 times the download, at least 512 MiB): more fails before anything is written (a gzip or zip bomb). Bytes, or "500 MB", "40 GiB".',
+      examples: ['40 GiB'],
+    }),
+  'max-entries': z
+    .int()
+    .min(1)
+    .optional()
+    .meta({
+      description: 'The most files, folders and links an archive may hold (default 1000000).',
+      examples: [2000000],
+    }),
 });
 
 type DownloadSpec = z.infer<typeof downloadSchema>;
@@ -86,7 +165,8 @@ export const MAX_ENTRIES = 1_000_000;
 const UNPACK_RATIO = 100;
 const UNPACK_FLOOR = 512 * 2 ** 20;
 
-const ROOT_UNSUPPORTED = 'root: true is not supported by download steps: they write as you (download into a folder you own, then install it with a `run` step with root: true)';
+const ROOT_UNSUPPORTED =
+  'root: true is not supported by download steps: they write as you (download into a folder you own, then install it with a `run` step with root: true)';
 
 const short = (sha: string): string => `${sha.slice(0, 12)}…`;
 const octal = (m: number): string => m.toString(8).padStart(4, '0');
@@ -116,7 +196,8 @@ async function destProblem(c: DownloadConfig, env: StepEnv): Promise<string | un
     const have = await memoHash(env.memo, dest, st, 'sha512');
     if (have !== c.sha512) return `${dest} has sha512 ${short(have)}, wants ${short(c.sha512)}`;
   }
-  if (c.mode !== undefined && (st.mode & 0o7777) !== c.mode) return `${dest} has mode ${octal(st.mode & 0o7777)}, wants ${octal(c.mode)}`;
+  if (c.mode !== undefined && (st.mode & 0o7777) !== c.mode)
+    return `${dest} has mode ${octal(st.mode & 0o7777)}, wants ${octal(c.mode)}`;
   return undefined;
 }
 
@@ -125,7 +206,8 @@ async function extractProblem(c: DownloadConfig): Promise<string | undefined> {
   const dir = c.extract!;
   const m = await readMarker(dir);
   if (!m) return `${dir} is not unpacked yet`;
-  if (c.sha256 ? m.sha256 !== c.sha256 : m.url !== c.url) return `${dir} holds another download (sha256 ${short(m.sha256)})`;
+  if (c.sha256 ? m.sha256 !== c.sha256 : m.url !== c.url)
+    return `${dir} holds another download (sha256 ${short(m.sha256)})`;
   if (m.strip !== c.strip) return `${dir} was unpacked with strip ${m.strip}, wants ${c.strip}`;
   return undefined;
 }
@@ -133,11 +215,19 @@ async function extractProblem(c: DownloadConfig): Promise<string | undefined> {
 /** Turns what can go wrong into a failure for people: what happened and what to do. */
 function failure(e: unknown, url: string): unknown {
   if (e instanceof ChecksumMismatch) {
-    return new StepFailure(e.message, { hint: 'nothing was kept. The URL served another file than the recipe pins: check the URL and the mirror before changing sha256' });
+    return new StepFailure(e.message, {
+      hint: 'nothing was kept. The URL served another file than the recipe pins: check the URL and the mirror before changing sha256',
+    });
   }
   if (e instanceof DownloadError) return new StepFailure(`download of ${url} failed: ${e.message}`, { hint: e.hint });
-  if (e instanceof ArchiveTooBig) return new StepFailure(`refused to unpack ${url}: ${e.message}`, { hint: 'nothing was unpacked. If the archive really is that big, raise the download step\'s `max-unpacked` or `max-entries`' });
-  if (e instanceof ArchiveRefused) return new StepFailure(`refused to unpack ${url}: ${e.message}`, { hint: 'the archive tries to write outside its folder; nothing was unpacked. Do not use this archive' });
+  if (e instanceof ArchiveTooBig)
+    return new StepFailure(`refused to unpack ${url}: ${e.message}`, {
+      hint: "nothing was unpacked. If the archive really is that big, raise the download step's `max-unpacked` or `max-entries`",
+    });
+  if (e instanceof ArchiveRefused)
+    return new StepFailure(`refused to unpack ${url}: ${e.message}`, {
+      hint: 'the archive tries to write outside its folder; nothing was unpacked. Do not use this archive',
+    });
   if (e instanceof ExtractBlocked || e instanceof DestIsFolder) return new StepFailure(e.message);
   if (e instanceof StepFailure) return e;
   if (e instanceof WriteFailed) return new StepFailure(e.message, { hint: e.hint });
@@ -148,21 +238,35 @@ function failure(e: unknown, url: string): unknown {
 export const downloadKind = defineKind<DownloadSpec, DownloadConfig>({
   kind: 'download',
   description:
-    'Downloads a file (https, http, file://; through the mirror profile\'s urls.rewrite), verifies its sha256, keeps it in a cache shared by every recipe, and places it at `dest` and/or unpacks it into `extract` (tar.gz, tar.xz, tar.bz2, tar, zip), refusing archives that write outside their folder.',
+    "Downloads a file (https, http, file://; through the mirror profile's urls.rewrite), verifies its sha256, keeps it in a cache shared by every recipe, and places it at `dest` and/or unpacks it into `extract` (tar.gz, tar.xz, tar.bz2, tar, zip), refusing archives that write outside their folder.",
   satisfiedWhen: '`dest` has that sha256 (and `mode`), and `extract` holds the marker of that sha256.',
   schema: downloadSchema,
   lint: (spec) => {
     const out: { path: (string | number)[]; message: string; hint?: string }[] = [];
-    if (!hasTemplate(spec.url) && !URL_SCHEMES.test(spec.url)) out.push({ path: ['url'], message: `url "${spec.url}" is not an https://, http:// or file:// URL` });
+    if (!hasTemplate(spec.url) && !URL_SCHEMES.test(spec.url))
+      out.push({ path: ['url'], message: `url "${spec.url}" is not an https://, http:// or file:// URL` });
     const pins = [spec.sha256, spec.sha512, spec['checksum-url']].filter((x) => x !== undefined).length;
     if (pins > 1) out.push({ path: [], message: 'give one of sha256, sha512 and checksum-url, not several' });
     if (!pins && !spec.insecure) {
-      out.push({ path: [], message: 'a download needs sha256, the hash that verifies it', hint: 'copy it from the release page, or run `sha256sum FILE`; `insecure: true` skips verification' });
+      out.push({
+        path: [],
+        message: 'a download needs sha256, the hash that verifies it',
+        hint: 'copy it from the release page, or run `sha256sum FILE`; `insecure: true` skips verification',
+      });
     }
-    if (pins && spec.insecure) out.push({ path: ['insecure'], message: '`insecure: true` is for downloads without sha256, and this one has one', hint: 'remove `insecure`' });
-    if (!spec.dest && !spec.extract) out.push({ path: [], message: 'say where the download goes: `dest` (a file), `extract` (a folder), or both' });
-    if (spec.strip !== undefined && !spec.extract) out.push({ path: ['strip'], message: '`strip` applies only with `extract`' });
-    for (const k of ['max-unpacked', 'max-entries'] as const) if (spec[k] !== undefined && !spec.extract) out.push({ path: [k], message: `\`${k}\` applies only with \`extract\`` });
+    if (pins && spec.insecure)
+      out.push({
+        path: ['insecure'],
+        message: '`insecure: true` is for downloads without sha256, and this one has one',
+        hint: 'remove `insecure`',
+      });
+    if (!spec.dest && !spec.extract)
+      out.push({ path: [], message: 'say where the download goes: `dest` (a file), `extract` (a folder), or both' });
+    if (spec.strip !== undefined && !spec.extract)
+      out.push({ path: ['strip'], message: '`strip` applies only with `extract`' });
+    for (const k of ['max-unpacked', 'max-entries'] as const)
+      if (spec[k] !== undefined && !spec.extract)
+        out.push({ path: [k], message: `\`${k}\` applies only with \`extract\`` });
     if (spec.mode !== undefined && !spec.dest) out.push({ path: ['mode'], message: '`mode` applies only to `dest`' });
     return out;
   },
@@ -172,9 +276,11 @@ export const downloadKind = defineKind<DownloadSpec, DownloadConfig>({
     const sha256 = spec.sha256 === undefined ? undefined : t.str(spec.sha256).trim().toLowerCase();
     if (sha256 !== undefined && !SHA256.test(sha256)) throw new Error(`sha256 "${sha256}" is not 64 hex digits`);
     const sha512 = spec.sha512 === undefined ? undefined : t.str(spec.sha512).trim().toLowerCase();
-    if (sha512 !== undefined && !/^[0-9a-f]{128}$/.test(sha512)) throw new Error(`sha512 "${sha512}" is not 128 hex digits`);
+    if (sha512 !== undefined && !/^[0-9a-f]{128}$/.test(sha512))
+      throw new Error(`sha512 "${sha512}" is not 128 hex digits`);
     const checksumUrl = spec['checksum-url'] === undefined ? undefined : t.str(spec['checksum-url']).trim();
-    if (checksumUrl !== undefined && !URL_SCHEMES.test(checksumUrl)) throw new Error(`checksum-url "${checksumUrl}" is not an https://, http:// or file:// URL`);
+    if (checksumUrl !== undefined && !URL_SCHEMES.test(checksumUrl))
+      throw new Error(`checksum-url "${checksumUrl}" is not an https://, http:// or file:// URL`);
     return {
       url,
       sha256,
@@ -198,7 +304,8 @@ export const downloadKind = defineKind<DownloadSpec, DownloadConfig>({
     const into = c.extract ? ` and unpack into ${c.extract}${c.strip ? ` (strip ${c.strip})` : ''}` : '';
     const warnings: string[] = [];
     if (c.insecure) warnings.push(`insecure: no checksum, nothing verifies ${fileName(url)}`);
-    if (/^http:/i.test(url)) warnings.push(`plain http: ${url} is not encrypted${c.sha256 ? ' (the sha256 still verifies the file)' : ''}`);
+    if (/^http:/i.test(url))
+      warnings.push(`plain http: ${url} is not encrypted${c.sha256 ? ' (the sha256 still verifies the file)' : ''}`);
     if (step.common.root) warnings.push(ROOT_UNSUPPORTED);
     const sums = c.checksumUrl ? rewriteUrl(env.profile, c.checksumUrl) : undefined;
     const how = c.sha512 ? ', sha512 pinned' : sums ? ', checked against its published checksum' : '';
@@ -216,7 +323,15 @@ export const downloadKind = defineKind<DownloadSpec, DownloadConfig>({
       if (c.dest) {
         const why = await destProblem(c, env);
         if (why) return { state: 'unsatisfied', reason: why };
-        done.push(c.sha256 ? `${c.dest} has sha256 ${short(c.sha256)}` : c.sha512 ? `${c.dest} has sha512 ${short(c.sha512)}` : c.checksumUrl ? `${c.dest} exists (verified when downloaded)` : `${c.dest} exists (not verified: insecure)`);
+        done.push(
+          c.sha256
+            ? `${c.dest} has sha256 ${short(c.sha256)}`
+            : c.sha512
+              ? `${c.dest} has sha512 ${short(c.sha512)}`
+              : c.checksumUrl
+                ? `${c.dest} exists (verified when downloaded)`
+                : `${c.dest} exists (not verified: insecure)`,
+        );
       }
       if (c.extract) {
         const why = await extractProblem(c);
@@ -233,7 +348,9 @@ export const downloadKind = defineKind<DownloadSpec, DownloadConfig>({
     const c = step.config;
     if (step.common.root) throw new StepFailure(ROOT_UNSUPPORTED);
     const url = rewriteUrl(env.profile, c.url);
-    const signal = step.common.timeoutMs ? AbortSignal.any([env.signal, AbortSignal.timeout(step.common.timeoutMs)]) : env.signal;
+    const signal = step.common.timeoutMs
+      ? AbortSignal.any([env.signal, AbortSignal.timeout(step.common.timeoutMs)])
+      : env.signal;
     const needDest = !!c.dest && (await destProblem(c, env)) !== undefined;
     const needExtract = !!c.extract && (await extractProblem(c)) !== undefined;
     if (!needDest && !needExtract) return;
@@ -246,30 +363,61 @@ export const downloadKind = defineKind<DownloadSpec, DownloadConfig>({
         maxBytes: c.maxSize,
         deadlineMs: step.common.timeoutMs,
         log: env.log,
-        progress: (n: number, total: number | undefined) => env.progress(total ? `${name}: ${Math.floor((100 * n) / total)}% of ${megabytes(total)}` : `${name}: ${megabytes(n)}`),
+        progress: (n: number, total: number | undefined) =>
+          env.progress(
+            total ? `${name}: ${Math.floor((100 * n) / total)}% of ${megabytes(total)}` : `${name}: ${megabytes(n)}`,
+          ),
       };
-      let pin: { algorithm: 'sha256' | 'sha512'; digest: string } | undefined = c.sha256 ? { algorithm: 'sha256', digest: c.sha256 } : c.sha512 ? { algorithm: 'sha512', digest: c.sha512 } : undefined;
+      let pin: { algorithm: 'sha256' | 'sha512'; digest: string } | undefined = c.sha256
+        ? { algorithm: 'sha256', digest: c.sha256 }
+        : c.sha512
+          ? { algorithm: 'sha512', digest: c.sha512 }
+          : undefined;
       if (c.checksumUrl) {
         const sumsUrl = rewriteUrl(env.profile, c.checksumUrl);
         // A sums file is a few lines: 4 MiB is generous, and an endless one stops there, not at the download's cap.
-        const sums = await fetchToCache(env.paths.cache, sumsUrl, undefined, { ...fetchOpts, maxBytes: 4 << 20, progress: () => undefined });
+        const sums = await fetchToCache(env.paths.cache, sumsUrl, undefined, {
+          ...fetchOpts,
+          maxBytes: 4 << 20,
+          progress: () => undefined,
+        });
         const read = parseChecksumFile(await fs.readFile(sums.file, 'utf8'), fileName(url));
         await fs.rm(sums.file, { force: true });
-        if ('problem' in read) throw new StepFailure(`${sumsUrl} ${read.problem}`, { hint: 'check checksum-url (and the mirror profile\'s urls.rewrite)' });
+        if ('problem' in read)
+          throw new StepFailure(`${sumsUrl} ${read.problem}`, {
+            hint: "check checksum-url (and the mirror profile's urls.rewrite)",
+          });
         pin = read;
         env.log(`${fileName(sumsUrl)}: ${pin.algorithm} ${pin.digest}`);
       }
-      const got = pin?.algorithm === 'sha512' ? await fetchToCacheSha512(env.paths.cache, url, pin.digest, fetchOpts) : await fetchToCache(env.paths.cache, url, pin?.digest, fetchOpts);
-      env.log(got.downloaded ? `downloaded ${url} (${size(got.downloaded)}), sha256 ${got.sha256}` : `${name} is in the cache: ${got.file}`);
+      const got =
+        pin?.algorithm === 'sha512'
+          ? await fetchToCacheSha512(env.paths.cache, url, pin.digest, fetchOpts)
+          : await fetchToCache(env.paths.cache, url, pin?.digest, fetchOpts);
+      env.log(
+        got.downloaded
+          ? `downloaded ${url} (${size(got.downloaded)}), sha256 ${got.sha256}`
+          : `${name} is in the cache: ${got.file}`,
+      );
       if (needDest) {
         await placeFile(got.file, c.dest!, c.mode);
         env.log(`wrote ${c.dest}`);
       }
       if (needExtract) {
         const format = await detectFormat(got.file, name);
-        if (!format) throw new StepFailure(`cannot unpack ${name}: it is not a tar.gz, tar.xz, tar.bz2, tar or zip archive`, { hint: 'drop `extract` and use `dest` for a plain file' });
+        if (!format)
+          throw new StepFailure(`cannot unpack ${name}: it is not a tar.gz, tar.xz, tar.bz2, tar or zip archive`, {
+            hint: 'drop `extract` and use `dest` for a plain file',
+          });
         const maxBytes = c.maxUnpacked ?? Math.max(UNPACK_FLOOR, UNPACK_RATIO * (await fs.stat(got.file)).size);
-        await unpack(got.file, c.extract!, format, { sha256: got.sha256, url: c.url, strip: c.strip }, { maxBytes, maxEntries: c.maxEntries }, signal).catch((e: unknown) => {
+        await unpack(
+          got.file,
+          c.extract!,
+          format,
+          { sha256: got.sha256, url: c.url, strip: c.strip },
+          { maxBytes, maxEntries: c.maxEntries },
+          signal,
+        ).catch((e: unknown) => {
           if (e instanceof ArchiveRefused || e instanceof ExtractBlocked || signal.aborted) throw e;
           throw new StepFailure(`cannot unpack ${name} (${format}): ${e instanceof Error ? e.message : String(e)}`);
         });

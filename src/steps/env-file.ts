@@ -19,7 +19,8 @@ function unquote(word: string): string | undefined {
 }
 
 const EXPORT_RE = /^export ([A-Za-z_][A-Za-z0-9_]*)=([\s\S]*)$/;
-const PREPEND_RE = /^case ":\$\{([A-Za-z_][A-Za-z0-9_]*):-\}:" in \*:([\s\S]+):\*\) ;; \*\) export \1=([\s\S]+)"\$\{\1:\+:\$\1\}" ;; esac$/;
+const PREPEND_RE =
+  /^case ":\$\{([A-Za-z_][A-Za-z0-9_]*):-\}:" in \*:([\s\S]+):\*\) ;; \*\) export \1=([\s\S]+)"\$\{\1:\+:\$\1\}" ;; esac$/;
 
 /** Does this shell text end inside a single-quoted word? (A quoted value may hold newlines.) */
 function endsInQuote(s: string): boolean {
@@ -89,7 +90,10 @@ export function envFileMissing(env: EnvFile, want: EnvFile): string[] {
   const missing: string[] = [];
   for (const [k, v] of want.set) {
     const have = env.set.get(k);
-    if (have !== v) missing.push(have === undefined ? `${k} is not set` : `${k} is ${JSON.stringify(have)}, wants ${JSON.stringify(v)}`);
+    if (have !== v)
+      missing.push(
+        have === undefined ? `${k} is not set` : `${k} is ${JSON.stringify(have)}, wants ${JSON.stringify(v)}`,
+      );
   }
   for (const [k, dirs] of want.prepend) {
     for (const d of dirs) if (!env.prepend.get(k)?.includes(d)) missing.push(`${d} is not on ${k}`);

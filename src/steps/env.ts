@@ -2,7 +2,15 @@ import * as z from '../util/zod.js';
 import { ENV_NAME, ENV_NAME_MESSAGE } from '../lang/schema.js';
 import { holdsSecret } from '../util/redact.js';
 import { readIfExists, safeWrite } from '../util/safe-write.js';
-import { envFileMissing, mergeEnvFile, parseEnvFile, RC_BEGIN, serializeEnvFile, withRcBlock, type EnvFile } from './env-file.js';
+import {
+  envFileMissing,
+  mergeEnvFile,
+  parseEnvFile,
+  RC_BEGIN,
+  serializeEnvFile,
+  withRcBlock,
+  type EnvFile,
+} from './env-file.js';
 import { defineKind, type StepEnv } from './types.js';
 import path from 'node:path';
 import fs from 'node:fs';
@@ -10,9 +18,28 @@ import fs from 'node:fs';
 const name = z.string().regex(ENV_NAME, ENV_NAME_MESSAGE);
 const envSchema = z
   .strictObject({
-    set: z.record(name, z.union([z.string(), z.number(), z.boolean()])).optional().meta({ description: 'Variables to export (values are literal, not expanded).', examples: [{ CMAKE_GENERATOR: 'Ninja', GOPROXY: '{{ mirror.go.proxy }}' }] }),
-    path: z.array(z.string().min(1)).min(1).optional().meta({ description: 'Folders to put in front of PATH.', examples: [['{{ prefix }}/bin', '{{ prefix }}/cmake/bin']] }),
-    prepend: z.record(name, z.array(z.string().min(1)).min(1)).optional().meta({ description: 'Folders to put in front of other path-like variables (LD_LIBRARY_PATH, PKG_CONFIG_PATH…).', examples: [{ LD_LIBRARY_PATH: ['{{ prefix }}/lib'], PKG_CONFIG_PATH: ['{{ prefix }}/lib/pkgconfig'] }] }),
+    set: z
+      .record(name, z.union([z.string(), z.number(), z.boolean()]))
+      .optional()
+      .meta({
+        description: 'Variables to export (values are literal, not expanded).',
+        examples: [{ CMAKE_GENERATOR: 'Ninja', GOPROXY: '{{ mirror.go.proxy }}' }],
+      }),
+    path: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .meta({
+        description: 'Folders to put in front of PATH.',
+        examples: [['{{ prefix }}/bin', '{{ prefix }}/cmake/bin']],
+      }),
+    prepend: z
+      .record(name, z.array(z.string().min(1)).min(1))
+      .optional()
+      .meta({
+        description: 'Folders to put in front of other path-like variables (LD_LIBRARY_PATH, PKG_CONFIG_PATH…).',
+        examples: [{ LD_LIBRARY_PATH: ['{{ prefix }}/lib'], PKG_CONFIG_PATH: ['{{ prefix }}/lib/pkgconfig'] }],
+      }),
   })
   .refine((v) => v.set || v.path || v.prepend, { message: 'env needs at least one of set, path, prepend' });
 
@@ -28,32 +55,47 @@ export function rcFiles(env: StepEnv): string[] {
 /** `env`: exports and PATH entries in one managed env file, sourced from the shell rc files by one marked block. */
 export const envKind = defineKind<z.infer<typeof envSchema>, EnvFile>({
   kind: 'env',
-  description: 'Adds exports and PATH entries to the one managed env file (…/envkit/env.sh), sourced from ~/.bashrc (and ~/.zshrc) through one marked block.',
+  description:
+    'Adds exports and PATH entries to the one managed env file (…/envkit/env.sh), sourced from ~/.bashrc (and ~/.zshrc) through one marked block.',
   satisfiedWhen: 'the env file already holds every value and folder, and each rc file has the envkit block.',
   schema: envSchema,
   resolve: (spec, t) => {
     const prepend = new Map<string, string[]>();
-    if (spec.path) prepend.set('PATH', spec.path.map((p) => t.path(p)));
-    for (const [k, dirs] of Object.entries(spec.prepend ?? {})) prepend.set(k, [...(prepend.get(k) ?? []), ...dirs.map((p) => t.path(p))]);
+    if (spec.path)
+      prepend.set(
+        'PATH',
+        spec.path.map((p) => t.path(p)),
+      );
+    for (const [k, dirs] of Object.entries(spec.prepend ?? {}))
+      prepend.set(k, [...(prepend.get(k) ?? []), ...dirs.map((p) => t.path(p))]);
     return { set: new Map(Object.entries(spec.set ?? {}).map(([k, v]) => [k, t.str(String(v))])), prepend };
   },
   describe: (step, env) => {
-    const parts = [...[...step.config.set].map(([k, v]) => `${k}=${v}`), ...[...step.config.prepend].flatMap(([k, d]) => d.map((x) => `${x} on ${k}`))];
+    const parts = [
+      ...[...step.config.set].map(([k, v]) => `${k}=${v}`),
+      ...[...step.config.prepend].flatMap(([k, d]) => d.map((x) => `${x} on ${k}`)),
+    ];
     return { summary: `env ${parts.join(', ')}`, files: [env.paths.envFile, ...rcFiles(env)] };
   },
   check: async (step, env) => {
     const missing = envFileMissing(parseEnvFile(await readIfExists(env.paths.envFile)), step.config);
     for (const rc of rcFiles(env)) {
-      if (!(await readIfExists(rc))?.includes(RC_BEGIN)) missing.push(`${rc.replace(env.paths.home, '~')} does not load the env file`);
+      if (!(await readIfExists(rc))?.includes(RC_BEGIN))
+        missing.push(`${rc.replace(env.paths.home, '~')} does not load the env file`);
     }
-    return missing.length ? { state: 'unsatisfied', reason: missing.join('; ') } : { state: 'satisfied', reason: 'env file and shell rc are up to date' };
+    return missing.length
+      ? { state: 'unsatisfied', reason: missing.join('; ') }
+      : { state: 'satisfied', reason: 'env file and shell rc are up to date' };
   },
   apply: async (step, env) => {
     const current = await readIfExists(env.paths.envFile);
     const next = serializeEnvFile(mergeEnvFile(parseEnvFile(current), step.config));
     if (next !== current) {
       // Private when it holds a secret; a file that is 0600 already stays so (safeWrite keeps the mode).
-      await safeWrite(env.paths.envFile, next, { backupDir: env.paths.backups, mode: holdsSecret(next) ? 0o600 : undefined });
+      await safeWrite(env.paths.envFile, next, {
+        backupDir: env.paths.backups,
+        mode: holdsSecret(next) ? 0o600 : undefined,
+      });
       env.log(`updated ${env.paths.envFile}`);
     }
     for (const rc of rcFiles(env)) {
@@ -65,5 +107,7 @@ export const envKind = defineKind<z.infer<typeof envSchema>, EnvFile>({
       }
     }
   },
-  examples: [`- name: CMake on PATH\n  env:\n    path: ["{{ prefix }}/cmake/bin"]\n    set: { CMAKE_GENERATOR: Ninja }`],
+  examples: [
+    `- name: CMake on PATH\n  env:\n    path: ["{{ prefix }}/cmake/bin"]\n    set: { CMAKE_GENERATOR: Ninja }`,
+  ],
 });

@@ -15,13 +15,25 @@ export function parseMode(v: string | number): number | undefined {
 }
 
 const fileSchema = z.strictObject({
-  path: z.string().min(1).meta({ description: 'The file to write (~/ allowed).', examples: ['~/.config/matplotlib/matplotlibrc'] }),
-  content: z.string().meta({ description: 'Its whole content; templates are rendered.', examples: ['font.family: sans-serif\nfont.sans-serif: Noto Sans CJK SC, DejaVu Sans\n'] }),
+  path: z
+    .string()
+    .min(1)
+    .meta({ description: 'The file to write (~/ allowed).', examples: ['~/.config/matplotlib/matplotlibrc'] }),
+  content: z
+    .string()
+    .meta({
+      description: 'Its whole content; templates are rendered.',
+      examples: ['font.family: sans-serif\nfont.sans-serif: Noto Sans CJK SC, DejaVu Sans\n'],
+    }),
   mode: z
     .union([z.string(), z.number()])
     .refine((v) => parseMode(v) !== undefined, { message: 'bad file mode: write octal like "0644" or "0755"' })
     .optional()
-    .meta({ description: 'Octal permissions: a quoted string ("0644", "0o644") or plain digits (644, 0644). An unquoted `0o644` or `0x1a4` is refused: YAML reads it as another number.', examples: ['0644', '0755'] }),
+    .meta({
+      description:
+        'Octal permissions: a quoted string ("0644", "0o644") or plain digits (644, 0644). An unquoted `0o644` or `0x1a4` is refused: YAML reads it as another number.',
+      examples: ['0644', '0755'],
+    }),
 });
 
 interface FileConfig {
@@ -33,10 +45,15 @@ interface FileConfig {
 /** `file`: a whole file with this content (and mode), written atomically with a backup of the original. */
 export const fileKind = defineKind<z.infer<typeof fileSchema>, FileConfig>({
   kind: 'file',
-  description: 'Writes a whole file with the given content and mode, atomically, keeping a one-time backup of an existing original.',
+  description:
+    'Writes a whole file with the given content and mode, atomically, keeping a one-time backup of an existing original.',
   satisfiedWhen: '`path` holds exactly `content` (and has `mode`, when given).',
   schema: fileSchema,
-  resolve: (spec, t) => ({ path: t.path(spec.path), content: t.str(spec.content), mode: spec.mode === undefined ? undefined : parseMode(spec.mode) }),
+  resolve: (spec, t) => ({
+    path: t.path(spec.path),
+    content: t.str(spec.content),
+    mode: spec.mode === undefined ? undefined : parseMode(spec.mode),
+  }),
   describe: (step) => {
     const c = step.config;
     const mode = c.mode === undefined ? '' : `, mode ${c.mode.toString(8).padStart(4, '0')}`;
@@ -48,20 +65,35 @@ export const fileKind = defineKind<z.infer<typeof fileSchema>, FileConfig>({
     try {
       text = await readIfExists(c.path);
     } catch (e) {
-      return { state: 'unknown', reason: e instanceof UnreadableFile ? e.message : `cannot read ${c.path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}` };
+      return {
+        state: 'unknown',
+        reason:
+          e instanceof UnreadableFile
+            ? e.message
+            : `cannot read ${c.path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+      };
     }
     if (text === undefined) return { state: 'unsatisfied', reason: `${c.path} does not exist` };
     if (text !== c.content) return { state: 'unsatisfied', reason: `${c.path} has other content` };
     if (c.mode !== undefined) {
       const mode = (await fs.stat(c.path)).mode & 0o7777;
-      if (mode !== c.mode) return { state: 'unsatisfied', reason: `${c.path} has mode ${mode.toString(8).padStart(4, '0')}, wants ${c.mode.toString(8).padStart(4, '0')}` };
+      if (mode !== c.mode)
+        return {
+          state: 'unsatisfied',
+          reason: `${c.path} has mode ${mode.toString(8).padStart(4, '0')}, wants ${c.mode.toString(8).padStart(4, '0')}`,
+        };
     }
     return { state: 'satisfied', reason: `${c.path} is up to date` };
   },
   apply: async (step, env) => {
-    const { backup } = await safeWrite(step.config.path, step.config.content, { backupDir: env.paths.backups, mode: step.config.mode });
+    const { backup } = await safeWrite(step.config.path, step.config.content, {
+      backupDir: env.paths.backups,
+      mode: step.config.mode,
+    });
     if (backup) env.log(`backed up the original ${step.config.path} to ${backup}`);
     env.log(`wrote ${step.config.path}`);
   },
-  examples: [`- name: Matplotlib uses a CJK font\n  file:\n    path: ~/.config/matplotlib/matplotlibrc\n    content: |\n      font.family: sans-serif\n      font.sans-serif: Noto Sans CJK SC, DejaVu Sans\n    mode: "0644"`],
+  examples: [
+    `- name: Matplotlib uses a CJK font\n  file:\n    path: ~/.config/matplotlib/matplotlibrc\n    content: |\n      font.family: sans-serif\n      font.sans-serif: Noto Sans CJK SC, DejaVu Sans\n    mode: "0644"`,
+  ],
 });

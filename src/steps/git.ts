@@ -5,17 +5,58 @@ import type { Profile } from '../lang/schema.js';
 import { argvToString } from '../util/shell.js';
 import { credentialEnv, publicRewrites, publicUrl } from './git/credentials.js';
 import { gitRead, inspectDest, localChanges, resolveRef, submoduleStatus, type DestState } from './git/inspect.js';
-import { badRef, looksLikeCommit, needsFileTransport, remoteRefKind, repoBasename, submoduleProblems } from './git/parse.js';
+import {
+  badRef,
+  looksLikeCommit,
+  needsFileTransport,
+  remoteRefKind,
+  repoBasename,
+  submoduleProblems,
+} from './git/parse.js';
 import { gitUrlProblem } from '../lang/schema.js';
 import { defineKind, StepFailure, type ApplyEnv, type ResolvedStep } from './types.js';
 
 const gitSchema = z.strictObject({
-  repo: z.string().min(1).meta({
-    description: 'The repository as upstream spells it (https://github.com/org/name.git, git@github.com:org/name.git). The mirror profile’s git.rewrite applies to the clone and every submodule; origin stays this URL.', examples: ['https://github.com/facebookresearch/faiss.git', 'git@github.com:pytorch/pytorch.git'] }),
-  ref: z.string().min(1).meta({ description: 'What to check out: a tag, a branch (its tip as last fetched), or a commit (full or short sha).', examples: ['v1.7.4', 'main', '9f1c2d3'] }),
-  dest: z.string().min(1).optional().meta({ description: 'Where to clone (~/ allowed); default {{ dirs.src }}/<repo name without .git>. Never overwritten when it holds something else.', examples: ['{{ dirs.src }}/faiss'] }),
-  submodules: z.boolean().optional().meta({ description: 'Check out every submodule, recursively, at its recorded commit (through the same rewrites).', examples: [true] }),
-  depth: z.int().min(1).optional().meta({ description: 'Shallow clone with this many commits of history (a commit ref must then be a full 40-character sha).', examples: [1] }),
+  repo: z
+    .string()
+    .min(1)
+    .meta({
+      description:
+        'The repository as upstream spells it (https://github.com/org/name.git, git@github.com:org/name.git). The mirror profile’s git.rewrite applies to the clone and every submodule; origin stays this URL.',
+      examples: ['https://github.com/facebookresearch/faiss.git', 'git@github.com:pytorch/pytorch.git'],
+    }),
+  ref: z
+    .string()
+    .min(1)
+    .meta({
+      description: 'What to check out: a tag, a branch (its tip as last fetched), or a commit (full or short sha).',
+      examples: ['v1.7.4', 'main', '9f1c2d3'],
+    }),
+  dest: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({
+      description:
+        'Where to clone (~/ allowed); default {{ dirs.src }}/<repo name without .git>. Never overwritten when it holds something else.',
+      examples: ['{{ dirs.src }}/faiss'],
+    }),
+  submodules: z
+    .boolean()
+    .optional()
+    .meta({
+      description: 'Check out every submodule, recursively, at its recorded commit (through the same rewrites).',
+      examples: [true],
+    }),
+  depth: z
+    .int()
+    .min(1)
+    .optional()
+    .meta({
+      description:
+        'Shallow clone with this many commits of history (a commit ref must then be a full 40-character sha).',
+      examples: [1],
+    }),
 });
 
 type GitSpec = z.infer<typeof gitSchema>;
@@ -36,7 +77,8 @@ export interface GitConfig {
 function refProblem(ref: string, depth: number | undefined): string | undefined {
   const bad = badRef(ref);
   if (bad) return bad;
-  if (depth !== undefined && looksLikeCommit(ref) && ref.length < 40) return `a short commit "${ref}" cannot be fetched shallowly: give the full 40-character sha, or drop depth`;
+  if (depth !== undefined && looksLikeCommit(ref) && ref.length < 40)
+    return `a short commit "${ref}" cannot be fetched shallowly: give the full 40-character sha, or drop depth`;
   return undefined;
 }
 
@@ -51,7 +93,9 @@ export function gitOptions(profile: Profile, repo: string): string[] {
     'advice.detachedHead=false',
     ...gitRewriteArgs(rules),
     // Recent git refuses file:// for submodules (CVE-2022-39253) unless allowed: only when the user points at local files.
-    ...(needsFileTransport([rewriteWith(rules, publicUrl(repo)), ...Object.values(rules)]) ? ['-c', 'protocol.file.allow=always'] : []),
+    ...(needsFileTransport([rewriteWith(rules, publicUrl(repo)), ...Object.values(rules)])
+      ? ['-c', 'protocol.file.allow=always']
+      : []),
   ];
 }
 
@@ -74,7 +118,10 @@ export const gitKind = defineKind<GitSpec, GitConfig>({
   lint: (spec) => {
     const repoWhy = spec.repo.includes('{{') ? undefined : gitUrlProblem(spec.repo, false);
     const why = spec.ref.includes('{{') ? undefined : refProblem(spec.ref, spec.depth);
-    return [...(repoWhy ? [{ path: ['repo'], message: `repo ${JSON.stringify(spec.repo)} ${repoWhy}` }] : []), ...(why ? [{ path: ['ref'], message: why }] : [])];
+    return [
+      ...(repoWhy ? [{ path: ['repo'], message: `repo ${JSON.stringify(spec.repo)} ${repoWhy}` }] : []),
+      ...(why ? [{ path: ['ref'], message: why }] : []),
+    ];
   },
   resolve: (spec, t) => {
     const written = t.str(spec.repo);
@@ -85,18 +132,35 @@ export const gitKind = defineKind<GitSpec, GitConfig>({
     const repoWhy = gitUrlProblem(repo, false);
     if (repoWhy) throw new Error(`repo ${JSON.stringify(repo)} ${repoWhy}`);
     const base = repoBasename(repo);
-    if (!spec.dest && (!base || base === '.' || base === '..')) throw new Error(`cannot name a folder after ${repo}: set dest`);
+    if (!spec.dest && (!base || base === '.' || base === '..'))
+      throw new Error(`cannot name a folder after ${repo}: set dest`);
     const dest = spec.dest ? t.path(spec.dest) : path.join(t.path('{{ dirs.src }}'), base);
-    return { repo, ...(written !== repo ? { written } : {}), ref, dest, submodules: spec.submodules ?? false, depth: spec.depth };
+    return {
+      repo,
+      ...(written !== repo ? { written } : {}),
+      ref,
+      dest,
+      submodules: spec.submodules ?? false,
+      depth: spec.depth,
+    };
   },
   describe: (step, env) => {
     const c = step.config;
     const url = rewriteWith(publicRewrites(env.profile), c.repo);
     const rules = Object.entries(publicRewrites(env.profile));
     const urls = [url];
-    if (c.submodules) urls.push(rules.length ? `submodules through the same rewrites (${rules.map(([from, to]) => `${from} → ${to}`).join(', ')})` : 'submodules from the URLs in .gitmodules');
-    const warnings = [url, ...rules.map(([, to]) => to)].filter((u) => /^(http|git):\/\//.test(u)).map((u) => `unencrypted git transport: ${u}`);
-    const extras = [c.depth ? `depth ${c.depth}` : '', c.submodules ? 'with submodules (recursive)' : ''].filter(Boolean);
+    if (c.submodules)
+      urls.push(
+        rules.length
+          ? `submodules through the same rewrites (${rules.map(([from, to]) => `${from} → ${to}`).join(', ')})`
+          : 'submodules from the URLs in .gitmodules',
+      );
+    const warnings = [url, ...rules.map(([, to]) => to)]
+      .filter((u) => /^(http|git):\/\//.test(u))
+      .map((u) => `unencrypted git transport: ${u}`);
+    const extras = [c.depth ? `depth ${c.depth}` : '', c.submodules ? 'with submodules (recursive)' : ''].filter(
+      Boolean,
+    );
     return {
       summary: `clone ${c.repo} at ${c.ref} into ${c.dest}${extras.length ? `, ${extras.join(', ')}` : ''}`,
       urls,
@@ -116,8 +180,13 @@ export const gitKind = defineKind<GitSpec, GitConfig>({
       case 'unknown':
         return { state: 'unknown', reason: s.why };
     }
-    if (s.credentialInOrigin) return { state: 'unsatisfied', reason: `the origin URL in ${c.dest}/.git/config holds a credential (run removes it; envkit passes credentials through the environment)` };
-    if (!s.target) return { state: 'unsatisfied', reason: `${c.ref} is not in the clone at ${c.dest} yet (run fetches it)` };
+    if (s.credentialInOrigin)
+      return {
+        state: 'unsatisfied',
+        reason: `the origin URL in ${c.dest}/.git/config holds a credential (run removes it; envkit passes credentials through the environment)`,
+      };
+    if (!s.target)
+      return { state: 'unsatisfied', reason: `${c.ref} is not in the clone at ${c.dest} yet (run fetches it)` };
     if (s.head !== s.target.commit) {
       const dirty = s.head ? (await localChanges(env.runner, c.dest)).length > 0 : false;
       return {
@@ -129,12 +198,16 @@ export const gitKind = defineKind<GitSpec, GitConfig>({
       const problem = submoduleProblems(await submoduleStatus(env.runner, c.dest));
       if (problem) return { state: 'unsatisfied', reason: `${c.dest}: ${problem}` };
     }
-    return { state: 'satisfied', reason: `${c.dest} is at ${c.ref} (${short(s.target.commit)})${c.submodules ? ', submodules at their recorded commits' : ''}` };
+    return {
+      state: 'satisfied',
+      reason: `${c.dest} is at ${c.ref} (${short(s.target.commit)})${c.submodules ? ', submodules at their recorded commits' : ''}`,
+    };
   },
   apply: async (step, env) => {
     const c = step.config;
     const opts = gitOptions(env.profile, c.repo);
-    const git = (args: string[]): Promise<unknown> => env.exec({ argv: ['git', ...opts, ...args] }, { env: gitEnv(env.profile, c) });
+    const git = (args: string[]): Promise<unknown> =>
+      env.exec({ argv: ['git', ...opts, ...args] }, { env: gitEnv(env.profile, c) });
     const inGit = (args: string[]): Promise<unknown> => git(['-C', c.dest, ...args]);
     const depth = c.depth ? [`--depth=${c.depth}`] : [];
 
@@ -157,7 +230,10 @@ export const gitKind = defineKind<GitSpec, GitConfig>({
     if (!target || (!fresh && target.kind === 'branch')) {
       await fetchRef(env, step, opts, target);
       target = await resolveRef(env.runner, c.dest, c.ref);
-      if (!target) throw new StepFailure(`${c.ref} is not a branch, tag or commit of ${c.repo}`, { hint: 'check the ref (git ls-remote the repository)' });
+      if (!target)
+        throw new StepFailure(`${c.ref} is not a branch, tag or commit of ${c.repo}`, {
+          hint: 'check the ref (git ls-remote the repository)',
+        });
     }
     s = await inspectDest(env.runner, c.dest, c.repo, c.ref);
     const head = s.kind === 'clone' ? s.head : undefined;
@@ -165,9 +241,12 @@ export const gitKind = defineKind<GitSpec, GitConfig>({
       if (!fresh && head) {
         const changed = await localChanges(env.runner, c.dest);
         if (changed.length) {
-          throw new StepFailure(`${c.dest} has local changes (${changed.slice(0, 3).join(', ')}${changed.length > 3 ? ` and ${changed.length - 3} more` : ''}): not checking out ${c.ref} over them`, {
-            hint: `commit or stash them (git -C ${c.dest} stash), then run again`,
-          });
+          throw new StepFailure(
+            `${c.dest} has local changes (${changed.slice(0, 3).join(', ')}${changed.length > 3 ? ` and ${changed.length - 3} more` : ''}): not checking out ${c.ref} over them`,
+            {
+              hint: `commit or stash them (git -C ${c.dest} stash), then run again`,
+            },
+          );
         }
       }
       env.log(`checking out ${c.ref} (${short(target.commit)}) in ${c.dest}`);
@@ -176,7 +255,10 @@ export const gitKind = defineKind<GitSpec, GitConfig>({
         if (local.ok && local.out && local.out !== target.commit) {
           const behind = await gitRead(env.runner, c.dest, ['merge-base', '--is-ancestor', local.out, target.commit]);
           if (!behind.ok) {
-            throw new StepFailure(`the local branch ${c.ref} in ${c.dest} has commits that are not on origin/${c.ref}`, { hint: 'push them, or move them to another branch, then run again' });
+            throw new StepFailure(
+              `the local branch ${c.ref} in ${c.dest} has commits that are not on origin/${c.ref}`,
+              { hint: 'push them, or move them to another branch, then run again' },
+            );
           }
         }
         // Upstream set by hand: `--track` refuses when origin's refspec is single-branch (a shallow clone of another ref).
@@ -200,21 +282,42 @@ export const gitKind = defineKind<GitSpec, GitConfig>({
 });
 
 /** Fetches `ref` into the clone: a branch into origin/<ref>, a tag into its tag, else a commit by sha. */
-async function fetchRef(env: ApplyEnv, step: ResolvedStep<GitConfig>, opts: string[], known: { kind: string } | undefined): Promise<void> {
+async function fetchRef(
+  env: ApplyEnv,
+  step: ResolvedStep<GitConfig>,
+  opts: string[],
+  known: { kind: string } | undefined,
+): Promise<void> {
   const c = step.config;
-  const git = (args: string[]): Promise<unknown> => env.exec({ argv: ['git', ...opts, '-C', c.dest, ...args] }, { env: gitEnv(env.profile, c) });
+  const git = (args: string[]): Promise<unknown> =>
+    env.exec({ argv: ['git', ...opts, '-C', c.dest, ...args] }, { env: gitEnv(env.profile, c) });
   const depth = c.depth ? [`--depth=${c.depth}`] : [];
   let kind = known?.kind;
   if (!kind) {
     // Read through the runner (exec keeps no output), logged all the same.
     const argv = ['git', ...opts, '-C', c.dest, 'ls-remote', 'origin', `refs/heads/${c.ref}`, `refs/tags/${c.ref}`];
     env.log(`$ ${argvToString(argv)}`);
-    const r = await env.runner.run({ argv, env: { ...step.common.env, ...gitEnv(env.profile, c) }, timeoutMs: step.common.timeoutMs ?? 120_000, signal: env.signal });
+    const r = await env.runner.run({
+      argv,
+      env: { ...step.common.env, ...gitEnv(env.profile, c) },
+      timeoutMs: step.common.timeoutMs ?? 120_000,
+      signal: env.signal,
+    });
     if (r.spawnError) throw new StepFailure(r.spawnError);
-    if (r.timedOut || r.aborted) throw new StepFailure(`git ls-remote ${r.aborted ? 'was interrupted' : 'timed out'}`, { hint: r.timedOut ? 'raise the step\'s `timeout`' : undefined });
-    if (r.exitCode !== 0) throw new StepFailure(`cannot list the refs of ${c.repo}: ${r.stderr.trim().split('\n').pop() ?? `git exited ${r.exitCode}`}`, { hint: 'check the URL, the mirror profile and the network' });
+    if (r.timedOut || r.aborted)
+      throw new StepFailure(`git ls-remote ${r.aborted ? 'was interrupted' : 'timed out'}`, {
+        hint: r.timedOut ? "raise the step's `timeout`" : undefined,
+      });
+    if (r.exitCode !== 0)
+      throw new StepFailure(
+        `cannot list the refs of ${c.repo}: ${r.stderr.trim().split('\n').pop() ?? `git exited ${r.exitCode}`}`,
+        { hint: 'check the URL, the mirror profile and the network' },
+      );
     kind = remoteRefKind(c.ref, r.stdout) ?? (looksLikeCommit(c.ref) ? 'commit' : undefined);
-    if (!kind) throw new StepFailure(`${c.ref} is not a branch or tag of ${c.repo}`, { hint: 'check the ref (git ls-remote the repository), or give a commit sha' });
+    if (!kind)
+      throw new StepFailure(`${c.ref} is not a branch or tag of ${c.repo}`, {
+        hint: 'check the ref (git ls-remote the repository), or give a commit sha',
+      });
   }
   if (kind === 'branch') await git(['fetch', ...depth, 'origin', `+refs/heads/${c.ref}:refs/remotes/origin/${c.ref}`]);
   else if (kind === 'tag') await git(['fetch', ...depth, 'origin', `+refs/tags/${c.ref}:refs/tags/${c.ref}`]);

@@ -12,7 +12,18 @@ import type { ResolvedStep } from './types.js';
 export function ownInputs(step: ResolvedStep): Record<string, string> {
   const out = dict<string>();
   const c = step.common;
-  flatten({ [step.kind]: step.config, env: c.env, cwd: c.cwd, creates: c.creates.length ? c.creates : undefined, check: c.check ? commandText(c.check) : undefined, unless: c.unless ? commandText(c.unless) : undefined }, '', out);
+  flatten(
+    {
+      [step.kind]: step.config,
+      env: c.env,
+      cwd: c.cwd,
+      creates: c.creates.length ? c.creates : undefined,
+      check: c.check ? commandText(c.check) : undefined,
+      unless: c.unless ? commandText(c.unless) : undefined,
+    },
+    '',
+    out,
+  );
   for (const k of Object.keys(out)) out[k] = redact(out[k]!);
   return out;
 }

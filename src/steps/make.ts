@@ -3,12 +3,46 @@ import { argvToString, SHELL_ACTIVE } from '../util/shell.js';
 import { defineKind } from './types.js';
 
 const makeSchema = z.strictObject({
-  dir: z.string().min(1).meta({ description: 'Folder holding the Makefile (make -C).', examples: ['{{ src }}'] }),
-  targets: z.array(z.string().min(1)).optional().meta({ description: 'Targets, in order (default: the Makefile’s default).', examples: [['libs', 'netlib'], ['install']] }),
-  vars: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'make variable names are letters, digits and _'), z.union([z.string(), z.number(), z.boolean()])).optional().meta({ description: 'Passed as NAME=value arguments (one argument each; never through a shell). A value a template inserts may not hold $, a backquote, ; & | < > ( ), a quote, a backslash or a newline: a Makefile runs its variables in shell lines. A value that renders empty is not passed at all (a Makefile that tests `ifdef NAME` sees it unset), so a recipe variable can switch an option off.', examples: [{ TARGET: 'NEHALEM', PREFIX: '{{ prefix }}', NO_SHARED: 1 }] }),
-  jobs: z.int().min(1).optional().meta({ description: 'Parallel jobs (default: CPUs).', examples: [8] }),
-  file: z.string().min(1).optional().meta({ description: 'Makefile name (-f).', examples: ['Makefile.unix'] }),
-  clean: z.array(z.string().min(1)).optional().meta({ description: 'Targets run first (with the same vars) when the step runs again because its inputs changed since it last ran — a build for another TARGET must not reuse the old objects. Default: none.', examples: [['clean']] }),
+  dir: z
+    .string()
+    .min(1)
+    .meta({ description: 'Folder holding the Makefile (make -C).', examples: ['{{ src }}'] }),
+  targets: z
+    .array(z.string().min(1))
+    .optional()
+    .meta({
+      description: 'Targets, in order (default: the Makefile’s default).',
+      examples: [['libs', 'netlib'], ['install']],
+    }),
+  vars: z
+    .record(
+      z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'make variable names are letters, digits and _'),
+      z.union([z.string(), z.number(), z.boolean()]),
+    )
+    .optional()
+    .meta({
+      description:
+        'Passed as NAME=value arguments (one argument each; never through a shell). A value a template inserts may not hold $, a backquote, ; & | < > ( ), a quote, a backslash or a newline: a Makefile runs its variables in shell lines. A value that renders empty is not passed at all (a Makefile that tests `ifdef NAME` sees it unset), so a recipe variable can switch an option off.',
+      examples: [{ TARGET: 'NEHALEM', PREFIX: '{{ prefix }}', NO_SHARED: 1 }],
+    }),
+  jobs: z
+    .int()
+    .min(1)
+    .optional()
+    .meta({ description: 'Parallel jobs (default: CPUs).', examples: [8] }),
+  file: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: 'Makefile name (-f).', examples: ['Makefile.unix'] }),
+  clean: z
+    .array(z.string().min(1))
+    .optional()
+    .meta({
+      description:
+        'Targets run first (with the same vars) when the step runs again because its inputs changed since it last ran — a build for another TARGET must not reuse the old objects. Default: none.',
+      examples: [['clean']],
+    }),
 });
 
 interface MakeConfig {
@@ -40,7 +74,9 @@ const keepLeadingSpace = (v: string): string => (/^\s/.test(v) ? `$()${v}` : v);
  */
 function goal(target: string): string {
   if (!target || target.startsWith('-') || target.includes('=')) {
-    throw new Error(`make target ${JSON.stringify(target)} ${!target ? 'is empty' : target.startsWith('-') ? 'starts with "-" (make would read an option)' : 'contains "=" (make would read a variable assignment)'}`);
+    throw new Error(
+      `make target ${JSON.stringify(target)} ${!target ? 'is empty' : target.startsWith('-') ? 'starts with "-" (make would read an option)' : 'contains "=" (make would read a variable assignment)'}`,
+    );
   }
   return target;
 }
@@ -92,7 +128,11 @@ export const makeKind = defineKind<z.infer<typeof makeSchema>, MakeConfig>({
   describe: (step, env) => ({
     summary: `make ${step.config.targets.join(' ') || '(default target)'} in ${step.config.dir}`,
     commands: [
-      ...(step.config.clean.length ? [`${argvToString(argv({ ...step.config, targets: step.config.clean }, env.cpus))}   (when its inputs changed since it last ran)`] : []),
+      ...(step.config.clean.length
+        ? [
+            `${argvToString(argv({ ...step.config, targets: step.config.clean }, env.cpus))}   (when its inputs changed since it last ran)`,
+          ]
+        : []),
       argvToString(argv(step.config, env.cpus)),
     ],
   }),

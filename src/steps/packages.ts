@@ -1,7 +1,15 @@
 import fs from 'node:fs/promises';
 import * as z from '../util/zod.js';
 import { isInstalled, parseDpkgStatus, type DpkgStatus } from './packages/dpkg-status.js';
-import { installArgv, needsUpdate, packagesFor, parseQuery, queryArgv, updateArgv, type PackageEntry } from './packages/managers.js';
+import {
+  installArgv,
+  needsUpdate,
+  packagesFor,
+  parseQuery,
+  queryArgv,
+  updateArgv,
+  type PackageEntry,
+} from './packages/managers.js';
 import { defineKind, type ResolvedStep, type StepEnv } from './types.js';
 import { StepFailure } from './types.js';
 
@@ -11,14 +19,33 @@ const APT_LISTS = '/var/lib/apt/lists';
 
 const entry = z.union([
   z.string().regex(/^([A-Za-z0-9][A-Za-z0-9+.:_@/-]*|.*\{\{.*\}\}.*)$/, 'not a package name'),
-  z.record(z.string(), z.union([z.string(), z.array(z.string()), z.null()])).meta({ description: 'Names by host: `debian:12`, `debian`, `ubuntu`, `apt`, `dnf`, `brew`, `default`; null = nothing on that host.', examples: [{ debian: 'libgl1', 'ubuntu:20.04': 'libgl1-mesa-glx', dnf: 'mesa-libGL', brew: null }] }),
+  z
+    .record(z.string(), z.union([z.string(), z.array(z.string()), z.null()]))
+    .meta({
+      description:
+        'Names by host: `debian:12`, `debian`, `ubuntu`, `apt`, `dnf`, `brew`, `default`; null = nothing on that host.',
+      examples: [{ debian: 'libgl1', 'ubuntu:20.04': 'libgl1-mesa-glx', dnf: 'mesa-libGL', brew: null }],
+    }),
 ]);
 const packagesSchema = z.union(
   [
     z.array(entry).min(1),
     z.strictObject({
-      packages: z.array(entry).min(1).meta({ description: 'Packages: names, or maps from host to name.', examples: [['build-essential', 'pkg-config', { debian: 'libgl1', 'ubuntu:20.04': 'libgl1-mesa-glx' }]] }),
-      update: z.boolean().optional().meta({ description: 'Refresh the package lists before installing (once per run). Default: only when the lists are empty or a package cannot be found.', examples: [true] }),
+      packages: z
+        .array(entry)
+        .min(1)
+        .meta({
+          description: 'Packages: names, or maps from host to name.',
+          examples: [['build-essential', 'pkg-config', { debian: 'libgl1', 'ubuntu:20.04': 'libgl1-mesa-glx' }]],
+        }),
+      update: z
+        .boolean()
+        .optional()
+        .meta({
+          description:
+            'Refresh the package lists before installing (once per run). Default: only when the lists are empty or a package cannot be found.',
+          examples: [true],
+        }),
     }),
   ],
   { error: 'expected a list of packages, or { packages, update }' },
@@ -31,12 +58,21 @@ interface PackagesConfig {
 
 /** dpkg's status, read once per invocation (the memo is cleared after each step runs). */
 function dpkgStatus(env: StepEnv): Promise<DpkgStatus> {
-  return env.memo.get(`dpkg-status:${DPKG_STATUS}`, async () => parseDpkgStatus(await fs.readFile(DPKG_STATUS, 'utf8')));
+  return env.memo.get(`dpkg-status:${DPKG_STATUS}`, async () =>
+    parseDpkgStatus(await fs.readFile(DPKG_STATUS, 'utf8')),
+  );
 }
 
 /** The host's package names for this step and which of them are missing. */
-async function missingPackages(step: ResolvedStep<PackagesConfig>, env: StepEnv): Promise<{ pm: string; names: string[]; missing: string[]; unmatched: string[] }> {
-  const [distro, distro_version, pm] = await Promise.all([env.facts.get('distro'), env.facts.get('distro_version'), env.facts.get('pkg_manager')]);
+async function missingPackages(
+  step: ResolvedStep<PackagesConfig>,
+  env: StepEnv,
+): Promise<{ pm: string; names: string[]; missing: string[]; unmatched: string[] }> {
+  const [distro, distro_version, pm] = await Promise.all([
+    env.facts.get('distro'),
+    env.facts.get('distro_version'),
+    env.facts.get('pkg_manager'),
+  ]);
   if (!pm) throw new Error('no supported package manager on this host (apt, dnf, yum, brew)');
   const { names, unmatched } = packagesFor(step.config.packages, { distro, distro_version, pkg_manager: pm });
   return { pm: String(pm), names, missing: names.length ? await notInstalled(names, env) : [], unmatched };
@@ -61,27 +97,37 @@ export async function notInstalled(names: readonly string[], env: StepEnv): Prom
 export const packagesKind = defineKind<z.infer<typeof packagesSchema>, PackagesConfig>({
   kind: 'packages',
   aliases: ['apt'],
-  description: 'Installs system packages with the host’s package manager (apt-get; dnf, yum or brew on those hosts), as root or through sudo -n; package names may differ per distro and version.',
-  satisfiedWhen: 'every package is installed (apt: read from dpkg’s status file once per run; also counts packages that provide a virtual name).',
+  description:
+    'Installs system packages with the host’s package manager (apt-get; dnf, yum or brew on those hosts), as root or through sudo -n; package names may differ per distro and version.',
+  satisfiedWhen:
+    'every package is installed (apt: read from dpkg’s status file once per run; also counts packages that provide a virtual name).',
   schema: packagesSchema,
   defaultRoot: true,
   resolve: (spec, t) => {
     const list = t.deep(Array.isArray(spec) ? spec : spec.packages) as PackageEntry[];
     // Names may come from variables: check them once rendered.
-    for (const e of list) for (const n of typeof e === 'string' ? [e] : Object.values(e).flat()) {
-      if (n !== null && !/^[A-Za-z0-9][A-Za-z0-9+.:_@/-]*$/.test(n)) throw new Error(`"${n}" is not a package name`);
-    }
+    for (const e of list)
+      for (const n of typeof e === 'string' ? [e] : Object.values(e).flat()) {
+        if (n !== null && !/^[A-Za-z0-9][A-Za-z0-9+.:_@/-]*$/.test(n)) throw new Error(`"${n}" is not a package name`);
+      }
     return { packages: list, update: Array.isArray(spec) ? false : (spec.update ?? false) };
   },
   facts: ['distro', 'distro_version', 'pkg_manager'],
   describe: (step, _env, facts) => {
     const pm = String(facts.pkg_manager ?? '');
-    const { names, unmatched } = packagesFor(step.config.packages, { distro: facts.distro ?? null, distro_version: facts.distro_version ?? null, pkg_manager: facts.pkg_manager ?? null });
+    const { names, unmatched } = packagesFor(step.config.packages, {
+      distro: facts.distro ?? null,
+      distro_version: facts.distro_version ?? null,
+      pkg_manager: facts.pkg_manager ?? null,
+    });
     const summary = `install ${names.join(', ') || '(nothing on this host)'}${unmatched.length ? ` (no name for this host in ${unmatched.join(', ')})` : ''}`;
     if (!pm || !names.length) return { summary };
     // The plan shows the short form; the run adds apt's non-interactive dpkg options.
     const install = pm === 'apt' ? ['apt-get', 'install', '-y', ...names] : installArgv(pm, names);
-    return { summary, commands: [[...(step.config.update ? [updateArgv(pm)!.join(' ')] : []), install.join(' ')].join(' && ')] };
+    return {
+      summary,
+      commands: [[...(step.config.update ? [updateArgv(pm)!.join(' ')] : []), install.join(' ')].join(' && ')],
+    };
   },
   check: async (step, env) => {
     let r: Awaited<ReturnType<typeof missingPackages>>;
@@ -90,7 +136,11 @@ export const packagesKind = defineKind<z.infer<typeof packagesSchema>, PackagesC
     } catch (e) {
       return { state: 'unknown', reason: (e as Error).message };
     }
-    if (r.unmatched.length) return { state: 'unknown', reason: `no package named for this host in ${r.unmatched.join(', ')}: add a key for it or "default"` };
+    if (r.unmatched.length)
+      return {
+        state: 'unknown',
+        reason: `no package named for this host in ${r.unmatched.join(', ')}: add a key for it or "default"`,
+      };
     if (!r.names.length) return { state: 'satisfied', reason: 'nothing to install on this host' };
     if (r.missing.length) return { state: 'unsatisfied', reason: `not installed: ${r.missing.join(', ')}` };
     return { state: 'satisfied', reason: `installed: ${r.names.join(', ')}` };
@@ -99,12 +149,14 @@ export const packagesKind = defineKind<z.infer<typeof packagesSchema>, PackagesC
     const { pm, missing } = await missingPackages(step, env);
     if (!missing.length) return;
     const root = pm !== 'brew';
-    const envVars: Record<string, string> = pm === 'apt' ? { DEBIAN_FRONTEND: 'noninteractive', NEEDRESTART_MODE: 'a' } : {};
+    const envVars: Record<string, string> =
+      pm === 'apt' ? { DEBIAN_FRONTEND: 'noninteractive', NEEDRESTART_MODE: 'a' } : {};
     const update = updateArgv(pm);
-    const refresh = (): Promise<void> => env.once(`pkg-update:${pm}`, async () => {
-      env.log(`refreshing the package lists (${update!.join(' ')})`);
-      await env.exec({ argv: update! }, { env: envVars, root });
-    });
+    const refresh = (): Promise<void> =>
+      env.once(`pkg-update:${pm}`, async () => {
+        env.log(`refreshing the package lists (${update!.join(' ')})`);
+        await env.exec({ argv: update! }, { env: envVars, root });
+      });
     let updated = false;
     if (update && (step.config.update || (pm === 'apt' && !(await hasAptLists())))) {
       await refresh();

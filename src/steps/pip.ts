@@ -11,23 +11,85 @@ import { locatePython, pythonLabel, pythonSpec, venvPython } from './python.js';
 import { defineKind, StepFailure, type ResolvedStep, type StepEnv } from './types.js';
 import { scanTemplate } from '../lang/template.js';
 
-const one = (description: string, examples: unknown[]) => z.union([z.string().min(1), z.array(z.string().min(1))]).optional().meta({ description, examples });
+const one = (description: string, examples: unknown[]) =>
+  z
+    .union([z.string().min(1), z.array(z.string().min(1))])
+    .optional()
+    .meta({ description, examples });
 const packages = z.array(z.string().min(1)).min(1);
 const pipSchema = z.union(
   [
-    packages.meta({ description: 'Requirement specs (PEP 508): `numpy==1.26.4`, `transformers[torch]>=4.30`, `foo; python_version < "3.10"`.', examples: [['numpy==1.26.4', 'transformers[torch]>=4.30']] }),
+    packages.meta({
+      description:
+        'Requirement specs (PEP 508): `numpy==1.26.4`, `transformers[torch]>=4.30`, `foo; python_version < "3.10"`.',
+      examples: [['numpy==1.26.4', 'transformers[torch]>=4.30']],
+    }),
     z.strictObject({
-      packages: packages.meta({ description: 'Requirement specs (PEP 508): `numpy==1.26.4`, `transformers[torch]>=4.30`, `foo; python_version < "3.10"`.', examples: [['torch==2.2.2', 'torchvision==0.17.2']] }),
-      python: z.string({ error: 'expected a string: quote versions, e.g. python: "3.10"' }).min(1).optional().meta({ description: 'The interpreter to install into: a path, a command on PATH, or a version like "3.11" found on the host. Default: python3 on PATH.', examples: ['3.11', '/usr/bin/python3'] }),
-      venv: z.string().min(1).optional().meta({ description: 'Install into this venv (its bin/python); it may be created by an earlier venv step.', examples: ['~/venvs/nlp'] }),
-      'index-url': z.string().min(1).optional().meta({ description: 'The package index; default: the mirror profile’s pip.index-url, else pip’s own.', examples: ['https://pypi.tuna.tsinghua.edu.cn/simple'] }),
-      'extra-index-url': one('More indexes (default: the mirror profile’s pip.extra-index-url; [] for none).', ['https://download.pytorch.org/whl/cpu', []]),
-      'trusted-host': one('Hosts pip may reach without valid TLS (default: the mirror profile’s pip.trusted-host; [] for none).', ['pypi.tuna.tsinghua.edu.cn']),
-      upgrade: z.boolean().optional().meta({ description: 'Pass --upgrade: the step then always runs (the plan says so).', examples: [true] }),
-      pre: z.boolean().optional().meta({ description: 'Pass --pre: allow pre-releases.', examples: [true] }),
-      'no-deps': z.boolean().optional().meta({ description: 'Pass --no-deps: install only the listed packages.', examples: [true] }),
-      args: z.array(z.string()).optional().meta({ description: 'More pip install arguments, e.g. [--break-system-packages] or [--no-cache-dir].', examples: [['--no-cache-dir'], ['--break-system-packages']] }),
-      imports: z.array(z.string().regex(/^[A-Za-z_][\w.]*$/, 'a module name, e.g. torchvision')).optional().meta({ description: 'Modules that must import for the step to count as done (checked, in one interpreter call, once every requirement is met): a wheel built for another torch installs fine and fails here.', examples: [['torch', 'torchvision']] }),
+      packages: packages.meta({
+        description:
+          'Requirement specs (PEP 508): `numpy==1.26.4`, `transformers[torch]>=4.30`, `foo; python_version < "3.10"`.',
+        examples: [['torch==2.2.2', 'torchvision==0.17.2']],
+      }),
+      python: z
+        .string({ error: 'expected a string: quote versions, e.g. python: "3.10"' })
+        .min(1)
+        .optional()
+        .meta({
+          description:
+            'The interpreter to install into: a path, a command on PATH, or a version like "3.11" found on the host. Default: python3 on PATH.',
+          examples: ['3.11', '/usr/bin/python3'],
+        }),
+      venv: z
+        .string()
+        .min(1)
+        .optional()
+        .meta({
+          description: 'Install into this venv (its bin/python); it may be created by an earlier venv step.',
+          examples: ['~/venvs/nlp'],
+        }),
+      'index-url': z
+        .string()
+        .min(1)
+        .optional()
+        .meta({
+          description: 'The package index; default: the mirror profile’s pip.index-url, else pip’s own.',
+          examples: ['https://pypi.tuna.tsinghua.edu.cn/simple'],
+        }),
+      'extra-index-url': one('More indexes (default: the mirror profile’s pip.extra-index-url; [] for none).', [
+        'https://download.pytorch.org/whl/cpu',
+        [],
+      ]),
+      'trusted-host': one(
+        'Hosts pip may reach without valid TLS (default: the mirror profile’s pip.trusted-host; [] for none).',
+        ['pypi.tuna.tsinghua.edu.cn'],
+      ),
+      upgrade: z
+        .boolean()
+        .optional()
+        .meta({ description: 'Pass --upgrade: the step then always runs (the plan says so).', examples: [true] }),
+      pre: z
+        .boolean()
+        .optional()
+        .meta({ description: 'Pass --pre: allow pre-releases.', examples: [true] }),
+      'no-deps': z
+        .boolean()
+        .optional()
+        .meta({ description: 'Pass --no-deps: install only the listed packages.', examples: [true] }),
+      args: z
+        .array(z.string())
+        .optional()
+        .meta({
+          description: 'More pip install arguments, e.g. [--break-system-packages] or [--no-cache-dir].',
+          examples: [['--no-cache-dir'], ['--break-system-packages']],
+        }),
+      imports: z
+        .array(z.string().regex(/^[A-Za-z_][\w.]*$/, 'a module name, e.g. torchvision'))
+        .optional()
+        .meta({
+          description:
+            'Modules that must import for the step to count as done (checked, in one interpreter call, once every requirement is met): a wheel built for another torch installs fine and fails here.',
+          examples: [['torch', 'torchvision']],
+        }),
     }),
   ],
   { error: 'expected a list of requirement specs, or { packages, venv, python, index-url, … }' },
@@ -35,14 +97,19 @@ const pipSchema = z.union(
 type PipSpec = z.infer<typeof pipSchema>;
 export type { PipConfig };
 
-const list = (v: string | string[] | undefined): string[] | undefined => (v === undefined ? undefined : Array.isArray(v) ? v : [v]);
+const list = (v: string | string[] | undefined): string[] | undefined =>
+  v === undefined ? undefined : Array.isArray(v) ? v : [v];
 
 /** The interpreter a step installs into: found, or why not (a venv made by an earlier step may not exist yet). */
 async function target(c: PipConfig, env: StepEnv): Promise<{ exe: string } | { missing: string }> {
   if (c.venv) {
     const exe = venvPython(c.venv);
     if (fs.existsSync(exe)) return { exe };
-    return { missing: fs.existsSync(c.venv) ? `${c.venv} is not a venv (it has no bin/python)` : `${c.venv} does not exist yet` };
+    return {
+      missing: fs.existsSync(c.venv)
+        ? `${c.venv} is not a venv (it has no bin/python)`
+        : `${c.venv} does not exist yet`,
+    };
   }
   const found = await locatePython(c.python, env);
   return found instanceof Error ? { missing: found.message } : { exe: found.exe };
@@ -57,7 +124,9 @@ async function evaluation(step: ResolvedStep<PipConfig>, exe: string, env: StepE
   if (batch instanceof Error) return batch;
   const lacking = step.config.packages.filter((s) => !batch.results.has(s));
   if (!lacking.length) return batch;
-  const more = await env.memo.get(`${key}:${lacking.join('\n')}`, () => evaluateSpecs(exe, lacking, env, step.common.env));
+  const more = await env.memo.get(`${key}:${lacking.join('\n')}`, () =>
+    evaluateSpecs(exe, lacking, env, step.common.env),
+  );
   return more instanceof Error ? more : { ...more, results: new Map([...batch.results, ...more.results]) };
 }
 
@@ -68,12 +137,25 @@ function closureDigest(specs: readonly string[], ev: Evaluation): string | undef
 }
 
 /** Imports the modules in one interpreter call; why the first that fails does, or null when all import. */
-async function importFailure(exe: string, modules: readonly string[], env: StepEnv, stepEnv: Record<string, string>): Promise<string | null> {
+async function importFailure(
+  exe: string,
+  modules: readonly string[],
+  env: StepEnv,
+  stepEnv: Record<string, string>,
+): Promise<string | null> {
   const script = `import importlib, sys\nfor m in sys.argv[1:]:\n    try:\n        importlib.import_module(m)\n    except BaseException as e:\n        print("import %s fails: %s: %s" % (m, type(e).__name__, str(e).strip().splitlines()[-1] if str(e).strip() else ""))\n        sys.exit(1)\n`;
-  const r = await env.runner.run({ argv: [exe, '-B', '-c', script, ...modules], env: { ...stepEnv, PYTHONDONTWRITEBYTECODE: '1' }, cwd: env.paths.home, timeoutMs: IMPORT_TIMEOUT_MS });
+  const r = await env.runner.run({
+    argv: [exe, '-B', '-c', script, ...modules],
+    env: { ...stepEnv, PYTHONDONTWRITEBYTECODE: '1' },
+    cwd: env.paths.home,
+    timeoutMs: IMPORT_TIMEOUT_MS,
+  });
   if (r.exitCode === 0) return null;
   if (r.timedOut) return `importing ${modules.join(', ')} did not finish in ${IMPORT_TIMEOUT_MS / 1000}s`;
-  const line = r.stdout.trim().split('\n').pop() || (r.stderr.trim().split('\n').pop() ?? '') || `${exe} exited ${r.exitCode ?? r.signal}`;
+  const line =
+    r.stdout.trim().split('\n').pop() ||
+    (r.stderr.trim().split('\n').pop() ?? '') ||
+    `${exe} exited ${r.exitCode ?? r.signal}`;
   return line.length > 240 ? `${line.slice(0, 240)}…` : line;
 }
 
@@ -85,8 +167,10 @@ const upgradedNow = new WeakSet<ResolvedStep<PipConfig>>();
 /** `pip`: requirement specs installed into an interpreter or venv, through the mirror profile's index. */
 export const pipKind = defineKind<PipSpec, PipConfig>({
   kind: 'pip',
-  description: 'Installs Python packages with `python -m pip install` into a venv or an interpreter (default: python3 on PATH), through the mirror profile’s index unless the step sets one.',
-  satisfiedWhen: 'every requirement spec is satisfied by the interpreter’s installed distributions (extras: the base distribution; specs whose marker does not apply are ignored), all read in one interpreter call; `upgrade: true` always runs.',
+  description:
+    'Installs Python packages with `python -m pip install` into a venv or an interpreter (default: python3 on PATH), through the mirror profile’s index unless the step sets one.',
+  satisfiedWhen:
+    'every requirement spec is satisfied by the interpreter’s installed distributions (extras: the base distribution; specs whose marker does not apply are ignored), all read in one interpreter call; `upgrade: true` always runs.',
   schema: pipSchema,
   lint: (spec) => {
     const problems: { path: (string | number)[]; message: string; hint?: string }[] = [];
@@ -97,7 +181,12 @@ export const pipKind = defineKind<PipSpec, PipConfig>({
       const r = parseRequirement(s);
       if (r instanceof Error) problems.push({ path: [...at, i], message: r.message });
     });
-    if (!Array.isArray(spec) && spec.python && spec.venv) problems.push({ path: ['venv'], message: 'set either venv or python, not both', hint: 'venv: installs into that venv’s own python' });
+    if (!Array.isArray(spec) && spec.python && spec.venv)
+      problems.push({
+        path: ['venv'],
+        message: 'set either venv or python, not both',
+        hint: 'venv: installs into that venv’s own python',
+      });
     return problems;
   },
   resolve: (spec, t) => {
@@ -121,7 +210,10 @@ export const pipKind = defineKind<PipSpec, PipConfig>({
       noDeps: full['no-deps'] ?? false,
       args: (full.args ?? []).map((a) => t.str(a)),
       imports: full.imports ?? [],
-      pinVars: o.packages.map((raw) => scanTemplate(raw).refs.find((r) => !r.name.includes('.') && raw.lastIndexOf('==', r.start) !== -1)?.name),
+      pinVars: o.packages.map(
+        (raw) =>
+          scanTemplate(raw).refs.find((r) => !r.name.includes('.') && raw.lastIndexOf('==', r.start) !== -1)?.name,
+      ),
     };
   },
   describe: (step, env) => {
@@ -129,8 +221,14 @@ export const pipKind = defineKind<PipSpec, PipConfig>({
     const python = c.venv ? venvPython(c.venv) : pythonLabel(c.python, env);
     const { indexUrl, extra, trusted } = indexOptions(c, env.profile);
     const urls = [indexUrl, ...extra].filter((u): u is string => !!u);
-    const warnings = urls.filter((u) => /^http:\/\//i.test(u) && !/^http:\/\/(127\.|localhost[:/]|\[::1\])/i.test(u)).map((u) => `pip index over plain http: ${u}`);
-    warnings.push(...trusted.filter((h) => !/^(127\.|localhost$|::1$)/.test(h)).map((h) => `trusted-host ${h}: pip skips TLS certificate checks for it`));
+    const warnings = urls
+      .filter((u) => /^http:\/\//i.test(u) && !/^http:\/\/(127\.|localhost[:/]|\[::1\])/i.test(u))
+      .map((u) => `pip index over plain http: ${u}`);
+    warnings.push(
+      ...trusted
+        .filter((h) => !/^(127\.|localhost$|::1$)/.test(h))
+        .map((h) => `trusted-host ${h}: pip skips TLS certificate checks for it`),
+    );
     return {
       summary: `pip install ${c.packages.join(' ')}${c.venv ? ` into ${c.venv}` : ''}`,
       commands: [argvToString(installArgv(c, python, env.profile))],
@@ -149,13 +247,22 @@ export const pipKind = defineKind<PipSpec, PipConfig>({
       for (const spec of s.config.packages) g.specs.add(spec);
       groups.set(key, g);
     }
-    await Promise.all([...groups].map(([key, g]) => env.memo.get(key, () => evaluateSpecs(g.exe, [...g.specs], env, g.stepEnv))));
+    await Promise.all(
+      [...groups].map(([key, g]) => env.memo.get(key, () => evaluateSpecs(g.exe, [...g.specs], env, g.stepEnv))),
+    );
   },
   preview: async (step, env) => {
     const p = await previewPip(step.config, step.recipe, env, step.common.env);
     if (p.kind === 'install') {
       const list = p.install.map((i) => `${i.name} ${i.version}`);
-      return { install: p.install, notes: [list.length ? `would install ${list.length > 12 ? `${list.slice(0, 12).join(', ')} and ${list.length - 12} more` : list.join(', ')}` : 'would install nothing new'] };
+      return {
+        install: p.install,
+        notes: [
+          list.length
+            ? `would install ${list.length > 12 ? `${list.slice(0, 12).join(', ')} and ${list.length - 12} more` : list.join(', ')}`
+            : 'would install nothing new',
+        ],
+      };
     }
     if (p.kind === 'unresolvable') return { blocked: p.reason, notes: p.lines };
     return { notes: [`could not resolve it beforehand: ${p.reason}`] };
@@ -167,14 +274,23 @@ export const pipKind = defineKind<PipSpec, PipConfig>({
     if (c.upgrade && !upgradedNow.has(step)) return { state: 'unsatisfied', reason: 'upgrade: true always runs' };
     const ev = await evaluation(step, t.exe, env);
     if (ev instanceof Error) return { state: 'unknown', reason: `cannot list the installed packages: ${ev.message}` };
-    const breaks = c.args.includes('--break-system-packages') || !!step.common.env.PIP_BREAK_SYSTEM_PACKAGES || !!env.processEnv.PIP_BREAK_SYSTEM_PACKAGES;
+    const breaks =
+      c.args.includes('--break-system-packages') ||
+      !!step.common.env.PIP_BREAK_SYSTEM_PACKAGES ||
+      !!env.processEnv.PIP_BREAK_SYSTEM_PACKAGES;
     const judged = judge(c.packages, ev, { where: c.venv ?? t.exe, warnExternallyManaged: !breaks });
     if (judged.state !== 'satisfied' || !c.imports.length) return judged;
     // Importing torch takes seconds: the last successful run noted the installed set its imports passed
     // with; while that set is unchanged (a re-run of a converged stack) they are not imported again.
     const digest = closureDigest(c.packages, ev);
-    if (digest && env.inputs?.recall(step, 'imports-passed-with') === digest) return { state: 'satisfied', reason: `${judged.reason}; ${c.imports.join(', ')} import (checked before with these same versions)` };
-    const failed = await env.memo.get(`pip:imports:${t.exe}:${c.imports.join(',')}`, () => importFailure(t.exe, c.imports, env, step.common.env));
+    if (digest && env.inputs?.recall(step, 'imports-passed-with') === digest)
+      return {
+        state: 'satisfied',
+        reason: `${judged.reason}; ${c.imports.join(', ')} import (checked before with these same versions)`,
+      };
+    const failed = await env.memo.get(`pip:imports:${t.exe}:${c.imports.join(',')}`, () =>
+      importFailure(t.exe, c.imports, env, step.common.env),
+    );
     if (failed) return { state: 'unsatisfied', reason: failed };
     if (digest) env.inputs?.note(step, 'imports-passed-with', digest); // kept by `setup run` only
     return { state: 'satisfied', reason: `${judged.reason}; ${c.imports.join(', ')} import` };
@@ -183,7 +299,11 @@ export const pipKind = defineKind<PipSpec, PipConfig>({
     const c = step.config;
     const t = await target(c, env);
     if (!('exe' in t)) {
-      throw new StepFailure(t.missing, { hint: c.venv ? 'create it first: add a venv step (venv: { path: … }) before this one' : 'install that python, or point python: at an existing interpreter' });
+      throw new StepFailure(t.missing, {
+        hint: c.venv
+          ? 'create it first: add a venv step (venv: { path: … }) before this one'
+          : 'install that python, or point python: at an existing interpreter',
+      });
     }
     const { indexUrl } = indexOptions(c, env.profile);
     try {
@@ -193,9 +313,14 @@ export const pipKind = defineKind<PipSpec, PipConfig>({
       let hint = pipFailureHint(e.details.tail ?? [], { python: t.exe, inVenv: !!c.venv, indexUrl });
       // pip names the first version it cannot find; say every one at once, with the --set that picks another.
       const tail = (e.details.tail ?? []).join('\n');
-      if (/No matching distribution found|Could not find a version that satisfies/.test(tail) && !UNREACHABLE.test(tail) && !/not a trusted or secure host/.test(tail)) {
+      if (
+        /No matching distribution found|Could not find a version that satisfies/.test(tail) &&
+        !UNREACHABLE.test(tail) &&
+        !/not a trusted or secure host/.test(tail)
+      ) {
         const missing = await missingPins(c, t.exe, step.recipe, env).catch(() => []);
-        if (missing.length) hint = `the index${indexUrl ? ` ${indexUrl}` : ''} lacks ${missing.map((m) => `${m.spec} (${m.versions.length ? `has ${m.versions.slice(0, 3).join(', ')}` : 'no version of it'}${m.set && m.versions.length ? `: --set ${m.set}=${m.versions[0]}` : ''})`).join('; ')}`;
+        if (missing.length)
+          hint = `the index${indexUrl ? ` ${indexUrl}` : ''} lacks ${missing.map((m) => `${m.spec} (${m.versions.length ? `has ${m.versions.slice(0, 3).join(', ')}` : 'no version of it'}${m.set && m.versions.length ? `: --set ${m.set}=${m.versions[0]}` : ''})`).join('; ')}`;
       }
       throw hint ? new StepFailure(e.message, { ...e.details, hint }) : e;
     }

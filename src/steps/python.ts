@@ -34,10 +34,17 @@ export const majorMinor = (v: string): string => v.split('.').slice(0, 2).join('
 /** Asks an interpreter for its version (one process, memoized per invocation); an Error says why it did not answer. */
 export function probePython(exe: string, env: StepEnv): Promise<PythonInfo | Error> {
   return env.memo.get(`python:probe:${exe}`, async () => {
-    const r = await env.runner.run({ argv: [exe, '-B', '-c', PROBE], timeoutMs: PYTHON_CALL_TIMEOUT_MS, env: { PYTHONDONTWRITEBYTECODE: '1' } });
+    const r = await env.runner.run({
+      argv: [exe, '-B', '-c', PROBE],
+      timeoutMs: PYTHON_CALL_TIMEOUT_MS,
+      env: { PYTHONDONTWRITEBYTECODE: '1' },
+    });
     if (r.spawnError) return new Error(r.spawnError);
     if (r.timedOut) return new Error(`${exe} did not answer in ${PYTHON_CALL_TIMEOUT_MS / 1000}s`);
-    const [version, executable, venv] = r.stdout.trim().split('\n').map((l) => l.trim());
+    const [version, executable, venv] = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.trim());
     if (r.exitCode !== 0 || !version || !/^\d+\.\d+\.\d+$/.test(version)) {
       const why = lastLine(r.stderr || r.stdout);
       return new Error(`${exe} exited ${r.exitCode ?? r.signal}${why ? `: ${why}` : ''}`);
@@ -48,7 +55,14 @@ export function probePython(exe: string, env: StepEnv): Promise<PythonInfo | Err
 
 /** The last non-empty line of some output. */
 export function lastLine(text: string): string {
-  return text.trim().split('\n').filter((l) => l.trim()).pop()?.trim() ?? '';
+  return (
+    text
+      .trim()
+      .split('\n')
+      .filter((l) => l.trim())
+      .pop()
+      ?.trim() ?? ''
+  );
 }
 
 /** Where an interpreter of a version may be, in the order tried; `places` says so in words. */
@@ -56,7 +70,9 @@ export function pythonCandidates(version: string, env: StepEnv): { paths: string
   const paths: string[] = [];
   const onPath = which(`python${version}`, env.processEnv.PATH ?? '');
   if (onPath) paths.push(onPath);
-  const roots = [...new Set([env.processEnv.PYENV_ROOT, path.join(env.paths.home, '.pyenv')].filter((r): r is string => !!r))];
+  const roots = [
+    ...new Set([env.processEnv.PYENV_ROOT, path.join(env.paths.home, '.pyenv')].filter((r): r is string => !!r)),
+  ];
   for (const root of roots) {
     const dir = path.join(root, 'versions');
     let names: string[];
@@ -66,7 +82,9 @@ export function pythonCandidates(version: string, env: StepEnv): { paths: string
       continue;
     }
     // `3.1` must not pick `3.11.x`: the version is followed by a dot, a letter or nothing. Newest first.
-    const matching = names.filter((n) => n === version || (n.startsWith(version) && /^[.a-z]/i.test(n.slice(version.length))));
+    const matching = names.filter(
+      (n) => n === version || (n.startsWith(version) && /^[.a-z]/i.test(n.slice(version.length))),
+    );
     matching.sort((a, b) => compareVersionNames(b, a));
     for (const n of matching) {
       const exe = path.join(dir, n, 'bin', 'python');
@@ -107,7 +125,9 @@ export function findPython(version: string, env: StepEnv): Promise<PythonInfo | 
       if (!(info instanceof Error) && info.minor === version) return info;
       tried.push(info instanceof Error ? `${exe} does not run` : `${exe} is python ${info.version}`);
     }
-    return new Error(`no python ${version} found (looked for ${places.join(', ')}${tried.length ? `; ${tried.join('; ')}` : ''})`);
+    return new Error(
+      `no python ${version} found (looked for ${places.join(', ')}${tried.length ? `; ${tried.join('; ')}` : ''})`,
+    );
   });
 }
 
@@ -158,12 +178,16 @@ export function pythonLabel(spec: PythonSpec | undefined, env: StepEnv): string 
  * The interpreter a spec names on this host (the host's `python3` when none): a version is looked up
  * with `findPython` (its candidates are run), a path or command only has to exist. An Error says what is missing.
  */
-export async function locatePython(spec: PythonSpec | undefined, env: StepEnv): Promise<{ exe: string; info?: PythonInfo } | Error> {
+export async function locatePython(
+  spec: PythonSpec | undefined,
+  env: StepEnv,
+): Promise<{ exe: string; info?: PythonInfo } | Error> {
   if (spec && 'version' in spec) {
     const info = await findPython(spec.version, env);
     return info instanceof Error ? info : { exe: info.executable, info };
   }
-  if (spec && 'path' in spec) return fs.existsSync(spec.path) ? { exe: spec.path } : new Error(`${spec.path} does not exist`);
+  if (spec && 'path' in spec)
+    return fs.existsSync(spec.path) ? { exe: spec.path } : new Error(`${spec.path} does not exist`);
   const command = spec?.command ?? 'python3';
   const exe = which(command, env.processEnv.PATH ?? '');
   return exe ? { exe } : new Error(`no ${command} on PATH`);

@@ -5,11 +5,16 @@ import { defineKind, type Command } from './types.js';
 /** `run`: a shell command (bash -e -o pipefail; values as environment variables) or an argv list; satisfied by `check` / `creates`. */
 export const runKind = defineKind<string | string[], Command>({
   kind: 'run',
-  description: 'Runs a command: a string through `bash -e -o pipefail -c` (template values reach it as environment variables, never as script text), or an argv list without a shell.',
-  satisfiedWhen: '`check` exits 0, or every `creates` path exists; with neither, the step always runs and the plan says "no check".',
+  description:
+    'Runs a command: a string through `bash -e -o pipefail -c` (template values reach it as environment variables, never as script text), or an argv list without a shell.',
+  satisfiedWhen:
+    '`check` exits 0, or every `creates` path exists; with neither, the step always runs and the plan says "no check".',
   schema: commandSchema,
   resolve: (spec, t) => (typeof spec === 'string' ? t.sh(spec) : { argv: spec.map((a) => t.str(a)) }),
-  describe: (step) => ({ summary: `run ${commandText(step.config).split('\n')[0]}`, commands: [commandText(step.config)] }),
+  describe: (step) => ({
+    summary: `run ${commandText(step.config).split('\n')[0]}`,
+    commands: [commandText(step.config)],
+  }),
   apply: async (step, env) => {
     await env.exec(step.config);
   },

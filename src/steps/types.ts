@@ -14,7 +14,7 @@ import type { RunResult, Runner } from '../util/process.js';
  */
 export type Command = { shell: string; vars?: Record<string, string>; display?: string } | { argv: string[] };
 
-/** The three outcomes of a check (CONVENTIONS 5): could-not-tell is never folded into "will run". */
+/** The three outcomes of a check (docs/architecture.md, "Habits"): could-not-tell is never folded into "will run". */
 export interface CheckResult {
   state: 'satisfied' | 'unsatisfied' | 'unknown';
   reason: string;
@@ -121,7 +121,10 @@ export interface StepNotes {
 /** What applies get on top: a way to run commands (logged, timed, as root when asked) and a log. */
 export interface ApplyEnv extends StepEnv {
   /** Runs a command for the step (its env, cwd, timeout, root); throws StepFailure when it fails. */
-  exec(cmd: Command, opts?: { cwd?: string; env?: Record<string, string>; input?: string; root?: boolean }): Promise<RunResult>;
+  exec(
+    cmd: Command,
+    opts?: { cwd?: string; env?: Record<string, string>; input?: string; root?: boolean },
+  ): Promise<RunResult>;
   /** Runs `fn` at most once per `setup run` (e.g. `apt-get update`). */
   once(key: string, fn: () => Promise<void>): Promise<void>;
   /** A line in the run log (and the progress display). */
@@ -211,7 +214,13 @@ export function defineKind<Spec, Config = Spec>(k: StepKindDef<Spec, Config>): S
 export class StepFailure extends Error {
   constructor(
     message: string,
-    readonly details: { command?: string; exitCode?: number | null; signal?: string | null; tail?: string[]; hint?: string } = {},
+    readonly details: {
+      command?: string;
+      exitCode?: number | null;
+      signal?: string | null;
+      tail?: string[];
+      hint?: string;
+    } = {},
   ) {
     super(message);
     this.name = 'StepFailure';

@@ -1,17 +1,43 @@
 import fs from 'node:fs';
 import * as z from '../util/zod.js';
 import { argvToString } from '../util/shell.js';
-import { locatePython, majorMinor, probePython, pythonLabel, pythonSpec, readPyvenvCfg, venvPython, type PythonInfo, type PythonSpec } from './python.js';
+import {
+  locatePython,
+  majorMinor,
+  probePython,
+  pythonLabel,
+  pythonSpec,
+  readPyvenvCfg,
+  venvPython,
+  type PythonInfo,
+  type PythonSpec,
+} from './python.js';
 import { defineKind, StepFailure, type CheckResult, type StepEnv } from './types.js';
 
 const venvSchema = z.strictObject({
-  path: z.string().min(1).meta({ description: 'The venv folder (~/ allowed). An existing folder that is not a venv is never touched.', examples: ['~/venvs/nlp', '{{ prefix }}/venvs/jupyter'] }),
+  path: z
+    .string()
+    .min(1)
+    .meta({
+      description: 'The venv folder (~/ allowed). An existing folder that is not a venv is never touched.',
+      examples: ['~/venvs/nlp', '{{ prefix }}/venvs/jupyter'],
+    }),
   python: z
     .string({ error: 'expected a string: quote versions, e.g. python: "3.10"' })
     .min(1)
     .optional()
-    .meta({ description: 'A version like "3.11" (found as python3.11 on PATH, in ~/.pyenv/versions, or /usr/bin), an interpreter path, or a command. Default: python3 on PATH.', examples: ['3.11', '/usr/bin/python3'] }),
-  'system-site-packages': z.boolean().optional().meta({ description: 'Let the venv see the base python’s packages (--system-site-packages). Default: false.', examples: [true] }),
+    .meta({
+      description:
+        'A version like "3.11" (found as python3.11 on PATH, in ~/.pyenv/versions, or /usr/bin), an interpreter path, or a command. Default: python3 on PATH.',
+      examples: ['3.11', '/usr/bin/python3'],
+    }),
+  'system-site-packages': z
+    .boolean()
+    .optional()
+    .meta({
+      description: 'Let the venv see the base python’s packages (--system-site-packages). Default: false.',
+      examples: [true],
+    }),
 });
 
 /** A venv step, rendered. */
@@ -31,10 +57,16 @@ type Found =
 /** Looks at the path: nothing, an empty folder, something else, or a venv (whose python is asked its version). */
 async function inspect(dir: string, env: StepEnv): Promise<Found> {
   const st = await fs.promises.stat(dir).catch(() => null); // a symlink to a venv is a venv
-  if (!st) return (await fs.promises.lstat(dir).catch(() => null)) ? { kind: 'occupied', why: 'a symlink to nothing' } : { kind: 'absent' };
+  if (!st)
+    return (await fs.promises.lstat(dir).catch(() => null))
+      ? { kind: 'occupied', why: 'a symlink to nothing' }
+      : { kind: 'absent' };
   if (!st.isDirectory()) return { kind: 'occupied', why: 'it is not a folder' };
   const cfg = readPyvenvCfg(dir);
-  if (!cfg) return (await fs.promises.readdir(dir)).length ? { kind: 'occupied', why: 'a folder without pyvenv.cfg' } : { kind: 'empty' };
+  if (!cfg)
+    return (await fs.promises.readdir(dir)).length
+      ? { kind: 'occupied', why: 'a folder without pyvenv.cfg' }
+      : { kind: 'empty' };
   return { kind: 'venv', cfg, info: await probePython(venvPython(dir), env) };
 }
 
@@ -60,8 +92,10 @@ const ssp = (cfg: Record<string, string>): boolean => /^true$/i.test(cfg['includ
 /** `venv`: a Python virtual environment of a given python at a path. */
 export const venvKind = defineKind<z.infer<typeof venvSchema>, VenvConfig>({
   kind: 'venv',
-  description: 'Creates a Python virtual environment (`python -m venv`) with a given python: a version found on the host, an interpreter path, or python3 on PATH.',
-  satisfiedWhen: '`path/bin/python` runs (one call printing its version) with the wanted major.minor, and system-site-packages is as asked.',
+  description:
+    'Creates a Python virtual environment (`python -m venv`) with a given python: a version found on the host, an interpreter path, or python3 on PATH.',
+  satisfiedWhen:
+    '`path/bin/python` runs (one call printing its version) with the wanted major.minor, and system-site-packages is as asked.',
   schema: venvSchema,
   resolve: (spec, t) => ({
     path: t.path(spec.path),
@@ -70,45 +104,84 @@ export const venvKind = defineKind<z.infer<typeof venvSchema>, VenvConfig>({
   }),
   describe: (step, env) => {
     const c = step.config;
-    const argv = [pythonLabel(c.python, env), '-m', 'venv', ...(c.systemSitePackages ? ['--system-site-packages'] : []), c.path];
-    return { summary: `venv ${c.path}${c.python ? ` (${'version' in c.python ? `python ${c.python.version}` : argv[0]})` : ''}`, commands: [argvToString(argv)], files: [c.path] };
+    const argv = [
+      pythonLabel(c.python, env),
+      '-m',
+      'venv',
+      ...(c.systemSitePackages ? ['--system-site-packages'] : []),
+      c.path,
+    ];
+    return {
+      summary: `venv ${c.path}${c.python ? ` (${'version' in c.python ? `python ${c.python.version}` : argv[0]})` : ''}`,
+      commands: [argvToString(argv)],
+      files: [c.path],
+    };
   },
   check: async (step, env): Promise<CheckResult> => {
     const c = step.config;
     const f = await inspect(c.path, env);
-    if (f.kind === 'occupied') return { state: 'unsatisfied', reason: `${c.path} exists and is not a venv (${f.why}); setup will not overwrite it` };
+    if (f.kind === 'occupied')
+      return {
+        state: 'unsatisfied',
+        reason: `${c.path} exists and is not a venv (${f.why}); setup will not overwrite it`,
+      };
     if (f.kind === 'absent' || f.kind === 'empty') {
       const what = f.kind === 'absent' ? `${c.path} does not exist` : `${c.path} is an empty folder`;
       if (!c.python || !('version' in c.python)) return { state: 'unsatisfied', reason: what };
       const found = await locatePython(c.python, env);
-      return { state: 'unsatisfied', reason: found instanceof Error ? `${what}, and ${found.message}` : `${what} (python ${found.info?.version}: ${found.exe})` };
+      return {
+        state: 'unsatisfied',
+        reason:
+          found instanceof Error
+            ? `${what}, and ${found.message}`
+            : `${what} (python ${found.info?.version}: ${found.exe})`,
+      };
     }
     const want = await wantedMinor(c, env);
-    if (want instanceof Error) return { state: 'unknown', reason: `cannot tell which python is wanted: ${want.message}` };
+    if (want instanceof Error)
+      return { state: 'unknown', reason: `cannot tell which python is wanted: ${want.message}` };
     const have = venvMinor(f);
-    if (want && have && have !== want) return { state: 'unsatisfied', reason: `${c.path} is a python ${have} venv, wants ${want} (setup will not replace it: remove it first)` };
-    if (f.info instanceof Error) return { state: 'unsatisfied', reason: `${venvPython(c.path)} does not run (${f.info.message})` };
-    if (ssp(f.cfg) !== c.systemSitePackages) return { state: 'unsatisfied', reason: `${c.path} has system-site-packages ${ssp(f.cfg)}, wants ${c.systemSitePackages}` };
+    if (want && have && have !== want)
+      return {
+        state: 'unsatisfied',
+        reason: `${c.path} is a python ${have} venv, wants ${want} (setup will not replace it: remove it first)`,
+      };
+    if (f.info instanceof Error)
+      return { state: 'unsatisfied', reason: `${venvPython(c.path)} does not run (${f.info.message})` };
+    if (ssp(f.cfg) !== c.systemSitePackages)
+      return {
+        state: 'unsatisfied',
+        reason: `${c.path} has system-site-packages ${ssp(f.cfg)}, wants ${c.systemSitePackages}`,
+      };
     return { state: 'satisfied', reason: `${c.path} is a python ${f.info.version} venv` };
   },
   apply: async (step, env) => {
     const c = step.config;
     const f = await inspect(c.path, env);
     if (f.kind === 'occupied') {
-      throw new StepFailure(`${c.path} exists and is not a venv (${f.why})`, { hint: 'setup does not overwrite it: move it away, or give the venv step another path' });
+      throw new StepFailure(`${c.path} exists and is not a venv (${f.why})`, {
+        hint: 'setup does not overwrite it: move it away, or give the venv step another path',
+      });
     }
     const want = await wantedMinor(c, env);
-    if (want instanceof Error) throw new StepFailure(want.message, { hint: 'point python: at an interpreter that runs' });
+    if (want instanceof Error)
+      throw new StepFailure(want.message, { hint: 'point python: at an interpreter that runs' });
     if (f.kind === 'venv') {
       const have = venvMinor(f);
       if (want && have && have !== want) {
-        throw new StepFailure(`${c.path} is a python ${have} venv, wants ${want}`, { hint: `remove it (rm -rf ${c.path}) to have it made again with python ${want}, or ask for python: "${have}"` });
+        throw new StepFailure(`${c.path} is a python ${have} venv, wants ${want}`, {
+          hint: `remove it (rm -rf ${c.path}) to have it made again with python ${want}, or ask for python: "${have}"`,
+        });
       }
     }
     const found = await locatePython(c.python, env);
     if (found instanceof Error) {
       const v = c.python && 'version' in c.python ? c.python.version : undefined;
-      throw new StepFailure(found.message, { hint: v ? `install python ${v} (e.g. pyenv install ${v}, or apt install python${v} python${v}-venv), or set python: to an interpreter path` : 'install python3, or set python: to an interpreter path' });
+      throw new StepFailure(found.message, {
+        hint: v
+          ? `install python ${v} (e.g. pyenv install ${v}, or apt install python${v} python${v}-venv), or set python: to an interpreter path`
+          : 'install python3, or set python: to an interpreter path',
+      });
     }
     // Over an existing venv of the same python (broken, or another system-site-packages) this updates it in place, keeping its packages.
     const argv = [found.exe, '-m', 'venv', ...(c.systemSitePackages ? ['--system-site-packages'] : []), c.path];
@@ -119,7 +192,10 @@ export const venvKind = defineKind<z.infer<typeof venvSchema>, VenvConfig>({
       const text = (e.details.tail ?? []).join('\n');
       if (!/ensurepip|No module named venv/.test(text)) throw e;
       const minor = found.info?.minor ?? want ?? '3';
-      throw new StepFailure(e.message, { ...e.details, hint: `${found.exe} cannot make venvs with pip: install its venv module (Debian/Ubuntu: apt install python${minor}-venv), or use another python` });
+      throw new StepFailure(e.message, {
+        ...e.details,
+        hint: `${found.exe} cannot make venvs with pip: install its venv module (Debian/Ubuntu: apt install python${minor}-venv), or use another python`,
+      });
     }
     env.log(`${f.kind === 'venv' ? 'updated' : 'created'} the venv ${c.path} with ${found.exe}`);
   },

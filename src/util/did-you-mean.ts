@@ -31,7 +31,11 @@ export function closest(word: string, candidates: Iterable<string>): string | un
 }
 
 /** ` (did you mean "x"?)` or the empty string; `named` turns the closest candidate into what to suggest (an alias into its kind). */
-export function didYouMean(word: string, candidates: Iterable<string>, named: (candidate: string) => string = (c) => c): string {
+export function didYouMean(
+  word: string,
+  candidates: Iterable<string>,
+  named: (candidate: string) => string = (c) => c,
+): string {
   const c = closest(word, candidates);
   return c ? ` (did you mean "${named(c)}"?)` : '';
 }

@@ -19,7 +19,8 @@ export function poisonMessage(key: string, seg: string): string {
 }
 
 /** The hint for a refused key. */
-export const POISON_HINT = 'rename the key: __proto__, constructor and prototype are never allowed as key names or path segments';
+export const POISON_HINT =
+  'rename the key: __proto__, constructor and prototype are never allowed as key names or path segments';
 
 /** An empty object with no prototype, for user-keyed data. */
 export function dict<T>(entries?: Iterable<readonly [string, T]>): Record<string, T> {

@@ -65,7 +65,10 @@ function candidates(leader: number | undefined): readonly (string | number)[] {
   if (!leader || !Number.isInteger(last)) return fs.readdirSync('/proc');
   // The leader itself too: a step that is one process (`sleep 20`, or bash exec'ing its last command) is only it.
   if (last >= leader && last - leader <= 256) return Array.from({ length: last - leader + 1 }, (_, i) => leader + i);
-  const after = last >= leader ? (p: number): boolean => p >= leader && p <= last : (p: number): boolean => p >= leader || p <= last;
+  const after =
+    last >= leader
+      ? (p: number): boolean => p >= leader && p <= last
+      : (p: number): boolean => p >= leader || p <= last;
   return fs.readdirSync('/proc').filter((n) => after(Number(n)));
 }
 

@@ -76,7 +76,11 @@ export function guardProcessGroups(): void {
   if (guard) return;
   // Its own session (Ctrl-C in the terminal is for setup, which stops the steps itself), and none of the
   // user's environment: it needs only PATH.
-  const dog = spawn('bash', ['-c', WATCHDOG], { stdio: ['pipe', 'ignore', 'ignore'], detached: true, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+  const dog = spawn('bash', ['-c', WATCHDOG], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+    detached: true,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+  });
   const pipe = dog.stdin!;
   // Neither the watchdog nor its pipe keeps this process alive; a write error means it is gone already.
   dog.unref();
@@ -110,7 +114,16 @@ export const processRunner: Runner = {
     if (!file) throw new Error('empty argv');
     // Every process's argv is readable by every user (`ps`): a secret there would be public for its whole life.
     if (argvHoldsSecret(req.argv)) {
-      return { exitCode: null, signal: null, timedOut: false, aborted: false, stdout: '', stderr: '', durationMs: 0, spawnError: `${file}: not started: a secret would be in its arguments, which every user can read in \`ps\` (pass it through \`env:\`, or use it in a shell string, where values reach the command as environment variables)` };
+      return {
+        exitCode: null,
+        signal: null,
+        timedOut: false,
+        aborted: false,
+        stdout: '',
+        stderr: '',
+        durationMs: 0,
+        spawnError: `${file}: not started: a secret would be in its arguments, which every user can read in \`ps\` (pass it through \`env:\`, or use it in a shell string, where values reach the command as environment variables)`,
+      };
     }
     const tag = newTag();
     const child = spawn(file, args, {
@@ -152,7 +165,11 @@ export const processRunner: Runner = {
     };
     if (req.signal?.aborted) onAbort();
     req.signal?.addEventListener('abort', onAbort, { once: true });
-    const ended = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: NodeJS.ErrnoException }>((resolve) => {
+    const ended = await new Promise<{
+      code: number | null;
+      signal: NodeJS.Signals | null;
+      error?: NodeJS.ErrnoException;
+    }>((resolve) => {
       child.once('exit', (code, signal) => resolve({ code, signal }));
       child.once('error', (error: NodeJS.ErrnoException) => resolve({ code: null, signal: null, error }));
     });
@@ -181,7 +198,10 @@ async function drained(child: ChildProcess, ms: number): Promise<void> {
   const open = [child.stdout, child.stderr].filter((s): s is Readable => !!s && !s.destroyed && !s.readableEnded);
   if (open.length) {
     let t: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.all(open.map((s) => new Promise((r) => s.once('close', r)))), new Promise((r) => (t = setTimeout(r, ms)))]);
+    await Promise.race([
+      Promise.all(open.map((s) => new Promise((r) => s.once('close', r)))),
+      new Promise((r) => (t = setTimeout(r, ms))),
+    ]);
     clearTimeout(t);
   }
   for (const s of [child.stdin, child.stdout, child.stderr]) s?.destroy();

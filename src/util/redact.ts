@@ -35,7 +35,17 @@ export function secretEncodings(value: string): string[] {
   const json = JSON.stringify(value).slice(1, -1);
   const printfQ = value.replace(/[^A-Za-z0-9_./,:=+@%^-]/g, '\\$&');
   const doubleQuoted = value.replace(/[\\"$`]/g, '\\$&');
-  const forms = [value, shellInner(value), json, value.replace(/\$/g, '$$$$'), encodeURIComponent(value), encodeURI(value), shellInner(json), printfQ, doubleQuoted];
+  const forms = [
+    value,
+    shellInner(value),
+    json,
+    value.replace(/\$/g, '$$$$'),
+    encodeURIComponent(value),
+    encodeURI(value),
+    shellInner(json),
+    printfQ,
+    doubleQuoted,
+  ];
   return [...new Set(forms)].filter((f) => f.length >= MIN_SECRET_LENGTH);
 }
 

@@ -19,9 +19,14 @@ export interface Sweep {
   refused: number;
 }
 
-const isAbsNormal = (p: unknown): p is string => typeof p === 'string' && path.isAbsolute(p) && path.normalize(p) === p && !p.endsWith('/');
+const isAbsNormal = (p: unknown): p is string =>
+  typeof p === 'string' && path.isAbsolute(p) && path.normalize(p) === p && !p.endsWith('/');
 const inside = (dir: string, p: string): boolean => p.startsWith(dir.endsWith('/') ? dir : dir + '/');
-const exists = (p: string): Promise<boolean> => fs.lstat(p).then(() => true, () => false);
+const exists = (p: string): Promise<boolean> =>
+  fs.lstat(p).then(
+    () => true,
+    () => false,
+  );
 
 /**
  * Removes temp files a killed write left behind (see tempListFor). The list is data anyone who can write
@@ -45,7 +50,14 @@ export async function sweepTempFiles(backupDir: string): Promise<Sweep> {
       out.refused++;
       continue;
     }
-    if (!e || !isAbsNormal(e.file) || !isAbsNormal(e.target) || !isAbsNormal(e.temp) || path.dirname(e.temp) !== path.dirname(e.target) || !isTempNameFor(path.basename(e.target), path.basename(e.temp))) {
+    if (
+      !e ||
+      !isAbsNormal(e.file) ||
+      !isAbsNormal(e.target) ||
+      !isAbsNormal(e.temp) ||
+      path.dirname(e.temp) !== path.dirname(e.target) ||
+      !isTempNameFor(path.basename(e.target), path.basename(e.temp))
+    ) {
       out.refused++;
       continue;
     }
@@ -54,7 +66,10 @@ export async function sweepTempFiles(backupDir: string): Promise<Sweep> {
       out.refused++;
       continue;
     }
-    const ours = states.some((s) => inside(s, e.target!) && inside(s, e.file!)) || (await exists(sealPath(backupPathFor(e.file, backupDir)))) || (await exists(createdMarkFor(e.file, backupDir)));
+    const ours =
+      states.some((s) => inside(s, e.target!) && inside(s, e.file!)) ||
+      (await exists(sealPath(backupPathFor(e.file, backupDir)))) ||
+      (await exists(createdMarkFor(e.file, backupDir)));
     const st = await fs.lstat(e.temp).catch(() => null);
     if (!st) continue; // the write finished, or an earlier sweep removed it
     if (!ours || !st.isFile() || st.nlink !== 1 || (process.getuid && st.uid !== process.getuid())) {
@@ -81,7 +96,10 @@ const sealOf = (data: Buffer): string => `${createHash('sha256').update(data).di
 
 /** Whether the backup at `dest` is whole: its seal exists and matches its bytes. */
 async function backupIsSealed(dest: string): Promise<boolean> {
-  const [data, seal] = await Promise.all([fs.readFile(dest).catch(() => undefined), fs.readFile(sealPath(dest), 'utf8').catch(() => undefined)]);
+  const [data, seal] = await Promise.all([
+    fs.readFile(dest).catch(() => undefined),
+    fs.readFile(sealPath(dest), 'utf8').catch(() => undefined),
+  ]);
   return data !== undefined && seal !== undefined && seal === sealOf(data);
 }
 
@@ -92,13 +110,22 @@ async function backupIsSealed(dest: string): Promise<boolean> {
  * by an older version, or by a full disk) is set aside as `<backup>.unverified` and made again.
  * Returns the backup path when this call made the backup. Throws WriteFailed (the original untouched).
  */
-export async function safeWrite(file: string, content: string, opts: { backupDir: string; mode?: number }): Promise<{ backup?: string }> {
+export async function safeWrite(
+  file: string,
+  content: string,
+  opts: { backupDir: string; mode?: number },
+): Promise<{ backup?: string }> {
   const tempList = tempListFor(opts.backupDir);
   await fs.mkdir(path.dirname(file), { recursive: true });
   let backup: string | undefined;
   const existing = await fs.stat(file).catch(() => null);
   // A FIFO, device or socket in the file's place is not replaced (nor, as root, /dev/something renamed over).
-  if (existing && !existing.isFile()) throw new UnreadableFile(file, `${fileKind(existing)}, not a regular file: setup will not replace it`, 'move it away, or fix the path');
+  if (existing && !existing.isFile())
+    throw new UnreadableFile(
+      file,
+      `${fileKind(existing)}, not a regular file: setup will not replace it`,
+      'move it away, or fix the path',
+    );
   const dest = backupPathFor(file, opts.backupDir);
   const createdMark = createdMarkFor(file, opts.backupDir);
   if (existing?.isFile() && !(await exists(createdMark)) && !(await backupIsSealed(dest))) {
@@ -119,7 +146,10 @@ export async function safeWrite(file: string, content: string, opts: { backupDir
     backup = dest;
   }
   if (!existing) {
-    const say = { what: `record that envkit creates ${file} (in ${createdMark})`, unchanged: `${file} was not created` };
+    const say = {
+      what: `record that envkit creates ${file} (in ${createdMark})`,
+      unchanged: `${file} was not created`,
+    };
     try {
       await fs.mkdir(path.dirname(createdMark), { recursive: true });
       await fs.writeFile(createdMark, ''); // empty: nothing to tear
@@ -132,7 +162,11 @@ export async function safeWrite(file: string, content: string, opts: { backupDir
 }
 
 /** The largest file setup reads to edit or compare (a config, an rc file, a `file` target). */
-export const TARGET_LIMITS = { maxBytes: 64 * MiB, what: 'files that setup edits', hint: 'setup will not load a file this big to edit it' } as const;
+export const TARGET_LIMITS = {
+  maxBytes: 64 * MiB,
+  what: 'files that setup edits',
+  hint: 'setup will not load a file this big to edit it',
+} as const;
 
 /**
  * Reads a text file, or undefined when it does not exist. Only a regular file of at most TARGET_LIMITS:

@@ -17,13 +17,38 @@ export function argvToString(argv: readonly string[]): string {
  */
 export const BASH_MANAGED = new Set([
   ...['BASHOPTS', 'BASH_VERSINFO', 'EUID', 'PPID', 'SHELLOPTS', 'UID'],
-  ...['BASHPID', 'BASH_ALIASES', 'BASH_ARGC', 'BASH_ARGV', 'BASH_ARGV0', 'BASH_CMDS', 'BASH_COMMAND', 'BASH_LINENO', 'BASH_SOURCE', 'BASH_SUBSHELL'],
-  ...['DIRSTACK', 'EPOCHREALTIME', 'EPOCHSECONDS', 'FUNCNAME', 'GROUPS', 'HISTCMD', 'LINENO', 'RANDOM', 'SECONDS', 'SRANDOM', '_'],
+  ...[
+    'BASHPID',
+    'BASH_ALIASES',
+    'BASH_ARGC',
+    'BASH_ARGV',
+    'BASH_ARGV0',
+    'BASH_CMDS',
+    'BASH_COMMAND',
+    'BASH_LINENO',
+    'BASH_SOURCE',
+    'BASH_SUBSHELL',
+  ],
+  ...[
+    'DIRSTACK',
+    'EPOCHREALTIME',
+    'EPOCHSECONDS',
+    'FUNCNAME',
+    'GROUPS',
+    'HISTCMD',
+    'LINENO',
+    'RANDOM',
+    'SECONDS',
+    'SRANDOM',
+    '_',
+  ],
 ]);
 
 /** Why a root step cannot pass `name` in its env, or undefined when it can. */
 export function rootEnvProblem(name: string): string | undefined {
-  return BASH_MANAGED.has(name) ? `${name} cannot be passed to a root step: bash, which hands the environment to root's command, sets ${name} itself` : undefined;
+  return BASH_MANAGED.has(name)
+    ? `${name} cannot be passed to a root step: bash, which hands the environment to root's command, sets ${name} itself`
+    : undefined;
 }
 
 /** Characters a shell reads as syntax (substitution, a new command, a redirect, quoting): never in a shell-inert value. */

@@ -6,10 +6,19 @@
  */
 
 const REASONS: Record<string, [reason: string, hint: string]> = {
-  EACCES: ['permission denied', 'check the owner and permissions of that folder, or set XDG_CONFIG_HOME, XDG_STATE_HOME and XDG_CACHE_HOME to writable folders'],
+  EACCES: [
+    'permission denied',
+    'check the owner and permissions of that folder, or set XDG_CONFIG_HOME, XDG_STATE_HOME and XDG_CACHE_HOME to writable folders',
+  ],
   EPERM: ['operation not permitted', 'check the owner and permissions of that folder'],
-  EROFS: ['read-only file system', 'point HOME or XDG_CONFIG_HOME, XDG_STATE_HOME, XDG_CACHE_HOME at a writable folder'],
-  ENOTDIR: ['a file stands where a folder is needed', 'move that file away, or point HOME / the XDG_* variables elsewhere'],
+  EROFS: [
+    'read-only file system',
+    'point HOME or XDG_CONFIG_HOME, XDG_STATE_HOME, XDG_CACHE_HOME at a writable folder',
+  ],
+  ENOTDIR: [
+    'a file stands where a folder is needed',
+    'move that file away, or point HOME / the XDG_* variables elsewhere',
+  ],
   EISDIR: ['a folder stands where a file is needed', 'move that folder away'],
   EEXIST: ['a file already exists there', 'move it away, or pick another path'],
   ENOENT: ['no such file or folder', 'check the path'],
@@ -49,7 +58,13 @@ export function errnoText(code: string | undefined): string {
 /** One line (and a hint) for an operating-system error, or undefined when `e` is not one. */
 export function systemErrorMessage(e: unknown): { message: string; hint?: string } | undefined {
   const err = e as NodeJS.ErrnoException & { dest?: string };
-  if (!(e instanceof Error) || typeof err.code !== 'string' || !/^E[A-Z]+$/.test(err.code) || typeof err.syscall !== 'string') return undefined;
+  if (
+    !(e instanceof Error) ||
+    typeof err.code !== 'string' ||
+    !/^E[A-Z]+$/.test(err.code) ||
+    typeof err.syscall !== 'string'
+  )
+    return undefined;
   const [reason, hint] = REASONS[err.code] ?? [err.message.replace(/^[A-Z]+: /, '').split(',')[0]!, undefined];
   const verb = VERBS[err.syscall] ?? err.syscall;
   const where = err.path ? ` ${err.path}${err.dest ? ` to ${err.dest}` : ''}` : '';

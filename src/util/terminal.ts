@@ -23,7 +23,10 @@ function escape(ch: string, json: boolean): string {
  * `text` with every control character shown escaped (`\x1b`); `keepColour` keeps SGR colour sequences
  * (the tool's own, when colour is on); `json` escapes as `\u001b`, valid inside a JSON string.
  */
-export function sanitize(text: string, { keepColour = false, json = false }: { keepColour?: boolean; json?: boolean } = {}): string {
+export function sanitize(
+  text: string,
+  { keepColour = false, json = false }: { keepColour?: boolean; json?: boolean } = {},
+): string {
   if (keepColour) return text.replace(CONTROL_KEEP_SGR, (m, sgr: string | undefined) => sgr ?? escape(m, json));
   return text.replace(CONTROL, (m) => escape(m, json));
 }

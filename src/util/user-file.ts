@@ -44,21 +44,37 @@ export function fileKind(st: fs.Stats): string | undefined {
 
 function openFailed(file: string, e: NodeJS.ErrnoException): UnreadableFile {
   // A Unix socket cannot be open()ed: ENXIO is how Linux says so.
-  if (e.code === 'ENXIO') return new UnreadableFile(file, 'a socket (or a device with nothing behind it), not a regular file', 'setup reads only regular files: name the file itself', e.code);
+  if (e.code === 'ENXIO')
+    return new UnreadableFile(
+      file,
+      'a socket (or a device with nothing behind it), not a regular file',
+      'setup reads only regular files: name the file itself',
+      e.code,
+    );
   return new UnreadableFile(file, `cannot read: ${e.code ? errnoText(e.code) : e.message}`, undefined, e.code);
 }
 
 /** The buffer to read a checked file into: one byte more than the cap, to see a file that grew past it. */
 function admit(file: string, st: fs.Stats, l: ReadLimits): Buffer {
   const kind = fileKind(st);
-  if (kind) throw new UnreadableFile(file, `${kind}, not a regular file`, 'setup reads only regular files: name the file itself');
+  if (kind)
+    throw new UnreadableFile(
+      file,
+      `${kind}, not a regular file`,
+      'setup reads only regular files: name the file itself',
+    );
   if (st.size > l.maxBytes) throw tooBig(file, st.size, l);
   return Buffer.allocUnsafe(Math.min(st.size, l.maxBytes) + 1);
 }
 
 function tooBig(file: string, size: number, l: ReadLimits): UnreadableFile {
   const cap = l.maxBytes % MiB ? `${l.maxBytes} bytes` : `${l.maxBytes / MiB} MiB`;
-  return new UnreadableFile(file, `file is ${(size / MiB).toFixed(1)} MiB; ${l.what} are limited to ${cap}`, l.hint, 'EFBIG');
+  return new UnreadableFile(
+    file,
+    `file is ${(size / MiB).toFixed(1)} MiB; ${l.what} are limited to ${cap}`,
+    l.hint,
+    'EFBIG',
+  );
 }
 
 /**
@@ -99,7 +115,8 @@ export async function readUserFile(file: string, l: ReadLimits): Promise<Buffer>
   try {
     const buf = admit(file, await fh.stat(), l);
     let n = 0;
-    for (let got = -1; got !== 0 && n < buf.length; n += got) got = (await fh.read(buf, n, buf.length - n, null)).bytesRead;
+    for (let got = -1; got !== 0 && n < buf.length; n += got)
+      got = (await fh.read(buf, n, buf.length - n, null)).bytesRead;
     if (n > l.maxBytes) throw tooBig(file, (await fh.stat()).size, l);
     return buf.subarray(0, n);
   } catch (e) {
@@ -111,6 +128,9 @@ export async function readUserFile(file: string, l: ReadLimits): Promise<Buffer>
 }
 
 /** The problem to show for a refused file: located at its start, as every input problem is. */
-export function unreadableProblem(e: UnreadableFile, hint?: string): { severity: 'error'; loc: { file: string; line: number; col: number }; message: string; hint?: string } {
+export function unreadableProblem(
+  e: UnreadableFile,
+  hint?: string,
+): { severity: 'error'; loc: { file: string; line: number; col: number }; message: string; hint?: string } {
   return { severity: 'error', loc: { file: e.file, line: 1, col: 1 }, message: e.reason, hint: e.hint ?? hint };
 }

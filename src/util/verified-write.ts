@@ -1,5 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, closeSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, realpathSync, writeSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  realpathSync,
+  writeSync,
+} from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
@@ -74,7 +85,8 @@ export function mountOf(p: string): string {
   try {
     for (const line of readFileSync('/proc/self/mounts', 'utf8').split('\n')) {
       const mp = line.split(' ')[1]?.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-      if (mp && (real === mp || real.startsWith(mp.endsWith('/') ? mp : mp + '/')) && mp.length > best.length) best = mp;
+      if (mp && (real === mp || real.startsWith(mp.endsWith('/') ? mp : mp + '/')) && mp.length > best.length)
+        best = mp;
     }
   } catch {
     /* no /proc: say / */
@@ -90,20 +102,48 @@ export function explainWriteError(e: unknown, what: string, file: string, unchan
   const tail = `; ${unchanged}`;
   switch (code) {
     case 'ENOSPC':
-      return new WriteFailed(`cannot ${what}: no space left on ${mount}${tail}`, `free some space on ${mount} (df -h ${mount}) and run again`, code);
+      return new WriteFailed(
+        `cannot ${what}: no space left on ${mount}${tail}`,
+        `free some space on ${mount} (df -h ${mount}) and run again`,
+        code,
+      );
     case 'EDQUOT':
-      return new WriteFailed(`cannot ${what}: disk quota exceeded on ${mount}${tail}`, `free some space within your quota on ${mount} (quota -s) and run again`, code);
+      return new WriteFailed(
+        `cannot ${what}: disk quota exceeded on ${mount}${tail}`,
+        `free some space within your quota on ${mount} (quota -s) and run again`,
+        code,
+      );
     case 'EFBIG':
-      return new WriteFailed(`cannot ${what}: the file is too large for ${mount}${tail}`, `make the content smaller, or write it to another file system`, code);
+      return new WriteFailed(
+        `cannot ${what}: the file is too large for ${mount}${tail}`,
+        `make the content smaller, or write it to another file system`,
+        code,
+      );
     case 'EIO':
-      return new WriteFailed(`cannot ${what}: input/output error on ${mount}${tail}`, `the disk holding ${mount} may be failing: check dmesg, then run again`, code);
+      return new WriteFailed(
+        `cannot ${what}: input/output error on ${mount}${tail}`,
+        `the disk holding ${mount} may be failing: check dmesg, then run again`,
+        code,
+      );
     case 'EROFS':
-      return new WriteFailed(`cannot ${what}: ${mount} is mounted read-only${tail}`, `remount ${mount} read-write, or write the file elsewhere`, code);
+      return new WriteFailed(
+        `cannot ${what}: ${mount} is mounted read-only${tail}`,
+        `remount ${mount} read-write, or write the file elsewhere`,
+        code,
+      );
     case 'EACCES':
     case 'EPERM':
-      return new WriteFailed(`cannot ${what}: permission denied${tail}`, 'run setup as root, or mark the step `root: true`', code);
+      return new WriteFailed(
+        `cannot ${what}: permission denied${tail}`,
+        'run setup as root, or mark the step `root: true`',
+        code,
+      );
     default:
-      return new WriteFailed(`cannot ${what}: ${(e as Error).message ?? String(e)}${tail}`, 'fix the cause above and run again', code);
+      return new WriteFailed(
+        `cannot ${what}: ${(e as Error).message ?? String(e)}${tail}`,
+        'fix the cause above and run again',
+        code,
+      );
   }
 }
 
@@ -145,14 +185,16 @@ export async function writeVerified(file: string, data: string | Buffer, opts: W
     }
     fh = await fs.open(temp, 'wx+', mode ?? 0o666); // read-write: the bytes are read back
     created = true;
-    for (let off = 0; off < buf.length; ) {
+    for (let off = 0; off < buf.length;) {
       const { bytesWritten } = await fh.write(buf, off, buf.length - off, off);
-      if (bytesWritten <= 0) throw Object.assign(new Error(`short write: ${off} of ${buf.length} bytes`), { code: 'EIO' });
+      if (bytesWritten <= 0)
+        throw Object.assign(new Error(`short write: ${off} of ${buf.length} bytes`), { code: 'EIO' });
       off += bytesWritten;
     }
     await fh.sync();
     const st = await fh.stat();
-    if (st.size !== buf.length) throw Object.assign(new Error(`wrote ${st.size} of ${buf.length} bytes`), { code: 'EIO' });
+    if (st.size !== buf.length)
+      throw Object.assign(new Error(`wrote ${st.size} of ${buf.length} bytes`), { code: 'EIO' });
     await readBackEquals(fh, buf);
     if (existing && (existing.uid !== st.uid || existing.gid !== st.gid)) {
       await fh.chown(existing.uid, existing.gid).catch((e: NodeJS.ErrnoException) => {
@@ -167,7 +209,12 @@ export async function writeVerified(file: string, data: string | Buffer, opts: W
     await syncDir(dir);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST' && opts.exclusive) throw e;
-    throw explainWriteError(e, opts.what ?? `write ${file}`, file, opts.unchanged ?? (existing ? `${file} is unchanged` : `${file} was not created`));
+    throw explainWriteError(
+      e,
+      opts.what ?? `write ${file}`,
+      file,
+      opts.unchanged ?? (existing ? `${file} is unchanged` : `${file} was not created`),
+    );
   } finally {
     await fh?.close().catch(() => {});
     if (created) await fs.unlink(temp).catch(() => {}); // gone already after the rename
@@ -177,7 +224,7 @@ export async function writeVerified(file: string, data: string | Buffer, opts: W
 /** Reads the file back and compares it with what was written (a size can match while bytes do not). */
 async function readBackEquals(fh: fs.FileHandle, want: Buffer): Promise<void> {
   const chunk = Buffer.alloc(Math.min(want.length, 1 << 20) || 1);
-  for (let off = 0; off < want.length; ) {
+  for (let off = 0; off < want.length;) {
     const { bytesRead } = await fh.read(chunk, 0, Math.min(chunk.length, want.length - off), off);
     if (bytesRead <= 0 || !chunk.subarray(0, bytesRead).equals(want.subarray(off, off + bytesRead))) {
       throw Object.assign(new Error(`the bytes read back differ from those written at offset ${off}`), { code: 'EIO' });
@@ -208,7 +255,7 @@ export function appendWhole(file: string, text: string): void {
   const fd = openSync(file, 'a');
   const before = fstatSync(fd).size;
   try {
-    for (let off = 0; off < buf.length; ) {
+    for (let off = 0; off < buf.length;) {
       const n = writeSync(fd, buf, off, buf.length - off);
       if (n <= 0) throw Object.assign(new Error(`short write: ${off} of ${buf.length} bytes`), { code: 'EIO' });
       off += n;

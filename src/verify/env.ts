@@ -8,19 +8,37 @@ import { defineVerify } from './types.js';
 export const envVerify = defineVerify<{ env: string; value?: string }>({
   kind: 'env',
   shape: {
-    env: z.string().regex(ENV_NAME, ENV_NAME_MESSAGE).meta({ description: 'A variable that must be set in the user’s shell environment.', examples: ['JAVA_HOME'] }),
-    value: z.string().optional().meta({ description: 'The value it must have (default: any value, set is enough).', examples: ['/usr/lib/jvm/java-17-openjdk-amd64'] }),
+    env: z
+      .string()
+      .regex(ENV_NAME, ENV_NAME_MESSAGE)
+      .meta({ description: 'A variable that must be set in the user’s shell environment.', examples: ['JAVA_HOME'] }),
+    value: z
+      .string()
+      .optional()
+      .meta({
+        description: 'The value it must have (default: any value, set is enough).',
+        examples: ['/usr/lib/jvm/java-17-openjdk-amd64'],
+      }),
   },
   label: (i) => `$${String(i.env)}`,
   async run(item, env, fix) {
     const name = item.env;
     const want = item.value;
     const have = env.processEnv[name];
-    if (have !== undefined && (want === undefined || have === want)) return { status: 'ok', message: want === undefined ? 'set' : `= ${have}` };
+    if (have !== undefined && (want === undefined || have === want))
+      return { status: 'ok', message: want === undefined ? 'set' : `= ${have}` };
     const managed = parseEnvFile(await readIfExists(env.paths.envFile)).set.get(name);
     if (managed !== undefined && (want === undefined || managed === want)) {
-      return { status: 'warn', message: 'set in the envkit env file, but not in this shell', fix: `open a new shell, or: . ${env.paths.envFile}` };
+      return {
+        status: 'warn',
+        message: 'set in the envkit env file, but not in this shell',
+        fix: `open a new shell, or: . ${env.paths.envFile}`,
+      };
     }
-    return { status: 'fail', message: have === undefined ? 'not set' : `is ${JSON.stringify(have)}, wants ${JSON.stringify(want)}`, fix };
+    return {
+      status: 'fail',
+      message: have === undefined ? 'not set' : `is ${JSON.stringify(have)}, wants ${JSON.stringify(want)}`,
+      fix,
+    };
   },
 });

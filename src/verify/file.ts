@@ -6,7 +6,12 @@ import { defineVerify } from './types.js';
 /** `file:` exists. */
 export const fileVerify = defineVerify<{ file: string }>({
   kind: 'file',
-  shape: { file: z.string().min(1).meta({ description: 'A path that must exist (~/ allowed).', examples: ['{{ prefix }}/lib/libfaiss.a'] }) },
+  shape: {
+    file: z
+      .string()
+      .min(1)
+      .meta({ description: 'A path that must exist (~/ allowed).', examples: ['{{ prefix }}/lib/libfaiss.a'] }),
+  },
   label: (i) => String(i.file),
   async run(item, env, fix) {
     const p = expandHome(item.file, env.paths.home);

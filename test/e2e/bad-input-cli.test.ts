@@ -4,7 +4,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorLines, expectedLines, listCases, makeCaseRoot, prepareCase, relativeLines } from '../helpers/bad-input-cases.js';
+import {
+  errorLines,
+  expectedLines,
+  listCases,
+  makeCaseRoot,
+  prepareCase,
+  relativeLines,
+} from '../helpers/bad-input-cases.js';
 
 const repo = path.resolve(import.meta.dirname, '..', '..');
 const bin = path.join(repo, 'bin', 'setup');
@@ -45,7 +52,8 @@ function setup(args: string[], home: string): Promise<Result> {
 
 function spawnSetup(args: string[], home: string): Promise<Result> {
   const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, NO_COLOR: '1' };
-  for (const k of ['XDG_CONFIG_HOME', 'XDG_STATE_HOME', 'XDG_CACHE_HOME', 'XDG_DATA_HOME', 'FORCE_COLOR']) delete env[k];
+  for (const k of ['XDG_CONFIG_HOME', 'XDG_STATE_HOME', 'XDG_CACHE_HOME', 'XDG_DATA_HOME', 'FORCE_COLOR'])
+    delete env[k];
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -70,7 +78,9 @@ let kinds: string[];
 
 beforeAll(async () => {
   if (!fs.existsSync(path.join(repo, 'dist', 'cli', 'main.js'))) throw new Error('build first: npx tsc -p .');
-  const registry = (await import(pathToFileURL(path.join(repo, 'dist', 'steps', 'registry.js')).href)) as { KIND_BY_NAME: Map<string, unknown> };
+  const registry = (await import(pathToFileURL(path.join(repo, 'dist', 'steps', 'registry.js')).href)) as {
+    KIND_BY_NAME: Map<string, unknown>;
+  };
   kinds = [...registry.KIND_BY_NAME.keys()];
   ({ root, cleanup } = makeCaseRoot());
   home = fs.mkdtempSync(path.join(os.tmpdir(), 'envkit-home-'));
@@ -102,31 +112,68 @@ describe('setup validate <bad recipe folder>', () => {
 
 describe('setup with bad flags', () => {
   const cases: { args: string[]; want: RegExp; lines?: number }[] = [
-    { args: ['plan', '--set', 'novalue'], want: /^setup: error: --set "novalue": expected NAME=VALUE or RECIPE\.NAME=VALUE$/, lines: 1 },
+    {
+      args: ['plan', '--set', 'novalue'],
+      want: /^setup: error: --set "novalue": expected NAME=VALUE or RECIPE\.NAME=VALUE$/,
+      lines: 1,
+    },
     { args: ['plan', '--set', 'bogus.x=1'], want: /unknown recipe "bogus"/ },
     { args: ['plan', 'nosuchrecipe'], want: /unknown recipe "nosuchrecipe"/ },
     { args: ['plan', 'prefix-en'], want: /unknown recipe "prefix-en" \(did you mean "prefix-env"\?\)/ },
     { args: ['plan', '--mirror', 'nosuch'], want: /unknown mirror profile "nosuch"/ },
     { args: ['--bogus-flag'], want: /unknown option '--bogus-flag'/ },
     // An empty or relative prefix would install into whatever folder setup starts in.
-    { args: ['validate', '--prefix', ''], want: /^setup: error: --prefix "": the install prefix is empty, which would install into the current folder \(give an absolute folder, or one under ~\/\)$/, lines: 1 },
+    {
+      args: ['validate', '--prefix', ''],
+      want: /^setup: error: --prefix "": the install prefix is empty, which would install into the current folder \(give an absolute folder, or one under ~\/\)$/,
+      lines: 1,
+    },
     { args: ['plan', '--prefix', ''], want: /^setup: error: --prefix "": the install prefix is empty/, lines: 1 },
-    { args: ['validate', '--prefix', 'opt/tools'], want: /^setup: error: --prefix "opt\/tools": the install prefix is a relative path/, lines: 1 },
-    { args: ['run', '--prefix', '.', 'prefix-env'], want: /^setup: error: --prefix "\.": the install prefix is a relative path/, lines: 1 },
+    {
+      args: ['validate', '--prefix', 'opt/tools'],
+      want: /^setup: error: --prefix "opt\/tools": the install prefix is a relative path/,
+      lines: 1,
+    },
+    {
+      args: ['run', '--prefix', '.', 'prefix-env'],
+      want: /^setup: error: --prefix "\.": the install prefix is a relative path/,
+      lines: 1,
+    },
     // A --mirror profile file is checked by validate as by plan: no git rewrite to a remote helper.
-    { args: ['validate', '--mirror', 'test/fixtures/bad-input/git-rewrite-ext/profiles/evil.yaml'], want: /git-rewrite-ext\/profiles\/evil\.yaml:4:28: error: https:\/\/github\.com\/: git rewrite target "ext::sh -c touch% \/tmp\/pwned" names a git remote helper/ },
-    { args: ['plan', '--mirror', 'test/fixtures/bad-input/git-rewrite-ext/profiles/evil.yaml'], want: /evil\.yaml:5:24: error: git@github\.com:: git rewrite target "fd::3"/ },
+    {
+      args: ['validate', '--mirror', 'test/fixtures/bad-input/git-rewrite-ext/profiles/evil.yaml'],
+      want: /git-rewrite-ext\/profiles\/evil\.yaml:4:28: error: https:\/\/github\.com\/: git rewrite target "ext::sh -c touch% \/tmp\/pwned" names a git remote helper/,
+    },
+    {
+      args: ['plan', '--mirror', 'test/fixtures/bad-input/git-rewrite-ext/profiles/evil.yaml'],
+      want: /evil\.yaml:5:24: error: git@github\.com:: git rewrite target "fd::3"/,
+    },
     // No --set key reaches a prototype.
-    { args: ['validate', '--set', 'prefix-env.__proto__=1'], want: /^setup: error: --set "prefix-env\.__proto__=1": key "prefix-env\.__proto__" uses "__proto__", which is reserved/, lines: 1 },
-    { args: ['plan', '--set', 'constructor=x'], want: /^setup: error: --set "constructor=x": key "constructor" is reserved/, lines: 1 },
+    {
+      args: ['validate', '--set', 'prefix-env.__proto__=1'],
+      want: /^setup: error: --set "prefix-env\.__proto__=1": key "prefix-env\.__proto__" uses "__proto__", which is reserved/,
+      lines: 1,
+    },
+    {
+      args: ['plan', '--set', 'constructor=x'],
+      want: /^setup: error: --set "constructor=x": key "constructor" is reserved/,
+      lines: 1,
+    },
   ];
-  it.concurrent.for(cases.map((c) => ({ ...c, cmd: c.args.join(' ') })))('setup $cmd exits 2', { retry: 2 }, async ({ args, want, lines }) => {
-    const r = await setup(args, home);
-    expect(r.code, r.stderr).toBe(2);
-    const out = r.stderr.split('\n').filter((l) => l.trim() !== '');
-    expect(out.some((l) => want.test(l)), r.stderr).toBe(true);
-    if (lines !== undefined) expect(out).toHaveLength(lines);
-    expect(r.stdout).toBe('');
-    noStack(r.stderr);
-  });
+  it.concurrent.for(cases.map((c) => ({ ...c, cmd: c.args.join(' ') })))(
+    'setup $cmd exits 2',
+    { retry: 2 },
+    async ({ args, want, lines }) => {
+      const r = await setup(args, home);
+      expect(r.code, r.stderr).toBe(2);
+      const out = r.stderr.split('\n').filter((l) => l.trim() !== '');
+      expect(
+        out.some((l) => want.test(l)),
+        r.stderr,
+      ).toBe(true);
+      if (lines !== undefined) expect(out).toHaveLength(lines);
+      expect(r.stdout).toBe('');
+      noStack(r.stderr);
+    },
+  );
 });

@@ -7,12 +7,18 @@ import { runCli, tempHome, writeRecipes } from './helpers.js';
 /** A tiny C library and program: configured, built and installed by cmake steps, then by make. */
 function writeProject(dir: string): void {
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'hello.c'), '#include <stdio.h>\nint main(void) { printf("hello %s\\n", GREETING); return 0; }\n');
+  fs.writeFileSync(
+    path.join(dir, 'hello.c'),
+    '#include <stdio.h>\nint main(void) { printf("hello %s\\n", GREETING); return 0; }\n',
+  );
   fs.writeFileSync(
     path.join(dir, 'CMakeLists.txt'),
     'cmake_minimum_required(VERSION 3.13)\nproject(hello C)\nset(GREETING "world" CACHE STRING "who")\nadd_executable(hello hello.c)\ntarget_compile_definitions(hello PRIVATE GREETING="${GREETING}")\ninstall(TARGETS hello DESTINATION bin)\n',
   );
-  fs.writeFileSync(path.join(dir, 'Makefile'), 'PREFIX ?= /nonexistent\nMSG ?= none\nall: out.txt\nout.txt:\n\t$(file >out.txt,$(MSG))\ninstall: out.txt\n\tmkdir -p $(PREFIX)/share && cp out.txt $(PREFIX)/share/msg.txt\n');
+  fs.writeFileSync(
+    path.join(dir, 'Makefile'),
+    'PREFIX ?= /nonexistent\nMSG ?= none\nall: out.txt\nout.txt:\n\t$(file >out.txt,$(MSG))\ninstall: out.txt\n\tmkdir -p $(PREFIX)/share && cp out.txt $(PREFIX)/share/msg.txt\n',
+  );
 }
 
 describe('cmake and make steps', () => {
@@ -91,9 +97,15 @@ steps:
     const set = [...args, '--set', 'lib.target=HASWELL'];
     const plan = await runCli([...set, 'plan', 'lib', '--exit-code'], home);
     expect(plan.code).toBe(3);
-    expect(plan.stdout).toContain('Build for HASWELL  will run: its inputs changed since it last ran: TARGET: NEHALEM → HASWELL');
-    expect(plan.stdout).toContain('Install  will run: its inputs changed since it last ran: TARGET: NEHALEM → HASWELL; Build for HASWELL: TARGET: NEHALEM → HASWELL');
-    expect(plan.stdout).toMatch(/make -C \S+ -j\d+ TARGET=HASWELL clean {3}\(when its inputs changed since it last ran\)/);
+    expect(plan.stdout).toContain(
+      'Build for HASWELL  will run: its inputs changed since it last ran: TARGET: NEHALEM → HASWELL',
+    );
+    expect(plan.stdout).toContain(
+      'Install  will run: its inputs changed since it last ran: TARGET: NEHALEM → HASWELL; Build for HASWELL: TARGET: NEHALEM → HASWELL',
+    );
+    expect(plan.stdout).toMatch(
+      /make -C \S+ -j\d+ TARGET=HASWELL clean {3}\(when its inputs changed since it last ran\)/,
+    );
     const rerun = await runCli([...set, 'run', 'lib'], home);
     expect(rerun.code, rerun.stderr).toBe(0);
     expect(fs.readFileSync(path.join(src, 'builds.txt'), 'utf8')).toBe('NEHALEM\nclean\nHASWELL\n');
@@ -123,7 +135,9 @@ describe.skipIf(!canApt)('apt step (real apt-get, as root)', () => {
     expect(plan.stdout).toContain(`not installed: ${pkg}`);
     const run = await runCli(['--recipes', recipes, 'run', 'toy'], home);
     expect(run.code, run.stderr).toBe(0);
-    expect(execFileSync('dpkg-query', ['-W', '-f', '${Status}', pkg], { encoding: 'utf8' })).toBe('install ok installed');
+    expect(execFileSync('dpkg-query', ['-W', '-f', '${Status}', pkg], { encoding: 'utf8' })).toBe(
+      'install ok installed',
+    );
     expect((await runCli(['--recipes', recipes, 'plan', 'toy', '--exit-code'], home)).code).toBe(0);
     execFileSync('dpkg', ['-r', pkg], { stdio: 'ignore' });
   }, 300_000);

@@ -74,7 +74,11 @@ describe('failures', () => {
     expect(logText).toContain('fatal: unit 31 does not compile');
     expect(fs.existsSync(path.join(home, 'never-reached'))).toBe(false);
     expect(res.stderr).not.toMatch(/^\s+at /m);
-    const journal = fs.readFileSync(path.join(home, '.local', 'state', 'envkit', 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const journal = fs
+      .readFileSync(path.join(home, '.local', 'state', 'envkit', 'journal.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(journal.map((e) => e.event)).toEqual(['run-start', 'step-ok', 'step-failed', 'run-end']);
     expectGolden('run-failure.txt', err.replace(/^\d+ steps to run.*\n/, '').replace(/log: +\S+/, 'log: <log>'));
   });
@@ -151,7 +155,8 @@ describe('failures', () => {
   it('the watchdog SIGKILLs a step that ignores SIGTERM, after the grace', async () => {
     const home = tempHome();
     const recipes = writeRecipes(path.join(home, 'recipes'), {
-      'stubborn.yaml': 'name: stubborn\ndescription: ignores SIGTERM\nsteps:\n  - run: |\n      trap "" TERM\n      sleep 300 &\n      echo $! > ~/stubborn.pid\n      wait\n    creates: ~/never\n',
+      'stubborn.yaml':
+        'name: stubborn\ndescription: ignores SIGTERM\nsteps:\n  - run: |\n      trap "" TERM\n      sleep 300 &\n      echo $! > ~/stubborn.pid\n      wait\n    creates: ~/never\n',
     });
     const p = startCli(['--recipes', recipes, 'run', 'stubborn'], home);
     const pidFile = path.join(home, 'stubborn.pid');
@@ -222,7 +227,12 @@ describe('doctor', () => {
 describe('json everywhere', () => {
   it('list, show, plan, validate print one JSON document on stdout', async () => {
     const home = tempHome();
-    for (const args of [r('list', '--json'), r('show', 'base', '--json'), r('plan', 'base', '--json'), ['validate', RECIPES, '--json']]) {
+    for (const args of [
+      r('list', '--json'),
+      r('show', 'base', '--json'),
+      r('plan', 'base', '--json'),
+      ['validate', RECIPES, '--json'],
+    ]) {
       const res = await runCli(args, home);
       expect(() => JSON.parse(res.stdout), args.join(' ')).not.toThrow();
       expect(JSON.parse(res.stdout).version).toBe(1);
@@ -239,7 +249,10 @@ describe('doctor and the mirror profile', () => {
     try {
       const home = tempHome();
       const profile = path.join(home, 'local.yaml');
-      fs.writeFileSync(profile, `name: local\ndescription: a local test mirror\npip: { index-url: "http://127.0.0.1:${port}/simple" }\ngo: { proxy: "http://127.0.0.1:1/,direct" }\n`);
+      fs.writeFileSync(
+        profile,
+        `name: local\ndescription: a local test mirror\npip: { index-url: "http://127.0.0.1:${port}/simple" }\ngo: { proxy: "http://127.0.0.1:1/,direct" }\n`,
+      );
       const res = await runCli(r('doctor', '--mirror', profile, '--json'), home);
       const doc = JSON.parse(res.stdout);
       expect(doc.profile).toEqual({ name: 'local', description: 'a local test mirror' });
@@ -255,7 +268,7 @@ describe('doctor and the mirror profile', () => {
 });
 
 describe('one run at a time', () => {
-  it('a second run waits for the first (or fails with --no-wait), and a killed holder\'s lock is taken over', async () => {
+  it("a second run waits for the first (or fails with --no-wait), and a killed holder's lock is taken over", async () => {
     const home = tempHome();
     const first = startCli(r('run', 'slow'), home);
     const pidFile = path.join(home, 'slow-child.pid');
@@ -267,7 +280,8 @@ describe('one run at a time', () => {
     const second = startCli(r('run', 'base'), home);
     let err = '';
     second.stderr.on('data', (d) => (err += d));
-    for (let i = 0; i < 100 && !err.includes('waiting for another setup run'); i++) await new Promise((ok) => setTimeout(ok, 50));
+    for (let i = 0; i < 100 && !err.includes('waiting for another setup run'); i++)
+      await new Promise((ok) => setTimeout(ok, 50));
     expect(err).toContain('waiting for another setup run to finish (pid');
     expect(fs.existsSync(path.join(home, 'work', 'base.txt'))).toBe(false);
 
@@ -287,13 +301,23 @@ describe('one run at a time', () => {
 
 describe('secrets', () => {
   const SECRET = 'hunter2-Sup3r$ecret';
-  const walk = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : e.isFile() ? [path.join(dir, e.name)] : []));
+  const walk = (dir: string): string[] =>
+    fs
+      .readdirSync(dir, { withFileTypes: true })
+      .flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : e.isFile() ? [path.join(dir, e.name)] : []));
 
   it('never appear in plan, show, --json, logs, journal or failure reports', async () => {
     const home = tempHome();
     const env = { DEMO_TOKEN: SECRET };
     const outputs: string[] = [];
-    for (const args of [r('plan', 'secretive'), r('plan', 'secretive', '--json'), r('show', 'secretive'), r('show', 'secretive', '--json'), r('run', 'secretive', '-v'), r('run', 'secretive', '--set', 'secretive.code=3')]) {
+    for (const args of [
+      r('plan', 'secretive'),
+      r('plan', 'secretive', '--json'),
+      r('show', 'secretive'),
+      r('show', 'secretive', '--json'),
+      r('run', 'secretive', '-v'),
+      r('run', 'secretive', '--set', 'secretive.code=3'),
+    ]) {
       const res = await runCli(args, home, env);
       outputs.push(res.stdout, res.stderr);
     }
@@ -314,7 +338,9 @@ describe('secrets', () => {
     expect(plan.stdout).toContain('<secret DEMO_TOKEN not set>');
     const run = await runCli(r('run', 'secretive'), home);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/secretive\.yaml:\d+:\d+: error: secret DEMO_TOKEN is not set \(recipe secretive needs it\)/);
+    expect(run.stderr).toMatch(
+      /secretive\.yaml:\d+:\d+: error: secret DEMO_TOKEN is not set \(recipe secretive needs it\)/,
+    );
     expect(fs.existsSync(path.join(home, 'token.sha'))).toBe(false);
   });
 
@@ -339,11 +365,18 @@ describe('verify items', () => {
       const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/health`;
       const res = await runCli(r('doctor', 'checks', '--json', '--offline'), home, { CHECK_URL: url });
       const doc = JSON.parse(res.stdout);
-      const by = (label: string): { status: string; message: string } => doc.items.find((i: { label: string }) => i.label === label);
+      const by = (label: string): { status: string; message: string } =>
+        doc.items.find((i: { label: string }) => i.label === label);
       expect(by('import json').status).toBe('ok');
-      expect(by('import no_such_module_envkit')).toMatchObject({ status: 'fail', message: expect.stringContaining('ModuleNotFoundError') });
+      expect(by('import no_such_module_envkit')).toMatchObject({
+        status: 'fail',
+        message: expect.stringContaining('ModuleNotFoundError'),
+      });
       expect(by('pip pip>=1').status).toBe('ok');
-      expect(by('pip envkit-no-such-dist>=1')).toMatchObject({ status: 'fail', message: expect.stringContaining('not installed') });
+      expect(by('pip envkit-no-such-dist>=1')).toMatchObject({
+        status: 'fail',
+        message: expect.stringContaining('not installed'),
+      });
       if (fs.existsSync('/var/lib/dpkg/status')) {
         expect(by('package coreutils').status).toBe('ok');
         expect(by('package envkit-no-such-package').status).toBe('fail');

@@ -11,7 +11,11 @@ function world() {
   const home = tempHome('envkit-completion-');
   const bin = path.join(home, 'bin');
   fs.mkdirSync(bin);
-  fs.writeFileSync(path.join(bin, 'setup'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} "$@"\n`, { mode: 0o755 });
+  fs.writeFileSync(
+    path.join(bin, 'setup'),
+    `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} "$@"\n`,
+    { mode: 0o755 },
+  );
   const userRecipes = path.join(home, '.config', 'envkit', 'recipes');
   fs.mkdirSync(userRecipes, { recursive: true });
   fs.writeFileSync(path.join(userRecipes, 'pyside-tools.yaml'), 'name: pyside-tools\nsteps: []\n');
@@ -22,7 +26,11 @@ function world() {
 }
 
 const bundled = (dir: string): string[] =>
-  fs.readdirSync(path.join(ROOT, 'recipes', dir)).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, '')).sort();
+  fs
+    .readdirSync(path.join(ROOT, 'recipes', dir))
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => f.replace(/\.yaml$/, ''))
+    .sort();
 
 describe('setup completion bash, sourced in real bash', () => {
   let w: ReturnType<typeof world>;
@@ -36,7 +44,10 @@ describe('setup completion bash, sourced in real bash', () => {
     script = path.join(w.home, 'setup.bash');
     fs.writeFileSync(script, r.stdout);
     // `complete -p setup` says which function completes `setup`.
-    const spec = execFileSync('bash', ['-c', `source ${JSON.stringify(script)} && complete -p setup`], { env: w.env, encoding: 'utf8' });
+    const spec = execFileSync('bash', ['-c', `source ${JSON.stringify(script)} && complete -p setup`], {
+      env: w.env,
+      encoding: 'utf8',
+    });
     expect(spec.trim()).toMatch(/^complete -F \S+ setup$/);
     fn = /-F (\S+)/.exec(spec)![1]!;
   });
@@ -56,14 +67,39 @@ describe('setup completion bash, sourced in real bash', () => {
   }
 
   it('completes the commands after `setup `, and not the hidden ones', () => {
-    expect(complete('setup ')).toEqual(['completion', 'doctor', 'help', 'init', 'list', 'plan', 'run', 'show', 'validate']);
+    expect(complete('setup ')).toEqual([
+      'completion',
+      'doctor',
+      'help',
+      'init',
+      'list',
+      'plan',
+      'run',
+      'show',
+      'validate',
+    ]);
     expect(complete('setup p')).toEqual(['plan']);
     expect(complete('setup --mirror tuna r')).toEqual(['run']);
   });
 
   it("completes plan's own and the global options after `setup plan --`", () => {
     const opts = complete('setup plan --');
-    expect(opts).toEqual(expect.arrayContaining(['--exit-code', '--graph', '--format', '--mirror', '--recipes', '--set', '--prefix', '--json', '--verbose', '--quiet', '--no-color', '--help']));
+    expect(opts).toEqual(
+      expect.arrayContaining([
+        '--exit-code',
+        '--graph',
+        '--format',
+        '--mirror',
+        '--recipes',
+        '--set',
+        '--prefix',
+        '--json',
+        '--verbose',
+        '--quiet',
+        '--no-color',
+        '--help',
+      ]),
+    );
     expect(opts).not.toContain('--no-state'); // list's
     expect(opts).not.toContain('--version');
     expect(complete('setup list --no')).toEqual(['--no-color', '--no-state']);
@@ -108,7 +144,14 @@ describe.runIf(has('zsh'))('setup completion zsh', () => {
     const script = path.join(w.home, '_setup');
     fs.writeFileSync(script, r.stdout);
     expect(spawnSync('zsh', ['-n', script]).status).toBe(0);
-    const out = execFileSync('zsh', ['-fc', `autoload -U compinit && compinit -u -D && source ${JSON.stringify(script)} && print -r -- $_comps[setup]`], { env: w.env, encoding: 'utf8' });
+    const out = execFileSync(
+      'zsh',
+      [
+        '-fc',
+        `autoload -U compinit && compinit -u -D && source ${JSON.stringify(script)} && print -r -- $_comps[setup]`,
+      ],
+      { env: w.env, encoding: 'utf8' },
+    );
     expect(out.trim()).toBe('_setup');
   });
 
@@ -150,7 +193,11 @@ describe.runIf(has('fish'))('setup completion fish', () => {
     fs.writeFileSync(script, r.stdout);
     expect(spawnSync('fish', ['-n', script]).status).toBe(0);
     const ask = (line: string): string[] =>
-      execFileSync('fish', ['--no-config', '-c', `source ${JSON.stringify(script)}; complete -C ${JSON.stringify(line)}`], { env: w.env, encoding: 'utf8' })
+      execFileSync(
+        'fish',
+        ['--no-config', '-c', `source ${JSON.stringify(script)}; complete -C ${JSON.stringify(line)}`],
+        { env: w.env, encoding: 'utf8' },
+      )
         .split('\n')
         .filter(Boolean)
         .map((l) => l.split('\t')[0]!)

@@ -6,7 +6,7 @@ import { ROOT, runCli, tempHome } from './helpers.js';
 
 const RECIPES = path.join(ROOT, 'test', 'fixtures', 'e2e');
 
-describe('config steps merge into the user\'s files', () => {
+describe("config steps merge into the user's files", () => {
   it('keeps comments and other keys, backs up originals once, converges', async () => {
     const home = tempHome();
     const pip = path.join(home, '.config', 'pip', 'pip.conf');
@@ -16,7 +16,10 @@ describe('config steps merge into the user\'s files', () => {
     fs.writeFileSync(path.join(home, '.condarc'), '# my conda\nauto_activate_base: false\n');
     fs.writeFileSync(path.join(home, '.gitconfig'), '# my git\n[user]\n\tname = Me\n\temail = me@example.com\n');
     const profile = path.join(home, 'mirror.yaml');
-    fs.writeFileSync(profile, 'name: local\npip: { index-url: "http://127.0.0.1:9/simple", trusted-host: "127.0.0.1" }\n');
+    fs.writeFileSync(
+      profile,
+      'name: local\npip: { index-url: "http://127.0.0.1:9/simple", trusted-host: "127.0.0.1" }\n',
+    );
     const args = ['--recipes', RECIPES, '--mirror', profile];
 
     const plan = await runCli([...args, 'plan', 'mirrors', '--exit-code'], home);
@@ -27,7 +30,9 @@ describe('config steps merge into the user\'s files', () => {
     expect(run.code, run.stderr).toBe(0);
 
     const pipText = fs.readFileSync(pip, 'utf8');
-    expect(pipText).toBe('# mine: do not lose me\n[global]\ntimeout = 60\nindex-url = http://127.0.0.1:9/simple\ntrusted-host = 127.0.0.1\n');
+    expect(pipText).toBe(
+      '# mine: do not lose me\n[global]\ntimeout = 60\nindex-url = http://127.0.0.1:9/simple\ntrusted-host = 127.0.0.1\n',
+    );
     expect(fs.statSync(pip).mode & 0o777).toBe(0o640);
     const backup = path.join(home, '.local', 'state', 'envkit', 'backups', pip);
     expect(fs.readFileSync(backup, 'utf8')).toBe(pipOriginal);
@@ -38,18 +43,27 @@ describe('config steps merge into the user\'s files', () => {
     expect(condarc).toMatch(/channels:\n\s*- defaults/);
     expect(condarc).toContain('conda-forge: https://mirror.example/anaconda/cloud');
 
-    const git = (...a: string[]): string => execFileSync('git', ['config', '--file', path.join(home, '.gitconfig'), ...a], { encoding: 'utf8' }).trim();
+    const git = (...a: string[]): string =>
+      execFileSync('git', ['config', '--file', path.join(home, '.gitconfig'), ...a], { encoding: 'utf8' }).trim();
     expect(git('user.name')).toBe('Me');
-    expect(git('--get-all', 'url.https://mirror.example/github.com/.insteadOf').split('\n')).toEqual(['https://github.com/', 'git@github.com:']);
+    expect(git('--get-all', 'url.https://mirror.example/github.com/.insteadOf').split('\n')).toEqual([
+      'https://github.com/',
+      'git@github.com:',
+    ]);
     expect(fs.readFileSync(path.join(home, '.gitconfig'), 'utf8')).toContain('# my git');
-    expect(JSON.parse(fs.readFileSync(path.join(home, '.config', 'tool', 'settings.json'), 'utf8'))).toEqual({ editor: { fontSize: 14 } });
+    expect(JSON.parse(fs.readFileSync(path.join(home, '.config', 'tool', 'settings.json'), 'utf8'))).toEqual({
+      editor: { fontSize: 14 },
+    });
 
     const after = await runCli([...args, 'plan', 'mirrors', '--exit-code'], home);
     expect(after.code, after.stdout).toBe(0);
 
     // A second change keeps the first backup (the user's original), not the tool's own output.
     const other = path.join(home, 'other.yaml');
-    fs.writeFileSync(other, 'name: other\npip: { index-url: "http://127.0.0.1:10/simple", trusted-host: "127.0.0.1" }\n');
+    fs.writeFileSync(
+      other,
+      'name: other\npip: { index-url: "http://127.0.0.1:10/simple", trusted-host: "127.0.0.1" }\n',
+    );
     expect((await runCli(['--recipes', RECIPES, '--mirror', other, 'run', 'mirrors'], home)).code).toBe(0);
     expect(fs.readFileSync(backup, 'utf8')).toBe(pipOriginal);
 
@@ -57,13 +71,17 @@ describe('config steps merge into the user\'s files', () => {
     const plain = path.join(home, 'plain.yaml');
     fs.writeFileSync(plain, 'name: plain\npip: { index-url: "http://127.0.0.1:11/simple" }\n');
     expect((await runCli(['--recipes', RECIPES, '--mirror', plain, 'run', 'mirrors'], home)).code).toBe(0);
-    expect(fs.readFileSync(pip, 'utf8')).toBe('# mine: do not lose me\n[global]\ntimeout = 60\nindex-url = http://127.0.0.1:11/simple\n');
-    expect((await runCli(['--recipes', RECIPES, '--mirror', plain, 'plan', 'mirrors', '--exit-code'], home)).code).toBe(0);
+    expect(fs.readFileSync(pip, 'utf8')).toBe(
+      '# mine: do not lose me\n[global]\ntimeout = 60\nindex-url = http://127.0.0.1:11/simple\n',
+    );
+    expect((await runCli(['--recipes', RECIPES, '--mirror', plain, 'plan', 'mirrors', '--exit-code'], home)).code).toBe(
+      0,
+    );
   });
 });
 
 describe('backups', () => {
-  it('a file envkit created is not later backed up as if it were the user\'s original', async () => {
+  it("a file envkit created is not later backed up as if it were the user's original", async () => {
     const home = tempHome();
     const profile = path.join(home, 'm1.yaml');
     fs.writeFileSync(profile, 'name: m1\npip: { index-url: "http://127.0.0.1:9/simple" }\n');

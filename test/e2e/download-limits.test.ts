@@ -105,19 +105,37 @@ afterAll(() => srv?.close());
 /** Runs a command with the CLI's environment, killed (failing the test) after `ms`. */
 function exec(argv: string[], home: string, ms: number): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    execFile(argv[0]!, argv.slice(1), { env: cliEnv(home), cwd: home, timeout: ms, killSignal: 'SIGKILL', maxBuffer: 16 * MiB }, (err, stdout, stderr) => {
-      const e = err as (Error & { code?: number | string }) | null;
-      resolve({ code: e ? (typeof e.code === 'number' ? e.code : null) : 0, out: stderr + stdout });
-    });
+    execFile(
+      argv[0]!,
+      argv.slice(1),
+      { env: cliEnv(home), cwd: home, timeout: ms, killSignal: 'SIGKILL', maxBuffer: 16 * MiB },
+      (err, stdout, stderr) => {
+        const e = err as (Error & { code?: number | string }) | null;
+        resolve({ code: e ? (typeof e.code === 'number' ? e.code : null) : 0, out: stderr + stdout });
+      },
+    );
   });
 }
 
 /** `setup …` under /usr/bin/time: its exit, output, seconds, and peak memory (max RSS, MiB). */
-async function run(home: string, args: string[], ms = 60_000): Promise<{ code: number | null; out: string; seconds: number; rssMiB: number }> {
+async function run(
+  home: string,
+  args: string[],
+  ms = 60_000,
+): Promise<{ code: number | null; out: string; seconds: number; rssMiB: number }> {
   const t0 = performance.now();
   const stats = path.join(home, 'time.txt');
-  const { code, out } = await exec(['/usr/bin/time', '-f', '%M', '-o', stats, process.execPath, BIN, ...args], home, ms);
-  return { code, out, seconds: (performance.now() - t0) / 1000, rssMiB: Number(fs.readFileSync(stats, 'utf8').trim().split('\n').pop()) / 1024 };
+  const { code, out } = await exec(
+    ['/usr/bin/time', '-f', '%M', '-o', stats, process.execPath, BIN, ...args],
+    home,
+    ms,
+  );
+  return {
+    code,
+    out,
+    seconds: (performance.now() - t0) / 1000,
+    rssMiB: Number(fs.readFileSync(stats, 'utf8').trim().split('\n').pop()) / 1024,
+  };
 }
 
 /** Every temp, partial or unpacked leftover under HOME. */
@@ -136,7 +154,9 @@ function leftovers(home: string): string[] {
 
 function recipeHome(download: string): { home: string; args: string[] } {
   const home = tempHome('envkit-dl-lim-');
-  const dir = writeRecipes(path.join(home, 'recipes'), { 'dl.yaml': `name: dl\ndescription: d\nsteps:\n  - ${download}\n` });
+  const dir = writeRecipes(path.join(home, 'recipes'), {
+    'dl.yaml': `name: dl\ndescription: d\nsteps:\n  - ${download}\n`,
+  });
   return { home, args: ['--recipes', dir, 'run', 'dl'] };
 }
 
@@ -145,9 +165,13 @@ afterAll(() => console.log(`download limits:\n  ${figures.join('\n  ')}`));
 
 describe('downloads and archives are capped', () => {
   it('a 1 GiB gzip bomb (a 1 MB tar.gz) is refused before anything is written, in bounded memory', async () => {
-    const { home, args } = recipeHome(`download: { url: "${srv.base}/bomb.tar.gz", sha256: ${sha256(BOMB)}, extract: ~/out }`);
+    const { home, args } = recipeHome(
+      `download: { url: "${srv.base}/bomb.tar.gz", sha256: ${sha256(BOMB)}, extract: ~/out }`,
+    );
     const r = await run(home, args);
-    figures.push(`gzip bomb: ${(BOMB.length / 1e6).toFixed(2)} MB → 1 GiB: refused in ${r.seconds.toFixed(2)} s, peak RSS ${r.rssMiB.toFixed(0)} MiB`);
+    figures.push(
+      `gzip bomb: ${(BOMB.length / 1e6).toFixed(2)} MB → 1 GiB: refused in ${r.seconds.toFixed(2)} s, peak RSS ${r.rssMiB.toFixed(0)} MiB`,
+    );
     expect(r.code, r.out).toBe(1);
     expect(r.out).toMatch(/refused to unpack .*: it unpacks to more than 512 MiB \(at "bomb\/zeros"\)/);
     expect(r.out).toContain('max-unpacked');
@@ -156,7 +180,9 @@ describe('downloads and archives are capped', () => {
   }, 90_000);
 
   it('a 1 GiB gzip of zeros that is no tarball is cut off, not decompressed whole', async () => {
-    const { home, args } = recipeHome(`download: { url: "${srv.base}/raw-bomb.gz", sha256: ${sha256(RAW_BOMB)}, extract: ~/out }`);
+    const { home, args } = recipeHome(
+      `download: { url: "${srv.base}/raw-bomb.gz", sha256: ${sha256(RAW_BOMB)}, extract: ~/out }`,
+    );
     const r = await run(home, args);
     figures.push(`raw gzip bomb (no tar): refused in ${r.seconds.toFixed(2)} s, peak RSS ${r.rssMiB.toFixed(0)} MiB`);
     expect(r.code, r.out).toBe(1);
@@ -166,9 +192,13 @@ describe('downloads and archives are capped', () => {
   }, 90_000);
 
   it('an endless body stops at max-size, leaving no partial file', async () => {
-    const { home, args } = recipeHome(`download: { url: "${srv.base}/endless", insecure: true, dest: ~/dest, max-size: 10 MiB }`);
+    const { home, args } = recipeHome(
+      `download: { url: "${srv.base}/endless", insecure: true, dest: ~/dest, max-size: 10 MiB }`,
+    );
     const r = await run(home, args);
-    figures.push(`endless body, max-size 10 MiB: stopped in ${r.seconds.toFixed(2)} s, peak RSS ${r.rssMiB.toFixed(0)} MiB`);
+    figures.push(
+      `endless body, max-size 10 MiB: stopped in ${r.seconds.toFixed(2)} s, peak RSS ${r.rssMiB.toFixed(0)} MiB`,
+    );
     expect(r.code, r.out).toBe(1);
     expect(r.out).toContain('it is bigger than the 10 MiB limit (stopped there)');
     expect(leftovers(home)).toEqual([]);
@@ -177,7 +207,9 @@ describe('downloads and archives are capped', () => {
   it('a Content-Length over the default 8 GiB fails before the body is read', async () => {
     const { home, args } = recipeHome(`download: { url: "${srv.base}/huge", insecure: true, dest: ~/dest }`);
     const r = await run(home, args);
-    figures.push(`Content-Length 20 GiB: refused in ${r.seconds.toFixed(2)} s, ${(bigRequested / MiB).toFixed(1)} MiB sent by the server before the client hung up`);
+    figures.push(
+      `Content-Length 20 GiB: refused in ${r.seconds.toFixed(2)} s, ${(bigRequested / MiB).toFixed(1)} MiB sent by the server before the client hung up`,
+    );
     expect(r.code, r.out).toBe(1);
     expect(r.out).toContain('it is 20 GiB (Content-Length), over the 8 GiB limit; nothing was downloaded');
     expect(r.seconds).toBeLessThan(15);
@@ -186,7 +218,9 @@ describe('downloads and archives are capped', () => {
   }, 60_000);
 
   it('a body longer than its Content-Length is not taken for the file', async () => {
-    const { home, args } = recipeHome(`download: { url: "${srv.base}/liar", sha256: ${sha256(TOO_LONG)}, dest: ~/dest }`);
+    const { home, args } = recipeHome(
+      `download: { url: "${srv.base}/liar", sha256: ${sha256(TOO_LONG)}, dest: ~/dest }`,
+    );
     const r = await run(home, args);
     expect(r.code, r.out).toBe(1);
     expect(r.out).toMatch(/sha256 mismatch|more than the 1000 bytes/);
@@ -194,7 +228,9 @@ describe('downloads and archives are capped', () => {
   }, 60_000);
 
   it('a trickling server (1 byte/s) fails at the deadline (the step timeout) with a clear message', async () => {
-    const { home, args } = recipeHome(`download: { url: "${srv.base}/trickle", insecure: true, dest: ~/dest }\n    timeout: 3s`);
+    const { home, args } = recipeHome(
+      `download: { url: "${srv.base}/trickle", insecure: true, dest: ~/dest }\n    timeout: 3s`,
+    );
     const r = await run(home, args);
     figures.push(`trickle 1 byte/s, timeout 3s: failed in ${r.seconds.toFixed(2)} s`);
     expect(r.code, r.out).toBe(1);
@@ -204,23 +240,36 @@ describe('downloads and archives are capped', () => {
   }, 60_000);
 
   it('more entries than max-entries: refused, nothing unpacked', async () => {
-    const { home, args } = recipeHome(`download: { url: "${srv.base}/many.tar", sha256: ${sha256(MANY)}, extract: ~/out, max-entries: 1000 }`);
+    const { home, args } = recipeHome(
+      `download: { url: "${srv.base}/many.tar", sha256: ${sha256(MANY)}, extract: ~/out, max-entries: 1000 }`,
+    );
     const r = await run(home, args);
     expect(r.code, r.out).toBe(1);
     expect(r.out).toContain('it has more than 1000 entries');
     expect(leftovers(home)).toEqual([]);
   }, 60_000);
 
-  it.each(['tar', 'zip'] as const)('setuid, setgid and sticky bits are stripped when unpacking a %s', async (kind) => {
-    const body = kind === 'tar' ? SETUID_TAR : SETUID_ZIP;
-    const { home, args } = recipeHome(`download: { url: "${srv.base}/setuid.${kind}", sha256: ${sha256(body)}, extract: ~/x }`);
-    const r = await run(home, args);
-    expect(r.code, r.out).toBe(0);
-    const modes = Object.fromEntries(['pkg', 'pkg/suid', 'pkg/sgid', 'pkg/plain'].map((p) => [p, fs.statSync(path.join(home, 'x', p)).mode & 0o7777]));
-    for (const [p, m] of Object.entries(modes)) expect(m & 0o7000, `${p} has mode ${m.toString(8)}`).toBe(0);
-    expect(modes['pkg/suid']! & 0o111).toBe(0o111); // the permission bits stay
-    expect(modes['pkg/plain']).toBe(0o640);
-  }, 60_000);
+  it.each(['tar', 'zip'] as const)(
+    'setuid, setgid and sticky bits are stripped when unpacking a %s',
+    async (kind) => {
+      const body = kind === 'tar' ? SETUID_TAR : SETUID_ZIP;
+      const { home, args } = recipeHome(
+        `download: { url: "${srv.base}/setuid.${kind}", sha256: ${sha256(body)}, extract: ~/x }`,
+      );
+      const r = await run(home, args);
+      expect(r.code, r.out).toBe(0);
+      const modes = Object.fromEntries(
+        ['pkg', 'pkg/suid', 'pkg/sgid', 'pkg/plain'].map((p) => [
+          p,
+          fs.statSync(path.join(home, 'x', p)).mode & 0o7777,
+        ]),
+      );
+      for (const [p, m] of Object.entries(modes)) expect(m & 0o7000, `${p} has mode ${m.toString(8)}`).toBe(0);
+      expect(modes['pkg/suid']! & 0o111).toBe(0o111); // the permission bits stay
+      expect(modes['pkg/plain']).toBe(0o640);
+    },
+    60_000,
+  );
 
   it('a bad max-size is refused by validate, located', async () => {
     const { home } = recipeHome(`download: { url: "${srv.base}/x", insecure: true, dest: ~/dest, max-size: lots }`);

@@ -31,13 +31,18 @@ beforeAll(() => {
 });
 
 /** A recipe with download steps (each a YAML flow map). */
-const recipe = (name: string, ...steps: string[]): string => `name: ${name}\nsteps:\n${steps.map((s) => `  - download: ${s}\n`).join('')}`;
+const recipe = (name: string, ...steps: string[]): string =>
+  `name: ${name}\nsteps:\n${steps.map((s) => `  - download: ${s}\n`).join('')}`;
 
 /** A fresh HOME with recipes, the args to reach them, and a way to run `setup`. */
 function setup(recipes: Record<string, string>, extra: string[] = []) {
   const home = tempHome('envkit-dl-');
-  const dir = writeRecipes(path.join(home, 'recipes'), Object.fromEntries(Object.entries(recipes).map(([n, t]) => [`${n}.yaml`, t])));
-  const cli = (args: string[], env: Record<string, string> = {}) => runCli(['--recipes', dir, ...extra, ...args], home, env);
+  const dir = writeRecipes(
+    path.join(home, 'recipes'),
+    Object.fromEntries(Object.entries(recipes).map(([n, t]) => [`${n}.yaml`, t])),
+  );
+  const cli = (args: string[], env: Record<string, string> = {}) =>
+    runCli(['--recipes', dir, ...extra, ...args], home, env);
   return { home, cli };
 }
 
@@ -65,13 +70,18 @@ describe.concurrent('download steps', () => {
     const srv = await serve({ '/pkg.tar.gz': A.tgz, '/other/name.tgz': A.tgz });
     const { home, cli } = setup({
       pkg: recipe('pkg', `{ url: "${srv.base}/pkg.tar.gz", sha256: ${SUM.tgz}, extract: ~/opt/pkg, strip: 1 }`),
-      'pkg-copy': recipe('pkg-copy', `{ url: "${srv.base}/other/name.tgz", sha256: ${SUM.tgz}, dest: ~/dl/pkg.tgz, mode: "0600" }`),
+      'pkg-copy': recipe(
+        'pkg-copy',
+        `{ url: "${srv.base}/other/name.tgz", sha256: ${SUM.tgz}, dest: ~/dl/pkg.tgz, mode: "0600" }`,
+      ),
     });
     try {
       const plan = await cli(['plan', 'pkg', '--exit-code']);
       expect(plan.code, plan.stderr).toBe(3);
       expect(plan.stdout).toContain(`url ${srv.base}/pkg.tar.gz`);
-      expect(plan.stdout).toContain(`plain http: ${srv.base}/pkg.tar.gz is not encrypted (the sha256 still verifies the file)`);
+      expect(plan.stdout).toContain(
+        `plain http: ${srv.base}/pkg.tar.gz is not encrypted (the sha256 still verifies the file)`,
+      );
       expect(plan.stdout).toContain('~/opt/pkg is not unpacked yet');
 
       // Two recipes, two URLs, one sha256: the second is served from the cache the first filled.
@@ -106,7 +116,9 @@ describe.concurrent('download steps', () => {
   it('a wrong checksum fails naming both hashes and the URL, and keeps nothing', async () => {
     const srv = await serve({ '/pkg.tar.gz': A.tgz });
     const wrong = '0'.repeat(64);
-    const { home, cli } = setup({ bad: recipe('bad', `{ url: "${srv.base}/pkg.tar.gz", sha256: "${wrong}", dest: ~/dl/pkg.tgz }`) });
+    const { home, cli } = setup({
+      bad: recipe('bad', `{ url: "${srv.base}/pkg.tar.gz", sha256: "${wrong}", dest: ~/dl/pkg.tgz }`),
+    });
     try {
       const run = await cli(['run', 'bad']);
       expect(run.code).toBe(1);
@@ -125,22 +137,33 @@ describe.concurrent('download steps', () => {
 
   it('a connection dropped mid-body is retried; one that always drops fails clearly after 3 tries', async () => {
     const srv = await serve({
-      '/flaky.tgz': (req, res, n) => (n === 1 ? halfThenDrop(A.tgz)(req, res) : res.writeHead(200, { 'content-length': A.tgz.length }).end(A.tgz)),
+      '/flaky.tgz': (req, res, n) =>
+        n === 1 ? halfThenDrop(A.tgz)(req, res) : res.writeHead(200, { 'content-length': A.tgz.length }).end(A.tgz),
       '/dead.tgz': halfThenDrop(A.tgz),
     });
-    const { home, cli } = setup({ flaky: recipe('flaky', `{ url: "${srv.base}/flaky.tgz", sha256: ${SUM.tgz}, extract: ~/opt/flaky, strip: 1 }`) });
+    const { home, cli } = setup({
+      flaky: recipe('flaky', `{ url: "${srv.base}/flaky.tgz", sha256: ${SUM.tgz}, extract: ~/opt/flaky, strip: 1 }`),
+    });
     // Its own HOME: the same sha256 would otherwise come from the cache the first run filled.
-    const other = setup({ dead: recipe('dead', `{ url: "${srv.base}/dead.tgz", sha256: ${SUM.tgz}, extract: ~/opt/dead }`) });
+    const other = setup({
+      dead: recipe('dead', `{ url: "${srv.base}/dead.tgz", sha256: ${SUM.tgz}, extract: ~/opt/dead }`),
+    });
     try {
       const run = await cli(['run', 'flaky', '-v']);
       expect(run.code, run.stderr + run.stdout).toBe(0);
       expect(srv.count('/flaky.tgz')).toBe(2);
-      expect(fs.readFileSync(path.join(home, '.local', 'state', 'envkit', 'logs', 'latest.log'), 'utf8')).toMatch(/download failed: the transfer broke after .*; trying again in .* \(try 2 of 3\)/);
+      expect(fs.readFileSync(path.join(home, '.local', 'state', 'envkit', 'logs', 'latest.log'), 'utf8')).toMatch(
+        /download failed: the transfer broke after .*; trying again in .* \(try 2 of 3\)/,
+      );
       expect((await cli(['plan', 'flaky', '--exit-code'])).code).toBe(0);
 
       const dead = await other.cli(['run', 'dead']);
       expect(dead.code).toBe(1);
-      expect(dead.stderr + dead.stdout).toMatch(new RegExp(`download of ${srv.base}/dead.tgz failed: the transfer broke after 0\\.\\d MB of 0\\.\\d MB \\(.*\\) \\(gave up after 3 tries\\)`));
+      expect(dead.stderr + dead.stdout).toMatch(
+        new RegExp(
+          `download of ${srv.base}/dead.tgz failed: the transfer broke after 0\\.\\d MB of 0\\.\\d MB \\(.*\\) \\(gave up after 3 tries\\)`,
+        ),
+      );
       expect(srv.count('/dead.tgz')).toBe(3);
       expect(fs.existsSync(path.join(other.home, 'opt', 'dead'))).toBe(false);
       expect(leftovers(other.home)).toEqual([]);
@@ -151,7 +174,9 @@ describe.concurrent('download steps', () => {
 
   it('a 404 is a clear error, not retried', async () => {
     const srv = await serve({});
-    const { cli } = setup({ gone: recipe('gone', `{ url: "${srv.base}/gone.tgz", sha256: ${SUM.tgz}, dest: ~/dl/x }`) });
+    const { cli } = setup({
+      gone: recipe('gone', `{ url: "${srv.base}/gone.tgz", sha256: ${SUM.tgz}, dest: ~/dl/x }`),
+    });
     try {
       const run = await cli(['run', 'gone']);
       expect(run.code).toBe(1);
@@ -184,7 +209,12 @@ describe.concurrent('download steps', () => {
         expect(execFileSync(path.join(home, 'opt', f, 'bin', 'tool'), { encoding: 'utf8' }), f).toBe('tool 1.0\n');
         expect(fs.readlinkSync(path.join(home, 'opt', f, 'bin', 't')), f).toBe('tool');
       }
-      expect(fs.readdirSync(path.join(home, 'opt', 'file')).sort()).toEqual(['.envkit-extracted', 'doc.txt', 't', 'tool']);
+      expect(fs.readdirSync(path.join(home, 'opt', 'file')).sort()).toEqual([
+        '.envkit-extracted',
+        'doc.txt',
+        't',
+        'tool',
+      ]);
       expect((await cli(['plan', 'formats', '--exit-code'])).code).toBe(0);
     } finally {
       await srv.close();
@@ -195,23 +225,55 @@ describe.concurrent('download steps', () => {
     const abs = path.join(os.tmpdir(), `envkit-evil-abs-${process.pid}-${Date.now()}`);
     const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'envkit-dl-outside-'));
     const zipFile = path.join(outside, '..', `envkit-dl-${process.pid}-${Date.now()}.zip`);
-    rawZip(zipFile, [{ name: 'pkg/ok', body: 'fine' }, { name: '../evil', body: 'pwned' }]);
+    rawZip(zipFile, [
+      { name: 'pkg/ok', body: 'fine' },
+      { name: '../evil', body: 'pwned' },
+    ]);
     const evil: Record<string, Route> = {
-      '/dotdot.tgz': zlib.gzipSync(rawTar([{ path: 'pkg/ok', body: 'fine' }, { path: 'pkg/../../evil', body: 'pwned' }])),
+      '/dotdot.tgz': zlib.gzipSync(
+        rawTar([
+          { path: 'pkg/ok', body: 'fine' },
+          { path: 'pkg/../../evil', body: 'pwned' },
+        ]),
+      ),
       '/abs.tgz': zlib.gzipSync(rawTar([{ path: abs, body: 'pwned' }])),
-      '/link.tgz': zlib.gzipSync(rawTar([{ path: 'pkg/escape', type: 'SymbolicLink', linkpath: outside }, { path: 'pkg/escape/evil', body: 'pwned' }])),
-      '/rel-link.tgz': zlib.gzipSync(rawTar([{ path: 'pkg/escape', type: 'SymbolicLink', linkpath: '../../../..' }, { path: 'pkg/escape/evil', body: 'pwned' }])),
+      '/link.tgz': zlib.gzipSync(
+        rawTar([
+          { path: 'pkg/escape', type: 'SymbolicLink', linkpath: outside },
+          { path: 'pkg/escape/evil', body: 'pwned' },
+        ]),
+      ),
+      '/rel-link.tgz': zlib.gzipSync(
+        rawTar([
+          { path: 'pkg/escape', type: 'SymbolicLink', linkpath: '../../../..' },
+          { path: 'pkg/escape/evil', body: 'pwned' },
+        ]),
+      ),
       '/evil.zip': fs.readFileSync(zipFile),
     };
     fs.rmSync(zipFile);
     const srv = await serve(evil);
     const names = ['tar-dotdot', 'tar-abs', 'tar-link', 'tar-rel-link', 'zip-dotdot'];
     const { home, cli } = setup(
-      Object.fromEntries(Object.keys(evil).map((p, i) => [names[i]!, recipe(names[i]!, `{ url: "${srv.base}${p}", sha256: ${sha256(evil[p] as Buffer)}, extract: ~/opt/${names[i]}/inner, strip: 1 }`)])),
+      Object.fromEntries(
+        Object.keys(evil).map((p, i) => [
+          names[i]!,
+          recipe(
+            names[i]!,
+            `{ url: "${srv.base}${p}", sha256: ${sha256(evil[p] as Buffer)}, extract: ~/opt/${names[i]}/inner, strip: 1 }`,
+          ),
+        ]),
+      ),
     );
     try {
       const runs = await Promise.all(names.map((n) => cli(['run', n])));
-      const messages = [/entry "pkg\/..\/..\/evil" contains ".."/, /has an absolute path/, /symlink "pkg\/escape" points at the absolute path/, /symlink "pkg\/escape" points outside the folder/, /entry "..\/evil" contains ".."/];
+      const messages = [
+        /entry "pkg\/..\/..\/evil" contains ".."/,
+        /has an absolute path/,
+        /symlink "pkg\/escape" points at the absolute path/,
+        /symlink "pkg\/escape" points outside the folder/,
+        /entry "..\/evil" contains ".."/,
+      ];
       runs.forEach((r, i) => {
         expect(r.code, names[i]).toBe(1);
         expect(r.stderr + r.stdout, names[i]).toMatch(/refused to unpack .*: /);
@@ -237,7 +299,9 @@ describe.concurrent('download steps', () => {
       expect(plan.code).toBe(0);
       expect(plan.stdout).toContain('insecure: no checksum, nothing verifies tool');
       expect(plan.stdout).toContain(`plain http: ${srv.base}/tool is not encrypted\n`);
-      expect(plan.stdout).toContain('plain http: http://example.invalid/x.tar.gz is not encrypted (the sha256 still verifies the file)');
+      expect(plan.stdout).toContain(
+        'plain http: http://example.invalid/x.tar.gz is not encrypted (the sha256 still verifies the file)',
+      );
       const json = JSON.parse((await cli(['plan', 'loose', '--json'])).stdout);
       expect(JSON.stringify(json)).toContain('insecure: no checksum');
       const run = await cli(['run', 'loose']);
@@ -255,8 +319,19 @@ describe.concurrent('download steps', () => {
     const srv = await serve({ '/mirror/dl/pkg.tar.gz': A.tgz });
     const profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'envkit-dl-profile-'));
     const profile = path.join(profileDir, 'local.yaml');
-    fs.writeFileSync(profile, `name: local\nurls:\n  rewrite:\n    "https://example.invalid/dl/": "${srv.base}/mirror/dl/"\n`);
-    const { home, cli } = setup({ up: recipe('up', `{ url: "https://example.invalid/dl/pkg.tar.gz", sha256: ${SUM.tgz}, extract: ~/opt/up, strip: 1 }`) }, ['--mirror', profile]);
+    fs.writeFileSync(
+      profile,
+      `name: local\nurls:\n  rewrite:\n    "https://example.invalid/dl/": "${srv.base}/mirror/dl/"\n`,
+    );
+    const { home, cli } = setup(
+      {
+        up: recipe(
+          'up',
+          `{ url: "https://example.invalid/dl/pkg.tar.gz", sha256: ${SUM.tgz}, extract: ~/opt/up, strip: 1 }`,
+        ),
+      },
+      ['--mirror', profile],
+    );
     try {
       const plan = await cli(['plan', 'up']);
       expect(plan.stdout).toContain(`url ${srv.base}/mirror/dl/pkg.tar.gz`);
@@ -278,18 +353,26 @@ describe.concurrent('download steps', () => {
     });
     const v = await cli(['validate']);
     expect(v.code).toBe(2);
-    expect(v.stderr + v.stdout).toMatch(/short\.yaml:3:\d+: error: sha256 is 64 hex digits \(as `sha256sum FILE` prints\)/);
-    expect(v.stderr + v.stdout).toMatch(/none\.yaml:3:\d+: error: a download needs sha256, the hash that verifies it \(copy it from the release page/);
+    expect(v.stderr + v.stdout).toMatch(
+      /short\.yaml:3:\d+: error: sha256 is 64 hex digits \(as `sha256sum FILE` prints\)/,
+    );
+    expect(v.stderr + v.stdout).toMatch(
+      /none\.yaml:3:\d+: error: a download needs sha256, the hash that verifies it \(copy it from the release page/,
+    );
     expect((await cli(['plan', 'short'])).code).toBe(2);
   });
 
   it('says which program is missing when xz is not installed', async () => {
     const srv = await serve({ '/p.tar.xz': A.txz });
-    const { home, cli } = setup({ xz: recipe('xz', `{ url: "${srv.base}/p.tar.xz", sha256: ${SUM.txz}, extract: ~/opt/xz }`) });
+    const { home, cli } = setup({
+      xz: recipe('xz', `{ url: "${srv.base}/p.tar.xz", sha256: ${SUM.txz}, extract: ~/opt/xz }`),
+    });
     try {
       const run = await cli(['run', 'xz'], { PATH: path.join(home, 'no-bin') });
       expect(run.code).toBe(1);
-      expect(run.stderr + run.stdout).toContain('cannot unpack p.tar.xz (tar.xz): it needs the `xz` program, which is not installed: install xz-utils (dnf: xz, brew: xz)');
+      expect(run.stderr + run.stdout).toContain(
+        'cannot unpack p.tar.xz (tar.xz): it needs the `xz` program, which is not installed: install xz-utils (dnf: xz, brew: xz)',
+      );
       expect(run.stderr + run.stdout).not.toMatch(/^\s+at /m); // no stack trace
       expect(fs.existsSync(path.join(home, 'opt'))).toBe(false);
     } finally {

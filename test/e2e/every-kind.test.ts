@@ -17,7 +17,8 @@ const python3 = which('python3');
 
 function cli(args: string[], home: string): Promise<CliResult> {
   const env = cliEnv(home, { PIP_CACHE_DIR: path.join(home, 'pip-cache'), PIP_CONFIG_FILE: '/dev/null' });
-  for (const k of Object.keys(env)) if (k.startsWith('PIP_') && k !== 'PIP_CACHE_DIR' && k !== 'PIP_CONFIG_FILE') delete env[k];
+  for (const k of Object.keys(env))
+    if (k.startsWith('PIP_') && k !== 'PIP_CACHE_DIR' && k !== 'PIP_CONFIG_FILE') delete env[k];
   return new Promise((resolve) => {
     execFile(process.execPath, [BIN, ...args], { env, cwd: home, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
       const e = err as (Error & { code?: number }) | null;
@@ -37,7 +38,10 @@ describe.skipIf(!python3)('one recipe with every step kind, through a local mirr
     // A tarball with a Makefile, served as if from a blocked upstream.
     const pkg = path.join(root, 'pkg', 'greeter-1.0');
     fs.mkdirSync(pkg, { recursive: true });
-    fs.writeFileSync(path.join(pkg, 'Makefile'), 'PREFIX ?= /nonexistent\ninstall:\n\tmkdir -p $(PREFIX)/share/greeter && echo "$(GREETING)" > $(PREFIX)/share/greeter/greeting.txt\n');
+    fs.writeFileSync(
+      path.join(pkg, 'Makefile'),
+      'PREFIX ?= /nonexistent\ninstall:\n\tmkdir -p $(PREFIX)/share/greeter && echo "$(GREETING)" > $(PREFIX)/share/greeter/greeting.txt\n',
+    );
     execFileSync('tar', ['-czf', path.join(root, 'greeter-1.0.tar.gz'), '-C', path.join(root, 'pkg'), 'greeter-1.0']);
     const tarball = fs.readFileSync(path.join(root, 'greeter-1.0.tar.gz'));
     tarSha = sha256(tarball);
@@ -47,15 +51,41 @@ describe.skipIf(!python3)('one recipe with every step kind, through a local mirr
     const lib = await mirrorRepo(root, 'envkit/hello-lib');
     const work = path.join(root, 'work-hello');
     fs.mkdirSync(work, { recursive: true });
-    fs.writeFileSync(path.join(work, 'hello.c'), '#include <stdio.h>\nint main(void) { puts("hello from envkit"); return 0; }\n');
-    fs.writeFileSync(path.join(work, 'CMakeLists.txt'), 'cmake_minimum_required(VERSION 3.13)\nproject(hello C)\nadd_executable(hello hello.c)\ninstall(TARGETS hello DESTINATION bin)\n');
-    fs.writeFileSync(path.join(work, '.gitmodules'), '[submodule "third_party/lib"]\n\tpath = third_party/lib\n\turl = git@github.com:envkit/hello-lib.git\n');
+    fs.writeFileSync(
+      path.join(work, 'hello.c'),
+      '#include <stdio.h>\nint main(void) { puts("hello from envkit"); return 0; }\n',
+    );
+    fs.writeFileSync(
+      path.join(work, 'CMakeLists.txt'),
+      'cmake_minimum_required(VERSION 3.13)\nproject(hello C)\nadd_executable(hello hello.c)\ninstall(TARGETS hello DESTINATION bin)\n',
+    );
+    fs.writeFileSync(
+      path.join(work, '.gitmodules'),
+      '[submodule "third_party/lib"]\n\tpath = third_party/lib\n\turl = git@github.com:envkit/hello-lib.git\n',
+    );
     await git(work, ['init', '--quiet', '--initial-branch=main', work]);
     await git(work, ['-C', work, 'add', '.']);
     await git(work, ['-C', work, 'update-index', '--add', '--cacheinfo', `160000,${lib.recorded},third_party/lib`]);
-    await git(work, ['-C', work, '-c', 'user.name=Fixture', '-c', 'user.email=fixture@example.com', 'commit', '--quiet', '-m', 'hello']);
+    await git(work, [
+      '-C',
+      work,
+      '-c',
+      'user.name=Fixture',
+      '-c',
+      'user.email=fixture@example.com',
+      'commit',
+      '--quiet',
+      '-m',
+      'hello',
+    ]);
     await git(work, ['-C', work, 'tag', 'v1.0']);
-    await git(work, ['clone', '--quiet', '--bare', work, path.join(root, 'mirror', 'github.com', 'envkit', 'hello.git')]);
+    await git(work, [
+      'clone',
+      '--quiet',
+      '--bare',
+      work,
+      path.join(root, 'mirror', 'github.com', 'envkit', 'hello.git'),
+    ]);
 
     makeIndex(python3!, path.join(root, 'index'));
     fs.writeFileSync(
@@ -126,7 +156,13 @@ steps:
     expect(execFileSync(path.join(home, 'prefix', 'bin', 'hello'), { encoding: 'utf8' })).toBe('hello from envkit\n');
     expect(fs.readFileSync(path.join(home, 'prefix', 'share', 'greeter', 'greeting.txt'), 'utf8')).toBe('hi there\n');
     expect(fs.existsSync(path.join(home, 'src', 'hello', 'third_party', 'lib', 'README.md'))).toBe(true);
-    expect(execFileSync(path.join(home, 'venvs', 'every', 'bin', 'python'), ['-c', 'import envkit_demo_b, envkit_demo_a; print(envkit_demo_a.__version__)'], { encoding: 'utf8' }).trim()).toBe('2.0');
+    expect(
+      execFileSync(
+        path.join(home, 'venvs', 'every', 'bin', 'python'),
+        ['-c', 'import envkit_demo_b, envkit_demo_a; print(envkit_demo_a.__version__)'],
+        { encoding: 'utf8' },
+      ).trim(),
+    ).toBe('2.0');
 
     const again = await cli([...args, 'plan', 'everything', '--exit-code'], home);
     expect(again.code, again.stdout).toBe(0);
@@ -137,12 +173,28 @@ steps:
 
     // The same download with a wrong checksum, in a fresh home: fails, and leaves no file behind.
     const other = tempHome();
-    const bad = await cli(['--recipes', recipes, '--mirror', profile, '--prefix', path.join(other, 'prefix'), '--set', `sha=${'0'.repeat(64)}`, 'run', 'everything'], other);
+    const bad = await cli(
+      [
+        '--recipes',
+        recipes,
+        '--mirror',
+        profile,
+        '--prefix',
+        path.join(other, 'prefix'),
+        '--set',
+        `sha=${'0'.repeat(64)}`,
+        'run',
+        'everything',
+      ],
+      other,
+    );
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain(tarSha);
     expect(fs.existsSync(path.join(other, 'opt', 'greeter'))).toBe(false);
     const cache = path.join(other, '.cache', 'envkit');
-    const leftovers = fs.existsSync(cache) ? execFileSync('find', [cache, '-type', 'f'], { encoding: 'utf8' }).trim() : '';
+    const leftovers = fs.existsSync(cache)
+      ? execFileSync('find', [cache, '-type', 'f'], { encoding: 'utf8' }).trim()
+      : '';
     expect(leftovers).toBe('');
   }, 240_000);
 });

@@ -63,7 +63,13 @@ const content = (n: number, tag: string): string => {
 
 type Kind = 'file' | 'ini' | 'json' | 'yaml' | 'env';
 const KINDS: Kind[] = ['file', 'ini', 'json', 'yaml', 'env'];
-const NAME: Record<Kind, string> = { file: 'target.txt', ini: 'pip.conf', json: 'settings.json', yaml: '.condarc', env: 'config/envkit/env.sh' };
+const NAME: Record<Kind, string> = {
+  file: 'target.txt',
+  ini: 'pip.conf',
+  json: 'settings.json',
+  yaml: '.condarc',
+  env: 'config/envkit/env.sh',
+};
 const ORIGINAL: Record<Exclude<Kind, 'env'>, (n: number) => string> = {
   file: (n) => content(n, 'original'),
   ini: (n) => `# mine\n[global]\ntimeout = 60\n# ${'o'.repeat(n)}\n`,
@@ -75,7 +81,11 @@ const ORIGINAL: Record<Exclude<Kind, 'env'>, (n: number) => string> = {
 function recipe(kind: Kind, file: string, size: number): string {
   const big = 'n'.repeat(size);
   const step: Record<Kind, string> = {
-    file: `  - file:\n      path: ${file}\n      content: |\n${content(size, 'new').trimEnd().split('\n').map((l) => `        ${l}`).join('\n')}\n`,
+    file: `  - file:\n      path: ${file}\n      content: |\n${content(size, 'new')
+      .trimEnd()
+      .split('\n')
+      .map((l) => `        ${l}`)
+      .join('\n')}\n`,
     ini: `  - config: { path: ${file}, set: { global.big: "${big}" } }\n`,
     json: `  - config: { path: ${file}, set: { app.big: "${big}" } }\n`,
     yaml: `  - config: { path: ${file}, set: { big: "${big}" } }\n`,
@@ -94,7 +104,8 @@ function hasNew(kind: Kind, text: string, size: number): boolean {
   return text.includes(big);
 }
 
-const leftovers = (dir: string): string[] => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((e) => e.startsWith('.envkit-tmp-')) : []);
+const leftovers = (dir: string): string[] =>
+  fs.existsSync(dir) ? fs.readdirSync(dir).filter((e) => e.startsWith('.envkit-tmp-')) : [];
 
 /** The checks every failed run must pass: one clear located line, its hint, exit 1, no stack, no Done. */
 function expectClearFailure(r: CliResult, disk: string): void {
@@ -108,59 +119,75 @@ describe.skipIf(!!cannot)('a full disk never destroys a file', () => {
   it('the target on the full disk: whole new content or the original untouched, for every kind and fill level (fast-check)', async () => {
     const tally = { runs: 0, failed: 0, partial: 0, wrote: 0, reruns: 0, tooBig: 0, kinds: new Set<Kind>() };
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...KINDS), fc.integer({ min: 200, max: 12_000 }), fc.oneof(fc.integer({ min: 2_000, max: 40_000 }), fc.integer({ min: 40_000, max: 200_000 })), fc.integer({ min: 0, max: 56_000 }), async (kind, origSize, newSize, free) => {
-        const disk = mountDisk();
-        const home = tempHome('envkit-full-');
-        try {
-          const file = path.join(disk, NAME[kind]);
-          const env = { XDG_CONFIG_HOME: path.join(disk, 'config') };
-          const recipes = path.join(home, 'recipes');
-          if (kind === 'env') {
-            // The env file is envkit's own: an earlier run made it, before the disk filled up.
-            writeRecipes(recipes, { 'small.yaml': `name: small\nsteps:\n  - env: { set: { EK_SMALL: "${'s'.repeat(origSize)}" } }\n` });
-            const r = await runCli(['--recipes', recipes, 'run', 'small'], home, env);
-            expect(r.code, r.stderr).toBe(0);
-          } else fs.writeFileSync(file, ORIGINAL[kind](origSize), { mode: 0o640 });
-          const original = fs.readFileSync(file);
-          writeRecipes(recipes, { 'big.yaml': recipe(kind, file, newSize) });
-          fill(disk, free);
-          const r = await runCli(['--recipes', recipes, 'run', 'big'], home, env);
-          tally.runs++;
-          tally.kinds.add(kind);
-          expect(leftovers(path.dirname(file)), 'temp file left').toEqual([]);
-          if (r.code === 0) {
-            tally.wrote++;
-            expect(hasNew(kind, fs.readFileSync(file, 'utf8'), newSize), 'exit 0 but the new content is not whole').toBe(true);
-            return;
+      fc.asyncProperty(
+        fc.constantFrom(...KINDS),
+        fc.integer({ min: 200, max: 12_000 }),
+        fc.oneof(fc.integer({ min: 2_000, max: 40_000 }), fc.integer({ min: 40_000, max: 200_000 })),
+        fc.integer({ min: 0, max: 56_000 }),
+        async (kind, origSize, newSize, free) => {
+          const disk = mountDisk();
+          const home = tempHome('envkit-full-');
+          try {
+            const file = path.join(disk, NAME[kind]);
+            const env = { XDG_CONFIG_HOME: path.join(disk, 'config') };
+            const recipes = path.join(home, 'recipes');
+            if (kind === 'env') {
+              // The env file is envkit's own: an earlier run made it, before the disk filled up.
+              writeRecipes(recipes, {
+                'small.yaml': `name: small\nsteps:\n  - env: { set: { EK_SMALL: "${'s'.repeat(origSize)}" } }\n`,
+              });
+              const r = await runCli(['--recipes', recipes, 'run', 'small'], home, env);
+              expect(r.code, r.stderr).toBe(0);
+            } else fs.writeFileSync(file, ORIGINAL[kind](origSize), { mode: 0o640 });
+            const original = fs.readFileSync(file);
+            writeRecipes(recipes, { 'big.yaml': recipe(kind, file, newSize) });
+            fill(disk, free);
+            const r = await runCli(['--recipes', recipes, 'run', 'big'], home, env);
+            tally.runs++;
+            tally.kinds.add(kind);
+            expect(leftovers(path.dirname(file)), 'temp file left').toEqual([]);
+            if (r.code === 0) {
+              tally.wrote++;
+              expect(
+                hasNew(kind, fs.readFileSync(file, 'utf8'), newSize),
+                'exit 0 but the new content is not whole',
+              ).toBe(true);
+              return;
+            }
+            tally.failed++;
+            if (free >= 4096) tally.partial++; // part of the temp file fitted before the disk filled
+            expectClearFailure(r, disk);
+            expect(r.stderr).toContain(`cannot write ${file}`);
+            expect(fs.readFileSync(file).equals(original), `${kind}: the original changed`).toBe(true);
+            if (kind !== 'env') expect(fs.statSync(file).mode & 0o777).toBe(0o640);
+            // Space freed: the next run writes it all and the backup is the original — where old and new fit
+            // side by side (an atomic write needs both at once); where they cannot, it fails the same clear way.
+            fs.rmSync(path.join(disk, 'filler'), { force: true });
+            const again = await runCli(['--recipes', recipes, 'run', 'big'], home, env);
+            tally.reruns++;
+            if (newSize + original.length + 8192 > KB * 1024) {
+              expectClearFailure(again, disk);
+              expect(fs.readFileSync(file).equals(original)).toBe(true);
+              tally.tooBig++;
+              return;
+            }
+            expect(again.code, again.stderr).toBe(0);
+            expect(hasNew(kind, fs.readFileSync(file, 'utf8'), newSize)).toBe(true);
+            if (kind !== 'env')
+              expect(
+                fs.readFileSync(path.join(home, '.local', 'state', 'envkit', 'backups', file)).equals(original),
+              ).toBe(true);
+          } finally {
+            unmount(disk);
+            fs.rmSync(home, { recursive: true, force: true });
           }
-          tally.failed++;
-          if (free >= 4096) tally.partial++; // part of the temp file fitted before the disk filled
-          expectClearFailure(r, disk);
-          expect(r.stderr).toContain(`cannot write ${file}`);
-          expect(fs.readFileSync(file).equals(original), `${kind}: the original changed`).toBe(true);
-          if (kind !== 'env') expect(fs.statSync(file).mode & 0o777).toBe(0o640);
-          // Space freed: the next run writes it all and the backup is the original — where old and new fit
-          // side by side (an atomic write needs both at once); where they cannot, it fails the same clear way.
-          fs.rmSync(path.join(disk, 'filler'), { force: true });
-          const again = await runCli(['--recipes', recipes, 'run', 'big'], home, env);
-          tally.reruns++;
-          if (newSize + original.length + 8192 > KB * 1024) {
-            expectClearFailure(again, disk);
-            expect(fs.readFileSync(file).equals(original)).toBe(true);
-            tally.tooBig++;
-            return;
-          }
-          expect(again.code, again.stderr).toBe(0);
-          expect(hasNew(kind, fs.readFileSync(file, 'utf8'), newSize)).toBe(true);
-          if (kind !== 'env') expect(fs.readFileSync(path.join(home, '.local', 'state', 'envkit', 'backups', file)).equals(original)).toBe(true);
-        } finally {
-          unmount(disk);
-          fs.rmSync(home, { recursive: true, force: true });
-        }
-      }),
+        },
+      ),
       { numRuns: 40, seed: 0xd15c },
     );
-    console.log(`full disk, target: ${tally.runs} runs of the real CLI over ${tally.kinds.size} kinds; ${tally.failed} refused (${tally.partial} after part of the temp file fitted; original byte-identical, clear message), ${tally.wrote} wrote it whole; ${tally.reruns} re-runs after freeing space: ${tally.reruns - tally.tooBig} whole with the original backed up, ${tally.tooBig} still too big for the disk and refused again`);
+    console.log(
+      `full disk, target: ${tally.runs} runs of the real CLI over ${tally.kinds.size} kinds; ${tally.failed} refused (${tally.partial} after part of the temp file fitted; original byte-identical, clear message), ${tally.wrote} wrote it whole; ${tally.reruns} re-runs after freeing space: ${tally.reruns - tally.tooBig} whole with the original backed up, ${tally.tooBig} still too big for the disk and refused again`,
+    );
     expect(tally.failed).toBeGreaterThan(tally.runs / 3);
     expect(tally.kinds.size).toBe(KINDS.length);
   }, 600_000);
@@ -168,57 +195,79 @@ describe.skipIf(!!cannot)('a full disk never destroys a file', () => {
   it('the backups folder on the full disk: the backup is whole and sealed before the original is touched, and a torn one is made again (fast-check)', async () => {
     const tally = { runs: 0, failed: 0, wrote: 0, planted: 0, remade: 0 };
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 500, max: 24_000 }), fc.integer({ min: 0, max: 60_000 }), fc.option(fc.double({ min: 0, max: 0.99, noNaN: true }), { nil: undefined }), async (origSize, free, torn) => {
-        const disk = mountDisk();
-        const home = tempHome('envkit-full-');
-        try {
-          const env = { XDG_STATE_HOME: path.join(disk, 'state') };
-          const file = path.join(home, 'user.conf');
-          const original = Buffer.from(content(origSize, 'original'));
-          fs.writeFileSync(file, original, { mode: 0o600 });
-          const backup = path.join(disk, 'state', 'envkit', 'backups', file);
-          const seal = `${backup}.envkit-sha256`;
-          const sealed = (): boolean => fs.existsSync(seal) && fs.readFileSync(seal, 'utf8') === `${createHash('sha256').update(fs.readFileSync(backup)).digest('hex')} ${fs.statSync(backup).size}\n`;
-          if (torn !== undefined) {
-            // What the old write left: a backup cut short by a full disk, with the original still in place.
-            fs.mkdirSync(path.dirname(backup), { recursive: true });
-            fs.writeFileSync(backup, original.subarray(0, Math.floor(torn * original.length)));
-            tally.planted++;
+      fc.asyncProperty(
+        fc.integer({ min: 500, max: 24_000 }),
+        fc.integer({ min: 0, max: 60_000 }),
+        fc.option(fc.double({ min: 0, max: 0.99, noNaN: true }), { nil: undefined }),
+        async (origSize, free, torn) => {
+          const disk = mountDisk();
+          const home = tempHome('envkit-full-');
+          try {
+            const env = { XDG_STATE_HOME: path.join(disk, 'state') };
+            const file = path.join(home, 'user.conf');
+            const original = Buffer.from(content(origSize, 'original'));
+            fs.writeFileSync(file, original, { mode: 0o600 });
+            const backup = path.join(disk, 'state', 'envkit', 'backups', file);
+            const seal = `${backup}.envkit-sha256`;
+            const sealed = (): boolean =>
+              fs.existsSync(seal) &&
+              fs.readFileSync(seal, 'utf8') ===
+                `${createHash('sha256').update(fs.readFileSync(backup)).digest('hex')} ${fs.statSync(backup).size}\n`;
+            if (torn !== undefined) {
+              // What the old write left: a backup cut short by a full disk, with the original still in place.
+              fs.mkdirSync(path.dirname(backup), { recursive: true });
+              fs.writeFileSync(backup, original.subarray(0, Math.floor(torn * original.length)));
+              tally.planted++;
+            }
+            const recipes = writeRecipes(path.join(home, 'recipes'), {
+              'w.yaml': `name: w\nsteps:\n  - file: { path: ${file}, content: "new\\n" }\n`,
+            });
+            fill(disk, free);
+            const r = await runCli(['--recipes', recipes, 'run', 'w'], home, env);
+            tally.runs++;
+            expect(leftovers(home)).toEqual([]);
+            // Never a sealed backup that is not the original.
+            if (sealed())
+              expect(fs.readFileSync(backup).equals(original), 'a sealed backup that is not the original').toBe(true);
+            if (r.code === 0) {
+              tally.wrote++;
+              expect(fs.readFileSync(file, 'utf8')).toBe('new\n');
+              expect(
+                fs.readFileSync(backup).equals(original) && sealed(),
+                'exit 0 without a whole, sealed backup',
+              ).toBe(true);
+            } else {
+              tally.failed++;
+              expectClearFailure(r, disk);
+              expect(fs.readFileSync(file).equals(original), 'the original changed').toBe(true);
+              fs.rmSync(path.join(disk, 'filler'), { force: true });
+              const again = await runCli(['--recipes', recipes, 'run', 'w'], home, env);
+              expect(again.code, again.stderr).toBe(0);
+              expect(fs.readFileSync(file, 'utf8')).toBe('new\n');
+              expect(fs.readFileSync(backup).equals(original) && sealed(), 'the backup was not made again whole').toBe(
+                true,
+              );
+            }
+            expect(fs.statSync(backup).mode & 0o777).toBe(0o600);
+            if (torn !== undefined) {
+              tally.remade++;
+              expect(
+                fs
+                  .readFileSync(`${backup}.unverified`)
+                  .equals(original.subarray(0, Math.floor(torn * original.length))),
+              ).toBe(true);
+            }
+          } finally {
+            unmount(disk);
+            fs.rmSync(home, { recursive: true, force: true });
           }
-          const recipes = writeRecipes(path.join(home, 'recipes'), { 'w.yaml': `name: w\nsteps:\n  - file: { path: ${file}, content: "new\\n" }\n` });
-          fill(disk, free);
-          const r = await runCli(['--recipes', recipes, 'run', 'w'], home, env);
-          tally.runs++;
-          expect(leftovers(home)).toEqual([]);
-          // Never a sealed backup that is not the original.
-          if (sealed()) expect(fs.readFileSync(backup).equals(original), 'a sealed backup that is not the original').toBe(true);
-          if (r.code === 0) {
-            tally.wrote++;
-            expect(fs.readFileSync(file, 'utf8')).toBe('new\n');
-            expect(fs.readFileSync(backup).equals(original) && sealed(), 'exit 0 without a whole, sealed backup').toBe(true);
-          } else {
-            tally.failed++;
-            expectClearFailure(r, disk);
-            expect(fs.readFileSync(file).equals(original), 'the original changed').toBe(true);
-            fs.rmSync(path.join(disk, 'filler'), { force: true });
-            const again = await runCli(['--recipes', recipes, 'run', 'w'], home, env);
-            expect(again.code, again.stderr).toBe(0);
-            expect(fs.readFileSync(file, 'utf8')).toBe('new\n');
-            expect(fs.readFileSync(backup).equals(original) && sealed(), 'the backup was not made again whole').toBe(true);
-          }
-          expect(fs.statSync(backup).mode & 0o777).toBe(0o600);
-          if (torn !== undefined) {
-            tally.remade++;
-            expect(fs.readFileSync(`${backup}.unverified`).equals(original.subarray(0, Math.floor(torn * original.length)))).toBe(true);
-          }
-        } finally {
-          unmount(disk);
-          fs.rmSync(home, { recursive: true, force: true });
-        }
-      }),
+        },
+      ),
       { numRuns: 30, seed: 0xbac0 },
     );
-    console.log(`full disk, backups: ${tally.runs} runs of the real CLI; ${tally.failed} refused (original byte-identical, then whole after freeing space), ${tally.wrote} wrote with a whole sealed backup; ${tally.planted} torn backups planted, ${tally.remade} made again and the torn one set aside`);
+    console.log(
+      `full disk, backups: ${tally.runs} runs of the real CLI; ${tally.failed} refused (original byte-identical, then whole after freeing space), ${tally.wrote} wrote with a whole sealed backup; ${tally.planted} torn backups planted, ${tally.remade} made again and the torn one set aside`,
+    );
     expect(tally.failed).toBeGreaterThan(tally.runs / 4);
     expect(tally.planted).toBeGreaterThan(0);
   }, 600_000);
@@ -235,11 +284,16 @@ describe.skipIf(!!cannot)('a full disk never destroys a file', () => {
           const dest = path.join(disk, 'blob.bin');
           const old = Buffer.from(content(6000, 'old'));
           fs.writeFileSync(dest, old);
-          const recipes = writeRecipes(path.join(home, 'recipes'), { 'dl.yaml': `name: dl\nsteps:\n  - download: { url: "${srv.base}/blob.bin", sha256: ${createHash('sha256').update(payload).digest('hex')}, dest: ${dest} }\n` });
+          const recipes = writeRecipes(path.join(home, 'recipes'), {
+            'dl.yaml': `name: dl\nsteps:\n  - download: { url: "${srv.base}/blob.bin", sha256: ${createHash('sha256').update(payload).digest('hex')}, dest: ${dest} }\n`,
+          });
           fill(disk, free);
           const r = await runCli(['--recipes', recipes, 'run', 'dl'], home);
           tally.runs++;
-          expect(fs.readdirSync(disk).sort(), 'a temp file was left').toEqual(['blob.bin', ...(fs.existsSync(path.join(disk, 'filler')) ? ['filler'] : [])]);
+          expect(fs.readdirSync(disk).sort(), 'a temp file was left').toEqual([
+            'blob.bin',
+            ...(fs.existsSync(path.join(disk, 'filler')) ? ['filler'] : []),
+          ]);
           if (r.code === 0) expect(fs.readFileSync(dest).equals(payload)).toBe(true);
           else {
             tally.failed++;
@@ -254,7 +308,9 @@ describe.skipIf(!!cannot)('a full disk never destroys a file', () => {
     } finally {
       await srv.close();
     }
-    console.log(`full disk, download: ${tally.runs} fill levels, ${tally.failed} refused with the old file byte-identical, ${tally.runs - tally.failed} placed whole`);
+    console.log(
+      `full disk, download: ${tally.runs} fill levels, ${tally.failed} refused with the old file byte-identical, ${tally.runs - tally.failed} placed whole`,
+    );
     expect(tally.failed).toBeGreaterThan(0);
     expect(tally.failed).toBeLessThan(tally.runs);
   }, 300_000);

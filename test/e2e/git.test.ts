@@ -14,7 +14,10 @@ beforeAll(async () => {
   root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'envkit-git-')));
   m = await buildTorchMirror(root);
   profile = path.join(root, 'mirror.yaml');
-  fs.writeFileSync(profile, `name: local-git\ngit:\n  rewrite:\n    "https://github.com/": "${m.mirrorUrl}"\n    "git@github.com:": "${m.mirrorUrl}"\n`);
+  fs.writeFileSync(
+    profile,
+    `name: local-git\ngit:\n  rewrite:\n    "https://github.com/": "${m.mirrorUrl}"\n    "git@github.com:": "${m.mirrorUrl}"\n`,
+  );
 });
 
 afterAll(() => {
@@ -23,7 +26,14 @@ afterAll(() => {
 
 /** A recipe with one git step per entry. */
 function recipe(name: string, steps: Record<string, string | number | boolean>[]): Record<string, string> {
-  const body = steps.map((s) => `  - git:\n${Object.entries(s).map(([k, v]) => `      ${k}: ${typeof v === 'string' ? JSON.stringify(v) : v}`).join('\n')}`).join('\n');
+  const body = steps
+    .map(
+      (s) =>
+        `  - git:\n${Object.entries(s)
+          .map(([k, v]) => `      ${k}: ${typeof v === 'string' ? JSON.stringify(v) : v}`)
+          .join('\n')}`,
+    )
+    .join('\n');
   return { [`${name}.yaml`]: `name: ${name}\ndescription: ${name}\nsteps:\n${body}\n` };
 }
 
@@ -32,7 +42,12 @@ const inRepo = (dir: string, ...args: string[]): Promise<string> => git(root, ['
 /** `git submodule status --recursive` as path → its first column. */
 async function submoduleFlags(dest: string): Promise<Map<string, string>> {
   const out = await git(root, ['-C', dest, 'submodule', 'status', '--recursive'], undefined, true);
-  return new Map(out.split('\n').filter(Boolean).map((l) => [l.slice(42).replace(/ \(.*\)$/, ''), l[0]!]));
+  return new Map(
+    out
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => [l.slice(42).replace(/ \(.*\)$/, ''), l[0]!]),
+  );
 }
 
 describe.concurrent('git steps through a file:// mirror of github.com', () => {
@@ -51,7 +66,9 @@ describe.concurrent('git steps through a file:// mirror of github.com', () => {
     const plan = await runCli([...args, 'plan', 'torch', '--exit-code'], home);
     expect(plan.code, plan.stderr).toBe(3);
     expect(plan.stdout).toContain(`url ${m.mirrorUrl}pytorch/pytorch.git`);
-    expect(plan.stdout).toContain(`url submodules through the same rewrites (https://github.com/ → ${m.mirrorUrl}, git@github.com: → ${m.mirrorUrl})`);
+    expect(plan.stdout).toContain(
+      `url submodules through the same rewrites (https://github.com/ → ${m.mirrorUrl}, git@github.com: → ${m.mirrorUrl})`,
+    );
     expect(plan.stdout).toContain('~/.local/state/envkit/src/pytorch does not exist');
 
     const run = await runCli([...args, 'run', 'torch'], home);
@@ -63,11 +80,21 @@ describe.concurrent('git steps through a file:// mirror of github.com', () => {
     expect(m.allPaths).toHaveLength(45);
     expect([...flags.values()].every((f) => f === ' ')).toBe(true);
     // Each at the recorded commit, not its branch tip; the nested ones too, three levels down.
-    expect(await inRepo(path.join(dest, 'third_party/nccl/nccl'), 'rev-parse', 'HEAD')).toBe(m.repos.get('NVIDIA/nccl')!.recorded);
-    expect(await inRepo(path.join(dest, 'third_party/onnx-tensorrt/third_party/onnx/third_party/pybind11'), 'rev-parse', 'HEAD')).toBe(m.repos.get('pybind/pybind11')!.recorded);
+    expect(await inRepo(path.join(dest, 'third_party/nccl/nccl'), 'rev-parse', 'HEAD')).toBe(
+      m.repos.get('NVIDIA/nccl')!.recorded,
+    );
+    expect(
+      await inRepo(
+        path.join(dest, 'third_party/onnx-tensorrt/third_party/onnx/third_party/pybind11'),
+        'rev-parse',
+        'HEAD',
+      ),
+    ).toBe(m.repos.get('pybind/pybind11')!.recorded);
     expect(fs.readFileSync(path.join(dest, 'third_party/ideep/mkl-dnn/README.md'), 'utf8')).toBe('oneapi-src/oneDNN\n');
     // The rewrites were per command: origins say github.com as written, nothing persisted anywhere.
-    expect(await inRepo(path.join(dest, 'third_party/fmt'), 'config', 'remote.origin.url')).toBe('git@github.com:fmtlib/fmt.git');
+    expect(await inRepo(path.join(dest, 'third_party/fmt'), 'config', 'remote.origin.url')).toBe(
+      'git@github.com:fmtlib/fmt.git',
+    );
     await expect(inRepo(dest, 'config', '--get-regexp', 'insteadof')).rejects.toThrow();
     expect(snapshotTree(home)[gitconfig]).toBe(before[gitconfig]);
 
@@ -85,7 +112,9 @@ describe.concurrent('git steps through a file:// mirror of github.com', () => {
     expect(runMain.code, runMain.stderr + runMain.stdout).toBe(0);
     expect(await inRepo(dest, 'rev-parse', 'HEAD')).toBe(m.main);
     expect(await inRepo(dest, 'symbolic-ref', '--short', 'HEAD')).toBe('main');
-    expect(await inRepo(path.join(dest, 'third_party/nccl/nccl'), 'rev-parse', 'HEAD')).toBe(m.repos.get('NVIDIA/nccl')!.tip);
+    expect(await inRepo(path.join(dest, 'third_party/nccl/nccl'), 'rev-parse', 'HEAD')).toBe(
+      m.repos.get('NVIDIA/nccl')!.tip,
+    );
     expect((await runCli([...args, 'plan', 'torch-main', '--exit-code'], home)).code).toBe(0);
 
     // Local changes are never checked out over.
@@ -94,7 +123,9 @@ describe.concurrent('git steps through a file:// mirror of github.com', () => {
     expect(dirtyPlan.stdout).toContain('its work tree has local changes');
     const dirty = await runCli([...args, 'run', 'torch'], home);
     expect(dirty.code).toBe(1);
-    expect(dirty.stderr + dirty.stdout).toContain(`${dest} has local changes (README.md): not checking out v2.1.0 over them`);
+    expect(dirty.stderr + dirty.stdout).toContain(
+      `${dest} has local changes (README.md): not checking out v2.1.0 over them`,
+    );
     expect(fs.readFileSync(path.join(dest, 'README.md'), 'utf8')).toBe('my edit\n');
     expect(await inRepo(dest, 'rev-parse', 'HEAD')).toBe(m.main);
     expect(snapshotTree(home)[gitconfig]).toBe(before[gitconfig]);
@@ -121,12 +152,23 @@ describe.concurrent('git steps through a file:// mirror of github.com', () => {
     expect(await inRepo(src('branch'), 'rev-parse', 'HEAD')).toBe(m.v210);
     expect(await inRepo(src('branch'), 'symbolic-ref', '--short', 'HEAD')).toBe('release/2.1');
     expect(await inRepo(src('sha'), 'rev-parse', 'HEAD')).toBe(m.main);
-    for (const [dir, readme] of [['branch', '2.1.0'], ['sha', 'main'], ['short', '2.1.0'], ['shallow-tag', '2.1.0'], ['shallow-sha', 'main'], ['shallow-branch', 'main']]) {
+    for (const [dir, readme] of [
+      ['branch', '2.1.0'],
+      ['sha', 'main'],
+      ['short', '2.1.0'],
+      ['shallow-tag', '2.1.0'],
+      ['shallow-sha', 'main'],
+      ['shallow-branch', 'main'],
+    ]) {
       expect(fs.readFileSync(path.join(src(dir!), 'README.md'), 'utf8'), dir).toBe(`PyTorch ${readme}\n`);
       expect(await inRepo(src(dir!), 'status', '--porcelain'), dir).toBe('');
     }
     expect(await inRepo(src('short'), 'rev-parse', 'HEAD')).toBe(m.v210);
-    for (const [dir, head] of [['shallow-tag', m.v210], ['shallow-sha', m.main], ['shallow-branch', m.main]] as const) {
+    for (const [dir, head] of [
+      ['shallow-tag', m.v210],
+      ['shallow-sha', m.main],
+      ['shallow-branch', m.main],
+    ] as const) {
       expect(await inRepo(src(dir), 'rev-parse', 'HEAD'), dir).toBe(head);
       expect(await inRepo(src(dir), 'rev-parse', '--is-shallow-repository'), dir).toBe('true');
       expect(await inRepo(src(dir), 'rev-list', '--count', 'HEAD'), dir).toBe('1');
@@ -146,16 +188,21 @@ describe.concurrent('git steps through a file:// mirror of github.com', () => {
     const moved = await runCli([...args, 'plan', 'refs', '--exit-code'], home);
     expect(moved.code).toBe(3);
     expect(moved.stdout).toContain('1 submodule not at the recorded commit (third_party/cpuinfo)');
-    writeRecipes(recipes, recipe('refs-moved', [
-      { repo: TORCH, ref: 'main', dest: '~/src/shallow-tag', depth: 1, submodules: true },
-      { repo: TORCH, ref: m.main, dest: '~/src/short' },
-    ]));
+    writeRecipes(
+      recipes,
+      recipe('refs-moved', [
+        { repo: TORCH, ref: 'main', dest: '~/src/shallow-tag', depth: 1, submodules: true },
+        { repo: TORCH, ref: m.main, dest: '~/src/short' },
+      ]),
+    );
     const run2 = await runCli([...args, 'run', 'refs-moved'], home);
     expect(run2.code, run2.stderr + run2.stdout).toBe(0);
     expect(await inRepo(src('shallow-tag'), 'rev-parse', 'HEAD')).toBe(m.main);
     expect(await inRepo(src('shallow-tag'), 'config', 'branch.main.merge')).toBe('refs/heads/main'); // `git pull` works there
     expect(await inRepo(cpuinfo, 'rev-parse', 'HEAD')).toBe(m.repos.get('pytorch/cpuinfo')!.recorded);
-    expect(await inRepo(path.join(src('shallow-tag'), 'third_party/nccl/nccl'), 'rev-parse', 'HEAD')).toBe(m.repos.get('NVIDIA/nccl')!.tip);
+    expect(await inRepo(path.join(src('shallow-tag'), 'third_party/nccl/nccl'), 'rev-parse', 'HEAD')).toBe(
+      m.repos.get('NVIDIA/nccl')!.tip,
+    );
     expect(await inRepo(src('short'), 'rev-parse', 'HEAD')).toBe(m.main);
     expect((await runCli([...args, 'plan', 'refs-moved', '--exit-code'], home)).code).toBe(0);
   });
@@ -167,7 +214,14 @@ describe.concurrent('git steps through a file:// mirror of github.com', () => {
     fs.writeFileSync(path.join(other, 'notes.txt'), 'keep me\n');
     fs.writeFileSync(path.join(home, 'afile'), 'a file\n');
     await git(root, ['clone', '--quiet', m.repos.get('google/googletest')!.bare, path.join(home, 'gtest')]);
-    await git(root, ['-C', path.join(home, 'gtest'), 'remote', 'set-url', 'origin', 'https://github.com/google/googletest.git']);
+    await git(root, [
+      '-C',
+      path.join(home, 'gtest'),
+      'remote',
+      'set-url',
+      'origin',
+      'https://github.com/google/googletest.git',
+    ]);
     fs.mkdirSync(path.join(home, 'empty'));
     const recipes = writeRecipes(path.join(home, 'recipes'), {
       ...recipe('into-folder', [{ repo: TORCH, ref: 'v2.1.0', dest: '~/other' }]),
@@ -186,7 +240,9 @@ describe.concurrent('git steps through a file:// mirror of github.com', () => {
     for (const [i, [name, dest, detail]] of cases.entries()) {
       const r = results[i]!;
       expect(r.code, name).toBe(1);
-      expect(r.stderr + r.stdout, name).toContain(`${dest.replace('~', home)} exists and is not a clone of ${TORCH} (${detail}): move it away or change dest`);
+      expect(r.stderr + r.stdout, name).toContain(
+        `${dest.replace('~', home)} exists and is not a clone of ${TORCH} (${detail}): move it away or change dest`,
+      );
     }
     const after = snapshotTree(home);
     for (const p of Object.keys(before).filter((k) => !k.includes('/.local/'))) expect(after[p], p).toBe(before[p]);

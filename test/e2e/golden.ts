@@ -9,7 +9,8 @@ export function expectGolden(name: string, text: string): void {
   if (process.env.UPDATE_GOLDEN === '1' || !fs.existsSync(file)) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, text);
-    if (process.env.UPDATE_GOLDEN !== '1' && process.env.CI) throw new Error(`golden file ${name} was missing; it has been written, commit it`);
+    if (process.env.UPDATE_GOLDEN !== '1' && process.env.CI)
+      throw new Error(`golden file ${name} was missing; it has been written, commit it`);
   }
   expect(text).toBe(fs.readFileSync(file, 'utf8'));
 }

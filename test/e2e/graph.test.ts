@@ -34,7 +34,11 @@ describe('setup plan --graph', () => {
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc).toMatchObject({ kind: 'graph', version: 1 });
-    const bundled = fs.readdirSync(path.join(ROOT, 'recipes')).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, '')).sort();
+    const bundled = fs
+      .readdirSync(path.join(ROOT, 'recipes'))
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => f.replace(/\.yaml$/, ''))
+      .sort();
     expect(doc.nodes.map((n: { name: string }) => n.name)).toEqual(bundled);
     expect(doc.edges).toContainEqual({ from: 'faiss', to: 'openblas' });
     // Nothing was checked or written: no state folder appeared.

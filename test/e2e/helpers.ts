@@ -32,21 +32,36 @@ export interface CliResult {
 /** Runs `setup …` with HOME set, no colour, and no XDG variables inherited. */
 export function runCli(args: string[], home: string, env: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: cliEnv(home, env), cwd: home, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const e = err as (Error & { code?: number | string; signal?: NodeJS.Signals }) | null;
-      resolve({ code: e ? (typeof e.code === 'number' ? e.code : null) : 0, signal: e?.signal ?? null, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { env: cliEnv(home, env), cwd: home, maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        const e = err as (Error & { code?: number | string; signal?: NodeJS.Signals }) | null;
+        resolve({
+          code: e ? (typeof e.code === 'number' ? e.code : null) : 0,
+          signal: e?.signal ?? null,
+          stdout,
+          stderr,
+        });
+      },
+    );
   });
 }
 
 /** Starts `setup …` without waiting (for signal tests). */
 export function startCli(args: string[], home: string, env: Record<string, string> = {}) {
-  return spawn(process.execPath, [BIN, ...args], { env: cliEnv(home, env), cwd: home, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [BIN, ...args], {
+    env: cliEnv(home, env),
+    cwd: home,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 export function cliEnv(home: string, env: Record<string, string> = {}): NodeJS.ProcessEnv {
   const base: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of Object.keys(base)) if (k.startsWith('XDG_') || k === 'FORCE_COLOR' || k.startsWith('VITEST') || k === 'NODE_OPTIONS') delete base[k];
+  for (const k of Object.keys(base))
+    if (k.startsWith('XDG_') || k === 'FORCE_COLOR' || k.startsWith('VITEST') || k === 'NODE_OPTIONS') delete base[k];
   return { ...base, HOME: home, NO_COLOR: '1', ...env };
 }
 
@@ -60,7 +75,9 @@ export function snapshotTree(dir: string): Record<string, string> {
       if (e.isDirectory()) {
         out[p + '/'] = `dir ${st.mode.toString(8)}`;
         walk(p);
-      } else out[p] = `${st.size} ${st.mode.toString(8)} ${st.mtimeMs} ${e.isFile() ? fs.readFileSync(p, 'utf8') : fs.readlinkSync(p)}`;
+      } else
+        out[p] =
+          `${st.size} ${st.mode.toString(8)} ${st.mtimeMs} ${e.isFile() ? fs.readFileSync(p, 'utf8') : fs.readlinkSync(p)}`;
     }
   };
   walk(dir);

@@ -7,13 +7,14 @@ import { runCli, tempHome, writeRecipes } from './helpers.js';
 /** Recipes in every state `list` and `doctor` tell apart. */
 const STATES = Object.fromEntries(
   Object.entries({
-  'done-one.yaml': 'name: done-one\nsteps:\n  - run: "true"\n    check: "true"\n',
-  'half-done.yaml': 'name: half-done\nsteps:\n  - run: "true"\n    check: "true"\n  - run: "true"\n    check: "false"\n',
-  'not-done.yaml': 'name: not-done\nsteps:\n  - run: "true"\n    check: "false"\n',
-  'host-has.yaml': 'name: host-has\nsteps:\n  - run: "true"\n    when: { git: [none, "<1.0"] }\n',
-  'elsewhere.yaml': 'name: elsewhere\nsteps:\n  - run: "true"\n    when: { os: plan9 }\n',
-  'meta-done.yaml': 'name: meta-done\nrequires: [done-one]\nsteps: []\n',
-  'meta-open.yaml': 'name: meta-open\nrequires: [done-one, not-done]\nsteps: []\n',
+    'done-one.yaml': 'name: done-one\nsteps:\n  - run: "true"\n    check: "true"\n',
+    'half-done.yaml':
+      'name: half-done\nsteps:\n  - run: "true"\n    check: "true"\n  - run: "true"\n    check: "false"\n',
+    'not-done.yaml': 'name: not-done\nsteps:\n  - run: "true"\n    check: "false"\n',
+    'host-has.yaml': 'name: host-has\nsteps:\n  - run: "true"\n    when: { git: [none, "<1.0"] }\n',
+    'elsewhere.yaml': 'name: elsewhere\nsteps:\n  - run: "true"\n    when: { os: plan9 }\n',
+    'meta-done.yaml': 'name: meta-done\nrequires: [done-one]\nsteps: []\n',
+    'meta-open.yaml': 'name: meta-open\nrequires: [done-one, not-done]\nsteps: []\n',
   }).map(([file, text]) => [file, `description: about ${file}\n${text}`]),
 );
 
@@ -22,7 +23,9 @@ describe('list', () => {
     const home = tempHome();
     const dir = writeRecipes(path.join(home, 'r'), STATES);
     const res = await runCli(['list', '--recipes', dir, '--json'], home);
-    const state = Object.fromEntries((JSON.parse(res.stdout).recipes as { name: string; state: string }[]).map((r) => [r.name, r.state]));
+    const state = Object.fromEntries(
+      (JSON.parse(res.stdout).recipes as { name: string; state: string }[]).map((r) => [r.name, r.state]),
+    );
     expect(state).toMatchObject({
       'done-one': 'satisfied',
       'half-done': 'partial',
@@ -40,22 +43,32 @@ describe('list', () => {
     expect(line('meta-done')).toMatch(/^meta-done\s+meta\s/);
     expect(line('ml-stack')).toMatch(/^ml-stack\s+meta\s/);
     // Descriptions line up whatever the state words.
-    expect(new Set(['done-one', 'host-has', 'elsewhere', 'meta-done'].map((n) => line(n).indexOf('about '))).size).toBe(1);
+    expect(new Set(['done-one', 'host-has', 'elsewhere', 'meta-done'].map((n) => line(n).indexOf('about '))).size).toBe(
+      1,
+    );
   });
 
   it('a partly installed recipe needs a satisfied step: skipped ones do not count', async () => {
     const home = tempHome();
-    const dir = writeRecipes(path.join(home, 'r'), { 'skip-then-open.yaml': 'name: skip-then-open\nsteps:\n  - run: "true"\n    when: { os: plan9 }\n  - run: "true"\n    check: "false"\n' });
+    const dir = writeRecipes(path.join(home, 'r'), {
+      'skip-then-open.yaml':
+        'name: skip-then-open\nsteps:\n  - run: "true"\n    when: { os: plan9 }\n  - run: "true"\n    check: "false"\n',
+    });
     const res = await runCli(['list', '--recipes', dir, '--json'], home);
-    expect((JSON.parse(res.stdout).recipes as { name: string; state: string }[]).find((r) => r.name === 'skip-then-open')!.state).toBe('pending');
+    expect(
+      (JSON.parse(res.stdout).recipes as { name: string; state: string }[]).find((r) => r.name === 'skip-then-open')!
+        .state,
+    ).toBe('pending');
   });
 });
 
 describe('plan of a meta recipe', () => {
-  it('is never satisfied on its own: its state is its requirements\'', async () => {
+  it("is never satisfied on its own: its state is its requirements'", async () => {
     const home = tempHome();
     const dir = writeRecipes(path.join(home, 'r'), STATES);
-    const plan = JSON.parse((await runCli(['plan', 'meta-done', 'meta-open', '--recipes', dir, '--json'], home)).stdout) as { recipes: { name: string }[] };
+    const plan = JSON.parse(
+      (await runCli(['plan', 'meta-done', 'meta-open', '--recipes', dir, '--json'], home)).stdout,
+    ) as { recipes: { name: string }[] };
     const by = Object.fromEntries(plan.recipes.map((r) => [r.name, r]));
     expect(by['meta-done']).toMatchObject({ state: 'satisfied', meta: true });
     expect(by['meta-open']).toMatchObject({ state: 'pending', meta: true });
@@ -69,22 +82,38 @@ describe('doctor', () => {
     const home = tempHome();
     const dir = writeRecipes(path.join(home, 'r'), STATES);
     const res = await runCli(['doctor', '--recipes', dir, '--offline', '--json'], home);
-    const doc = JSON.parse(res.stdout) as { recipes: string[]; items: { recipe?: string; label: string; status: string; message: string; fix?: string }[] };
+    const doc = JSON.parse(res.stdout) as {
+      recipes: string[];
+      items: { recipe?: string; label: string; status: string; message: string; fix?: string }[];
+    };
     expect(doc.recipes).toEqual(expect.arrayContaining(['done-one', 'half-done', 'host-has']));
-    for (const name of ['not-done', 'elsewhere', 'meta-done', 'meta-open', 'ml-stack']) expect(doc.recipes).not.toContain(name);
-    expect(doc.items.find((i) => i.recipe === 'half-done')).toMatchObject({ status: 'fail', message: expect.stringMatching(/^1 of 2 not done/), fix: 'setup run half-done' });
-    expect(doc.items.find((i) => i.recipe === 'host-has')).toMatchObject({ status: 'ok', message: 'all 1 skipped: 1 as the host already has what it installs' });
+    for (const name of ['not-done', 'elsewhere', 'meta-done', 'meta-open', 'ml-stack'])
+      expect(doc.recipes).not.toContain(name);
+    expect(doc.items.find((i) => i.recipe === 'half-done')).toMatchObject({
+      status: 'fail',
+      message: expect.stringMatching(/^1 of 2 not done/),
+      fix: 'setup run half-done',
+    });
+    expect(doc.items.find((i) => i.recipe === 'host-has')).toMatchObject({
+      status: 'ok',
+      message: 'all 1 skipped: 1 as the host already has what it installs',
+    });
   });
 
   it('on a named meta recipe checks what it pulls in, and never calls it installed on its own', async () => {
     const home = tempHome();
     const dir = writeRecipes(path.join(home, 'r'), STATES);
-    const open = JSON.parse((await runCli(['doctor', 'meta-open', '--recipes', dir, '--offline', '--json'], home)).stdout);
+    const open = JSON.parse(
+      (await runCli(['doctor', 'meta-open', '--recipes', dir, '--offline', '--json'], home)).stdout,
+    );
     expect(open.recipes).toEqual(['done-one', 'not-done', 'meta-open']);
-    expect(open.items.find((i: { recipe?: string }) => i.recipe === 'meta-open')).toMatchObject({ status: 'fail', message: 'no steps of its own; 1 of 2 recipes it pulls in not done: not-done', fix: 'setup run meta-open' });
+    expect(open.items.find((i: { recipe?: string }) => i.recipe === 'meta-open')).toMatchObject({
+      status: 'fail',
+      message: 'no steps of its own; 1 of 2 recipes it pulls in not done: not-done',
+      fix: 'setup run meta-open',
+    });
     const done = await runCli(['doctor', 'meta-done', '--recipes', dir, '--offline'], home);
     expect(done.code, done.stdout).toBe(0);
     expect(done.stdout).toContain('✓ requires  no steps of its own; the recipe it pulls in is done');
   });
 });
-

@@ -74,7 +74,13 @@ describe('setup init <name>', () => {
     const r = await runCli(['init', 'proj-env', '--dir', dir, '--json'], home);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
-    expect(doc).toMatchObject({ kind: 'init', version: 1, name: 'proj-env', file: path.join(dir, 'proj-env.yaml'), overridesBundled: false });
+    expect(doc).toMatchObject({
+      kind: 'init',
+      version: 1,
+      name: 'proj-env',
+      file: path.join(dir, 'proj-env.yaml'),
+      overridesBundled: false,
+    });
     const list = await runCli(['list', '--no-state', '--recipes', dir, '--json'], home);
     expect(JSON.parse(list.stdout).recipes.map((x: { name: string }) => x.name)).toContain('proj-env');
   });

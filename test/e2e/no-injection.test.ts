@@ -54,10 +54,82 @@ const PAYLOADS = [
 ];
 const TOKENS = [
   ...PAYLOADS,
-  '$', '$$', '$HOME', '${HOME}', '$((1+1))', '$ENV{HOME}', '@HOME@', '`', '"', "'", "'\\''", '\\', '\\\n', '\n', '\r', '\t', ' ', '  ',
-  ';', '&', '|', '>', '<', '(', ')', '{', '}', '[', ']', '*', '?', '!', '!!', '#', '%', '^', '=', ':', ',', '.', '..', '/', '-', '--', '-n', '-e',
-  '~', '~root', '~/', '{a,b}', '%s', '\\n', '{{', '}}', '{{ v }}', 'a', 'Z', '0', '9', 'v1.0', 'main', '.lock', '@{', '@',
-  '\x01', '\x1b[31m', '\x7f', 'é', 'ß', '中文', '🙂', '👍🏽', '\u00a0', '\u200b', 'Ω', '\u2028',
+  '$',
+  '$$',
+  '$HOME',
+  '${HOME}',
+  '$((1+1))',
+  '$ENV{HOME}',
+  '@HOME@',
+  '`',
+  '"',
+  "'",
+  "'\\''",
+  '\\',
+  '\\\n',
+  '\n',
+  '\r',
+  '\t',
+  ' ',
+  '  ',
+  ';',
+  '&',
+  '|',
+  '>',
+  '<',
+  '(',
+  ')',
+  '{',
+  '}',
+  '[',
+  ']',
+  '*',
+  '?',
+  '!',
+  '!!',
+  '#',
+  '%',
+  '^',
+  '=',
+  ':',
+  ',',
+  '.',
+  '..',
+  '/',
+  '-',
+  '--',
+  '-n',
+  '-e',
+  '~',
+  '~root',
+  '~/',
+  '{a,b}',
+  '%s',
+  '\\n',
+  '{{',
+  '}}',
+  '{{ v }}',
+  'a',
+  'Z',
+  '0',
+  '9',
+  'v1.0',
+  'main',
+  '.lock',
+  '@{',
+  '@',
+  '\x01',
+  '\x1b[31m',
+  '\x7f',
+  'é',
+  'ß',
+  '中文',
+  '🙂',
+  '👍🏽',
+  '\u00a0',
+  '\u200b',
+  'Ω',
+  '\u2028',
 ];
 
 /** Strings built from shell/make/CMake/git syntax, payloads, and random unicode (never NUL: argv cannot carry it). */
@@ -79,7 +151,13 @@ const HOME = path.join(root, 'home');
 fs.mkdirSync(HOME);
 const BASE_CTX: Omit<ResolveContext, 'overrides'> = {
   facts: {},
-  dirs: { home: HOME, src: path.join(HOME, 'src'), cache: path.join(HOME, 'cache'), state: path.join(HOME, 'state'), config: path.join(HOME, 'config') },
+  dirs: {
+    home: HOME,
+    src: path.join(HOME, 'src'),
+    cache: path.join(HOME, 'cache'),
+    state: path.join(HOME, 'state'),
+    config: path.join(HOME, 'config'),
+  },
   prefix: path.join(HOME, '.local'),
   mirror: {},
 };
@@ -97,7 +175,8 @@ function resolveWith(recipe: Recipe, values: readonly string[], prefix = 'v') {
   return resolveRecipe(recipe, { ...BASE_CTX, overrides: { global, perRecipe: new Map() } });
 }
 
-const varsBlock = (n: number, prefix = 'v'): string => `vars:\n${Array.from({ length: n }, (_, i) => `  ${prefix}${i}: x`).join('\n')}\n`;
+const varsBlock = (n: number, prefix = 'v'): string =>
+  `vars:\n${Array.from({ length: n }, (_, i) => `  ${prefix}${i}: x`).join('\n')}\n`;
 
 /** Nothing ran: no sentinel, and nothing appeared where the commands ran. */
 function expectNothingRan(): void {
@@ -122,7 +201,12 @@ function runShells(cmds: Command[]): string[] {
   const driver = 'for c in "$@"; do bash -e -o pipefail -c "$c" || printf "<exit %s>" "$?"; printf "\\0"; done';
   // Each command's values are environment variables named after its templates (distinct across a batch).
   const env = Object.assign({}, ENV, ...cmds.map((c) => commandEnv(c)));
-  const out = execFileSync('bash', ['-c', driver, 'driver', ...shells], { cwd: SCRATCH, env, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const out = execFileSync('bash', ['-c', driver, 'driver', ...shells], {
+    cwd: SCRATCH,
+    env,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
   const parts = out.split('\0');
   expect(parts.pop()).toBe('');
   return parts;
@@ -133,7 +217,11 @@ beforeAll(() => {
 });
 
 afterAll(() => {
-  console.log(`no injection: random strings tried per target: ${Object.entries(tried).map(([k, n]) => `${k} ${n}`).join(', ')}; executed payloads: ${fs.existsSync(SENTINEL) ? 'SOME' : 0}`);
+  console.log(
+    `no injection: random strings tried per target: ${Object.entries(tried)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ')}; executed payloads: ${fs.existsSync(SENTINEL) ? 'SOME' : 0}`,
+  );
   fs.rmSync(root, { recursive: true, force: true });
 });
 
@@ -143,7 +231,10 @@ describe('run and check: a value reaches the command as one literal argument', (
   const recipe = recipeOf(
     'shell',
     `name: shell\ndescription: run and check with values\n${varsBlock(BATCH)}steps:\n` +
-      Array.from({ length: BATCH }, (_, i) => `  - run: printf '%s' {{ v${i} }}\n    check: printf '[%s]' {{ v${i} }} -{{ v${i} }}-\n`).join(''),
+      Array.from(
+        { length: BATCH },
+        (_, i) => `  - run: printf '%s' {{ v${i} }}\n    check: printf '[%s]' {{ v${i} }} -{{ v${i} }}-\n`,
+      ).join(''),
   );
 
   it('`run` (a shell string) prints each value exactly, and runs no payload', () => {
@@ -207,7 +298,12 @@ function execEnv(calls: string[][]): ApplyEnv {
     exec: async (cmd: Command, opts?: { cwd?: string }) => {
       const argv = commandArgv(cmd);
       calls.push(argv);
-      const r = spawnSync(argv[0]!, argv.slice(1), { cwd: opts?.cwd ?? SCRATCH, env: ENV, encoding: 'utf8', maxBuffer: 64 << 20 });
+      const r = spawnSync(argv[0]!, argv.slice(1), {
+        cwd: opts?.cwd ?? SCRATCH,
+        env: ENV,
+        encoding: 'utf8',
+        maxBuffer: 64 << 20,
+      });
       if (r.status !== 0) throw new Error(`${argv[0]} exited ${r.status}: ${r.stderr}`);
       return { exitCode: 0, stdout: r.stdout, stderr: r.stderr };
     },
@@ -225,7 +321,10 @@ describe('make: a var value reaches make literally, and never a shell line as co
     fs.mkdirSync(dir, { recursive: true });
     // $(file …) writes each value as make sees it, without any shell; `[…]` shows whitespace at the edges.
     // `all` also pastes every value into a shell line, as real Makefiles do (`cp $(X) …`).
-    fs.writeFileSync(path.join(dir, 'Makefile'), '$(foreach i,$(IDS),$(file >$(OUT)/$(i),[$(V$(i))]))\n.PHONY: all\nall: ; @: $(foreach i,$(IDS),$(V$(i)))\n');
+    fs.writeFileSync(
+      path.join(dir, 'Makefile'),
+      '$(foreach i,$(IDS),$(file >$(OUT)/$(i),[$(V$(i))]))\n.PHONY: all\nall: ; @: $(foreach i,$(IDS),$(V$(i)))\n',
+    );
   });
   const recipe = recipeOf(
     'mk',
@@ -235,24 +334,33 @@ describe('make: a var value reaches make literally, and never a shell line as co
 
   it('each of 1,000+ accepted values comes back from make exactly as it went in, through a shell line too', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(nasty.filter((v) => !SHELL_ACTIVE.test(v)), { minLength: BATCH, maxLength: BATCH }), async (values) => {
-        fs.rmSync(out, { recursive: true, force: true });
-        fs.mkdirSync(out);
-        const [step] = resolveWith(recipe, values).steps;
-        const calls: string[][] = [];
-        await makeKind.apply(step as ResolvedStep<never>, execEnv(calls));
-        expect(calls).toHaveLength(1);
-        const got = values.map((_, i) => fs.readFileSync(path.join(out, String(i)), 'utf8'));
-        expect(got).toEqual(values.map((v) => `[${v}]\n`));
-        expectNothingRan();
-        count('make vars', values.length);
-      }),
+      fc.asyncProperty(
+        fc.array(
+          nasty.filter((v) => !SHELL_ACTIVE.test(v)),
+          { minLength: BATCH, maxLength: BATCH },
+        ),
+        async (values) => {
+          fs.rmSync(out, { recursive: true, force: true });
+          fs.mkdirSync(out);
+          const [step] = resolveWith(recipe, values).steps;
+          const calls: string[][] = [];
+          await makeKind.apply(step as ResolvedStep<never>, execEnv(calls));
+          expect(calls).toHaveLength(1);
+          const got = values.map((_, i) => fs.readFileSync(path.join(out, String(i)), 'utf8'));
+          expect(got).toEqual(values.map((v) => `[${v}]\n`));
+          expectNothingRan();
+          count('make vars', values.length);
+        },
+      ),
       { numRuns: 12, seed: 0x3a4e },
     );
   });
 
   it('a value a shell line would run (every payload among them) is refused at resolve, naming the variable', () => {
-    const one = recipeOf('mk1', `name: mk1\ndescription: one make var\nvars:\n  v0: x\nsteps:\n  - make: { dir: ${JSON.stringify(dir)}, vars: { V: "pre {{ v0 }}" } }\n`);
+    const one = recipeOf(
+      'mk1',
+      `name: mk1\ndescription: one make var\nvars:\n  v0: x\nsteps:\n  - make: { dir: ${JSON.stringify(dir)}, vars: { V: "pre {{ v0 }}" } }\n`,
+    );
     fc.assert(
       fc.property(nasty, (v) => {
         let err: unknown;
@@ -270,7 +378,8 @@ describe('make: a var value reaches make literally, and never a shell line as co
       }),
       { numRuns: 1000, seed: 0x3a4f },
     );
-    for (const p of PAYLOADS.filter((x) => !x.startsWith('-'))) expect(() => resolveWith(one, [p]), p).toThrow(InputError);
+    for (const p of PAYLOADS.filter((x) => !x.startsWith('-')))
+      expect(() => resolveWith(one, [p]), p).toThrow(InputError);
   });
 });
 
@@ -284,15 +393,34 @@ describe('shell contexts: a comment, a heredoc, double quotes, arithmetic — a 
     'echo $(( {{ n }} + 1 ))',
     '[[ {{ n }} -eq 1 ]] && echo one || echo other',
   ].join('\n');
-  const recipe = recipeOf('ctx', `name: ctx\ndescription: contexts\nvars:\n  v0: x\n  n: { default: 1, type: int }\nsteps:\n  - run: ${JSON.stringify(script)}\n`);
+  const recipe = recipeOf(
+    'ctx',
+    `name: ctx\ndescription: contexts\nvars:\n  v0: x\n  n: { default: 1, type: int }\nsteps:\n  - run: ${JSON.stringify(script)}\n`,
+  );
 
   it('the value arrives as text wherever it stands, for 500 values', () => {
     fc.assert(
       fc.property(fc.array(nasty, { minLength: BATCH, maxLength: BATCH }), (values) => {
-        const cmds = values.map((v) => resolveRecipe(recipe, { ...BASE_CTX, overrides: { global: new Map([['v0', v], ['n', '41']]), perRecipe: new Map() } }).steps[0]!.config as Command);
+        const cmds = values.map(
+          (v) =>
+            resolveRecipe(recipe, {
+              ...BASE_CTX,
+              overrides: {
+                global: new Map([
+                  ['v0', v],
+                  ['n', '41'],
+                ]),
+                perRecipe: new Map(),
+              },
+            }).steps[0]!.config as Command,
+        );
         // One value per process here: every command uses the same variable names.
         for (let i = 0; i < cmds.length; i += 1) {
-          const r = spawnSync('bash', commandArgv(cmds[i]!).slice(1), { cwd: SCRATCH, env: { ...ENV, ...commandEnv(cmds[i]!) }, encoding: 'utf8' });
+          const r = spawnSync('bash', commandArgv(cmds[i]!).slice(1), {
+            cwd: SCRATCH,
+            env: { ...ENV, ...commandEnv(cmds[i]!) },
+            encoding: 'utf8',
+          });
           expect(r.stdout, JSON.stringify(values[i])).toBe(`value ${values[i]}\n<dq ${values[i]}>42\nother\n`);
         }
         expectNothingRan();
@@ -303,15 +431,29 @@ describe('shell contexts: a comment, a heredoc, double quotes, arithmetic — a 
   });
 
   it('an untyped value in arithmetic, single quotes or a quoted heredoc is refused when the recipe loads', () => {
-    for (const cmd of ['echo $(( {{ v0 }} + 1 ))', '[[ {{ v0 }} -eq 1 ]]', "echo '{{ v0 }}'", "cat <<'E'\\n{{ v0 }}\\nE", 'a[{{ v0 }}]=1', 'let x={{ v0 }}']) {
-      const { problems } = parseRecipe('/virtual/bad.yaml', Buffer.from(`name: bad\ndescription: x\nvars:\n  v0: x\nsteps:\n  - run: "${cmd.replace(/"/g, '\\"')}"\n`));
+    for (const cmd of [
+      'echo $(( {{ v0 }} + 1 ))',
+      '[[ {{ v0 }} -eq 1 ]]',
+      "echo '{{ v0 }}'",
+      "cat <<'E'\\n{{ v0 }}\\nE",
+      'a[{{ v0 }}]=1',
+      'let x={{ v0 }}',
+    ]) {
+      const { problems } = parseRecipe(
+        '/virtual/bad.yaml',
+        Buffer.from(`name: bad\ndescription: x\nvars:\n  v0: x\nsteps:\n  - run: "${cmd.replace(/"/g, '\\"')}"\n`),
+      );
       expect(problems.map((p) => p.message).join('\n'), cmd).toMatch(/arithmetic context|single quotes|quoted heredoc/);
     }
   });
 
   it('a typed int refuses a payload from --set before anything runs', () => {
     for (const bad of ['a[$(touch x)]', '1+1', ' 1', '0x10', '']) {
-      expect(() => resolveRecipe(recipe, { ...BASE_CTX, overrides: { global: new Map([['n', bad]]), perRecipe: new Map() } }), bad).toThrow(/--set n: .* is not an int/);
+      expect(
+        () =>
+          resolveRecipe(recipe, { ...BASE_CTX, overrides: { global: new Map([['n', bad]]), perRecipe: new Map() } }),
+        bad,
+      ).toThrow(/--set n: .* is not an int/);
     }
   });
 });
@@ -334,7 +476,10 @@ describe('cmake: a define reaches the cache literally (-DNAME=value), or is refu
     `name: cm\ndescription: cmake defines\n${varsBlock(N)}steps:\n  - cmake:\n      source: ${JSON.stringify(src)}\n      build: ${JSON.stringify(build)}\n      defines:\n        OUT: ${JSON.stringify(out)}\n` +
       Array.from({ length: N }, (_, i) => `        V${i}: "{{ v${i} }}"\n`).join(''),
   );
-  const one = recipeOf('cm1', `name: cm1\ndescription: one define\nvars:\n  v0: x\nsteps:\n  - cmake: { source: /s, build: /b, defines: { V: "{{ v0 }}" } }\n`);
+  const one = recipeOf(
+    'cm1',
+    `name: cm1\ndescription: one define\nvars:\n  v0: x\nsteps:\n  - cmake: { source: /s, build: /b, defines: { V: "{{ v0 }}" } }\n`,
+  );
   const accepted = (v: string): boolean => {
     try {
       resolveWith(one, [v]);
@@ -350,7 +495,8 @@ describe('cmake: a define reaches the cache literally (-DNAME=value), or is refu
     fs.rmSync(build, { recursive: true, force: true });
     fs.mkdirSync(out);
     await configure();
-    const read = (): string[] => Array.from({ length: N }, (_, i) => fs.readFileSync(path.join(out, String(i)), 'utf8'));
+    const read = (): string[] =>
+      Array.from({ length: N }, (_, i) => fs.readFileSync(path.join(out, String(i)), 'utf8'));
     const first = read();
     fs.rmSync(out, { recursive: true, force: true });
     fs.mkdirSync(out);
@@ -375,7 +521,14 @@ describe('cmake: a define reaches the cache literally (-DNAME=value), or is refu
         // (a newline, a final CR) by the cache, where a re-run of cmake reads it back cut short, or fails.
         if (refused.length) {
           const raw = [...refused, ...Array<string>(N - refused.length).fill('pad')];
-          const [r1, r2] = await readBack(() => void execFileSync('cmake', ['-S', src, '-B', build, `-DOUT=${out}`, ...raw.map((v, i) => `-DV${i}=${v}`)], { env: ENV, stdio: 'ignore' }));
+          const [r1, r2] = await readBack(
+            () =>
+              void execFileSync(
+                'cmake',
+                ['-S', src, '-B', build, `-DOUT=${out}`, ...raw.map((v, i) => `-DV${i}=${v}`)],
+                { env: ENV, stdio: 'ignore' },
+              ),
+          );
           refused.forEach((v, i) => {
             if (r1[i] !== `[${v}]`) return; // changed by -D
             expect(/\n|\r$/.test(v), `refused ${JSON.stringify(v)}, but cmake keeps it`).toBe(true);
@@ -397,10 +550,24 @@ describe('make targets: a value is a goal, never an option or an assignment', ()
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, 'Makefile'), '%:\n\t@:\n');
   });
-  const one = recipeOf('mkt', `name: mkt\ndescription: make target\nvars:\n  v0: x\nsteps:\n  - make: { dir: ${JSON.stringify(dir)}, targets: ["{{ v0 }}"] }\n`);
+  const one = recipeOf(
+    'mkt',
+    `name: mkt\ndescription: make target\nvars:\n  v0: x\nsteps:\n  - make: { dir: ${JSON.stringify(dir)}, targets: ["{{ v0 }}"] }\n`,
+  );
 
   it('a target starting with "-" or holding "=" is refused; the rest run as goals and run no payload', async () => {
-    const targets = fc.oneof(nasty, fc.constantFrom(`--eval=$(shell touch ${SENTINEL})`, `SHELL=touch ${SENTINEL}`, '-f/dev/null', '-n', '--', '=', ''));
+    const targets = fc.oneof(
+      nasty,
+      fc.constantFrom(
+        `--eval=$(shell touch ${SENTINEL})`,
+        `SHELL=touch ${SENTINEL}`,
+        '-f/dev/null',
+        '-n',
+        '--',
+        '=',
+        '',
+      ),
+    );
     await fc.assert(
       fc.asyncProperty(fc.array(targets, { minLength: BATCH, maxLength: BATCH }), async (values) => {
         const ok: string[] = [];
@@ -416,7 +583,13 @@ describe('make targets: a value is a goal, never an option or an assignment', ()
         }
         // Every accepted goal in one make run (a match-anything rule that does nothing).
         const calls: string[][] = [];
-        const [step] = resolveWith(recipeOf('mkg', `name: mkg\ndescription: goals\n${varsBlock(ok.length || 1)}steps:\n  - make:\n      dir: ${JSON.stringify(dir)}\n      targets: [${(ok.length ? ok : ['all']).map((_, i) => `"{{ v${i} }}"`).join(', ')}]\n`), ok.length ? ok : ['all']).steps as [ResolvedStep];
+        const [step] = resolveWith(
+          recipeOf(
+            'mkg',
+            `name: mkg\ndescription: goals\n${varsBlock(ok.length || 1)}steps:\n  - make:\n      dir: ${JSON.stringify(dir)}\n      targets: [${(ok.length ? ok : ['all']).map((_, i) => `"{{ v${i} }}"`).join(', ')}]\n`,
+          ),
+          ok.length ? ok : ['all'],
+        ).steps as [ResolvedStep];
         await makeKind.apply(step as ResolvedStep<never>, execEnv(calls)).catch(() => undefined); // odd goals may fail to build: only running code matters
         expect(calls[0]!.slice(-(ok.length || 1))).toEqual(ok.length ? ok : ['all']);
         expectNothingRan();
@@ -428,12 +601,60 @@ describe('make targets: a value is a goal, never an option or an assignment', ()
 });
 
 describe('git refs: a ref git would not take as a ref name is refused before anything runs', () => {
-  const REF_TOKENS = ['v1.0', 'main', 'release', '/', '//', '-', '--', '.', '..', '.lock', '@', '@{', '{', '}', '~', '^', ':', '?', '*', '[', '\\', ' ', '\t', '\n', '\x01', '\x7f', 'é', '中', '#', '+', ',', '_', 'refs/heads/x', 'HEAD', `--upload-pack=touch ${SENTINEL}`, '-oProxyCommand=x'];
+  const REF_TOKENS = [
+    'v1.0',
+    'main',
+    'release',
+    '/',
+    '//',
+    '-',
+    '--',
+    '.',
+    '..',
+    '.lock',
+    '@',
+    '@{',
+    '{',
+    '}',
+    '~',
+    '^',
+    ':',
+    '?',
+    '*',
+    '[',
+    '\\',
+    ' ',
+    '\t',
+    '\n',
+    '\x01',
+    '\x7f',
+    'é',
+    '中',
+    '#',
+    '+',
+    ',',
+    '_',
+    'refs/heads/x',
+    'HEAD',
+    `--upload-pack=touch ${SENTINEL}`,
+    '-oProxyCommand=x',
+  ];
   const refish = fc.oneof(
     nasty,
-    fc.array(fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...REF_TOKENS) }, { weight: 1, arbitrary: fc.string({ unit: 'grapheme-ascii', maxLength: 3 }) }), { minLength: 1, maxLength: 6 }).map((a) => a.join('')),
+    fc
+      .array(
+        fc.oneof(
+          { weight: 4, arbitrary: fc.constantFrom(...REF_TOKENS) },
+          { weight: 1, arbitrary: fc.string({ unit: 'grapheme-ascii', maxLength: 3 }) },
+        ),
+        { minLength: 1, maxLength: 6 },
+      )
+      .map((a) => a.join('')),
   );
-  const one = recipeOf('gref', `name: gref\ndescription: a git ref\nvars:\n  v0: x\nsteps:\n  - git: { repo: "https://example.invalid/r.git", ref: "{{ v0 }}", dest: ~/src/r }\n`);
+  const one = recipeOf(
+    'gref',
+    `name: gref\ndescription: a git ref\nvars:\n  v0: x\nsteps:\n  - git: { repo: "https://example.invalid/r.git", ref: "{{ v0 }}", dest: ~/src/r }\n`,
+  );
 
   it('every accepted ref is a valid ref name to git itself (never an option); the rest exit 2 at resolve', () => {
     let accepted = 0;
@@ -461,7 +682,10 @@ describe('git refs: a ref git would not take as a ref name is refused before any
 });
 
 describe('paths: a `file` path with odd characters is that one path', () => {
-  const one = recipeOf('fpath', `name: fpath\ndescription: a file path\nvars:\n  v0: x\nsteps:\n  - file: { path: "~/files/{{ v0 }}", content: "{{ v0 }}" }\n    creates: "~/made/{{ v0 }}"\n`);
+  const one = recipeOf(
+    'fpath',
+    `name: fpath\ndescription: a file path\nvars:\n  v0: x\nsteps:\n  - file: { path: "~/files/{{ v0 }}", content: "{{ v0 }}" }\n    creates: "~/made/{{ v0 }}"\n`,
+  );
   it('no globbing, no splitting, no ~ or $ expansion inside the value', () => {
     fc.assert(
       fc.property(nasty, (v) => {
@@ -478,11 +702,15 @@ describe('paths: a `file` path with odd characters is that one path', () => {
 
 describe('end to end: nasty --set values through the real CLI', () => {
   /** File names the tests can make: one path component, not `.`/`..`, short enough for the file system. */
-  const fileName = nasty.filter((v) => v !== '' && v !== '.' && v !== '..' && !v.includes('/') && Buffer.byteLength(v) <= 200);
+  const fileName = nasty.filter(
+    (v) => v !== '' && v !== '.' && v !== '..' && !v.includes('/') && Buffer.byteLength(v) <= 200,
+  );
   const K = 30;
 
   function recipeText(): string {
-    const steps = ['  - name: folders\n    run: mkdir -p "$HOME/out" "$HOME/files" "$HOME/made"\n    creates: ["~/out", "~/files", "~/made"]\n'];
+    const steps = [
+      '  - name: folders\n    run: mkdir -p "$HOME/out" "$HOME/files" "$HOME/made"\n    creates: ["~/out", "~/files", "~/made"]\n',
+    ];
     for (let i = 0; i < K; i++) {
       steps.push(
         `  - name: run ${i}\n    run: printf %s {{ v${i} }} > "$HOME/out/${i}"\n    check: cmp -s "$HOME/out/${i}" <(printf %s {{ v${i} }})\n`,
@@ -497,15 +725,32 @@ describe('end to end: nasty --set values through the real CLI', () => {
     const recipes = writeRecipes(path.join(root, 'cli-recipes'), { 'inj.yaml': recipeText() });
     for (const seed of [0xe2e1, 0xe2e2]) {
       const home = fs.mkdtempSync(path.join(root, 'cli-home-'));
-      const [values, names] = fc.sample(fc.tuple(fc.array(nasty, { minLength: K, maxLength: K }), fc.uniqueArray(fileName, { minLength: K, maxLength: K, comparator: (a, b) => a.normalize() === b.normalize() })), { numRuns: 1, seed })[0]!;
-      const sets = [...values.flatMap((v, i) => ['--set', `v${i}=${v}`]), ...names.flatMap((p, i) => ['--set', `p${i}=${p}`])];
+      const [values, names] = fc.sample(
+        fc.tuple(
+          fc.array(nasty, { minLength: K, maxLength: K }),
+          fc.uniqueArray(fileName, {
+            minLength: K,
+            maxLength: K,
+            comparator: (a, b) => a.normalize() === b.normalize(),
+          }),
+        ),
+        { numRuns: 1, seed },
+      )[0]!;
+      const sets = [
+        ...values.flatMap((v, i) => ['--set', `v${i}=${v}`]),
+        ...names.flatMap((p, i) => ['--set', `p${i}=${p}`]),
+      ];
       const run = await runCli(['--recipes', recipes, 'run', 'inj', ...sets], home);
       expect(run.code, run.stderr).toBe(0);
       values.forEach((v, i) => expect(fs.readFileSync(path.join(home, 'out', String(i)), 'utf8'), `run ${i}`).toBe(v));
-      names.forEach((p, i) => expect(fs.readFileSync(path.join(home, 'files', p), 'utf8'), `file ${JSON.stringify(p)}`).toBe(values[i]));
+      names.forEach((p, i) =>
+        expect(fs.readFileSync(path.join(home, 'files', p), 'utf8'), `file ${JSON.stringify(p)}`).toBe(values[i]),
+      );
       expect(fs.readdirSync(path.join(home, 'files')).sort()).toEqual([...names].sort());
       expect(fs.readdirSync(path.join(home, 'made')).sort()).toEqual([...names].sort());
-      expect(fs.readdirSync(home).filter((e) => !['out', 'files', 'made', '.local', '.config', '.cache'].includes(e))).toEqual([]);
+      expect(
+        fs.readdirSync(home).filter((e) => !['out', 'files', 'made', '.local', '.config', '.cache'].includes(e)),
+      ).toEqual([]);
       // Every check gets the value literally (cmp against it), every creates path is the one made.
       const plan = await runCli(['--recipes', recipes, 'plan', 'inj', '--exit-code', ...sets], home);
       expect(plan.code, plan.stdout + plan.stderr).toBe(0);
@@ -518,11 +763,18 @@ describe('end to end: nasty --set values through the real CLI', () => {
     const fake = path.join(root, 'fakebin');
     const calls = path.join(root, 'git-calls');
     fs.mkdirSync(fake, { recursive: true });
-    fs.writeFileSync(path.join(fake, 'git'), `#!/bin/sh\nprintf '%s\\n' "$*" >> ${JSON.stringify(calls)}\nexec ${JSON.stringify(which('git')!)} "$@"\n`, { mode: 0o755 });
+    fs.writeFileSync(
+      path.join(fake, 'git'),
+      `#!/bin/sh\nprintf '%s\\n' "$*" >> ${JSON.stringify(calls)}\nexec ${JSON.stringify(which('git')!)} "$@"\n`,
+      { mode: 0o755 },
+    );
     const recipes = writeRecipes(path.join(root, 'cli-bad'), {
-      'gref.yaml': 'name: gref\ndescription: a ref from --set\nvars:\n  ref: main\nsteps:\n  - git: { repo: "https://example.invalid/r.git", ref: "{{ ref }}", dest: ~/src/r }\n',
-      'mkt.yaml': 'name: mkt\ndescription: a target from --set\nvars:\n  tgt: all\nsteps:\n  - make: { dir: ~/src, targets: ["{{ tgt }}"] }\n',
-      'cmk.yaml': 'name: cmk\ndescription: a define from --set\nvars:\n  d: x\nsteps:\n  - cmake: { source: ~/src, build: ~/build, defines: { D: "{{ d }}" } }\n',
+      'gref.yaml':
+        'name: gref\ndescription: a ref from --set\nvars:\n  ref: main\nsteps:\n  - git: { repo: "https://example.invalid/r.git", ref: "{{ ref }}", dest: ~/src/r }\n',
+      'mkt.yaml':
+        'name: mkt\ndescription: a target from --set\nvars:\n  tgt: all\nsteps:\n  - make: { dir: ~/src, targets: ["{{ tgt }}"] }\n',
+      'cmk.yaml':
+        'name: cmk\ndescription: a define from --set\nvars:\n  d: x\nsteps:\n  - cmake: { source: ~/src, build: ~/build, defines: { D: "{{ d }}" } }\n',
     });
     const cases: [string, string][] = [
       ['gref', `ref=--upload-pack=touch ${SENTINEL}`],
@@ -537,7 +789,9 @@ describe('end to end: nasty --set values through the real CLI', () => {
     for (const [recipe, set] of cases) {
       const home = fs.mkdtempSync(path.join(root, 'cli-bad-home-'));
       for (const cmd of ['plan', 'run']) {
-        const r = await runCli(['--recipes', recipes, cmd, recipe, '--set', set], home, { PATH: `${fake}:${process.env.PATH}` });
+        const r = await runCli(['--recipes', recipes, cmd, recipe, '--set', set], home, {
+          PATH: `${fake}:${process.env.PATH}`,
+        });
         expect(r.code, `${cmd} ${set}: ${r.stderr}`).toBe(2);
         expect(r.stderr).toMatch(/error: step 1 of \w+: (ref|make target|define) /);
         expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace

@@ -18,19 +18,28 @@ describe.skipIf(!canRun)('postgresql recipe (real PostgreSQL, as root)', () => {
     try {
       const run = await runCli(['run', 'postgresql', ...set], home, env);
       expect(run.code, run.stderr).toBe(0);
-      const out = execFileSync('psql', ['-h', '127.0.0.1', '-U', id, '-d', id, '-tAc', 'select current_user, current_database()'], { env: { ...process.env, PGPASSWORD: password }, encoding: 'utf8' });
+      const out = execFileSync(
+        'psql',
+        ['-h', '127.0.0.1', '-U', id, '-d', id, '-tAc', 'select current_user, current_database()'],
+        { env: { ...process.env, PGPASSWORD: password }, encoding: 'utf8' },
+      );
       expect(out.trim()).toBe(`${id}|${id}`);
       const again = await runCli(['plan', 'postgresql', ...set, '--exit-code'], home, env);
       expect(again.code, again.stdout).toBe(0);
       // The password never reached a log, the journal or the output.
       expect(run.stdout + run.stderr + again.stdout).not.toContain(password);
       const state = path.join(home, '.local', 'state', 'envkit');
-      for (const f of fs.readdirSync(path.join(state, 'logs'))) expect(fs.readFileSync(path.join(state, 'logs', f), 'utf8')).not.toContain(password);
+      for (const f of fs.readdirSync(path.join(state, 'logs')))
+        expect(fs.readFileSync(path.join(state, 'logs', f), 'utf8')).not.toContain(password);
       expect(fs.readFileSync(path.join(state, 'journal.jsonl'), 'utf8')).not.toContain(password);
     } finally {
       const sql = `DROP DATABASE IF EXISTS ${id}; DROP ROLE IF EXISTS ${id};`;
       try {
-        execFileSync('runuser', ['-u', 'postgres', '--', 'psql', '-q', '-c', sql.split(';')[0]!, '-c', sql.split(';')[1]!], { cwd: '/tmp', stdio: 'ignore' });
+        execFileSync(
+          'runuser',
+          ['-u', 'postgres', '--', 'psql', '-q', '-c', sql.split(';')[0]!, '-c', sql.split(';')[1]!],
+          { cwd: '/tmp', stdio: 'ignore' },
+        );
       } catch {
         /* the server may not be there if the run failed early */
       }

@@ -10,7 +10,11 @@ import { BIN, cliEnv, runCli, tempHome, writeRecipes } from './helpers.js';
 
 /** Every regular file under a folder. */
 const walk = (dir: string): string[] =>
-  fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : e.isFile() ? [path.join(dir, e.name)] : [])) : [];
+  fs.existsSync(dir)
+    ? fs
+        .readdirSync(dir, { withFileTypes: true })
+        .flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : e.isFile() ? [path.join(dir, e.name)] : []))
+    : [];
 
 /** The forms of a secret the tool itself writes: raw, shell-quoted (`'\''`), JSON-escaped, make's `$$`, URL-encoded. */
 function encodings(s: string): string[] {
@@ -19,7 +23,12 @@ function encodings(s: string): string[] {
 }
 
 /** Files under `dir` (all but `except`) and texts that hold any needle: [where, needle]. */
-function leaks(needles: readonly string[], texts: Record<string, string>, dir?: string, except: (f: string) => boolean = () => false): string[] {
+function leaks(
+  needles: readonly string[],
+  texts: Record<string, string>,
+  dir?: string,
+  except: (f: string) => boolean = () => false,
+): string[] {
   const found: string[] = [];
   const look = (where: string, text: string): void => {
     for (const n of needles) if (text.includes(n)) found.push(`${where} holds ${JSON.stringify(n)}`);
@@ -30,16 +39,27 @@ function leaks(needles: readonly string[], texts: Record<string, string>, dir?: 
 }
 
 describe('a secret shorter than 4 characters', () => {
-  const recipe = { 'tiny.yaml': 'name: tiny\ndescription: uses a secret\nsteps:\n  - run: printf "%s" {{ secrets.TINY }} > ~/ran\n' };
+  const recipe = {
+    'tiny.yaml': 'name: tiny\ndescription: uses a secret\nsteps:\n  - run: printf "%s" {{ secrets.TINY }} > ~/ran\n',
+  };
 
   it('is refused by plan and run, from the environment, naming it and where it came from; nothing runs', async () => {
     for (const value of ['', 'a', 'ab', 'abc']) {
       const home = tempHome();
       const recipes = writeRecipes(path.join(home, 'recipes'), recipe);
-      for (const args of [['plan', 'tiny'], ['run', 'tiny'], ['show', 'tiny'], ['validate', recipes]]) {
+      for (const args of [
+        ['plan', 'tiny'],
+        ['run', 'tiny'],
+        ['show', 'tiny'],
+        ['validate', recipes],
+      ]) {
         const res = await runCli(['--recipes', recipes, ...args], home, { TINY: value });
         expect(res.code, res.stderr).toBe(2);
-        expect(res.stderr).toMatch(new RegExp(`tiny\\.yaml:4:\\d+: error: secret TINY \\(from the environment variable TINY\\) is ${value.length} characters? long: secrets must have at least 4`));
+        expect(res.stderr).toMatch(
+          new RegExp(
+            `tiny\\.yaml:4:\\d+: error: secret TINY \\(from the environment variable TINY\\) is ${value.length} characters? long: secrets must have at least 4`,
+          ),
+        );
         expect(res.stderr).not.toMatch(/\n\s+at /); // no stack
       }
       expect(fs.existsSync(path.join(home, 'ran'))).toBe(false);
@@ -51,7 +71,9 @@ describe('a secret shorter than 4 characters', () => {
     const recipes = writeRecipes(path.join(home, 'recipes'), recipe);
     const res = await runCli(['--recipes', recipes, 'run', 'tiny'], home, { TINY: 'long enough\nab\nand more' });
     expect(res.code).toBe(2);
-    expect(res.stderr).toMatch(/tiny\.yaml:4:\d+: error: secret TINY \(from the environment variable TINY\) has a line of 2 characters/);
+    expect(res.stderr).toMatch(
+      /tiny\.yaml:4:\d+: error: secret TINY \(from the environment variable TINY\) has a line of 2 characters/,
+    );
     expect(fs.existsSync(path.join(home, 'ran'))).toBe(false);
   });
 
@@ -60,11 +82,16 @@ describe('a secret shorter than 4 characters', () => {
     const recipes = writeRecipes(path.join(home, 'recipes'), recipe);
     fs.mkdirSync(path.join(home, '.config', 'envkit'), { recursive: true });
     fs.writeFileSync(path.join(home, 'secrets.env'), '# tokens\nOTHER=x\nTINY="ab"\n', { mode: 0o600 });
-    fs.writeFileSync(path.join(home, '.config', 'envkit', 'config.yaml'), 'secrets: ~/secrets.env\nrecipes: [~/recipes]\n');
+    fs.writeFileSync(
+      path.join(home, '.config', 'envkit', 'config.yaml'),
+      'secrets: ~/secrets.env\nrecipes: [~/recipes]\n',
+    );
     for (const args of [['--recipes', recipes, 'run', 'tiny'], ['--recipes', recipes, 'plan', 'tiny'], ['validate']]) {
       const res = await runCli(args, home);
       expect(res.code, args.join(' ')).toBe(2);
-      expect(res.stderr).toContain(`secret TINY (from the secrets file ${path.join(home, 'secrets.env')}:3) is 2 characters long`);
+      expect(res.stderr).toContain(
+        `secret TINY (from the secrets file ${path.join(home, 'secrets.env')}:3) is 2 characters long`,
+      );
     }
     expect(fs.existsSync(path.join(home, 'ran'))).toBe(false);
     // 4 characters is enough.
@@ -93,7 +120,7 @@ describe('env.sh', () => {
     expect(mode()).toBe('644');
     await run('tok');
     expect(mode()).toBe('600');
-    expect(fs.readFileSync(envFile, 'utf8')).toContain("export API_TOKEN=tok-1234-secret");
+    expect(fs.readFileSync(envFile, 'utf8')).toContain('export API_TOKEN=tok-1234-secret');
     await run('more'); // knows no secret, writes the file again
     expect(fs.readFileSync(envFile, 'utf8')).toContain('export MORE=world');
     expect(mode()).toBe('600');
@@ -125,8 +152,34 @@ steps:
 `;
   // Quotes, $, backslashes, backticks, newlines, tabs, unicode — and letters, so some are plain words.
   const piece = fc.oneof(
-    fc.constantFrom("'", '"', '$', '$$', '\\', '`', '\n', '\t', ' ', '%', '{{', '$(', 'é', '€', '😀', '中', '&', ';', '=', '#', '!'),
-    fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'), minLength: 1, maxLength: 4 }),
+    fc.constantFrom(
+      "'",
+      '"',
+      '$',
+      '$$',
+      '\\',
+      '`',
+      '\n',
+      '\t',
+      ' ',
+      '%',
+      '{{',
+      '$(',
+      'é',
+      '€',
+      '😀',
+      '中',
+      '&',
+      ';',
+      '=',
+      '#',
+      '!',
+    ),
+    fc.string({
+      unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'),
+      minLength: 1,
+      maxLength: 4,
+    }),
   );
   // Each line of a multi-line secret has at least 4 characters (shorter ones are refused: see below).
   const secret = fc
@@ -145,7 +198,14 @@ steps:
         fs.writeFileSync(path.join(home, 'mk', 'Makefile'), MAKEFILE);
         const env = { FUZZ: s };
         const texts: Record<string, string> = {};
-        for (const args of [['plan', 'leaky'], ['plan', 'leaky', '--json'], ['show', 'leaky'], ['show', 'leaky', '--json'], ['run', 'leaky', '-v'], ['run', 'leaky', '--json']]) {
+        for (const args of [
+          ['plan', 'leaky'],
+          ['plan', 'leaky', '--json'],
+          ['show', 'leaky'],
+          ['show', 'leaky', '--json'],
+          ['run', 'leaky', '-v'],
+          ['run', 'leaky', '--json'],
+        ]) {
           const r = await runCli(['--recipes', recipes, ...args], home, env);
           texts[`${args.join(' ')} stdout`] = r.stdout;
           texts[`${args.join(' ')} stderr`] = r.stderr;
@@ -154,11 +214,24 @@ steps:
         // The steps ran with the real value: the config step wrote it, the failure was reported (masked).
         expect(JSON.parse(fs.readFileSync(path.join(home, 'out', 'conf.json'), 'utf8')).token).toBe(s);
         expect(texts['run leaky -v stderr']).toContain('bad token ***');
-        const found = leaks(encodings(s), texts, home, (f) => f === path.join(home, 'out', 'conf.json') || f.startsWith(path.join(home, 'recipes')) || f.startsWith(path.join(home, 'mk')));
+        const found = leaks(
+          encodings(s),
+          texts,
+          home,
+          (f) =>
+            f === path.join(home, 'out', 'conf.json') ||
+            f.startsWith(path.join(home, 'recipes')) ||
+            f.startsWith(path.join(home, 'mk')),
+        );
         expect(found, JSON.stringify(s)).toEqual([]);
         // --json outputs still parse (masks laid over data, not over JSON text).
-        for (const k of ['plan leaky --json stdout', 'show leaky --json stdout', 'run leaky --json stdout']) expect(() => JSON.parse(texts[k]!), k).not.toThrow();
-        for (const line of fs.readFileSync(path.join(home, '.local', 'state', 'envkit', 'journal.jsonl'), 'utf8').trim().split('\n')) JSON.parse(line);
+        for (const k of ['plan leaky --json stdout', 'show leaky --json stdout', 'run leaky --json stdout'])
+          expect(() => JSON.parse(texts[k]!), k).not.toThrow();
+        for (const line of fs
+          .readFileSync(path.join(home, '.local', 'state', 'envkit', 'journal.jsonl'), 'utf8')
+          .trim()
+          .split('\n'))
+          JSON.parse(line);
         checked++;
         fs.rmSync(home, { recursive: true, force: true });
       }),
@@ -177,7 +250,19 @@ describe('git credentials never reach argv or .git/config', () => {
   let root: string;
   let server: GitHttpServer;
 
-  const g = (cwd: string, ...args: string[]): string => execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } }).trim();
+  const g = (cwd: string, ...args: string[]): string =>
+    execFileSync('git', args, {
+      cwd,
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        GIT_CONFIG_GLOBAL: '/dev/null',
+        GIT_AUTHOR_NAME: 't',
+        GIT_AUTHOR_EMAIL: 't@t',
+        GIT_COMMITTER_NAME: 't',
+        GIT_COMMITTER_EMAIL: 't@t',
+      },
+    }).trim();
 
   beforeAll(async () => {
     root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'envkit-gitauth-')));
@@ -226,19 +311,32 @@ describe('git credentials never reach argv or .git/config', () => {
     expect(sampled.hits, 'argv holding the credential').toEqual([]);
     // Nothing under HOME (the clone's .git/config, its submodules' configs, logs, journal, state) holds it.
     const again = await runCli([...args, 'plan', 'src', '--json'], home, env);
-    expect(leaks(NEEDLES, { plan: plan.stdout + plan.stderr, run: run.stdout + run.stderr, again: again.stdout }, home, (f) => f.startsWith(path.join(home, 'recipes')))).toEqual([]);
+    expect(
+      leaks(
+        NEEDLES,
+        { plan: plan.stdout + plan.stderr, run: run.stdout + run.stderr, again: again.stdout },
+        home,
+        (f) => f.startsWith(path.join(home, 'recipes')),
+      ),
+    ).toEqual([]);
     expect(JSON.parse(again.stdout).counts?.run ?? 0).toBe(0);
     expect(g(dest, 'config', 'remote.origin.url')).not.toContain('@');
-    console.log(`git credentials: ${sampled.samples} /proc samples, ${sampled.seen} git argvs seen, 0 holding the credential; ${server.served} authenticated requests`);
+    console.log(
+      `git credentials: ${sampled.samples} /proc samples, ${sampled.seen} git argvs seen, 0 holding the credential; ${server.served} authenticated requests`,
+    );
   }
 
   it('a token in the mirror profile: clone and submodule through the rewrite, credential only in the environment', async () => {
     const home = tempHome();
     const recipes = writeRecipes(path.join(home, 'recipes'), {
-      'src.yaml': 'name: src\ndescription: d\nsteps:\n  - git: { repo: "https://github.com/org/main.git", ref: v1, dest: ~/main, submodules: true }\n',
+      'src.yaml':
+        'name: src\ndescription: d\nsteps:\n  - git: { repo: "https://github.com/org/main.git", ref: v1, dest: ~/main, submodules: true }\n',
     });
     const profile = path.join(home, 'recipes', 'mirror.yaml');
-    fs.writeFileSync(profile, `name: authmirror\ngit:\n  rewrite:\n    "https://github.com/": "${server.url.replace('http://', `http://${USER}:${WRITTEN}@`)}"\n`);
+    fs.writeFileSync(
+      profile,
+      `name: authmirror\ngit:\n  rewrite:\n    "https://github.com/": "${server.url.replace('http://', `http://${USER}:${WRITTEN}@`)}"\n`,
+    );
     await cloneAndCheck(home, ['--recipes', recipes, '--mirror', profile], {});
     const g2 = g(path.join(home, 'main'), 'config', 'remote.origin.url');
     expect(g2).toBe('https://github.com/org/main.git');
@@ -277,7 +375,11 @@ describe('root steps through sudo', () => {
     if (process.getuid?.() !== 0) return void (why = 'needs root to create a user and a sudoers file');
     if (!fs.existsSync('/usr/bin/sudo')) {
       spawnSync('apt-get', ['update', '-qq'], { stdio: 'ignore', timeout: 300_000 });
-      spawnSync('apt-get', ['install', '-y', '-qq', 'sudo'], { stdio: 'ignore', timeout: 300_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+      spawnSync('apt-get', ['install', '-y', '-qq', 'sudo'], {
+        stdio: 'ignore',
+        timeout: 300_000,
+        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      });
       if (!fs.existsSync('/usr/bin/sudo')) return void (why = 'sudo is not installed and apt-get could not install it');
     }
     spawnSync('userdel', ['-r', USER], { stdio: 'ignore' });
@@ -313,18 +415,27 @@ steps:
     const sampler = sampleCmdlines(fs, [SECRET], /^(sudo -n|bash -c \. |bash -e -o pipefail|sleep 2)/);
     // Asynchronously: the sampler runs on this process's event loop while the CLI works.
     const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      execFile('runuser', ['-u', USER, '--', process.execPath, BIN, '--recipes', recipes, 'run', 'pg', '-v'], { env: { ...cliEnv(home), HOME: home, PG_PASSWORD: SECRET, USER }, timeout: 60_000 }, (err, stdout, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr }),
+      execFile(
+        'runuser',
+        ['-u', USER, '--', process.execPath, BIN, '--recipes', recipes, 'run', 'pg', '-v'],
+        { env: { ...cliEnv(home), HOME: home, PG_PASSWORD: SECRET, USER }, timeout: 60_000 },
+        (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr }),
       );
     });
     const sampled = sampler.stop();
     expect(r.code, r.stderr + r.stdout).toBe(0);
-    expect(fs.readFileSync(path.join(home, 'out', 'sha'), 'utf8')).toContain(crypto.createHash('sha256').update(SECRET).digest('hex'));
+    expect(fs.readFileSync(path.join(home, 'out', 'sha'), 'utf8')).toContain(
+      crypto.createHash('sha256').update(SECRET).digest('hex'),
+    );
     expect(fs.readFileSync(path.join(home, 'out', 'plain'), 'utf8')).toBe('two words');
     expect(sampled.seen, 'the sampler saw the step').toBeGreaterThan(0);
     expect(sampled.hits).toEqual([]);
     // The private env file is gone; nothing the tool wrote holds the secret.
-    expect(walk(path.join(home, '.local', 'state', 'envkit')).filter((f) => path.basename(path.dirname(f)).startsWith('envkit-root-'))).toEqual([]);
+    expect(
+      walk(path.join(home, '.local', 'state', 'envkit')).filter((f) =>
+        path.basename(path.dirname(f)).startsWith('envkit-root-'),
+      ),
+    ).toEqual([]);
     expect(leaks([SECRET], { out: r.stdout + r.stderr }, path.join(home, '.local'))).toEqual([]);
     console.log(`sudo: ${sampled.samples} /proc samples, ${sampled.seen} argvs of the step seen, 0 holding the secret`);
   }, 120_000);

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { ROOT, runCli, tempHome, writeRecipes } from './helpers.js';
 
 /** Temp files of envkit's beside `base`: `.envkit-tmp-<16 hex>-<name>`. */
-const temps = (dir: string, base: string): string[] => fs.readdirSync(dir).filter((e) => /^\.envkit-tmp-[0-9a-f]{16}-/.test(e) && e.slice(29) === base);
+const temps = (dir: string, base: string): string[] =>
+  fs.readdirSync(dir).filter((e) => /^\.envkit-tmp-[0-9a-f]{16}-/.test(e) && e.slice(29) === base);
 
 const NOOP = 'name: noop\nsteps:\n  - run: "true"\n    creates: /\n';
 
@@ -16,7 +17,10 @@ describe('temp files left by a killed write', () => {
     const root = tempHome('envkit-sweep-');
     const script = path.join(root, 'write.mjs');
     const lib = pathToFileURL(path.join(ROOT, 'dist', 'util', 'safe-write.js')).href;
-    fs.writeFileSync(script, `import { safeWrite } from ${JSON.stringify(lib)};\nprocess.stdout.write('ready\\n');\nawait safeWrite(process.argv[2], Buffer.alloc(48 << 20, 'new\\n').toString(), { backupDir: process.argv[3] });\n`);
+    fs.writeFileSync(
+      script,
+      `import { safeWrite } from ${JSON.stringify(lib)};\nprocess.stdout.write('ready\\n');\nawait safeWrite(process.argv[2], Buffer.alloc(48 << 20, 'new\\n').toString(), { backupDir: process.argv[3] });\n`,
+    );
     const home = tempHome();
     const backups = path.join(home, '.local', 'state', 'envkit', 'backups');
     const file = path.join(home, 'user.conf');
@@ -95,14 +99,27 @@ describe('a forged temp-file list', () => {
       return { line: entry(path.join(h, 'user.conf'), path.join(h, 'user.conf'), t), victims: [v], refused: 1 };
     },
     'a name one off the pattern': (h, hex, n) => {
-      const near = [`.envkit-tmp-${hex.slice(1)}-user.conf`, `.envkit-tmp-${hex.toUpperCase().replace(/^[0-9]/, 'A')}-user.conf`, `envkit-tmp-${hex}-user.conf`, `.envkit-tmp-${hex}-user.conf~`, `.envkit-tmp-${hex}user.conf`, `.envkit-tmp-${hex}-user.con`, `.envkit-tmp-${hex}0-user.conf`, `.envkit-temp-${hex}-user.conf`][n % 8]!;
+      const near = [
+        `.envkit-tmp-${hex.slice(1)}-user.conf`,
+        `.envkit-tmp-${hex.toUpperCase().replace(/^[0-9]/, 'A')}-user.conf`,
+        `envkit-tmp-${hex}-user.conf`,
+        `.envkit-tmp-${hex}-user.conf~`,
+        `.envkit-tmp-${hex}user.conf`,
+        `.envkit-tmp-${hex}-user.con`,
+        `.envkit-tmp-${hex}0-user.conf`,
+        `.envkit-temp-${hex}-user.conf`,
+      ][n % 8]!;
       const v = victim(path.join(h, near));
       return { line: entry(path.join(h, 'user.conf'), path.join(h, 'user.conf'), v), victims: [v], refused: 1 };
     },
     'a true temp name beside a file envkit never wrote': (h, hex) => {
       victim(path.join(h, 'other.conf'));
       const v = victim(path.join(h, `.envkit-tmp-${hex}-other.conf`));
-      return { line: entry(path.join(h, 'other.conf'), path.join(h, 'other.conf'), v), victims: [v, path.join(h, 'other.conf')], refused: 1 };
+      return {
+        line: entry(path.join(h, 'other.conf'), path.join(h, 'other.conf'), v),
+        victims: [v, path.join(h, 'other.conf')],
+        refused: 1,
+      };
     },
     'a temp in another folder than its file': (h, hex) => {
       const v = victim(path.join(h, 'elsewhere', `.envkit-tmp-${hex}-user.conf`));
@@ -116,7 +133,8 @@ describe('a forged temp-file list', () => {
   };
   const KINDS = Object.keys(FORGES);
   /** What a victim is: a symlink's target, or a file's content. */
-  const look = (p: string): string => (fs.lstatSync(p).isSymbolicLink() ? `-> ${fs.readlinkSync(p)}` : fs.readFileSync(p, 'utf8'));
+  const look = (p: string): string =>
+    fs.lstatSync(p).isSymbolicLink() ? `-> ${fs.readlinkSync(p)}` : fs.readFileSync(p, 'utf8');
 
   it('deletes nothing, whatever lines it holds (fast-check, through the real CLI)', async () => {
     const home = tempHome('envkit-forge-');
@@ -131,24 +149,31 @@ describe('a forged temp-file list', () => {
     let lines = 0;
     const seen = new Set<string>();
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.record({ kind: fc.constantFrom(...KINDS), hex: HEX }), { minLength: 1, maxLength: 6 }), async (forged) => {
-        // The index in the random part keeps two lines of one run from naming the same file.
-        const made = forged.map((f, n) => FORGES[f.kind]!(home, f.hex.slice(0, 14) + n.toString(16).padStart(2, '0'), n));
-        const before = new Map(made.flatMap((m) => m.victims).map((v) => [v, look(v)]));
-        fs.writeFileSync(list, made.map((m) => m.line).join('\n') + '\n');
-        const r = await runCli(['--recipes', recipes, 'run', 'noop'], home);
-        expect(r.code, r.stderr).toBe(0);
-        expect(r.stderr).not.toMatch(/removed \d+ temp file/);
-        const refused = made.reduce((n, m) => n + m.refused, 0);
-        expect(r.stderr).toContain(`left alone ${new Set(made.map((m) => m.line)).size} line`);
-        for (const [v, was] of before) expect(look(v), v).toBe(was);
-        expect(fs.readFileSync(path.join(home, 'user.conf'), 'utf8')).toBe('envkit wrote this\n');
-        lines += refused;
-        forged.forEach((f) => seen.add(f.kind));
-      }),
+      fc.asyncProperty(
+        fc.array(fc.record({ kind: fc.constantFrom(...KINDS), hex: HEX }), { minLength: 1, maxLength: 6 }),
+        async (forged) => {
+          // The index in the random part keeps two lines of one run from naming the same file.
+          const made = forged.map((f, n) =>
+            FORGES[f.kind]!(home, f.hex.slice(0, 14) + n.toString(16).padStart(2, '0'), n),
+          );
+          const before = new Map(made.flatMap((m) => m.victims).map((v) => [v, look(v)]));
+          fs.writeFileSync(list, made.map((m) => m.line).join('\n') + '\n');
+          const r = await runCli(['--recipes', recipes, 'run', 'noop'], home);
+          expect(r.code, r.stderr).toBe(0);
+          expect(r.stderr).not.toMatch(/removed \d+ temp file/);
+          const refused = made.reduce((n, m) => n + m.refused, 0);
+          expect(r.stderr).toContain(`left alone ${new Set(made.map((m) => m.line)).size} line`);
+          for (const [v, was] of before) expect(look(v), v).toBe(was);
+          expect(fs.readFileSync(path.join(home, 'user.conf'), 'utf8')).toBe('envkit wrote this\n');
+          lines += refused;
+          forged.forEach((f) => seen.add(f.kind));
+        },
+      ),
       { numRuns: 25, seed: 0x5eed },
     );
-    console.log(`forged temp lists: 25 runs of the real CLI, ${lines} forged lines of ${seen.size} kinds, 0 files deleted`);
+    console.log(
+      `forged temp lists: 25 runs of the real CLI, ${lines} forged lines of ${seen.size} kinds, 0 files deleted`,
+    );
     expect(seen.size).toBe(KINDS.length);
     fs.rmSync(home, { recursive: true, force: true });
   }, 300_000);

@@ -22,13 +22,34 @@ afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 const RAW_CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
 const noRawControl = (text: string, what: string): void => {
   const m = RAW_CONTROL.exec(text);
-  expect(m && `${what}: U+${m[0].charCodeAt(0).toString(16).padStart(4, '0')} at ${m.index}: ${JSON.stringify(text.slice(Math.max(0, m.index - 40), m.index + 10))}`).toBeNull();
+  expect(
+    m &&
+      `${what}: U+${m[0].charCodeAt(0).toString(16).padStart(4, '0')} at ${m.index}: ${JSON.stringify(text.slice(Math.max(0, m.index - 40), m.index + 10))}`,
+  ).toBeNull();
 };
 
 /** Text rich in terminal control: escape sequences (colour, clear, title, OSC 8 links), BEL, CR, BS, DEL, C1, bidi. */
 const nasty = fc.string({
   unit: fc.oneof(
-    { weight: 3, arbitrary: fc.constantFrom('\x1b[31m', '\x1b[2J', '\x1b]0;pwned\x07', '\x1b]8;;http://x\x1b\\', '\x07', '\r', '\b', '\x7f', '\x9b', '\u202e', '\x00', '\x1b', '\x0c', '\x0b') },
+    {
+      weight: 3,
+      arbitrary: fc.constantFrom(
+        '\x1b[31m',
+        '\x1b[2J',
+        '\x1b]0;pwned\x07',
+        '\x1b]8;;http://x\x1b\\',
+        '\x07',
+        '\r',
+        '\b',
+        '\x7f',
+        '\x9b',
+        '\u202e',
+        '\x00',
+        '\x1b',
+        '\x0c',
+        '\x0b',
+      ),
+    },
     { weight: 1, arbitrary: fc.integer({ min: 0, max: 0x1f }).map((c) => String.fromCharCode(c)) },
     { weight: 4, arbitrary: fc.constantFrom('a', 'b', ' ', 'é', '中', '-', '#') },
   ),
@@ -41,35 +62,50 @@ const yq = (s: string): string => JSON.stringify(s).replace(/\\u00([0-9a-f]{2})/
 
 describe('no raw control output (NO_COLOR, no TTY)', () => {
   let runs = 0;
-  afterAll(() => console.log(`[terminal-safety] ${runs} recipes of control-laden names, descriptions, values and output through list/show/plan/run -v/validate: 0 raw control bytes`));
+  afterAll(() =>
+    console.log(
+      `[terminal-safety] ${runs} recipes of control-laden names, descriptions, values and output through list/show/plan/run -v/validate: 0 raw control bytes`,
+    ),
+  );
 
   it('names, descriptions, values, output lines and error lines are shown escaped', { timeout: 240_000 }, async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.tuple(nasty, nasty, nasty, nasty), { minLength: 3, maxLength: 3 }), async (recipes) => {
-        const home = tempHome('envkit-term-home-');
-        const files: Record<string, string> = {};
-        // NUL is refused at load (its own test below); every other control character goes in.
-        const noNul = (s: string): string => s.replaceAll('\x00', '') || 'x';
-        recipes.forEach(([desc, stepName, value, output], i) => {
-          const payload = path.join(home, `payload${i}.bin`);
-          fs.writeFileSync(payload, `${output}\n`);
-          const exit = i === recipes.length - 1 ? 3 : 0; // the last one fails: its output ends in the failure report
-          files[`demo${i}.yaml`] = `name: demo${i}\ndescription: ${yq(noNul(desc))}\nvars:\n  v: ${yq(noNul(value))}\nsteps:\n  - name: ${yq(noNul(stepName))}\n    run: cat ${payload}; echo {{ v }}; exit ${exit}\n`;
-          files[`broken${i}.yaml`] = `name: broken${i}\nsteps:\n  - run: echo\n    ${yq(noNul(stepName))}: 1\n  - ${yq(noNul(desc))}: x\n`;
-        });
-        const dir = writeRecipes(path.join(home, 'recipes'), files);
-        const names = recipes.map((_, i) => `demo${i}`);
-        for (const args of [['list'], ['show', 'demo0'], ['plan', ...names], ['run', '-v', ...names], ['validate', dir]]) {
-          const r = await runCli(args[0] === 'validate' ? args : ['--recipes', dir, ...args], home);
-          noRawControl(r.stdout, `stdout of ${args.join(' ')}`);
-          noRawControl(r.stderr, `stderr of ${args.join(' ')}`);
-          expect(r.stderr).not.toMatch(/internal error/);
-          if (args[0] === 'run') expect(r.code, r.stderr).toBe(1);
-          if (args[0] === 'validate') expect(r.code, r.stderr).toBe(2);
-        }
-        runs += recipes.length;
-        fs.rmSync(home, { recursive: true, force: true });
-      }),
+      fc.asyncProperty(
+        fc.array(fc.tuple(nasty, nasty, nasty, nasty), { minLength: 3, maxLength: 3 }),
+        async (recipes) => {
+          const home = tempHome('envkit-term-home-');
+          const files: Record<string, string> = {};
+          // NUL is refused at load (its own test below); every other control character goes in.
+          const noNul = (s: string): string => s.replaceAll('\x00', '') || 'x';
+          recipes.forEach(([desc, stepName, value, output], i) => {
+            const payload = path.join(home, `payload${i}.bin`);
+            fs.writeFileSync(payload, `${output}\n`);
+            const exit = i === recipes.length - 1 ? 3 : 0; // the last one fails: its output ends in the failure report
+            files[`demo${i}.yaml`] =
+              `name: demo${i}\ndescription: ${yq(noNul(desc))}\nvars:\n  v: ${yq(noNul(value))}\nsteps:\n  - name: ${yq(noNul(stepName))}\n    run: cat ${payload}; echo {{ v }}; exit ${exit}\n`;
+            files[`broken${i}.yaml`] =
+              `name: broken${i}\nsteps:\n  - run: echo\n    ${yq(noNul(stepName))}: 1\n  - ${yq(noNul(desc))}: x\n`;
+          });
+          const dir = writeRecipes(path.join(home, 'recipes'), files);
+          const names = recipes.map((_, i) => `demo${i}`);
+          for (const args of [
+            ['list'],
+            ['show', 'demo0'],
+            ['plan', ...names],
+            ['run', '-v', ...names],
+            ['validate', dir],
+          ]) {
+            const r = await runCli(args[0] === 'validate' ? args : ['--recipes', dir, ...args], home);
+            noRawControl(r.stdout, `stdout of ${args.join(' ')}`);
+            noRawControl(r.stderr, `stderr of ${args.join(' ')}`);
+            expect(r.stderr).not.toMatch(/internal error/);
+            if (args[0] === 'run') expect(r.code, r.stderr).toBe(1);
+            if (args[0] === 'validate') expect(r.code, r.stderr).toBe(2);
+          }
+          runs += recipes.length;
+          fs.rmSync(home, { recursive: true, force: true });
+        },
+      ),
       { numRuns: 8 },
     );
   });
@@ -83,7 +119,10 @@ describe('no raw control output (NO_COLOR, no TTY)', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`│ ${'x'.repeat(500)}… (999500 more bytes)`);
     expect(r.stderr.length).toBeLessThan(5000);
-    const log = fs.readFileSync(fs.realpathSync(path.join(home, '.local', 'state', 'envkit', 'logs', 'latest.log')), 'utf8');
+    const log = fs.readFileSync(
+      fs.realpathSync(path.join(home, '.local', 'state', 'envkit', 'logs', 'latest.log')),
+      'utf8',
+    );
     expect(log).toContain('x'.repeat(1_000_000));
   });
 });
@@ -95,7 +134,11 @@ function asNobody(args: string[], home: string): { code: number | null; stdout: 
   if (probe.status !== 0) return undefined;
   // runuser sets HOME to the user's own; `env` puts ours back.
   const env = cliEnv(home);
-  const r = spawnSync('runuser', ['-u', 'nobody', '--', 'env', `HOME=${home}`, 'NO_COLOR=1', process.execPath, BIN, ...args], { env, cwd: '/', encoding: 'utf8' });
+  const r = spawnSync(
+    'runuser',
+    ['-u', 'nobody', '--', 'env', `HOME=${home}`, 'NO_COLOR=1', process.execPath, BIN, ...args],
+    { env, cwd: '/', encoding: 'utf8' },
+  );
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -113,11 +156,17 @@ describe('no internal errors', () => {
     const run = asNobody(['run', 'prefix-env'], home);
     if (!run) return void console.log('[terminal-safety] skipped the read-only HOME case: needs root and runuser');
     expect(run.code, run.stderr).toBe(1);
-    expect(oneLine(run.stderr)).toEqual([`setup: error: cannot create the folder ${home}/.local/state/envkit: permission denied (EACCES) (check the owner and permissions of that folder, or set XDG_CONFIG_HOME, XDG_STATE_HOME and XDG_CACHE_HOME to writable folders)`]);
+    expect(oneLine(run.stderr)).toEqual([
+      `setup: error: cannot create the folder ${home}/.local/state/envkit: permission denied (EACCES) (check the owner and permissions of that folder, or set XDG_CONFIG_HOME, XDG_STATE_HOME and XDG_CACHE_HOME to writable folders)`,
+    ]);
     clean(run);
     const init = asNobody(['init', 'mine'], home)!;
     expect(init.code, init.stderr).toBe(1);
-    expect(oneLine(init.stderr)).toEqual([expect.stringMatching(new RegExp(`^setup: error: cannot create the folder ${home}/\\.config: permission denied \\(EACCES\\)`))]);
+    expect(oneLine(init.stderr)).toEqual([
+      expect.stringMatching(
+        new RegExp(`^setup: error: cannot create the folder ${home}/\\.config: permission denied \\(EACCES\\)`),
+      ),
+    ]);
     clean(init);
     // What only reads still works.
     const plan = asNobody(['plan', 'prefix-env'], home)!;
@@ -131,7 +180,9 @@ describe('no internal errors', () => {
       const p = spawnSync(process.execPath, [BIN, ...cmd], { env: cliEnv(file), cwd: root, encoding: 'utf8' });
       const r = { code: p.status, stdout: p.stdout, stderr: p.stderr };
       expect(r.code, r.stderr).toBe(2);
-      expect(oneLine(r.stderr)).toEqual([`${file}/.config/envkit/config.yaml:1:1: error: cannot read: a file stands where a folder is needed (ENOTDIR)`]);
+      expect(oneLine(r.stderr)).toEqual([
+        `${file}/.config/envkit/config.yaml:1:1: error: cannot read: a file stands where a folder is needed (ENOTDIR)`,
+      ]);
       clean(r);
     }
   });
@@ -142,7 +193,10 @@ describe('no internal errors', () => {
     fs.writeFileSync(file, 'mine\n');
     for (const [dir, want] of [
       [file, `setup: error: --dir ${file}: is a file, not a folder (give a folder; it is created when missing)`],
-      [path.join(file, 'sub'), `setup: error: --dir ${file}/sub: ${file} is a file, not a folder (give a folder; it is created when missing)`],
+      [
+        path.join(file, 'sub'),
+        `setup: error: --dir ${file}/sub: ${file} is a file, not a folder (give a folder; it is created when missing)`,
+      ],
     ]) {
       const r = await runCli(['init', 'mine', '--dir', dir!], home);
       expect(r.code, r.stderr).toBe(2);
@@ -154,11 +208,19 @@ describe('no internal errors', () => {
 
   it('a NUL in creates: refused at load by validate, plan and run, never reaching a path', async () => {
     const home = tempHome('envkit-term-home-');
-    const dir = writeRecipes(path.join(home, 'recipes'), { 'nul.yaml': 'name: nul\nsteps:\n  - run: touch ~/ran\n    creates: "/tmp/a\\0b"\n' });
-    for (const cmd of [['validate', dir], ['--recipes', dir, 'plan', 'nul'], ['--recipes', dir, 'run', 'nul']]) {
+    const dir = writeRecipes(path.join(home, 'recipes'), {
+      'nul.yaml': 'name: nul\nsteps:\n  - run: touch ~/ran\n    creates: "/tmp/a\\0b"\n',
+    });
+    for (const cmd of [
+      ['validate', dir],
+      ['--recipes', dir, 'plan', 'nul'],
+      ['--recipes', dir, 'run', 'nul'],
+    ]) {
       const r = await runCli(cmd, home);
       expect(r.code, r.stderr).toBe(2);
-      expect(oneLine(r.stderr)[0]).toBe(`${dir}/nul.yaml:4:14: error: this value holds a NUL character ("\\0") (remove it: no path, argument or environment variable can carry a NUL)`);
+      expect(oneLine(r.stderr)[0]).toBe(
+        `${dir}/nul.yaml:4:14: error: this value holds a NUL character ("\\0") (remove it: no path, argument or environment variable can carry a NUL)`,
+      );
       clean(r);
     }
     expect(fs.existsSync(path.join(home, 'ran'))).toBe(false);

@@ -6,7 +6,6 @@ import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { BIN, ROOT, cliEnv, tempHome, writeRecipes } from './helpers.js';
 
-
 /**
  * Issue 5, "user files": every file the tool writes is written atomically. The real CLI rewrites seven user
  * files on every run (the env file and the ~/.bashrc block through `env`, pip.conf, .condarc, a JSON file
@@ -148,9 +147,19 @@ interface Outcome {
 }
 
 /** Runs the CLI; kills it with SIGKILL `killAfter` ms after spawn or after the first step starts. */
-function runOnce(home: string, recipes: string, gen: Gen, env: Record<string, string>, kill?: { from: 'spawn' | 'steps'; ms: number }): Promise<Outcome> {
+function runOnce(
+  home: string,
+  recipes: string,
+  gen: Gen,
+  env: Record<string, string>,
+  kill?: { from: 'spawn' | 'steps'; ms: number },
+): Promise<Outcome> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, [BIN, '--recipes', recipes, 'run', 'torn', '--set', `gen=${GEN[gen]}`], { env: cliEnv(home, env), cwd: home, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, '--recipes', recipes, 'run', 'torn', '--set', `gen=${GEN[gen]}`], {
+    env: cliEnv(home, env),
+    cwd: home,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   let marker: number | undefined;
   let planned: number | undefined;
@@ -166,11 +175,16 @@ function runOnce(home: string, recipes: string, gen: Gen, env: Record<string, st
       if (kill?.from === 'steps') fire();
     }
   });
-  return new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, marker, planned, total: performance.now() - t0, stderr })));
+  return new Promise((resolve) =>
+    child.on('exit', (code, signal) =>
+      resolve({ code, signal, marker, planned, total: performance.now() - t0, stderr }),
+    ),
+  );
 }
 
 /** Names a temp file of envkit's beside `base` (`.envkit-tmp-<16 hex>-<name>`). */
-const isTempOf = (entry: string, base: string): boolean => /^\.envkit-tmp-[0-9a-f]{16}-/.test(entry) && entry.slice(29) === base;
+const isTempOf = (entry: string, base: string): boolean =>
+  /^\.envkit-tmp-[0-9a-f]{16}-/.test(entry) && entry.slice(29) === base;
 
 interface Stats {
   kills: number;
@@ -193,7 +207,8 @@ function writeOriginals(home: string): void {
   }
 }
 
-const snapshot = (home: string): Record<FileId, string | undefined> => Object.fromEntries(IDS.map((id) => [id, read(path.join(home, FILES[id]))])) as Record<FileId, string | undefined>;
+const snapshot = (home: string): Record<FileId, string | undefined> =>
+  Object.fromEntries(IDS.map((id) => [id, read(path.join(home, FILES[id]))])) as Record<FileId, string | undefined>;
 
 describe('SIGKILL at random moments never tears a user file', () => {
   const WORKERS = 4;
@@ -219,7 +234,10 @@ describe('SIGKILL at random moments never tears a user file', () => {
     const versionsIn = (home: string): Record<FileId, Record<string, string>> =>
       Object.fromEntries(
         IDS.map((id) => {
-          const v: Record<string, string> = { A: seen[1]![id]!.split(calib).join(home), B: seen[2]![id]!.split(calib).join(home) };
+          const v: Record<string, string> = {
+            A: seen[1]![id]!.split(calib).join(home),
+            B: seen[2]![id]!.split(calib).join(home),
+          };
           if (ORIGINALS[id] !== undefined) v.original = ORIGINALS[id]!;
           if (id === 'bashrc') delete v.B; // the rc block does not depend on gen
           return [id, v];
@@ -239,7 +257,17 @@ describe('SIGKILL at random moments never tears a user file', () => {
     const calTotal = (load * timing.reduce((n, t) => n + t.total, 0)) / timing.length;
     const calSteps = (load * timing.reduce((n, t) => n + t.total - (t.marker ?? 0), 0)) / timing.length;
 
-    const stats: Stats = { kills: 0, finished: 0, checks: 0, torn: [], midWrite: 0, midBackup: 0, gitLocks: 0, phases: { startup: 0, steps: 0, after: 0 }, mixed: 0 };
+    const stats: Stats = {
+      kills: 0,
+      finished: 0,
+      checks: 0,
+      torn: [],
+      midWrite: 0,
+      midBackup: 0,
+      gitLocks: 0,
+      phases: { startup: 0, steps: 0, after: 0 },
+      mixed: 0,
+    };
     const KILLS_EACH = 52;
     let seed = 0x7047;
     const rand = (): number => {
@@ -261,7 +289,10 @@ describe('SIGKILL at random moments never tears a user file', () => {
       let kills = 0;
       while (kills < KILLS_EACH) {
         iter++;
-        if (iter > KILLS_EACH * 3) throw new Error(`too few kills landed (${kills} in ${iter - 1} runs): is the progress line [1/N] still on stderr?`);
+        if (iter > KILLS_EACH * 3)
+          throw new Error(
+            `too few kills landed (${kills} in ${iter - 1} runs): is the progress line [1/N] still on stderr?`,
+          );
         // Now and then the user's rc loses the block again, so the rc write is killed too.
         if (iter % 5 === 0) {
           fs.writeFileSync(path.join(home, FILES.bashrc), ORIGINALS.bashrc!);
@@ -273,7 +304,10 @@ describe('SIGKILL at random moments never tears a user file', () => {
         const state = fs.mkdtempSync(path.join(root, `state-${w}-`));
         const mark = `${w}-${iter}`;
         // A fifth of the kills anywhere in the run, the rest while the steps write.
-        const kill = rand() < 0.2 ? { from: 'spawn' as const, ms: rand() * estTotal } : { from: 'steps' as const, ms: rand() * estSteps };
+        const kill =
+          rand() < 0.2
+            ? { from: 'spawn' as const, ms: rand() * estTotal }
+            : { from: 'steps' as const, ms: rand() * estSteps };
         const r = await runOnce(home, recipes, gen, { XDG_STATE_HOME: state, TORN_MARK: mark }, kill);
         await waitForOrphans(mark);
         if (r.signal === 'SIGKILL') {
@@ -297,7 +331,9 @@ describe('SIGKILL at random moments never tears a user file', () => {
           const v = Object.entries(versions[id]).find(([, t]) => t === text)?.[0];
           if (text === undefined && before[id] === undefined) continue; // not written yet (the env file)
           if (!v) {
-            stats.torn.push(`${id} after kill ${mark}: ${text === undefined ? 'missing' : `${text.length} bytes: ${JSON.stringify(text.slice(0, 80))}`}`);
+            stats.torn.push(
+              `${id} after kill ${mark}: ${text === undefined ? 'missing' : `${text.length} bytes: ${JSON.stringify(text.slice(0, 80))}`}`,
+            );
             continue;
           }
           if (id !== 'bashrc' && v !== 'original') which.add(v);
@@ -310,9 +346,11 @@ describe('SIGKILL at random moments never tears a user file', () => {
         for (const id of IDS) {
           const file = path.join(home, FILES[id]);
           const backup = read(path.join(state, 'envkit', 'backups', file));
-          if (backup !== undefined && backup !== before[id]) stats.torn.push(`backup of ${id} after kill ${mark}: ${backup.length} bytes, wanted ${before[id]?.length}`);
+          if (backup !== undefined && backup !== before[id])
+            stats.torn.push(`backup of ${id} after kill ${mark}: ${backup.length} bytes, wanted ${before[id]?.length}`);
           const bdir = path.dirname(path.join(state, 'envkit', 'backups', file));
-          if (fs.existsSync(bdir) && fs.readdirSync(bdir).some((e) => isTempOf(e, path.basename(file)))) inBackup = true;
+          if (fs.existsSync(bdir) && fs.readdirSync(bdir).some((e) => isTempOf(e, path.basename(file))))
+            inBackup = true;
         }
         if (inBackup) stats.midBackup++;
 
@@ -334,7 +372,13 @@ describe('SIGKILL at random moments never tears a user file', () => {
         // Where the kill landed, from the run's log (written synchronously, step by step).
         if (r.signal === 'SIGKILL') {
           const logs = path.join(state, 'envkit', 'logs');
-          const log = fs.existsSync(logs) ? fs.readdirSync(logs).filter((f) => f.endsWith('.log') && f !== 'latest.log').map((f) => fs.readFileSync(path.join(logs, f), 'utf8')).join('') : '';
+          const log = fs.existsSync(logs)
+            ? fs
+                .readdirSync(logs)
+                .filter((f) => f.endsWith('.log') && f !== 'latest.log')
+                .map((f) => fs.readFileSync(path.join(logs, f), 'utf8'))
+                .join('')
+            : '';
           const started = (log.match(/^==> /gm) ?? []).length;
           const done = (log.match(/^<== ok/gm) ?? []).length;
           stats.phases[started === 0 ? 'startup' : done < (r.planned ?? STEPS) ? 'steps' : 'after']++;
@@ -380,7 +424,9 @@ describe('SIGKILL at random moments never tears a user file', () => {
         `process.stdout.write('ready\\n');\nawait safeWrite(process.argv[2], 'new\\n', { backupDir: process.argv[3] });\n`,
     );
     const original = Buffer.alloc(16 << 20, 'original user data\n');
-    const once = async (killMs?: number): Promise<{ file: string; backups: string; signal: NodeJS.Signals | null; ms: number }> => {
+    const once = async (
+      killMs?: number,
+    ): Promise<{ file: string; backups: string; signal: NodeJS.Signals | null; ms: number }> => {
       const dir = fs.mkdtempSync(path.join(root, 'try-'));
       const file = path.join(dir, 'user.conf');
       fs.writeFileSync(file, original, { mode: 0o600 });
@@ -417,9 +463,10 @@ describe('SIGKILL at random moments never tears a user file', () => {
         expect(fs.statSync(backupFile).mode & 0o777).toBe(0o600);
       }
     }
-    console.log(`backup kills: ${kills} SIGKILLs during a 16 MB safeWrite, ${midBackup} inside the backup copy; 0 torn`);
+    console.log(
+      `backup kills: ${kills} SIGKILLs during a 16 MB safeWrite, ${midBackup} inside the backup copy; 0 torn`,
+    );
     expect(kills).toBeGreaterThanOrEqual(10);
     fs.rmSync(root, { recursive: true, force: true });
   }, 120_000);
 });
-

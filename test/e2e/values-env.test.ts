@@ -38,16 +38,17 @@ async function sampleArgv(needle: string, done: Promise<unknown>): Promise<{ hit
 describe('a secret or a value in a shell command is never in any argv', () => {
   const SECRET = 'tok-3f9a7c21e5b8-SECRET';
   const recipes = writeRecipes(path.join(root, 'recipes'), {
-    'sec.yaml': [
-      'name: sec',
-      'description: a secret in check and run',
-      'steps:',
-      '  - name: uses the token',
-      '    run: sleep 1; echo {{ secrets.API_TOKEN }} "{{ secrets.API_TOKEN }}" > ~/token-used',
-      '    check: sleep 1; test -f ~/token-used && test "$(cat ~/token-used)" = "{{ secrets.API_TOKEN }} {{ secrets.API_TOKEN }}"',
-      'verify:',
-      '  - command: sleep 1; test "$(cat ~/token-used)" = "{{ secrets.API_TOKEN }} {{ secrets.API_TOKEN }}"',
-    ].join('\n') + '\n',
+    'sec.yaml':
+      [
+        'name: sec',
+        'description: a secret in check and run',
+        'steps:',
+        '  - name: uses the token',
+        '    run: sleep 1; echo {{ secrets.API_TOKEN }} "{{ secrets.API_TOKEN }}" > ~/token-used',
+        '    check: sleep 1; test -f ~/token-used && test "$(cat ~/token-used)" = "{{ secrets.API_TOKEN }} {{ secrets.API_TOKEN }}"',
+        'verify:',
+        '  - command: sleep 1; test "$(cat ~/token-used)" = "{{ secrets.API_TOKEN }} {{ secrets.API_TOKEN }}"',
+      ].join('\n') + '\n',
   });
 
   it('the sampler finds a value that is in an argv (it can fail)', async () => {
@@ -60,13 +61,20 @@ describe('a secret or a value in a shell command is never in any argv', () => {
   it('plan, run, a re-plan and doctor: 0 argv hits, and the secret did reach the commands', async () => {
     const home = fs.mkdtempSync(path.join(root, 'home-'));
     let total = 0;
-    for (const args of [['plan', 'sec'], ['run', 'sec'], ['plan', 'sec', '--exit-code'], ['doctor', 'sec']]) {
+    for (const args of [
+      ['plan', 'sec'],
+      ['run', 'sec'],
+      ['plan', 'sec', '--exit-code'],
+      ['doctor', 'sec'],
+    ]) {
       const child = startCli(['--recipes', recipes, ...args], home, { API_TOKEN: SECRET });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d));
       child.stderr.on('data', (d: Buffer) => (stderr += d));
-      const exited = new Promise<{ exitCode: number | null; stdout: string; stderr: string }>((res) => child.on('close', (exitCode) => res({ exitCode, stdout, stderr })));
+      const exited = new Promise<{ exitCode: number | null; stdout: string; stderr: string }>((res) =>
+        child.on('close', (exitCode) => res({ exitCode, stdout, stderr })),
+      );
       const { hits, samples } = await sampleArgv(SECRET, exited);
       const r = await exited;
       expect(r.exitCode, `${args.join(' ')}: ${r.stdout}${r.stderr}`).toBe(0);
@@ -81,7 +89,8 @@ describe('a secret or a value in a shell command is never in any argv', () => {
 
 describe('typed variables are checked wherever a value comes from', () => {
   const recipes = writeRecipes(path.join(root, 'typed'), {
-    'typed.yaml': 'name: typed\ndescription: typed vars\nvars:\n  jobs: { default: 2, type: int }\n  arch: { default: A, type: enum, values: [A, B] }\nsteps:\n  - run: echo $(( {{ jobs }} * 2 )) {{ arch }} > ~/out\n    creates: ~/out\n',
+    'typed.yaml':
+      'name: typed\ndescription: typed vars\nvars:\n  jobs: { default: 2, type: int }\n  arch: { default: A, type: enum, values: [A, B] }\nsteps:\n  - run: echo $(( {{ jobs }} * 2 )) {{ arch }} > ~/out\n    creates: ~/out\n',
   });
 
   it('a bad --set or config.yaml value exits 2 before anything runs, naming where it came from', async () => {
@@ -114,7 +123,8 @@ describe('a secret that would reach an argv some other way is refused, not run',
     fs.mkdirSync(path.join(home, 'mk'));
     fs.writeFileSync(path.join(home, 'mk', 'Makefile'), 'all: ; @echo made > made\n');
     const recipes = writeRecipes(path.join(root, 'mk-secret'), {
-      'mks.yaml': 'name: mks\ndescription: a secret as a make variable\nsteps:\n  - make: { dir: ~/mk, vars: { TOKEN: "{{ secrets.MK_TOKEN }}" } }\n    creates: ~/mk/made\n',
+      'mks.yaml':
+        'name: mks\ndescription: a secret as a make variable\nsteps:\n  - make: { dir: ~/mk, vars: { TOKEN: "{{ secrets.MK_TOKEN }}" } }\n    creates: ~/mk/made\n',
     });
     const r = await runCli(['--recipes', recipes, 'run', 'mks'], home, { MK_TOKEN: 'mk-token-7f3a9c' });
     expect(r.code, r.stderr).toBe(1);
@@ -123,4 +133,3 @@ describe('a secret that would reach an argv some other way is refused, not run',
     expect(fs.existsSync(path.join(home, 'mk', 'made'))).toBe(false);
   });
 });
-

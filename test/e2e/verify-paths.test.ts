@@ -10,7 +10,10 @@ describe('verify items expand a leading ~/ in every path', () => {
     fs.mkdirSync(path.join(home, 'inc'));
     fs.writeFileSync(path.join(home, 'inc', 'envkit_tilde.h'), '#define ENVKIT_TILDE "from-home"\n');
     fs.mkdirSync(path.join(home, 'venv', 'bin'), { recursive: true });
-    fs.symlinkSync(execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim(), path.join(home, 'venv', 'bin', 'python'));
+    fs.symlinkSync(
+      execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim(),
+      path.join(home, 'venv', 'bin', 'python'),
+    );
     fs.mkdirSync(path.join(home, 'bin'));
     fs.writeFileSync(path.join(home, 'bin', 'hello'), '#!/bin/sh\necho hello 1.0\n', { mode: 0o755 });
     fs.writeFileSync(path.join(home, 'marker'), '');
@@ -33,7 +36,12 @@ describe('verify items expand a leading ~/ in every path', () => {
       ].join('\n'),
     });
     const res = await runCli(['doctor', 'tilde', '--recipes', dir, '--offline', '--json'], home);
-    const items = (JSON.parse(res.stdout).items as { label: string; status: string; message: string }[]).filter((i) => i.label !== 'steps');
-    expect(items.map((i) => `${i.label}: ${i.status}`), JSON.stringify(items)).toEqual(['file: ok', 'python venv: ok', 'pip venv: ok', 'program flags: ok', 'argv: ok', 'command string: ok']);
+    const items = (JSON.parse(res.stdout).items as { label: string; status: string; message: string }[]).filter(
+      (i) => i.label !== 'steps',
+    );
+    expect(
+      items.map((i) => `${i.label}: ${i.status}`),
+      JSON.stringify(items),
+    ).toEqual(['file: ok', 'python venv: ok', 'pip venv: ok', 'program flags: ok', 'argv: ok', 'command string: ok']);
   });
 });

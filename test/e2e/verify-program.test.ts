@@ -46,10 +46,15 @@ verify:
 `,
     });
     const r = await runCli(['--recipes', recipes, 'doctor', 'smoke', '--offline', '--json'], home);
-    const items = (JSON.parse(r.stdout) as { items: { label: string; status: string; message: string; fix?: string }[] }).items;
+    const items = (
+      JSON.parse(r.stdout) as { items: { label: string; status: string; message: string; fix?: string }[] }
+    ).items;
     const by = (label: string) => items.find((i) => i.label === label)!;
     expect(by('prints the answer')).toMatchObject({ status: 'ok', message: 'builds, runs, prints "answer=42"' });
-    expect(by('wrong answer')).toMatchObject({ status: 'fail', message: 'runs, but printed "answer=41", wants "answer=42"' });
+    expect(by('wrong answer')).toMatchObject({
+      status: 'fail',
+      message: 'runs, but printed "answer=41", wants "answer=42"',
+    });
     expect(by('missing header').status).toBe('fail');
     expect(by('missing header').message).toMatch(/^does not build: .*nosuch_envkit\.h: No such file or directory/);
     expect(by('exits non-zero')).toMatchObject({ status: 'fail', message: 'builds, but exited 3: cannot open device' });

@@ -19,7 +19,16 @@ export function rawTar(items: TarItem[]): Buffer {
   for (const it of items) {
     const body = Buffer.from(it.body ?? '');
     const type = it.type ?? 'File';
-    const h = new Header({ path: it.path, type, size: type === 'File' ? body.length : 0, linkpath: it.linkpath, mode: it.mode ?? (type === 'Directory' ? 0o755 : 0o644), mtime: new Date(0), uid: 0, gid: 0 });
+    const h = new Header({
+      path: it.path,
+      type,
+      size: type === 'File' ? body.length : 0,
+      linkpath: it.linkpath,
+      mode: it.mode ?? (type === 'Directory' ? 0o755 : 0o644),
+      mtime: new Date(0),
+      uid: 0,
+      gid: 0,
+    });
     const block = Buffer.alloc(512);
     h.encode(block, 0);
     blocks.push(block);
@@ -51,10 +60,16 @@ with zipfile.ZipFile(sys.argv[1], 'w') as z:
 export const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 /** What a route answers: a body, a status, a redirect, or a function that handles the request itself. */
-export type Route = Buffer | { status: number } | { redirect: string } | ((req: http.IncomingMessage, res: http.ServerResponse, n: number) => void);
+export type Route =
+  | Buffer
+  | { status: number }
+  | { redirect: string }
+  | ((req: http.IncomingMessage, res: http.ServerResponse, n: number) => void);
 
 /** An HTTP server on 127.0.0.1 serving `routes` by path, counting requests per path. */
-export async function serve(routes: Record<string, Route>): Promise<{ base: string; count(path: string): number; close(): Promise<void> }> {
+export async function serve(
+  routes: Record<string, Route>,
+): Promise<{ base: string; count(path: string): number; close(): Promise<void> }> {
   const counts = new Map<string, number>();
   const server = http.createServer((req, res) => {
     const p = new URL(req.url ?? '/', 'http://x').pathname;

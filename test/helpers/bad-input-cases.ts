@@ -49,7 +49,8 @@ export async function prepareCase(name: string, root: string): Promise<string> {
     if (/\.ya?ml$/.test(f)) fs.copyFileSync(path.join(src, f), path.join(dir, f));
   }
   // Mirror profiles of the case, in the recipe folder's profiles/ (where validate reads them).
-  if (fs.existsSync(path.join(src, 'profiles'))) fs.cpSync(path.join(src, 'profiles'), path.join(dir, 'profiles'), { recursive: true });
+  if (fs.existsSync(path.join(src, 'profiles')))
+    fs.cpSync(path.join(src, 'profiles'), path.join(dir, 'profiles'), { recursive: true });
   const gen = path.join(src, 'generate.mjs');
   if (fs.existsSync(gen)) {
     const mod = (await import(pathToFileURL(gen).href)) as { default: (dir: string) => void | Promise<void> };

@@ -10,7 +10,12 @@ export interface GitHttpServer {
   close(): Promise<void>;
 }
 
-export async function startGitHttpServer(projectRoot: string, user: string, password: string, delayMs = 150): Promise<GitHttpServer> {
+export async function startGitHttpServer(
+  projectRoot: string,
+  user: string,
+  password: string,
+  delayMs = 150,
+): Promise<GitHttpServer> {
   const want = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
   const state = { refused: 0, served: 0 };
   const server = http.createServer((req, res) => {
@@ -75,7 +80,11 @@ export async function startGitHttpServer(projectRoot: string, user: string, pass
  * Samples every process's argv (/proc/N/cmdline) until stopped: how many samples, how many argvs matched
  * `seen` (proof the sampler saw the processes that matter), and every argv that held a needle.
  */
-export function sampleCmdlines(fs: typeof import('node:fs'), needles: readonly string[], seen: RegExp): { stop(): { samples: number; seen: number; hits: string[] } } {
+export function sampleCmdlines(
+  fs: typeof import('node:fs'),
+  needles: readonly string[],
+  seen: RegExp,
+): { stop(): { samples: number; seen: number; hits: string[] } } {
   const bufs = needles.map((n) => Buffer.from(n));
   const r = { samples: 0, seen: 0, hits: [] as string[] };
   const timer = setInterval(() => {

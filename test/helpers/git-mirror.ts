@@ -14,7 +14,13 @@ const run = promisify(execFile);
 
 /** Git for building fixtures: no system or user config, whatever HOME the test process has. */
 export function fixtureGitEnv(root: string): NodeJS.ProcessEnv {
-  return { ...process.env, HOME: path.join(root, 'fixture-home'), GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', LC_ALL: 'C' };
+  return {
+    ...process.env,
+    HOME: path.join(root, 'fixture-home'),
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    LC_ALL: 'C',
+  };
 }
 
 /** Runs git for a fixture; its stdout, trimmed unless `raw`. */
@@ -46,11 +52,23 @@ export interface MirrorRepo {
 }
 
 function gitmodules(subs: readonly SubmoduleSpec[]): string {
-  return subs.map((s) => `[submodule "${s.path}"]\n\tpath = ${s.path}\n\turl = ${s.url}\n${s.path.includes('nccl') ? '\tignore = dirty\n' : ''}`).join('');
+  return subs
+    .map(
+      (s) =>
+        `[submodule "${s.path}"]\n\tpath = ${s.path}\n\turl = ${s.url}\n${s.path.includes('nccl') ? '\tignore = dirty\n' : ''}`,
+    )
+    .join('');
 }
 
 /** One commit of a fast-import stream on `branch`: files, gitlinks, and the previous mark. */
-function commit(mark: number, branch: string, message: string, files: Record<string, string>, subs: readonly SubmoduleSpec[], from?: number): string {
+function commit(
+  mark: number,
+  branch: string,
+  message: string,
+  files: Record<string, string>,
+  subs: readonly SubmoduleSpec[],
+  from?: number,
+): string {
   let s = `commit refs/heads/${branch}\nmark :${mark}\n${committer()}${data(message)}${from ? `from :${from}\n` : ''}`;
   for (const [p, text] of Object.entries(files)) s += `M 644 inline ${p}\n${data(text)}`;
   if (subs.length) s += `M 644 inline .gitmodules\n${data(gitmodules(subs))}`;
@@ -77,8 +95,13 @@ async function importRepo(root: string, bare: string, stream: string): Promise<M
 export async function mirrorRepo(root: string, slug: string, subs: readonly SubmoduleSpec[] = []): Promise<MirrorRepo> {
   const bare = path.join(root, 'mirror', 'github.com', `${slug}.git`);
   const stream =
-    commit(1, 'main', `${slug} 1`, { 'README.md': `${slug}\n`, 'CMakeLists.txt': `project(${path.basename(slug)})\n` }, subs) +
-    commit(2, 'main', `${slug} 2`, { 'README.md': `${slug}, later\n` }, [], 1);
+    commit(
+      1,
+      'main',
+      `${slug} 1`,
+      { 'README.md': `${slug}\n`, 'CMakeLists.txt': `project(${path.basename(slug)})\n` },
+      subs,
+    ) + commit(2, 'main', `${slug} 2`, { 'README.md': `${slug}, later\n` }, [], 1);
   const marks = await importRepo(root, bare, stream);
   return { url: `https://github.com/${slug}.git`, bare, recorded: marks.get(1)!, tip: marks.get(2)! };
 }
@@ -151,16 +174,27 @@ export interface TorchMirror {
 /** Builds the mirror: leaves first, then repos with submodules, then pytorch itself. */
 export async function buildTorchMirror(root: string): Promise<TorchMirror> {
   const repos = new Map<string, MirrorRepo>();
-  const urlOf = (slug: string, sshForm = false): string => (sshForm ? `git@github.com:${slug}.git` : `https://github.com/${slug}.git`);
-  const subsOf = (slug: string): SubmoduleSpec[] => (NESTED[slug] ?? []).map(([p, s]) => ({ path: p, url: urlOf(s), commit: repos.get(s)!.recorded }));
-  const slugs = [...new Set([...TORCH_SUBMODULES.map(([, s]) => s), ...Object.values(NESTED).flatMap((l) => l.map(([, s]) => s))])];
+  const urlOf = (slug: string, sshForm = false): string =>
+    sshForm ? `git@github.com:${slug}.git` : `https://github.com/${slug}.git`;
+  const subsOf = (slug: string): SubmoduleSpec[] =>
+    (NESTED[slug] ?? []).map(([p, s]) => ({ path: p, url: urlOf(s), commit: repos.get(s)!.recorded }));
+  const slugs = [
+    ...new Set([...TORCH_SUBMODULES.map(([, s]) => s), ...Object.values(NESTED).flatMap((l) => l.map(([, s]) => s))]),
+  ];
   const leaves = slugs.filter((s) => !NESTED[s]);
   await Promise.all(leaves.map(async (s) => repos.set(s, await mirrorRepo(root, s))));
   // Parents after their children: onnx before onnx-tensorrt.
-  for (const s of ['onnx/onnx', 'intel/ideep', 'pytorch/fbgemm', 'onnx/onnx-tensorrt']) repos.set(s, await mirrorRepo(root, s, subsOf(s)));
+  for (const s of ['onnx/onnx', 'intel/ideep', 'pytorch/fbgemm', 'onnx/onnx-tensorrt'])
+    repos.set(s, await mirrorRepo(root, s, subsOf(s)));
 
-  const submodules = TORCH_SUBMODULES.map(([p, s]) => ({ path: p, url: urlOf(s, s === 'fmtlib/fmt'), commit: repos.get(s)!.recorded }));
-  const moved = submodules.map((s) => (s.path === 'third_party/nccl/nccl' ? { ...s, commit: repos.get('NVIDIA/nccl')!.tip } : s));
+  const submodules = TORCH_SUBMODULES.map(([p, s]) => ({
+    path: p,
+    url: urlOf(s, s === 'fmtlib/fmt'),
+    commit: repos.get(s)!.recorded,
+  }));
+  const moved = submodules.map((s) =>
+    s.path === 'third_party/nccl/nccl' ? { ...s, commit: repos.get('NVIDIA/nccl')!.tip } : s,
+  );
   const stream =
     commit(1, 'main', 'PyTorch 2.1.0', { 'README.md': 'PyTorch 2.1.0\n', 'version.txt': '2.1.0\n' }, submodules) +
     commit(2, 'main', 'Update nccl', { 'README.md': 'PyTorch main\n' }, moved, 1) +
@@ -181,5 +215,12 @@ export async function buildTorchMirror(root: string): Promise<TorchMirror> {
     allPaths.push(p);
     walk(p, s);
   }
-  return { mirrorUrl: `file://${path.join(root, 'mirror', 'github.com')}/`, repos, submodules, allPaths: allPaths.sort(), v210: marks.get(1)!, main: marks.get(2)! };
+  return {
+    mirrorUrl: `file://${path.join(root, 'mirror', 'github.com')}/`,
+    repos,
+    submodules,
+    allPaths: allPaths.sort(),
+    v210: marks.get(1)!,
+    main: marks.get(2)!,
+  };
 }

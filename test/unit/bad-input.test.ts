@@ -3,7 +3,14 @@ import { formatProblem } from '../../src/util/errors.js';
 import { loadCatalog } from '../../src/catalog/catalog.js';
 import { loadProfileFile, profileFiles } from '../../src/catalog/profile.js';
 import { KIND_BY_NAME } from '../../src/steps/registry.js';
-import { errorLines, expectedLines, listCases, makeCaseRoot, prepareCase, relativeLines } from '../helpers/bad-input-cases.js';
+import {
+  errorLines,
+  expectedLines,
+  listCases,
+  makeCaseRoot,
+  prepareCase,
+  relativeLines,
+} from '../helpers/bad-input-cases.js';
 
 /**
  * The corpus of broken recipes (test/fixtures/bad-input, one folder per case): each case loads

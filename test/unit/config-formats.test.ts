@@ -21,7 +21,10 @@ no-cache-dir = true
 describe('ini (pip.conf)', () => {
   it('reads scalars and continuation lists', () => {
     expect(ini.get(PIP, ['global', 'index-url'])).toBe('https://pypi.org/simple');
-    expect(ini.get(PIP, ['global', 'extra-index-url'])).toEqual(['https://a.example/simple', 'https://b.example/simple']);
+    expect(ini.get(PIP, ['global', 'extra-index-url'])).toEqual([
+      'https://a.example/simple',
+      'https://b.example/simple',
+    ]);
     expect(ini.get(PIP, ['install', 'no-cache-dir'])).toBe('true');
     expect(ini.get(PIP, ['global', 'nope'])).toBeUndefined();
     expect(ini.get(PIP, ['nosection', 'x'])).toBeUndefined();
@@ -38,7 +41,9 @@ describe('ini (pip.conf)', () => {
       { path: ['global', 'trusted-host'], value: 'mirror' },
       { path: ['freeze', 'timeout'], value: 10 },
     ]);
-    expect(out).toContain('extra-index-url =\n    https://c.example/simple\ntrusted-host = mirror\n\n; another comment');
+    expect(out).toContain(
+      'extra-index-url =\n    https://c.example/simple\ntrusted-host = mirror\n\n; another comment',
+    );
     expect(out).not.toContain('a.example');
     expect(out.endsWith('[install]\nno-cache-dir = true\n\n[freeze]\ntimeout = 10\n')).toBe(true);
     expect(ini.get(out, ['freeze', 'timeout'])).toBe('10');
@@ -98,7 +103,9 @@ describe('gitconfig helpers', () => {
     expect(canonicalKey('user.Name')).toBe('user.name');
   });
   it('parses git config --list --null', () => {
-    const m = parseGitConfigList('user.name\nMe\0url.https://m/.insteadof\nhttps://github.com/\0url.https://m/.insteadof\ngit@github.com:\0core.bare\0');
+    const m = parseGitConfigList(
+      'user.name\nMe\0url.https://m/.insteadof\nhttps://github.com/\0url.https://m/.insteadof\ngit@github.com:\0core.bare\0',
+    );
     expect(m.get('user.name')).toEqual(['Me']);
     expect(m.get('url.https://m/.insteadof')).toEqual(['https://github.com/', 'git@github.com:']);
     expect(m.get('core.bare')).toEqual(['true']);
@@ -113,12 +120,29 @@ describe('gitconfig helpers', () => {
 
 describe('removing keys (null, or a value that renders empty)', () => {
   it('ini drops the key and its continuation lines, leaving the rest', () => {
-    const out = ini.set(PIP, [{ path: ['global', 'extra-index-url'], value: null }, { path: ['global', 'absent'], value: null }]);
-    expect(out).toBe(PIP.replace('extra-index-url =\n    https://a.example/simple\n    https://b.example/simple\n', ''));
+    const out = ini.set(PIP, [
+      { path: ['global', 'extra-index-url'], value: null },
+      { path: ['global', 'absent'], value: null },
+    ]);
+    expect(out).toBe(
+      PIP.replace('extra-index-url =\n    https://a.example/simple\n    https://b.example/simple\n', ''),
+    );
     expect(sameValue(ini.get(out, ['global', 'extra-index-url']), null)).toBe(true);
   });
   it('yaml and json delete the key', () => {
-    expect(yamlFormat.get(yamlFormat.set(CONDARC, [{ path: ['custom_channels', 'bioconda'], value: null }]), ['custom_channels', 'bioconda'])).toBeUndefined();
-    expect(JSON.parse(json.set('{"a":{"b":1,"c":2}}', [{ path: ['a', 'b'], value: null }, { path: ['x', 'y'], value: null }]))).toEqual({ a: { c: 2 } });
+    expect(
+      yamlFormat.get(yamlFormat.set(CONDARC, [{ path: ['custom_channels', 'bioconda'], value: null }]), [
+        'custom_channels',
+        'bioconda',
+      ]),
+    ).toBeUndefined();
+    expect(
+      JSON.parse(
+        json.set('{"a":{"b":1,"c":2}}', [
+          { path: ['a', 'b'], value: null },
+          { path: ['x', 'y'], value: null },
+        ]),
+      ),
+    ).toEqual({ a: { c: 2 } });
   });
 });

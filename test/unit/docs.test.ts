@@ -61,7 +61,11 @@ function exampleRecipe(example: string): string {
   walkStrings(steps, (value) => {
     for (const r of scanTemplate(value).refs) if (!isBuiltin(r.name) && !r.name.includes('.')) vars.add(r.name);
   });
-  const head = stringify({ name: 'example', description: 'a step kind example', ...(vars.size ? { vars: Object.fromEntries([...vars].map((v) => [v, 'x'])) } : {}) });
+  const head = stringify({
+    name: 'example',
+    description: 'a step kind example',
+    ...(vars.size ? { vars: Object.fromEntries([...vars].map((v) => [v, 'x'])) } : {}),
+  });
   return `${head}steps:\n${example.replace(/^/gm, '  ')}\n`;
 }
 

@@ -47,15 +47,25 @@ describe('ArchiveGuard', () => {
     ['a symlink climbing out', [link('pkg/a/l', '../../..')], 'points outside the folder'],
     ['a file written through a symlink', [link('pkg/l', 'sub'), f('pkg/l/x')], 'through the symlink "l"'],
     ['chained symlinks that leave the folder', [link('pkg/a', '.'), link('pkg/b', 'a/..')], 'leads outside the folder'],
-    ['a hard link to outside', [{ name: 'pkg/h', type: 'hardlink', linkpath: '../../etc/passwd' } as ArchiveEntry], 'contains ".."'],
-    ['a hard link to a symlink', [link('pkg/d/l', '../x'), { name: 'pkg/h', type: 'hardlink', linkpath: 'pkg/d/l' } as ArchiveEntry], 'through the symlink "d/l"'],
+    [
+      'a hard link to outside',
+      [{ name: 'pkg/h', type: 'hardlink', linkpath: '../../etc/passwd' } as ArchiveEntry],
+      'contains ".."',
+    ],
+    [
+      'a hard link to a symlink',
+      [link('pkg/d/l', '../x'), { name: 'pkg/h', type: 'hardlink', linkpath: 'pkg/d/l' } as ArchiveEntry],
+      'through the symlink "d/l"',
+    ],
   ])('refuses %s', (_what, entries, message) => {
     expect(() => admitAll(1, entries)).toThrow(ArchiveRefused);
     expect(() => admitAll(1, entries)).toThrow(message);
   });
 
   it('allows symlinks that stay inside, and a later entry replacing a symlink', () => {
-    expect(admitAll(1, [f('pkg/lib/libx.so.1'), link('pkg/lib/libx.so', 'libx.so.1'), link('pkg/bin/up', '../lib')])).toEqual(['lib/libx.so.1', 'lib/libx.so', 'bin/up']);
+    expect(
+      admitAll(1, [f('pkg/lib/libx.so.1'), link('pkg/lib/libx.so', 'libx.so.1'), link('pkg/bin/up', '../lib')]),
+    ).toEqual(['lib/libx.so.1', 'lib/libx.so', 'bin/up']);
     expect(admitAll(0, [link('a', 'b'), { name: 'a', type: 'dir' }, f('a/x')])).toEqual(['a', 'a', 'a/x']);
     expect(admitAll(1, [f('pkg/x'), { name: 'pkg/h', type: 'hardlink', linkpath: 'pkg/x' }])).toEqual(['x', 'h']);
   });
@@ -67,7 +77,8 @@ describe('downloadTo', () => {
   beforeAll(async () => {
     srv = await serve({
       '/ok': body,
-      '/flaky': (req, res, n) => (n === 1 ? halfThenDrop(body)(req, res) : res.writeHead(200, { 'content-length': body.length }).end(body)),
+      '/flaky': (req, res, n) =>
+        n === 1 ? halfThenDrop(body)(req, res) : res.writeHead(200, { 'content-length': body.length }).end(body),
       '/dead': halfThenDrop(body),
       '/busy': (_req, res, n) => (n < 3 ? res.writeHead(503).end() : res.writeHead(200).end(body)),
       '/moved': { redirect: '/ok' },
@@ -80,7 +91,10 @@ describe('downloadTo', () => {
   it('downloads, hashes, reports progress, follows redirects', async () => {
     const dir = tmp();
     const progress: number[] = [];
-    const got = await downloadTo(`${srv.base}/moved`, path.join(dir, 'f'), { ...quiet, progress: (n) => progress.push(n) });
+    const got = await downloadTo(`${srv.base}/moved`, path.join(dir, 'f'), {
+      ...quiet,
+      progress: (n) => progress.push(n),
+    });
     expect(got).toEqual({ sha256: sha256(body), bytes: body.length });
     expect(fs.readFileSync(path.join(dir, 'f')).equals(body)).toBe(true);
     expect(progress.length).toBeGreaterThan(0);
@@ -91,7 +105,9 @@ describe('downloadTo', () => {
     const logs: string[] = [];
     await downloadTo(`${srv.base}/flaky`, path.join(dir, 'f'), { retry: FAST, log: (l) => logs.push(l) });
     expect(srv.count('/flaky')).toBe(2);
-    expect(logs[0]).toMatch(/download failed: the transfer broke after 0\.\d MB of 0\.3 MB .*trying again in 1ms \(try 2 of 3\)/);
+    expect(logs[0]).toMatch(
+      /download failed: the transfer broke after 0\.\d MB of 0\.3 MB .*trying again in 1ms \(try 2 of 3\)/,
+    );
     expect(fs.readFileSync(path.join(dir, 'f')).equals(body)).toBe(true);
     await downloadTo(`${srv.base}/busy`, path.join(dir, 'g'), quiet);
     expect(srv.count('/busy')).toBe(3);
@@ -99,7 +115,9 @@ describe('downloadTo', () => {
 
   it('gives up after every try fails; a 404 is not retried', async () => {
     const dir = tmp();
-    await expect(downloadTo(`${srv.base}/dead`, path.join(dir, 'f'), quiet)).rejects.toThrow(/the transfer broke .* \(gave up after 3 tries\)/);
+    await expect(downloadTo(`${srv.base}/dead`, path.join(dir, 'f'), quiet)).rejects.toThrow(
+      /the transfer broke .* \(gave up after 3 tries\)/,
+    );
     expect(srv.count('/dead')).toBe(3);
     const e = await downloadTo(`${srv.base}/gone`, path.join(dir, 'f'), quiet).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(DownloadError);
@@ -110,11 +128,15 @@ describe('downloadTo', () => {
 
   it('drops a stalled transfer; a refused connection is retried and named', async () => {
     const dir = tmp();
-    await expect(downloadTo(`${srv.base}/stall`, path.join(dir, 'f'), { ...quiet, stallMs: 100 })).rejects.toThrow(/no data for 100ms \(gave up after 3 tries\)/);
+    await expect(downloadTo(`${srv.base}/stall`, path.join(dir, 'f'), { ...quiet, stallMs: 100 })).rejects.toThrow(
+      /no data for 100ms \(gave up after 3 tries\)/,
+    );
     const closed = await serve({});
     const url = `${closed.base}/x`;
     await closed.close();
-    await expect(downloadTo(url, path.join(dir, 'f'), quiet)).rejects.toThrow(/cannot reach 127\.0\.0\.1:\d+: ECONNREFUSED/);
+    await expect(downloadTo(url, path.join(dir, 'f'), quiet)).rejects.toThrow(
+      /cannot reach 127\.0\.0\.1:\d+: ECONNREFUSED/,
+    );
   });
 
   it('reads file:// URLs; a missing file is not retried', async () => {
@@ -122,7 +144,9 @@ describe('downloadTo', () => {
     fs.writeFileSync(path.join(dir, 'src.bin'), body);
     const got = await downloadTo(pathToFileURL(path.join(dir, 'src.bin')).href, path.join(dir, 'f'), quiet);
     expect(got.sha256).toBe(sha256(body));
-    await expect(downloadTo(pathToFileURL(path.join(dir, 'nope')).href, path.join(dir, 'f'), quiet)).rejects.toThrow(/cannot read .*nope: no such file$/);
+    await expect(downloadTo(pathToFileURL(path.join(dir, 'nope')).href, path.join(dir, 'f'), quiet)).rejects.toThrow(
+      /cannot read .*nope: no such file$/,
+    );
   });
 
   it('fetchToCache: a mismatch keeps nothing; a hit downloads nothing', async () => {
@@ -146,7 +170,10 @@ describe('downloadTo', () => {
 
 describe('unpack', () => {
   const marker = (strip = 1) => ({ sha256: 'b'.repeat(64), url: 'https://example.invalid/a', strip });
-  const write = (dir: string, name: string, data: Buffer): string => (fs.writeFileSync(path.join(dir, name), data), path.join(dir, name));
+  const write = (dir: string, name: string, data: Buffer): string => (
+    fs.writeFileSync(path.join(dir, name), data),
+    path.join(dir, name)
+  );
   const tree = (dir: string): string[] => {
     const out: string[] = [];
     const walk = (d: string, rel: string): void => {
@@ -168,7 +195,14 @@ describe('unpack', () => {
     { path: 'pkg-1.0/lib/libx.so.1', body: 'lib' },
     { path: 'pkg-1.0/lib/libx.so', type: 'SymbolicLink', linkpath: 'libx.so.1' },
   ];
-  const want = ['.envkit-extracted: ' + 'b'.repeat(64) + '\nurl: https://example.invalid/a\nstrip: 1', 'bin/', 'bin/tool: #!/bin/sh\necho tool', 'lib/', 'lib/libx.so -> libx.so.1', 'lib/libx.so.1: lib'];
+  const want = [
+    '.envkit-extracted: ' + 'b'.repeat(64) + '\nurl: https://example.invalid/a\nstrip: 1',
+    'bin/',
+    'bin/tool: #!/bin/sh\necho tool',
+    'lib/',
+    'lib/libx.so -> libx.so.1',
+    'lib/libx.so.1: lib',
+  ];
 
   it.each([
     ['tar.gz', (t: Buffer) => zlib.gzipSync(t)],
@@ -188,7 +222,14 @@ describe('unpack', () => {
 
   it('unpacks hard links, their targets stripped like their names', async () => {
     const d = tmp();
-    const archive = write(d, 'a.tar', rawTar([{ path: 'pkg/a', body: 'same' }, { path: 'pkg/sub/b', type: 'Link', linkpath: 'pkg/a' }]));
+    const archive = write(
+      d,
+      'a.tar',
+      rawTar([
+        { path: 'pkg/a', body: 'same' },
+        { path: 'pkg/sub/b', type: 'Link', linkpath: 'pkg/a' },
+      ]),
+    );
     await unpack(archive, path.join(d, 'out'), 'tar', marker(), NO_LIMITS);
     expect(fs.readFileSync(path.join(d, 'out', 'sub', 'b'), 'utf8')).toBe('same');
     expect(fs.statSync(path.join(d, 'out', 'a')).ino).toBe(fs.statSync(path.join(d, 'out', 'sub', 'b')).ino);
@@ -208,11 +249,39 @@ describe('unpack', () => {
   });
 
   const hostileTars: [string, TarItem[], RegExp][] = [
-    ['../evil', [{ path: 'pkg/ok', body: 'ok' }, { path: '../evil', body: 'pwned' }], /entry "..\/evil" contains ".."/],
+    [
+      '../evil',
+      [
+        { path: 'pkg/ok', body: 'ok' },
+        { path: '../evil', body: 'pwned' },
+      ],
+      /entry "..\/evil" contains ".."/,
+    ],
     ['an absolute path', [{ path: 'ABS', body: 'pwned' }], /entry "\/.*" has an absolute path/],
-    ['a symlink to outside, then a file through it', [{ path: 'pkg/escape', type: 'SymbolicLink', linkpath: 'OUTSIDE' }, { path: 'pkg/escape/evil', body: 'pwned' }], /symlink "pkg\/escape" points at the absolute path/],
-    ['a relative symlink to outside, then a file through it', [{ path: 'pkg/escape', type: 'SymbolicLink', linkpath: '../../..' }, { path: 'pkg/escape/evil', body: 'pwned' }], /points outside the folder/],
-    ['chained symlinks', [{ path: 'pkg/a', type: 'SymbolicLink', linkpath: '.' }, { path: 'pkg/b', type: 'SymbolicLink', linkpath: 'a/..' }], /symlink "b" leads outside/],
+    [
+      'a symlink to outside, then a file through it',
+      [
+        { path: 'pkg/escape', type: 'SymbolicLink', linkpath: 'OUTSIDE' },
+        { path: 'pkg/escape/evil', body: 'pwned' },
+      ],
+      /symlink "pkg\/escape" points at the absolute path/,
+    ],
+    [
+      'a relative symlink to outside, then a file through it',
+      [
+        { path: 'pkg/escape', type: 'SymbolicLink', linkpath: '../../..' },
+        { path: 'pkg/escape/evil', body: 'pwned' },
+      ],
+      /points outside the folder/,
+    ],
+    [
+      'chained symlinks',
+      [
+        { path: 'pkg/a', type: 'SymbolicLink', linkpath: '.' },
+        { path: 'pkg/b', type: 'SymbolicLink', linkpath: 'a/..' },
+      ],
+      /symlink "b" leads outside/,
+    ],
     ['a hard link to outside', [{ path: 'pkg/h', type: 'Link', linkpath: '/etc/passwd' }], /has an absolute path/],
   ];
   it.each(hostileTars)('refuses a tar with %s and writes nothing anywhere', async (_what, items, message) => {
@@ -220,7 +289,11 @@ describe('unpack', () => {
     const outside = path.join(d, 'outside');
     fs.mkdirSync(outside);
     const abs = path.join(d, 'abs-evil');
-    const fixed = items.map((i) => ({ ...i, path: i.path.replace('ABS', abs), linkpath: i.linkpath?.replace('OUTSIDE', outside) }));
+    const fixed = items.map((i) => ({
+      ...i,
+      path: i.path.replace('ABS', abs),
+      linkpath: i.linkpath?.replace('OUTSIDE', outside),
+    }));
     const archive = write(d, 'a.tgz', zlib.gzipSync(rawTar(fixed)));
     const dest = path.join(d, 'x', 'y', 'out');
     await expect(unpack(archive, dest, 'tar.gz', marker(), NO_LIMITS)).rejects.toThrow(message);
@@ -248,11 +321,20 @@ describe('unpack', () => {
     ['../evil', [{ name: '../evil', body: 'pwned' }], /entry "..\/evil" contains ".."/],
     ['..\\evil (backslashes)', [{ name: '..\\evil', body: 'pwned' }], /contains ".."/],
     ['/abs', [{ name: '/tmp/envkit-zip-evil', body: 'pwned' }], /absolute path/],
-    ['a symlink to outside then a file through it', [{ name: 'pkg/l', link: '/' }, { name: 'pkg/l/evil', body: 'x' }], /points at the absolute path/],
+    [
+      'a symlink to outside then a file through it',
+      [
+        { name: 'pkg/l', link: '/' },
+        { name: 'pkg/l/evil', body: 'x' },
+      ],
+      /points at the absolute path/,
+    ],
   ])('refuses a zip with %s', async (_what, items, message) => {
     const d = tmp();
     rawZip(path.join(d, 'a.zip'), items);
-    await expect(unpack(path.join(d, 'a.zip'), path.join(d, 'out'), 'zip', marker(0), NO_LIMITS)).rejects.toThrow(message);
+    await expect(unpack(path.join(d, 'a.zip'), path.join(d, 'out'), 'zip', marker(0), NO_LIMITS)).rejects.toThrow(
+      message,
+    );
     expect(fs.readdirSync(d)).toEqual(['a.zip']);
     expect(fs.existsSync('/tmp/envkit-zip-evil')).toBe(false);
   });
@@ -263,7 +345,9 @@ describe('unpack', () => {
     const out = path.join(d, 'out');
     fs.mkdirSync(out);
     fs.writeFileSync(path.join(out, 'mine'), 'keep');
-    await expect(unpack(archive, out, 'tar.gz', marker(), NO_LIMITS)).rejects.toThrow(/already holds files that setup did not unpack/);
+    await expect(unpack(archive, out, 'tar.gz', marker(), NO_LIMITS)).rejects.toThrow(
+      /already holds files that setup did not unpack/,
+    );
     expect(fs.readdirSync(out)).toEqual(['mine']);
     fs.rmSync(path.join(out, 'mine'));
     await unpack(archive, out, 'tar.gz', marker(), NO_LIMITS); // empty: fine
@@ -280,34 +364,62 @@ describe('unpack', () => {
     const gz = zlib.gzipSync(rawTar(good));
     const archive = write(d, 'a.tgz', gz.subarray(0, gz.length - 40));
     await expect(unpack(archive, path.join(d, 'out'), 'tar.gz', marker(), NO_LIMITS)).rejects.toThrow();
-    const xz = write(d, 'b.txz', Buffer.concat([Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), Buffer.alloc(100, 1)]));
+    const xz = write(
+      d,
+      'b.txz',
+      Buffer.concat([Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), Buffer.alloc(100, 1)]),
+    );
     await expect(unpack(xz, path.join(d, 'out'), 'tar.xz', marker(), NO_LIMITS)).rejects.toThrow(/`xz -dc` failed/);
     expect(fs.readdirSync(d).sort()).toEqual(['a.tgz', 'b.txz']);
   });
 });
 
 describe('the download kind', () => {
-  const env = (profile = {}): StepEnv => ({ profile: { name: 'p', ...profile }, memo: new Memo(), paths: { cache: tmp() } }) as unknown as StepEnv;
-  const step = (config: DownloadConfig): ResolvedStep<DownloadConfig> => ({ id: 'r#1', recipe: 'r', index: 0, name: '', kind: 'download', impl: downloadKind, config, common: { creates: [], env: {}, retries: 0, root: false }, whenFailed: null, loc: { file: 'r.yaml', line: 1, col: 1 } });
+  const env = (profile = {}): StepEnv =>
+    ({ profile: { name: 'p', ...profile }, memo: new Memo(), paths: { cache: tmp() } }) as unknown as StepEnv;
+  const step = (config: DownloadConfig): ResolvedStep<DownloadConfig> => ({
+    id: 'r#1',
+    recipe: 'r',
+    index: 0,
+    name: '',
+    kind: 'download',
+    impl: downloadKind,
+    config,
+    common: { creates: [], env: {}, retries: 0, root: false },
+    whenFailed: null,
+    loc: { file: 'r.yaml', line: 1, col: 1 },
+  });
   const sha = 'ab'.repeat(32);
 
   it('describes the URL after the mirror rewrite, with red warnings for insecure and http', () => {
-    const c = downloadKind.resolve({ url: 'https://example.invalid/dl/x.tar.gz', sha256: sha.toUpperCase(), extract: '/opt/x', strip: 1 }, t);
+    const c = downloadKind.resolve(
+      { url: 'https://example.invalid/dl/x.tar.gz', sha256: sha.toUpperCase(), extract: '/opt/x', strip: 1 },
+      t,
+    );
     expect(c.sha256).toBe(sha);
-    const a = downloadKind.describe(step(c), env({ urls: { rewrite: { 'https://example.invalid/dl/': 'http://mirror.lan/' } } }), {});
+    const a = downloadKind.describe(
+      step(c),
+      env({ urls: { rewrite: { 'https://example.invalid/dl/': 'http://mirror.lan/' } } }),
+      {},
+    );
     expect(a).toEqual({
       summary: 'download x.tar.gz and unpack into /opt/x (strip 1)',
       urls: ['http://mirror.lan/x.tar.gz'],
       files: ['/opt/x'],
       warnings: ['plain http: http://mirror.lan/x.tar.gz is not encrypted (the sha256 still verifies the file)'],
     });
-    const insecure = downloadKind.describe(step(downloadKind.resolve({ url: 'https://example.invalid/tool', insecure: true, dest: '/bin/tool' }, t)), env(), {});
+    const insecure = downloadKind.describe(
+      step(downloadKind.resolve({ url: 'https://example.invalid/tool', insecure: true, dest: '/bin/tool' }, t)),
+      env(),
+      {},
+    );
     expect(insecure.warnings).toEqual(['insecure: no checksum, nothing verifies tool']);
     expect(downloadKind.describe(step(c), env(), {}).warnings).toBeUndefined();
   });
 
   it('lints: sha256 or insecure, a destination, keys that need others', () => {
-    const lint = (spec: object): string[] => downloadKind.lint!(spec as never).map((p) => `${p.path.join('.')}: ${p.message}`);
+    const lint = (spec: object): string[] =>
+      downloadKind.lint!(spec as never).map((p) => `${p.path.join('.')}: ${p.message}`);
     expect(lint({ url: 'https://x/a', dest: '/a' })).toEqual([': a download needs sha256, the hash that verifies it']);
     expect(lint({ url: 'ftp://x/a', sha256: sha, insecure: true, strip: 1, mode: '0755' })).toEqual([
       'url: url "ftp://x/a" is not an https://, http:// or file:// URL',
@@ -317,11 +429,14 @@ describe('the download kind', () => {
       'mode: `mode` applies only to `dest`',
     ]);
     expect(lint({ url: '{{ base }}/a', sha256: '{{ sum }}', dest: '/a' })).toEqual([]);
-    expect(() => downloadKind.resolve({ url: 'https://x/a', sha256: 'nothex', dest: '/a' }, t)).toThrow('sha256 "nothex" is not 64 hex digits');
+    expect(() => downloadKind.resolve({ url: 'https://x/a', sha256: 'nothex', dest: '/a' }, t)).toThrow(
+      'sha256 "nothex" is not 64 hex digits',
+    );
   });
 
   it('its examples validate, and a malformed sha256 is a schema error', () => {
-    const recipe = (steps: string): ReturnType<typeof parseRecipe> => parseRecipe('ex.yaml', Buffer.from(`name: ex\nsteps:\n${steps.replace(/^/gm, '  ')}\n`));
+    const recipe = (steps: string): ReturnType<typeof parseRecipe> =>
+      parseRecipe('ex.yaml', Buffer.from(`name: ex\nsteps:\n${steps.replace(/^/gm, '  ')}\n`));
     for (const ex of downloadKind.examples) expect(recipe(ex).problems, ex).toEqual([]);
     const bad = recipe('- download: { url: "https://x/a", sha256: "abc", dest: /tmp/a }');
     expect(bad.problems.map((p) => p.message).join('\n')).toContain('sha256 is 64 hex digits');
@@ -330,7 +445,17 @@ describe('the download kind', () => {
   it('checks dest by hash (memoized), mode, and the extract marker, without the network', async () => {
     const d = tmp();
     const data = Buffer.from('payload');
-    const c: DownloadConfig = { url: 'https://example.invalid/p', sha256: sha256(data), dest: path.join(d, 'p'), strip: 0, insecure: false, retry: FAST, mode: 0o755, maxSize: MAX_DOWNLOAD_BYTES, maxEntries: MAX_ENTRIES };
+    const c: DownloadConfig = {
+      url: 'https://example.invalid/p',
+      sha256: sha256(data),
+      dest: path.join(d, 'p'),
+      strip: 0,
+      insecure: false,
+      retry: FAST,
+      mode: 0o755,
+      maxSize: MAX_DOWNLOAD_BYTES,
+      maxEntries: MAX_ENTRIES,
+    };
     const e = env();
     expect(await downloadKind.check!(step(c), e)).toEqual({ state: 'unsatisfied', reason: `${c.dest} does not exist` });
     fs.writeFileSync(c.dest!, 'other');
@@ -344,29 +469,58 @@ describe('the download kind', () => {
     expect((await downloadKind.check!(step(x), e)).reason).toBe(`${x.extract} is not unpacked yet`);
     fs.mkdirSync(x.extract!);
     fs.writeFileSync(path.join(x.extract!, MARKER), `${'c'.repeat(64)}\nurl: u\nstrip: 1\n`);
-    expect((await downloadKind.check!(step(x), e)).reason).toBe(`${x.extract} holds another download (sha256 cccccccccccc…)`);
+    expect((await downloadKind.check!(step(x), e)).reason).toBe(
+      `${x.extract} holds another download (sha256 cccccccccccc…)`,
+    );
     fs.writeFileSync(path.join(x.extract!, MARKER), `${x.sha256}\nurl: u\nstrip: 0\n`);
     expect((await downloadKind.check!(step(x), e)).reason).toBe(`${x.extract} was unpacked with strip 0, wants 1`);
     fs.writeFileSync(path.join(x.extract!, MARKER), `${x.sha256}\nurl: u\nstrip: 1\n`);
-    expect(await downloadKind.check!(step(x), e)).toEqual({ state: 'satisfied', reason: `${x.extract} is unpacked (sha256 ${x.sha256!.slice(0, 12)}…)` });
+    expect(await downloadKind.check!(step(x), e)).toEqual({
+      state: 'satisfied',
+      reason: `${x.extract} is unpacked (sha256 ${x.sha256!.slice(0, 12)}…)`,
+    });
   });
 
   it('applies with the retry policy its config carries; refuses root; re-checks satisfied', async () => {
     const data = Buffer.alloc(100_000, 3);
-    const srv = await serve({ '/f': (req, res, n) => (n === 1 ? halfThenDrop(data)(req, res) : res.writeHead(200).end(data)) });
+    const srv = await serve({
+      '/f': (req, res, n) => (n === 1 ? halfThenDrop(data)(req, res) : res.writeHead(200).end(data)),
+    });
     try {
       const d = tmp();
       const e = env();
       const lines: string[] = [];
-      const applyEnv = { ...e, log: (l: string) => lines.push(l), progress: () => {}, signal: new AbortController().signal, exec: async () => ({}) } as never;
-      const c: DownloadConfig = { url: `${srv.base}/f`, sha256: sha256(data), dest: path.join(d, 'sub', 'f'), strip: 0, insecure: false, retry: { tries: 2, baseDelayMs: 1 }, maxSize: MAX_DOWNLOAD_BYTES, maxEntries: MAX_ENTRIES };
+      const applyEnv = {
+        ...e,
+        log: (l: string) => lines.push(l),
+        progress: () => {},
+        signal: new AbortController().signal,
+        exec: async () => ({}),
+      } as never;
+      const c: DownloadConfig = {
+        url: `${srv.base}/f`,
+        sha256: sha256(data),
+        dest: path.join(d, 'sub', 'f'),
+        strip: 0,
+        insecure: false,
+        retry: { tries: 2, baseDelayMs: 1 },
+        maxSize: MAX_DOWNLOAD_BYTES,
+        maxEntries: MAX_ENTRIES,
+      };
       await downloadKind.apply(step(c), applyEnv);
       expect(srv.count('/f')).toBe(2);
-      expect(lines.join('\n')).toMatch(/trying again in 1ms \(try 2 of 2\)[\s\S]*downloaded .*\(100\.0 kB\)[\s\S]*wrote /);
+      expect(lines.join('\n')).toMatch(
+        /trying again in 1ms \(try 2 of 2\)[\s\S]*downloaded .*\(100\.0 kB\)[\s\S]*wrote /,
+      );
       expect((await downloadKind.check!(step(c), e)).state).toBe('satisfied');
       const rooted = { ...step(c), common: { ...step(c).common, root: true } };
-      await expect(downloadKind.apply(rooted, applyEnv)).rejects.toThrow(/root: true is not supported by download steps/);
-      expect(downloadKind.describe(rooted, e, {}).warnings).toEqual([expect.stringMatching(/^plain http/), expect.stringMatching(/^root: true is not supported/)]);
+      await expect(downloadKind.apply(rooted, applyEnv)).rejects.toThrow(
+        /root: true is not supported by download steps/,
+      );
+      expect(downloadKind.describe(rooted, e, {}).warnings).toEqual([
+        expect.stringMatching(/^plain http/),
+        expect.stringMatching(/^root: true is not supported/),
+      ]);
     } finally {
       await srv.close();
     }

@@ -3,7 +3,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { envFileMissing, mergeEnvFile, parseEnvFile, RC_BEGIN, RC_END, rcBlock, serializeEnvFile, withRcBlock, type EnvFile } from '../../src/steps/env-file.js';
+import {
+  envFileMissing,
+  mergeEnvFile,
+  parseEnvFile,
+  RC_BEGIN,
+  RC_END,
+  rcBlock,
+  serializeEnvFile,
+  withRcBlock,
+  type EnvFile,
+} from '../../src/steps/env-file.js';
 
 const envFile = (set: Record<string, string> = {}, prepend: Record<string, string[]> = {}): EnvFile => ({
   set: new Map(Object.entries(set)),
@@ -31,7 +41,10 @@ const NASTY: Record<string, string> = {
 
 describe('parseEnvFile / serializeEnvFile', () => {
   it('round-trips values with quotes, spaces, $, backslashes and newlines', () => {
-    const e = envFile(NASTY, { PATH: ['/opt/a b/bin', "/opt/it's/bin", '/opt/new\nline'], LD_LIBRARY_PATH: ['/opt/lib'] });
+    const e = envFile(NASTY, {
+      PATH: ['/opt/a b/bin', "/opt/it's/bin", '/opt/new\nline'],
+      LD_LIBRARY_PATH: ['/opt/lib'],
+    });
     const text = serializeEnvFile(e);
     expect(plain(parseEnvFile(text))).toEqual(plain(e));
     expect(serializeEnvFile(parseEnvFile(text))).toBe(text);
@@ -41,23 +54,32 @@ describe('parseEnvFile / serializeEnvFile', () => {
     const text = serializeEnvFile(envFile({ A: '1', B: 'two words' }, { PATH: ['/x/bin'] }));
     const lines = text.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^# envkit: the managed environment/);
-    expect(lines.slice(-3)).toEqual(['export A=1', "export B='two words'", 'case ":${PATH:-}:" in *:/x/bin:*) ;; *) export PATH=/x/bin"${PATH:+:$PATH}" ;; esac']);
+    expect(lines.slice(-3)).toEqual([
+      'export A=1',
+      "export B='two words'",
+      'case ":${PATH:-}:" in *:/x/bin:*) ;; *) export PATH=/x/bin"${PATH:+:$PATH}" ;; esac',
+    ]);
   });
 
   it('reads nothing from undefined, empty or foreign text, and ignores lines it did not write', () => {
     expect(plain(parseEnvFile(undefined))).toEqual({ set: {}, prepend: {} });
     expect(plain(parseEnvFile(''))).toEqual({ set: {}, prepend: {} });
-    expect(plain(parseEnvFile("# it's a comment\nexport A=1\nFOO=bar\nexport B=\"double\"\nexport C='unterminated\n"))).toEqual({ set: { A: '1' }, prepend: {} });
+    expect(
+      plain(parseEnvFile('# it\'s a comment\nexport A=1\nFOO=bar\nexport B="double"\nexport C=\'unterminated\n')),
+    ).toEqual({ set: { A: '1' }, prepend: {} });
   });
 
-  it("an apostrophe in a comment does not swallow the lines after it", () => {
-    expect(plain(parseEnvFile("# don't edit\nexport A=1\nexport B='x'\n"))).toEqual({ set: { A: '1', B: 'x' }, prepend: {} });
+  it('an apostrophe in a comment does not swallow the lines after it', () => {
+    expect(plain(parseEnvFile("# don't edit\nexport A=1\nexport B='x'\n"))).toEqual({
+      set: { A: '1', B: 'x' },
+      prepend: {},
+    });
   });
 
   it('round-trips 500 random values (seeded)', () => {
     let seed = 42;
-    const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-    const chars = [..."'\"$`\\\n ;*?~#{}()|&<>!=:", 'a', 'Z', '0', '中', '🙂'];
+    const rand = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const chars = [...'\'"$`\\\n ;*?~#{}()|&<>!=:', 'a', 'Z', '0', '中', '🙂'];
     const set: Record<string, string> = {};
     for (let i = 0; i < 500; i++) {
       let v = '';
@@ -73,7 +95,10 @@ describe('mergeEnvFile', () => {
   const want = envFile({ A: 'new', B: 'b' }, { PATH: ['/p2', '/p1'], PKG_CONFIG_PATH: ['/pc'] });
 
   it('replaces values, adds folders once, keeps the rest', () => {
-    expect(plain(mergeEnvFile(base, want))).toEqual({ set: { A: 'new', KEEP: 'k', B: 'b' }, prepend: { PATH: ['/p1', '/p2'], PKG_CONFIG_PATH: ['/pc'] } });
+    expect(plain(mergeEnvFile(base, want))).toEqual({
+      set: { A: 'new', KEEP: 'k', B: 'b' },
+      prepend: { PATH: ['/p1', '/p2'], PKG_CONFIG_PATH: ['/pc'] },
+    });
   });
 
   it('is idempotent', () => {
@@ -99,11 +124,18 @@ describe('envFileMissing', () => {
   it('says what is missing, one phrase each', () => {
     const have = envFile({ A: 'old', C: 'same' }, { PATH: ['/p1'] });
     const want = envFile({ A: 'new', B: 'b', C: 'same' }, { PATH: ['/p1', '/p2'], LD_LIBRARY_PATH: ['/l'] });
-    expect(envFileMissing(have, want)).toEqual(['A is "old", wants "new"', 'B is not set', '/p2 is not on PATH', '/l is not on LD_LIBRARY_PATH']);
+    expect(envFileMissing(have, want)).toEqual([
+      'A is "old", wants "new"',
+      'B is not set',
+      '/p2 is not on PATH',
+      '/l is not on LD_LIBRARY_PATH',
+    ]);
   });
 
   it('is empty when everything holds, and an empty value counts as set', () => {
-    expect(envFileMissing(envFile({ E: '' }, { PATH: ['/a', '/b'] }), envFile({ E: '' }, { PATH: ['/b'] }))).toEqual([]);
+    expect(envFileMissing(envFile({ E: '' }, { PATH: ['/a', '/b'] }), envFile({ E: '' }, { PATH: ['/b'] }))).toEqual(
+      [],
+    );
     expect(envFileMissing(envFile(), envFile({ E: '' }))).toEqual(['E is not set']);
   });
 });
@@ -114,7 +146,9 @@ describe('withRcBlock', () => {
   const user = '# ~/.bashrc\r\nexport EDITOR=vim   \n\talias ll="ls -l" # trailing spaces  \n中文注释\n';
 
   it('the block sources the env file when it exists', () => {
-    expect(block).toBe(`${RC_BEGIN}\n# Added by envkit's \`setup\`: loads the environment its recipes manage.\nif [ -f ${file} ]; then . ${file}; fi\n${RC_END}\n`);
+    expect(block).toBe(
+      `${RC_BEGIN}\n# Added by envkit's \`setup\`: loads the environment its recipes manage.\nif [ -f ${file} ]; then . ${file}; fi\n${RC_END}\n`,
+    );
     expect(rcBlock('/a b/env.sh')).toContain("if [ -f '/a b/env.sh' ]; then . '/a b/env.sh'; fi");
   });
 
@@ -174,28 +208,36 @@ describe('the env file in real shells', () => {
     return out.split('\0');
   }
 
-  it.each(['bash', 'sh'])('%s: PATH is prepended once even when sourced twice; values are exported literally', (shell) => {
-    const file = path.join(tmp, 'env.sh');
-    fs.writeFileSync(file, serializeEnvFile(e));
-    const [p, ld, ...envLines] = run(shell, file);
-    expect(p).toBe('/opt/with space/bin:/opt/first/bin:/usr/bin:/bin');
-    expect(ld).toBe("/opt/it's/lib");
-    // `env -0` shows what a child process inherits: NAME=value, NUL-separated (values may hold newlines).
-    const exported = new Map(envLines.filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-    for (const n of names) expect(exported.get(n), n).toBe(NASTY[n]);
-    expect(exported.has('EVIL')).toBe(false);
-  });
+  it.each(['bash', 'sh'])(
+    '%s: PATH is prepended once even when sourced twice; values are exported literally',
+    (shell) => {
+      const file = path.join(tmp, 'env.sh');
+      fs.writeFileSync(file, serializeEnvFile(e));
+      const [p, ld, ...envLines] = run(shell, file);
+      expect(p).toBe('/opt/with space/bin:/opt/first/bin:/usr/bin:/bin');
+      expect(ld).toBe("/opt/it's/lib");
+      // `env -0` shows what a child process inherits: NAME=value, NUL-separated (values may hold newlines).
+      const exported = new Map(
+        envLines.filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+      );
+      for (const n of names) expect(exported.get(n), n).toBe(NASTY[n]);
+      expect(exported.has('EVIL')).toBe(false);
+    },
+  );
 
-  it.each(['bash', 'sh'])('%s: the rc block loads the env file, and a missing env file is no error (even under set -e)', (shell) => {
-    const file = path.join(tmp, 'sub dir', 'env.sh');
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, serializeEnvFile(e));
-    const rc = path.join(tmp, `rc-${shell}`);
-    fs.writeFileSync(rc, withRcBlock('export MINE=1\n', file));
-    const [p] = run(shell, rc);
-    expect(p).toBe('/opt/with space/bin:/opt/first/bin:/usr/bin:/bin');
-    const missing = path.join(tmp, `rc-missing-${shell}`);
-    fs.writeFileSync(missing, withRcBlock('export MINE=1\n', path.join(tmp, 'nope', 'env.sh')));
-    expect(run(shell, missing)[0]).toBe('/usr/bin:/bin');
-  });
+  it.each(['bash', 'sh'])(
+    '%s: the rc block loads the env file, and a missing env file is no error (even under set -e)',
+    (shell) => {
+      const file = path.join(tmp, 'sub dir', 'env.sh');
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, serializeEnvFile(e));
+      const rc = path.join(tmp, `rc-${shell}`);
+      fs.writeFileSync(rc, withRcBlock('export MINE=1\n', file));
+      const [p] = run(shell, rc);
+      expect(p).toBe('/opt/with space/bin:/opt/first/bin:/usr/bin:/bin');
+      const missing = path.join(tmp, `rc-missing-${shell}`);
+      fs.writeFileSync(missing, withRcBlock('export MINE=1\n', path.join(tmp, 'nope', 'env.sh')));
+      expect(run(shell, missing)[0]).toBe('/usr/bin:/bin');
+    },
+  );
 });

@@ -27,21 +27,34 @@ class FakeRunner implements Runner {
     const [exe, ...args] = req.argv;
     const rec = this.recordings[path.basename(exe!)];
     if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
-    if (!rec) return { exitCode: null, signal: null, timedOut: false, aborted: false, stdout: '', stderr: '', spawnError: `${exe}: command not found`, durationMs: 0 };
+    if (!rec)
+      return {
+        exitCode: null,
+        signal: null,
+        timedOut: false,
+        aborted: false,
+        stdout: '',
+        stderr: '',
+        spawnError: `${exe}: command not found`,
+        durationMs: 0,
+      };
     const r = typeof rec === 'function' ? rec(args) : rec;
     return { exitCode: 0, signal: null, timedOut: false, aborted: false, stdout: '', stderr: '', durationMs: 1, ...r };
   }
 }
 
-const nvidiaSmi = (query: string, plain = fixture('nvidia-smi.plain'), exitCode = 0): Recording => (args) =>
-  args.some((a) => a.startsWith('--query-gpu')) ? { stdout: query, exitCode } : { stdout: plain, exitCode };
+const nvidiaSmi =
+  (query: string, plain = fixture('nvidia-smi.plain'), exitCode = 0): Recording =>
+  (args) =>
+    args.some((a) => a.startsWith('--query-gpu')) ? { stdout: query, exitCode } : { stdout: plain, exitCode };
 
 let tmp: string;
 /** A PATH folder holding executable stubs with these names (which() must find them; the fake runner answers). */
 function binDir(name: string, programs: string[]): string {
   const dir = path.join(tmp, name);
   fs.mkdirSync(dir, { recursive: true });
-  for (const p of programs) fs.writeFileSync(path.join(dir, p), '#!/bin/sh\necho "stub $0 must not run" >&2\nexit 99\n', { mode: 0o755 });
+  for (const p of programs)
+    fs.writeFileSync(path.join(dir, p), '#!/bin/sh\necho "stub $0 must not run" >&2\nexit 99\n', { mode: 0o755 });
   return dir;
 }
 
@@ -64,7 +77,10 @@ describe('FactStore', () => {
   });
 
   it('shares one gather between facts asked for concurrently', async () => {
-    const runner = new FakeRunner({ git: { stdout: fixture('git-version') }, cmake: { stdout: fixture('cmake-version') } }, 30);
+    const runner = new FakeRunner(
+      { git: { stdout: fixture('git-version') }, cmake: { stdout: fixture('cmake-version') } },
+      30,
+    );
     const store = new FactStore(runner, { PATH: binDir('concurrent', ['git', 'cmake']) }, tmp);
     const [a, b, all] = await Promise.all([store.get('git'), store.get('git'), store.gather(['git', 'cmake', 'git'])]);
     expect([a, b]).toEqual(['2.39.5', '2.39.5']);
@@ -74,15 +90,36 @@ describe('FactStore', () => {
   });
 
   it('is null without spawning anything when the program is not on PATH', async () => {
-    const runner = new FakeRunner({ cmake: { stdout: fixture('cmake-version') }, nvcc: { stdout: fixture('nvcc-12.2') } });
+    const runner = new FakeRunner({
+      cmake: { stdout: fixture('cmake-version') },
+      nvcc: { stdout: fixture('nvcc-12.2') },
+    });
     const store = new FactStore(runner, { PATH: binDir('empty', []) }, tmp);
-    expect(await store.gather(['cmake', 'gcc', 'nvcc', 'node', 'python', 'pip'])).toEqual({ cmake: null, gcc: null, nvcc: null, node: null, python: null, pip: null });
-    expect(await store.gather(['gpu', 'gpu_count', 'gpu_name', 'gpu_error', 'cuda'])).toEqual({ gpu: false, gpu_count: 0, gpu_name: null, gpu_error: null, cuda: null });
+    expect(await store.gather(['cmake', 'gcc', 'nvcc', 'node', 'python', 'pip'])).toEqual({
+      cmake: null,
+      gcc: null,
+      nvcc: null,
+      node: null,
+      python: null,
+      pip: null,
+    });
+    expect(await store.gather(['gpu', 'gpu_count', 'gpu_name', 'gpu_error', 'cuda'])).toEqual({
+      gpu: false,
+      gpu_count: 0,
+      gpu_name: null,
+      gpu_error: null,
+      cuda: null,
+    });
     expect(runner.calls).toEqual([]);
   });
 
   it('is null when the program exits non-zero, or the runner throws', async () => {
-    const runner = new FakeRunner({ python3: (args) => (args.includes('pip') ? { exitCode: 1, stderr: '/usr/bin/python3: No module named pip' } : { stdout: 'Python 3.12.3' }) });
+    const runner = new FakeRunner({
+      python3: (args) =>
+        args.includes('pip')
+          ? { exitCode: 1, stderr: '/usr/bin/python3: No module named pip' }
+          : { stdout: 'Python 3.12.3' },
+    });
     const store = new FactStore(runner, { PATH: binDir('nonzero', ['python3']) }, tmp);
     expect(await store.gather(['python', 'pip'])).toEqual({ python: '3.12.3', pip: null });
     const throwing: Runner = { run: async () => Promise.reject(new Error('boom')) };
@@ -92,19 +129,38 @@ describe('FactStore', () => {
   it('reads gpu, gpu_count, gpu_name, gpu_driver and cuda from one nvidia-smi invocation pair', async () => {
     const runner = new FakeRunner({ 'nvidia-smi': nvidiaSmi(fixture('nvidia-smi.query-8gpu')) }, 10);
     const store = new FactStore(runner, { PATH: binDir('gpu', ['nvidia-smi']) }, tmp);
-    const [first, rest] = await Promise.all([store.get('gpu'), store.gather(['gpu_count', 'gpu_name', 'gpu_driver', 'gpu_error', 'cuda'])]);
+    const [first, rest] = await Promise.all([
+      store.get('gpu'),
+      store.gather(['gpu_count', 'gpu_name', 'gpu_driver', 'gpu_error', 'cuda']),
+    ]);
     expect(first).toBe(true);
-    expect(rest).toEqual({ gpu_count: 8, gpu_name: 'NVIDIA H200', gpu_driver: '560.35.03', gpu_error: null, cuda: '12.4' });
+    expect(rest).toEqual({
+      gpu_count: 8,
+      gpu_name: 'NVIDIA H200',
+      gpu_driver: '560.35.03',
+      gpu_error: null,
+      cuda: '12.4',
+    });
     const smi = runner.callsOf('nvidia-smi');
     expect(smi).toHaveLength(2);
-    expect(smi.map((c) => c.slice(1))).toEqual(expect.arrayContaining([['--query-gpu=name,driver_version,memory.total', '--format=csv,noheader,nounits'], []]));
+    expect(smi.map((c) => c.slice(1))).toEqual(
+      expect.arrayContaining([['--query-gpu=name,driver_version,memory.total', '--format=csv,noheader,nounits'], []]),
+    );
     expect(runner.calls).toHaveLength(2); // nvcc is not on this PATH: not spawned
   });
 
   it('prefers the CUDA toolkit (nvcc) over what the driver supports', async () => {
-    const runner = new FakeRunner({ 'nvidia-smi': nvidiaSmi(fixture('nvidia-smi.query-1gpu')), nvcc: { stdout: fixture('nvcc-12.2') } });
+    const runner = new FakeRunner({
+      'nvidia-smi': nvidiaSmi(fixture('nvidia-smi.query-1gpu')),
+      nvcc: { stdout: fixture('nvcc-12.2') },
+    });
     const store = new FactStore(runner, { PATH: binDir('gpu-nvcc', ['nvidia-smi', 'nvcc']) }, tmp);
-    expect(await store.gather(['gpu', 'gpu_count', 'gpu_name', 'cuda'])).toEqual({ gpu: true, gpu_count: 1, gpu_name: 'NVIDIA H200', cuda: '12.2' });
+    expect(await store.gather(['gpu', 'gpu_count', 'gpu_name', 'cuda'])).toEqual({
+      gpu: true,
+      gpu_count: 1,
+      gpu_name: 'NVIDIA H200',
+      cuda: '12.2',
+    });
     expect(runner.callsOf('nvidia-smi')).toHaveLength(2);
     expect(runner.callsOf('nvcc')).toEqual([[path.join(tmp, 'gpu-nvcc', 'nvcc'), '--version']]);
   });
@@ -117,7 +173,8 @@ describe('FactStore', () => {
       gpu: false,
       gpu_count: 0,
       gpu_name: null,
-      gpu_error: "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure that the latest NVIDIA driver is installed and running.",
+      gpu_error:
+        "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure that the latest NVIDIA driver is installed and running.",
       cuda: null,
     });
     expect(runner.callsOf('nvidia-smi')).toHaveLength(2);

@@ -58,9 +58,12 @@ describe('refs', () => {
     expect(badRef('HEAD@{1}')).toMatch(/not a valid/);
   });
 
-  it.each(['v1\x7f', 'a\x01b', 'x.lock', 'a/x.lock/b', '.hidden', 'a/.b', '/a', 'a/', 'a.', 'a//b', '@'])('refuses %j, which git check-ref-format refuses too', (ref) => {
-    expect(badRef(ref)).toMatch(/not a valid/);
-  });
+  it.each(['v1\x7f', 'a\x01b', 'x.lock', 'a/x.lock/b', '.hidden', 'a/.b', '/a', 'a/', 'a.', 'a//b', '@'])(
+    'refuses %j, which git check-ref-format refuses too',
+    (ref) => {
+      expect(badRef(ref)).toMatch(/not a valid/);
+    },
+  );
 
   it('shows a refused ref with its control characters escaped', () => {
     expect(badRef('a\x1b[31mb')).toBe('ref "a\\u001b[31mb" is not a valid branch, tag or commit name');
@@ -128,12 +131,19 @@ describe('git submodule status', () => {
 
 describe('git options', () => {
   it('passes every rewrite per command, and allows file:// only for local mirrors', () => {
-    const local = { name: 'local', git: { rewrite: { 'https://github.com/': 'file:///m/github.com/', 'git@github.com:': 'file:///m/github.com/' } } };
+    const local = {
+      name: 'local',
+      git: { rewrite: { 'https://github.com/': 'file:///m/github.com/', 'git@github.com:': 'file:///m/github.com/' } },
+    };
     expect(gitOptions(local, 'https://github.com/pytorch/pytorch.git')).toEqual([
-      '-c', 'advice.detachedHead=false',
-      '-c', 'url.file:///m/github.com/.insteadOf=https://github.com/',
-      '-c', 'url.file:///m/github.com/.insteadOf=git@github.com:',
-      '-c', 'protocol.file.allow=always',
+      '-c',
+      'advice.detachedHead=false',
+      '-c',
+      'url.file:///m/github.com/.insteadOf=https://github.com/',
+      '-c',
+      'url.file:///m/github.com/.insteadOf=git@github.com:',
+      '-c',
+      'protocol.file.allow=always',
     ]);
     const remote = { name: 'tuna', git: { rewrite: { 'https://github.com/': 'https://gitclone.com/github.com/' } } };
     expect(gitOptions(remote, 'https://github.com/a/b.git')).not.toContain('protocol.file.allow=always');
@@ -149,38 +159,86 @@ const templater: Templater = {
 };
 
 const step = (config: GitConfig): ResolvedStep<GitConfig> => ({
-  id: 'r#1', recipe: 'r', index: 0, name: '', kind: 'git', impl: gitKind, config,
-  common: { creates: [], env: {}, retries: 0, root: false }, whenFailed: null, loc: { file: 'r.yaml', line: 1, col: 1 },
+  id: 'r#1',
+  recipe: 'r',
+  index: 0,
+  name: '',
+  kind: 'git',
+  impl: gitKind,
+  config,
+  common: { creates: [], env: {}, retries: 0, root: false },
+  whenFailed: null,
+  loc: { file: 'r.yaml', line: 1, col: 1 },
 });
 
 describe('git step resolve, lint and describe', () => {
   it('defaults dest to dirs.src/<repo name>', () => {
     expect(gitKind.resolve({ repo: 'https://github.com/pytorch/pytorch.git', ref: 'v2.1.0' }, templater)).toEqual({
-      repo: 'https://github.com/pytorch/pytorch.git', ref: 'v2.1.0', dest: '/state/src/pytorch', submodules: false, depth: undefined,
+      repo: 'https://github.com/pytorch/pytorch.git',
+      ref: 'v2.1.0',
+      dest: '/state/src/pytorch',
+      submodules: false,
+      depth: undefined,
     });
-    expect(gitKind.resolve({ repo: 'git@github.com:a/b.git', ref: 'main', dest: '~/b', depth: 1, submodules: true }, templater).dest).toBe('/home/me/b');
+    expect(
+      gitKind.resolve(
+        { repo: 'git@github.com:a/b.git', ref: 'main', dest: '~/b', depth: 1, submodules: true },
+        templater,
+      ).dest,
+    ).toBe('/home/me/b');
   });
 
   it('refuses a short sha with depth, and option-like refs', () => {
-    expect(gitKind.lint!({ repo: 'https://h/x.git', ref: 'c6243f1', depth: 1 })).toEqual([{ path: ['ref'], message: expect.stringMatching(/full 40-character sha/) }]);
+    expect(gitKind.lint!({ repo: 'https://h/x.git', ref: 'c6243f1', depth: 1 })).toEqual([
+      { path: ['ref'], message: expect.stringMatching(/full 40-character sha/) },
+    ]);
     expect(gitKind.lint!({ repo: 'https://h/x.git', ref: A, depth: 1 })).toEqual([]);
     expect(gitKind.lint!({ repo: 'https://h/x.git', ref: 'c6243f1' })).toEqual([]);
     expect(gitKind.lint!({ repo: 'https://h/x.git', ref: '-x' })).toHaveLength(1);
     expect(() => gitKind.resolve({ repo: 'https://h/x.git', ref: '-x' }, templater)).toThrow(/starts with "-"/);
     // A repo git would read as an option or a remote helper (ext:: runs a command, fd:: waits on a descriptor).
     for (const repo of ['--upload-pack=touch /tmp/x', 'ext::sh -c touch% /tmp/x', 'fd::3', 'x']) {
-      expect(gitKind.lint!({ repo, ref: 'v1' }), repo).toEqual([{ path: ['repo'], message: expect.stringMatching(/^repo .* (starts with "-"|names a git remote helper|is not an http)/) }]);
+      expect(gitKind.lint!({ repo, ref: 'v1' }), repo).toEqual([
+        {
+          path: ['repo'],
+          message: expect.stringMatching(/^repo .* (starts with "-"|names a git remote helper|is not an http)/),
+        },
+      ]);
       expect(() => gitKind.resolve({ repo, ref: 'v1' }, templater), repo).toThrow(/^repo /);
     }
   });
 
   it('shows the URL after rewriting and says submodules go through the same rewrites', () => {
-    const env = { profile: { name: 'm', git: { rewrite: { 'https://github.com/': 'http://127.0.0.1:9/gh/' } } } } as unknown as StepEnv;
-    const a = gitKind.describe(step({ repo: 'https://github.com/pytorch/pytorch.git', ref: 'v2.1.0', dest: '/s/pytorch', submodules: true, depth: 1 }), env, {});
-    expect(a.summary).toBe('clone https://github.com/pytorch/pytorch.git at v2.1.0 into /s/pytorch, depth 1, with submodules (recursive)');
-    expect(a.urls).toEqual(['http://127.0.0.1:9/gh/pytorch/pytorch.git', 'submodules through the same rewrites (https://github.com/ → http://127.0.0.1:9/gh/)']);
-    expect(a.warnings).toEqual(['unencrypted git transport: http://127.0.0.1:9/gh/pytorch/pytorch.git', 'unencrypted git transport: http://127.0.0.1:9/gh/']);
-    const plain = gitKind.describe(step({ repo: 'https://github.com/a/b.git', ref: 'main', dest: '/s/b', submodules: false }), { profile: { name: 'default' } } as unknown as StepEnv, {});
+    const env = {
+      profile: { name: 'm', git: { rewrite: { 'https://github.com/': 'http://127.0.0.1:9/gh/' } } },
+    } as unknown as StepEnv;
+    const a = gitKind.describe(
+      step({
+        repo: 'https://github.com/pytorch/pytorch.git',
+        ref: 'v2.1.0',
+        dest: '/s/pytorch',
+        submodules: true,
+        depth: 1,
+      }),
+      env,
+      {},
+    );
+    expect(a.summary).toBe(
+      'clone https://github.com/pytorch/pytorch.git at v2.1.0 into /s/pytorch, depth 1, with submodules (recursive)',
+    );
+    expect(a.urls).toEqual([
+      'http://127.0.0.1:9/gh/pytorch/pytorch.git',
+      'submodules through the same rewrites (https://github.com/ → http://127.0.0.1:9/gh/)',
+    ]);
+    expect(a.warnings).toEqual([
+      'unencrypted git transport: http://127.0.0.1:9/gh/pytorch/pytorch.git',
+      'unencrypted git transport: http://127.0.0.1:9/gh/',
+    ]);
+    const plain = gitKind.describe(
+      step({ repo: 'https://github.com/a/b.git', ref: 'main', dest: '/s/b', submodules: false }),
+      { profile: { name: 'default' } } as unknown as StepEnv,
+      {},
+    );
     expect(plain.urls).toEqual(['https://github.com/a/b.git']);
     expect(plain.warnings).toBeUndefined();
   });

@@ -12,7 +12,12 @@ function recipe(name: string, requires: string[], description = `the ${name} rec
 }
 
 describe('recipe dependency graph', () => {
-  const recipes = [recipe('base', []), recipe('tool-b', ['base']), recipe('end', ['tool-b', 'base'], 'says "end"'), recipe('a-first', ['base'])];
+  const recipes = [
+    recipe('base', []),
+    recipe('tool-b', ['base']),
+    recipe('end', ['tool-b', 'base'], 'says "end"'),
+    recipe('a-first', ['base']),
+  ];
 
   it('is the same whatever order the recipes come in: nodes by name, edges in requires order', () => {
     const g = recipeGraph(recipes);

@@ -27,7 +27,12 @@ describe('parseChecksumFile picks the line for the downloaded file', () => {
     ['the same digest twice', `${A}  x.tgz\n${A}  ./x.tgz\n`, 'x.tgz', { digest: A }],
     ['none for this file', `${A}  y.tgz\n${B}  z.tgz\n`, 'x.tgz', { problem: 'has 2 digests but none for x.tgz' }],
     ['a single line for another file', `${A}  y.tgz\n`, 'x.tgz', { problem: 'has 1 digest but none for x.tgz' }],
-    ['two digests for the file', `${A}  x.tgz\n${B}  x.tgz\n`, 'x.tgz', { problem: 'gives 2 different digests for x.tgz' }],
+    [
+      'two digests for the file',
+      `${A}  x.tgz\n${B}  x.tgz\n`,
+      'x.tgz',
+      { problem: 'gives 2 different digests for x.tgz' },
+    ],
     ['no digest at all', 'Not Found\n', 'x.tgz', { problem: 'holds no SHA-256 or SHA-512 digest' }],
     ['a name that only starts the same', `${A}  x.tgz.asc\n`, 'x.tgz', { problem: 'has 1 digest but none for x.tgz' }],
   ])('%s', (_, text, name, want) => {
@@ -37,12 +42,18 @@ describe('parseChecksumFile picks the line for the downloaded file', () => {
 
 /** The structure of an INI text: its section headers and key lines, as a reader sees them. */
 function iniShape(text: string): string[] {
-  return text.split('\n').filter((l) => /^\s*\[/.test(l) || /^[^\s#;].*[=:]/.test(l)).map((l) => (/^\s*\[/.test(l) ? l.trim() : l.split(/[=:]/)[0]!.trim()));
+  return text
+    .split('\n')
+    .filter((l) => /^\s*\[/.test(l) || /^[^\s#;].*[=:]/.test(l))
+    .map((l) => (/^\s*\[/.test(l) ? l.trim() : l.split(/[=:]/)[0]!.trim()));
 }
 
 /** Names and values rich in INI syntax, and plain ones (so both outcomes are exercised). */
 const hostile = fc.oneof(
-  fc.string({ unit: fc.constantFrom('a', '=', ':', '[', ']', '\n', '\r', ' ', '#', ';', '.', '"', 'x', '\t'), maxLength: 12 }),
+  fc.string({
+    unit: fc.constantFrom('a', '=', ':', '[', ']', '\n', '\r', ' ', '#', ';', '.', '"', 'x', '\t'),
+    maxLength: 12,
+  }),
   fc.stringMatching(/^[a-z][a-z0-9-]{0,8}$/),
 );
 
@@ -95,19 +106,28 @@ describe('config writers keep the structure', () => {
   it.each([
     ['json', json, '{}'],
     ['yaml', yamlFormat, 'z: 1\n'],
-  ] as [string, ConfigFormat, string][])('%s: a reserved key path segment is refused and Object.prototype stays clean', (_, fmt, text) => {
-    const before = Object.getOwnPropertyNames(Object.prototype).sort();
-    fc.assert(
-      fc.property(fc.array(fc.constantFrom('__proto__', 'constructor', 'prototype', 'a', 'BASH_ENV'), { minLength: 1, maxLength: 4 }), (path) => {
-        const poisoned = path.some((p) => ['__proto__', 'constructor', 'prototype'].includes(p));
-        if (poisoned) expect(() => fmt.set(text, [{ path, value: '/tmp/evil.sh' }])).toThrow(/reserved/);
-        else expect(fmt.get(fmt.set(text, [{ path, value: 'v' }]), path)).toBe('v');
-        expect(({} as Record<string, unknown>).BASH_ENV).toBeUndefined();
-      }),
-      { numRuns: 300 },
-    );
-    expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(before);
-  });
+  ] as [string, ConfigFormat, string][])(
+    '%s: a reserved key path segment is refused and Object.prototype stays clean',
+    (_, fmt, text) => {
+      const before = Object.getOwnPropertyNames(Object.prototype).sort();
+      fc.assert(
+        fc.property(
+          fc.array(fc.constantFrom('__proto__', 'constructor', 'prototype', 'a', 'BASH_ENV'), {
+            minLength: 1,
+            maxLength: 4,
+          }),
+          (path) => {
+            const poisoned = path.some((p) => ['__proto__', 'constructor', 'prototype'].includes(p));
+            if (poisoned) expect(() => fmt.set(text, [{ path, value: '/tmp/evil.sh' }])).toThrow(/reserved/);
+            else expect(fmt.get(fmt.set(text, [{ path, value: 'v' }]), path)).toBe('v');
+            expect(({} as Record<string, unknown>).BASH_ENV).toBeUndefined();
+          },
+        ),
+        { numRuns: 300 },
+      );
+      expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(before);
+    },
+  );
 });
 
 describe('terminal text', () => {
@@ -115,16 +135,24 @@ describe('terminal text', () => {
   const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
   it('sanitize leaves no control character but \\n and \\t, and keeps only colour when asked', () => {
     fc.assert(
-      fc.property(fc.string({ unit: fc.oneof(fc.integer({ min: 0, max: 0x3ff }).map((c) => String.fromCharCode(c)), fc.constantFrom('\x1b[31m', '\x1b]0;t\x07', '\u202e', '\x9b')) }), (s) => {
-        const plain = sanitize(s);
-        expect(plain.replace(/[\n\t]/g, '')).not.toMatch(CONTROL);
-        expect(sanitize(plain)).toBe(plain);
-        // eslint-disable-next-line no-control-regex -- takes out the colour sequences (ESC [ … m) sanitize keeps
-        const coloured = sanitize(s, { keepColour: true }).replace(/\x1b\[[0-9;]*m/g, '');
-        expect(coloured.replace(/[\n\t]/g, '')).not.toMatch(CONTROL);
-        expect(() => JSON.parse(sanitize(JSON.stringify(s), { json: true }))).not.toThrow();
-        expect(JSON.parse(sanitize(JSON.stringify(s), { json: true }))).toBe(s);
-      }),
+      fc.property(
+        fc.string({
+          unit: fc.oneof(
+            fc.integer({ min: 0, max: 0x3ff }).map((c) => String.fromCharCode(c)),
+            fc.constantFrom('\x1b[31m', '\x1b]0;t\x07', '\u202e', '\x9b'),
+          ),
+        }),
+        (s) => {
+          const plain = sanitize(s);
+          expect(plain.replace(/[\n\t]/g, '')).not.toMatch(CONTROL);
+          expect(sanitize(plain)).toBe(plain);
+          // eslint-disable-next-line no-control-regex -- takes out the colour sequences (ESC [ … m) sanitize keeps
+          const coloured = sanitize(s, { keepColour: true }).replace(/\x1b\[[0-9;]*m/g, '');
+          expect(coloured.replace(/[\n\t]/g, '')).not.toMatch(CONTROL);
+          expect(() => JSON.parse(sanitize(JSON.stringify(s), { json: true }))).not.toThrow();
+          expect(JSON.parse(sanitize(JSON.stringify(s), { json: true }))).toBe(s);
+        },
+      ),
       { numRuns: 1000 },
     );
   });

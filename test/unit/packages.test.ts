@@ -8,9 +8,19 @@ import { resolveRecipe } from '../../src/catalog/resolve.js';
 import { InputStore } from '../../src/plan/inputs.js';
 import { inputsOf } from '../../src/steps/inputs.js';
 import { isInstalled, parseDpkgStatus } from '../../src/steps/packages/dpkg-status.js';
-import { installArgv, needsUpdate, packagesFor, parseQuery, queryArgv, updateArgv, type PackageEntry } from '../../src/steps/packages/managers.js';
+import {
+  installArgv,
+  needsUpdate,
+  packagesFor,
+  parseQuery,
+  queryArgv,
+  updateArgv,
+  type PackageEntry,
+} from '../../src/steps/packages/managers.js';
 
-const status = parseDpkgStatus(fs.readFileSync(path.join(import.meta.dirname, '..', 'fixtures', 'apt', 'dpkg-status'), 'utf8'));
+const status = parseDpkgStatus(
+  fs.readFileSync(path.join(import.meta.dirname, '..', 'fixtures', 'apt', 'dpkg-status'), 'utf8'),
+);
 
 describe('dpkg status (captured)', () => {
   it('counts installed packages, with and without architecture', () => {
@@ -30,22 +40,53 @@ describe('dpkg status (captured)', () => {
 });
 
 describe('package names per host', () => {
-  const entries: PackageEntry[] = ['build-essential', { debian: 'libgl1', 'ubuntu:20.04': 'libgl1-mesa-glx', ubuntu: 'libgl1', dnf: 'mesa-libGL', brew: null }, { default: ['gfortran', 'pkg-config'] }];
+  const entries: PackageEntry[] = [
+    'build-essential',
+    { debian: 'libgl1', 'ubuntu:20.04': 'libgl1-mesa-glx', ubuntu: 'libgl1', dnf: 'mesa-libGL', brew: null },
+    { default: ['gfortran', 'pkg-config'] },
+  ];
   it('picks distro:version, then distro, then package manager, then default', () => {
-    expect(packagesFor(entries, { distro: 'debian', distro_version: '12', pkg_manager: 'apt' }).names).toEqual(['build-essential', 'libgl1', 'gfortran', 'pkg-config']);
-    expect(packagesFor(entries, { distro: 'ubuntu', distro_version: '20.04', pkg_manager: 'apt' }).names).toContain('libgl1-mesa-glx');
-    expect(packagesFor(entries, { distro: 'ubuntu', distro_version: '22.04', pkg_manager: 'apt' }).names).toContain('libgl1');
-    expect(packagesFor(entries, { distro: 'rocky', distro_version: '9.3', pkg_manager: 'dnf' }).names).toContain('mesa-libGL');
-    expect(packagesFor(entries, { distro: 'macos', distro_version: null, pkg_manager: 'brew' }).names).toEqual(['build-essential', 'gfortran', 'pkg-config']);
+    expect(packagesFor(entries, { distro: 'debian', distro_version: '12', pkg_manager: 'apt' }).names).toEqual([
+      'build-essential',
+      'libgl1',
+      'gfortran',
+      'pkg-config',
+    ]);
+    expect(packagesFor(entries, { distro: 'ubuntu', distro_version: '20.04', pkg_manager: 'apt' }).names).toContain(
+      'libgl1-mesa-glx',
+    );
+    expect(packagesFor(entries, { distro: 'ubuntu', distro_version: '22.04', pkg_manager: 'apt' }).names).toContain(
+      'libgl1',
+    );
+    expect(packagesFor(entries, { distro: 'rocky', distro_version: '9.3', pkg_manager: 'dnf' }).names).toContain(
+      'mesa-libGL',
+    );
+    expect(packagesFor(entries, { distro: 'macos', distro_version: null, pkg_manager: 'brew' }).names).toEqual([
+      'build-essential',
+      'gfortran',
+      'pkg-config',
+    ]);
   });
   it('says which entries name nothing for this host', () => {
-    expect(packagesFor([{ debian: 'x' }], { distro: 'fedora', distro_version: '40', pkg_manager: 'dnf' }).unmatched).toEqual(['{"debian":"x"}']);
+    expect(
+      packagesFor([{ debian: 'x' }], { distro: 'fedora', distro_version: '40', pkg_manager: 'dnf' }).unmatched,
+    ).toEqual(['{"debian":"x"}']);
   });
 });
 
 describe('package manager commands', () => {
   it('builds install, update and query commands for each manager', () => {
-    expect(installArgv('apt', ['a', 'b'])).toEqual(['apt-get', 'install', '-y', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold', 'a', 'b']);
+    expect(installArgv('apt', ['a', 'b'])).toEqual([
+      'apt-get',
+      'install',
+      '-y',
+      '-o',
+      'Dpkg::Options::=--force-confdef',
+      '-o',
+      'Dpkg::Options::=--force-confold',
+      'a',
+      'b',
+    ]);
     expect(installArgv('dnf', ['a'])).toEqual(['dnf', 'install', '-y', 'a']);
     expect(installArgv('yum', ['a'])).toEqual(['yum', 'install', '-y', 'a']);
     expect(installArgv('brew', ['a'])).toEqual(['brew', 'install', 'a']);
@@ -57,7 +98,9 @@ describe('package manager commands', () => {
     expect(queryArgv('apt', ['a'])).toBeUndefined();
   });
   it('reads rpm -q and brew list output', () => {
-    expect([...parseQuery('dnf', ['git', 'mesa-libGL'], 'git\npackage mesa-libGL is not installed\n')]).toEqual(['git']);
+    expect([...parseQuery('dnf', ['git', 'mesa-libGL'], 'git\npackage mesa-libGL is not installed\n')]).toEqual([
+      'git',
+    ]);
     expect([...parseQuery('brew', ['cmake', 'wget'], 'cmake 3.29.2\n')]).toEqual(['cmake']);
   });
   it('knows when an apt failure calls for `apt-get update`', () => {
@@ -76,12 +119,21 @@ describe('`apt:`, the earlier name of the packages kind', () => {
     return recipe!;
   };
   const resolve = (text: string) =>
-    resolveRecipe(load(text), { facts: {}, dirs: { home: '/h', src: '/h/src', cache: '/h/cache', state: '/h/state', config: '/h/config' }, prefix: '/h/.local', mirror: {}, overrides: { global: new Map(), perRecipe: new Map() } }).steps;
+    resolveRecipe(load(text), {
+      facts: {},
+      dirs: { home: '/h', src: '/h/src', cache: '/h/cache', state: '/h/state', config: '/h/config' },
+      prefix: '/h/.local',
+      mirror: {},
+      overrides: { global: new Map(), perRecipe: new Map() },
+    }).steps;
 
   it('loads to the packages kind: same step ids, config and inputs as `packages:`', () => {
     const old = resolve(yaml('apt'));
     const now = resolve(yaml('packages'));
-    expect(old.map((s) => [s.id, s.kind])).toEqual([['gl#1', 'packages'], ['gl#2', 'run']]);
+    expect(old.map((s) => [s.id, s.kind])).toEqual([
+      ['gl#1', 'packages'],
+      ['gl#2', 'run'],
+    ]);
     expect(old.map((s) => s.config)).toEqual(now.map((s) => s.config));
     expect(inputsOf(old[1]!)).toEqual(inputsOf(now[1]!));
     expect(Object.keys(inputsOf(now[1]!))).toContain('#1 packages.packages');
@@ -89,12 +141,22 @@ describe('`apt:`, the earlier name of the packages kind', () => {
 
   it('validate notes the earlier name, at the key, as a warning (never an error)', () => {
     const notes = lintRecipe(load(yaml('apt')));
-    expect(notes).toEqual([{ severity: 'warning', loc: { file: '/virtual/gl.yaml', line: 5, col: 5 }, message: '`apt:` is the earlier name of `packages:`; it still works and means the same', hint: 'write `packages:`, unless the recipe must still load in setup 0.1.0' }]);
+    expect(notes).toEqual([
+      {
+        severity: 'warning',
+        loc: { file: '/virtual/gl.yaml', line: 5, col: 5 },
+        message: '`apt:` is the earlier name of `packages:`; it still works and means the same',
+        hint: 'write `packages:`, unless the recipe must still load in setup 0.1.0',
+      },
+    ]);
     expect(lintRecipe(load(yaml('packages')))).toEqual([]);
   });
 
   it('is one kind with `packages:`: both in one step is two kinds', () => {
-    const { problems } = parseRecipe('/virtual/gl.yaml', Buffer.from('name: gl\nsteps:\n  - apt: [git]\n    packages: [git]\n'));
+    const { problems } = parseRecipe(
+      '/virtual/gl.yaml',
+      Buffer.from('name: gl\nsteps:\n  - apt: [git]\n    packages: [git]\n'),
+    );
     expect(problems.map((p) => p.message)).toEqual(['a step has exactly one kind; this one has apt and packages']);
   });
 
@@ -104,15 +166,22 @@ describe('`apt:`, the earlier name of the packages kind', () => {
       const step = resolve(yaml('packages'))[1]!;
       const recorded = (inputs: Record<string, string>): InputStore => {
         const file = path.join(dir, `inputs-${Math.random()}.json`);
-        fs.writeFileSync(file, JSON.stringify({ version: 1, steps: { 'gl#2': { time: '2026-01-01T00:00:00.000Z', inputs } } }));
+        fs.writeFileSync(
+          file,
+          JSON.stringify({ version: 1, steps: { 'gl#2': { time: '2026-01-01T00:00:00.000Z', inputs } } }),
+        );
         return new InputStore(file);
       };
       // What setup 0.1.0 wrote for this step: the earlier step's inputs under `#1 apt.…`.
-      const old = Object.fromEntries(Object.entries(inputsOf(step)).map(([k, v]) => [k.replace('#1 packages.', '#1 apt.'), v]));
+      const old = Object.fromEntries(
+        Object.entries(inputsOf(step)).map(([k, v]) => [k.replace('#1 packages.', '#1 apt.'), v]),
+      );
       expect(Object.keys(old)).toContain('#1 apt.packages');
       expect(recorded(old).changes(step)).toEqual([]);
       const changed = resolve(yaml('packages', 'libgl1, git, curl'))[1]!;
-      expect(recorded(old).changes(changed)).toEqual(['GL: packages.packages: ["libgl1","git"] → ["libgl1","git","curl"]']);
+      expect(recorded(old).changes(changed)).toEqual([
+        'GL: packages.packages: ["libgl1","git"] → ["libgl1","git","curl"]',
+      ]);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -8,19 +8,75 @@ const fixture = (name: string): string => fs.readFileSync(path.join(dir, name), 
 
 describe('parseOsRelease on captured /etc/os-release files', () => {
   it.each([
-    ['os-release.debian-12', { ID: 'debian', VERSION_ID: '12', VERSION_CODENAME: 'bookworm', ID_LIKE: undefined, PRETTY_NAME: 'Debian GNU/Linux 12 (bookworm)' }],
-    ['os-release.ubuntu-22.04', { ID: 'ubuntu', VERSION_ID: '22.04', VERSION_CODENAME: 'jammy', ID_LIKE: 'debian', PRETTY_NAME: 'Ubuntu 22.04.4 LTS' }],
-    ['os-release.rocky-9', { ID: 'rocky', VERSION_ID: '9.4', VERSION_CODENAME: undefined, ID_LIKE: 'rhel centos fedora', PRETTY_NAME: 'Rocky Linux 9.4 (Blue Onyx)' }],
-    ['os-release.rhel-9', { ID: 'rhel', VERSION_ID: '9.4', VERSION_CODENAME: undefined, ID_LIKE: 'fedora', PRETTY_NAME: 'Red Hat Enterprise Linux 9.4 (Plow)' }],
-    ['os-release.fedora-40', { ID: 'fedora', VERSION_ID: '40', VERSION_CODENAME: '', ID_LIKE: undefined, PRETTY_NAME: 'Fedora Linux 40 (Workstation Edition)' }],
-    ['os-release.alpine-3.20', { ID: 'alpine', VERSION_ID: '3.20.3', VERSION_CODENAME: undefined, ID_LIKE: undefined, PRETTY_NAME: 'Alpine Linux v3.20' }],
+    [
+      'os-release.debian-12',
+      {
+        ID: 'debian',
+        VERSION_ID: '12',
+        VERSION_CODENAME: 'bookworm',
+        ID_LIKE: undefined,
+        PRETTY_NAME: 'Debian GNU/Linux 12 (bookworm)',
+      },
+    ],
+    [
+      'os-release.ubuntu-22.04',
+      {
+        ID: 'ubuntu',
+        VERSION_ID: '22.04',
+        VERSION_CODENAME: 'jammy',
+        ID_LIKE: 'debian',
+        PRETTY_NAME: 'Ubuntu 22.04.4 LTS',
+      },
+    ],
+    [
+      'os-release.rocky-9',
+      {
+        ID: 'rocky',
+        VERSION_ID: '9.4',
+        VERSION_CODENAME: undefined,
+        ID_LIKE: 'rhel centos fedora',
+        PRETTY_NAME: 'Rocky Linux 9.4 (Blue Onyx)',
+      },
+    ],
+    [
+      'os-release.rhel-9',
+      {
+        ID: 'rhel',
+        VERSION_ID: '9.4',
+        VERSION_CODENAME: undefined,
+        ID_LIKE: 'fedora',
+        PRETTY_NAME: 'Red Hat Enterprise Linux 9.4 (Plow)',
+      },
+    ],
+    [
+      'os-release.fedora-40',
+      {
+        ID: 'fedora',
+        VERSION_ID: '40',
+        VERSION_CODENAME: '',
+        ID_LIKE: undefined,
+        PRETTY_NAME: 'Fedora Linux 40 (Workstation Edition)',
+      },
+    ],
+    [
+      'os-release.alpine-3.20',
+      {
+        ID: 'alpine',
+        VERSION_ID: '3.20.3',
+        VERSION_CODENAME: undefined,
+        ID_LIKE: undefined,
+        PRETTY_NAME: 'Alpine Linux v3.20',
+      },
+    ],
   ])('%s', (file, want) => {
     const got = p.parseOsRelease(fixture(file));
     for (const [k, v] of Object.entries(want)) expect(got[k], k).toBe(v);
   });
 
   it('reads unquoted, double- and single-quoted values, unescapes, skips comments and blank lines', () => {
-    const got = p.parseOsRelease('# a comment\n\nID=debian\nNAME="A \\"quoted\\" \\$name"\nX=\'single\'\n  VERSION_ID="12"  \nnot a line\nlower=x\n');
+    const got = p.parseOsRelease(
+      '# a comment\n\nID=debian\nNAME="A \\"quoted\\" \\$name"\nX=\'single\'\n  VERSION_ID="12"  \nnot a line\nlower=x\n',
+    );
     expect(got).toEqual({ ID: 'debian', NAME: 'A "quoted" $name', X: 'single', VERSION_ID: '12' });
   });
 
@@ -44,7 +100,9 @@ describe('nvidia-smi', () => {
   });
 
   it('reads one GPU from --query-gpu csv', () => {
-    expect(p.parseNvidiaSmiQuery(fixture('nvidia-smi.query-1gpu'))).toEqual([{ name: 'NVIDIA H200', driver: '560.35.03', memoryMiB: 143771 }]);
+    expect(p.parseNvidiaSmiQuery(fixture('nvidia-smi.query-1gpu'))).toEqual([
+      { name: 'NVIDIA H200', driver: '560.35.03', memoryMiB: 143771 },
+    ]);
   });
 
   it('reads eight GPUs', () => {
@@ -54,9 +112,11 @@ describe('nvidia-smi', () => {
   });
 
   it('keeps memory null when nvidia-smi says [N/A], and tolerates a header line and CRLF', () => {
-    expect(p.parseNvidiaSmiQuery('name, driver_version, memory.total [MiB]\r\nNVIDIA GeForce RTX 4090, 550.54.14, [N/A]\r\n')).toEqual([
-      { name: 'NVIDIA GeForce RTX 4090', driver: '550.54.14', memoryMiB: null },
-    ]);
+    expect(
+      p.parseNvidiaSmiQuery(
+        'name, driver_version, memory.total [MiB]\r\nNVIDIA GeForce RTX 4090, 550.54.14, [N/A]\r\n',
+      ),
+    ).toEqual([{ name: 'NVIDIA GeForce RTX 4090', driver: '550.54.14', memoryMiB: null }]);
   });
 
   it.each(['nvidia-smi.failed', 'nvidia-smi.no-devices', 'nvidia-smi.nvml-mismatch'])('%s yields no GPU', (file) => {
@@ -95,7 +155,9 @@ describe('tool versions', () => {
 
   it('pip --version (not the python version at the end)', () => {
     expect(p.parsePipVersion(fixture('pip-version'))).toBe('23.0.1');
-    expect(p.parsePipVersion('pip 24.0 from /home/u/.venv/lib/python3.12/site-packages/pip (python 3.12)\n')).toBe('24.0');
+    expect(p.parsePipVersion('pip 24.0 from /home/u/.venv/lib/python3.12/site-packages/pip (python 3.12)\n')).toBe(
+      '24.0',
+    );
     expect(p.parsePipVersion('/usr/bin/python3: No module named pip\n')).toBeNull();
   });
 

@@ -31,7 +31,11 @@ interface CaseInput {
 }
 
 interface Expected {
-  recipes: { name: string; state: StepState; steps: { id: string; state: StepState; reason: string; action: string }[] }[];
+  recipes: {
+    name: string;
+    state: StepState;
+    steps: { id: string; state: StepState; reason: string; action: string }[];
+  }[];
   counts: Record<StepState, number>;
   toRun: string[];
 }
@@ -68,10 +72,21 @@ async function planCase(dir: string): Promise<{ actual: Expected; stepIds: strin
       throw new Error(`the planner tried to run ${req.argv.join(' ')}`);
     },
   };
-  const session = await openSession({ recipes: [dir], mirror: path.join(root, 'tuna.yaml'), set: input.set, prefix: '~/.local', runner, env: {}, paths, facts: { ...input.facts, sudo: input.canRoot } });
+  const session = await openSession({
+    recipes: [dir],
+    mirror: path.join(root, 'tuna.yaml'),
+    set: input.set,
+    prefix: '~/.local',
+    runner,
+    env: {},
+    paths,
+    facts: { ...input.facts, sudo: input.canRoot },
+  });
   expect(session.catalog.problems, 'the case recipes load cleanly').toEqual([]);
   for (const n of input.recipes) expect(session.catalog.recipes.has(n), `recipe ${n} exists`).toBe(true);
-  const { plan, resolved } = await planSession(session, selectRecipes(session, input.recipes), { check: async () => new Map(Object.entries(input.checks)) });
+  const { plan, resolved } = await planSession(session, selectRecipes(session, input.recipes), {
+    check: async () => new Map(Object.entries(input.checks)),
+  });
   expect(started, 'nothing was started').toEqual([]);
   const actual: Expected = {
     recipes: plan.recipes.map((r) => ({

@@ -15,7 +15,8 @@ function keysOf(schema: unknown, pointer = ''): { pointer: string; key: string; 
     ((s[u] ?? []) as unknown[]).forEach((alt, i) => out.push(...keysOf(alt, `${pointer}/${u}/${i}`)));
   }
   if (s.items && typeof s.items === 'object') out.push(...keysOf(s.items, `${pointer}/items`));
-  if (s.additionalProperties && typeof s.additionalProperties === 'object') out.push(...keysOf(s.additionalProperties, `${pointer}/additionalProperties`));
+  if (s.additionalProperties && typeof s.additionalProperties === 'object')
+    out.push(...keysOf(s.additionalProperties, `${pointer}/additionalProperties`));
   return out;
 }
 
@@ -25,7 +26,13 @@ describe('JSON Schemas explain every key to editors', () => {
   it.each(schemas)('%s: every key has a description and examples', (_name, schema) => {
     const keys = keysOf(schema);
     expect(keys.length).toBeGreaterThan(3);
-    const lacking = keys.filter((k) => typeof k.schema.description !== 'string' || !k.schema.description || !Array.isArray(k.schema.examples) || !k.schema.examples.length);
+    const lacking = keys.filter(
+      (k) =>
+        typeof k.schema.description !== 'string' ||
+        !k.schema.description ||
+        !Array.isArray(k.schema.examples) ||
+        !k.schema.examples.length,
+    );
     expect(lacking.map((k) => k.pointer)).toEqual([]);
   });
 
@@ -45,8 +52,10 @@ describe('JSON Schemas explain every key to editors', () => {
 
   it('every step kind in the recipe schema shows its examples as whole steps', () => {
     const recipe = schemas.find(([n]) => n === 'recipe.schema.json')![1];
-    const alts = ((recipe.properties as Record<string, { items: { anyOf: Record<string, unknown>[] } }>).steps.items.anyOf);
-    for (const alt of alts) expect((alt.examples as unknown[] | undefined)?.length, String(alt.title)).toBeGreaterThan(0);
+    const alts = (recipe.properties as Record<string, { items: { anyOf: Record<string, unknown>[] } }>).steps.items
+      .anyOf;
+    for (const alt of alts)
+      expect((alt.examples as unknown[] | undefined)?.length, String(alt.title)).toBeGreaterThan(0);
     const ajv = new Ajv({ allErrors: true, strict: false });
     const validate = ajv.compile(recipe);
     for (const alt of alts) {

@@ -14,8 +14,13 @@ describe('schema/*.json', () => {
   it('every bundled recipe and profile starts with its yaml-language-server line', () => {
     const dir = path.join(root, 'recipes');
     const files = [
-      ...fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).map((f) => [path.join(dir, f), '../schema/recipe.schema.json']),
-      ...fs.readdirSync(path.join(dir, 'profiles')).map((f) => [path.join(dir, 'profiles', f), '../../schema/profile.schema.json']),
+      ...fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith('.yaml'))
+        .map((f) => [path.join(dir, f), '../schema/recipe.schema.json']),
+      ...fs
+        .readdirSync(path.join(dir, 'profiles'))
+        .map((f) => [path.join(dir, 'profiles', f), '../../schema/profile.schema.json']),
     ];
     expect(files.length).toBeGreaterThan(0);
     for (const [file, ref] of files) {

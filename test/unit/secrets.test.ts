@@ -13,7 +13,15 @@ import { BASH_MANAGED } from '../../src/util/shell.js';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'envkit-unit-secrets-'));
 const NAME = /^[A-Za-z_][A-Za-z0-9_]{0,8}$/;
 /** Environment values: anything but NUL (which no environment can hold). */
-const value = fc.string({ unit: fc.oneof(fc.constantFrom("'", '"', '$', '\\', '`', '\n', ' ', '!', '*', '%', '😀', 'é'), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 })), maxLength: 30 }).filter((v) => !v.includes('\0'));
+const value = fc
+  .string({
+    unit: fc.oneof(
+      fc.constantFrom("'", '"', '$', '\\', '`', '\n', ' ', '!', '*', '%', '😀', 'é'),
+      fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }),
+    ),
+    maxLength: 30,
+  })
+  .filter((v) => !v.includes('\0'));
 
 describe('asRoot', () => {
   beforeEach(() => {
@@ -24,29 +32,45 @@ describe('asRoot', () => {
   it('puts no env value in argv; root bash sources the private file, deletes it and execs the command with the env', async () => {
     let files = 0;
     await fc.assert(
-      fc.asyncProperty(fc.dictionary(fc.stringMatching(NAME).filter((n) => !BASH_MANAGED.has(n)), value, { minKeys: 1, maxKeys: 5 }), async (env) => {
-        const names = Object.keys(env);
-        // Prints each variable as the command sees it (NUL-separated; "-" when unset). The loop variable's name
-        // is longer than any NAME, so it never shadows one (a var named `k` once did).
-        const cmd = ['bash', '-c', 'for envkit_name; do if [ -n "${!envkit_name+x}" ]; then printf "=%s\\0" "${!envkit_name}"; else printf -- "-\\0"; fi; done', 'show', ...names];
-        const r = await asRoot(cmd, env, false, tmp);
-        try {
-          // argv is fixed text plus the file's name and the command: no value anywhere.
-          expect(r.argv.slice(0, 7)).toEqual(['sudo', '-n', '--', 'bash', '-c', SOURCE_AND_EXEC, 'envkit-env']);
-          expect(r.argv.slice(8)).toEqual(cmd);
-          const file = r.argv[7]!;
-          expect((fs.statSync(file).mode & 0o777).toString(8)).toBe('600');
-          expect((fs.statSync(path.dirname(file)).mode & 0o777).toString(8)).toBe('700');
-          // What root's side does, run for real (without sudo): the command sees every value exactly.
-          const out = execFileSync(r.argv[3]!, r.argv.slice(4), { encoding: 'utf8', env: { PATH: process.env.PATH } });
-          expect(out.split('\0').slice(0, -1)).toEqual(names.map((k) => `=${env[k]}`));
-          expect(fs.existsSync(file)).toBe(false);
-          files++;
-        } finally {
-          await r.dispose();
-        }
-        expect(fs.readdirSync(tmp)).toEqual([]);
-      }),
+      fc.asyncProperty(
+        fc.dictionary(
+          fc.stringMatching(NAME).filter((n) => !BASH_MANAGED.has(n)),
+          value,
+          { minKeys: 1, maxKeys: 5 },
+        ),
+        async (env) => {
+          const names = Object.keys(env);
+          // Prints each variable as the command sees it (NUL-separated; "-" when unset). The loop variable's name
+          // is longer than any NAME, so it never shadows one (a var named `k` once did).
+          const cmd = [
+            'bash',
+            '-c',
+            'for envkit_name; do if [ -n "${!envkit_name+x}" ]; then printf "=%s\\0" "${!envkit_name}"; else printf -- "-\\0"; fi; done',
+            'show',
+            ...names,
+          ];
+          const r = await asRoot(cmd, env, false, tmp);
+          try {
+            // argv is fixed text plus the file's name and the command: no value anywhere.
+            expect(r.argv.slice(0, 7)).toEqual(['sudo', '-n', '--', 'bash', '-c', SOURCE_AND_EXEC, 'envkit-env']);
+            expect(r.argv.slice(8)).toEqual(cmd);
+            const file = r.argv[7]!;
+            expect((fs.statSync(file).mode & 0o777).toString(8)).toBe('600');
+            expect((fs.statSync(path.dirname(file)).mode & 0o777).toString(8)).toBe('700');
+            // What root's side does, run for real (without sudo): the command sees every value exactly.
+            const out = execFileSync(r.argv[3]!, r.argv.slice(4), {
+              encoding: 'utf8',
+              env: { PATH: process.env.PATH },
+            });
+            expect(out.split('\0').slice(0, -1)).toEqual(names.map((k) => `=${env[k]}`));
+            expect(fs.existsSync(file)).toBe(false);
+            files++;
+          } finally {
+            await r.dispose();
+          }
+          expect(fs.readdirSync(tmp)).toEqual([]);
+        },
+      ),
       { numRuns: Number(process.env.ENVKIT_FUZZ_RUNS ?? 25) },
     );
     expect(files).toBe(Number(process.env.ENVKIT_FUZZ_RUNS ?? 25));
@@ -81,7 +105,10 @@ describe('git credentials', () => {
   });
 
   it('argv holds no credential; the environment scopes one header per URL (the repo: its host)', () => {
-    const profile = { name: 'm', git: { rewrite: { 'https://github.com/': 'https://bot:mirror-secret@mirror.example/git/' } } };
+    const profile = {
+      name: 'm',
+      git: { rewrite: { 'https://github.com/': 'https://bot:mirror-secret@mirror.example/git/' } },
+    };
     const argv = gitOptions(profile, 'https://me:repo-secret@host.example/org/x.git').join(' ');
     expect(argv).toContain('url.https://mirror.example/git/.insteadOf=https://github.com/');
     expect(argv).not.toMatch(/secret|bot:|me:/);
@@ -94,7 +121,9 @@ describe('git credentials', () => {
     });
     expect(credentialEnv({ name: 'none' }, 'https://host/x.git')).toEqual({});
     // The password and the header's base64 are masked from then on.
-    expect(redact(`pw mirror-secret, header ${Buffer.from('bot:mirror-secret').toString('base64')}`)).toBe('pw ***, header ***');
+    expect(redact(`pw mirror-secret, header ${Buffer.from('bot:mirror-secret').toString('base64')}`)).toBe(
+      'pw ***, header ***',
+    );
     expect(publicUrl('https://u:another-secret@h/x')).toBe('https://h/x');
     expect(redact('another-secret')).toBe('***');
   });
@@ -103,16 +132,25 @@ describe('git credentials', () => {
 describe('redact', () => {
   it('masks every encoding the tool writes of a secret', () => {
     fc.assert(
-      fc.property(value.filter((v) => v.length >= 4), (s) => {
-        addSecret(s);
-        const forms = [s, `'${s.replace(/'/g, `'\\''`)}'`, JSON.stringify(s), s.replace(/\$/g, '$$$$'), encodeURIComponent(s)];
-        for (const f of forms) expect(redact(`<${f}>`)).not.toContain(s);
-        for (const f of secretEncodings(s)) expect(redact(`a ${f} b`)).toBe('a *** b');
-        // As data: JSON stays valid and holds no form of it.
-        const masked = JSON.stringify(redactDeep({ [s]: [s, `x${s}y`, { k: s }] }));
-        expect(() => JSON.parse(masked)).not.toThrow();
-        for (const f of secretEncodings(s)) expect(masked).not.toContain(f);
-      }),
+      fc.property(
+        value.filter((v) => v.length >= 4),
+        (s) => {
+          addSecret(s);
+          const forms = [
+            s,
+            `'${s.replace(/'/g, `'\\''`)}'`,
+            JSON.stringify(s),
+            s.replace(/\$/g, '$$$$'),
+            encodeURIComponent(s),
+          ];
+          for (const f of forms) expect(redact(`<${f}>`)).not.toContain(s);
+          for (const f of secretEncodings(s)) expect(redact(`a ${f} b`)).toBe('a *** b');
+          // As data: JSON stays valid and holds no form of it.
+          const masked = JSON.stringify(redactDeep({ [s]: [s, `x${s}y`, { k: s }] }));
+          expect(() => JSON.parse(masked)).not.toThrow();
+          for (const f of secretEncodings(s)) expect(masked).not.toContain(f);
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -1,6 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { mapStrings, renderShell, renderTemplate, scanTemplate, shellTemplates, walkStrings } from '../../src/lang/template.js';
+import {
+  mapStrings,
+  renderShell,
+  renderTemplate,
+  scanTemplate,
+  shellTemplates,
+  walkStrings,
+} from '../../src/lang/template.js';
 import { argvToString, shellQuote } from '../../src/util/shell.js';
 
 describe('scanTemplate', () => {
@@ -23,7 +30,9 @@ describe('scanTemplate', () => {
   it('reports an unclosed template', () => {
     const { refs, errors } = scanTemplate('echo {{ name');
     expect(refs).toEqual([]);
-    expect(errors).toEqual([{ offset: 5, message: expect.stringMatching(/^unclosed template/), hint: expect.any(String) }]);
+    expect(errors).toEqual([
+      { offset: 5, message: expect.stringMatching(/^unclosed template/), hint: expect.any(String) },
+    ]);
   });
 
   it('reports an unclosed template before a later good one, and keeps the good one', () => {
@@ -33,17 +42,22 @@ describe('scanTemplate', () => {
   });
 
   it('reports an empty template', () => {
-    expect(scanTemplate('x {{ }} y').errors).toEqual([{ offset: 2, message: 'empty template `{{ }}`', hint: expect.any(String) }]);
+    expect(scanTemplate('x {{ }} y').errors).toEqual([
+      { offset: 2, message: 'empty template `{{ }}`', hint: expect.any(String) },
+    ]);
     expect(scanTemplate('{{}}').errors[0]!.message).toBe('empty template `{{ }}`');
   });
 
-  it.each(['a + b', 'x | upper', 'f(x)', 'a.', '.a', '1abc', 'a b', "'lit'", 'a..b', '{ a'])('rejects the expression {{ %s }}', (expr) => {
-    const { refs, errors } = scanTemplate(`{{ ${expr} }}`);
-    expect(refs).toEqual([]);
-    expect(errors).toHaveLength(1);
-    expect(errors[0]!.message).toMatch(/bad template expression|empty template/);
-    expect(errors[0]!.hint).toMatch(/no expressions/);
-  });
+  it.each(['a + b', 'x | upper', 'f(x)', 'a.', '.a', '1abc', 'a b', "'lit'", 'a..b', '{ a'])(
+    'rejects the expression {{ %s }}',
+    (expr) => {
+      const { refs, errors } = scanTemplate(`{{ ${expr} }}`);
+      expect(refs).toEqual([]);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]!.message).toMatch(/bad template expression|empty template/);
+      expect(errors[0]!.hint).toMatch(/no expressions/);
+    },
+  );
 
   it('collects every problem in a string', () => {
     expect(scanTemplate('{{ }} {{ a+b }} {{ ok }} {{ open').errors.map((e) => e.offset)).toEqual([0, 6, 25]);
@@ -63,13 +77,16 @@ describe('renderTemplate', () => {
   });
 
   it('returns a string without templates unchanged, without calling lookup', () => {
-    expect(renderTemplate('no templates }} here', () => { throw new Error('called'); })).toBe('no templates }} here');
+    expect(
+      renderTemplate('no templates }} here', () => {
+        throw new Error('called');
+      }),
+    ).toBe('no templates }} here');
   });
 
   it('does not render a value twice', () => {
     expect(renderTemplate('{{ braces }}', lookup)).toBe('{{ name }}');
   });
-
 });
 
 describe('renderShell: values are environment variables, never script text', () => {
@@ -78,17 +95,28 @@ describe('renderShell: values are environment variables, never script text', () 
 
   it('refers to each value by a variable, quoted as a word, bare inside double quotes and heredocs', () => {
     const r = renderShell('echo {{ v }} "x {{ name }}" > "$OUT" # {{ name }}\ncat <<EOF\n{{ v }}\nEOF', lookup);
-    expect(r.shell).toBe('echo "${envkit_v}" "x ${envkit_name}" > "$OUT" # "${envkit_name}"\ncat <<EOF\n${envkit_v}\nEOF');
+    expect(r.shell).toBe(
+      'echo "${envkit_v}" "x ${envkit_name}" > "$OUT" # "${envkit_name}"\ncat <<EOF\n${envkit_v}\nEOF',
+    );
     expect(r.vars).toEqual({ envkit_v: vars.v, envkit_name: 'faiss' });
-    expect(r.display).toBe(`echo 'it'\\''s $HOME; rm -rf /' "x faiss" > "$OUT" # faiss\ncat <<EOF\nit's $HOME; rm -rf /\nEOF`);
+    expect(r.display).toBe(
+      `echo 'it'\\''s $HOME; rm -rf /' "x faiss" > "$OUT" # faiss\ncat <<EOF\nit's $HOME; rm -rf /\nEOF`,
+    );
   });
 
   it('gives two names with the same letters two variables', () => {
-    expect(renderShell('echo {{ a-b }} {{ a_b }} {{ a-b }}', lookup)).toMatchObject({ shell: 'echo "${envkit_a_b}" "${envkit_a_b_2}" "${envkit_a_b}"', vars: { envkit_a_b: '1', envkit_a_b_2: '2' } });
+    expect(renderShell('echo {{ a-b }} {{ a_b }} {{ a-b }}', lookup)).toMatchObject({
+      shell: 'echo "${envkit_a_b}" "${envkit_a_b_2}" "${envkit_a_b}"',
+      vars: { envkit_a_b: '1', envkit_a_b_2: '2' },
+    });
   });
 
   it('leaves a command without templates alone', () => {
-    expect(renderShell('echo $HOME', () => { throw new Error('called'); })).toEqual({ shell: 'echo $HOME', vars: {}, display: 'echo $HOME' });
+    expect(
+      renderShell('echo $HOME', () => {
+        throw new Error('called');
+      }),
+    ).toEqual({ shell: 'echo $HOME', vars: {}, display: 'echo $HOME' });
   });
 });
 
@@ -97,17 +125,23 @@ describe('shellTemplates: the context of each template in a bash script', () => 
   it.each([
     ['echo {{ a }}', ['a:word']],
     ['echo "{{ a }}" \'{{ b }}\' "$( echo {{ c }} \'x\' )"', ['a:dq', 'b:sq', 'c:word']],
-    ['# {{ a }} \' unbalanced\necho {{ b }}', ['a:word', 'b:word']],
-    ['cat <<EOF\n{{ a }} \'\nEOF\necho {{ b }}', ['a:dq', 'b:word']],
+    ["# {{ a }} ' unbalanced\necho {{ b }}", ['a:word', 'b:word']],
+    ["cat <<EOF\n{{ a }} '\nEOF\necho {{ b }}", ['a:dq', 'b:word']],
     ["cat <<'EOF'\n{{ a }}\nEOF\ncat <<-\\E\n\t{{ b }}\n\tE\necho {{ c }}", ['a:qheredoc', 'b:qheredoc', 'c:word']],
     ['echo $(( {{ a }} + 1 )) $(( ({{ b }}) )) {{ c }}', ['a:arith', 'b:arith', 'c:word']],
     ['(( {{ a }} > 1 )) && [[ "{{ b }}" -eq 1 ]] && [[ {{ c }} == x ]]', ['a:arith', 'b:arith', 'c:word']],
     ['let x={{ a }}+1; echo {{ b }}', ['a:arith', 'b:word']],
-    ['a[{{ a }}]=1; echo ${a[{{ b }}]} ${x:{{ c }}} ${x:-{{ d }}} x[0-9]{{ e }}', ['a:arith', 'b:arith', 'c:arith', 'd:word', 'e:word']],
-    ['echo `echo {{ a }}` \\\'{{ b }}', ['a:word', 'b:word']],
+    [
+      'a[{{ a }}]=1; echo ${a[{{ b }}]} ${x:{{ c }}} ${x:-{{ d }}} x[0-9]{{ e }}',
+      ['a:arith', 'b:arith', 'c:arith', 'd:word', 'e:word'],
+    ],
+    ["echo `echo {{ a }}` \\'{{ b }}", ['a:word', 'b:word']],
     ['echo $[ {{ a }} + 1 ]', ['a:arith']],
     ['eval "echo {{ a }}"; bash -c "echo {{ b }}"; sh -c \'echo "$1"\' sh {{ c }}', ['a:code', 'b:code', 'c:word']],
-    ['python3 -c "print({{ a }})" {{ b }}; sed -i "s/x/{{ c }}/" f; trap "rm {{ d }}" EXIT; ssh h ls {{ e }}', ['a:code', 'b:word', 'c:code', 'd:code', 'e:code']],
+    [
+      'python3 -c "print({{ a }})" {{ b }}; sed -i "s/x/{{ c }}/" f; trap "rm {{ d }}" EXIT; ssh h ls {{ e }}',
+      ['a:code', 'b:word', 'c:code', 'd:code', 'e:code'],
+    ],
     ['x=1; echo "$(bash -c "echo {{ a }}")" {{ b }}', ['a:code', 'b:word']],
   ])('%j', (cmd, want) => expect(ctx(cmd)).toEqual(want));
 });
@@ -132,7 +166,11 @@ describe('walkStrings / mapStrings', () => {
   });
 
   it('maps every string and keeps the shape and the other values', () => {
-    expect(mapStrings(value, (s, p) => `${s}@${p.join('.')}`)).toEqual({ a: 'x@a', b: [1, 'y@b.1', { c: 'z@b.2.c', d: true }], e: null });
+    expect(mapStrings(value, (s, p) => `${s}@${p.join('.')}`)).toEqual({
+      a: 'x@a',
+      b: [1, 'y@b.1', { c: 'z@b.2.c', d: true }],
+      e: null,
+    });
   });
 });
 
@@ -174,8 +212,23 @@ function prng(seed: number): () => number {
 const ALPHABET = [
   ...'$`;\'"\\\n \t*?()|&<>!#~{}[]=%^-+,.:/@',
   ...'abcXYZ019',
-  '$(', '${', '$((', "'\\''", '\\\n', '!!', '~root', '\r',
-  'é', 'ß', '中', '文', '🙂', '👍🏽', '\u00a0', '\u200b', 'Ω',
+  '$(',
+  '${',
+  '$((',
+  "'\\''",
+  '\\\n',
+  '!!',
+  '~root',
+  '\r',
+  'é',
+  'ß',
+  '中',
+  '文',
+  '🙂',
+  '👍🏽',
+  '\u00a0',
+  '\u200b',
+  'Ω',
 ];
 
 function randomString(rand: () => number): string {
@@ -193,14 +246,20 @@ describe('template values survive a real bash (property)', () => {
     for (let i = 0; i < inputs.length; i += 100) {
       const batch = inputs.slice(i, i + 100);
       // One bash per batch: each command prints its value then a NUL, so values may hold anything but NUL.
-      const rendered = batch.map((v, j) => renderShell(`printf %s {{ v${j} }}; printf "%s" "{{ v${j} }}" # {{ v${j} }}\ncat <<E\n{{ v${j} }}\nE`, () => v));
+      const rendered = batch.map((v, j) =>
+        renderShell(`printf %s {{ v${j} }}; printf "%s" "{{ v${j} }}" # {{ v${j} }}\ncat <<E\n{{ v${j} }}\nE`, () => v),
+      );
       const script = rendered.map((r) => `${r.shell}\nprintf '\\0'`).join('\n');
-      const env = Object.assign({ PATH: process.env.PATH, LC_ALL: 'C.UTF-8', HOME: '/nonexistent' }, ...rendered.map((r) => r.vars));
+      const env = Object.assign(
+        { PATH: process.env.PATH, LC_ALL: 'C.UTF-8', HOME: '/nonexistent' },
+        ...rendered.map((r) => r.vars),
+      );
       const out = execFileSync('bash', ['-e', '-o', 'pipefail', '-c', script], { encoding: 'utf8', env });
       const got = out.split('\0');
       expect(got.pop()).toBe('');
       expect(got).toHaveLength(batch.length);
-      for (let j = 0; j < batch.length; j++) expect(got[j], `input ${JSON.stringify(batch[j])}`).toBe(`${batch[j]}${batch[j]}${batch[j]}\n`);
+      for (let j = 0; j < batch.length; j++)
+        expect(got[j], `input ${JSON.stringify(batch[j])}`).toBe(`${batch[j]}${batch[j]}${batch[j]}\n`);
     }
   });
 });

@@ -209,13 +209,17 @@ describe('mapLimit', () => {
   it.each([1, 3, 8])('never has more than %d calls in flight, and uses that many', async (limit) => {
     let inFlight = 0;
     let peak = 0;
-    const out = await mapLimit(Array.from({ length: 25 }, (_, i) => i), limit, async (x) => {
-      inFlight++;
-      peak = Math.max(peak, inFlight);
-      await sleep(1 + (x % 3));
-      inFlight--;
-      return x * 2;
-    });
+    const out = await mapLimit(
+      Array.from({ length: 25 }, (_, i) => i),
+      limit,
+      async (x) => {
+        inFlight++;
+        peak = Math.max(peak, inFlight);
+        await sleep(1 + (x % 3));
+        inFlight--;
+        return x * 2;
+      },
+    );
     expect(peak).toBe(limit);
     expect(out).toEqual(Array.from({ length: 25 }, (_, i) => i * 2));
   });
@@ -236,7 +240,9 @@ describe('mapLimit', () => {
   });
 
   it('rejects when a call rejects', async () => {
-    await expect(mapLimit([1, 2, 3], 2, async (x) => (x === 2 ? Promise.reject(new Error('two')) : x))).rejects.toThrow('two');
+    await expect(mapLimit([1, 2, 3], 2, async (x) => (x === 2 ? Promise.reject(new Error('two')) : x))).rejects.toThrow(
+      'two',
+    );
   });
 });
 

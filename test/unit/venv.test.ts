@@ -12,7 +12,15 @@ import type { RunRequest, RunResult, Runner } from '../../src/util/process.js';
 import { literalTemplater as t } from '../helpers/templater.js';
 
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'envkit-venv-'));
-const res = (exitCode: number, stdout = '', stderr = ''): RunResult => ({ exitCode, signal: null, timedOut: false, aborted: false, stdout, stderr, durationMs: 1 });
+const res = (exitCode: number, stdout = '', stderr = ''): RunResult => ({
+  exitCode,
+  signal: null,
+  timedOut: false,
+  aborted: false,
+  stdout,
+  stderr,
+  durationMs: 1,
+});
 
 /** Interpreters by path: the version each prints when probed (undefined: it does not run, like an inactive pyenv shim). */
 function fakePythons(versions: Record<string, string | undefined>): Runner & { calls: RunRequest[] } {
@@ -30,7 +38,16 @@ function fakePythons(versions: Record<string, string | undefined>): Runner & { c
 }
 
 function env(runner: Runner, home = tmp(), processEnv: NodeJS.ProcessEnv = { PATH: '' }): StepEnv {
-  return { runner, profile: { name: 'default' }, processEnv, memo: new Memo(), cpus: 1, prefix: path.join(home, '.local'), paths: { home } as StepEnv['paths'], facts: undefined as unknown as StepEnv['facts'] };
+  return {
+    runner,
+    profile: { name: 'default' },
+    processEnv,
+    memo: new Memo(),
+    cpus: 1,
+    prefix: path.join(home, '.local'),
+    paths: { home } as StepEnv['paths'],
+    facts: undefined as unknown as StepEnv['facts'],
+  };
 }
 
 function exe(file: string): string {
@@ -40,13 +57,27 @@ function exe(file: string): string {
 }
 
 function step(spec: Parameters<typeof venvKind.resolve>[0]): ResolvedStep<VenvConfig> {
-  return { id: 'r#1', recipe: 'r', index: 0, name: '', kind: 'venv', impl: venvKind, config: venvKind.resolve(spec, t), common: { creates: [], env: {}, retries: 0, root: false }, whenFailed: null, loc: { file: 'r.yaml', line: 1, col: 1 } };
+  return {
+    id: 'r#1',
+    recipe: 'r',
+    index: 0,
+    name: '',
+    kind: 'venv',
+    impl: venvKind,
+    config: venvKind.resolve(spec, t),
+    common: { creates: [], env: {}, retries: 0, root: false },
+    whenFailed: null,
+    loc: { file: 'r.yaml', line: 1, col: 1 },
+  };
 }
 
 /** A venv folder as `python -m venv` leaves it (pyvenv.cfg, bin/python). */
 function fakeVenv(dir: string, version: string, ssp = false): string {
   exe(path.join(dir, 'bin', 'python'));
-  fs.writeFileSync(path.join(dir, 'pyvenv.cfg'), `home = /usr/bin\ninclude-system-site-packages = ${ssp}\nversion = ${version}\n`);
+  fs.writeFileSync(
+    path.join(dir, 'pyvenv.cfg'),
+    `home = /usr/bin\ninclude-system-site-packages = ${ssp}\nversion = ${version}\n`,
+  );
   return dir;
 }
 
@@ -72,7 +103,9 @@ describe('finding a python by version', () => {
     const e = env(fakePythons({}), home, { PATH: '', PYENV_ROOT: path.join(home, 'pyenv-root') });
     const r = await findPython('3.99', e);
     expect(r).toBeInstanceOf(Error);
-    expect((r as Error).message).toBe(`no python 3.99 found (looked for python3.99 on PATH, ~/pyenv-root/versions/3.99*, ~/.pyenv/versions/3.99*, /usr/bin/python3.99)`);
+    expect((r as Error).message).toBe(
+      `no python 3.99 found (looked for python3.99 on PATH, ~/pyenv-root/versions/3.99*, ~/.pyenv/versions/3.99*, /usr/bin/python3.99)`,
+    );
   });
 
   it('reads python: as a version, a path or a command', () => {
@@ -86,7 +119,10 @@ describe('venv check and apply', () => {
   it('satisfied by a venv of the wanted major.minor, asking its python once', async () => {
     const dir = fakeVenv(path.join(tmp(), 'venv'), '3.11.7');
     const runner = fakePythons({ [path.join(dir, 'bin', 'python')]: '3.11.7' });
-    expect(await venvKind.check!(step({ path: dir, python: '3.11' }), env(runner))).toEqual({ state: 'satisfied', reason: `${dir} is a python 3.11.7 venv` });
+    expect(await venvKind.check!(step({ path: dir, python: '3.11' }), env(runner))).toEqual({
+      state: 'satisfied',
+      reason: `${dir} is a python 3.11.7 venv`,
+    });
     expect(runner.calls).toHaveLength(1);
     expect(await venvKind.check!(step({ path: dir }), env(runner))).toMatchObject({ state: 'satisfied' });
   });
@@ -98,10 +134,17 @@ describe('venv check and apply', () => {
       state: 'unsatisfied',
       reason: `${dir} is a python 3.11 venv, wants 3.12 (setup will not replace it: remove it first)`,
     });
-    expect((await venvKind.check!(step({ path: dir, 'system-site-packages': true }), env(fakePythons({ [py]: '3.11.7' })))).reason).toBe(`${dir} has system-site-packages false, wants true`);
-    expect((await venvKind.check!(step({ path: dir, python: '3.11' }), env(fakePythons({})))).reason).toMatch(new RegExp(`^${py} does not run \\(${py} exited 127`));
+    expect(
+      (await venvKind.check!(step({ path: dir, 'system-site-packages': true }), env(fakePythons({ [py]: '3.11.7' }))))
+        .reason,
+    ).toBe(`${dir} has system-site-packages false, wants true`);
+    expect((await venvKind.check!(step({ path: dir, python: '3.11' }), env(fakePythons({})))).reason).toMatch(
+      new RegExp(`^${py} does not run \\(${py} exited 127`),
+    );
     // Broken, and of another version (read from pyvenv.cfg): the version is what matters.
-    expect((await venvKind.check!(step({ path: dir, python: '3.8' }), env(fakePythons({})))).reason).toMatch(/is a python 3.11 venv, wants 3.8/);
+    expect((await venvKind.check!(step({ path: dir, python: '3.8' }), env(fakePythons({})))).reason).toMatch(
+      /is a python 3.11 venv, wants 3.8/,
+    );
   });
 
   it('a path that is not a venv: unsatisfied, and apply refuses without touching it or running anything', async () => {
@@ -109,8 +152,21 @@ describe('venv check and apply', () => {
     fs.mkdirSync(dir);
     fs.writeFileSync(path.join(dir, 'notes.txt'), 'mine');
     const runner = fakePythons({});
-    expect(await venvKind.check!(step({ path: dir }), env(runner))).toEqual({ state: 'unsatisfied', reason: `${dir} exists and is not a venv (a folder without pyvenv.cfg); setup will not overwrite it` });
-    const applyEnv: ApplyEnv = { ...env(runner), exec: async () => { throw new Error('must not run'); }, once: async () => {}, log: () => {}, progress: () => {}, signal: new AbortController().signal, inputsChanged: false };
+    expect(await venvKind.check!(step({ path: dir }), env(runner))).toEqual({
+      state: 'unsatisfied',
+      reason: `${dir} exists and is not a venv (a folder without pyvenv.cfg); setup will not overwrite it`,
+    });
+    const applyEnv: ApplyEnv = {
+      ...env(runner),
+      exec: async () => {
+        throw new Error('must not run');
+      },
+      once: async () => {},
+      log: () => {},
+      progress: () => {},
+      signal: new AbortController().signal,
+      inputsChanged: false,
+    };
     const err = await venvKind.apply(step({ path: dir }), applyEnv).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StepFailure);
     expect((err as StepFailure).message).toBe(`${dir} exists and is not a venv (a folder without pyvenv.cfg)`);
@@ -119,7 +175,9 @@ describe('venv check and apply', () => {
     expect(runner.calls).toHaveLength(0);
     const file = path.join(tmp(), 'a-file');
     fs.writeFileSync(file, 'x');
-    expect((await venvKind.check!(step({ path: file }), env(runner))).reason).toMatch(/exists and is not a venv \(it is not a folder\)/);
+    expect((await venvKind.check!(step({ path: file }), env(runner))).reason).toMatch(
+      /exists and is not a venv \(it is not a folder\)/,
+    );
   });
 
   it('apply refuses to replace a venv of another python, and creates with the found interpreter', async () => {
@@ -128,8 +186,16 @@ describe('venv check and apply', () => {
     const py312 = exe(path.join(home, '.pyenv', 'versions', '3.12.1', 'bin', 'python'));
     const runner = fakePythons({ [path.join(dir, 'bin', 'python')]: '3.11.7', [py312]: '3.12.1' });
     const commands: string[][] = [];
-    const applyEnv = { ...env(runner, home), exec: async (c: { argv: string[] }) => (commands.push(c.argv), res(0)), log: () => {}, progress: () => {}, signal: new AbortController().signal } as unknown as ApplyEnv;
-    const err = (await venvKind.apply(step({ path: dir, python: '3.12' }), applyEnv).catch((e: unknown) => e)) as StepFailure;
+    const applyEnv = {
+      ...env(runner, home),
+      exec: async (c: { argv: string[] }) => (commands.push(c.argv), res(0)),
+      log: () => {},
+      progress: () => {},
+      signal: new AbortController().signal,
+    } as unknown as ApplyEnv;
+    const err = (await venvKind
+      .apply(step({ path: dir, python: '3.12' }), applyEnv)
+      .catch((e: unknown) => e)) as StepFailure;
     expect(err.message).toBe(`${dir} is a python 3.11 venv, wants 3.12`);
     expect(err.details.hint).toContain(`rm -rf ${dir}`);
     const fresh = path.join(tmp(), 'new', 'venv');
@@ -139,7 +205,11 @@ describe('venv check and apply', () => {
 
   it('describes the command, and has examples that validate', () => {
     const d = venvKind.describe(step({ path: '/h/venvs/p', python: '3.11' }), env(fakePythons({})), {});
-    expect(d).toEqual({ summary: 'venv /h/venvs/p (python 3.11)', commands: ['python3.11 -m venv /h/venvs/p'], files: ['/h/venvs/p'] });
+    expect(d).toEqual({
+      summary: 'venv /h/venvs/p (python 3.11)',
+      commands: ['python3.11 -m venv /h/venvs/p'],
+      files: ['/h/venvs/p'],
+    });
     const yaml = `name: ex\nsteps:\n${venvKind.examples.map((e) => e.replace(/^/gm, '  ')).join('\n')}\n`;
     const { recipe, problems } = parseRecipe('ex.yaml', Buffer.from(yaml));
     expect(problems).toEqual([]);

@@ -10,7 +10,12 @@ export default async function complete([what]: string[], opts: GlobalOpts): Prom
   const paths = defaultPaths();
   // A broken config must not break the shell: complete from the other folders then.
   const config = await loadUserConfig(paths.configFile).catch(() => ({ recipes: [] as string[] }));
-  const dirs = [paths.bundledRecipes, paths.userRecipes, ...(config.recipes ?? []).map((d) => path.resolve(expandHome(d, paths.home))), ...opts.recipes.map((d) => path.resolve(expandHome(d, paths.home)))];
+  const dirs = [
+    paths.bundledRecipes,
+    paths.userRecipes,
+    ...(config.recipes ?? []).map((d) => path.resolve(expandHome(d, paths.home))),
+    ...opts.recipes.map((d) => path.resolve(expandHome(d, paths.home))),
+  ];
   const names = what === 'profiles' ? await profileNames(dirs) : await recipeNames(dirs);
   if (names.length) o.out(names.join('\n'));
   return 0;

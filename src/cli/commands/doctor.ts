@@ -6,7 +6,10 @@ import { withSpinner } from '../spinner.js';
 import { makeOutput, tilde, writeJson, type GlobalOpts } from '../output.js';
 
 /** `setup doctor [recipe…]`: host summary, mirror profile, and every check with a fix; exit 1 on ✗. */
-export default async function doctorCommand(names: string[], opts: GlobalOpts & { offline?: boolean }): Promise<number> {
+export default async function doctorCommand(
+  names: string[],
+  opts: GlobalOpts & { offline?: boolean },
+): Promise<number> {
   const o = makeOutput(opts);
   const session = await sessionFrom(opts, names);
   const report = await withSpinner(o, 'checking the host…', doctor(session, names, { offline: opts.offline }));
@@ -20,13 +23,24 @@ export default async function doctorCommand(names: string[], opts: GlobalOpts & 
   const show = (v: unknown): string => (v === null || v === undefined ? c.dim('none') : String(v));
   if (!o.quiet) {
     o.out(c.bold('Host'));
-    o.out(`  ${show(f.distro)} ${show(f.distro_version)} (${show(f.os)}, ${show(f.arch)}) · ${show(f.cpus)} CPUs · ${show(f.memory_gb)} GiB memory · ${show(f.disk_free_gb)} GiB free`);
-    o.out(`  user ${show(f.user)}${f.root ? ' (root)' : f.sudo ? ' (passwordless sudo)' : c.yellow(' (no root, no passwordless sudo: root steps cannot run)')} · package manager ${show(f.pkg_manager)}`);
+    o.out(
+      `  ${show(f.distro)} ${show(f.distro_version)} (${show(f.os)}, ${show(f.arch)}) · ${show(f.cpus)} CPUs · ${show(f.memory_gb)} GiB memory · ${show(f.disk_free_gb)} GiB free`,
+    );
+    o.out(
+      `  user ${show(f.user)}${f.root ? ' (root)' : f.sudo ? ' (passwordless sudo)' : c.yellow(' (no root, no passwordless sudo: root steps cannot run)')} · package manager ${show(f.pkg_manager)}`,
+    );
     const tools = ['python', 'pip', 'gcc', 'cmake', 'git', 'node'].map((t) => `${t} ${show(f[t])}`).join(' · ');
     o.out(`  ${tools}`);
-    o.out(f.gpu ? `  GPU: ${f.gpu_count}× ${show(f.gpu_name)} · driver ${show(f.gpu_driver)} · CUDA ${show(f.cuda)}` : `  GPU: ${f.gpu_error ? c.yellow(`nvidia-smi present but no GPU (${String(f.gpu_error)})`) : 'none'}${f.nvcc ? ` · nvcc ${String(f.nvcc)}` : ''}`);
-    if (o.verbose) for (const def of FACTS) o.out(c.dim(`    ${def.id.padEnd(16)} ${show(f[def.id])}  ${def.description}`));
-    o.out(`  mirror profile: ${report.profile.name}${report.profile.description ? c.dim(` — ${report.profile.description}`) : ''}`);
+    o.out(
+      f.gpu
+        ? `  GPU: ${f.gpu_count}× ${show(f.gpu_name)} · driver ${show(f.gpu_driver)} · CUDA ${show(f.cuda)}`
+        : `  GPU: ${f.gpu_error ? c.yellow(`nvidia-smi present but no GPU (${String(f.gpu_error)})`) : 'none'}${f.nvcc ? ` · nvcc ${String(f.nvcc)}` : ''}`,
+    );
+    if (o.verbose)
+      for (const def of FACTS) o.out(c.dim(`    ${def.id.padEnd(16)} ${show(f[def.id])}  ${def.description}`));
+    o.out(
+      `  mirror profile: ${report.profile.name}${report.profile.description ? c.dim(` — ${report.profile.description}`) : ''}`,
+    );
     for (const i of report.items.filter((x) => x.recipe === undefined)) {
       const m = i.status === 'ok' ? c.green('✓') : c.yellow('!');
       o.out(`    ${m} ${i.label}  ${c.dim(i.message)}`);
@@ -36,7 +50,11 @@ export default async function doctorCommand(names: string[], opts: GlobalOpts & 
     o.out('');
   }
   if (!report.recipes.length) {
-    o.out(names.length ? 'No recipes to verify.' : 'No recipe is fully installed yet; name recipes to verify them (setup doctor <recipe…>).');
+    o.out(
+      names.length
+        ? 'No recipes to verify.'
+        : 'No recipe is fully installed yet; name recipes to verify them (setup doctor <recipe…>).',
+    );
   }
   for (const name of report.recipes) {
     if (!o.quiet) o.out(c.bold(name));
@@ -48,6 +66,8 @@ export default async function doctorCommand(names: string[], opts: GlobalOpts & 
     }
   }
   const { ok, warn, fail } = report.counts;
-  o.out(`\n${fail ? c.red(`${fail} problem${fail === 1 ? '' : 's'}`) : c.green('No problems')}${warn ? `, ${c.yellow(`${warn} warning${warn === 1 ? '' : 's'}`)}` : ''}, ${ok} ok.`);
+  o.out(
+    `\n${fail ? c.red(`${fail} problem${fail === 1 ? '' : 's'}`) : c.green('No problems')}${warn ? `, ${c.yellow(`${warn} warning${warn === 1 ? '' : 's'}`)}` : ''}, ${ok} ok.`,
+  );
   return code;
 }

@@ -11,7 +11,8 @@ import { makeOutput, tilde, writeJson, type GlobalOpts } from '../output.js';
 async function dirProblem(dir: string): Promise<string | undefined> {
   for (let p = dir; ; p = path.dirname(p)) {
     const st = await fs.promises.stat(p).catch(() => undefined);
-    if (st) return st.isDirectory() ? undefined : p === dir ? 'is a file, not a folder' : `${p} is a file, not a folder`;
+    if (st)
+      return st.isDirectory() ? undefined : p === dir ? 'is a file, not a folder' : `${p} is a file, not a folder`;
     if (path.dirname(p) === p) return undefined;
   }
 }
@@ -26,14 +27,20 @@ export default async function init([name]: string[], opts: GlobalOpts & { dir?: 
   // A --dir that names a file (or lies under one) is a bad flag, said as such.
   const notDir = opts.dir ? await dirProblem(dir) : undefined;
   if (notDir) throw new UsageError(`--dir ${opts.dir}: ${notDir}`, 'give a folder; it is created when missing');
-  const file = await writeSkeleton(dir, name!, schemaUrl, STEP_KINDS.map((k) => k.kind));
+  const file = await writeSkeleton(
+    dir,
+    name!,
+    schemaUrl,
+    STEP_KINDS.map((k) => k.kind),
+  );
   const overrides = fs.existsSync(path.join(paths.bundledRecipes, `${name}.yaml`));
   if (o.json) {
     writeJson(o, 'init', { name, file, schema: schemaUrl, overridesBundled: overrides });
     return 0;
   }
   o.out(file);
-  if (overrides) o.err(o.c.yellow(`note: this overrides the bundled recipe "${name}" wherever ${tilde(o, dir)} is a recipe folder`));
+  if (overrides)
+    o.err(o.c.yellow(`note: this overrides the bundled recipe "${name}" wherever ${tilde(o, dir)} is a recipe folder`));
   if (!o.quiet) {
     const flag = opts.dir && dir !== paths.userRecipes ? ` --recipes ${tilde(o, dir)}` : '';
     o.err(`wrote a new recipe; edit it, then: setup plan ${name}${flag}`);

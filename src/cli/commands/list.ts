@@ -34,19 +34,37 @@ export default async function list(_: string[], opts: GlobalOpts & { state?: boo
   }
   if (o.json) {
     writeJson(o, 'list', {
-      recipes: recipes.map((r) => ({ name: r.name, format: r.format, description: r.description, state: states.get(r.name) ?? null, file: r.file, origin: r.origin, overrides: r.overrides, requires: r.requires })),
+      recipes: recipes.map((r) => ({
+        name: r.name,
+        format: r.format,
+        description: r.description,
+        state: states.get(r.name) ?? null,
+        file: r.file,
+        origin: r.origin,
+        overrides: r.overrides,
+        requires: r.requires,
+      })),
     });
     return 0;
   }
   const width = Math.max(4, ...recipes.map((r) => r.name.length));
-  const wordOf = (st: string | undefined): string => (st === undefined ? '' : STATE_WORD[st] ?? st);
+  const wordOf = (st: string | undefined): string => (st === undefined ? '' : (STATE_WORD[st] ?? st));
   const wordWidth = Math.max(...recipes.map((r) => wordOf(states.get(r.name)).length));
   for (const r of recipes) {
     const st = states.get(r.name);
     const word = wordOf(st);
-    const colored = st === 'satisfied' || st === 'satisfied-by-host' ? o.c.green(word) : st === 'partial' ? o.c.yellow(word) : st === 'unknown' ? o.c.magenta(word) : o.c.dim(word);
+    const colored =
+      st === 'satisfied' || st === 'satisfied-by-host'
+        ? o.c.green(word)
+        : st === 'partial'
+          ? o.c.yellow(word)
+          : st === 'unknown'
+            ? o.c.magenta(word)
+            : o.c.dim(word);
     const origin = r.origin === 'bundled' ? '' : o.c.dim(` (${tilde(o, r.file)})`);
-    o.out(`${r.name.padEnd(width)}  ${st === undefined ? '' : `${colored.padEnd(wordWidth + (colored.length - word.length))}  `}${r.description}${origin}`);
+    o.out(
+      `${r.name.padEnd(width)}  ${st === undefined ? '' : `${colored.padEnd(wordWidth + (colored.length - word.length))}  `}${r.description}${origin}`,
+    );
   }
   if (!recipes.length) o.err('no recipes found');
   return 0;

@@ -6,12 +6,20 @@ import { makeOutput, writeJson, type GlobalOpts } from '../output.js';
 import { planJson, renderPlan, summaryLine } from '../plan-view.js';
 
 /** `setup plan [recipe…]`: every step's state and reason; changes nothing on disk. */
-export default async function plan(names: string[], opts: GlobalOpts & { exitCode?: boolean; graph?: boolean; format?: string; resolve?: boolean }): Promise<number> {
+export default async function plan(
+  names: string[],
+  opts: GlobalOpts & { exitCode?: boolean; graph?: boolean; format?: string; resolve?: boolean },
+): Promise<number> {
   if (opts.graph || opts.format) return (await import('../graph.js')).printGraph(names, opts);
   const o = makeOutput(opts);
   const session = await sessionFrom(opts, names, { trustNotes: true }); // a preview may skip what `run` re-checks
-  const { plan } = await withSpinner(o, 'checking steps…', planSession(session, selectRecipes(session, names), { preview: opts.resolve !== false }));
-  if (o.json) writeJson(o, 'plan', { profile: session.stepEnv.profile.name, prefix: session.stepEnv.prefix, ...planJson(plan) });
+  const { plan } = await withSpinner(
+    o,
+    'checking steps…',
+    planSession(session, selectRecipes(session, names), { preview: opts.resolve !== false }),
+  );
+  if (o.json)
+    writeJson(o, 'plan', { profile: session.stepEnv.profile.name, prefix: session.stepEnv.prefix, ...planJson(plan) });
   else o.out(o.quiet ? summaryLine(o, plan) : renderPlan(o, plan));
   const todo = plan.counts.pending + plan.counts.unknown + plan.counts.blocked;
   return opts.exitCode && todo > 0 ? ExitCode.pending : ExitCode.ok;

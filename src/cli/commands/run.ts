@@ -23,13 +23,22 @@ export default async function run(names: string[], opts: GlobalOpts & { wait?: b
   const release = await acquireRunLock(session.stepEnv.paths.lock, {
     wait: opts.wait !== false,
     command: `setup run ${names.join(' ')}`,
-    onWait: (h) => o.err(`waiting for another setup run to finish${h ? ` (pid ${h.pid}: \`${h.command}\`, started ${h.started})` : ''}… (--no-wait to fail instead)`),
+    onWait: (h) =>
+      o.err(
+        `waiting for another setup run to finish${h ? ` (pid ${h.pid}: \`${h.command}\`, started ${h.started})` : ''}… (--no-wait to fail instead)`,
+      ),
   });
   try {
     // A write that a kill cut short left its temp file beside the user's file: remove those first.
     const { removed: swept, refused } = await sweepTempFiles(session.stepEnv.paths.backups);
-    if (swept.length && !o.quiet) o.err(`removed ${swept.length} temp file${swept.length === 1 ? '' : 's'} left by an interrupted write: ${swept.map((f) => tilde(o, f)).join(', ')}`);
-    if (refused) o.err(`warning: left alone ${refused} line${refused === 1 ? '' : 's'} of the temp-file list that name${refused === 1 ? 's' : ''} no temp file of envkit's`);
+    if (swept.length && !o.quiet)
+      o.err(
+        `removed ${swept.length} temp file${swept.length === 1 ? '' : 's'} left by an interrupted write: ${swept.map((f) => tilde(o, f)).join(', ')}`,
+      );
+    if (refused)
+      o.err(
+        `warning: left alone ${refused} line${refused === 1 ? '' : 's'} of the temp-file list that name${refused === 1 ? 's' : ''} no temp file of envkit's`,
+      );
     return await runLocked(names, opts, o, session);
   } finally {
     await release();
@@ -37,11 +46,20 @@ export default async function run(names: string[], opts: GlobalOpts & { wait?: b
 }
 
 async function runLocked(names: string[], opts: GlobalOpts, o: Output, session: Session): Promise<number> {
-  const { plan, resolved } = await withSpinner(o, 'checking steps…', planSession(session, selectRecipes(session, names)));
+  const { plan, resolved } = await withSpinner(
+    o,
+    'checking steps…',
+    planSession(session, selectRecipes(session, names)),
+  );
   const missing = resolved.flatMap((r) => r.missingSecrets.map((name) => ({ recipe: r.recipe, name })));
   if (missing.length) {
     throw new InputError(
-      missing.map((m) => ({ severity: 'error' as const, loc: m.recipe.source.locIn([], `secrets.${m.name}`), message: `secret ${m.name} is not set (recipe ${m.recipe.name} needs it)`, hint: `export ${m.name}=… before setup run, or put it in the secrets file named in config.yaml` })),
+      missing.map((m) => ({
+        severity: 'error' as const,
+        loc: m.recipe.source.locIn([], `secrets.${m.name}`),
+        message: `secret ${m.name} is not set (recipe ${m.recipe.name} needs it)`,
+        hint: `export ${m.name}=… before setup run, or put it in the secrets file named in config.yaml`,
+      })),
     );
   }
   const todo = stepsToRun(plan);
@@ -53,9 +71,16 @@ async function runLocked(names: string[], opts: GlobalOpts, o: Output, session: 
   }
   if (!todo.length) {
     // What the checks learned (pip: the installed set imports passed with) spares the next plan that work.
-    await session.stepEnv.inputs?.saveNotes(plan.recipes.flatMap((r) => r.steps.map((s) => s.step))).catch(() => undefined);
+    await session.stepEnv.inputs
+      ?.saveNotes(plan.recipes.flatMap((r) => r.steps.map((s) => s.step)))
+      .catch(() => undefined);
     if (o.json) writeJson(o, 'run', { status: 'ok', ran: 0, already: plan.counts.satisfied, steps: [] });
-    else if (!o.quiet) o.err(o.c.green(`Nothing to do: ${plan.counts.satisfied} step${plan.counts.satisfied === 1 ? '' : 's'} already satisfied.`));
+    else if (!o.quiet)
+      o.err(
+        o.c.green(
+          `Nothing to do: ${plan.counts.satisfied} step${plan.counts.satisfied === 1 ? '' : 's'} already satisfied.`,
+        ),
+      );
     return ExitCode.ok;
   }
   // A step's processes must not outlive this run even if it is killed with SIGKILL.
@@ -73,10 +98,23 @@ async function runLocked(names: string[], opts: GlobalOpts, o: Output, session: 
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const useListr = o.tty && !o.json && !o.verbose && !o.quiet;
-  const reporter = o.json ? { ...plainReporter({ ...o, quiet: true }) } : useListr ? await listrReporter(o) : plainReporter(o);
-  if (!o.json && !o.quiet) o.err(`${todo.length} step${todo.length === 1 ? '' : 's'} to run · log: ${tilde(o, log.file)}`);
+  const reporter = o.json
+    ? { ...plainReporter({ ...o, quiet: true }) }
+    : useListr
+      ? await listrReporter(o)
+      : plainReporter(o);
+  if (!o.json && !o.quiet)
+    o.err(`${todo.length} step${todo.length === 1 ? '' : 's'} to run · log: ${tilde(o, log.file)}`);
   try {
-    const summary = await execute(plan, { env: session.stepEnv, log, journal: new Journal(session.stepEnv.paths.journal), reporter, signal: controller.signal, runId: randomUUID(), once: new Map() });
+    const summary = await execute(plan, {
+      env: session.stepEnv,
+      log,
+      journal: new Journal(session.stepEnv.paths.journal),
+      reporter,
+      signal: controller.signal,
+      runId: randomUUID(),
+      once: new Map(),
+    });
     if (o.json) {
       writeJson(o, 'run', {
         status: summary.failed ? 'failed' : 'ok',
@@ -84,14 +122,25 @@ async function runLocked(names: string[], opts: GlobalOpts, o: Output, session: 
         already: summary.already,
         durationMs: Math.round(summary.durationMs),
         log: summary.log,
-        failed: summary.failed ? { step: summary.failed.step.step.id, message: summary.failed.result.message, ...summary.failed.result.failure?.details } : null,
+        failed: summary.failed
+          ? {
+              step: summary.failed.step.step.id,
+              message: summary.failed.result.message,
+              ...summary.failed.result.failure?.details,
+            }
+          : null,
       });
     }
     if (summary.failed) {
       if (!o.json) o.err(renderFailure(o, summary));
       return ExitCode.failed;
     }
-    if (!o.json) o.err(o.c.green(`Done: ${summary.ran} step${summary.ran === 1 ? '' : 's'} run${summary.already ? `, ${summary.already} already satisfied` : ''} in ${formatDuration(summary.durationMs)}.`));
+    if (!o.json)
+      o.err(
+        o.c.green(
+          `Done: ${summary.ran} step${summary.ran === 1 ? '' : 's'} run${summary.already ? `, ${summary.already} already satisfied` : ''} in ${formatDuration(summary.durationMs)}.`,
+        ),
+      );
     return ExitCode.ok;
   } finally {
     log.close();

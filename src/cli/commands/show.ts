@@ -8,7 +8,10 @@ export default async function show([name]: string[], opts: GlobalOpts): Promise<
   const session = await sessionFrom(opts, [name!]);
   selectRecipes(session, [name!]);
   const recipe = session.catalog.recipes.get(name!)!;
-  const { recipes: [resolved], facts } = await resolveRecipes(session, [recipe]);
+  const {
+    recipes: [resolved],
+    facts,
+  } = await resolveRecipes(session, [recipe]);
   const r = resolved!;
   const steps = r.steps.map((s) => ({ step: s, action: s.impl.describe(s, session.stepEnv, facts) }));
   if (o.json) {
@@ -23,20 +26,35 @@ export default async function show([name]: string[], opts: GlobalOpts): Promise<
       profile: session.stepEnv.profile.name,
       prefix: session.stepEnv.prefix,
       vars: r.vars,
-      steps: steps.map(({ step, action }) => ({ id: step.id, name: step.name || null, kind: step.kind, when: step.whenFailed === null ? 'holds' : step.whenFailed, action, common: step.common, location: `${step.loc.file}:${step.loc.line}:${step.loc.col}` })),
+      steps: steps.map(({ step, action }) => ({
+        id: step.id,
+        name: step.name || null,
+        kind: step.kind,
+        when: step.whenFailed === null ? 'holds' : step.whenFailed,
+        action,
+        common: step.common,
+        location: `${step.loc.file}:${step.loc.line}:${step.loc.col}`,
+      })),
       verify: r.verify.map((v) => ({ kind: v.kind, ...v.item })),
     });
     return 0;
   }
   const { c } = o;
   o.out(`${c.bold(recipe.name)}  ${recipe.description}`);
-  o.out(c.dim(`file: ${tilde(o, recipe.file)} (recipe format ${recipe.format})${recipe.overrides.length ? `  (overrides ${recipe.overrides.map((f) => tilde(o, f)).join(', ')})` : ''}`));
+  o.out(
+    c.dim(
+      `file: ${tilde(o, recipe.file)} (recipe format ${recipe.format})${recipe.overrides.length ? `  (overrides ${recipe.overrides.map((f) => tilde(o, f)).join(', ')})` : ''}`,
+    ),
+  );
   if (recipe.requires.length) o.out(`requires: ${recipe.requires.join(', ')}`);
   o.out(`prefix: ${tilde(o, session.stepEnv.prefix)}   mirror: ${session.stepEnv.profile.name}`);
   if (r.vars.length) {
     o.out('\nvars:');
     const w = Math.max(...r.vars.map((v) => v.name.length));
-    for (const v of r.vars) o.out(`  ${v.name.padEnd(w)} = ${tilde(o, v.value)}  ${c.dim(`(${v.source === 'config' ? 'config.yaml' : v.source}${v.type ? `, ${v.type}` : ''})`)}`);
+    for (const v of r.vars)
+      o.out(
+        `  ${v.name.padEnd(w)} = ${tilde(o, v.value)}  ${c.dim(`(${v.source === 'config' ? 'config.yaml' : v.source}${v.type ? `, ${v.type}` : ''})`)}`,
+      );
   }
   o.out('\nsteps:');
   steps.forEach(({ step, action }, i) => {
@@ -47,12 +65,18 @@ export default async function show([name]: string[], opts: GlobalOpts): Promise<
     for (const u of action.urls ?? []) o.out(c.dim(`     url ${u}`));
     for (const w of action.warnings ?? []) o.out(c.red(`     ${w}`));
     const cm = step.common;
-    const extras = [cm.creates.length ? `creates ${cm.creates.map((p) => tilde(o, p)).join(', ')}` : '', cm.root ? 'as root' : '', cm.timeoutMs ? `timeout ${cm.timeoutMs / 1000}s` : '', cm.retries ? `retries ${cm.retries}` : ''].filter(Boolean);
+    const extras = [
+      cm.creates.length ? `creates ${cm.creates.map((p) => tilde(o, p)).join(', ')}` : '',
+      cm.root ? 'as root' : '',
+      cm.timeoutMs ? `timeout ${cm.timeoutMs / 1000}s` : '',
+      cm.retries ? `retries ${cm.retries}` : '',
+    ].filter(Boolean);
     if (extras.length) o.out(c.dim(`     ${extras.join(' · ')}`));
   });
   if (r.verify.length) {
     o.out('\nverify:');
-    for (const v of r.verify) o.out(`  - ${v.kind}: ${JSON.stringify(v.item[v.kind])}${v.item.version ? ` ${String(v.item.version)}` : ''}`);
+    for (const v of r.verify)
+      o.out(`  - ${v.kind}: ${JSON.stringify(v.item[v.kind])}${v.item.version ? ` ${String(v.item.version)}` : ''}`);
   }
   return 0;
 }

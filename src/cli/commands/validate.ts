@@ -48,17 +48,24 @@ export default async function validate(targets: string[], opts: GlobalOpts): Pro
     folders = recipeFolders(paths, user.config, opts.recipes).map((f) => f.dir);
   }
   // A file named directly is a profile when it lives in a profiles/ folder or reads like one (pip:, no steps:).
-  const direct = await Promise.all(files.map(async (f) => path.basename(path.dirname(f)) === 'profiles' || (await looksLikeProfile(f))));
+  const direct = await Promise.all(
+    files.map(async (f) => path.basename(path.dirname(f)) === 'profiles' || (await looksLikeProfile(f))),
+  );
   let profileFilesToCheck = files.filter((_, i) => direct[i]);
   files = files.filter((_, i) => !direct[i]);
   for (const dir of folders) {
     files.push(...(await recipeFiles(dir).catch(() => [])));
     const pdir = path.join(dir, 'profiles');
-    profileFilesToCheck.push(...(await fs.readdir(pdir).catch(() => [] as string[])).filter((n) => /\.ya?ml$/.test(n)).map((n) => path.join(pdir, n)));
+    profileFilesToCheck.push(
+      ...(await fs.readdir(pdir).catch(() => [] as string[]))
+        .filter((n) => /\.ya?ml$/.test(n))
+        .map((n) => path.join(pdir, n)),
+    );
   }
   // The profile --mirror (or config.yaml's mirror:) names by file is input too.
   const mirrorFile = opts.mirror ?? config?.mirror;
-  if (mirrorFile && (mirrorFile.includes('/') || /\.ya?ml$/.test(mirrorFile))) profileFilesToCheck.push(path.resolve(expandHome(mirrorFile, paths.home)));
+  if (mirrorFile && (mirrorFile.includes('/') || /\.ya?ml$/.test(mirrorFile)))
+    profileFilesToCheck.push(path.resolve(expandHome(mirrorFile, paths.home)));
   files = [...new Set(files)];
   profileFilesToCheck = [...new Set(profileFilesToCheck)];
   const recipes = new Map<string, Recipe>();
@@ -86,7 +93,14 @@ export default async function validate(targets: string[], opts: GlobalOpts): Pro
   const errors = problems.filter((p) => p.severity === 'error').length;
   const warnings = problems.length - errors;
   const summary = `${files.length} recipe${files.length === 1 ? '' : 's'}, ${profileFilesToCheck.length} profile${profileFilesToCheck.length === 1 ? '' : 's'}: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`;
-  if (o.json) writeJson(o, 'validate', { recipes: files.length, profiles: profileFilesToCheck.length, errors, warnings, problems: problems.map((p) => ({ ...p, text: formatProblem(p) })) });
+  if (o.json)
+    writeJson(o, 'validate', {
+      recipes: files.length,
+      profiles: profileFilesToCheck.length,
+      errors,
+      warnings,
+      problems: problems.map((p) => ({ ...p, text: formatProblem(p) })),
+    });
   else {
     for (const p of problems) o.err(formatProblem(p));
     o.err(errors ? o.c.red(summary) : o.c.green(summary));

@@ -36,26 +36,49 @@ function gitExe(env: NodeJS.ProcessEnv): string {
 }
 
 /** The values of every wanted key that differ from the file, as phrases. */
-export async function gitconfigMissing(runner: Runner, env: NodeJS.ProcessEnv, file: string, want: Record<string, ConfigValue | null>): Promise<string[]> {
+export async function gitconfigMissing(
+  runner: Runner,
+  env: NodeJS.ProcessEnv,
+  file: string,
+  want: Record<string, ConfigValue | null>,
+): Promise<string[]> {
   const r = await runner.run({ argv: [gitExe(env), 'config', '--file', file, '--list', '--null'], timeoutMs: 15_000 });
-  if (r.exitCode !== 0 && !/No such file|unable to read/i.test(r.stderr)) throw new Error(r.stderr.trim() || `git config exited ${r.exitCode}`);
+  if (r.exitCode !== 0 && !/No such file|unable to read/i.test(r.stderr))
+    throw new Error(r.stderr.trim() || `git config exited ${r.exitCode}`);
   const have = parseGitConfigList(r.exitCode === 0 ? r.stdout : '');
   const missing: string[] = [];
   for (const [key, value] of Object.entries(want)) {
     const vals = have.get(canonicalKey(key));
-    const cur: ConfigValue | undefined = vals === undefined ? undefined : Array.isArray(value) ? vals : vals[vals.length - 1];
-    if (!sameValue(cur, value)) missing.push(value === null ? `${key} is set, wants it removed` : cur === undefined ? `${key} is not set` : `${key} is ${JSON.stringify(cur)}, wants ${JSON.stringify(value)}`);
+    const cur: ConfigValue | undefined =
+      vals === undefined ? undefined : Array.isArray(value) ? vals : vals[vals.length - 1];
+    if (!sameValue(cur, value))
+      missing.push(
+        value === null
+          ? `${key} is set, wants it removed`
+          : cur === undefined
+            ? `${key} is not set`
+            : `${key} is ${JSON.stringify(cur)}, wants ${JSON.stringify(value)}`,
+      );
   }
   return missing;
 }
 
 /** Sets every key with git (lists: all values replaced). */
-export async function gitconfigSet(runner: Runner, env: NodeJS.ProcessEnv, file: string, want: Record<string, ConfigValue | null>): Promise<void> {
-  assertWritable('gitconfig', Object.entries(want).map(([k, value]) => ({ path: k.split('.'), value })));
+export async function gitconfigSet(
+  runner: Runner,
+  env: NodeJS.ProcessEnv,
+  file: string,
+  want: Record<string, ConfigValue | null>,
+): Promise<void> {
+  assertWritable(
+    'gitconfig',
+    Object.entries(want).map(([k, value]) => ({ path: k.split('.'), value })),
+  );
   const git = gitExe(env);
   const run = async (args: string[], okCodes = [0]): Promise<void> => {
     const r = await runner.run({ argv: [git, 'config', '--file', file, ...args], timeoutMs: 15_000 });
-    if (!okCodes.includes(r.exitCode ?? -1)) throw new Error(`git config ${args.join(' ')}: ${r.stderr.trim() || `exited ${r.exitCode}`}`);
+    if (!okCodes.includes(r.exitCode ?? -1))
+      throw new Error(`git config ${args.join(' ')}: ${r.stderr.trim() || `exited ${r.exitCode}`}`);
   };
   for (const [key, value] of Object.entries(want)) {
     if (value === null) await run(['--unset-all', key], [0, 5]);

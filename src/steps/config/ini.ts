@@ -82,7 +82,8 @@ export const ini: ConfigFormat = {
         continue;
       }
       let at = -1;
-      for (let i = 0; i < lines.length; i++) if (lines[i]!.section === section && (lines[i]!.key || SECTION.test(lines[i]!.text))) at = i;
+      for (let i = 0; i < lines.length; i++)
+        if (lines[i]!.section === section && (lines[i]!.key || SECTION.test(lines[i]!.text))) at = i;
       if (at === -1) {
         if (lines.length && lines[lines.length - 1]!.text.trim() !== '') lines.push({ text: '', section: '', cont: 0 });
         lines.push({ text: `[${section}]`, section, cont: 0 });

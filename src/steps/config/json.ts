@@ -12,8 +12,14 @@ function parse(text: string): Record<string, unknown> {
 export const json: ConfigFormat = {
   get(text, path) {
     let v: unknown = parse(text);
-    for (const p of path) v = v && typeof v === 'object' && !Array.isArray(v) && Object.hasOwn(v, p) ? (v as Record<string, unknown>)[p] : undefined;
-    return v === undefined || (v !== null && typeof v === 'object' && !Array.isArray(v)) ? undefined : (v as ConfigValue);
+    for (const p of path)
+      v =
+        v && typeof v === 'object' && !Array.isArray(v) && Object.hasOwn(v, p)
+          ? (v as Record<string, unknown>)[p]
+          : undefined;
+    return v === undefined || (v !== null && typeof v === 'object' && !Array.isArray(v))
+      ? undefined
+      : (v as ConfigValue);
   },
   set(text, entries: ConfigEntry[]) {
     assertWritable('json', entries);

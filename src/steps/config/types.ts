@@ -20,7 +20,8 @@ export interface ConfigFormat {
 export function sameValue(have: ConfigValue | undefined, want: ConfigValue | null): boolean {
   if (want === null) return have === undefined;
   if (have === undefined) return false;
-  if (Array.isArray(want)) return Array.isArray(have) && have.length === want.length && want.every((w, i) => sameValue(have[i], w));
+  if (Array.isArray(want))
+    return Array.isArray(have) && have.length === want.length && want.every((w, i) => sameValue(have[i], w));
   if (Array.isArray(have)) return false;
   return String(have) === String(want);
 }

@@ -14,7 +14,8 @@ export const yamlFormat: ConfigFormat = {
   },
   set(text, entries: ConfigEntry[]) {
     const doc = parseDocument(text);
-    if (doc.errors.length) throw new Error(`cannot edit: the file is not valid YAML (${doc.errors[0]!.message.split('\n')[0]})`);
+    if (doc.errors.length)
+      throw new Error(`cannot edit: the file is not valid YAML (${doc.errors[0]!.message.split('\n')[0]})`);
     assertWritable('yaml', entries);
     if (doc.contents === null) doc.contents = doc.createNode({}) as never;
     for (const e of entries) {

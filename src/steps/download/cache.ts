@@ -21,7 +21,12 @@ export async function hashFile(file: string, algorithm: 'sha256' | 'sha512' = 's
 }
 
 /** A file's sha256, memoized for this invocation by path, inode, size and mtime (so a changed file is hashed again). */
-export function memoHash(memo: Memo, file: string, st: fs.Stats, algorithm: 'sha256' | 'sha512' = 'sha256'): Promise<string> {
+export function memoHash(
+  memo: Memo,
+  file: string,
+  st: fs.Stats,
+  algorithm: 'sha256' | 'sha512' = 'sha256',
+): Promise<string> {
   return memo.get(`download:${algorithm}:${file}:${st.ino}:${st.size}:${st.mtimeMs}`, () => hashFile(file, algorithm));
 }
 
@@ -52,7 +57,12 @@ export interface Cached {
  * ChecksumMismatch. Without `expected` (an insecure download) it always downloads, and files it under the
  * hash it turns out to have.
  */
-export async function fetchToCache(cacheDir: string, url: string, expected: string | undefined, o: FetchOptions): Promise<Cached> {
+export async function fetchToCache(
+  cacheDir: string,
+  url: string,
+  expected: string | undefined,
+  o: FetchOptions,
+): Promise<Cached> {
   if (expected) {
     const hit = cachePath(cacheDir, expected);
     const have = await hashFile(hit).catch((e: NodeJS.ErrnoException) => {
@@ -95,12 +105,18 @@ async function removeStaleParts(dir: string): Promise<void> {
  * sha256, with `<cache>/sha512/<hex>` naming the sha256 of the file verified under it. A download that
  * does not match is deleted, whole, and throws ChecksumMismatch.
  */
-export async function fetchToCacheSha512(cacheDir: string, url: string, sha512: string, o: FetchOptions): Promise<Cached> {
+export async function fetchToCacheSha512(
+  cacheDir: string,
+  url: string,
+  sha512: string,
+  o: FetchOptions,
+): Promise<Cached> {
   const index = path.join(cacheDir, 'sha512', sha512);
   const known = await fs.promises.readFile(index, 'utf8').catch(() => undefined);
   if (known) {
     const hit = cachePath(cacheDir, known.trim());
-    if ((await hashFile(hit, 'sha512').catch(() => undefined)) === sha512) return { file: hit, sha256: known.trim(), downloaded: 0 };
+    if ((await hashFile(hit, 'sha512').catch(() => undefined)) === sha512)
+      return { file: hit, sha256: known.trim(), downloaded: 0 };
   }
   const got = await fetchToCache(cacheDir, url, undefined, o);
   const have = await hashFile(got.file, 'sha512');
@@ -135,7 +151,8 @@ export function parseChecksumFile(text: string, name: string): ChecksumPin | { p
     const gnu = GNU_LINE.exec(line);
     const bsd = gnu ? null : BSD_LINE.exec(line);
     if (gnu) entries.push({ digest: gnu[1]!.toLowerCase(), name: gnu[2] });
-    else if (bsd && (bsd[1] === '256' ? 64 : 128) === bsd[3]!.length) entries.push({ digest: bsd[3]!.toLowerCase(), name: bsd[2] });
+    else if (bsd && (bsd[1] === '256' ? 64 : 128) === bsd[3]!.length)
+      entries.push({ digest: bsd[3]!.toLowerCase(), name: bsd[2] });
   }
   if (!entries.length) return { problem: 'holds no SHA-256 or SHA-512 digest' };
   const pin = (digest: string): ChecksumPin => ({ algorithm: digest.length === 128 ? 'sha512' : 'sha256', digest });
@@ -144,6 +161,7 @@ export function parseChecksumFile(text: string, name: string): ChecksumPin | { p
   const mine = entries.filter((e) => e.name !== undefined && base(e.name) === name);
   const digests = [...new Set(mine.map((e) => e.digest))];
   if (digests.length === 1) return pin(digests[0]!);
-  if (!digests.length) return { problem: `has ${entries.length} digest${entries.length === 1 ? '' : 's'} but none for ${name}` };
+  if (!digests.length)
+    return { problem: `has ${entries.length} digest${entries.length === 1 ? '' : 's'} but none for ${name}` };
   return { problem: `gives ${digests.length} different digests for ${name}` };
 }

@@ -11,7 +11,12 @@ export const MARKER = '.envkit-extracted';
 /** Archive kinds `extract` unpacks. */
 export type ArchiveFormat = 'tar.gz' | 'tar.xz' | 'tar.bz2' | 'tar' | 'zip';
 
-const COMPRESSION: Record<Exclude<ArchiveFormat, 'zip'>, Compression> = { 'tar.gz': 'gzip', 'tar.xz': 'xz', 'tar.bz2': 'bzip2', tar: 'none' };
+const COMPRESSION: Record<Exclude<ArchiveFormat, 'zip'>, Compression> = {
+  'tar.gz': 'gzip',
+  'tar.xz': 'xz',
+  'tar.bz2': 'bzip2',
+  tar: 'none',
+};
 
 /** The archive kind of a file, from its first bytes (URLs often lack an extension), else from `name`'s extension. */
 export async function detectFormat(file: string, name: string): Promise<ArchiveFormat | undefined> {
@@ -25,7 +30,8 @@ export async function detectFormat(file: string, name: string): Promise<ArchiveF
   if (head[0] === 0x1f && head[1] === 0x8b) return 'tar.gz';
   if (head.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return 'tar.xz';
   if (head.subarray(0, 3).toString('latin1') === 'BZh') return 'tar.bz2';
-  if (head[0] === 0x50 && head[1] === 0x4b && (head[2] === 3 || head[2] === 5) && (head[3] === 4 || head[3] === 6)) return 'zip';
+  if (head[0] === 0x50 && head[1] === 0x4b && (head[2] === 3 || head[2] === 5) && (head[3] === 4 || head[3] === 6))
+    return 'zip';
   if (head.subarray(257, 262).toString('latin1') === 'ustar') return 'tar';
   return /\.tar$/i.test(name) ? 'tar' : undefined;
 }
@@ -48,7 +54,11 @@ export async function readMarker(dir: string): Promise<MarkerData | undefined> {
     text = (await readUserFile(path.join(dir, MARKER), { maxBytes: 64 << 10, what: 'markers' })).toString('utf8');
   } catch (e) {
     // Not one of ours: missing, or something else in its place (a FIFO there is never read).
-    if (e instanceof UnreadableFile && (e.code === undefined || e.code === 'ENOENT' || e.code === 'ENOTDIR' || e.code === 'EFBIG' || e.code === 'ENXIO')) return undefined;
+    if (
+      e instanceof UnreadableFile &&
+      (e.code === undefined || e.code === 'ENOENT' || e.code === 'ENOTDIR' || e.code === 'EFBIG' || e.code === 'ENXIO')
+    )
+      return undefined;
     throw e;
   }
   const [sha256 = '', ...rest] = text.split('\n');
@@ -66,17 +76,30 @@ export class ExtractBlocked extends Error {}
  * into place. A `dir` that exists must be one this step unpacked before (it has a marker) or be empty:
  * anything else is the user's, and is never replaced.
  */
-export async function unpack(archive: string, dir: string, format: ArchiveFormat, marker: MarkerData, limits: ArchiveLimits, signal?: AbortSignal): Promise<void> {
+export async function unpack(
+  archive: string,
+  dir: string,
+  format: ArchiveFormat,
+  marker: MarkerData,
+  limits: ArchiveLimits,
+  signal?: AbortSignal,
+): Promise<void> {
   const { strip } = marker;
   // The archive libraries are loaded only when something is unpacked: plans never pay for them.
-  const [{ checkTar, extractTar }, { checkZip, extractZip }] = await Promise.all([import('./tar.js'), import('./zip.js')]);
+  const [{ checkTar, extractTar }, { checkZip, extractZip }] = await Promise.all([
+    import('./tar.js'),
+    import('./zip.js'),
+  ]);
   if (format === 'zip') await checkZip(archive, strip, limits);
   else await checkTar(archive, COMPRESSION[format], strip, limits, signal);
 
   const st = await fs.lstat(dir).catch(() => null);
-  if (st && !st.isDirectory()) throw new ExtractBlocked(`${dir} exists and is not a folder: move it away, or choose another \`extract\` folder`);
+  if (st && !st.isDirectory())
+    throw new ExtractBlocked(`${dir} exists and is not a folder: move it away, or choose another \`extract\` folder`);
   if (st && !(await readMarker(dir)) && (await fs.readdir(dir)).length) {
-    throw new ExtractBlocked(`${dir} already holds files that setup did not unpack: move them away, or choose another \`extract\` folder (it gets replaced whole)`);
+    throw new ExtractBlocked(
+      `${dir} already holds files that setup did not unpack: move them away, or choose another \`extract\` folder (it gets replaced whole)`,
+    );
   }
   const parent = path.dirname(dir);
   await fs.mkdir(parent, { recursive: true });

@@ -61,7 +61,7 @@ export interface FetchOptions {
 }
 
 /** The hint of a download that is bigger than its cap. */
-const RAISE_MAX = 'if the file really is that big, raise the download step\'s `max-size`';
+const RAISE_MAX = "if the file really is that big, raise the download step's `max-size`";
 
 /** `12.3 MB` (progress is in MB whatever the size). */
 export function megabytes(n: number): string {
@@ -83,7 +83,11 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
  * Downloads `url` (https, http or file) into `file`, hashing it on the way; follows redirects; retries network
  * errors, broken transfers and 5xx answers with backoff. Returns the sha256 and size of what it wrote.
  */
-export async function downloadTo(url: string, file: string, opts: FetchOptions): Promise<{ sha256: string; bytes: number }> {
+export async function downloadTo(
+  url: string,
+  file: string,
+  opts: FetchOptions,
+): Promise<{ sha256: string; bytes: number }> {
   const deadlineMs = opts.deadlineMs ?? DEADLINE_MS;
   const deadline = AbortSignal.timeout(deadlineMs);
   const o = { ...opts, signal: opts.signal ? AbortSignal.any([opts.signal, deadline]) : deadline };
@@ -93,29 +97,55 @@ export async function downloadTo(url: string, file: string, opts: FetchOptions):
       return await once(url, file, o, (n) => (received = n));
     } catch (e) {
       if (deadline.aborted && !opts.signal?.aborted) {
-        throw new DownloadError(`it did not finish within ${formatDuration(deadlineMs)} (${size(received)} received)`, false, 'the server is too slow or stuck; raise the step\'s `timeout` if it is only slow');
+        throw new DownloadError(
+          `it did not finish within ${formatDuration(deadlineMs)} (${size(received)} received)`,
+          false,
+          "the server is too slow or stuck; raise the step's `timeout` if it is only slow",
+        );
       }
       const err = asDownloadError(e, o.signal);
       if (!err.retryable || o.signal?.aborted) throw err;
-      if (attempt >= o.retry.tries) throw new DownloadError(`${err.message} (gave up after ${attempt} tries)`, false, err.hint ?? 'check the network and the mirror, then run again');
+      if (attempt >= o.retry.tries)
+        throw new DownloadError(
+          `${err.message} (gave up after ${attempt} tries)`,
+          false,
+          err.hint ?? 'check the network and the mirror, then run again',
+        );
       const wait = o.retry.baseDelayMs * 2 ** (attempt - 1);
-      o.log(`download failed: ${err.message}; trying again in ${formatDuration(wait)} (try ${attempt + 1} of ${o.retry.tries})`);
+      o.log(
+        `download failed: ${err.message}; trying again in ${formatDuration(wait)} (try ${attempt + 1} of ${o.retry.tries})`,
+      );
       await sleep(wait, o.signal);
     }
   }
 }
 
-async function once(url: string, file: string, o: FetchOptions, received: (n: number) => void): Promise<{ sha256: string; bytes: number }> {
+async function once(
+  url: string,
+  file: string,
+  o: FetchOptions,
+  received: (n: number) => void,
+): Promise<{ sha256: string; bytes: number }> {
   const stallMs = o.stallMs ?? STALL_MS;
   const maxBytes = o.maxBytes ?? MAX_DOWNLOAD_BYTES;
   const minSpeed = o.minSpeed ?? MIN_SPEED;
   const stall = new AbortController();
-  const timer = setTimeout(() => stall.abort(new DownloadError(`no data for ${formatDuration(stallMs)}`, true)), stallMs);
+  const timer = setTimeout(
+    () => stall.abort(new DownloadError(`no data for ${formatDuration(stallMs)}`, true)),
+    stallMs,
+  );
   let bytes = 0;
   let windowStart = 0;
   // Too slow: under minSpeed.bytes in a whole window. Not retried: a trickling server trickles again.
   const speed = setInterval(() => {
-    if (bytes - windowStart < minSpeed.bytes) stall.abort(new DownloadError(`too slow: ${size(bytes - windowStart)} in the last ${formatDuration(minSpeed.windowMs)} (${size(bytes)} in all)`, false, 'the server is stuck or trickling; try again later or use a mirror'));
+    if (bytes - windowStart < minSpeed.bytes)
+      stall.abort(
+        new DownloadError(
+          `too slow: ${size(bytes - windowStart)} in the last ${formatDuration(minSpeed.windowMs)} (${size(bytes)} in all)`,
+          false,
+          'the server is stuck or trickling; try again later or use a mirror',
+        ),
+      );
     windowStart = bytes;
   }, minSpeed.windowMs);
   const signal = o.signal ? AbortSignal.any([o.signal, stall.signal]) : stall.signal;
@@ -126,14 +156,24 @@ async function once(url: string, file: string, o: FetchOptions, received: (n: nu
     if (total !== undefined && total > maxBytes) {
       await (body as { cancel?: () => Promise<void> }).cancel?.().catch(() => {});
       (body as { destroy?: () => void }).destroy?.();
-      throw new DownloadError(`it is ${formatSize(total)} (Content-Length), over the ${formatSize(maxBytes)} limit; nothing was downloaded`, false, RAISE_MAX);
+      throw new DownloadError(
+        `it is ${formatSize(total)} (Content-Length), over the ${formatSize(maxBytes)} limit; nothing was downloaded`,
+        false,
+        RAISE_MAX,
+      );
     }
     let last = 0;
     try {
       for await (const chunk of body) {
         timer.refresh();
-        if (bytes + chunk.length > maxBytes) throw new DownloadError(`it is bigger than the ${formatSize(maxBytes)} limit (stopped there)`, false, RAISE_MAX);
-        if (total !== undefined && bytes + chunk.length > total) throw new DownloadError(`the server sent more than the ${total} bytes it announced`, true);
+        if (bytes + chunk.length > maxBytes)
+          throw new DownloadError(
+            `it is bigger than the ${formatSize(maxBytes)} limit (stopped there)`,
+            false,
+            RAISE_MAX,
+          );
+        if (total !== undefined && bytes + chunk.length > total)
+          throw new DownloadError(`the server sent more than the ${total} bytes it announced`, true);
         hash.update(chunk);
         await out.write(chunk);
         bytes += chunk.length;
@@ -147,9 +187,13 @@ async function once(url: string, file: string, o: FetchOptions, received: (n: nu
     } catch (e) {
       if (stall.signal.aborted) throw stall.signal.reason;
       if (e instanceof DownloadError || o.signal?.aborted || isDiskError(e)) throw e;
-      throw new DownloadError(`the transfer broke after ${megabytes(bytes)}${total ? ` of ${megabytes(total)}` : ''} (${causeText(e)})`, true);
+      throw new DownloadError(
+        `the transfer broke after ${megabytes(bytes)}${total ? ` of ${megabytes(total)}` : ''} (${causeText(e)})`,
+        true,
+      );
     }
-    if (total !== undefined && bytes !== total) throw new DownloadError(`the transfer ended after ${bytes} of ${total} bytes`, true);
+    if (total !== undefined && bytes !== total)
+      throw new DownloadError(`the transfer ended after ${bytes} of ${total} bytes`, true);
     await out.sync();
   } finally {
     clearTimeout(timer);
@@ -160,12 +204,19 @@ async function once(url: string, file: string, o: FetchOptions, received: (n: nu
 }
 
 /** The body of a URL, as chunks, with its length when known. */
-async function openSource(url: string, signal: AbortSignal): Promise<{ body: AsyncIterable<Uint8Array>; total?: number }> {
+async function openSource(
+  url: string,
+  signal: AbortSignal,
+): Promise<{ body: AsyncIterable<Uint8Array>; total?: number }> {
   const u = new URL(url);
   if (u.protocol === 'file:') {
     const p = fileURLToPath(u);
     const st = await fs.promises.stat(p).catch((e: NodeJS.ErrnoException) => {
-      throw new DownloadError(`cannot read ${p}: ${e.code === 'ENOENT' ? 'no such file' : e.code ?? e.message}`, false, 'check the url (and the mirror profile\'s urls.rewrite, shown applied in the plan)');
+      throw new DownloadError(
+        `cannot read ${p}: ${e.code === 'ENOENT' ? 'no such file' : (e.code ?? e.message)}`,
+        false,
+        "check the url (and the mirror profile's urls.rewrite, shown applied in the plan)",
+      );
     });
     if (!st.isFile()) throw new DownloadError(`${p} is not a file`, false);
     return { body: fs.createReadStream(p, { signal }), total: st.size };
@@ -173,7 +224,11 @@ async function openSource(url: string, signal: AbortSignal): Promise<{ body: Asy
   let res: Response;
   try {
     // identity: the bytes as stored, which the sha256 is about (no transparent gzip decoding).
-    res = await fetch(u, { signal, redirect: 'follow', headers: { 'accept-encoding': 'identity', 'user-agent': 'envkit' } });
+    res = await fetch(u, {
+      signal,
+      redirect: 'follow',
+      headers: { 'accept-encoding': 'identity', 'user-agent': 'envkit' },
+    });
   } catch (e) {
     if (signal.aborted) throw signal.reason ?? e;
     throw new DownloadError(`cannot reach ${u.host}: ${causeText(e)}`, true);
@@ -181,8 +236,15 @@ async function openSource(url: string, signal: AbortSignal): Promise<{ body: Asy
   if (!res.ok) {
     await res.body?.cancel().catch(() => {});
     const retryable = res.status >= 500 || res.status === 408 || res.status === 429;
-    const hint = res.status === 404 || res.status === 410 ? 'check the url (and the mirror profile\'s urls.rewrite, shown applied in the plan)' : undefined;
-    throw new DownloadError(`${url} answered ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`, retryable, hint);
+    const hint =
+      res.status === 404 || res.status === 410
+        ? "check the url (and the mirror profile's urls.rewrite, shown applied in the plan)"
+        : undefined;
+    throw new DownloadError(
+      `${url} answered ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`,
+      retryable,
+      hint,
+    );
   }
   const len = res.headers.get('content-length');
   const total = len !== null && !res.headers.get('content-encoding') && /^\d+$/.test(len) ? Number(len) : undefined;
@@ -204,7 +266,11 @@ function asDownloadError(e: unknown, signal?: AbortSignal): DownloadError {
   if (e instanceof DownloadError) return e;
   if (signal?.aborted) {
     const timeout = (signal.reason as Error | undefined)?.name === 'TimeoutError';
-    return new DownloadError(timeout ? 'the step timed out' : 'interrupted', false, timeout ? "raise the step's `timeout`" : undefined);
+    return new DownloadError(
+      timeout ? 'the step timed out' : 'interrupted',
+      false,
+      timeout ? "raise the step's `timeout`" : undefined,
+    );
   }
   if (isDiskError(e)) return new DownloadError(`cannot write the download: ${(e as Error).message}`, false);
   return new DownloadError(causeText(e), true);

@@ -74,23 +74,28 @@ export class ArchiveGuard {
   admit(e: ArchiveEntry): { path: string; linkpath?: string } | null {
     // Counted before anything else, dropped entries too: they are read (and decompressed) all the same.
     this.bytes += e.size ?? 0;
-    if (++this.entries > this.limits.maxEntries) throw new ArchiveTooBig(`it has more than ${this.limits.maxEntries} entries`);
-    if (this.bytes > this.limits.maxBytes) throw new ArchiveTooBig(`it unpacks to more than ${formatSize(this.limits.maxBytes)} (at "${e.name}")`);
+    if (++this.entries > this.limits.maxEntries)
+      throw new ArchiveTooBig(`it has more than ${this.limits.maxEntries} entries`);
+    if (this.bytes > this.limits.maxBytes)
+      throw new ArchiveTooBig(`it unpacks to more than ${formatSize(this.limits.maxBytes)} (at "${e.name}")`);
     const rel = this.place(e.name, `entry "${e.name}"`);
     if (rel === null || e.type === 'other') return null;
     this.refuseThroughLink(`"${e.name}"`, rel);
     let hardTarget: string | undefined;
     if (e.type === 'hardlink') {
       const target = this.place(e.linkpath ?? '', `hard link "${e.name}" (to "${e.linkpath}")`);
-      if (target === null) throw new ArchiveRefused(`hard link "${e.name}" points at "${e.linkpath}", which strip removes`);
+      if (target === null)
+        throw new ArchiveRefused(`hard link "${e.name}" points at "${e.linkpath}", which strip removes`);
       // A hard link to a symlink is a second symlink somewhere else, where its relative target may escape.
       this.refuseThroughLink(`hard link "${e.name}" (to "${e.linkpath}")`, target, true);
       hardTarget = target;
     }
     if (e.type === 'symlink') {
       const target = e.linkpath ?? '';
-      if (target.startsWith('/')) throw new ArchiveRefused(`symlink "${e.name}" points at the absolute path ${target}, outside the folder`);
-      if (lexical(dirOf(rel), target) === null) throw new ArchiveRefused(`symlink "${e.name}" points outside the folder (${target})`);
+      if (target.startsWith('/'))
+        throw new ArchiveRefused(`symlink "${e.name}" points at the absolute path ${target}, outside the folder`);
+      if (lexical(dirOf(rel), target) === null)
+        throw new ArchiveRefused(`symlink "${e.name}" points outside the folder (${target})`);
       this.links.set(rel, target);
     } else this.links.delete(rel); // an entry of another type replaces a symlink of the same name
     return hardTarget === undefined ? { path: rel } : { path: rel, linkpath: hardTarget };
@@ -99,7 +104,8 @@ export class ArchiveGuard {
   /** After the last entry: every symlink, followed through the others, still ends inside the folder. */
   finish(): void {
     for (const [from, target] of this.links) {
-      if (this.resolve(dirOf(from), target) === null) throw new ArchiveRefused(`symlink "${from}" leads outside the folder (${target}, through other symlinks)`);
+      if (this.resolve(dirOf(from), target) === null)
+        throw new ArchiveRefused(`symlink "${from}" leads outside the folder (${target}, through other symlinks)`);
     }
   }
 

@@ -13,7 +13,10 @@ export class DestIsFolder extends Error {}
  */
 export async function placeFile(src: string, dest: string, mode?: number): Promise<void> {
   const st = await fs.lstat(dest).catch(() => null);
-  if (st?.isDirectory()) throw new DestIsFolder(`${dest} is a folder: \`dest\` names the file to write (use \`extract\` to unpack into a folder)`);
+  if (st?.isDirectory())
+    throw new DestIsFolder(
+      `${dest} is a folder: \`dest\` names the file to write (use \`extract\` to unpack into a folder)`,
+    );
   await fs.mkdir(path.dirname(dest), { recursive: true });
   const tmp = path.join(path.dirname(dest), `.${path.basename(dest)}.envkit-${randomBytes(4).toString('hex')}`);
   try {

@@ -5,7 +5,14 @@ import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { Parser, Unpack, type ReadEntry } from 'tar';
 import { formatSize } from '../../util/size.js';
-import { ArchiveGuard, ArchiveRefused, ArchiveTooBig, type ArchiveEntry, type ArchiveLimits, type EntryType } from './guard.js';
+import {
+  ArchiveGuard,
+  ArchiveRefused,
+  ArchiveTooBig,
+  type ArchiveEntry,
+  type ArchiveLimits,
+  type EntryType,
+} from './guard.js';
 
 /** How a tarball is compressed. */
 export type Compression = 'gzip' | 'xz' | 'bzip2' | 'none';
@@ -37,7 +44,11 @@ function openTar(file: string, compression: Compression, signal?: AbortSignal): 
   let stopped = false;
   const done = new Promise<void>((resolve, reject) => {
     child.on('error', (e: NodeJS.ErrnoException) =>
-      reject(e.code === 'ENOENT' ? new Error(`it needs the \`${prog.cmd}\` program, which is not installed: install ${prog.pkg}`) : e),
+      reject(
+        e.code === 'ENOENT'
+          ? new Error(`it needs the \`${prog.cmd}\` program, which is not installed: install ${prog.pkg}`)
+          : e,
+      ),
     );
     child.on('close', (code, sig) => {
       if (code === 0 || stopped) resolve();
@@ -62,7 +73,12 @@ function entryType(t: string): EntryType {
   return 'other';
 }
 
-const toEntry = (e: ReadEntry): ArchiveEntry => ({ name: e.path, type: entryType(e.type), linkpath: e.linkpath, size: e.size });
+const toEntry = (e: ReadEntry): ArchiveEntry => ({
+  name: e.path,
+  type: entryType(e.type),
+  linkpath: e.linkpath,
+  size: e.size,
+});
 
 /**
  * Streams the tarball through a parser (node-tar's Parser or Unpack) and waits for both ends. The tar
@@ -71,14 +87,25 @@ const toEntry = (e: ReadEntry): ArchiveEntry => ({ name: e.path, type: entryType
  * blocks and what is in flight between here and the parser. So a gzip bomb that is no tarball (zeros,
  * which node-tar reads at about 1 MB/s as empty headers) is cut off after a MiB, not read for ever.
  */
-async function drive(file: string, compression: Compression, parser: Parser, guard: ArchiveGuard, signal?: AbortSignal): Promise<void> {
+async function drive(
+  file: string,
+  compression: Compression,
+  parser: Parser,
+  guard: ArchiveGuard,
+  signal?: AbortSignal,
+): Promise<void> {
   const src = openTar(file, compression, signal);
   let seen = 0;
   const counter = new Transform({
     transform(chunk: Buffer, _enc, done) {
       seen += chunk.length;
       const cap = guard.size + 4096 * (guard.count + 1) + (1 << 20);
-      if (seen > cap) done(new ArchiveTooBig(`its data goes on past what its ${guard.count} entries hold (${formatSize(seen)} read): a bomb, or no tarball`));
+      if (seen > cap)
+        done(
+          new ArchiveTooBig(
+            `its data goes on past what its ${guard.count} entries hold (${formatSize(seen)} read): a bomb, or no tarball`,
+          ),
+        );
       else done(null, chunk);
     },
   });
@@ -113,7 +140,13 @@ async function drive(file: string, compression: Compression, parser: Parser, gua
 }
 
 /** Reads the whole tarball without writing anything; throws ArchiveRefused (or a parse error) when it may not be unpacked. */
-export async function checkTar(file: string, compression: Compression, strip: number, limits: ArchiveLimits, signal?: AbortSignal): Promise<void> {
+export async function checkTar(
+  file: string,
+  compression: Compression,
+  strip: number,
+  limits: ArchiveLimits,
+  signal?: AbortSignal,
+): Promise<void> {
   const guard = new ArchiveGuard(strip, limits);
   const parser: Parser = new Parser({
     strict: true,
@@ -134,7 +167,14 @@ export async function checkTar(file: string, compression: Compression, strip: nu
  * Unpacks a tarball (already passed by `checkTar`) into the empty folder `dir` with node-tar, which keeps
  * its own protections (no `..`, nothing through symlinks) as a second layer. Any warning fails it.
  */
-export async function extractTar(file: string, compression: Compression, strip: number, dir: string, limits: ArchiveLimits, signal?: AbortSignal): Promise<void> {
+export async function extractTar(
+  file: string,
+  compression: Compression,
+  strip: number,
+  dir: string,
+  limits: ArchiveLimits,
+  signal?: AbortSignal,
+): Promise<void> {
   const guard = new ArchiveGuard(strip, limits);
   const problems: string[] = [];
   const unpack: Unpack = new Unpack({
@@ -162,5 +202,8 @@ export async function extractTar(file: string, compression: Compression, strip: 
     },
   });
   await drive(file, compression, unpack, guard, signal);
-  if (problems.length) throw new Error(`unpacking failed: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`);
+  if (problems.length)
+    throw new Error(
+      `unpacking failed: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`,
+    );
 }

@@ -35,12 +35,22 @@ async function walk(file: string, visit: (zip: ZipFile, item: ZipItem) => Promis
     for await (const entry of zip.eachEntry()) {
       const name = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, false);
       const unix = entry.versionMadeBy >> 8 === 3 ? (entry.externalFileAttributes >>> 16) & 0xffff : 0;
-      const type: EntryType = (unix & S_IFMT) === S_IFLNK ? 'symlink' : name.endsWith('/') || (unix & S_IFMT) === S_IFDIR ? 'dir' : 'file';
-      if (type !== 'dir' && entry.isEncrypted()) throw new Error(`"${name}" is encrypted: setup cannot unpack encrypted zip files`);
-      if (type !== 'dir' && !entry.canDecodeFileData()) throw new Error(`"${name}" uses compression method ${entry.compressionMethod}, which setup cannot unpack`);
-      const item: ZipItem = { entry, name, type, mode: unix & 0o777, size: type === 'dir' ? 0 : entry.uncompressedSize };
+      const type: EntryType =
+        (unix & S_IFMT) === S_IFLNK ? 'symlink' : name.endsWith('/') || (unix & S_IFMT) === S_IFDIR ? 'dir' : 'file';
+      if (type !== 'dir' && entry.isEncrypted())
+        throw new Error(`"${name}" is encrypted: setup cannot unpack encrypted zip files`);
+      if (type !== 'dir' && !entry.canDecodeFileData())
+        throw new Error(`"${name}" uses compression method ${entry.compressionMethod}, which setup cannot unpack`);
+      const item: ZipItem = {
+        entry,
+        name,
+        type,
+        mode: unix & 0o777,
+        size: type === 'dir' ? 0 : entry.uncompressedSize,
+      };
       if (type === 'symlink') {
-        if (entry.uncompressedSize > MAX_LINK) throw new ArchiveRefused(`symlink "${name}" has a ${entry.uncompressedSize}-byte target`);
+        if (entry.uncompressedSize > MAX_LINK)
+          throw new ArchiveRefused(`symlink "${name}" has a ${entry.uncompressedSize}-byte target`);
         item.linkpath = await readSmall(zip, entry);
       }
       await visit(zip, item);
@@ -58,7 +68,13 @@ export async function checkZip(file: string, strip: number, limits: ArchiveLimit
 }
 
 /** Unpacks a zip (already passed by `checkZip`) into the empty folder `dir`; the guard runs again on every entry. */
-export async function extractZip(file: string, strip: number, dir: string, limits: ArchiveLimits, signal?: AbortSignal): Promise<void> {
+export async function extractZip(
+  file: string,
+  strip: number,
+  dir: string,
+  limits: ArchiveLimits,
+  signal?: AbortSignal,
+): Promise<void> {
   const guard = new ArchiveGuard(strip, limits);
   await walk(file, async (zip, item) => {
     signal?.throwIfAborted();
@@ -75,7 +91,12 @@ export async function extractZip(file: string, strip: number, dir: string, limit
     if (there?.isDirectory()) throw new Error(`"${item.name}" is both a folder and a file in the archive`);
     if (there) await fs.promises.unlink(target);
     if (item.type === 'symlink') await fs.promises.symlink(item.linkpath!, target);
-    else await pipeline(await zip.openReadStreamPromise(item.entry), fs.createWriteStream(target, { flags: 'wx', mode: (item.mode || 0o644) | 0o600 }), { signal });
+    else
+      await pipeline(
+        await zip.openReadStreamPromise(item.entry),
+        fs.createWriteStream(target, { flags: 'wx', mode: (item.mode || 0o644) | 0o600 }),
+        { signal },
+      );
   });
   guard.finish();
 }

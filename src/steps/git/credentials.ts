@@ -80,7 +80,10 @@ const hostOf = (url: string): string => {
  */
 export function credentialEnv(profile: Profile, repo: string): Record<string, string> {
   const entries: [string, string][] = [];
-  for (const [u, scope] of [[repo, hostOf], ...Object.values(profile.git?.rewrite ?? {}).map((to) => [to, (x: string) => x] as const)] as const) {
+  for (const [u, scope] of [
+    [repo, hostOf],
+    ...Object.values(profile.git?.rewrite ?? {}).map((to) => [to, (x: string) => x] as const),
+  ] as const) {
     const s = splitUserinfo(u);
     if (!s.userinfo) continue;
     registerSecrets(s.userinfo);

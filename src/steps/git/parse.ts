@@ -10,7 +10,12 @@ export function repoBasename(url: string): string {
 /** Two spellings of one repository URL: equal up to trailing `/` and a trailing `.git`. */
 export function sameRepo(a: string, b: string): boolean {
   // Credentials are no part of a repository's identity (and envkit never records them in origin).
-  const norm = (u: string): string => u.trim().replace(/^(https?:\/\/)[^@/?#]*@/i, '$1').replace(/\/+$/, '').replace(/\.git$/, '');
+  const norm = (u: string): string =>
+    u
+      .trim()
+      .replace(/^(https?:\/\/)[^@/?#]*@/i, '$1')
+      .replace(/\/+$/, '')
+      .replace(/\.git$/, '');
   return norm(a) === norm(b);
 }
 
@@ -67,7 +72,12 @@ export function pickRef(ref: string, forEachRef: string): RefTarget | undefined 
 
 /** What `ref` is on the remote, from `git ls-remote origin refs/heads/<ref> refs/tags/<ref>` output. */
 export function remoteRefKind(ref: string, lsRemote: string): 'branch' | 'tag' | undefined {
-  const names = new Set(lsRemote.split('\n').map((l) => l.split('\t')[1]?.trim()).filter(Boolean));
+  const names = new Set(
+    lsRemote
+      .split('\n')
+      .map((l) => l.split('\t')[1]?.trim())
+      .filter(Boolean),
+  );
   if (names.has(`refs/heads/${ref}`)) return 'branch';
   if (names.has(`refs/tags/${ref}`)) return 'tag';
   return undefined;
@@ -83,7 +93,12 @@ export interface SubmoduleStatus {
 
 /** Parses `git submodule status --recursive` output (`<flag><sha> <path>[ (<describe>)]` per line). */
 export function parseSubmoduleStatus(out: string): SubmoduleStatus[] {
-  const states: Record<string, SubmoduleStatus['state']> = { ' ': 'ok', '-': 'uninitialized', '+': 'moved', U: 'conflict' };
+  const states: Record<string, SubmoduleStatus['state']> = {
+    ' ': 'ok',
+    '-': 'uninitialized',
+    '+': 'moved',
+    U: 'conflict',
+  };
   const list: SubmoduleStatus[] = [];
   for (const line of out.split('\n')) {
     const m = /^([ +\-U])([0-9a-f]{7,64}) (.+?)(?: \(.*\))?$/.exec(line);
@@ -92,7 +107,8 @@ export function parseSubmoduleStatus(out: string): SubmoduleStatus[] {
   return list;
 }
 
-const listSome = (paths: string[], max = 3): string => (paths.length > max ? `${paths.slice(0, max).join(', ')} and ${paths.length - max} more` : paths.join(', '));
+const listSome = (paths: string[], max = 3): string =>
+  paths.length > max ? `${paths.slice(0, max).join(', ')} and ${paths.length - max} more` : paths.join(', ');
 
 /** What is wrong with the submodules, as one phrase; undefined when every one is at its recorded commit. */
 export function submoduleProblems(list: readonly SubmoduleStatus[]): string | undefined {
@@ -102,8 +118,14 @@ export function submoduleProblems(list: readonly SubmoduleStatus[]): string | un
   const moved = of('moved');
   const conflict = of('conflict');
   if (un.length) parts.push(`${un.length} submodule${un.length > 1 ? 's' : ''} not checked out (${listSome(un)})`);
-  if (moved.length) parts.push(`${moved.length} submodule${moved.length > 1 ? 's' : ''} not at the recorded commit (${listSome(moved)})`);
-  if (conflict.length) parts.push(`${conflict.length} submodule${conflict.length > 1 ? 's' : ''} with merge conflicts (${listSome(conflict)})`);
+  if (moved.length)
+    parts.push(
+      `${moved.length} submodule${moved.length > 1 ? 's' : ''} not at the recorded commit (${listSome(moved)})`,
+    );
+  if (conflict.length)
+    parts.push(
+      `${conflict.length} submodule${conflict.length > 1 ? 's' : ''} with merge conflicts (${listSome(conflict)})`,
+    );
   return parts.length ? parts.join('; ') : undefined;
 }
 

@@ -14,7 +14,10 @@ export interface HostFacts {
 }
 
 /** The package names for this host; `unmatched` lists entries with no selector for it. */
-export function packagesFor(entries: readonly PackageEntry[], host: HostFacts): { names: string[]; unmatched: string[] } {
+export function packagesFor(
+  entries: readonly PackageEntry[],
+  host: HostFacts,
+): { names: string[]; unmatched: string[] } {
   const names: string[] = [];
   const unmatched: string[] = [];
   const distro = String(host.distro ?? '').toLowerCase();
@@ -26,7 +29,13 @@ export function packagesFor(entries: readonly PackageEntry[], host: HostFacts): 
       continue;
     }
     const keys = [
-      ...(distro && version ? Object.keys(e).filter((k) => k.startsWith(`${distro}:`) && (version === k.slice(distro.length + 1) || version.startsWith(k.slice(distro.length + 1) + '.'))) : []),
+      ...(distro && version
+        ? Object.keys(e).filter(
+            (k) =>
+              k.startsWith(`${distro}:`) &&
+              (version === k.slice(distro.length + 1) || version.startsWith(k.slice(distro.length + 1) + '.')),
+          )
+        : []),
       distro,
       pm,
       'default',
@@ -47,7 +56,16 @@ export function packagesFor(entries: readonly PackageEntry[], host: HostFacts): 
 export function installArgv(pm: string, names: readonly string[]): string[] {
   switch (pm) {
     case 'apt':
-      return ['apt-get', 'install', '-y', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold', ...names];
+      return [
+        'apt-get',
+        'install',
+        '-y',
+        '-o',
+        'Dpkg::Options::=--force-confdef',
+        '-o',
+        'Dpkg::Options::=--force-confold',
+        ...names,
+      ];
     case 'dnf':
       return ['dnf', 'install', '-y', ...names];
     case 'yum':
@@ -102,5 +120,7 @@ export function parseQuery(pm: string, names: readonly string[], stdout: string)
 
 /** Does apt's output say the package lists are stale or missing (so an update may help)? */
 export function needsUpdate(output: string): boolean {
-  return /Unable to locate package|has no installation candidate|Failed to fetch .* 404|Package '.*' has no installation candidate|E: Package .* is not available/i.test(output);
+  return /Unable to locate package|has no installation candidate|Failed to fetch .* 404|Package '.*' has no installation candidate|E: Package .* is not available/i.test(
+    output,
+  );
 }

@@ -46,7 +46,9 @@ export function indexOptions(c: PipConfig, profile: Profile): IndexOptions {
   const pip = profile.pip ?? {};
   const rw = (u: string): string => rewriteUrl(profile, u);
   const indexUrl = c.indexUrl ? rw(c.indexUrl) : pip['index-url'];
-  const join = (mine: string[] | undefined, profiles: string | undefined): string[] => [...new Set(mine?.length === 0 ? [] : [...words(profiles), ...(mine ?? [])])];
+  const join = (mine: string[] | undefined, profiles: string | undefined): string[] => [
+    ...new Set(mine?.length === 0 ? [] : [...words(profiles), ...(mine ?? [])]),
+  ];
   return {
     indexUrl,
     extra: join(c.extraIndexUrls?.map(rw), pip['extra-index-url']).filter((u) => u !== indexUrl),
@@ -61,8 +63,12 @@ export function indexOptions(c: PipConfig, profile: Profile): IndexOptions {
 /** The options every pip command of a step shares (install, the plan's dry run, `index versions`). */
 export function sourceArgs(o: IndexOptions): string[] {
   return [
-    '--disable-pip-version-check', '--no-input',
-    '--retries', String(o.retries), '--timeout', String(o.timeout),
+    '--disable-pip-version-check',
+    '--no-input',
+    '--retries',
+    String(o.retries),
+    '--timeout',
+    String(o.timeout),
     ...(o.indexUrl ? ['--index-url', o.indexUrl] : []),
     ...o.extra.flatMap((u) => ['--extra-index-url', u]),
     ...o.trusted.flatMap((h) => ['--trusted-host', h]),
@@ -74,7 +80,10 @@ export function sourceArgs(o: IndexOptions): string[] {
 export function installArgv(c: PipConfig, python: string, profile: Profile, extra: string[] = []): string[] {
   const o = indexOptions(c, profile);
   return [
-    python, '-m', 'pip', 'install',
+    python,
+    '-m',
+    'pip',
+    'install',
     ...sourceArgs(o),
     ...(o.constraint ? ['--constraint', o.constraint] : []),
     ...(c.upgrade ? ['--upgrade'] : []),

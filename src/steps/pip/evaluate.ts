@@ -191,7 +191,12 @@ export interface Evaluation {
 }
 
 /** Runs the evaluation (one process) and parses its answer; an Error when it could not tell. */
-export async function evaluateSpecs(exe: string, specs: readonly string[], env: StepEnv, extraEnv: Record<string, string> = {}): Promise<Evaluation | Error> {
+export async function evaluateSpecs(
+  exe: string,
+  specs: readonly string[],
+  env: StepEnv,
+  extraEnv: Record<string, string> = {},
+): Promise<Evaluation | Error> {
   const r = await env.runner.run({
     argv: [exe, '-B', '-c', EVALUATE_SCRIPT],
     input: JSON.stringify(specs),
@@ -222,6 +227,5 @@ export async function evaluateSpecs(exe: string, specs: readonly string[], env: 
     pip: data.pip === true,
     results,
     broken: Array.isArray(data.broken) ? data.broken.map(String) : [],
-
   };
 }

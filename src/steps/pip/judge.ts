@@ -36,11 +36,14 @@ export function judge(specs: readonly string[], ev: Evaluation, o: JudgeOptions)
         problems.push(`${name} ${r.have} is installed, wants${want}`);
         break;
       case 'badversion':
-        problems.push(`${name} ${r.have} is installed, but "${r.have}" is not a PEP 440 version, so${want} cannot match it`);
+        problems.push(
+          `${name} ${r.have} is installed, but "${r.have}" is not a PEP 440 version, so${want} cannot match it`,
+        );
         break;
       case 'ok':
         good.push(`${name} ${r.have}`);
-        if (r.extras?.length) notes.push(`${name}[${r.extras.join(',')}]: checked the base distribution only, not its extras`);
+        if (r.extras?.length)
+          notes.push(`${name}[${r.extras.join(',')}]: checked the base distribution only, not its extras`);
         if (r.url) notes.push(`${name}: a direct reference, checked only that it is installed`);
         break;
     }
@@ -48,16 +51,23 @@ export function judge(specs: readonly string[], ev: Evaluation, o: JudgeOptions)
   const noteText = notes.length ? `; ${notes.join('; ')}` : '';
   // A venv whose packages do not fit together (pip check) is not converged, whatever is installed: a
   // torchvision built for another torch imports with "operator torchvision::nms does not exist".
-  if (ev.broken.length) problems.push(`${o.where} has broken requirements (pip check): ${ev.broken.slice(0, 3).join('; ')}${ev.broken.length > 3 ? `; and ${ev.broken.length - 3} more` : ''}`);
+  if (ev.broken.length)
+    problems.push(
+      `${o.where} has broken requirements (pip check): ${ev.broken.slice(0, 3).join('; ')}${ev.broken.length > 3 ? `; and ${ev.broken.length - 3} more` : ''}`,
+    );
   if (problems.length) {
     let reason = problems.join('; ');
     if (o.warnExternallyManaged && ev.externallyManaged) {
       reason += `; note: ${o.where} is externally managed (PEP 668), pip will refuse: use venv:, or args: [--break-system-packages]`;
     } else if (!ev.pip) reason += `; note: ${o.where} has no pip`;
-    else if (!ev.venv && !ev.writable) reason += `; note: ${o.where}'s site-packages is not writable by this user, pip will fall back to a --user install (or use venv:)`;
+    else if (!ev.venv && !ev.writable)
+      reason += `; note: ${o.where}'s site-packages is not writable by this user, pip will fall back to a --user install (or use venv:)`;
     return { state: 'unsatisfied', reason };
   }
   if (!good.length) return { state: 'satisfied', reason: `no requirement applies to python ${ev.version}${noteText}` };
-  const listed = good.length > MAX_LISTED ? `${good.slice(0, MAX_LISTED).join(', ')} and ${good.length - MAX_LISTED} more` : good.join(', ');
+  const listed =
+    good.length > MAX_LISTED
+      ? `${good.slice(0, MAX_LISTED).join(', ')} and ${good.length - MAX_LISTED} more`
+      : good.join(', ');
   return { state: 'satisfied', reason: `${listed} installed in ${o.where}${noteText}` };
 }

@@ -40,7 +40,11 @@ export function parseRequirement(spec: string): ParsedRequirement | Error {
   if (rest.startsWith('[')) {
     const end = rest.indexOf(']');
     if (end < 0) return bad('the extras list has no closing "]"');
-    extras = rest.slice(1, end).split(',').map((e) => e.trim()).filter(Boolean);
+    extras = rest
+      .slice(1, end)
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean);
     const wrong = extras.find((e) => NAME.exec(e)?.[0] !== e);
     if (wrong !== undefined) return bad(`"${wrong}" is not an extra name`);
     rest = rest.slice(end + 1).trimStart();
@@ -52,7 +56,8 @@ export function parseRequirement(spec: string): ParsedRequirement | Error {
   }
   const semi = rest.indexOf(';');
   let versions = (semi < 0 ? rest : rest.slice(0, semi)).trim();
-  if (semi >= 0 && !rest.slice(semi + 1).trim()) return bad('nothing follows ";" (an environment marker like python_version >= "3.8")');
+  if (semi >= 0 && !rest.slice(semi + 1).trim())
+    return bad('nothing follows ";" (an environment marker like python_version >= "3.8")');
   if (versions.startsWith('(')) {
     if (!versions.endsWith(')')) return bad('the "(" around the version specifiers is not closed');
     versions = versions.slice(1, -1).trim();
@@ -63,14 +68,26 @@ export function parseRequirement(spec: string): ParsedRequirement | Error {
     const op = OPERATOR.exec(part);
     if (!op) {
       const hint = /^=[^=]/.test(part) ? ' (did you mean "==")' : '';
-      return bad(`"${part}" is not a version specifier${hint}: write an operator (==, >=, <=, !=, ~=, <, >) and a version, e.g. ${name}>=1.0`);
+      return bad(
+        `"${part}" is not a version specifier${hint}: write an operator (==, >=, <=, !=, ~=, <, >) and a version, e.g. ${name}>=1.0`,
+      );
     }
     const [, operator, version] = op as unknown as [string, string, string];
     if (!version.trim()) return bad(`"${operator}" needs a version after it, e.g. ${name}${operator}1.0`);
     if (operator === '===') continue; // arbitrary equality: any string
-    const re = operator === '==' || operator === '!=' ? VERSION_FOR['==']! : operator === '~=' ? VERSION_FOR['~=']! : VERSION_FOR.other!;
+    const re =
+      operator === '==' || operator === '!='
+        ? VERSION_FOR['==']!
+        : operator === '~='
+          ? VERSION_FOR['~=']!
+          : VERSION_FOR.other!;
     if (!re.test(version.trim())) {
-      const why = operator === '~=' && /^v?[0-9]+$/.test(version.trim()) ? ' (~= needs at least two parts, e.g. ~=1.4)' : /\*/.test(version) ? ' (a ".*" wildcard works only with == and !=)' : '';
+      const why =
+        operator === '~=' && /^v?[0-9]+$/.test(version.trim())
+          ? ' (~= needs at least two parts, e.g. ~=1.4)'
+          : /\*/.test(version)
+            ? ' (a ".*" wildcard works only with == and !=)'
+            : '';
       return bad(`"${version.trim()}" is not a valid version for ${operator}${why}`);
     }
   }

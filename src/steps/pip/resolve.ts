@@ -36,7 +36,12 @@ const PIN = /^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*(?:===?\s*([^\
  * not just the first pip stops at. A venv that does not exist yet is resolved as a fresh one would be:
  * with the host's python3 and `--ignore-installed`. Installs nothing.
  */
-export async function previewPip(c: PipConfig, recipe: string, env: StepEnv, stepEnv: Record<string, string>): Promise<Preview> {
+export async function previewPip(
+  c: PipConfig,
+  recipe: string,
+  env: StepEnv,
+  stepEnv: Record<string, string>,
+): Promise<Preview> {
   let exe: string | undefined;
   let fresh = false;
   if (c.venv) {
@@ -60,7 +65,12 @@ export async function previewPip(c: PipConfig, recipe: string, env: StepEnv, ste
   // where "The conflict is caused by" is the line that explains a conflict.
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'envkit-pip-report-'));
   const reportFile = path.join(dir, 'report.json');
-  const argv = installArgv(c, exe, env.profile, ['--dry-run', '--report', reportFile, ...(fresh ? ['--ignore-installed'] : [])]);
+  const argv = installArgv(c, exe, env.profile, [
+    '--dry-run',
+    '--report',
+    reportFile,
+    ...(fresh ? ['--ignore-installed'] : []),
+  ]);
   // Nothing is installed by a dry run: an externally managed python may answer it too.
   const runEnv = { ...stepEnv, PIP_BREAK_SYSTEM_PACKAGES: '1', PYTHONDONTWRITEBYTECODE: '1' };
   let r: Awaited<ReturnType<StepEnv['runner']['run']>>;
@@ -76,13 +86,20 @@ export async function previewPip(c: PipConfig, recipe: string, env: StepEnv, ste
   if (r.exitCode === 0) {
     try {
       const parsed = JSON.parse(report ?? '') as { install?: { metadata?: { name?: string; version?: string } }[] };
-      return { kind: 'install', install: (parsed.install ?? []).map((i) => ({ name: String(i.metadata?.name), version: String(i.metadata?.version) })) };
+      return {
+        kind: 'install',
+        install: (parsed.install ?? []).map((i) => ({
+          name: String(i.metadata?.name),
+          version: String(i.metadata?.version),
+        })),
+      };
     } catch {
       return { kind: 'unknown', reason: `pip gave no report (pip older than 22.2 cannot dry-run)` };
     }
   }
   const text = `${r.stderr}\n${r.stdout}`;
-  if (/no such option: --(dry-run|report)/.test(text)) return { kind: 'unknown', reason: 'this pip cannot dry-run (pip 22.2 or newer can)' };
+  if (/no such option: --(dry-run|report)/.test(text))
+    return { kind: 'unknown', reason: 'this pip cannot dry-run (pip 22.2 or newer can)' };
   const ignored = ignoredHttpIndex(text);
   if (ignored) return { kind: 'unresolvable', reason: ignored, lines: [] };
   const missing = await missingPins(c, exe, recipe, env, runEnv);
@@ -91,16 +108,34 @@ export async function previewPip(c: PipConfig, recipe: string, env: StepEnv, ste
   if (missing.length) {
     const pins = missing.filter((m) => m.version).length;
     const names = missing.length - pins;
-    const what = [pins ? `${pins} pinned version${pins === 1 ? '' : 's'}` : '', names ? `${names} package${names === 1 ? '' : 's'}` : ''].filter(Boolean).join(' and ');
+    const what = [
+      pins ? `${pins} pinned version${pins === 1 ? '' : 's'}` : '',
+      names ? `${names} package${names === 1 ? '' : 's'}` : '',
+    ]
+      .filter(Boolean)
+      .join(' and ');
     return {
       kind: 'unresolvable',
       reason: `${what} ${missing.length === 1 ? 'is' : 'are'} not in the ${indexes}`,
-      lines: missing.map((m) => `${m.spec}: ${m.versions.length ? `the index has ${shortList(m.versions)}` : 'no version of it in the index'}${m.set && m.versions.length ? ` → --set ${m.set}=${m.versions[0]}` : ''}`),
+      lines: missing.map(
+        (m) =>
+          `${m.spec}: ${m.versions.length ? `the index has ${shortList(m.versions)}` : 'no version of it in the index'}${m.set && m.versions.length ? ` → --set ${m.set}=${m.versions[0]}` : ''}`,
+      ),
     };
   }
-  const error = text.split('\n').map((l) => l.trim()).find((l) => l.startsWith('ERROR:')) ?? (text.trim().split('\n').pop() ?? '');
+  const error =
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l.startsWith('ERROR:')) ??
+    text.trim().split('\n').pop() ??
+    '';
   const hint = resolutionHint(text, o.indexUrl, !!o.constraint);
-  return { kind: 'unresolvable', reason: `pip cannot resolve it: ${error.replace(/^ERROR:\s*/, '').slice(0, 240)}`, lines: hint ? [hint] : [] };
+  return {
+    kind: 'unresolvable',
+    reason: `pip cannot resolve it: ${error.replace(/^ERROR:\s*/, '').slice(0, 240)}`,
+    lines: hint ? [hint] : [],
+  };
 }
 
 const DEFAULT_INDEX = 'https://pypi.org/simple';
@@ -148,21 +183,40 @@ function unreachable(url: string): Promise<string | null> {
 /** pip skipped an http:// index it does not trust: say so, not that the packages are missing. */
 function ignoredHttpIndex(text: string): string | undefined {
   const m = /repository located at (\S+) is not a trusted or secure host and is being ignored/.exec(text);
-  return m ? `pip ignores the index at ${m[1]}: it is plain http and not a trusted host (add it to the profile's pip.trusted-host, or use https)` : undefined;
+  return m
+    ? `pip ignores the index at ${m[1]}: it is plain http and not a trusted host (add it to the profile's pip.trusted-host, or use https)`
+    : undefined;
 }
 
-const shortList = (v: string[]): string => (v.length > 6 ? `${v.slice(0, 6).join(', ')} … (${v.length} versions)` : v.join(', '));
+const shortList = (v: string[]): string =>
+  v.length > 6 ? `${v.slice(0, 6).join(', ')} … (${v.length} versions)` : v.join(', ');
 
 /** Every `name==version` spec of the step whose version the index (and find-links) does not have, and every package it has no version of. */
-export async function missingPins(c: PipConfig, exe: string, recipe: string, env: StepEnv, runEnv: Record<string, string> = {}): Promise<MissingPin[]> {
+export async function missingPins(
+  c: PipConfig,
+  exe: string,
+  recipe: string,
+  env: StepEnv,
+  runEnv: Record<string, string> = {},
+): Promise<MissingPin[]> {
   const pins = c.packages.map((spec, i) => ({ spec, m: PIN.exec(spec), pinVar: c.pinVars[i] })).filter((p) => p.m);
   const o = indexOptions(c, env.profile);
   const found = await mapLimit(pins, 4, async (p): Promise<MissingPin | null> => {
     const [, name, version] = p.m!;
-    const r = await env.runner.run({ argv: [exe, '-m', 'pip', 'index', 'versions', ...sourceArgs(o), ...(c.pre ? ['--pre'] : []), name!], env: runEnv, cwd: env.paths.home, timeoutMs: 60_000 });
+    const r = await env.runner.run({
+      argv: [exe, '-m', 'pip', 'index', 'versions', ...sourceArgs(o), ...(c.pre ? ['--pre'] : []), name!],
+      env: runEnv,
+      cwd: env.paths.home,
+      timeoutMs: 60_000,
+    });
     const line = /Available versions:\s*(.*)/.exec(r.stdout)?.[1];
     if (r.exitCode !== 0 && !/No matching distribution/i.test(`${r.stderr}${r.stdout}`)) return null; // could not tell: say nothing
-    const versions = line ? line.split(',').map((v) => v.trim()).filter(Boolean) : [];
+    const versions = line
+      ? line
+          .split(',')
+          .map((v) => v.trim())
+          .filter(Boolean)
+      : [];
     if (version ? versions.includes(version) : versions.length > 0) return null;
     return { spec: p.spec, name: name!, version, versions, set: p.pinVar ? `${recipe}.${p.pinVar}` : undefined };
   });
