@@ -94,12 +94,10 @@ export const commonStepShape = {
       description: 'Path(s) that exist once the step is done; the step is satisfied when all exist.',
       examples: ['{{ prefix }}/lib/libopenblas.a', ['{{ prefix }}/bin/cmake', '{{ prefix }}/bin/ctest']],
     }),
-  env: envMapSchema
-    .optional()
-    .meta({
-      description: 'Environment variables for the step’s commands.',
-      examples: [{ CC: 'gcc-12', MAKEFLAGS: '-j8' }],
-    }),
+  env: envMapSchema.optional().meta({
+    description: 'Environment variables for the step’s commands.',
+    examples: [{ CC: 'gcc-12', MAKEFLAGS: '-j8' }],
+  }),
   cwd: z
     .string()
     .min(1)
@@ -124,13 +122,11 @@ export const COMMON_STEP_KEYS = Object.keys(commonStepShape);
 export const typedVarSchema = z
   .strictObject({
     default: scalar.meta({ description: 'The default value.', examples: [4] }),
-    type: z
-      .enum(VAR_TYPES)
-      .meta({
-        description:
-          'What a value must be: int (digits), bool (true/false), version (letters, digits, . + ~ _ -), path (no control characters, quotes, backslashes or ` $ ; & | < > ( )), enum (one of `values`), string (anything).',
-        examples: ['int'],
-      }),
+    type: z.enum(VAR_TYPES).meta({
+      description:
+        'What a value must be: int (digits), bool (true/false), version (letters, digits, . + ~ _ -), path (no control characters, quotes, backslashes or ` $ ; & | < > ( )), enum (one of `values`), string (anything).',
+      examples: ['int'],
+    }),
     values: z
       .array(z.string())
       .min(1)

@@ -112,20 +112,16 @@ const downloadSchema = z.strictObject({
       description: 'Allow a download without sha256 (nothing verifies it; the plan shows it in red).',
       examples: [true],
     }),
-  'max-size': sizeSchema
-    .optional()
-    .meta({
-      description:
-        'The largest download accepted (default 8 GiB): a bigger Content-Length fails before anything is read, a longer body is cut off there. Bytes, or "500 MB", "12 GiB".',
-      examples: ['12 GiB'],
-    }),
-  'max-unpacked': sizeSchema
-    .optional()
-    .meta({
-      description:
-        'The most an archive may unpack to (default 100 times the download, at least 512 MiB): more fails before anything is written (a gzip or zip bomb). Bytes, or "500 MB", "40 GiB".',
-      examples: ['40 GiB'],
-    }),
+  'max-size': sizeSchema.optional().meta({
+    description:
+      'The largest download accepted (default 8 GiB): a bigger Content-Length fails before anything is read, a longer body is cut off there. Bytes, or "500 MB", "12 GiB".',
+    examples: ['12 GiB'],
+  }),
+  'max-unpacked': sizeSchema.optional().meta({
+    description:
+      'The most an archive may unpack to (default 100 times the download, at least 512 MiB): more fails before anything is written (a gzip or zip bomb). Bytes, or "500 MB", "40 GiB".',
+    examples: ['40 GiB'],
+  }),
   'max-entries': z
     .int()
     .min(1)

@@ -19,12 +19,10 @@ const fileSchema = z.strictObject({
     .string()
     .min(1)
     .meta({ description: 'The file to write (~/ allowed).', examples: ['~/.config/matplotlib/matplotlibrc'] }),
-  content: z
-    .string()
-    .meta({
-      description: 'Its whole content; templates are rendered.',
-      examples: ['font.family: sans-serif\nfont.sans-serif: Noto Sans CJK SC, DejaVu Sans\n'],
-    }),
+  content: z.string().meta({
+    description: 'Its whole content; templates are rendered.',
+    examples: ['font.family: sans-serif\nfont.sans-serif: Noto Sans CJK SC, DejaVu Sans\n'],
+  }),
   mode: z
     .union([z.string(), z.number()])
     .refine((v) => parseMode(v) !== undefined, { message: 'bad file mode: write octal like "0644" or "0755"' })

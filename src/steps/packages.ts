@@ -19,13 +19,11 @@ const APT_LISTS = '/var/lib/apt/lists';
 
 const entry = z.union([
   z.string().regex(/^([A-Za-z0-9][A-Za-z0-9+.:_@/-]*|.*\{\{.*\}\}.*)$/, 'not a package name'),
-  z
-    .record(z.string(), z.union([z.string(), z.array(z.string()), z.null()]))
-    .meta({
-      description:
-        'Names by host: `debian:12`, `debian`, `ubuntu`, `apt`, `dnf`, `brew`, `default`; null = nothing on that host.',
-      examples: [{ debian: 'libgl1', 'ubuntu:20.04': 'libgl1-mesa-glx', dnf: 'mesa-libGL', brew: null }],
-    }),
+  z.record(z.string(), z.union([z.string(), z.array(z.string()), z.null()])).meta({
+    description:
+      'Names by host: `debian:12`, `debian`, `ubuntu`, `apt`, `dnf`, `brew`, `default`; null = nothing on that host.',
+    examples: [{ debian: 'libgl1', 'ubuntu:20.04': 'libgl1-mesa-glx', dnf: 'mesa-libGL', brew: null }],
+  }),
 ]);
 const packagesSchema = z.union(
   [
