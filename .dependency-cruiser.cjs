@@ -1,9 +1,9 @@
 // The import rules `npm test` checks (npm run lint:deps): no circles, and layers that point one way
 // (docs/architecture.md, "Layers"). A folder may import its own files and any folder below it:
 //
-//   util ← facts ← lang ← steps, verify ← catalog ← plan ← run, doctor ← completion, docs ← cli
+//   util ← facts ← lang ← steps ← verify ← catalog ← plan ← run, doctor ← completion, docs ← cli
 //
-const LAYERS = ['util', 'facts', 'lang', 'steps|verify', 'catalog', 'plan', 'run|doctor', 'completion|docs', 'cli'];
+const LAYERS = ['util', 'facts', 'lang', 'steps', 'verify', 'catalog', 'plan', 'run|doctor', 'completion|docs', 'cli'];
 
 const above = (i) => LAYERS.slice(i + 1).join('|');
 

@@ -6,7 +6,7 @@ import { defineKind } from './types.js';
 
 /**
  * `mode`: "0644", "644", "0o644" or 644, all meaning octal. A YAML number reaches here only as the
- * digits written (recipe/load.ts refuses `0o644` and `0x…` unquoted, which YAML reads as decimal 420).
+ * digits written (catalog/load.ts refuses `0o644` and `0x…` unquoted, which YAML reads as decimal 420).
  */
 export function parseMode(v: string | number): number | undefined {
   const s = String(v).trim().replace(/^0o/i, '');

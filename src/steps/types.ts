@@ -48,7 +48,7 @@ export interface ResolvedStep<C = unknown> {
   common: StepCommon;
   /** Why `when:` does not hold (the step is skipped), or null when it does. */
   whenFailed: string | null;
-  /** `when:` fails because the host already has what the step installs (see recipe/when.ts hostAlreadyHas). */
+  /** `when:` fails because the host already has what the step installs (see lang/when.ts hostAlreadyHas). */
   hostHas?: boolean;
   loc: Loc;
 }
