@@ -8,6 +8,7 @@ export const COMMAND_NAMES = [
   'plan',
   'run',
   'doctor',
+  'lock',
   'validate',
   'init',
   'completion',

@@ -8,6 +8,7 @@ const COMMANDS: Record<CommandName, () => Promise<CommandModule>> = {
   plan: () => import('./commands/plan.js'),
   run: () => import('./commands/run.js'),
   doctor: () => import('./commands/doctor.js'),
+  lock: () => import('./commands/lock.js'),
   validate: () => import('./commands/validate.js'),
   init: () => import('./commands/init.js'),
   completion: () => import('./commands/completion.js'),

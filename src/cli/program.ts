@@ -109,6 +109,17 @@ Exit codes: 0 ok · 1 a step or check failed · 2 invalid input · 3 plan --exit
       '\nExamples:\n  $ setup doctor\n  $ setup doctor cmake faiss --json\n  $ setup doctor --mirror tuna          do the Tsinghua mirrors answer from here?',
     );
 
+  add('lock')
+    .description(
+      'record what the recipes have installed (pip versions, git commits, download checksums, package versions) in a lock file',
+    )
+    .argument('[recipe...]', 'recipes to lock, with what they require (default: those already in the lock file)')
+    .option('--lock <file>', 'the lock file to write (default: ./envkit.lock); recipes in it not named are kept')
+    .addHelpText(
+      'after',
+      '\nA step that is not installed as its recipe says stops the lock (exit 1, nothing written): run the recipe first.\n\nExamples:\n  $ setup run faiss && setup lock faiss\n  $ setup lock                              lock again the recipes already in ./envkit.lock\n  $ setup lock ml-stack --lock ~/ml.lock --json',
+    );
+
   add('validate')
     .description('check recipe and profile files (default: every recipe folder)')
     .argument('[path...]', 'files or folders')

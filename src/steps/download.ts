@@ -2,7 +2,14 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import * as z from '../util/zod.js';
 import { rewriteUrl } from '../lang/mirror.js';
-import { ChecksumMismatch, fetchToCache, fetchToCacheSha512, memoHash, parseChecksumFile } from './download/cache.js';
+import {
+  cachePath,
+  ChecksumMismatch,
+  fetchToCache,
+  fetchToCacheSha512,
+  memoHash,
+  parseChecksumFile,
+} from './download/cache.js';
 import { detectFormat, ExtractBlocked, readMarker, unpack } from './download/extract.js';
 import {
   DEFAULT_RETRY,
@@ -339,6 +346,28 @@ export const downloadKind = defineKind<DownloadSpec, DownloadConfig>({
       return { state: 'unknown', reason: `cannot read ${err.path ?? c.dest ?? c.extract}: ${err.code ?? err.message}` };
     }
     return { state: 'satisfied', reason: done.join('; ') };
+  },
+  lock: async (step, env) => {
+    const c = step.config;
+    // The file as it is now: the dest itself, else (extract only) the archive its marker names, size from the cache.
+    let sha256: string | undefined;
+    let bytes: number | undefined;
+    if (c.dest) {
+      const st = await fs.stat(c.dest);
+      sha256 = await memoHash(env.memo, c.dest, st);
+      bytes = st.size;
+    } else if (c.extract) {
+      sha256 = (await readMarker(c.extract))?.sha256;
+      if (!sha256) throw new Error(`${c.extract} has no unpack marker`);
+      bytes = (await fs.stat(cachePath(env.paths.cache, sha256)).catch(() => undefined))?.size;
+    }
+    return {
+      url: c.url,
+      ...(sha256 ? { sha256 } : {}),
+      ...(bytes !== undefined ? { size: bytes } : {}),
+      ...(c.dest ? { dest: c.dest } : {}),
+      ...(c.extract ? { extract: c.extract } : {}),
+    };
   },
   apply: async (step, env) => {
     const c = step.config;

@@ -4,6 +4,7 @@ import { gitRewriteArgs, rewriteWith } from '../lang/mirror.js';
 import type { Profile } from '../lang/schema.js';
 import { argvToString } from '../util/shell.js';
 import { credentialEnv, publicRewrites, publicUrl } from './git/credentials.js';
+import { gitLockEntry, lockedClone } from './git/lock.js';
 import { gitRead, inspectDest, localChanges, resolveRef, submoduleStatus, type DestState } from './git/inspect.js';
 import {
   badRef,
@@ -202,6 +203,10 @@ export const gitKind = defineKind<GitSpec, GitConfig>({
       state: 'satisfied',
       reason: `${c.dest} is at ${c.ref} (${short(s.target.commit)})${c.submodules ? ', submodules at their recorded commits' : ''}`,
     };
+  },
+  lock: async (step, env) => {
+    const c = step.config;
+    return gitLockEntry(c, await lockedClone(env.runner, c.dest, c.submodules));
   },
   apply: async (step, env) => {
     const c = step.config;

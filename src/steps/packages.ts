@@ -10,6 +10,7 @@ import {
   updateArgv,
   type PackageEntry,
 } from './packages/managers.js';
+import { installedVersions, packagesLockEntry } from './packages/lock.js';
 import { defineKind, type ResolvedStep, type StepEnv } from './types.js';
 import { StepFailure } from './types.js';
 
@@ -142,6 +143,13 @@ export const packagesKind = defineKind<z.infer<typeof packagesSchema>, PackagesC
     if (!r.names.length) return { state: 'satisfied', reason: 'nothing to install on this host' };
     if (r.missing.length) return { state: 'unsatisfied', reason: `not installed: ${r.missing.join(', ')}` };
     return { state: 'satisfied', reason: `installed: ${r.names.join(', ')}` };
+  },
+  lock: async (step, env) => {
+    const { pm, names } = await missingPackages(step, env);
+    if (!names.length) return undefined;
+    const status = pm === 'apt' ? await dpkgStatus(env) : undefined;
+    const real = (n: string): string => (status ? (isInstalled(status, n) ?? n) : n);
+    return packagesLockEntry(pm, await installedVersions(env.runner, pm, names, real));
   },
   apply: async (step, env) => {
     const { pm, missing } = await missingPackages(step, env);

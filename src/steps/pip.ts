@@ -5,6 +5,7 @@ import { indexOptions, installArgv, type PipConfig } from './pip/command.js';
 import { evaluateSpecs, type Evaluation } from './pip/evaluate.js';
 import { pipFailureHint, UNREACHABLE } from './pip/hints.js';
 import { judge } from './pip/judge.js';
+import { installedDistributions, pipLockEntry } from './pip/lock.js';
 import { missingPins, previewPip } from './pip/resolve.js';
 import { parseRequirement } from './pip/requirement.js';
 import { locatePython, pythonLabel, pythonSpec, venvPython } from './python.js';
@@ -294,6 +295,14 @@ export const pipKind = defineKind<PipSpec, PipConfig>({
     if (failed) return { state: 'unsatisfied', reason: failed };
     if (digest) env.inputs?.note(step, 'imports-passed-with', digest); // kept by `setup run` only
     return { state: 'satisfied', reason: `${judged.reason}; ${c.imports.join(', ')} import` };
+  },
+  lock: async (step, env) => {
+    const t = await target(step.config, env);
+    if (!('exe' in t)) throw new Error(t.missing);
+    return pipLockEntry(
+      { venv: step.config.venv, exe: t.exe },
+      await installedDistributions(t.exe, env, step.common.env),
+    );
   },
   apply: async (step, env) => {
     const c = step.config;

@@ -75,6 +75,16 @@ export interface Preview {
   blocked?: string;
 }
 
+/** A value in a lock entry: plain data the lock file writes as YAML (maps sorted by key when written). */
+export type LockValue = string | number | boolean | LockValue[] | { [key: string]: LockValue };
+
+/**
+ * What `setup lock` records of a satisfied step: what is installed now (pip: every distribution and its
+ * version; git: the commit and each submodule's; download: URL, sha256, size; packages: installed versions).
+ * Plain data, written into `envkit.lock` by plan/lock-file.ts.
+ */
+export type LockEntry = { [key: string]: LockValue };
+
 /** Renders templates inside a step while it is resolved. */
 export interface Templater {
   /** A string with values inserted as they are. */
@@ -166,6 +176,11 @@ export interface StepKindDef<Spec = unknown, Config = Spec> {
   selfCheck?(config: Config): boolean;
   /** `plan` (unless --no-resolve): a closer look at a pending step, e.g. pip's dry-run resolution. Changes nothing. */
   preview?(step: ResolvedStep<Config>, env: StepEnv): Promise<Preview>;
+  /**
+   * `setup lock`: what is installed now for a satisfied step, read without changing anything. Kinds without
+   * it record nothing; undefined: nothing to record on this host (a packages step with no name here).
+   */
+  lock?(step: ResolvedStep<Config>, env: StepEnv): Promise<LockEntry | undefined>;
   /** `root:` when the step does not say (packages: true). */
   defaultRoot?: boolean;
   /** The kind's own check; kinds without one rely on the step's `check` / `creates`. */

@@ -73,6 +73,7 @@ describe('setup completion bash, sourced in real bash', () => {
       'help',
       'init',
       'list',
+      'lock',
       'plan',
       'run',
       'show',
@@ -176,7 +177,18 @@ describe.runIf(has('zsh'))('setup completion zsh', () => {
         .filter((x) => x && (x === '<files>' || x.startsWith(prefix)))
         .sort();
     };
-    expect(ask('setup ')).toEqual(['completion', 'doctor', 'help', 'init', 'list', 'plan', 'run', 'show', 'validate']);
+    expect(ask('setup ')).toEqual([
+      'completion',
+      'doctor',
+      'help',
+      'init',
+      'list',
+      'lock',
+      'plan',
+      'run',
+      'show',
+      'validate',
+    ]);
     expect(ask('setup plan --')).toEqual(expect.arrayContaining(['--exit-code', '--graph', '--mirror', '--json']));
     expect(ask('setup plan --')).not.toContain('--no-state');
     expect(ask('setup run py')).toEqual([...bundled('.').filter((n) => n.startsWith('py')), 'pyside-tools'].sort());

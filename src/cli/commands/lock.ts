@@ -1,0 +1,81 @@
+import path from 'node:path';
+import { EnvkitError, ExitCode, UsageError } from '../../util/errors.js';
+import { MiB, readUserFile, UnreadableFile } from '../../util/user-file.js';
+import { writeVerified } from '../../util/verified-write.js';
+import { collectLock, mergeLocks } from '../../plan/lock.js';
+import { BadLock, formatLock, LOCK_FILE, parseLock, type Lock } from '../../plan/lock-file.js';
+import { selectRecipes } from '../../plan/session.js';
+import { sessionFrom } from '../common.js';
+import { withSpinner } from '../spinner.js';
+import { makeOutput, tilde, writeJson, type GlobalOpts } from '../output.js';
+
+/** A lock lists every distribution of every venv: far bigger than a recipe, still nothing like a data file. */
+const MAX_LOCK_BYTES = 16 * MiB;
+
+/** The lock file's text and what it says, or undefined when there is none yet. */
+async function readLock(file: string): Promise<{ text: string; lock: Lock } | undefined> {
+  let text: string;
+  try {
+    text = (await readUserFile(file, { maxBytes: MAX_LOCK_BYTES, what: 'lock files' })).toString('utf8');
+  } catch (e) {
+    if (e instanceof UnreadableFile && e.code === 'ENOENT') return undefined;
+    if (e instanceof UnreadableFile) throw new UsageError(e.message, e.hint);
+    throw e;
+  }
+  try {
+    return { text, lock: parseLock(text, file) };
+  } catch (e) {
+    if (e instanceof BadLock)
+      throw new UsageError(e.message, 'move it away, or point --lock at another file, and lock again');
+    throw e;
+  }
+}
+
+/**
+ * `setup lock [recipe…]`: records what the recipes (and what they require) have installed into the lock
+ * file (default ./envkit.lock). Recipes already in the file and not named are kept; with no names, the
+ * recipes already in it are locked again. Refuses (exit 1, nothing written) while a step is not satisfied.
+ */
+export default async function lockCommand(names: string[], opts: GlobalOpts & { lock?: string }): Promise<number> {
+  const o = makeOutput(opts);
+  const file = path.resolve(opts.lock ?? LOCK_FILE);
+  const old = await readLock(file);
+  if (!names.length) {
+    if (!old || !Object.keys(old.lock.recipes).length)
+      throw new UsageError(
+        `name the recipes to lock: ${tilde(o, file)} does not list any yet`,
+        'setup lock <recipe…>; with no names, setup lock locks again the recipes already in the lock file',
+      );
+    names = Object.keys(old.lock.recipes).sort();
+  }
+  const session = await sessionFrom(opts, names);
+  const recipes = selectRecipes(session, names);
+  const result = await withSpinner(o, 'reading what is installed…', collectLock(session, recipes));
+  if (result.notReady.length) {
+    const run = `setup run ${[...new Set(result.notReady.map((s) => s.recipe))].join(' ')}`;
+    if (o.json) {
+      writeJson(o, 'lock', { status: 'not-ready', file, recipes: result.recipes, notReady: result.notReady, fix: run });
+      return ExitCode.failed;
+    }
+    for (const s of result.notReady)
+      o.err(`  ${s.id} ${s.kind}${s.name ? ` (${s.name})` : ''}: ${s.state}: ${tilde(o, s.reason)}`);
+    throw new EnvkitError(
+      `nothing written to ${tilde(o, file)}: ${result.notReady.length} step${result.notReady.length === 1 ? ' is' : 's are'} not installed as the recipe says`,
+      ExitCode.failed,
+      `a lock records what is installed: run \`${run}\` first, then lock again`,
+    );
+  }
+  const lock = mergeLocks(old?.lock, result.lock);
+  const text = formatLock(lock);
+  const changed = text !== old?.text;
+  if (changed) await writeVerified(file, text);
+  const steps = result.recipes.reduce((n, r) => n + (lock.recipes[r]?.length ?? 0), 0);
+  if (o.json) {
+    writeJson(o, 'lock', { status: 'ok', file, recipes: result.recipes, changed, lock });
+    return ExitCode.ok;
+  }
+  o.out(
+    `${changed ? 'Locked' : 'Unchanged:'} ${result.recipes.join(', ')} (${steps} step${steps === 1 ? '' : 's'} recorded) in ${tilde(o, file)}`,
+  );
+  return ExitCode.ok;
+}

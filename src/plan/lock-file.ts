@@ -1,0 +1,111 @@
+import { parse as parseYaml, stringify } from 'yaml';
+import * as z from '../util/zod.js';
+import type { LockEntry, LockValue } from '../steps/types.js';
+
+/**
+ * `envkit.lock`: what `setup lock` found installed, per recipe and step. Pure: turning a lock into text and
+ * back. The text is stable (no dates, maps sorted by key, steps in recipe order, recipes by name), so the
+ * same host locks to the same bytes and a change shows as a small diff.
+ */
+
+/** The lock format this code writes and reads; a lock with another is refused (it needs another setup). */
+export const LOCK_FORMAT = 1;
+
+/** The file `setup lock` writes when not told otherwise (in the current folder). */
+export const LOCK_FILE = 'envkit.lock';
+
+/** One step as locked: its position and kind, and either what is installed or why `when:` skipped it. */
+export interface LockedStep {
+  /** 1-based, as in the step's id (`recipe#n`). */
+  step: number;
+  kind: string;
+  name?: string;
+  /** Why `when:` does not hold on this host: the step installs nothing here. */
+  skipped?: string;
+  /** What the kind's `lock` hook read (absent when skipped). */
+  installed?: LockEntry;
+}
+
+/** A whole lock: recipe name → its locked steps (only steps whose kind records something, and skipped ones). */
+export interface Lock {
+  format: typeof LOCK_FORMAT;
+  recipes: Record<string, LockedStep[]>;
+}
+
+const HEADER =
+  '# envkit.lock: what `setup lock` found installed, per recipe and step. Written by setup; regenerate it\n# with `setup lock`, do not edit it by hand.\n';
+
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** A value with every map's keys sorted (arrays keep their order: the kinds give them sorted or meaningful). */
+function canonical(v: LockValue): LockValue {
+  if (Array.isArray(v)) return v.map(canonical);
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, LockValue> = {};
+    for (const k of Object.keys(v).sort(cmp))
+      Object.defineProperty(out, k, { value: canonical(v[k]!), enumerable: true, writable: true, configurable: true });
+    return out;
+  }
+  return v;
+}
+
+/** The lock as text: a header comment, `format:`, then recipes by name, each step's keys in a fixed order. */
+export function formatLock(lock: Lock): string {
+  const recipes: Record<string, unknown> = {};
+  for (const name of Object.keys(lock.recipes).sort(cmp)) {
+    const steps = [...lock.recipes[name]!].sort((a, b) => a.step - b.step);
+    recipes[name] = steps.map((s) => ({
+      step: s.step,
+      kind: s.kind,
+      ...(s.name ? { name: s.name } : {}),
+      ...(s.skipped !== undefined ? { skipped: s.skipped } : {}),
+      ...(s.installed ? { installed: canonical(s.installed) } : {}),
+    }));
+  }
+  return (
+    HEADER +
+    stringify({ format: lock.format, recipes }, { lineWidth: 0, minContentWidth: 0, aliasDuplicateObjects: false })
+  );
+}
+
+const value: z.ZodType<LockValue> = z.lazy(() =>
+  z.union([z.string(), z.number(), z.boolean(), z.array(value), z.record(z.string(), value)]),
+);
+const lockSchema = z.strictObject({
+  format: z.literal(LOCK_FORMAT),
+  recipes: z.record(
+    z.string(),
+    z.array(
+      z.strictObject({
+        step: z.int().min(1),
+        kind: z.string().min(1),
+        name: z.string().optional(),
+        skipped: z.string().optional(),
+        installed: z.record(z.string(), value).optional(),
+      }),
+    ),
+  ),
+});
+
+/** A lock file that cannot be read as one: why, for people. */
+export class BadLock extends Error {}
+
+/** Reads a lock's text (`file` names it in errors); throws BadLock saying what is wrong. */
+export function parseLock(text: string, file: string): Lock {
+  let data: unknown;
+  try {
+    data = parseYaml(text, { uniqueKeys: true, maxAliasCount: 0 });
+  } catch (e) {
+    throw new BadLock(`${file} is not valid YAML: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+  }
+  const format =
+    !!data && typeof data === 'object' && !Array.isArray(data) ? (data as { format?: unknown }).format : undefined;
+  if (format !== undefined && format !== LOCK_FORMAT)
+    throw new BadLock(`${file} has lock format ${JSON.stringify(format)}; this setup reads format ${LOCK_FORMAT}`);
+  const r = lockSchema.safeParse(data);
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    throw new BadLock(`${file} is not a lock file: ${i.path.join('.') || '(top)'}: ${i.message}`);
+  }
+  return r.data as Lock;
+}
