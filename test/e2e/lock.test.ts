@@ -50,6 +50,7 @@ describe.skipIf(!hasVenv || !dpkgQuery)('setup lock records what a run installed
   let server: Awaited<ReturnType<typeof serve>>;
   let blob: Buffer;
   let libCommit = '';
+  let deepCommit = '';
   const recipes = path.join(root, 'recipes');
   const profile = path.join(root, 'local.yaml');
 
@@ -57,7 +58,12 @@ describe.skipIf(!hasVenv || !dpkgQuery)('setup lock records what a run installed
     blob = Buffer.from('a release asset\n'.repeat(100));
     server = await serve({ '/dl/asset.bin': blob });
     // A project on "github.com" with one submodule written git@github.com:, served from file:// bare repos.
-    const lib = await mirrorRepo(root, 'envkit/lock-lib');
+    // …and that submodule has one of its own, written https://github.com/ (the lock keeps both URLs as written).
+    const deep = await mirrorRepo(root, 'envkit/lock-deep');
+    deepCommit = deep.recorded;
+    const lib = await mirrorRepo(root, 'envkit/lock-lib', [
+      { path: 'vendor/deep', url: 'https://github.com/envkit/lock-deep.git', commit: deep.recorded },
+    ]);
     libCommit = lib.recorded;
     const work = path.join(root, 'work-app');
     fs.mkdirSync(work, { recursive: true });
@@ -168,7 +174,10 @@ steps:
       ref: 'v1.0',
       dest: clone,
       commit: head,
-      submodules: { 'third_party/lib': { commit: sub, url: 'git@github.com:envkit/lock-lib.git' } },
+      submodules: {
+        'third_party/lib': { commit: sub, url: 'git@github.com:envkit/lock-lib.git' },
+        'third_party/lib/vendor/deep': { commit: deepCommit, url: 'https://github.com/envkit/lock-deep.git' },
+      },
     });
     expect(text).not.toContain('file://'); // the mirror's URLs are not the lock's
 
@@ -217,5 +226,36 @@ steps:
     const relock = await cli([...args, 'lock'], home);
     expect(relock.code, relock.stderr).toBe(0);
     expect(fs.readFileSync(lockFile, 'utf8')).toBe(text);
+
+    // The lock follows what is installed: another version by hand (the recipe's spec still holds) shows as one line.
+    execFileSync(
+      venvPython,
+      [
+        '-m',
+        'pip',
+        'install',
+        '-q',
+        '--disable-pip-version-check',
+        '--index-url',
+        `file://${root}/index/simple`,
+        'envkit-demo-a==1.0',
+      ],
+      { env: { ...process.env, PIP_CONFIG_FILE: '/dev/null' } },
+    );
+    const moved = await cli([...args, 'lock'], home);
+    expect(moved.code, moved.stderr).toBe(0);
+    expect(moved.stdout).toContain('Locked app');
+    const diff = fs
+      .readFileSync(lockFile, 'utf8')
+      .split('\n')
+      .filter((l, i) => l !== text.split('\n')[i]);
+    expect(diff).toEqual(['          envkit-demo-a: "1.0"']);
+
+    // A file that is not a lock is refused as input, and left alone.
+    fs.writeFileSync(other, 'format: 7\nrecipes: {}\n');
+    const bad = await cli([...args, 'lock', 'app', '--lock', other], home);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('has lock format 7; this setup reads format 1');
+    expect(fs.readFileSync(other, 'utf8')).toBe('format: 7\nrecipes: {}\n');
   });
 });
