@@ -3,6 +3,7 @@ import { EnvkitError, ExitCode, UsageError } from '../../util/errors.js';
 import { MiB, readUserFile, UnreadableFile } from '../../util/user-file.js';
 import { writeVerified } from '../../util/verified-write.js';
 import { collectLock, mergeLocks } from '../../plan/lock.js';
+import { acquireRunLock } from '../../run/lock.js';
 import { BadLock, formatLock, LOCK_FILE, parseLock, type Lock } from '../../plan/lock-file.js';
 import { selectRecipes } from '../../plan/session.js';
 import { sessionFrom } from '../common.js';
@@ -50,7 +51,21 @@ export default async function lockCommand(names: string[], opts: GlobalOpts & { 
   }
   const session = await sessionFrom(opts, names);
   const recipes = selectRecipes(session, names);
-  const result = await withSpinner(o, 'reading what is installed…', collectLock(session, recipes));
+  // Never read a run half done: wait for a `setup run` in progress to finish (the same lock it holds).
+  const release = await acquireRunLock(session.stepEnv.paths.lock, {
+    wait: true,
+    command: `setup lock ${names.join(' ')}`,
+    onWait: (h) =>
+      o.err(
+        `waiting for a setup run to finish${h ? ` (pid ${h.pid}: \`${h.command}\`, started ${h.started})` : ''} before reading what it installed…`,
+      ),
+  });
+  let result: Awaited<ReturnType<typeof collectLock>>;
+  try {
+    result = await withSpinner(o, 'reading what is installed…', collectLock(session, recipes));
+  } finally {
+    await release();
+  }
   if (result.notReady.length) {
     const run = `setup run ${[...new Set(result.notReady.map((s) => s.recipe))].join(' ')}`;
     if (o.json) {
