@@ -20,6 +20,8 @@ export interface LockedStep {
   step: number;
   kind: string;
   name?: string;
+  /** The host facts the step's `when:` names, with their values here (what decided whether it runs). */
+  when?: Record<string, string | number | boolean>;
   /** Why `when:` does not hold on this host: the step installs nothing here. */
   skipped?: string;
   /** What the kind's `lock` hook read (absent when skipped). */
@@ -58,6 +60,7 @@ export function formatLock(lock: Lock): string {
       step: s.step,
       kind: s.kind,
       ...(s.name ? { name: s.name } : {}),
+      ...(s.when ? { when: canonical(s.when) } : {}),
       ...(s.skipped !== undefined ? { skipped: s.skipped } : {}),
       ...(s.installed ? { installed: canonical(s.installed) } : {}),
     }));
@@ -80,6 +83,7 @@ const lockSchema = z.strictObject({
         step: z.int().min(1),
         kind: z.string().min(1),
         name: z.string().optional(),
+        when: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
         skipped: z.string().optional(),
         installed: z.record(z.string(), value).optional(),
       }),

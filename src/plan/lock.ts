@@ -34,7 +34,18 @@ const lockable = (s: ResolvedStep): boolean => !!s.impl.lock;
  */
 export async function collectLock(session: Session, recipes: readonly Recipe[]): Promise<LockResult> {
   const env = session.stepEnv;
-  const { recipes: resolved } = await resolveRecipes(session, recipes);
+  const { recipes: resolved, facts } = await resolveRecipes(session, recipes);
+  // The host facts each step's `when:` decided on (held or not), by the step's id: they explain the lock.
+  const decided = new Map<string, Record<string, string | number | boolean>>();
+  for (const r of resolved)
+    for (const raw of r.recipe.steps) {
+      const keys = Object.keys(raw.common.when ?? {}).sort();
+      if (!keys.length) continue;
+      const host: Record<string, string | number | boolean> = {};
+      for (const k of keys) host[k] = facts[k] ?? 'none';
+      decided.set(`${r.recipe.name}#${raw.index + 1}`, host);
+    }
+  const when = (s: ResolvedStep): Partial<LockedStep> => (decided.has(s.id) ? { when: decided.get(s.id)! } : {});
   const steps = resolved.flatMap((r) => r.steps).filter(lockable);
   const checks = await checkSteps(steps, env, Math.max(2, env.cpus));
   const notReady: UnlockedStep[] = [];
@@ -66,6 +77,7 @@ export async function collectLock(session: Session, recipes: readonly Recipe[]):
           step: s.index + 1,
           kind: s.kind,
           ...(s.name ? { name: s.name } : {}),
+          ...when(s),
           installed: r.installed,
         });
     });
@@ -75,7 +87,13 @@ export async function collectLock(session: Session, recipes: readonly Recipe[]):
     const list: LockedStep[] = [];
     for (const s of r.steps.filter(lockable)) {
       if (s.whenFailed !== null)
-        list.push({ step: s.index + 1, kind: s.kind, ...(s.name ? { name: s.name } : {}), skipped: s.whenFailed });
+        list.push({
+          step: s.index + 1,
+          kind: s.kind,
+          ...(s.name ? { name: s.name } : {}),
+          ...when(s),
+          skipped: s.whenFailed,
+        });
       else {
         const e = entries.get(s.id);
         if (e) list.push(e);

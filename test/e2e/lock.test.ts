@@ -108,6 +108,7 @@ steps:
   - name: sources
     git: { repo: "https://github.com/envkit/app.git", ref: v1.0, dest: ~/src/app, submodules: true }
   - download: { url: "https://downloads.example.invalid/asset.bin", sha256: "${sha256(blob)}", dest: ~/opt/asset.bin }
+    when: { os: linux }
   - venv: { path: ~/venvs/app }
   - name: packages
     pip: { venv: ~/venvs/app, packages: ["envkit-demo-b>=0.5"] }
@@ -144,7 +145,17 @@ steps:
     const text = fs.readFileSync(lockFile, 'utf8');
     const lock = parseYaml(text) as {
       format: number;
-      recipes: Record<string, { step: number; kind: string; name?: string; skipped?: string; installed?: Installed }[]>;
+      recipes: Record<
+        string,
+        {
+          step: number;
+          kind: string;
+          name?: string;
+          skipped?: string;
+          when?: Record<string, unknown>;
+          installed?: Installed;
+        }[]
+      >;
     };
     expect(lock.format).toBe(1);
     const steps = lock.recipes.app!;
@@ -205,7 +216,14 @@ steps:
     // Sorted in the file, as written.
     const names = Object.keys(pip.installed.distributions as object);
     expect(names).toEqual([...names].sort());
-    expect(steps[4]).toEqual({ step: 6, kind: 'pip', name: 'never here', skipped: expect.stringContaining('plan9') });
+    expect(steps[2]!.when).toEqual({ os: 'linux' }); // the host facts that decided
+    expect(steps[4]).toEqual({
+      step: 6,
+      kind: 'pip',
+      name: 'never here',
+      when: { os: 'linux' },
+      skipped: expect.stringContaining('plan9'),
+    });
 
     // Again: the same bytes, and the file is left alone; with no names, the recipes already in the lock.
     const mtime = fs.statSync(lockFile).mtimeMs;

@@ -12,7 +12,7 @@ describe('the lock file writer', () => {
       { step: 3, kind: 'pip', installed: { venv: '/v', distributions: { zz: '1.10', aa: '2.0', mm: '1e5' } } },
       { step: 1, kind: 'git', name: 'src', installed: { repo: 'https://x/y.git', commit: 'c1', ref: 'v1' } },
     ],
-    alpha: [{ step: 2, kind: 'pip', skipped: 'when: os is linux, not plan9' }],
+    alpha: [{ step: 2, kind: 'pip', when: { os: 'linux', arch: 'x86_64' }, skipped: 'when: os is linux, not plan9' }],
   });
 
   it('sorts recipes by name, steps by position and every map by key, and keeps version strings strings', () => {
@@ -26,6 +26,7 @@ describe('the lock file writer', () => {
     expect(text).toContain('zz: "1.10"');
     expect(text).toContain('mm: "1e5"');
     expect(text).toContain('format: 1\n');
+    expect(text).toContain('      when:\n        arch: x86_64\n        os: linux\n      skipped:');
     expect(text).not.toMatch(/\d{4}-\d\d-\d\dT/); // no dates: the same host locks to the same bytes
   });
 
