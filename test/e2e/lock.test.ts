@@ -29,7 +29,11 @@ const hasVenv =
   })();
 
 function cli(args: string[], home: string): Promise<CliResult> {
-  const env = cliEnv(home, { PIP_CACHE_DIR: path.join(home, 'pip-cache'), PIP_CONFIG_FILE: '/dev/null' });
+  const env = cliEnv(home, {
+    PIP_CACHE_DIR: path.join(home, 'pip-cache'),
+    PIP_CONFIG_FILE: '/dev/null',
+    ENVKIT_LOCK_TOKEN: TOKEN,
+  });
   for (const k of Object.keys(env))
     if (k.startsWith('PIP_') && k !== 'PIP_CACHE_DIR' && k !== 'PIP_CONFIG_FILE') delete env[k];
   return new Promise((resolve) => {
@@ -42,6 +46,9 @@ function cli(args: string[], home: string): Promise<CliResult> {
 
 /** A step's `installed:` map, as the test reads it. */
 type Installed = Record<string, unknown> & { distributions: Record<string, string> };
+
+/** A secret in the download's URL: masked in the lock, never written. */
+const TOKEN = 'lock-token-5f3a9c';
 
 const canon = (n: string): string => n.replace(/[-_.]+/g, '-').toLowerCase();
 
@@ -107,7 +114,7 @@ steps:
   - packages: [coreutils]
   - name: sources
     git: { repo: "https://github.com/envkit/app.git", ref: v1.0, dest: ~/src/app, submodules: true }
-  - download: { url: "https://downloads.example.invalid/asset.bin", sha256: "${sha256(blob)}", dest: ~/opt/asset.bin }
+  - download: { url: "https://downloads.example.invalid/asset.bin?token={{ secrets.ENVKIT_LOCK_TOKEN }}", sha256: "${sha256(blob)}", dest: ~/opt/asset.bin }
     when: { os: linux }
   - venv: { path: ~/venvs/app }
   - name: packages
@@ -191,9 +198,10 @@ steps:
       },
     });
     expect(text).not.toContain('file://'); // the mirror's URLs are not the lock's
+    expect(text).not.toContain(TOKEN);
 
     expect(steps[2]!.installed).toEqual({
-      url: 'https://downloads.example.invalid/asset.bin',
+      url: 'https://downloads.example.invalid/asset.bin?token=***',
       sha256: sha256(blob),
       size: blob.length,
       dest: path.join(home, 'opt', 'asset.bin'),

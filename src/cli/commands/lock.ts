@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { EnvkitError, ExitCode, UsageError } from '../../util/errors.js';
 import { MiB, readUserFile, UnreadableFile } from '../../util/user-file.js';
+import { redact } from '../../util/redact.js';
 import { writeVerified } from '../../util/verified-write.js';
 import { collectLock, mergeLocks } from '../../plan/lock.js';
 import { acquireRunLock } from '../../run/lock.js';
@@ -81,7 +82,8 @@ export default async function lockCommand(names: string[], opts: GlobalOpts & { 
     );
   }
   const lock = mergeLocks(old?.lock, result.lock);
-  const text = formatLock(lock);
+  // A lock is meant to be committed: a secret a recipe put in a URL (a token in a query) is masked, never written.
+  const text = redact(formatLock(lock));
   const changed = text !== old?.text;
   if (changed) await writeVerified(file, text);
   const steps = result.recipes.reduce((n, r) => n + (lock.recipes[r]?.length ?? 0), 0);
