@@ -24,9 +24,57 @@ export async function loadProfileFile(file: string): Promise<{ profile?: Profile
   }
   const parsed = parseYamlSource(file, bytes);
   if (!parsed.source || parsed.problems.length) return { problems: parsed.problems };
-  const r = profileSchema.safeParse(parsed.data, { error: errorMap });
+  const r = profileSchema.safeParse(relativeToFile(parsed.data, path.dirname(path.resolve(file))), { error: errorMap });
   if (!r.success) return { problems: zodProblems(r.error, parsed.source, []) };
   return { profile: r.data, problems: [] };
+}
+
+const isRelative = (v: string): boolean => v === '.' || v === '..' || v.startsWith('./') || v.startsWith('../');
+
+/** A relative path made absolute against `dir`, its trailing slash kept (a URL prefix keeps meaning a folder). */
+function absolute(v: string, dir: string): string {
+  const abs = path.resolve(dir, v);
+  return v.endsWith('/') && !abs.endsWith('/') ? `${abs}/` : abs;
+}
+
+/** A file:// URL of a relative path made absolute against `dir` (each character a URL needs escaped, escaped). */
+const fileUrl = (v: string, dir: string): string =>
+  `file://${absolute(v, dir).split('/').map(encodeURIComponent).join('/')}`;
+
+/**
+ * A profile's values that are paths written relative (`./x`, `../x`) made absolute against the profile
+ * file's folder, so a folder that carries its own profile (`setup bundle`'s) can be moved: pip's index-url
+ * and each URL rewrite target become file:// URLs, git rewrite targets, find-links, the constraints file and
+ * the apt repository absolute paths. Anything else is left for the schema to judge. Returns a copy.
+ */
+function relativeToFile(data: unknown, dir: string): unknown {
+  if (!data || typeof data !== 'object' || Array.isArray(data)) return data;
+  const out = structuredClone(data) as Record<string, unknown>;
+  const section = (key: string): Record<string, unknown> | undefined => {
+    const v = getOwn(out, key);
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  };
+  const fix = (obj: Record<string, unknown> | undefined, key: string, as: (v: string) => string): void => {
+    const v = obj ? getOwn(obj, key) : undefined;
+    if (obj && typeof v === 'string') obj[key] = as(v);
+  };
+  const url = (v: string): string => (isRelative(v) ? fileUrl(v, dir) : v);
+  const abs = (v: string): string => (isRelative(v) ? absolute(v, dir) : v);
+  const pip = section('pip');
+  fix(pip, 'index-url', url);
+  fix(pip, 'extra-index-url', (v) => v.split(/\s+/).filter(Boolean).map(url).join(' '));
+  fix(pip, 'find-links', (v) => v.split(/\s+/).filter(Boolean).map(abs).join(' '));
+  fix(pip, 'constraint', abs);
+  fix(section('apt'), 'repository', abs);
+  for (const [key, as] of [
+    ['git', abs],
+    ['urls', url],
+  ] as const) {
+    const rewrite = section(key)?.rewrite;
+    if (rewrite && typeof rewrite === 'object' && !Array.isArray(rewrite))
+      for (const k of Object.keys(rewrite)) fix(rewrite as Record<string, unknown>, k, as);
+  }
+  return out;
 }
 
 /** Top-level keys only a profile has (pip, conda, go, git, urls): not its name, description or $schema. */

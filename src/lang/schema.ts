@@ -395,6 +395,22 @@ export const profileSchema = z.strictObject({
       description: 'Where git clones come from.',
       examples: [{ rewrite: { 'https://github.com/': 'file:///srv/mirrors/github/' } }],
     }),
+  apt: z
+    .strictObject({
+      repository: z
+        .string()
+        .min(1)
+        .meta({
+          description:
+            'A local apt repository folder (one `setup bundle` wrote: `.deb` files and their `Packages` index) that packages steps install from instead of the host’s sources, with no network; relative paths are relative to the profile file.',
+          examples: ['./apt', '/srv/envkit-bundle/apt'],
+        }),
+    })
+    .optional()
+    .meta({
+      description: 'Where packages steps (apt) install from, when not from the host’s own sources.',
+      examples: [{ repository: './apt' }],
+    }),
   urls: z
     .strictObject({
       rewrite: z

@@ -85,6 +85,44 @@ export type LockValue = string | number | boolean | LockValue[] | { [key: string
  */
 export type LockEntry = { [key: string]: LockValue };
 
+/** What a kind's `bundle` hook is given (see StepKindDef.bundle). */
+export interface BundleContext {
+  /** The bundle folder, absolute; each kind writes under its own subfolder (git/, pip/, files/, apt/). */
+  dir: string;
+  /** What checks see of this host (its runner, profile — the one to fetch through — and paths). */
+  env: StepEnv;
+  /** The step's entry in the lock, when one was given: fetch exactly that (pins, commits, versions). */
+  locked?: LockEntry;
+  /** The interpreter the wheels are for, when not this host's (`--python-version`, `--platform`). */
+  target?: { pythonVersion?: string; platform?: string };
+  /** List what is missing instead of fetching it (doctor with a bundle's profile). */
+  checkOnly: boolean;
+  /** Progress of long work, shown on a TTY. */
+  progress(text: string): void;
+  signal?: AbortSignal;
+}
+
+/** One thing a bundle holds for a step: its path under the bundle folder, its size, and whether this run fetched it. */
+export interface BundleItem {
+  path: string;
+  bytes: number;
+  fetched: boolean;
+}
+
+/** What a kind's `bundle` hook did, and what the bundle's profile needs for the step. */
+export interface BundleResult {
+  items: BundleItem[];
+  /** With `checkOnly`: what the folder lacks, one line each (`git: github.com/x/y.git lacks commit abc…`). */
+  missing: string[];
+  /**
+   * What DIR/profile.yaml must say for this step, paths relative to DIR written `./…` (the profile loader
+   * makes them absolute against the profile's folder): e.g. `{ git: { rewrite: { URL: './git/…' } } }`,
+   * `{ pip: { 'index-url': './pip/simple/' } }`, `{ urls: { rewrite: { URL: './files/…' } } }`,
+   * `{ apt: { repository: './apt' } }`. The bundle command merges every step's.
+   */
+  profile: Partial<Profile>;
+}
+
 /** Renders templates inside a step while it is resolved. */
 export interface Templater {
   /** A string with values inserted as they are. */
@@ -181,6 +219,14 @@ export interface StepKindDef<Spec = unknown, Config = Spec> {
    * it record nothing; undefined: nothing to record on this host (a packages step with no name here).
    */
   lock?(step: ResolvedStep<Config>, env: StepEnv): Promise<LockEntry | undefined>;
+  /**
+   * `setup bundle`: gathers into `ctx.dir` everything this step needs to run on a machine with no network
+   * (git: bare mirrors of the repository and every submodule; pip: the wheels; download: the file; packages:
+   * the .deb files with their dependencies) and says what the bundle's profile must point there. With
+   * `ctx.checkOnly`, fetches nothing and lists what the folder lacks. What is there and verified is not
+   * fetched again. Kinds without it need nothing from the network.
+   */
+  bundle?(step: ResolvedStep<Config>, ctx: BundleContext): Promise<BundleResult>;
   /** `root:` when the step does not say (packages: true). */
   defaultRoot?: boolean;
   /** The kind's own check; kinds without one rely on the step's `check` / `creates`. */
