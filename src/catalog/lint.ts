@@ -13,6 +13,16 @@ export function lintRecipe(r: Recipe): Problem[] {
         hint: 'add `creates:` or `check:`',
       });
     }
+    for (const l of s.impl.lint(s.spec))
+      if (l.severity === 'warning') {
+        const at = [...s.path, s.alias ?? s.kind, ...l.path];
+        out.push({
+          severity: 'warning',
+          loc: l.needle ? r.source.locIn(at, l.needle, l.nth) : r.source.locOf(at),
+          message: l.message,
+          hint: l.hint,
+        });
+      }
     if (s.alias) {
       out.push({
         severity: 'warning',

@@ -5,6 +5,7 @@ import { FACT_BY_ID } from '../facts/registry.js';
 import { KIND_BY_KEY, KIND_BY_NAME } from '../steps/registry.js';
 import { VERIFY_FORM_BY_NAME, VERIFY_FORMS, VERIFY_KINDS } from '../verify/registry.js';
 import type { VerifyForm } from '../verify/types.js';
+import type { KindLint } from '../steps/types.js';
 import { closest, didYouMean } from '../util/did-you-mean.js';
 import { nullProto } from '../util/keys.js';
 import { BUILTIN_NAMES, isBuiltin } from '../lang/names.js';
@@ -243,8 +244,12 @@ function validateStep(step: unknown, index: number, source: SourceDoc, problems:
     spec.mode = written;
   }
   if (common.when) common.when = literalNumbers(common.when as Record<string, WhenMatcher>, source, [...at, 'when']);
-  const lint = [
-    ...impl.lint(spec).map((l) => ({ ...l, path: [key, ...l.path] })),
+  // A kind's warnings are for `setup validate` (catalog/lint.ts); its errors keep the recipe from loading.
+  const lint: KindLint[] = [
+    ...impl
+      .lint(spec)
+      .filter((l) => l.severity !== 'warning')
+      .map((l) => ({ ...l, path: [key, ...l.path] })),
     ...rootEnvLint(common, impl.defaultRoot),
   ];
   for (const l of lint) {

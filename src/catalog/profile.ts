@@ -26,7 +26,8 @@ export async function loadProfileFile(file: string): Promise<{ profile?: Profile
   if (!parsed.source || parsed.problems.length) return { problems: parsed.problems };
   const r = profileSchema.safeParse(relativeToFile(parsed.data, path.dirname(path.resolve(file))), { error: errorMap });
   if (!r.success) return { problems: zodProblems(r.error, parsed.source, []) };
-  return { profile: r.data, problems: [] };
+  const problems = controlCharacters(r.data, parsed.source);
+  return problems.length ? { problems } : { profile: r.data, problems: [] };
 }
 
 const isRelative = (v: string): boolean => v === '.' || v === '..' || v.startsWith('./') || v.startsWith('../');
@@ -74,6 +75,41 @@ function relativeToFile(data: unknown, dir: string): unknown {
     if (rewrite && typeof rewrite === 'object' && !Array.isArray(rewrite))
       for (const k of Object.keys(rewrite)) fix(rewrite as Record<string, unknown>, k, as);
   }
+  return out;
+}
+
+/**
+ * Every value in a profile is one line: an address, a host, a channel. A line break (or any control
+ * character) would reach a config file or a command as more than one value (`index-url` then
+ * `--trusted-host evil` in pip.conf), so it is an error where it is written.
+ */
+function controlCharacters(profile: Profile, source: SourceDoc): Problem[] {
+  // eslint-disable-next-line no-control-regex -- finding control characters is what this is for
+  const CONTROL = /[\u0000-\u001f\u007f]/;
+  const out: Problem[] = [];
+  const walk = (v: unknown, at: (string | number)[]): void => {
+    if (typeof v === 'string') {
+      if (CONTROL.test(v))
+        out.push({
+          severity: 'error',
+          loc: source.locOf(at),
+          message: `${at.join('.')} holds a line break or another control character: a profile value is one line`,
+          hint: 'write it on one line, without \\n, \\t or other escapes',
+        });
+    } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...at, i]));
+    else if (v && typeof v === 'object')
+      for (const [k, x] of Object.entries(v)) {
+        if (CONTROL.test(k))
+          out.push({
+            severity: 'error',
+            loc: source.locOf([...at, k], true),
+            message: `a key under ${at.join('.') || 'the profile'} holds a line break or another control character`,
+            hint: 'write it on one line',
+          });
+        walk(x, [...at, k]);
+      }
+  };
+  walk(profile, []);
   return out;
 }
 

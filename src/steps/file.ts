@@ -47,6 +47,19 @@ export const fileKind = defineKind<z.infer<typeof fileSchema>, FileConfig>({
     'Writes a whole file with the given content and mode, atomically, keeping a one-time backup of an existing original.',
   satisfiedWhen: '`path` holds exactly `content` (and has `mode`, when given).',
   schema: fileSchema,
+  lint: (spec) => {
+    const mode = spec.mode === undefined ? undefined : parseMode(spec.mode);
+    if (mode === undefined || !(mode & 0o7000)) return [];
+    const bits = [mode & 0o4000 && 'setuid', mode & 0o2000 && 'setgid', mode & 0o1000 && 'sticky'].filter(Boolean);
+    return [
+      {
+        path: ['mode'],
+        severity: 'warning',
+        message: `mode ${mode.toString(8).padStart(4, '0')} sets the ${bits.join(', ')} bit${bits.length > 1 ? 's' : ''} on a file this step writes`,
+        hint: `a setuid/setgid file runs as its owner or group; write mode ${(mode & 0o777).toString(8).padStart(4, '0')} unless that is meant`,
+      },
+    ];
+  },
   resolve: (spec, t) => ({
     path: t.path(spec.path),
     content: t.str(spec.content),

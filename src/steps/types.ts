@@ -240,6 +240,8 @@ export interface StepKindDef<Spec = unknown, Config = Spec> {
 export interface KindLint {
   path: (string | number)[];
   message: string;
+  /** A warning does not stop the recipe from loading (default: an error). */
+  severity?: 'warning';
   hint?: string;
   needle?: string;
   nth?: number;
