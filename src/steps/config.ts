@@ -1,3 +1,4 @@
+import { clipValue } from '../util/terminal.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import * as z from '../util/zod.js';
@@ -160,7 +161,7 @@ export const configKind = defineKind<z.infer<typeof configSchema>, ConfigConfig>
             .join(', ')}, …)`
         : entries
             .map(([k, v]) =>
-              v === null ? `${k} (removed)` : `${k}=${Array.isArray(v) ? `[${v.join(', ')}]` : String(v)}`,
+              v === null ? `${k} (removed)` : `${k}=${clipValue(Array.isArray(v) ? `[${v.join(', ')}]` : String(v))}`,
             )
             .join(', ');
     return { summary: `set ${shown} in ${step.config.path}`, files: [step.config.path] };

@@ -1,3 +1,4 @@
+import { clipValue } from '../util/terminal.js';
 import * as z from '../util/zod.js';
 import { ENV_NAME, ENV_NAME_MESSAGE } from '../lang/schema.js';
 import { holdsSecret } from '../util/redact.js';
@@ -72,7 +73,7 @@ export const envKind = defineKind<z.infer<typeof envSchema>, EnvFile>({
   },
   describe: (step, env) => {
     const parts = [
-      ...[...step.config.set].map(([k, v]) => `${k}=${v}`),
+      ...[...step.config.set].map(([k, v]) => `${k}=${clipValue(v)}`),
       ...[...step.config.prepend].flatMap(([k, d]) => d.map((x) => `${x} on ${k}`)),
     ];
     return { summary: `env ${parts.join(', ')}`, files: [env.paths.envFile, ...rcFiles(env)] };

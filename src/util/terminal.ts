@@ -1,3 +1,4 @@
+import { redact } from './redact.js';
 /**
  * Text for a terminal: whatever a recipe, a profile or a step's output holds, no byte of it may drive
  * the terminal (ESC sequences that recolour, move the cursor, retitle the window or hide text; BEL; CR
@@ -38,4 +39,19 @@ export const MAX_SHOWN_LINE = 500;
 export function clipLine(line: string, max = MAX_SHOWN_LINE): string {
   if (line.length <= max) return line;
   return `${line.slice(0, max)}… (${Buffer.byteLength(line.slice(max))} more bytes)`;
+}
+
+/** Longest value a one-line summary shows whole: a plan line stays readable with a 5,000-character value. */
+export const SHOWN_VALUE_CHARS = 48;
+
+/**
+ * A value as a step's summary shows it: secrets masked first (a cut secret would no longer be found and
+ * masked), then its first line only, cut to `max` characters (`setup show` prints it whole).
+ */
+export function clipValue(v: string, max = SHOWN_VALUE_CHARS): string {
+  const masked = redact(v);
+  const nl = masked.indexOf('\n');
+  const first = nl === -1 ? masked : masked.slice(0, nl);
+  if (nl === -1 && first.length <= max) return masked;
+  return clipLine(first, max) + (nl === -1 ? '' : ` (+${masked.split('\n').length - 1} more lines)`);
 }

@@ -7,6 +7,8 @@ import { formatDuration, parseDuration } from '../../src/util/duration.js';
 import { mapLimit } from '../../src/util/limit.js';
 import { looksLikeRange, normalizeRange, satisfies, toSemver } from '../../src/util/version.js';
 import { which } from '../../src/util/which.js';
+import { clipValue } from '../../src/util/terminal.js';
+import { addSecret } from '../../src/util/redact.js';
 
 describe('did-you-mean', () => {
   it('distance is the Levenshtein distance', () => {
@@ -295,5 +297,22 @@ describe('which', () => {
 
   it('finds real programs on the default PATH', () => {
     expect(which('sh')).toMatch(/\/sh$/);
+  });
+});
+
+describe('clipValue (a value in a one-line summary)', () => {
+  it('keeps a short one-line value whole', () => {
+    expect(clipValue('https://pypi.example.com/simple')).toBe('https://pypi.example.com/simple');
+  });
+  it('cuts a long value and a value of several lines, saying how much is left out', () => {
+    expect(clipValue('x'.repeat(100), 10)).toBe('xxxxxxxxxx… (90 more bytes)');
+    expect(clipValue('first\nsecond\nthird')).toBe('first (+2 more lines)');
+  });
+  it('masks a secret before cutting, so no part of it is shown', () => {
+    const secret = 'clip-secret-9f8e7d6c5b4a';
+    addSecret(secret);
+    const shown = clipValue(`token=${secret}${'y'.repeat(60)}`, 12);
+    expect(shown).not.toContain('clip-sec');
+    expect(shown.startsWith('token=')).toBe(true);
   });
 });
