@@ -11,6 +11,8 @@ import {
   type PackageEntry,
 } from './packages/managers.js';
 import { installedVersions, packagesLockEntry } from './packages/lock.js';
+import { preparePrivateApt, privateApt } from './packages/apt-repo.js';
+import { bundleApt } from './packages/bundle.js';
 import { defineKind, type ResolvedStep, type StepEnv } from './types.js';
 import { StepFailure } from './types.js';
 
@@ -151,12 +153,43 @@ export const packagesKind = defineKind<z.infer<typeof packagesSchema>, PackagesC
     const real = (n: string): string => (status ? (isInstalled(status, n) ?? n) : n);
     return packagesLockEntry(pm, await installedVersions(env.runner, pm, names, real));
   },
+  bundle: async (step, ctx) => {
+    const { pm, names } = await missingPackages(step, ctx.env);
+    if (!names.length) return { items: [], missing: [], profile: {} };
+    if (pm !== 'apt')
+      return {
+        items: [],
+        missing: [
+          `packages: bundling ${pm} packages is not supported yet (only apt): install ${names.join(', ')} on the target another way`,
+        ],
+        profile: {},
+      };
+    const repo = ctx.env.profile.apt?.repository;
+    const options = repo ? privateApt(repo, ctx.env.paths.cache) : undefined;
+    if (options) await preparePrivateApt(options);
+    const call = { runner: ctx.env.runner, options: options?.options ?? [], ...(ctx.signal ? { signal: ctx.signal } : {}) };
+    if (options) await refreshPrivateApt(call.runner, options.options);
+    return bundleApt(names, ctx, call, await dpkgStatus(ctx.env));
+  },
   apply: async (step, env) => {
     const { pm, missing } = await missingPackages(step, env);
     if (!missing.length) return;
     const root = pm !== 'brew';
     const envVars: Record<string, string> =
       pm === 'apt' ? { DEBIAN_FRONTEND: 'noninteractive', NEEDRESTART_MODE: 'a' } : {};
+    const repo = pm === 'apt' ? env.profile.apt?.repository : undefined;
+    if (repo) {
+      // The profile's repository and nothing else: the host's sources (unreachable on an air-gapped machine)
+      // are never asked, and the host's lists are not touched.
+      const p = privateApt(repo, env.paths.cache);
+      await env.once(`pkg-update:apt:${repo}`, async () => {
+        await preparePrivateApt(p);
+        env.log(`reading the package index of ${repo}`);
+        await env.exec({ argv: ['apt-get', ...p.options, 'update'] }, { env: envVars, root });
+      });
+      await env.exec({ argv: installArgv(pm, missing, p.options) }, { env: envVars, root });
+      return;
+    }
     const update = updateArgv(pm);
     const refresh = (): Promise<void> =>
       env.once(`pkg-update:${pm}`, async () => {
@@ -181,6 +214,13 @@ export const packagesKind = defineKind<z.infer<typeof packagesSchema>, PackagesC
     `- name: OpenGL runtime\n  packages:\n    packages:\n      - { debian: libgl1, ubuntu: libgl1, "ubuntu:20.04": libgl1-mesa-glx, dnf: mesa-libGL, brew: null }\n    update: true`,
   ],
 });
+
+/** `apt-get update` of a private repository's lists (doctor checking a bundle: what apt-cache answers comes from it). */
+async function refreshPrivateApt(runner: StepEnv['runner'], options: readonly string[]): Promise<void> {
+  const r = await runner.run({ argv: ['apt-get', ...options, 'update'], env: { LC_ALL: 'C' }, timeoutMs: 300_000 });
+  if (r.spawnError || r.exitCode !== 0)
+    throw new Error(`apt-get update of the bundle's repository failed: ${(r.spawnError ?? r.stderr).trim().split('\n').pop()}`);
+}
 
 async function hasAptLists(): Promise<boolean> {
   const names = await fs.readdir(APT_LISTS).catch(() => [] as string[]);
