@@ -20,8 +20,8 @@ export function packagesIndex(entries: readonly DebEntry[]): string {
     .map((e) =>
       [
         e.control.replace(/\n+$/, ''),
-        // Filename is a URI path for apt: `%` and the like must not reach it unquoted (apt names epochs `%3a`).
-        `Filename: ./${encodeURI(e.file)}`,
+        // The archive's own file names (debFileName): letters, digits and `.+~_-`, nothing to quote.
+        `Filename: ./${e.file}`,
         `Size: ${e.size}`,
         `SHA256: ${e.sha256}`,
       ].join('\n'),
