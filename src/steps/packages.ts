@@ -11,7 +11,7 @@ import {
   type PackageEntry,
 } from './packages/managers.js';
 import { installedVersions, packagesLockEntry } from './packages/lock.js';
-import { preparePrivateApt, privateApt } from './packages/apt-repo.js';
+import { aptOptionsFor, preparePrivateApt, privateApt } from './packages/apt-repo.js';
 import { bundleApt } from './packages/bundle.js';
 import { defineKind, type ResolvedStep, type StepEnv } from './types.js';
 import { StepFailure } from './types.js';
@@ -114,14 +114,15 @@ export const packagesKind = defineKind<z.infer<typeof packagesSchema>, PackagesC
     return { packages: list, update: Array.isArray(spec) ? false : (spec.update ?? false) };
   },
   facts: ['distro', 'distro_version', 'pkg_manager'],
-  describe: (step, _env, facts) => {
+  describe: (step, env, facts) => {
     const pm = String(facts.pkg_manager ?? '');
     const { names, unmatched } = packagesFor(step.config.packages, {
       distro: facts.distro ?? null,
       distro_version: facts.distro_version ?? null,
       pkg_manager: facts.pkg_manager ?? null,
     });
-    const summary = `install ${names.join(', ') || '(nothing on this host)'}${unmatched.length ? ` (no name for this host in ${unmatched.join(', ')})` : ''}`;
+    const repo = pm === 'apt' && names.length ? env.profile.apt?.repository : undefined;
+    const summary = `install ${names.join(', ') || '(nothing on this host)'}${repo ? ` from ${repo}` : ''}${unmatched.length ? ` (no name for this host in ${unmatched.join(', ')})` : ''}`;
     if (!pm || !names.length) return { summary };
     // The plan shows the short form; the run adds apt's non-interactive dpkg options.
     const install = pm === 'apt' ? ['apt-get', 'install', '-y', ...names] : installArgv(pm, names);
@@ -164,11 +165,11 @@ export const packagesKind = defineKind<z.infer<typeof packagesSchema>, PackagesC
         ],
         profile: {},
       };
-    const repo = ctx.env.profile.apt?.repository;
-    const options = repo ? privateApt(repo, ctx.env.paths.cache) : undefined;
-    if (options) await preparePrivateApt(options);
-    const call = { runner: ctx.env.runner, options: options?.options ?? [], ...(ctx.signal ? { signal: ctx.signal } : {}) };
-    if (options) await refreshPrivateApt(call.runner, options.options);
+    const call = {
+      runner: ctx.env.runner,
+      options: await aptOptionsFor(ctx.env),
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    };
     return bundleApt(names, ctx, call, await dpkgStatus(ctx.env));
   },
   apply: async (step, env) => {
@@ -214,13 +215,6 @@ export const packagesKind = defineKind<z.infer<typeof packagesSchema>, PackagesC
     `- name: OpenGL runtime\n  packages:\n    packages:\n      - { debian: libgl1, ubuntu: libgl1, "ubuntu:20.04": libgl1-mesa-glx, dnf: mesa-libGL, brew: null }\n    update: true`,
   ],
 });
-
-/** `apt-get update` of a private repository's lists (doctor checking a bundle: what apt-cache answers comes from it). */
-async function refreshPrivateApt(runner: StepEnv['runner'], options: readonly string[]): Promise<void> {
-  const r = await runner.run({ argv: ['apt-get', ...options, 'update'], env: { LC_ALL: 'C' }, timeoutMs: 300_000 });
-  if (r.spawnError || r.exitCode !== 0)
-    throw new Error(`apt-get update of the bundle's repository failed: ${(r.spawnError ?? r.stderr).trim().split('\n').pop()}`);
-}
 
 async function hasAptLists(): Promise<boolean> {
   const names = await fs.readdir(APT_LISTS).catch(() => [] as string[]);

@@ -92,7 +92,8 @@ describe('apt records', () => {
   });
 
   it('the base system: installed packages that are Essential or required', () => {
-    const text = 'bash\tyes\trequired\tii \nlibc6\tno\toptional\tii \nmawk\tno\trequired\tii \nold\tyes\trequired\trc \n';
+    const text =
+      'bash\tyes\trequired\tii \nlibc6\tno\toptional\tii \nmawk\tno\trequired\tii \nold\tyes\trequired\trc \n';
     expect(parseBaseSystem(text)).toEqual(['bash', 'mawk']);
   });
 

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { writeVerified } from '../../util/verified-write.js';
+import type { StepEnv } from '../types.js';
 
 /** Where apt keeps its own state for a private repository: a sources list, its lists and its cache. */
 export interface PrivateApt {
@@ -52,4 +53,42 @@ export async function preparePrivateApt(p: PrivateApt): Promise<void> {
   const file = path.join(p.root, 'sources.list');
   const line = sourcesLine(p.repository);
   if ((await fs.readFile(file, 'utf8').catch(() => '')) !== line) await writeVerified(file, line);
+}
+
+/**
+ * The options every apt-get / apt-cache call that only asks (bundle, doctor, a plan that reads apt) passes:
+ * none without `apt.repository` in the profile; with it, the private repository's, its lists read
+ * (`apt-get update`, as this user, into envkit's cache) once per invocation. `setup run` installs through
+ * the packages kind's apply, which updates as root once per run.
+ */
+export async function aptOptionsFor(env: StepEnv): Promise<string[]> {
+  const repo = env.profile.apt?.repository;
+  if (!repo) return [];
+  const p = privateApt(repo, env.paths.cache);
+  await updated(p, env);
+  return p.options;
+}
+
+const updates = new Map<string, Promise<void>>();
+
+// Module-level rather than env.memo: the memo is cleared after each step that runs, the lists stay good.
+function updated(p: PrivateApt, env: StepEnv): Promise<void> {
+  let u = updates.get(p.root);
+  if (!u) {
+    u = (async () => {
+      await preparePrivateApt(p);
+      const r = await env.runner.run({
+        argv: ['apt-get', ...p.options, 'update'],
+        env: { LC_ALL: 'C' },
+        timeoutMs: 300_000,
+      });
+      if (r.spawnError || r.exitCode !== 0) {
+        const why = (r.spawnError ?? r.stderr).trim().split('\n').pop();
+        throw new Error(`cannot read the apt repository ${p.repository} (apt-get update failed: ${why})`);
+      }
+    })();
+    updates.set(p.root, u);
+    u.catch(() => updates.delete(p.root));
+  }
+  return u;
 }

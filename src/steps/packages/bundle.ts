@@ -41,7 +41,12 @@ async function apt(call: AptCall, tool: string, args: string[], cwd?: string): P
   if (r.spawnError) throw new Error(`${tool}: ${r.spawnError}`);
   // apt-cache exits 100 when one of several names is unknown, yet prints the others: the caller sees what is absent.
   if (r.exitCode !== 0 && !(tool === 'apt-cache' && r.stdout.trim())) {
-    const why = (r.stderr.trim().split('\n').filter((l) => /^E:/.test(l))[0] ?? r.stderr.trim()).slice(0, 300);
+    const why = (
+      r.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => /^E:/.test(l))[0] ?? r.stderr.trim()
+    ).slice(0, 300);
     throw new Error(`${[tool, ...args.slice(0, 3)].join(' ')}${args.length > 3 ? ' …' : ''} failed: ${why}`);
   }
   return r.stdout;
@@ -91,11 +96,12 @@ export async function resolveAptSet(
     const providers = parseReverseProvides(await apt(call, 'apt-cache', ['showpkg', r]).catch(() => ''));
     const p = providers.find((x) => isInstalled(status, x)) ?? providers[0];
     if (!p) {
-      unresolved.push(r);
+      unresolved.push(spec(r));
       continue;
     }
     roots[i] = p;
-    for (const [k, v] of parseAptDepends(await apt(call, 'apt-cache', ['depends', ...DEPENDS_ONLY, p]))) graph.set(k, v);
+    for (const [k, v] of parseAptDepends(await apt(call, 'apt-cache', ['depends', ...DEPENDS_ONLY, p])))
+      graph.set(k, v);
   }
   const order = closure(
     graph,
@@ -166,7 +172,10 @@ export async function bundleApt(
   const profile = { apt: { repository: `./${APT_DIR}` } };
   ctx.progress('apt: resolving the packages and their dependencies');
   const set = await resolveAptSet(call, names, ctx.locked, status);
-  const missing = set.unresolved.map((n) => `apt: no source apt knows has ${n} (nor is it installed)`);
+  const missing = set.unresolved.map(
+    (n) =>
+      `apt: none of apt's sources has ${n}, nor is it installed: check the name (or the lock's version) and the sources`,
+  );
   const have = await Promise.all(set.records.map((r) => present(dir, r)));
   const lacking = set.records.filter((_, i) => !have[i]!.ok);
   if (ctx.checkOnly) {
