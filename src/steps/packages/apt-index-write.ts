@@ -13,15 +13,29 @@ const RELEASE_DATE = new Date(0);
 
 /**
  * Writes the flat repository index of every .deb in `dir` (Packages, Packages.gz, Release), each file
- * whole or not at all, and only where its bytes change. Control fields come from `dpkg-deb -f`.
+ * whole or not at all, and only where its bytes change. Control fields come from `dpkg-deb -f`; a file
+ * dpkg-deb cannot read is left out.
  */
 export async function writeAptIndex(dir: string, runner: Runner): Promise<void> {
+  // Another step's hook may add a .deb while this one writes: write again until the listing holds still.
+  for (let pass = 0; pass < 5; pass++) {
+    const debs = await listDebs(dir);
+    await writeIndexOf(dir, debs, runner);
+    if ((await listDebs(dir)).join('\n') === debs.join('\n')) return;
+  }
+}
+
+const listDebs = async (dir: string): Promise<string[]> =>
+  (await fs.readdir(dir)).filter((f) => f.endsWith('.deb')).sort();
+
+async function writeIndexOf(dir: string, debs: readonly string[], runner: Runner): Promise<void> {
   const entries: DebEntry[] = [];
-  for (const file of (await fs.readdir(dir)).filter((f) => f.endsWith('.deb')).sort()) {
+  for (const file of debs) {
     const full = path.join(dir, file);
     const r = await runner.run({ argv: ['dpkg-deb', '-f', full], env: { LC_ALL: 'C' }, timeoutMs: 60_000 });
-    if (r.spawnError || r.exitCode !== 0)
-      throw new Error(`dpkg-deb -f ${full} failed: ${(r.spawnError ?? r.stderr).trim() || `exit ${r.exitCode}`}`);
+    if (r.spawnError) throw new Error(`dpkg-deb: ${r.spawnError}`);
+    // Not a .deb (damaged): left out of the index; the step it belongs to finds its checksum wrong and fetches it.
+    if (r.exitCode !== 0) continue;
     entries.push({ control: r.stdout, file, size: (await fs.stat(full)).size, sha256: await hashFile(full) });
   }
   for (const [name, bytes] of repositoryFiles(entries, RELEASE_DATE)) {
