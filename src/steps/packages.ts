@@ -99,7 +99,7 @@ export const packagesKind = defineKind<z.infer<typeof packagesSchema>, PackagesC
   kind: 'packages',
   aliases: ['apt'],
   description:
-    'Installs system packages with the host’s package manager (apt-get; dnf, yum or brew on those hosts), as root or through sudo -n; package names may differ per distro and version.',
+    'Installs system packages with the host’s package manager (apt-get; dnf, yum or brew on those hosts), as root or through sudo -n; package names may differ per distro and version. With a profile’s `apt.repository` (a bundle’s), apt installs from that folder only, with no network.',
   satisfiedWhen:
     'every package is installed (apt: read from dpkg’s status file once per run; also counts packages that provide a virtual name).',
   schema: packagesSchema,
