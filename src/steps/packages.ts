@@ -155,8 +155,11 @@ export const packagesKind = defineKind<z.infer<typeof packagesSchema>, PackagesC
     return packagesLockEntry(pm, await installedVersions(env.runner, pm, names, real));
   },
   bundle: async (step, ctx) => {
-    const { pm, names } = await missingPackages(step, ctx.env);
-    if (!names.length) return { items: [], missing: [], profile: {} };
+    const { pm, names, unmatched } = await missingPackages(step, ctx.env);
+    const noName = unmatched.map(
+      (e) => `packages: no package named for this host in ${e}: add a key for it or "default"`,
+    );
+    if (!names.length) return { items: [], missing: noName, profile: {} };
     if (pm !== 'apt')
       return {
         items: [],
@@ -170,7 +173,8 @@ export const packagesKind = defineKind<z.infer<typeof packagesSchema>, PackagesC
       options: await aptOptionsFor(ctx.env),
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     };
-    return bundleApt(names, ctx, call, await dpkgStatus(ctx.env));
+    const r = await bundleApt(names, ctx, call, await dpkgStatus(ctx.env));
+    return noName.length ? { ...r, missing: [...noName, ...r.missing] } : r;
   },
   apply: async (step, env) => {
     const { pm, missing } = await missingPackages(step, env);

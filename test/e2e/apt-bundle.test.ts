@@ -31,7 +31,20 @@ function whyNot(): string | undefined {
   if (spawnSync('unshare', ['-n', 'true']).status !== 0) return '`unshare -n` fails here (no network namespaces)';
   return undefined;
 }
-const skip = whyNot();
+
+/** Can this host fetch the package from its archive (a HEAD of the URI apt would download)? */
+async function archiveReachable(): Promise<string | undefined> {
+  const out = spawnSync('apt-get', ['--print-uris', 'download', PKG], { encoding: 'utf8' }).stdout;
+  const uri = /^'([^']+)'/m.exec(out)?.[1];
+  if (!uri) return `apt-get --print-uris download ${PKG} names no URI`;
+  if (!/^https?:/.test(uri)) return undefined;
+  const ok = await fetch(uri, { method: 'HEAD', signal: AbortSignal.timeout(10_000) }).then(
+    (r) => r.ok,
+    () => false,
+  );
+  return ok ? undefined : `the Debian archive is not reachable (${uri})`;
+}
+const skip = whyNot() ?? (await archiveReachable());
 if (skip) console.warn(`[apt-bundle] skipped: ${skip}`);
 
 /** The built CLI inside a network namespace of its own: no network at all, not even loopback. */
@@ -93,7 +106,7 @@ describe.skipIf(!!skip)('apt offline: a bundle of .deb files installs with no ne
         stdio: 'ignore',
         env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
       });
-  });
+  }, 300_000);
 
   it('bundles the package and its dependencies, resumes, and installs them offline from the bundle', async () => {
     const home = tempHome();

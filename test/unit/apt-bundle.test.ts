@@ -12,6 +12,11 @@ import {
 } from '../../src/steps/packages/apt-depends.js';
 import { debFileName, packagesIndex, repositoryFiles, type DebEntry } from '../../src/steps/packages/apt-index.js';
 import { privateApt, sourcesLine } from '../../src/steps/packages/apt-repo.js';
+import { FactStore } from '../../src/facts/store.js';
+import { packagesKind } from '../../src/steps/packages.js';
+import type { ResolvedStep, StepEnv } from '../../src/steps/types.js';
+import { Memo } from '../../src/util/memo.js';
+import type { Runner } from '../../src/util/process.js';
 
 const fixture = (name: string): string =>
   fs.readFileSync(path.join(import.meta.dirname, '..', 'fixtures', 'apt', name), 'utf8');
@@ -143,5 +148,49 @@ describe('apt with only a private repository', () => {
       'APT::Sandbox::User=root',
     ]);
     expect(privateApt('/other/apt', '/home/u/.cache/envkit').root).not.toBe(p.root);
+  });
+});
+
+describe('the bundle hook on hosts it cannot bundle for', () => {
+  const runner: Runner = {
+    run: () =>
+      Promise.resolve({
+        exitCode: 0,
+        signal: null,
+        timedOut: false,
+        aborted: false,
+        stdout: '',
+        stderr: '',
+        durationMs: 0,
+      }),
+  };
+  const env = (pm: string): StepEnv =>
+    ({
+      runner,
+      facts: new FactStore(runner, {}, '/nonexistent', { distro: 'fedora', distro_version: '40', pkg_manager: pm }),
+      memo: new Memo(),
+      profile: { name: 'default' },
+      paths: { cache: '/nonexistent' },
+    }) as unknown as StepEnv;
+  const step = (packages: unknown[]): ResolvedStep<never> =>
+    ({ config: { packages, update: false } }) as unknown as ResolvedStep<never>;
+  const ctx = (pm: string) => ({ dir: '/nonexistent', env: env(pm), checkOnly: false, progress: () => undefined });
+
+  it('dnf (and yum, brew): says plainly that bundling them is not supported yet, and fetches nothing', async () => {
+    const r = await packagesKind.bundle!(step(['gcc', { dnf: 'mesa-libGL', default: 'libgl1' }]), ctx('dnf'));
+    expect(r).toEqual({
+      items: [],
+      missing: [
+        'packages: bundling dnf packages is not supported yet (only apt): install gcc, mesa-libGL on the target another way',
+      ],
+      profile: {},
+    });
+  });
+
+  it('an entry with no name for this host is named, not skipped silently', async () => {
+    const r = await packagesKind.bundle!(step([{ debian: 'libgl1' }]), ctx('dnf'));
+    expect(r.missing).toEqual([
+      'packages: no package named for this host in {"debian":"libgl1"}: add a key for it or "default"',
+    ]);
   });
 });
