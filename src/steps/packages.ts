@@ -11,6 +11,8 @@ import {
   type PackageEntry,
 } from './packages/managers.js';
 import { installedVersions, packagesLockEntry } from './packages/lock.js';
+import { aptOptionsFor, preparePrivateApt, privateApt } from './packages/apt-repo.js';
+import { bundleApt } from './packages/bundle.js';
 import { defineKind, type ResolvedStep, type StepEnv } from './types.js';
 import { StepFailure } from './types.js';
 
@@ -97,7 +99,7 @@ export const packagesKind = defineKind<z.infer<typeof packagesSchema>, PackagesC
   kind: 'packages',
   aliases: ['apt'],
   description:
-    'Installs system packages with the host’s package manager (apt-get; dnf, yum or brew on those hosts), as root or through sudo -n; package names may differ per distro and version.',
+    'Installs system packages with the host’s package manager (apt-get; dnf, yum or brew on those hosts), as root or through sudo -n; package names may differ per distro and version. With a profile’s `apt.repository` (a bundle’s), apt installs from that folder only, with no network.',
   satisfiedWhen:
     'every package is installed (apt: read from dpkg’s status file once per run; also counts packages that provide a virtual name).',
   schema: packagesSchema,
@@ -112,14 +114,15 @@ export const packagesKind = defineKind<z.infer<typeof packagesSchema>, PackagesC
     return { packages: list, update: Array.isArray(spec) ? false : (spec.update ?? false) };
   },
   facts: ['distro', 'distro_version', 'pkg_manager'],
-  describe: (step, _env, facts) => {
+  describe: (step, env, facts) => {
     const pm = String(facts.pkg_manager ?? '');
     const { names, unmatched } = packagesFor(step.config.packages, {
       distro: facts.distro ?? null,
       distro_version: facts.distro_version ?? null,
       pkg_manager: facts.pkg_manager ?? null,
     });
-    const summary = `install ${names.join(', ') || '(nothing on this host)'}${unmatched.length ? ` (no name for this host in ${unmatched.join(', ')})` : ''}`;
+    const repo = pm === 'apt' && names.length ? env.profile.apt?.repository : undefined;
+    const summary = `install ${names.join(', ') || '(nothing on this host)'}${repo ? ` from ${repo}` : ''}${unmatched.length ? ` (no name for this host in ${unmatched.join(', ')})` : ''}`;
     if (!pm || !names.length) return { summary };
     // The plan shows the short form; the run adds apt's non-interactive dpkg options.
     const install = pm === 'apt' ? ['apt-get', 'install', '-y', ...names] : installArgv(pm, names);
@@ -151,12 +154,47 @@ export const packagesKind = defineKind<z.infer<typeof packagesSchema>, PackagesC
     const real = (n: string): string => (status ? (isInstalled(status, n) ?? n) : n);
     return packagesLockEntry(pm, await installedVersions(env.runner, pm, names, real));
   },
+  bundle: async (step, ctx) => {
+    const { pm, names, unmatched } = await missingPackages(step, ctx.env);
+    const noName = unmatched.map(
+      (e) => `packages: no package named for this host in ${e}: add a key for it or "default"`,
+    );
+    if (!names.length) return { items: [], missing: noName, profile: {} };
+    if (pm !== 'apt')
+      return {
+        items: [],
+        missing: [
+          `packages: bundling ${pm} packages is not supported yet (only apt): install ${names.join(', ')} on the target another way`,
+        ],
+        profile: {},
+      };
+    const call = {
+      runner: ctx.env.runner,
+      options: await aptOptionsFor(ctx.env),
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    };
+    const r = await bundleApt(names, ctx, call, await dpkgStatus(ctx.env));
+    return noName.length ? { ...r, missing: [...noName, ...r.missing] } : r;
+  },
   apply: async (step, env) => {
     const { pm, missing } = await missingPackages(step, env);
     if (!missing.length) return;
     const root = pm !== 'brew';
     const envVars: Record<string, string> =
       pm === 'apt' ? { DEBIAN_FRONTEND: 'noninteractive', NEEDRESTART_MODE: 'a' } : {};
+    const repo = pm === 'apt' ? env.profile.apt?.repository : undefined;
+    if (repo) {
+      // The profile's repository and nothing else: the host's sources (unreachable on an air-gapped machine)
+      // are never asked, and the host's lists are not touched.
+      const p = privateApt(repo, env.paths.cache);
+      await env.once(`pkg-update:apt:${repo}`, async () => {
+        await preparePrivateApt(p);
+        env.log(`reading the package index of ${repo}`);
+        await env.exec({ argv: ['apt-get', ...p.options, 'update'] }, { env: envVars, root });
+      });
+      await env.exec({ argv: installArgv(pm, missing, p.options) }, { env: envVars, root });
+      return;
+    }
     const update = updateArgv(pm);
     const refresh = (): Promise<void> =>
       env.once(`pkg-update:${pm}`, async () => {

@@ -84,6 +84,8 @@ describe('package manager commands', () => {
       'Dpkg::Options::=--force-confdef',
       '-o',
       'Dpkg::Options::=--force-confold',
+      '-o',
+      'DPkg::Lock::Timeout=300',
       'a',
       'b',
     ]);

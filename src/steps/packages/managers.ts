@@ -52,18 +52,25 @@ export function packagesFor(
   return { names: [...new Set(names)], unmatched };
 }
 
-/** The argv that installs `names` with the host's package manager (root handled by the executor). */
-export function installArgv(pm: string, names: readonly string[]): string[] {
+/**
+ * The argv that installs `names` with the host's package manager (root handled by the executor); `aptOptions`
+ * go to apt-get (a private repository's, see apt-repo.ts). apt waits for another apt or dpkg to finish
+ * (its lock) instead of failing at once.
+ */
+export function installArgv(pm: string, names: readonly string[], aptOptions: readonly string[] = []): string[] {
   switch (pm) {
     case 'apt':
       return [
         'apt-get',
+        ...aptOptions,
         'install',
         '-y',
         '-o',
         'Dpkg::Options::=--force-confdef',
         '-o',
         'Dpkg::Options::=--force-confold',
+        '-o',
+        'DPkg::Lock::Timeout=300',
         ...names,
       ];
     case 'dnf':
