@@ -10,7 +10,7 @@ import {
   updateArgv,
   type PackageEntry,
 } from './packages/managers.js';
-import { installedVersions, packagesLockEntry } from './packages/lock.js';
+import { installedVersions, packagesLockEntry, resolvedVersions } from './packages/lock.js';
 import { defineKind, type ResolvedStep, type StepEnv } from './types.js';
 import { StepFailure } from './types.js';
 
@@ -150,6 +150,12 @@ export const packagesKind = defineKind<z.infer<typeof packagesSchema>, PackagesC
     const status = pm === 'apt' ? await dpkgStatus(env) : undefined;
     const real = (n: string): string => (status ? (isInstalled(status, n) ?? n) : n);
     return packagesLockEntry(pm, await installedVersions(env.runner, pm, names, real));
+  },
+  resolveLock: async (step, env) => {
+    const { pm, names } = await missingPackages(step, env);
+    if (!names.length) return undefined;
+    if (pm !== 'apt') throw new Error(`--resolve reads candidate versions from apt only, not ${pm}`);
+    return packagesLockEntry(pm, await resolvedVersions(env.runner, names));
   },
   apply: async (step, env) => {
     const { pm, missing } = await missingPackages(step, env);

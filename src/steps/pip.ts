@@ -7,6 +7,7 @@ import { pipFailureHint, UNREACHABLE } from './pip/hints.js';
 import { judge } from './pip/judge.js';
 import { installedDistributions, pipLockEntry } from './pip/lock.js';
 import { missingPins, previewPip } from './pip/resolve.js';
+import { resolvePipLock } from './pip/resolve-lock.js';
 import { parseRequirement } from './pip/requirement.js';
 import { locatePython, pythonLabel, pythonSpec, venvPython } from './python.js';
 import { defineKind, StepFailure, type ResolvedStep, type StepEnv } from './types.js';
@@ -304,6 +305,7 @@ export const pipKind = defineKind<PipSpec, PipConfig>({
       await installedDistributions(t.exe, env, step.common.env),
     );
   },
+  resolveLock: (step, env) => resolvePipLock(step.config, env, step.common.env),
   apply: async (step, env) => {
     const c = step.config;
     const t = await target(c, env);

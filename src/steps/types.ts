@@ -220,6 +220,13 @@ export interface StepKindDef<Spec = unknown, Config = Spec> {
    */
   lock?(step: ResolvedStep<Config>, env: StepEnv): Promise<LockEntry | undefined>;
   /**
+   * `setup lock --resolve`: what the step WOULD install, asked of its sources without installing anything
+   * (pip: a dry run's report with the index's hashes; git: `ls-remote` of the ref; download: URL, sha256
+   * and the size a HEAD request gives; packages: the candidate versions). Works whether or not the step is
+   * satisfied; the entry has the same shape as `lock`'s, plus `note:` for what cannot be known beforehand.
+   */
+  resolveLock?(step: ResolvedStep<Config>, env: StepEnv): Promise<LockEntry | undefined>;
+  /**
    * `setup bundle`: gathers into `ctx.dir` everything this step needs to run on a machine with no network
    * (git: bare mirrors of the repository and every submodule; pip: the wheels; download: the file; packages:
    * the .deb files with their dependencies) and says what the bundle's profile must point there. With
