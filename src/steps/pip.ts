@@ -9,6 +9,8 @@ import { judge } from './pip/judge.js';
 import { installedDistributions, pipLockEntry } from './pip/lock.js';
 import { missingPins, previewPip } from './pip/resolve.js';
 import { resolvePipLock } from './pip/resolve-lock.js';
+import { recipeStepsOf } from './inputs.js';
+import type { VenvConfig } from './venv.js';
 import { parseRequirement } from './pip/requirement.js';
 import { readRequirementFiles, requirementFilesDigest, type StepRequirements } from './pip/requirements-file.js';
 import { locatePython, pythonLabel, pythonSpec, venvPython } from './python.js';
@@ -374,7 +376,13 @@ export const pipKind = defineKind<PipSpec, PipConfig>({
       await installedDistributions(t.exe, env, step.common.env),
     );
   },
-  resolveLock: (step, env) => resolvePipLock(step.config, env, step.common.env),
+  resolveLock: (step, env) => {
+    // A venv made by an earlier step of the recipe, not there yet: resolve with the python that step would use.
+    const maker = recipeStepsOf(step).find(
+      (s) => s.kind === 'venv' && s.index < step.index && (s.config as VenvConfig).path === step.config.venv,
+    );
+    return resolvePipLock(step.config, env, step.common.env, (maker?.config as VenvConfig | undefined)?.python);
+  },
   apply: async (step, env) => {
     const c = step.config;
     const t = await target(c, env);

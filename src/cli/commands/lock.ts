@@ -72,7 +72,8 @@ async function printRequirements(
       `the pip steps of ${recipes} install into ${targets.length} places: say which with --venv PATH`,
       `one of: ${listed()}`,
     );
-  const text = formatRequirements(target, { hashes: !!opts.hashes });
+  // Written to a file people commit: a secret a recipe put in a path is masked, as in the lock.
+  const text = redact(formatRequirements(target, { hashes: !!opts.hashes }));
   const out = opts.output ? path.resolve(opts.output) : undefined;
   if (out) await writeVerified(out, text);
   if (o.json) {

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { which } from '../../util/which.js';
-import { lastLine, locatePython, venvPython } from '../python.js';
+import { lastLine, locatePython, venvPython, type PythonSpec } from '../python.js';
 import type { LockEntry, StepEnv } from '../types.js';
 import { installArgv, type PipConfig } from './command.js';
 import { pipLockEntry } from './lock.js';
@@ -51,14 +51,23 @@ export function parseInstallReport(text: string): ResolvedSet {
  * requirements and index, by the venv's interpreter — or, when the venv does not exist yet, by python3 on
  * PATH (the entry's `note:` says so). Installs nothing. The entry is `lock`'s plus `hashes:` (name → sha256).
  */
-export async function resolvePipLock(c: PipConfig, env: StepEnv, stepEnv: Record<string, string>): Promise<LockEntry> {
+export async function resolvePipLock(
+  c: PipConfig,
+  env: StepEnv,
+  stepEnv: Record<string, string>,
+  /** The `python:` of the recipe's venv step that makes `c.venv`, when there is one. */
+  venvBase?: PythonSpec,
+): Promise<LockEntry> {
   let exe: string | undefined;
   let note: string | undefined;
   if (c.venv) {
     exe = venvPython(c.venv);
     if (!existsSync(exe)) {
-      exe = which('python3', env.processEnv.PATH);
-      note = `${c.venv} does not exist yet: resolved with ${exe ?? 'python3'}, the interpreter a new venv would have`;
+      const base = venvBase ? await locatePython(venvBase, env) : undefined;
+      if (base instanceof Error)
+        throw new Error(`${c.venv} does not exist yet, and its venv step's python: ${base.message}`);
+      exe = base?.exe ?? which('python3', env.processEnv.PATH);
+      note = `${c.venv} does not exist yet: resolved with ${exe ?? 'python3'}, the interpreter its venv step would use`;
     }
   } else {
     const found = await locatePython(c.python, env);
