@@ -36,7 +36,9 @@ export interface LockOptions {
  * Reads what each step of `recipes` has installed (docs/architecture.md: kinds with a `lock` hook). A step
  * whose `when:` fails is recorded as skipped, with why; a step that is not satisfied is not recorded but
  * listed in `notReady` — a lock is what `run --locked` will reproduce, so a half-installed step is never
- * written as if it were the truth (the command refuses and says to run the recipe first). Changes nothing.
+ * written as if it were the truth (the command refuses and says to run the recipe first). With `resolve`,
+ * each step's `resolveLock` says what it WOULD install instead (nothing is checked; entries say
+ * `resolved: true`), and `notReady` lists the steps whose sources could not answer. Changes nothing.
  */
 export async function collectLock(
   session: Session,

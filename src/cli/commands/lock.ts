@@ -186,7 +186,7 @@ export default async function lockCommand(names: string[], opts: LockOpts): Prom
     return ExitCode.ok;
   }
   o.out(
-    `${changed ? 'Locked' : 'Unchanged:'} ${result.recipes.join(', ')} (${steps} step${steps === 1 ? '' : 's'} recorded) in ${tilde(o, file)}`,
+    `${changed ? (opts.resolve ? 'Locked what would be installed for' : 'Locked') : 'Unchanged:'} ${result.recipes.join(', ')} (${steps} step${steps === 1 ? '' : 's'} recorded) in ${tilde(o, file)}`,
   );
   return ExitCode.ok;
 }
