@@ -1,4 +1,8 @@
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import path from 'node:path';
 import type { Problem } from '../util/errors.js';
+import { expandHome } from '../util/paths.js';
 import type { Recipe } from './types.js';
 
 /** Warnings about recipes that are valid but will not behave as people expect. */
@@ -23,6 +27,18 @@ export function lintRecipe(r: Recipe): Problem[] {
           hint: l.hint,
         });
       }
+    // A file that comes with the recipe (pip's requirements:) must be there: said at the value, before a run.
+    for (const f of s.impl.recipeFiles?.(s.spec) ?? []) {
+      if (f.file.includes('{{')) continue;
+      const full = path.resolve(path.dirname(r.file), expandHome(f.file, homedir()));
+      if (!existsSync(full))
+        out.push({
+          severity: 'error',
+          loc: r.source.locOf([...s.path, s.alias ?? s.kind, ...f.path]),
+          message: `${f.path.join('.')}: ${full} does not exist`,
+          hint: "the path is relative to the recipe file's folder",
+        });
+    }
     if (s.alias) {
       out.push({
         severity: 'warning',

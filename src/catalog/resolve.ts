@@ -159,6 +159,7 @@ export function resolveRecipe(recipe: Recipe, ctx: ResolveContext): ResolvedReci
       sh: (s) => renderShell(s, lookup),
       escaped: (s, escape) => renderTemplate(s, (n) => escape(lookup(n))),
       path: toPath,
+      file: (s) => path.resolve(path.dirname(recipe.file), expandHome(str(s), ctx.dirs.home!)),
       deep: (v) => mapStrings(v, str),
       value: (v) => structured(v, str, ctx.mirrorValues ?? {}),
     };

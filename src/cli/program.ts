@@ -115,9 +115,27 @@ Exit codes: 0 ok · 1 a step or check failed · 2 invalid input · 3 plan --exit
     )
     .argument('[recipe...]', 'recipes to lock, with what they require (default: those already in the lock file)')
     .option('--lock <file>', 'the lock file to write (default: ./envkit.lock); recipes in it not named are kept')
+    .option(
+      '--resolve',
+      'record what would be installed (pip dry run with the index hashes, git ls-remote, apt candidates), installing nothing',
+    )
+    .addOption(
+      new Option('--format <format>', 'lock: write the lock file; requirements: print a venv’s pins (writes no lock)')
+        .choices(['lock', 'requirements'])
+        .default('lock'),
+    )
+    .option(
+      '--venv <path>',
+      'with --format requirements: the venv (or interpreter) to print, when pip steps use several',
+    )
+    .option(
+      '--hashes',
+      'with --format requirements: add each pin’s --hash=sha256: where known (the index’s, with --resolve)',
+    )
+    .option('-o, --output <file>', 'with --format requirements: write it to this file instead of stdout')
     .addHelpText(
       'after',
-      '\nA step that is not installed as its recipe says stops the lock (exit 1, nothing written): run the recipe first.\n\nExamples:\n  $ setup run faiss && setup lock faiss\n  $ setup lock                              lock again the recipes already in ./envkit.lock\n  $ setup lock ml-stack --lock ~/ml.lock --json',
+      '\nA step that is not installed as its recipe says stops the lock (exit 1, nothing written): run the recipe first,\nor lock what would be installed with --resolve.\n\nExamples:\n  $ setup run faiss && setup lock faiss\n  $ setup lock                              lock again the recipes already in ./envkit.lock\n  $ setup lock ml-stack --lock ~/ml.lock --json\n  $ setup lock ml-stack --resolve           what a run would install, before running it\n  $ setup lock ml-stack --format requirements --venv ~/venvs/ml > requirements.txt\n  $ setup lock ml-stack --format requirements --resolve --hashes -o requirements.txt',
     );
 
   add('validate')

@@ -24,7 +24,12 @@ export interface LockedStep {
   when?: Record<string, string | number | boolean>;
   /** Why `when:` does not hold on this host: the step installs nothing here. */
   skipped?: string;
-  /** What the kind's `lock` hook read (absent when skipped). */
+  /**
+   * True when `installed` is what `setup lock --resolve` found the step WOULD install (its sources asked,
+   * nothing installed), not what was read from the host.
+   */
+  resolved?: true;
+  /** What the kind's `lock` hook read (absent when skipped); with `resolved`, what its `resolveLock` found. */
   installed?: LockEntry;
 }
 
@@ -62,6 +67,7 @@ export function formatLock(lock: Lock): string {
       ...(s.name ? { name: s.name } : {}),
       ...(s.when ? { when: canonical(s.when) } : {}),
       ...(s.skipped !== undefined ? { skipped: s.skipped } : {}),
+      ...(s.resolved ? { resolved: true } : {}),
       ...(s.installed ? { installed: canonical(s.installed) } : {}),
     }));
   }
@@ -85,6 +91,7 @@ const lockSchema = z.strictObject({
         name: z.string().optional(),
         when: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
         skipped: z.string().optional(),
+        resolved: z.literal(true).optional(),
         installed: z.record(z.string(), value).optional(),
       }),
     ),

@@ -24,15 +24,29 @@ export interface LockResult {
   notReady: UnlockedStep[];
 }
 
-const lockable = (s: ResolvedStep): boolean => !!s.impl.lock;
+/** How to lock: what is installed (default), or what would be installed (`resolve`); only some kinds (`kinds`). */
+export interface LockOptions {
+  /** Ask each step's sources what it would install (the kinds' `resolveLock`), whether or not it is satisfied. */
+  resolve?: boolean;
+  /** Lock only steps of these kinds (`--format requirements`: pip). */
+  kinds?: readonly string[];
+}
 
 /**
  * Reads what each step of `recipes` has installed (docs/architecture.md: kinds with a `lock` hook). A step
  * whose `when:` fails is recorded as skipped, with why; a step that is not satisfied is not recorded but
  * listed in `notReady` — a lock is what `run --locked` will reproduce, so a half-installed step is never
- * written as if it were the truth (the command refuses and says to run the recipe first). Changes nothing.
+ * written as if it were the truth (the command refuses and says to run the recipe first). With `resolve`,
+ * each step's `resolveLock` says what it WOULD install instead (nothing is checked; entries say
+ * `resolved: true`), and `notReady` lists the steps whose sources could not answer. Changes nothing.
  */
-export async function collectLock(session: Session, recipes: readonly Recipe[]): Promise<LockResult> {
+export async function collectLock(
+  session: Session,
+  recipes: readonly Recipe[],
+  opts: LockOptions = {},
+): Promise<LockResult> {
+  const lockable = (s: ResolvedStep): boolean =>
+    !!(opts.resolve ? s.impl.resolveLock : s.impl.lock) && (!opts.kinds || opts.kinds.includes(s.kind));
   const env = session.stepEnv;
   const { recipes: resolved, facts } = await resolveRecipes(session, recipes);
   // The host facts each step's `when:` decided on (held or not), by the step's id: they explain the lock.
@@ -47,7 +61,8 @@ export async function collectLock(session: Session, recipes: readonly Recipe[]):
     }
   const when = (s: ResolvedStep): Partial<LockedStep> => (decided.has(s.id) ? { when: decided.get(s.id)! } : {});
   const steps = resolved.flatMap((r) => r.steps).filter(lockable);
-  const checks = await checkSteps(steps, env, Math.max(2, env.cpus));
+  // With --resolve a step need not be installed (that is its point): nothing is checked.
+  const checks = opts.resolve ? undefined : await checkSteps(steps, env, Math.max(2, env.cpus));
   const notReady: UnlockedStep[] = [];
   const about = (s: ResolvedStep): Omit<UnlockedStep, 'state' | 'reason'> => ({
     id: s.id,
@@ -56,14 +71,14 @@ export async function collectLock(session: Session, recipes: readonly Recipe[]):
     name: s.name,
   });
   const active = steps.filter((s) => s.whenFailed === null);
-  for (const s of active) {
-    const c = checks.get(s.id)!;
+  for (const s of checks ? active : []) {
+    const c = checks!.get(s.id)!;
     if (c.state !== 'satisfied') notReady.push({ ...about(s), state: c.state, reason: c.reason });
   }
   const entries = new Map<string, LockedStep>();
   if (!notReady.length) {
     const read = await mapLimit(active, Math.max(2, env.cpus), (s) =>
-      s.impl.lock!(s, env).then(
+      (opts.resolve ? s.impl.resolveLock!(s, env) : s.impl.lock!(s, env)).then(
         (installed) => ({ installed }),
         (e: unknown) => ({ error: e instanceof Error ? e.message : String(e) }),
       ),
@@ -71,13 +86,18 @@ export async function collectLock(session: Session, recipes: readonly Recipe[]):
     active.forEach((s, i) => {
       const r = read[i]!;
       if ('error' in r)
-        notReady.push({ ...about(s), state: 'unknown', reason: `cannot read what it installed: ${r.error}` });
+        notReady.push({
+          ...about(s),
+          state: 'unknown',
+          reason: `${opts.resolve ? 'cannot resolve what it would install' : 'cannot read what it installed'}: ${r.error}`,
+        });
       else if (r.installed)
         entries.set(s.id, {
           step: s.index + 1,
           kind: s.kind,
           ...(s.name ? { name: s.name } : {}),
           ...when(s),
+          ...(opts.resolve ? { resolved: true as const } : {}),
           installed: r.installed,
         });
     });

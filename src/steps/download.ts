@@ -237,6 +237,22 @@ function failure(e: unknown, url: string): unknown {
   return new StepFailure(e instanceof Error ? e.message : String(e));
 }
 
+const HEAD_TIMEOUT_MS = 10_000;
+
+/** The size a HEAD request states (a file:// URL: the file's), or undefined when it does not answer with one. */
+async function headSize(url: string): Promise<number | undefined> {
+  try {
+    const u = new URL(url);
+    if (u.protocol === 'file:') return (await fs.stat(u)).size;
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return undefined;
+    const res = await fetch(u, { method: 'HEAD', redirect: 'follow', signal: AbortSignal.timeout(HEAD_TIMEOUT_MS) });
+    const n = Number(res.headers.get('content-length'));
+    return res.ok && Number.isSafeInteger(n) && n >= 0 && res.headers.has('content-length') ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** `download`: a file, verified by sha256 and cached by it, placed at `dest` and/or unpacked into `extract`. */
 export const downloadKind = defineKind<DownloadSpec, DownloadConfig>({
   kind: 'download',
@@ -367,6 +383,20 @@ export const downloadKind = defineKind<DownloadSpec, DownloadConfig>({
       ...(bytes !== undefined ? { size: bytes } : {}),
       ...(c.dest ? { dest: c.dest } : {}),
       ...(c.extract ? { extract: c.extract } : {}),
+    };
+  },
+  resolveLock: async (step, env) => {
+    const c = step.config;
+    // What the recipe pins (a checksum-url's hash is only known by fetching it), and the size the server states.
+    const size = await headSize(rewriteUrl(env.profile, c.url));
+    return {
+      url: c.url,
+      ...(c.sha256 ? { sha256: c.sha256 } : {}),
+      ...(c.sha512 ? { sha512: c.sha512 } : {}),
+      ...(size !== undefined ? { size } : {}),
+      ...(c.dest ? { dest: c.dest } : {}),
+      ...(c.extract ? { extract: c.extract } : {}),
+      ...(!c.sha256 && !c.sha512 ? { note: 'no checksum in the recipe: known only after downloading' } : {}),
     };
   },
   apply: async (step, env) => {

@@ -10,12 +10,13 @@ import {
   badRef,
   looksLikeCommit,
   needsFileTransport,
+  remoteRefCommit,
   remoteRefKind,
   repoBasename,
   submoduleProblems,
 } from './git/parse.js';
 import { gitUrlProblem } from '../lang/schema.js';
-import { defineKind, StepFailure, type ApplyEnv, type ResolvedStep } from './types.js';
+import { defineKind, StepFailure, type ApplyEnv, type ResolvedStep, type StepEnv } from './types.js';
 
 const gitSchema = z.strictObject({
   repo: z
@@ -208,6 +209,15 @@ export const gitKind = defineKind<GitSpec, GitConfig>({
     const c = step.config;
     return gitLockEntry(c, await lockedClone(env.runner, c.dest, c.submodules));
   },
+  resolveLock: async (step, env) => {
+    const c = step.config;
+    const commit = await remoteCommit(env, step);
+    return {
+      ...gitLockEntry(c, { commit, submodules: [] }),
+      // The submodules' commits are recorded in the tree of that commit: only a fetch can read them.
+      ...(c.submodules ? { note: 'submodule commits are known only after fetching: setup lock after setup run' } : {}),
+    };
+  },
   apply: async (step, env) => {
     const c = step.config;
     const opts = gitOptions(env.profile, c.repo);
@@ -287,6 +297,41 @@ export const gitKind = defineKind<GitSpec, GitConfig>({
 });
 
 /** Fetches `ref` into the clone: a branch into origin/<ref>, a tag into its tag, else a commit by sha. */
+/** `setup lock --resolve`: the commit `ref` names on the remote (`git ls-remote` through the profile's rewrites). */
+async function remoteCommit(env: StepEnv, step: ResolvedStep<GitConfig>): Promise<string> {
+  const c = step.config;
+  if (looksLikeCommit(c.ref) && c.ref.length >= 40) return c.ref;
+  const argv = [
+    'git',
+    ...gitOptions(env.profile, c.repo),
+    'ls-remote',
+    c.repo,
+    `refs/heads/${c.ref}`,
+    `refs/tags/${c.ref}`,
+    `refs/tags/${c.ref}^{}`,
+  ];
+  const r = await env.runner.run({
+    argv,
+    env: { ...step.common.env, ...gitEnv(env.profile, c) },
+    cwd: env.paths.home,
+    timeoutMs: step.common.timeoutMs ?? 120_000,
+  });
+  if (r.spawnError) throw new Error(r.spawnError);
+  if (r.timedOut) throw new Error(`git ls-remote ${c.repo} timed out`);
+  if (r.exitCode !== 0)
+    throw new Error(
+      `cannot list the refs of ${c.repo}: ${r.stderr.trim().split('\n').pop() ?? `git exited ${r.exitCode}`}`,
+    );
+  const commit = remoteRefCommit(c.ref, r.stdout);
+  if (!commit)
+    throw new Error(
+      looksLikeCommit(c.ref)
+        ? `${c.ref} is a short commit: only a fetch can tell its full sha (give all 40 characters)`
+        : `${c.ref} is not a branch or tag of ${c.repo}`,
+    );
+  return commit;
+}
+
 async function fetchRef(
   env: ApplyEnv,
   step: ResolvedStep<GitConfig>,

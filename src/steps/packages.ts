@@ -10,7 +10,7 @@ import {
   updateArgv,
   type PackageEntry,
 } from './packages/managers.js';
-import { installedVersions, packagesLockEntry } from './packages/lock.js';
+import { installedVersions, packagesLockEntry, resolvedVersions } from './packages/lock.js';
 import { aptOptionsFor, preparePrivateApt, privateApt } from './packages/apt-repo.js';
 import { bundleApt } from './packages/bundle.js';
 import { defineKind, type ResolvedStep, type StepEnv } from './types.js';
@@ -175,6 +175,12 @@ export const packagesKind = defineKind<z.infer<typeof packagesSchema>, PackagesC
     };
     const r = await bundleApt(names, ctx, call, await dpkgStatus(ctx.env));
     return noName.length ? { ...r, missing: [...noName, ...r.missing] } : r;
+  },
+  resolveLock: async (step, env) => {
+    const { pm, names } = await missingPackages(step, env);
+    if (!names.length) return undefined;
+    if (pm !== 'apt') throw new Error(`--resolve reads candidate versions from apt only, not ${pm}`);
+    return packagesLockEntry(pm, await resolvedVersions(env.runner, names));
   },
   apply: async (step, env) => {
     const { pm, missing } = await missingPackages(step, env);

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import * as z from '../util/zod.js';
 import { argvToString } from '../util/shell.js';
 import { indexOptions, installArgv, type PipConfig } from './pip/command.js';
@@ -7,9 +8,13 @@ import { pipFailureHint, UNREACHABLE } from './pip/hints.js';
 import { judge } from './pip/judge.js';
 import { installedDistributions, pipLockEntry } from './pip/lock.js';
 import { missingPins, previewPip } from './pip/resolve.js';
+import { resolvePipLock } from './pip/resolve-lock.js';
+import { recipeStepsOf } from './inputs.js';
+import type { VenvConfig } from './venv.js';
 import { parseRequirement } from './pip/requirement.js';
+import { readRequirementFiles, requirementFilesDigest, type StepRequirements } from './pip/requirements-file.js';
 import { locatePython, pythonLabel, pythonSpec, venvPython } from './python.js';
-import { defineKind, StepFailure, type ResolvedStep, type StepEnv } from './types.js';
+import { defineKind, StepFailure, type CheckResult, type ResolvedStep, type StepEnv } from './types.js';
 import { scanTemplate } from '../lang/template.js';
 
 const one = (description: string, examples: unknown[]) =>
@@ -26,11 +31,19 @@ const pipSchema = z.union(
       examples: [['numpy==1.26.4', 'transformers[torch]>=4.30']],
     }),
     z.strictObject({
-      packages: packages.meta({
+      packages: packages.optional().meta({
         description:
-          'Requirement specs (PEP 508): `numpy==1.26.4`, `transformers[torch]>=4.30`, `foo; python_version < "3.10"`.',
+          'Requirement specs (PEP 508): `numpy==1.26.4`, `transformers[torch]>=4.30`, `foo; python_version < "3.10"`. Optional with `requirements:`.',
         examples: [['torch==2.2.2', 'torchvision==0.17.2']],
       }),
+      requirements: one(
+        'Requirements files (what `pip install -r` takes), relative to the recipe file’s folder, templates allowed: their requirements join `packages:`. The check reads them and their `-r`/`-c` includes; lines it cannot judge from what is installed (`-e`, a URL or path without a name) leave the step to pip (could not tell); a changed file is a changed input.',
+        ['requirements.txt', ['requirements.txt', 'requirements-dev.txt']],
+      ),
+      constraints: one(
+        'Constraints files (`pip install -c`), relative to the recipe file’s folder: versions that bind what is installed, without asking for it.',
+        ['constraints.txt'],
+      ),
       python: z
         .string({ error: 'expected a string: quote versions, e.g. python: "3.10"' })
         .min(1)
@@ -93,7 +106,7 @@ const pipSchema = z.union(
         }),
     }),
   ],
-  { error: 'expected a list of requirement specs, or { packages, venv, python, index-url, … }' },
+  { error: 'expected a list of requirement specs, or { packages, requirements, venv, python, index-url, … }' },
 );
 type PipSpec = z.infer<typeof pipSchema>;
 export type { PipConfig };
@@ -119,11 +132,16 @@ async function target(c: PipConfig, env: StepEnv): Promise<{ exe: string } | { m
 const memoKey = (exe: string, stepEnv: Record<string, string>): string => `pip:eval:${exe}:${JSON.stringify(stepEnv)}`;
 
 /** The evaluation of a step's specs: from the batch `prefetch` stored, topped up by one call for specs it lacks. */
-async function evaluation(step: ResolvedStep<PipConfig>, exe: string, env: StepEnv): Promise<Evaluation | Error> {
+async function evaluation(
+  step: ResolvedStep<PipConfig>,
+  exe: string,
+  env: StepEnv,
+  specs: readonly string[] = step.config.packages,
+): Promise<Evaluation | Error> {
   const key = memoKey(exe, step.common.env);
-  const batch = await env.memo.get(key, () => evaluateSpecs(exe, step.config.packages, env, step.common.env));
+  const batch = await env.memo.get(key, () => evaluateSpecs(exe, [...specs], env, step.common.env));
   if (batch instanceof Error) return batch;
-  const lacking = step.config.packages.filter((s) => !batch.results.has(s));
+  const lacking = specs.filter((s) => !batch.results.has(s));
   if (!lacking.length) return batch;
   const more = await env.memo.get(`${key}:${lacking.join('\n')}`, () =>
     evaluateSpecs(exe, lacking, env, step.common.env),
@@ -135,6 +153,29 @@ async function evaluation(step: ResolvedStep<PipConfig>, exe: string, env: StepE
 function closureDigest(specs: readonly string[], ev: Evaluation): string | undefined {
   const parts = specs.map((s) => ev.results.get(s)).map((r) => (r?.state === 'skipped' ? '-' : r?.closure));
   return parts.every((p) => p) ? parts.join(',') : undefined;
+}
+
+/**
+ * What a step's requirements files add to the judgement of its specs: a constraint an installed version
+ * breaks makes it unsatisfied; a line envkit cannot judge (`-e`, a URL) leaves it to pip: could not tell.
+ */
+function judgeFiles(judged: CheckResult, files: StepRequirements, ev: Evaluation): CheckResult {
+  const broken = files.constraints.flatMap((spec) => {
+    const r = ev.results.get(spec);
+    return r?.state === 'mismatch' || r?.state === 'badversion'
+      ? [`${r.name ?? spec} ${r.have} is installed, the constraint wants ${r.want ?? spec}`]
+      : [];
+  });
+  const opaque = files.opaque.length
+    ? `${files.opaque.slice(0, 3).join('; ')}${files.opaque.length > 3 ? ` and ${files.opaque.length - 3} more` : ''} cannot be judged without running pip`
+    : '';
+  if (broken.length)
+    return {
+      state: 'unsatisfied',
+      reason: [judged.state === 'unsatisfied' ? judged.reason : '', ...broken].filter(Boolean).join('; '),
+    };
+  if (judged.state === 'satisfied' && opaque) return { state: 'unknown', reason: `${judged.reason}; but ${opaque}` };
+  return judged;
 }
 
 /** Imports the modules in one interpreter call; why the first that fails does, or null when all import. */
@@ -175,8 +216,14 @@ export const pipKind = defineKind<PipSpec, PipConfig>({
   schema: pipSchema,
   lint: (spec) => {
     const problems: { path: (string | number)[]; message: string; hint?: string }[] = [];
-    const specs = Array.isArray(spec) ? spec : spec.packages;
+    const specs = Array.isArray(spec) ? spec : (spec.packages ?? []);
     const at = Array.isArray(spec) ? [] : ['packages'];
+    if (!Array.isArray(spec) && !spec.packages && !spec.requirements)
+      problems.push({
+        path: [],
+        message: 'a pip step needs packages:, requirements:, or both',
+        hint: 'packages: [numpy==1.26.4], or requirements: requirements.txt (next to the recipe file)',
+      });
     specs.forEach((s, i) => {
       if (s.includes('{{')) return; // checked once rendered
       const r = parseRequirement(s);
@@ -190,17 +237,33 @@ export const pipKind = defineKind<PipSpec, PipConfig>({
       });
     return problems;
   },
+  recipeFiles: (spec) =>
+    Array.isArray(spec)
+      ? []
+      : (['requirements', 'constraints'] as const).flatMap((key) => {
+          const v = spec[key];
+          if (v === undefined) return [];
+          return Array.isArray(v) ? v.map((file, i) => ({ path: [key, i], file })) : [{ path: [key], file: v }];
+        }),
   resolve: (spec, t) => {
     const o = Array.isArray(spec) ? { packages: spec } : spec;
-    const specs = o.packages.map((s) => t.str(s).trim());
+    const raw = o.packages ?? [];
+    const specs = raw.map((s) => t.str(s).trim());
     for (const s of specs) {
       const r = parseRequirement(s);
       if (r instanceof Error) throw r;
     }
     if ('python' in o && o.python && o.venv) throw new Error('set either venv or python, not both');
     const full = o as Exclude<PipSpec, string[]>;
+    const requirementFiles = [
+      ...(list(full.requirements) ?? []).map((f) => ({ path: t.file(f), constraint: false })),
+      ...(list(full.constraints) ?? []).map((f) => ({ path: t.file(f), constraint: true })),
+    ];
     return {
       packages: specs,
+      ...(requirementFiles.length
+        ? { requirementFiles, requirementsDigest: requirementFilesDigest(requirementFiles) }
+        : {}),
       python: full.python ? pythonSpec(t.str(full.python), t.path) : undefined,
       venv: full.venv ? t.path(full.venv) : undefined,
       indexUrl: full['index-url'] ? t.str(full['index-url']) : undefined,
@@ -211,7 +274,7 @@ export const pipKind = defineKind<PipSpec, PipConfig>({
       noDeps: full['no-deps'] ?? false,
       args: (full.args ?? []).map((a) => t.str(a)),
       imports: full.imports ?? [],
-      pinVars: o.packages.map(
+      pinVars: raw.map(
         (raw) =>
           scanTemplate(raw).refs.find((r) => !r.name.includes('.') && raw.lastIndexOf('==', r.start) !== -1)?.name,
       ),
@@ -231,7 +294,8 @@ export const pipKind = defineKind<PipSpec, PipConfig>({
         .map((h) => `trusted-host ${h}: pip skips TLS certificate checks for it`),
     );
     return {
-      summary: `pip install ${c.packages.join(' ')}${c.venv ? ` into ${c.venv}` : ''}`,
+      summary: `pip install ${[...(c.requirementFiles ?? []).map((f) => `${f.constraint ? '-c' : '-r'} ${path.basename(f.path)}`), ...c.packages].join(' ')}${c.venv ? ` into ${c.venv}` : ''}`,
+      ...(c.requirementFiles?.length ? { files: c.requirementFiles.map((f) => f.path) } : {}),
       commands: [argvToString(installArgv(c, python, env.profile))],
       urls,
       ...(warnings.length ? { warnings } : {}),
@@ -273,17 +337,25 @@ export const pipKind = defineKind<PipSpec, PipConfig>({
     const t = await target(c, env);
     if (!('exe' in t)) return { state: 'unsatisfied', reason: t.missing };
     if (c.upgrade && !upgradedNow.has(step)) return { state: 'unsatisfied', reason: 'upgrade: true always runs' };
-    const ev = await evaluation(step, t.exe, env);
+    let files: StepRequirements | undefined;
+    try {
+      files = c.requirementFiles?.length ? await readRequirementFiles(c.requirementFiles) : undefined;
+    } catch (e) {
+      return { state: 'unknown', reason: e instanceof Error ? e.message : String(e) };
+    }
+    const specs = files ? [...c.packages, ...files.specs] : c.packages;
+    const ev = await evaluation(step, t.exe, env, [...specs, ...(files?.constraints ?? [])]);
     if (ev instanceof Error) return { state: 'unknown', reason: `cannot list the installed packages: ${ev.message}` };
     const breaks =
       c.args.includes('--break-system-packages') ||
       !!step.common.env.PIP_BREAK_SYSTEM_PACKAGES ||
       !!env.processEnv.PIP_BREAK_SYSTEM_PACKAGES;
-    const judged = judge(c.packages, ev, { where: c.venv ?? t.exe, warnExternallyManaged: !breaks });
+    let judged = judge(specs, ev, { where: c.venv ?? t.exe, warnExternallyManaged: !breaks });
+    if (files) judged = judgeFiles(judged, files, ev);
     if (judged.state !== 'satisfied' || !c.imports.length) return judged;
     // Importing torch takes seconds: the last successful run noted the installed set its imports passed
     // with; while that set is unchanged (a re-run of a converged stack) they are not imported again.
-    const digest = closureDigest(c.packages, ev);
+    const digest = closureDigest(specs, ev);
     if (digest && env.inputs?.recall(step, 'imports-passed-with') === digest)
       return {
         state: 'satisfied',
@@ -303,6 +375,13 @@ export const pipKind = defineKind<PipSpec, PipConfig>({
       { venv: step.config.venv, exe: t.exe },
       await installedDistributions(t.exe, env, step.common.env),
     );
+  },
+  resolveLock: (step, env) => {
+    // A venv made by an earlier step of the recipe, not there yet: resolve with the python that step would use.
+    const maker = recipeStepsOf(step).find(
+      (s) => s.kind === 'venv' && s.index < step.index && (s.config as VenvConfig).path === step.config.venv,
+    );
+    return resolvePipLock(step.config, env, step.common.env, (maker?.config as VenvConfig | undefined)?.python);
   },
   apply: async (step, env) => {
     const c = step.config;
@@ -342,8 +421,11 @@ export const pipKind = defineKind<PipSpec, PipConfig>({
         hint: 'the installed wheels do not work together (e.g. a CUDA build of torchvision over a CPU build of torch): pick versions, or an index, whose builds match',
       });
     }
-    const ev = await evaluateSpecs(t.exe, c.packages, env, step.common.env);
-    const digest = ev instanceof Error ? undefined : closureDigest(c.packages, ev);
+    const specs = c.requirementFiles?.length
+      ? [...c.packages, ...(await readRequirementFiles(c.requirementFiles).catch(() => ({ specs: [] }))).specs]
+      : c.packages;
+    const ev = await evaluateSpecs(t.exe, specs, env, step.common.env);
+    const digest = ev instanceof Error ? undefined : closureDigest(specs, ev);
     if (digest) env.inputs?.note(step, 'imports-passed-with', digest);
   },
   examples: [

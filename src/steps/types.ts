@@ -133,6 +133,8 @@ export interface Templater {
   escaped(s: string, escape: (value: string) => string): string;
   /** A path: rendered, `~/` expanded, made absolute against the step's cwd. */
   path(s: string): string;
+  /** A file that comes with the recipe: rendered, `~/` expanded, made absolute against the recipe file's folder. */
+  file(s: string): string;
   /** Any value: every string inside rendered with `str`. */
   deep<T>(v: T): T;
   /** Like `deep`, but a string that is exactly `{{ name }}` of a list or map (a mirror's conda channels) becomes it. */
@@ -200,6 +202,11 @@ export interface StepKindDef<Spec = unknown, Config = Spec> {
   schema: z.ZodType<Spec>;
   /** Load-time checks beyond the schema, located by a path inside the spec. */
   lint?(spec: Spec): KindLint[];
+  /**
+   * Files the spec names relative to the recipe file's folder (pip's `requirements:`), by their path inside
+   * the spec: `setup validate` reports those missing there. Values with templates are left to the check.
+   */
+  recipeFiles?(spec: Spec): { path: (string | number)[]; file: string }[];
   /** Renders templates in the spec into the config the other methods use. */
   resolve(spec: Spec, t: Templater): Config;
   /** Facts `describe` reads (gathered before it is called, with the recipes' own). */
@@ -219,6 +226,13 @@ export interface StepKindDef<Spec = unknown, Config = Spec> {
    * it record nothing; undefined: nothing to record on this host (a packages step with no name here).
    */
   lock?(step: ResolvedStep<Config>, env: StepEnv): Promise<LockEntry | undefined>;
+  /**
+   * `setup lock --resolve`: what the step WOULD install, asked of its sources without installing anything
+   * (pip: a dry run's report with the index's hashes; git: `ls-remote` of the ref; download: URL, sha256
+   * and the size a HEAD request gives; packages: the candidate versions). Works whether or not the step is
+   * satisfied; the entry has the same shape as `lock`'s, plus `note:` for what cannot be known beforehand.
+   */
+  resolveLock?(step: ResolvedStep<Config>, env: StepEnv): Promise<LockEntry | undefined>;
   /**
    * `setup bundle`: gathers into `ctx.dir` everything this step needs to run on a machine with no network
    * (git: bare mirrors of the repository and every submodule; pip: the wheels; download: the file; packages:

@@ -6,6 +6,7 @@ export const literalTemplater: Templater = {
   sh: (s) => ({ shell: s, vars: {}, display: s }),
   escaped: (s) => s,
   path: (s) => s,
+  file: (s) => s,
   deep: (v) => v,
   value: (v) => v,
 };

@@ -83,6 +83,19 @@ export function remoteRefKind(ref: string, lsRemote: string): 'branch' | 'tag' |
   return undefined;
 }
 
+/**
+ * The commit `ref` names in `git ls-remote` output: a branch's tip, a tag's commit (an annotated tag's
+ * peeled `^{}` line wins over the tag object), or undefined when the remote has no such branch or tag.
+ */
+export function remoteRefCommit(ref: string, lsRemote: string): string | undefined {
+  const refs = new Map<string, string>();
+  for (const line of lsRemote.split('\n')) {
+    const [sha, name] = line.split('\t');
+    if (sha && name) refs.set(name.trim(), sha.trim());
+  }
+  return refs.get(`refs/heads/${ref}`) ?? refs.get(`refs/tags/${ref}^{}`) ?? refs.get(`refs/tags/${ref}`);
+}
+
 /** One line of `git submodule status --recursive`. */
 export interface SubmoduleStatus {
   /** ok: at the recorded commit; uninitialized ('-'); moved: at another commit ('+'); conflict ('U'). */

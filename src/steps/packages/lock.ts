@@ -77,3 +77,46 @@ export function packagesLockEntry(pm: string, versions: ReadonlyMap<string, Inst
   }
   return { manager: pm, packages };
 }
+
+/** What `apt-cache policy` says of each package: its installed version and the one apt would install. */
+export function parseAptPolicy(stdout: string): Map<string, { installed?: string; candidate?: string }> {
+  const out = new Map<string, { installed?: string; candidate?: string }>();
+  let current: { installed?: string; candidate?: string } | undefined;
+  for (const line of stdout.split('\n')) {
+    const head = /^(\S+):$/.exec(line);
+    if (head) {
+      current = {};
+      out.set(head[1]!, current);
+      continue;
+    }
+    const m = /^\s+(Installed|Candidate):\s*(\S+)/.exec(line);
+    if (m && current && m[2] !== '(none)') current[m[1] === 'Installed' ? 'installed' : 'candidate'] = m[2]!;
+  }
+  return out;
+}
+
+/**
+ * `setup lock --resolve` for apt: the version each name would have after the step — the installed one
+ * (the step installs only what is missing), else apt's candidate — from one `apt-cache policy` call.
+ */
+export async function resolvedVersions(
+  runner: Runner,
+  names: readonly string[],
+): Promise<Map<string, InstalledPackage>> {
+  const r = await runner.run({ argv: ['apt-cache', 'policy', ...names], timeoutMs: 60_000, env: { LC_ALL: 'C' } });
+  if (r.spawnError) throw new Error(r.spawnError);
+  if (r.exitCode !== 0)
+    throw new Error(`apt-cache policy: ${r.stderr.trim().split('\n').pop() ?? `exit ${r.exitCode}`}`);
+  const policy = parseAptPolicy(r.stdout);
+  const out = new Map<string, InstalledPackage>();
+  for (const n of names) {
+    const p = policy.get(n) ?? policy.get(n.split(':')[0]!);
+    const version = p?.installed ?? p?.candidate;
+    if (!version)
+      throw new Error(
+        `apt has no candidate for ${n} (not in the package lists, or a virtual name: name the real package)`,
+      );
+    out.set(n, { version });
+  }
+  return out;
+}

@@ -16,6 +16,10 @@ export interface PipConfig {
   args: string[];
   /** Modules that must import once the requirements are met. */
   imports: string[];
+  /** `requirements:` (and `constraints:`) files, absolute: `-r FILE` / `-c FILE` to pip. */
+  requirementFiles?: { path: string; constraint: boolean }[];
+  /** A digest of those files' contents and includes when resolved: a changed file is a changed input. */
+  requirementsDigest?: string;
   /** For each package spec, the recipe variable it takes its version from (for `--set` hints), if any. */
   pinVars: (string | undefined)[];
 }
@@ -91,6 +95,7 @@ export function installArgv(c: PipConfig, python: string, profile: Profile, extr
     ...(c.noDeps ? ['--no-deps'] : []),
     ...extra,
     ...c.args,
+    ...(c.requirementFiles ?? []).flatMap((f) => [f.constraint ? '-c' : '-r', f.path]),
     ...c.packages,
   ];
 }
