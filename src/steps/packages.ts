@@ -181,7 +181,7 @@ export const packagesKind = defineKind<z.infer<typeof packagesSchema>, PackagesC
     const off = await offLock(step, pm, names.filter((n) => !missing.includes(n)), env);
     for (const n of missing) if (Object.hasOwn(pins, n)) off.set(n, '');
     const lacking = await unavailablePins(env.runner, off, pins);
-    return lacking.length ? { blocked: lacking.join('; '), notes: lacking } : { notes: [] };
+    return lacking.length ? { blocked: lacking.join('; '), notes: [] } : { notes: [] };
   },
   lock: async (step, env) => {
     const { pm, names } = await missingPackages(step, env);
