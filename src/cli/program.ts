@@ -76,7 +76,10 @@ Exit codes: 0 ok · 1 a step or check failed · 2 invalid input · 3 plan --exit
     .argument('[recipe...]', 'recipes (default: all); their requires are included')
     .option('--exit-code', 'exit 3 when anything would run')
     .option('--no-resolve', 'do not ask pip what pending pip steps would install (faster, offline)')
-    .option('--locked', 'plan installing exactly the lock file: a step whose installed state differs from it is pending, with what differs')
+    .option(
+      '--locked',
+      'plan installing exactly the lock file: a step whose installed state differs from it is pending, with what differs',
+    )
     .option('--lock <file>', 'the lock file, with --locked (default: ./envkit.lock; implies --locked)')
     .option('--graph', "print the recipes' dependency graph (A -> B: A requires B) instead of the plan; checks nothing")
     .addOption(

@@ -32,7 +32,12 @@ function compareMaps(
   for (const k of keys) {
     const l = Object.hasOwn(a, k) ? versionOf(a[k]) : undefined;
     const i = Object.hasOwn(b, k) ? versionOf(b[k]) : undefined;
-    if (l !== i) out.push({ item: item(k), ...(l !== undefined ? { locked: l } : {}), ...(i !== undefined ? { installed: i } : {}) });
+    if (l !== i)
+      out.push({
+        item: item(k),
+        ...(l !== undefined ? { locked: l } : {}),
+        ...(i !== undefined ? { installed: i } : {}),
+      });
   }
   return out;
 }
@@ -80,7 +85,9 @@ const shorten = (v: string): string => (/^[0-9a-f]{40,64}$/.test(v) ? v.slice(0,
 /** One line for people: `torch: locked 2.13.0, installed 2.14.1` (git: `checked out`, hashes shortened). */
 export function formatDifference(kind: string, d: LockDifference): string {
   const verb = kind === 'git' ? 'checked out' : kind === 'download' ? 'has sha256' : 'installed';
-  const l = d.locked === undefined ? 'not locked' : `locked ${kind === 'download' ? 'sha256 ' : ''}${shorten(d.locked)}`;
-  const i = d.installed === undefined ? `not ${verb === 'has sha256' ? 'there' : verb}` : `${verb} ${shorten(d.installed)}`;
+  const l =
+    d.locked === undefined ? 'not locked' : `locked ${kind === 'download' ? 'sha256 ' : ''}${shorten(d.locked)}`;
+  const i =
+    d.installed === undefined ? `not ${verb === 'has sha256' ? 'there' : verb}` : `${verb} ${shorten(d.installed)}`;
   return `${d.item}: ${l}, ${i}`;
 }

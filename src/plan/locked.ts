@@ -58,9 +58,12 @@ export function applyLock(recipes: readonly ResolvedRecipe[], src: LockSource): 
         return s;
       };
       if (!e) return s.whenFailed === null ? bad(`no entry in ${src.file}`) : s;
-      if (e.kind !== s.kind) return bad(`${src.file} has a ${e.kind} step at this position: the recipe changed since it was locked`);
+      if (e.kind !== s.kind)
+        return bad(`${src.file} has a ${e.kind} step at this position: the recipe changed since it was locked`);
       if (s.whenFailed !== null)
-        return e.skipped === undefined ? bad(`locked as installed, but its when: does not hold here (${s.whenFailed})`) : s;
+        return e.skipped === undefined
+          ? bad(`locked as installed, but its when: does not hold here (${s.whenFailed})`)
+          : s;
       if (e.skipped !== undefined) return bad(`locked as skipped (${e.skipped}), but its when: holds here`);
       if (!e.installed) return bad(`${src.file} records nothing installed for it`);
       entries.set(s.id, e.installed);

@@ -179,7 +179,14 @@ export async function planSession(
       const p = applied?.entries.has(s.id) ? previews.get(s.id) : undefined;
       const why = p?.blocked ? [p.blocked, ...p.notes].join(': ') : undefined;
       return why
-        ? [{ severity: 'error' as const, loc: s.loc, message: `${s.id} ${s.kind}: the lock cannot be installed: ${why}`, hint: `the lock names a version the index or archive does not have: point the mirror at one that has it, or lock again` }]
+        ? [
+            {
+              severity: 'error' as const,
+              loc: s.loc,
+              message: `${s.id} ${s.kind}: the lock cannot be installed: ${why}`,
+              hint: `the lock names a version the index or archive does not have: point the mirror at one that has it, or lock again`,
+            },
+          ]
         : [];
     });
     if (blocked.length) throw new InputError(blocked);

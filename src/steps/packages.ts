@@ -158,12 +158,9 @@ export const packagesKind = defineKind<z.infer<typeof packagesSchema>, PackagesC
       };
     if (!r.names.length) return { state: 'satisfied', reason: 'nothing to install on this host' };
     if (r.missing.length) return { state: 'unsatisfied', reason: `not installed: ${r.missing.join(', ')}` };
-    const off = await offLock(
-      step,
-      r.pm,
-      r.names,
-      env,
-    ).catch((e: unknown) => new Error(e instanceof Error ? e.message : String(e)));
+    const off = await offLock(step, r.pm, r.names, env).catch(
+      (e: unknown) => new Error(e instanceof Error ? e.message : String(e)),
+    );
     if (off instanceof Error) return { state: 'unknown', reason: off.message };
     if (off.size)
       return {
@@ -178,7 +175,12 @@ export const packagesKind = defineKind<z.infer<typeof packagesSchema>, PackagesC
     if (!pins) return { notes: [] };
     const { pm, names, missing } = await missingPackages(step, env);
     if (pm !== 'apt') return { notes: [] };
-    const off = await offLock(step, pm, names.filter((n) => !missing.includes(n)), env);
+    const off = await offLock(
+      step,
+      pm,
+      names.filter((n) => !missing.includes(n)),
+      env,
+    );
     for (const n of missing) if (Object.hasOwn(pins, n)) off.set(n, '');
     const lacking = await unavailablePins(env.runner, off, pins);
     return lacking.length ? { blocked: lacking.join('; '), notes: [] } : { notes: [] };
@@ -193,7 +195,12 @@ export const packagesKind = defineKind<z.infer<typeof packagesSchema>, PackagesC
   apply: async (step, env) => {
     const found = await missingPackages(step, env);
     const { pm } = found;
-    const off = await offLock(step, pm, found.names.filter((n) => !found.missing.includes(n)), env);
+    const off = await offLock(
+      step,
+      pm,
+      found.names.filter((n) => !found.missing.includes(n)),
+      env,
+    );
     const todo = [...found.missing, ...off.keys()];
     if (!todo.length) return;
     // `run --locked`: each name at its locked version, a downgrade allowed (the lock is what was installed).

@@ -7,7 +7,7 @@ import { applyLock } from '../../src/plan/locked.js';
 import { inputsOf } from '../../src/steps/inputs.js';
 import { lockedDownload } from '../../src/steps/download/locked.js';
 import { lockedGit } from '../../src/steps/git/locked.js';
-import { lockedPackages, parsePolicyVersions, pinnedNames } from '../../src/steps/packages/locked.js';
+import { lockedPackages, parsePolicyVersions, pinnedNames, type PackagePin } from '../../src/steps/packages/locked.js';
 import { lockedPip } from '../../src/steps/pip/locked.js';
 import type { PipConfig } from '../../src/steps/pip/command.js';
 import type { LockEntry } from '../../src/steps/types.js';
@@ -193,7 +193,10 @@ describe("the kinds' locked hooks: a config rewritten from its lock entry, or wh
     });
   });
   it('packages: apt names pinned to their versions (the real package of a virtual name); other managers as written', () => {
-    const p = { packages: ['coreutils', 'awk'], update: false };
+    const p: { packages: string[]; update: boolean; pins?: Record<string, PackagePin> } = {
+      packages: ['coreutils', 'awk'],
+      update: false,
+    };
     const r = lockedPackages(p, {
       manager: 'apt',
       packages: { awk: { version: '1:5.2.1-2', package: 'gawk' }, coreutils: { version: '9.1-1', arch: 'amd64' } },
@@ -201,12 +204,11 @@ describe("the kinds' locked hooks: a config rewritten from its lock entry, or wh
     expect(r).toEqual({
       config: { ...p, pins: { awk: { version: '1:5.2.1-2', package: 'gawk' }, coreutils: { version: '9.1-1' } } },
     });
-    expect(
-      pinnedNames(
-        ['coreutils', 'awk', 'git'],
-        (r as { config: typeof p & { pins: Record<string, { version: string; package?: string }> } }).config.pins,
-      ),
-    ).toEqual(['coreutils=9.1-1', 'gawk=1:5.2.1-2', 'git']);
+    expect(pinnedNames(['coreutils', 'awk', 'git'], (r as { config: typeof p }).config.pins!)).toEqual([
+      'coreutils=9.1-1',
+      'gawk=1:5.2.1-2',
+      'git',
+    ]);
     expect(lockedPackages(p, { manager: 'brew', packages: { cmake: { version: '3.29' } } })).toEqual({ config: p });
   });
   it('reads the version table of apt-cache policy', () => {

@@ -63,10 +63,16 @@ export async function lockedSubmodulesOff(
   dest: string,
   locked: Readonly<Record<string, string>>,
 ): Promise<string[]> {
-  const found = await lockedClone(runner, dest, true).catch(() => ({ commit: '', submodules: [] as LockedSubmodule[] }));
+  const found = await lockedClone(runner, dest, true).catch(() => ({
+    commit: '',
+    submodules: [] as LockedSubmodule[],
+  }));
   const now = new Map(found.submodules.map((s) => [s.path, s.commit]));
   return Object.keys(locked)
     .sort()
     .filter((p) => now.get(p) !== locked[p])
-    .map((p) => `${p}: locked ${locked[p]!.slice(0, 7)}, ${now.has(p) ? `checked out ${now.get(p)!.slice(0, 7)}` : 'not checked out'}`);
+    .map(
+      (p) =>
+        `${p}: locked ${locked[p]!.slice(0, 7)}, ${now.has(p) ? `checked out ${now.get(p)!.slice(0, 7)}` : 'not checked out'}`,
+    );
 }

@@ -18,8 +18,7 @@ const isMap = (v: LockValue | undefined): v is { [key: string]: LockValue } =>
  * changed since it was locked). The clone's folder may differ (another HOME).
  */
 export function lockedGit<C extends GitLockable>(c: C, entry: LockEntry): LockedConfig<C> {
-  if (entry.repo !== c.repo)
-    return { problem: `locked from ${String(entry.repo)}, but the recipe clones ${c.repo}` };
+  if (entry.repo !== c.repo) return { problem: `locked from ${String(entry.repo)}, but the recipe clones ${c.repo}` };
   if (entry.ref !== c.ref) return { problem: `locked at ref ${String(entry.ref)}, but the recipe asks for ${c.ref}` };
   const commit = entry.commit;
   if (typeof commit !== 'string' || !/^[0-9a-f]{40,64}$/.test(commit))

@@ -21,8 +21,7 @@ export function lockedPip(c: PipConfig, entry: LockEntry): LockedConfig<PipConfi
   for (const name of Object.keys(dists).sort()) {
     const v = dists[name];
     const version = isMap(v) ? v.version : v;
-    if (typeof version !== 'string' || !version)
-      return { problem: `its lock entry gives ${name} no version` };
+    if (typeof version !== 'string' || !version) return { problem: `its lock entry gives ${name} no version` };
     packages.push(`${name}==${version}`);
   }
   if (!packages.length) return { problem: 'its lock entry lists no distributions' };

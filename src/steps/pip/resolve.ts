@@ -106,7 +106,11 @@ export async function previewPip(
   // A pin already installed is not what pip lacks (a locked venv pins pip itself, which an index may not carry).
   const ev = fresh ? undefined : await evaluateSpecs(exe, c.packages, env, stepEnv).catch(() => undefined);
   const keep = c.packages.map((spec) => !ev || ev instanceof Error || ev.results.get(spec)?.state !== 'ok');
-  const lacking = { ...c, packages: c.packages.filter((_, i) => keep[i]), pinVars: c.pinVars.filter((_, i) => keep[i]) };
+  const lacking = {
+    ...c,
+    packages: c.packages.filter((_, i) => keep[i]),
+    pinVars: c.pinVars.filter((_, i) => keep[i]),
+  };
   const missing = await missingPins(lacking, exe, recipe, env, runEnv);
   const where = [o.indexUrl ?? DEFAULT_INDEX, ...o.extra, ...o.findLinks];
   const indexes = `${where.length > 1 ? 'indexes' : 'index'} ${where[0]}${where.length > 1 ? ` (and ${where.length - 1} more)` : ''}`;
