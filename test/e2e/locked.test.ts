@@ -59,11 +59,12 @@ describe.skipIf(!hasVenv || !dpkgQuery)(
     let blob: Buffer;
     const recipes = path.join(root, 'recipes');
     const profile = path.join(root, 'local.yaml');
+    let lib: Awaited<ReturnType<typeof mirrorRepo>>;
 
     beforeAll(async () => {
       blob = Buffer.from('a release asset\n'.repeat(100));
       server = await serve({ '/dl/asset.bin': blob });
-      const lib = await mirrorRepo(root, 'envkit/locked-lib');
+      lib = await mirrorRepo(root, 'envkit/locked-lib');
       // The project: v1.0 with a submodule, then one more commit on main (what "another commit" checks out).
       const work = path.join(root, 'work-app');
       fs.mkdirSync(work, { recursive: true });
@@ -160,6 +161,7 @@ steps:
       execFileSync('git', ['-C', clone, 'checkout', '--quiet', '--detach', 'origin/main']);
       const later = rev(clone);
       expect(later).not.toBe(locked);
+      execFileSync('git', ['-C', path.join(clone, 'third_party', 'lib'), 'checkout', '--quiet', '--detach', lib.tip]);
       fs.writeFileSync(asset, 'something else\n');
 
       const doctor = await cli([...args, 'doctor', 'app', '--offline'], home);
@@ -168,6 +170,9 @@ steps:
       const line = (s: string) => lines.filter((l) => l.includes(s));
       expect(line('envkit-demo-a: locked 2.0, installed 1.0')).toHaveLength(1);
       expect(line(`git ~/src/app: locked ${locked.slice(0, 7)}, checked out ${later.slice(0, 7)}`)).toHaveLength(1);
+      expect(
+        line(`git third_party/lib: locked ${lib.recorded.slice(0, 7)}, checked out ${lib.tip.slice(0, 7)}`),
+      ).toHaveLength(1);
       expect(line(`~/opt/asset.bin: locked sha256 ${sha256(blob).slice(0, 12)}`)).toHaveLength(1);
       expect(doctor.stdout).toContain('setup run --locked app');
 
@@ -177,6 +182,14 @@ steps:
       expect(report.lock).toBe(lockFile);
       expect(report.drift).toEqual([
         { recipe: 'app', step: 'app#2', kind: 'git', item: `git ${clone}`, locked, installed: later },
+        {
+          recipe: 'app',
+          step: 'app#2',
+          kind: 'git',
+          item: 'git third_party/lib',
+          locked: lib.recorded,
+          installed: lib.tip,
+        },
         {
           recipe: 'app',
           step: 'app#3',
@@ -209,6 +222,7 @@ steps:
       const fixed = await cli([...args, 'run', 'app', '--locked'], home);
       expect(fixed.code, fixed.stderr).toBe(0);
       expect(rev(clone)).toBe(locked);
+      expect(rev(path.join(clone, 'third_party', 'lib'))).toBe(lib.recorded);
       const after = await cli([...args, 'doctor', 'app', '--offline'], home);
       expect(after.code, after.stdout + after.stderr).toBe(0);
       expect(after.stdout).not.toContain('drift');
