@@ -138,7 +138,9 @@ export const packagesKind = defineKind<z.infer<typeof packagesSchema>, PackagesC
     const summary = `install ${names.join(', ') || '(nothing on this host)'}${unmatched.length ? ` (no name for this host in ${unmatched.join(', ')})` : ''}`;
     if (!pm || !names.length) return { summary };
     // The plan shows the short form; the run adds apt's non-interactive dpkg options.
-    const install = pm === 'apt' ? ['apt-get', 'install', '-y', ...names] : installArgv(pm, names);
+    const pins = pm === 'apt' ? step.config.pins : undefined;
+    const asked = pins ? ['--allow-downgrades', ...pinnedNames(names, pins)] : names;
+    const install = pm === 'apt' ? ['apt-get', 'install', '-y', ...asked] : installArgv(pm, names);
     return {
       summary,
       commands: [[...(step.config.update ? [updateArgv(pm)!.join(' ')] : []), install.join(' ')].join(' && ')],
