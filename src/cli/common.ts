@@ -1,3 +1,8 @@
+import path from 'node:path';
+import { UsageError } from '../util/errors.js';
+import { LOCK_FILE } from '../plan/lock-file.js';
+import type { LockSource } from '../plan/locked.js';
+import { readLock } from '../plan/read-lock.js';
 import { openSession, type Session, type SessionOptions } from '../plan/session.js';
 import type { GlobalOpts } from './output.js';
 
@@ -8,4 +13,20 @@ export function sessionFrom(
   more: Pick<SessionOptions, 'trustNotes'> = {},
 ): Promise<Session> {
   return openSession({ recipes: opts.recipes, mirror: opts.mirror, set: opts.set, prefix: opts.prefix, load, ...more });
+}
+
+/**
+ * The lock `--locked`/`--lock FILE` name (default ./envkit.lock), read. `required` (run and plan --locked):
+ * a missing file is a usage error; otherwise (doctor) undefined. A file that is not a lock is always one.
+ */
+export async function lockFrom(file: string | undefined, required: boolean): Promise<LockSource | undefined> {
+  const at = path.resolve(file ?? LOCK_FILE);
+  const read = await readLock(at);
+  if (read) return { lock: read.lock, file: at };
+  if (required || file !== undefined)
+    throw new UsageError(
+      `no lock file at ${at}`,
+      'run `setup lock <recipe…>` after a run to write one, or point --lock at it',
+    );
+  return undefined;
 }

@@ -76,6 +76,11 @@ Exit codes: 0 ok · 1 a step or check failed · 2 invalid input · 3 plan --exit
     .argument('[recipe...]', 'recipes (default: all); their requires are included')
     .option('--exit-code', 'exit 3 when anything would run')
     .option('--no-resolve', 'do not ask pip what pending pip steps would install (faster, offline)')
+    .option(
+      '--locked',
+      'plan installing exactly the lock file: a step whose installed state differs from it is pending, with what differs',
+    )
+    .option('--lock <file>', 'the lock file, with --locked (default: ./envkit.lock; implies --locked)')
     .option('--graph', "print the recipes' dependency graph (A -> B: A requires B) instead of the plan; checks nothing")
     .addOption(
       new Option('--format <format>', 'graph format, with --graph (default: dot, for Graphviz)').choices([
@@ -85,16 +90,21 @@ Exit codes: 0 ok · 1 a step or check failed · 2 invalid input · 3 plan --exit
     )
     .addHelpText(
       'after',
-      '\nExamples:\n  $ setup plan ml-stack\n  $ setup plan cmake --exit-code && echo "cmake is set up"\n  $ setup plan --json | jq \'.counts\'\n  $ setup plan jupyter --no-resolve\n  $ setup plan ml-stack --graph | dot -Tsvg > ml-stack.svg\n  $ setup plan ml-stack --graph --format mermaid',
+      '\nExamples:\n  $ setup plan ml-stack\n  $ setup plan ml-stack --locked --exit-code   has anything drifted from ./envkit.lock?\n  $ setup plan cmake --exit-code && echo "cmake is set up"\n  $ setup plan --json | jq \'.counts\'\n  $ setup plan jupyter --no-resolve\n  $ setup plan ml-stack --graph | dot -Tsvg > ml-stack.svg\n  $ setup plan ml-stack --graph --format mermaid',
     );
 
   add('run')
     .description('run what the plan says, in dependency order; each step checked again after it runs')
     .argument('<recipe...>', 'recipes to set up')
     .option('--no-wait', 'fail at once when another setup run holds the lock (default: wait for it)')
+    .option(
+      '--locked',
+      'install exactly the lock file: pip pins, git commits, package versions; a step the lock cannot satisfy stops the run before anything runs (exit 2)',
+    )
+    .option('--lock <file>', 'the lock file, with --locked (default: ./envkit.lock; implies --locked)')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ setup run cmake\n  $ setup run faiss --mirror tuna -v\n  $ setup run pip-mirror --mirror ./my-mirror.yaml',
+      '\nExamples:\n  $ setup run cmake\n  $ setup run faiss --mirror tuna -v\n  $ setup run pip-mirror --mirror ./my-mirror.yaml\n  $ setup run ml-stack --locked                 install what ./envkit.lock records\n  $ setup run ml-stack --locked --lock ~/ml.lock',
     );
 
   add('doctor')
@@ -104,9 +114,13 @@ Exit codes: 0 ok · 1 a step or check failed · 2 invalid input · 3 plan --exit
       'recipes to verify (default: every recipe with a satisfied step, or satisfied by the host)',
     )
     .option('--offline', "do not check whether the mirror profile's hosts answer")
+    .option(
+      '--lock <file>',
+      'report drift from this lock file: each locked version, commit or checksum that differs from what is installed (default: ./envkit.lock when there is one)',
+    )
     .addHelpText(
       'after',
-      '\nExamples:\n  $ setup doctor\n  $ setup doctor cmake faiss --json\n  $ setup doctor --mirror tuna          do the Tsinghua mirrors answer from here?',
+      '\nExamples:\n  $ setup doctor\n  $ setup doctor --lock ~/ml.lock --json      what differs from the lock, as data\n  $ setup doctor cmake faiss --json\n  $ setup doctor --mirror tuna          do the Tsinghua mirrors answer from here?',
     );
 
   add('lock')

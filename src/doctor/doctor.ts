@@ -5,6 +5,8 @@ import { orderWithRequires, type Catalog } from '../catalog/catalog.js';
 import { profileHosts } from '../lang/mirror.js';
 import { mapLimit } from '../util/limit.js';
 import { runVerify, type DoctorItem } from './verify.js';
+import { lockDrift, type Drift } from './drift.js';
+import type { LockSource } from '../plan/locked.js';
 
 export type { DoctorItem } from './verify.js';
 
@@ -16,6 +18,9 @@ export interface DoctorReport {
   recipes: string[];
   items: DoctorItem[];
   counts: { ok: number; warn: number; fail: number };
+  /** With a lock: its file, and each difference between it and what is installed (empty: none). */
+  lock?: string;
+  drift?: Drift[];
 }
 
 const HOST_TIMEOUT_MS = 4000;
@@ -120,7 +125,7 @@ function truthfulFix(v: DoctorItem, r: PlannedRecipe): DoctorItem {
 export async function doctor(
   session: Session,
   names: readonly string[],
-  opts: { offline?: boolean } = {},
+  opts: { offline?: boolean; lock?: LockSource } = {},
 ): Promise<DoctorReport> {
   const [facts, planned, mirrors] = await Promise.all([
     session.stepEnv.facts.all(),
@@ -130,15 +135,25 @@ export async function doctor(
   const all = planned.plan.recipes;
   const metaNamed = all.filter((r) => r.meta && names.includes(r.name)).map((r) => r.name);
   const wanted = new Set([...names, ...orderWithRequires(session.catalog.recipes, metaNamed).map((r) => r.name)]);
+  const locks = (r: PlannedRecipe): boolean => !!opts.lock && Object.hasOwn(opts.lock.lock.recipes, r.name);
   const chosen = names.length
     ? all.filter((r) => wanted.has(r.name))
-    : all.filter((r) => r.byHost || r.steps.some((s) => s.state === 'satisfied'));
+    : all.filter((r) => r.byHost || r.steps.some((s) => s.state === 'satisfied') || locks(r));
+  // Drift from the lock, for the chosen recipes it locks.
+  const drifted = opts.lock
+    ? await lockDrift(
+        planned.resolved.filter((r) => chosen.some((c) => c.name === r.recipe.name)),
+        opts.lock,
+        session.stepEnv,
+      )
+    : undefined;
   const verify = planned.resolved.filter((r) => chosen.some((c) => c.name === r.recipe.name)).flatMap((r) => r.verify);
   const verified = await mapLimit(verify, Math.max(2, session.stepEnv.cpus), (v) => runVerify(v, session.stepEnv));
   const items: DoctorItem[] = [...mirrors];
   for (const r of chosen) {
     items.push(recipeItem(r, all, session.catalog));
     items.push(...verified.filter((v) => v.recipe === r.name).map((v) => truthfulFix(v, r)));
+    items.push(...(drifted?.items.filter((d) => d.recipe === r.name) ?? []));
   }
   const counts = { ok: 0, warn: 0, fail: 0 };
   for (const i of items) counts[i.status]++;
@@ -149,5 +164,6 @@ export async function doctor(
     recipes: chosen.map((r) => r.name),
     items,
     counts,
+    ...(opts.lock && drifted ? { lock: opts.lock.file, drift: drifted.drift } : {}),
   };
 }

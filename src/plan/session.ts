@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { InputError, UsageError } from '../util/errors.js';
+import { InputError, UsageError, type Problem } from '../util/errors.js';
 import { FactStore } from '../facts/store.js';
 import type { FactValue } from '../facts/registry.js';
 import { loadCatalog, orderWithRequires, recipeFolders, type Catalog } from '../catalog/catalog.js';
@@ -12,6 +12,7 @@ import { configuredSecrets, shortSecretProblems, type Secrets } from '../catalog
 import type { Recipe } from '../catalog/types.js';
 import { checkSteps } from './check.js';
 import { makePlan, type Plan } from './plan.js';
+import { applyLock, driftReasons, type LockSource } from './locked.js';
 import type { Action, CheckResult, Preview, ResolvedStep } from '../steps/types.js';
 import { mapLimit } from '../util/limit.js';
 import { didYouMean } from '../util/did-you-mean.js';
@@ -139,6 +140,13 @@ export async function resolveRecipes(session: Session, recipes: readonly Recipe[
 export interface PlanOptions {
   /** Ask the kinds that can look closer (pip resolves) about pending steps. */
   preview?: boolean;
+  /**
+   * Install exactly this lock (`run --locked`, `plan --locked`): each lockable step rewritten from its entry
+   * (plan/locked.ts); a step the lock cannot satisfy is an InputError before anything is checked. A pending
+   * step's reason says what differs from the lock. `strict` (run): a pending step the preview finds
+   * uninstallable (a locked version the index or archive lacks) is an InputError too.
+   */
+  lock?: LockSource & { strict?: boolean };
   /** Checks the steps (default: checkSteps, on this host); the planner fixture table gives its own results. */
   check?: (steps: readonly ResolvedStep[]) => Promise<Map<string, CheckResult>>;
 }
@@ -149,11 +157,15 @@ export async function planSession(
   recipes: readonly Recipe[],
   opts: PlanOptions = {},
 ): Promise<{ plan: Plan; resolved: ResolvedRecipe[]; checks: Map<string, CheckResult> }> {
-  const { recipes: resolved, facts } = await resolveRecipes(session, recipes);
+  const { recipes: written, facts } = await resolveRecipes(session, recipes);
+  const applied = opts.lock ? applyLock(written, opts.lock) : undefined;
+  if (applied?.problems.length) throw new InputError(applied.problems);
+  const resolved = applied?.recipes ?? written;
   const steps = resolved.flatMap((r) => r.steps);
   const checks = await (opts.check
     ? opts.check(steps)
     : checkSteps(steps, session.stepEnv, Math.max(2, session.stepEnv.cpus)));
+  if (applied) await driftReasons(steps, checks, applied.entries, session.stepEnv);
   const actions = new Map<string, Action>(steps.map((s) => [s.id, s.impl.describe(s, session.stepEnv, facts)]));
   const needsRoot = steps.some(
     (s) => s.common.root && s.whenFailed === null && checks.get(s.id)?.state !== 'satisfied',
@@ -162,6 +174,23 @@ export async function planSession(
     needsRoot ? session.stepEnv.facts.get('sudo').then((v) => v === true) : true,
     opts.preview ? previewSteps(steps, checks, session.stepEnv) : undefined,
   ]);
+  if (opts.lock?.strict && previews) {
+    const blocked: Problem[] = steps.flatMap((s) => {
+      const p = applied?.entries.has(s.id) ? previews.get(s.id) : undefined;
+      const why = p?.blocked ? [p.blocked, ...p.notes].join(': ') : undefined;
+      return why
+        ? [
+            {
+              severity: 'error' as const,
+              loc: s.loc,
+              message: `${s.id} ${s.kind}: the lock cannot be installed: ${why}`,
+              hint: `the lock names a version the index or archive does not have: point the mirror at one that has it, or lock again`,
+            },
+          ]
+        : [];
+    });
+    if (blocked.length) throw new InputError(blocked);
+  }
   return { plan: makePlan(resolved, { checks, actions, canRoot, previews }), resolved, checks };
 }
 

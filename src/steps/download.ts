@@ -11,6 +11,7 @@ import {
   parseChecksumFile,
 } from './download/cache.js';
 import { detectFormat, ExtractBlocked, readMarker, unpack } from './download/extract.js';
+import { lockedDownload } from './download/locked.js';
 import {
   DEFAULT_RETRY,
   DownloadError,
@@ -363,6 +364,7 @@ export const downloadKind = defineKind<DownloadSpec, DownloadConfig>({
     }
     return { state: 'satisfied', reason: done.join('; ') };
   },
+  locked: lockedDownload,
   lock: async (step, env) => {
     const c = step.config;
     // The file as it is now: the dest itself, else (extract only) the archive its marker names, size from the cache.

@@ -4,7 +4,8 @@ import { gitRewriteArgs, rewriteWith } from '../lang/mirror.js';
 import type { Profile } from '../lang/schema.js';
 import { argvToString } from '../util/shell.js';
 import { credentialEnv, publicRewrites, publicUrl } from './git/credentials.js';
-import { gitLockEntry, lockedClone } from './git/lock.js';
+import { gitLockEntry, lockedClone, lockedSubmodulesOff } from './git/lock.js';
+import { lockedGit } from './git/locked.js';
 import { gitRead, inspectDest, localChanges, resolveRef, submoduleStatus, type DestState } from './git/inspect.js';
 import {
   badRef,
@@ -73,6 +74,8 @@ export interface GitConfig {
   dest: string;
   submodules: boolean;
   depth?: number;
+  /** `run --locked`: submodule path → the commit the lock has there (checked out after the update). */
+  submoduleCommits?: Record<string, string>;
 }
 
 /** Why a ref/depth pair cannot work (a short sha cannot be fetched shallowly), or undefined. */
@@ -196,7 +199,10 @@ export const gitKind = defineKind<GitSpec, GitConfig>({
         reason: `${c.dest} is at ${short(s.head)}, wants ${c.ref} (${short(s.target.commit)})${dirty ? '; its work tree has local changes, so run will refuse until they are committed or stashed' : ''}`,
       };
     }
-    if (c.submodules) {
+    if (c.submoduleCommits) {
+      const off = await lockedSubmodulesOff(env.runner, c.dest, c.submoduleCommits);
+      if (off.length) return { state: 'unsatisfied', reason: `${c.dest}: ${off.join('; ')}` };
+    } else if (c.submodules) {
       const problem = submoduleProblems(await submoduleStatus(env.runner, c.dest));
       if (problem) return { state: 'unsatisfied', reason: `${c.dest}: ${problem}` };
     }
@@ -205,6 +211,7 @@ export const gitKind = defineKind<GitSpec, GitConfig>({
       reason: `${c.dest} is at ${c.ref} (${short(s.target.commit)})${c.submodules ? ', submodules at their recorded commits' : ''}`,
     };
   },
+  locked: lockedGit,
   lock: async (step, env) => {
     const c = step.config;
     return gitLockEntry(c, await lockedClone(env.runner, c.dest, c.submodules));
@@ -287,6 +294,14 @@ export const gitKind = defineKind<GitSpec, GitConfig>({
       if (!fresh) await inGit(['submodule', '--quiet', 'sync', '--recursive']);
       // Clones of many submodules wait on the network more than on CPUs: a fixed, modest parallelism.
       await inGit(['submodule', 'update', '--init', '--recursive', '--jobs=8']);
+      // A lock may hold a submodule elsewhere than its recorded commit: check that one out (parents first).
+      const locked = c.submoduleCommits ?? {};
+      for (const p of Object.keys(locked).sort()) {
+        const now = await gitRead(env.runner, path.join(c.dest, p), ['rev-parse', 'HEAD']);
+        if (now.ok && now.out === locked[p]) continue;
+        env.log(`checking out the submodule ${p} at its locked commit ${short(locked[p])}`);
+        await git(['-C', path.join(c.dest, p), 'checkout', '--quiet', '--detach', locked[p]!]);
+      }
     }
   },
   examples: [

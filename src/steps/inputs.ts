@@ -62,3 +62,13 @@ export function inputsOf(step: ResolvedStep): Record<string, string> {
 export function recipeStepsOf(step: ResolvedStep): readonly ResolvedStep[] {
   return siblings.get(step) ?? [];
 }
+
+/**
+ * `to` (the same step with its config rewritten, e.g. pinned by `run --locked`) keeps `from`'s inputs: what a
+ * step is built from is what its recipe says, so pinning a lock never reads as a changed input downstream.
+ */
+export function inheritInputs(from: ResolvedStep, to: ResolvedStep): void {
+  cache.set(to, inputsOf(from));
+  const list = siblings.get(from);
+  if (list) siblings.set(to, list);
+}

@@ -13,6 +13,7 @@ import {
 import { installedVersions, packagesLockEntry, resolvedVersions } from './packages/lock.js';
 import { aptOptionsFor, preparePrivateApt, privateApt } from './packages/apt-repo.js';
 import { bundleApt } from './packages/bundle.js';
+import { lockedPackages, offPins, pinnedNames, unavailablePins, type PackagePin } from './packages/locked.js';
 import { defineKind, type ResolvedStep, type StepEnv } from './types.js';
 import { StepFailure } from './types.js';
 
@@ -55,6 +56,21 @@ const packagesSchema = z.union(
 interface PackagesConfig {
   packages: PackageEntry[];
   update: boolean;
+  /** `run --locked` (apt): the version the lock pins for each name. */
+  pins?: Record<string, PackagePin>;
+}
+
+/** The dpkg name behind each name (a virtual one: the package providing it). */
+async function realNames(env: StepEnv): Promise<(n: string) => string> {
+  const status = await dpkgStatus(env);
+  return (n) => isInstalled(status, n) ?? n;
+}
+
+/** Installed names not at their pinned version (apt, `run --locked`): name → installed version. */
+async function offLock(step: ResolvedStep<PackagesConfig>, pm: string, names: string[], env: StepEnv) {
+  const pins = step.config.pins;
+  if (!pins || pm !== 'apt') return new Map<string, string>();
+  return offPins(env.runner, names, pins, await realNames(env));
 }
 
 /** dpkg's status, read once per invocation (the memo is cleared after each step runs). */
@@ -125,7 +141,9 @@ export const packagesKind = defineKind<z.infer<typeof packagesSchema>, PackagesC
     const summary = `install ${names.join(', ') || '(nothing on this host)'}${repo ? ` from ${repo}` : ''}${unmatched.length ? ` (no name for this host in ${unmatched.join(', ')})` : ''}`;
     if (!pm || !names.length) return { summary };
     // The plan shows the short form; the run adds apt's non-interactive dpkg options.
-    const install = pm === 'apt' ? ['apt-get', 'install', '-y', ...names] : installArgv(pm, names);
+    const pins = pm === 'apt' ? step.config.pins : undefined;
+    const asked = pins ? ['--allow-downgrades', ...pinnedNames(names, pins)] : names;
+    const install = pm === 'apt' ? ['apt-get', 'install', '-y', ...asked] : installArgv(pm, names);
     return {
       summary,
       commands: [[...(step.config.update ? [updateArgv(pm)!.join(' ')] : []), install.join(' ')].join(' && ')],
@@ -145,7 +163,32 @@ export const packagesKind = defineKind<z.infer<typeof packagesSchema>, PackagesC
       };
     if (!r.names.length) return { state: 'satisfied', reason: 'nothing to install on this host' };
     if (r.missing.length) return { state: 'unsatisfied', reason: `not installed: ${r.missing.join(', ')}` };
+    const off = await offLock(step, r.pm, r.names, env).catch(
+      (e: unknown) => new Error(e instanceof Error ? e.message : String(e)),
+    );
+    if (off instanceof Error) return { state: 'unknown', reason: off.message };
+    if (off.size)
+      return {
+        state: 'unsatisfied',
+        reason: [...off].map(([n, v]) => `${n}: locked ${step.config.pins![n]!.version}, installed ${v}`).join('; '),
+      };
     return { state: 'satisfied', reason: `installed: ${r.names.join(', ')}` };
+  },
+  locked: lockedPackages,
+  preview: async (step, env) => {
+    const pins = step.config.pins;
+    if (!pins) return { notes: [] };
+    const { pm, names, missing } = await missingPackages(step, env);
+    if (pm !== 'apt') return { notes: [] };
+    const off = await offLock(
+      step,
+      pm,
+      names.filter((n) => !missing.includes(n)),
+      env,
+    );
+    for (const n of missing) if (Object.hasOwn(pins, n)) off.set(n, '');
+    const lacking = await unavailablePins(env.runner, off, pins, await aptOptionsFor(env));
+    return lacking.length ? { blocked: lacking.join('; '), notes: [] } : { notes: [] };
   },
   lock: async (step, env) => {
     const { pm, names } = await missingPackages(step, env);
@@ -180,11 +223,22 @@ export const packagesKind = defineKind<z.infer<typeof packagesSchema>, PackagesC
     const { pm, names } = await missingPackages(step, env);
     if (!names.length) return undefined;
     if (pm !== 'apt') throw new Error(`--resolve reads candidate versions from apt only, not ${pm}`);
-    return packagesLockEntry(pm, await resolvedVersions(env.runner, names));
+    return packagesLockEntry(pm, await resolvedVersions(env.runner, names, await aptOptionsFor(env)));
   },
   apply: async (step, env) => {
-    const { pm, missing } = await missingPackages(step, env);
-    if (!missing.length) return;
+    const found = await missingPackages(step, env);
+    const { pm } = found;
+    const off = await offLock(
+      step,
+      pm,
+      found.names.filter((n) => !found.missing.includes(n)),
+      env,
+    );
+    const todo = [...found.missing, ...off.keys()];
+    if (!todo.length) return;
+    // `run --locked`: each name at its locked version, a downgrade allowed (the lock is what was installed).
+    const pins = pm === 'apt' ? step.config.pins : undefined;
+    const missing = pins ? ['--allow-downgrades', ...pinnedNames(todo, pins)] : todo;
     const root = pm !== 'brew';
     const envVars: Record<string, string> =
       pm === 'apt' ? { DEBIAN_FRONTEND: 'noninteractive', NEEDRESTART_MODE: 'a' } : {};

@@ -7,6 +7,7 @@ import { evaluateSpecs, type Evaluation } from './pip/evaluate.js';
 import { pipFailureHint, UNREACHABLE } from './pip/hints.js';
 import { judge } from './pip/judge.js';
 import { installedDistributions, pipLockEntry } from './pip/lock.js';
+import { lockedPip } from './pip/locked.js';
 import { missingPins, previewPip } from './pip/resolve.js';
 import { resolvePipLock } from './pip/resolve-lock.js';
 import { recipeStepsOf } from './inputs.js';
@@ -368,6 +369,7 @@ export const pipKind = defineKind<PipSpec, PipConfig>({
     if (digest) env.inputs?.note(step, 'imports-passed-with', digest); // kept by `setup run` only
     return { state: 'satisfied', reason: `${judged.reason}; ${c.imports.join(', ')} import` };
   },
+  locked: lockedPip,
   lock: async (step, env) => {
     const t = await target(step.config, env);
     if (!('exe' in t)) throw new Error(t.missing);

@@ -85,6 +85,9 @@ export type LockValue = string | number | boolean | LockValue[] | { [key: string
  */
 export type LockEntry = { [key: string]: LockValue };
 
+/** What a kind's `locked` hook makes of a step's config and its lock entry: the config that installs exactly the entry, or why it cannot. */
+export type LockedConfig<Config> = { config: Config } | { problem: string; hint?: string };
+
 /** What a kind's `bundle` hook is given (see StepKindDef.bundle). */
 export interface BundleContext {
   /** The bundle folder, absolute; each kind writes under its own subfolder (git/, pip/, files/, apt/). */
@@ -233,6 +236,14 @@ export interface StepKindDef<Spec = unknown, Config = Spec> {
    * satisfied; the entry has the same shape as `lock`'s, plus `note:` for what cannot be known beforehand.
    */
   resolveLock?(step: ResolvedStep<Config>, env: StepEnv): Promise<LockEntry | undefined>;
+  /**
+   * `run --locked`, `plan --locked`: the step's config rewritten to install exactly `entry` (what its `lock`
+   * hook recorded): pip pins every locked distribution, git checks out the locked commits, packages pin the
+   * versions, a download is verified by the locked sha256. Or a problem: the entry does not fit the step (another
+   * repository, a recipe sha256 that differs). Pure; the normal check, preview and apply then do the work.
+   * Kinds with a `lock` hook but no `locked` one run as the recipe says.
+   */
+  locked?(config: Config, entry: LockEntry): LockedConfig<Config>;
   /**
    * `setup bundle`: gathers into `ctx.dir` everything this step needs to run on a machine with no network
    * (git: bare mirrors of the repository and every submodule; pip: the wheels; download: the file; packages:

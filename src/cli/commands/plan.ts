@@ -1,6 +1,6 @@
 import { ExitCode } from '../../util/errors.js';
 import { planSession, selectRecipes } from '../../plan/session.js';
-import { sessionFrom } from '../common.js';
+import { lockFrom, sessionFrom } from '../common.js';
 import { withSpinner } from '../spinner.js';
 import { makeOutput, writeJson, type GlobalOpts } from '../output.js';
 import { planJson, renderPlan, summaryLine } from '../plan-view.js';
@@ -8,15 +8,27 @@ import { planJson, renderPlan, summaryLine } from '../plan-view.js';
 /** `setup plan [recipe…]`: every step's state and reason; changes nothing on disk. */
 export default async function plan(
   names: string[],
-  opts: GlobalOpts & { exitCode?: boolean; graph?: boolean; format?: string; resolve?: boolean },
+  opts: GlobalOpts & {
+    exitCode?: boolean;
+    graph?: boolean;
+    format?: string;
+    resolve?: boolean;
+    locked?: boolean;
+    lock?: string;
+  },
 ): Promise<number> {
   if (opts.graph || opts.format) return (await import('../graph.js')).printGraph(names, opts);
   const o = makeOutput(opts);
+  // --locked: the plan of installing exactly the lock; a step whose installed state differs is pending, with why.
+  const lock = opts.locked || opts.lock !== undefined ? await lockFrom(opts.lock, true) : undefined;
   const session = await sessionFrom(opts, names, { trustNotes: true }); // a preview may skip what `run` re-checks
   const { plan } = await withSpinner(
     o,
     'checking steps…',
-    planSession(session, selectRecipes(session, names), { preview: opts.resolve !== false }),
+    planSession(session, selectRecipes(session, names), {
+      preview: opts.resolve !== false,
+      ...(lock ? { lock } : {}),
+    }),
   );
   if (o.json)
     writeJson(o, 'plan', { profile: session.stepEnv.profile.name, prefix: session.stepEnv.prefix, ...planJson(plan) });

@@ -6,7 +6,8 @@ import { Journal } from '../../run/journal.js';
 import { RunLog } from '../../run/log.js';
 import { planSession, selectRecipes } from '../../plan/session.js';
 import { formatDuration } from '../../util/duration.js';
-import { sessionFrom } from '../common.js';
+import { lockFrom, sessionFrom } from '../common.js';
+import type { LockSource } from '../../plan/locked.js';
 import { withSpinner } from '../spinner.js';
 import { makeOutput, tilde, writeJson, type GlobalOpts, type Output } from '../output.js';
 import { acquireRunLock } from '../../run/lock.js';
@@ -17,8 +18,13 @@ import { renderFailure } from '../run-failure.js';
 import { listrReporter, plainReporter } from '../run-progress.js';
 
 /** `setup run <recipe…>`: runs what the plan says; stops at the first failure; Ctrl-C stops cleanly (130). */
-export default async function run(names: string[], opts: GlobalOpts & { wait?: boolean }): Promise<number> {
+export default async function run(
+  names: string[],
+  opts: GlobalOpts & { wait?: boolean; locked?: boolean; lock?: string },
+): Promise<number> {
   const o = makeOutput(opts);
+  // --locked: install exactly the lock (read before anything else: a missing or bad lock stops here).
+  const lock = opts.locked || opts.lock !== undefined ? await lockFrom(opts.lock, true) : undefined;
   const session = await sessionFrom(opts, names);
   const release = await acquireRunLock(session.stepEnv.paths.lock, {
     wait: opts.wait !== false,
@@ -39,17 +45,24 @@ export default async function run(names: string[], opts: GlobalOpts & { wait?: b
       o.err(
         `warning: left alone ${refused} line${refused === 1 ? '' : 's'} of the temp-file list that name${refused === 1 ? 's' : ''} no temp file of envkit's`,
       );
-    return await runLocked(names, opts, o, session);
+    return await runUnderLock(names, opts, o, session, lock);
   } finally {
     await release();
   }
 }
 
-async function runLocked(names: string[], opts: GlobalOpts, o: Output, session: Session): Promise<number> {
+async function runUnderLock(
+  names: string[],
+  opts: GlobalOpts,
+  o: Output,
+  session: Session,
+  lock: LockSource | undefined,
+): Promise<number> {
+  // With a lock, pending steps are previewed: a locked version the index or archive lacks stops the run here.
   const { plan, resolved } = await withSpinner(
     o,
     'checking steps…',
-    planSession(session, selectRecipes(session, names)),
+    planSession(session, selectRecipes(session, names), lock ? { preview: true, lock: { ...lock, strict: true } } : {}),
   );
   const missing = resolved.flatMap((r) => r.missingSecrets.map((name) => ({ recipe: r.recipe, name })));
   if (missing.length) {

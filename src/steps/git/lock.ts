@@ -56,3 +56,23 @@ export function gitLockEntry(
     ...(found.submodules.length ? { submodules: subs } : {}),
   };
 }
+
+/** Each locked submodule not checked out at its locked commit: `third_party/lib: locked abc1234, checked out def5678`. */
+export async function lockedSubmodulesOff(
+  runner: Runner,
+  dest: string,
+  locked: Readonly<Record<string, string>>,
+): Promise<string[]> {
+  const found = await lockedClone(runner, dest, true).catch(() => ({
+    commit: '',
+    submodules: [] as LockedSubmodule[],
+  }));
+  const now = new Map(found.submodules.map((s) => [s.path, s.commit]));
+  return Object.keys(locked)
+    .sort()
+    .filter((p) => now.get(p) !== locked[p])
+    .map(
+      (p) =>
+        `${p}: locked ${locked[p]!.slice(0, 7)}, ${now.has(p) ? `checked out ${now.get(p)!.slice(0, 7)}` : 'not checked out'}`,
+    );
+}

@@ -3,6 +3,7 @@ import { which } from '../../util/which.js';
 import { locatePython, venvPython } from '../python.js';
 import type { StepEnv } from '../types.js';
 import { indexOptions, installArgv, sourceArgs, type PipConfig } from './command.js';
+import { evaluateSpecs } from './evaluate.js';
 import { resolutionHint } from './hints.js';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -102,7 +103,15 @@ export async function previewPip(
     return { kind: 'unknown', reason: 'this pip cannot dry-run (pip 22.2 or newer can)' };
   const ignored = ignoredHttpIndex(text);
   if (ignored) return { kind: 'unresolvable', reason: ignored, lines: [] };
-  const missing = await missingPins(c, exe, recipe, env, runEnv);
+  // A pin already installed is not what pip lacks (a locked venv pins pip itself, which an index may not carry).
+  const ev = fresh ? undefined : await evaluateSpecs(exe, c.packages, env, stepEnv).catch(() => undefined);
+  const keep = c.packages.map((spec) => !ev || ev instanceof Error || ev.results.get(spec)?.state !== 'ok');
+  const lacking = {
+    ...c,
+    packages: c.packages.filter((_, i) => keep[i]),
+    pinVars: c.pinVars.filter((_, i) => keep[i]),
+  };
+  const missing = await missingPins(lacking, exe, recipe, env, runEnv);
   const where = [o.indexUrl ?? DEFAULT_INDEX, ...o.extra, ...o.findLinks];
   const indexes = `${where.length > 1 ? 'indexes' : 'index'} ${where[0]}${where.length > 1 ? ` (and ${where.length - 1} more)` : ''}`;
   if (missing.length) {
