@@ -2,17 +2,23 @@ import { ExitCode } from '../../util/errors.js';
 import { doctor } from '../../doctor/doctor.js';
 import { FACTS } from '../../facts/registry.js';
 import { sessionFrom } from '../common.js';
+import { bundleBeside } from '../bundle-input.js';
 import { withSpinner } from '../spinner.js';
 import { makeOutput, tilde, writeJson, type GlobalOpts } from '../output.js';
 
 /** `setup doctor [recipe…]`: host summary, mirror profile, and every check with a fix; exit 1 on ✗. */
 export default async function doctorCommand(
   names: string[],
-  opts: GlobalOpts & { offline?: boolean },
+  opts: GlobalOpts & { offline?: boolean; lock?: string },
 ): Promise<number> {
   const o = makeOutput(opts);
   const session = await sessionFrom(opts, names);
-  const report = await withSpinner(o, 'checking the host…', doctor(session, names, { offline: opts.offline }));
+  const bundle = await bundleBeside(opts.mirror, opts.lock);
+  const report = await withSpinner(
+    o,
+    'checking the host…',
+    doctor(session, names, { offline: opts.offline, ...(bundle ? { bundle } : {}) }),
+  );
   const code = report.counts.fail ? ExitCode.failed : ExitCode.ok;
   if (o.json) {
     writeJson(o, 'doctor', { status: report.counts.fail ? 'fail' : report.counts.warn ? 'warn' : 'ok', ...report });
