@@ -286,5 +286,56 @@ steps:
         }
       },
     );
+
+    it('without a lock, for another interpreter: a failing step writes no profile or manifest; bundling again adds only what was missing', async () => {
+      const home = tempHome();
+      const dir = path.join(root, 'bundle-foreign');
+      // The release file is not where the profile says: that step fails, the others fill the folder.
+      const broken = path.join(root, 'broken.yaml');
+      fs.writeFileSync(
+        broken,
+        fs.readFileSync(profile, 'utf8').replace(`"${server.base}/dl/"`, `"${server.base}/nowhere/"`),
+      );
+      const foreign = ['--python-version', '3.9', '--platform', 'manylinux2014_x86_64'];
+      const bad = await cli(['--recipes', recipes, '--mirror', broken, 'bundle', 'app', '-o', dir, ...foreign], home);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toContain('✗ app#2 download');
+      expect(bad.stderr).toContain('1 step could not be bundled');
+      expect(bad.stderr).not.toContain(TOKEN);
+      expect(fs.existsSync(path.join(dir, 'profile.yaml'))).toBe(false);
+      expect(fs.existsSync(path.join(dir, 'bundle.json'))).toBe(false);
+      expect(listFiles(dir).filter((f) => f.includes('.partial-'))).toEqual([]);
+      expect(fs.existsSync(path.join(dir, 'pip', 'files', 'envkit_demo_b-0.5-py3-none-any.whl'))).toBe(true);
+
+      const good = await cli(
+        ['--recipes', recipes, '--mirror', profile, 'bundle', 'app', '-o', dir, ...foreign, '--json'],
+        home,
+      );
+      expect(good.code, good.stderr).toBe(0);
+      const j = JSON.parse(good.stdout) as {
+        lock: string | null;
+        summary: { kinds: { kind: string; fetchedItems: number }[] };
+      };
+      expect(j.lock).toBeNull();
+      // Only the file was missing: the mirrors and wheels were there already.
+      expect(j.summary.kinds.map((k) => [k.kind, k.fetchedItems])).toEqual([
+        ['download', 1],
+        ['git', 0],
+        ['pip', 0],
+      ]);
+      const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'bundle.json'), 'utf8')) as {
+        target: unknown;
+        steps: { id: string; locked: boolean; items: { path: string; sha256?: string }[] }[];
+      };
+      expect(manifest.target).toEqual({ pythonVersion: '3.9', platform: 'manylinux2014_x86_64' });
+      const pip = manifest.steps.find((s) => s.id === 'app#4')!;
+      expect(pip.locked).toBe(false);
+      expect(pip.items.map((i) => i.path).sort()).toEqual([
+        'pip/files/envkit_demo_a-2.0-py3-none-any.whl',
+        'pip/files/envkit_demo_b-0.5-py3-none-any.whl',
+      ]);
+      expect(pip.items.every((i) => /^[0-9a-f]{64}$/.test(i.sha256 ?? ''))).toBe(true);
+      expect(fs.readFileSync(path.join(dir, 'README'), 'utf8')).toContain(`setup run app --mirror`);
+    });
   },
 );
