@@ -80,6 +80,24 @@ export function makeManifest(run: BundleRun, opts: { lock?: string; target?: Man
   };
 }
 
+/**
+ * The manifest of a run into a folder that already held a bundle: the previous manifest's steps of other
+ * recipes kept (bundling Y into X's folder keeps X), this run's in place of the same recipes'.
+ */
+export function mergeManifests(before: Manifest | undefined, now: Manifest): Manifest {
+  if (!before) return now;
+  const mine = new Set(now.recipes);
+  const recipeOf = (id: string): string => id.slice(0, id.lastIndexOf('#'));
+  const kept = before.steps.filter((s) => !mine.has(recipeOf(s.id)));
+  const steps = [...kept, ...now.steps];
+  return {
+    ...now,
+    recipes: [...before.recipes.filter((r) => !mine.has(r)), ...now.recipes],
+    steps,
+    bytes: now.bytes + kept.flatMap((s) => s.items).reduce((n, i) => n + i.bytes, 0),
+  };
+}
+
 /** Reads bundle.json's text; an Error says why it is not one this setup reads. */
 export function parseManifest(text: string, file: string): Manifest | Error {
   let data: unknown;
@@ -119,13 +137,19 @@ function sorted(v: unknown): unknown {
   );
 }
 
-/** `DIR/profile.yaml`: every step's fragment merged, every address `./…` inside the folder. */
-export function bundleProfile(run: BundleRun): Profile {
-  let body: Record<string, unknown> = {};
+/**
+ * `DIR/profile.yaml`: every step's fragment merged, every address `./…` inside the folder; over what the
+ * folder's previous profile said (`before`: its other recipes' addresses stay).
+ */
+export function bundleProfile(run: BundleRun, before?: Record<string, unknown>, recipes = run.recipes): Profile {
+  const kept = Object.fromEntries(
+    Object.entries(before ?? {}).filter(([k]) => !['$schema', 'name', 'description'].includes(k)),
+  );
+  let body: Record<string, unknown> = kept;
   for (const s of run.steps) body = merge(body, s.profile as Record<string, unknown>);
   return {
     name: 'bundle',
-    description: `setup bundle of ${run.recipes.join(', ')}: every address points into this folder (no network needed)`,
+    description: `setup bundle of ${recipes.join(', ')}: every address points into this folder (no network needed)`,
     ...(sorted(body) as Partial<Profile>),
   } as Profile;
 }

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { mirrorPathOf, submoduleUrl } from '../../src/steps/git/bundle.js';
 import { distOf } from '../../src/steps/pip/bundle.js';
 import { rewriteKey } from '../../src/steps/download/bundle.js';
-import { bundleProfile, makeManifest, parseManifest, summarize } from '../../src/plan/bundle-manifest.js';
+import {
+  bundleProfile,
+  makeManifest,
+  mergeManifests,
+  parseManifest,
+  summarize,
+} from '../../src/plan/bundle-manifest.js';
 import type { BundleRun } from '../../src/plan/bundle.js';
 import { addSecret } from '../../src/util/redact.js';
 
@@ -111,5 +117,26 @@ describe('the bundle manifest and profile', () => {
     expect(parseManifest(JSON.stringify(m), 'bundle.json')).toEqual(m);
     expect(String(parseManifest('{"format":9,"recipes":[],"steps":[]}', 'b.json'))).toContain('bundle format 9');
     expect(String(parseManifest('nope', 'b.json'))).toContain('is not JSON');
+  });
+
+  it('keeps what the folder held for other recipes when another is bundled into it', () => {
+    const before = makeManifest(
+      { recipes: ['base'], skipped: [], steps: [{ ...run.steps[1]!, id: 'base#1', recipe: 'base' }] },
+      {},
+    );
+    const now = makeManifest(run, {});
+    const merged = mergeManifests(before, now);
+    expect(merged.recipes).toEqual(['base', 'app']);
+    expect(merged.steps.map((s) => s.id)).toEqual(['base#1', 'app#1', 'app#2', 'app#3']);
+    expect(merged.bytes).toBe(170);
+    // Bundling app again replaces app's steps, keeps base's.
+    expect(mergeManifests(merged, now).steps.map((s) => s.id)).toEqual(['base#1', 'app#1', 'app#2', 'app#3']);
+    const p = bundleProfile(
+      run,
+      { name: 'bundle', urls: { rewrite: { 'https://x/f': './files/1/f' } } },
+      merged.recipes,
+    );
+    expect(p.urls?.rewrite).toEqual({ 'https://x/f': './files/1/f' });
+    expect(p.description).toContain('base, app');
   });
 });

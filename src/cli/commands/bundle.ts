@@ -1,5 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { SOURCE_LIMITS } from '../../lang/source.js';
+import { readUserFile } from '../../util/user-file.js';
 import { loadProfileFile } from '../../catalog/profile.js';
 import { collectBundle } from '../../plan/bundle.js';
 import {
@@ -8,6 +11,9 @@ import {
   bundleProfile,
   makeManifest,
   MANIFEST_FILE,
+  mergeManifests,
+  parseManifest,
+  type Manifest,
   profileText,
   readmeText,
   summarize,
@@ -22,6 +28,32 @@ import { sessionFrom } from '../common.js';
 import { readLock } from '../lock-input.js';
 import { liveLine } from '../spinner.js';
 import { makeOutput, tilde, writeJson, type GlobalOpts } from '../output.js';
+
+/**
+ * What the folder held from an earlier bundle: its manifest and its profile as written (addresses `./…`),
+ * or nothing for a new folder. One this setup cannot read is replaced (its files are re-verified anyway).
+ */
+async function previousBundle(dir: string): Promise<{ manifest?: Manifest; profile?: Record<string, unknown> }> {
+  const read = (name: string): Promise<string | undefined> =>
+    readUserFile(path.join(dir, name), SOURCE_LIMITS).then(
+      (b) => b.toString('utf8'),
+      () => undefined,
+    );
+  const [m, p] = await Promise.all([read(MANIFEST_FILE), read(BUNDLE_PROFILE)]);
+  const manifest = m === undefined ? undefined : parseManifest(m, MANIFEST_FILE);
+  let profile: unknown;
+  try {
+    profile = p === undefined ? undefined : parseYaml(p);
+  } catch {
+    profile = undefined;
+  }
+  return {
+    ...(manifest && !(manifest instanceof Error) ? { manifest } : {}),
+    ...(profile && typeof profile === 'object' && !Array.isArray(profile)
+      ? { profile: profile as Record<string, unknown> }
+      : {}),
+  };
+}
 
 /** The options of `setup bundle`. */
 export interface BundleOpts extends GlobalOpts {
@@ -93,15 +125,19 @@ export default async function bundleCommand(names: string[], opts: BundleOpts): 
       'fix what the lines above say, then bundle again: what is already in the folder is not fetched again',
     );
   }
-  const manifest = makeManifest(run, {
-    ...(lock ? { lock: lockFile } : {}),
-    ...(Object.keys(target).length ? { target } : {}),
-  });
-  const profile = bundleProfile(run);
+  const before = await previousBundle(dir);
+  const manifest = mergeManifests(
+    before.manifest,
+    makeManifest(run, {
+      ...(lock ? { lock: lockFile } : {}),
+      ...(Object.keys(target).length ? { target } : {}),
+    }),
+  );
+  const profile = bundleProfile(run, before.profile, manifest.recipes);
   // Written last, the profile after the manifest: a profile in the folder always has its manifest beside it.
   // Secrets never reach a bundle file (a token in a download URL: rewriteKey cut it off; masked again here).
   await writeVerified(path.join(dir, MANIFEST_FILE), redact(JSON.stringify(manifest, null, 2) + '\n'));
-  await writeVerified(path.join(dir, BUNDLE_README), redact(readmeText(run.recipes, manifest)));
+  await writeVerified(path.join(dir, BUNDLE_README), redact(readmeText(manifest.recipes, manifest)));
   const profileFile = path.join(dir, BUNDLE_PROFILE);
   await writeVerified(profileFile, redact(profileText(profile)));
   const check = await loadProfileFile(profileFile);
