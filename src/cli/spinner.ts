@@ -31,7 +31,8 @@ export interface LiveLine {
 
 /** Progress of many concurrent items (`setup bundle`): a spinner with the latest text on a TTY, else done lines only. */
 export function liveLine(o: Output): LiveLine {
-  const live = o.tty && process.stderr.isTTY && !o.json && !o.quiet;
+  // A terminal of no width (some `script` sessions) would make ora count endless lines to clear: plain lines there.
+  const live = o.tty && process.stderr.isTTY && (process.stderr.columns ?? 0) > 0 && !o.json && !o.quiet;
   let spinner: { text: string; stop(): void; start(): unknown; clear(): unknown; render(): unknown } | undefined;
   let text = '';
   let stopped = false;
