@@ -9,6 +9,7 @@ export const COMMAND_NAMES = [
   'run',
   'doctor',
   'lock',
+  'bundle',
   'validate',
   'init',
   'completion',

@@ -9,6 +9,7 @@ const COMMANDS: Record<CommandName, () => Promise<CommandModule>> = {
   run: () => import('./commands/run.js'),
   doctor: () => import('./commands/doctor.js'),
   lock: () => import('./commands/lock.js'),
+  bundle: () => import('./commands/bundle.js'),
   validate: () => import('./commands/validate.js'),
   init: () => import('./commands/init.js'),
   completion: () => import('./commands/completion.js'),

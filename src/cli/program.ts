@@ -152,6 +152,20 @@ Exit codes: 0 ok · 1 a step or check failed · 2 invalid input · 3 plan --exit
       '\nA step that is not installed as its recipe says stops the lock (exit 1, nothing written): run the recipe first,\nor lock what would be installed with --resolve.\n\nExamples:\n  $ setup run faiss && setup lock faiss\n  $ setup lock                              lock again the recipes already in ./envkit.lock\n  $ setup lock ml-stack --lock ~/ml.lock --json\n  $ setup lock ml-stack --resolve           what a run would install, before running it\n  $ setup lock ml-stack --format requirements --venv ~/venvs/ml > requirements.txt\n  $ setup lock ml-stack --format requirements --resolve --hashes -o requirements.txt',
     );
 
+  add('bundle')
+    .description(
+      'gather everything the recipes fetch (git mirrors with submodules, wheels, downloads) into a folder, with a mirror profile pointing into it, for a machine with no network',
+    )
+    .argument('<recipe...>', 'recipes to bundle, with what they require')
+    .requiredOption('-o, --output <dir>', 'the bundle folder (created; what is already there and verified is kept)')
+    .option('--lock <file>', 'take exact pins and commits from this lock (default: ./envkit.lock when it exists)')
+    .option('--python-version <version>', 'wheels for this Python (another machine’s), e.g. 3.11: binary wheels only')
+    .option('--platform <tag>', 'wheels for this platform, e.g. manylinux2014_x86_64: binary wheels only')
+    .addHelpText(
+      'after',
+      '\nThe folder gets profile.yaml (a mirror profile whose addresses are relative to it: move the folder freely), bundle.json (what it holds, with sizes and sha256) and README. A step that cannot be bundled: exit 1, profile and manifest left as they were.\n\nExamples:\n  $ setup lock faiss && setup bundle faiss -o /media/usb/faiss\n  $ setup bundle ml-stack -o ./bundle --python-version 3.11 --platform manylinux2014_x86_64\n  on the machine with no network:\n  $ setup doctor faiss --mirror /media/usb/faiss/profile.yaml --offline\n  $ setup run faiss --mirror /media/usb/faiss/profile.yaml',
+    );
+
   add('validate')
     .description('check recipe and profile files (default: every recipe folder)')
     .argument('[path...]', 'files or folders')

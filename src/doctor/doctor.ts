@@ -4,6 +4,7 @@ import { planSession, selectRecipes, type Session } from '../plan/session.js';
 import { orderWithRequires, type Catalog } from '../catalog/catalog.js';
 import { profileHosts } from '../lang/mirror.js';
 import { mapLimit } from '../util/limit.js';
+import { bundleItems, type BundleCheck } from './bundle.js';
 import { runVerify, type DoctorItem } from './verify.js';
 import { lockDrift, type Drift } from './drift.js';
 import type { LockSource } from '../plan/locked.js';
@@ -125,7 +126,7 @@ function truthfulFix(v: DoctorItem, r: PlannedRecipe): DoctorItem {
 export async function doctor(
   session: Session,
   names: readonly string[],
-  opts: { offline?: boolean; lock?: LockSource } = {},
+  opts: { offline?: boolean; lock?: LockSource; bundle?: BundleCheck } = {},
 ): Promise<DoctorReport> {
   const [facts, planned, mirrors] = await Promise.all([
     session.stepEnv.facts.all(),
@@ -149,9 +150,25 @@ export async function doctor(
     : undefined;
   const verify = planned.resolved.filter((r) => chosen.some((c) => c.name === r.recipe.name)).flatMap((r) => r.verify);
   const verified = await mapLimit(verify, Math.max(2, session.stepEnv.cpus), (v) => runVerify(v, session.stepEnv));
-  const items: DoctorItem[] = [...mirrors];
+  // A bundle's profile (--mirror DIR/profile.yaml with bundle.json beside it): is the bundle complete for them?
+  const bundled = opts.bundle
+    ? await bundleItems(
+        session,
+        selectRecipes(session, names.length ? names : opts.bundle.manifest.recipes),
+        opts.bundle,
+      )
+    : [];
+  const shown = new Set(chosen.map((r) => r.name));
+  const items: DoctorItem[] = [
+    ...mirrors,
+    // A required recipe doctor does not list still has its bundle lines, with the host's.
+    ...bundled
+      .filter((i) => !shown.has(i.recipe!))
+      .map((i) => ({ ...i, label: `bundle (${i.recipe!})`, recipe: undefined })),
+  ];
   for (const r of chosen) {
     items.push(recipeItem(r, all, session.catalog));
+    items.push(...bundled.filter((i) => i.recipe === r.name));
     items.push(...verified.filter((v) => v.recipe === r.name).map((v) => truthfulFix(v, r)));
     items.push(...(drifted?.items.filter((d) => d.recipe === r.name) ?? []));
   }

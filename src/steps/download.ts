@@ -1,3 +1,4 @@
+import { bundleDownload } from './download/bundle.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import * as z from '../util/zod.js';
@@ -401,6 +402,7 @@ export const downloadKind = defineKind<DownloadSpec, DownloadConfig>({
       ...(!c.sha256 && !c.sha512 ? { note: 'no checksum in the recipe: known only after downloading' } : {}),
     };
   },
+  bundle: (step, ctx) => bundleDownload(step.config, ctx),
   apply: async (step, env) => {
     const c = step.config;
     if (step.common.root) throw new StepFailure(ROOT_UNSUPPORTED);

@@ -4,6 +4,7 @@ import { gitRewriteArgs, rewriteWith } from '../lang/mirror.js';
 import type { Profile } from '../lang/schema.js';
 import { argvToString } from '../util/shell.js';
 import { credentialEnv, publicRewrites, publicUrl } from './git/credentials.js';
+import { bundleGit } from './git/bundle.js';
 import { gitLockEntry, lockedClone, lockedSubmodulesOff } from './git/lock.js';
 import { lockedGit } from './git/locked.js';
 import { gitRead, inspectDest, localChanges, resolveRef, submoduleStatus, type DestState } from './git/inspect.js';
@@ -225,6 +226,17 @@ export const gitKind = defineKind<GitSpec, GitConfig>({
       ...(c.submodules ? { note: 'submodule commits are known only after fetching: setup lock after setup run' } : {}),
     };
   },
+  bundle: (step, ctx) =>
+    bundleGit(step.config, ctx, {
+      options: (url) => gitOptions(ctx.env.profile, url),
+      env: (url) => ({
+        ...step.common.env,
+        ...gitEnv(
+          ctx.env.profile,
+          url === step.config.repo ? step.config : { ...step.config, repo: url, written: undefined },
+        ),
+      }),
+    }),
   apply: async (step, env) => {
     const c = step.config;
     const opts = gitOptions(env.profile, c.repo);

@@ -6,6 +6,7 @@ import { indexOptions, installArgv, type PipConfig } from './pip/command.js';
 import { evaluateSpecs, type Evaluation } from './pip/evaluate.js';
 import { pipFailureHint, UNREACHABLE } from './pip/hints.js';
 import { judge } from './pip/judge.js';
+import { bundlePip } from './pip/bundle.js';
 import { installedDistributions, pipLockEntry } from './pip/lock.js';
 import { lockedPip } from './pip/locked.js';
 import { missingPins, previewPip } from './pip/resolve.js';
@@ -385,6 +386,15 @@ export const pipKind = defineKind<PipSpec, PipConfig>({
     );
     return resolvePipLock(step.config, env, step.common.env, (maker?.config as VenvConfig | undefined)?.python);
   },
+  // The venv's interpreter when it exists, else the one it will be made from (the step's python).
+  bundle: (step, ctx) =>
+    bundlePip(step, ctx, async () => {
+      const t = await target(step.config, ctx.env);
+      if ('exe' in t) return t.exe;
+      const found = await locatePython(step.config.python, ctx.env);
+      if (found instanceof Error) throw found;
+      return found.exe;
+    }),
   apply: async (step, env) => {
     const c = step.config;
     const t = await target(c, env);

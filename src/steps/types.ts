@@ -96,6 +96,11 @@ export interface BundleContext {
   env: StepEnv;
   /** The step's entry in the lock, when one was given: fetch exactly that (pins, commits, versions). */
   locked?: LockEntry;
+  /**
+   * What the bundle's manifest (bundle.json) records for this step, when there is one: with `checkOnly`,
+   * what a kind that cannot tell its set alone (pip without a lock: the resolved wheels) checks is still there.
+   */
+  recorded?: Omit<BundleItem, 'fetched'>[];
   /** The interpreter the wheels are for, when not this host's (`--python-version`, `--platform`). */
   target?: { pythonVersion?: string; platform?: string };
   /** List what is missing instead of fetching it (doctor with a bundle's profile). */
@@ -110,6 +115,10 @@ export interface BundleItem {
   path: string;
   bytes: number;
   fetched: boolean;
+  /** A file's sha256 (the manifest's checksum; doctor checks it); a git mirror has none. */
+  sha256?: string;
+  /** A git mirror: the commits the bundle needs it to hold (the step's and its submodules'). */
+  commits?: string[];
 }
 
 /** What a kind's `bundle` hook did, and what the bundle's profile needs for the step. */

@@ -68,6 +68,7 @@ describe('setup completion bash, sourced in real bash', () => {
 
   it('completes the commands after `setup `, and not the hidden ones', () => {
     expect(complete('setup ')).toEqual([
+      'bundle',
       'completion',
       'doctor',
       'help',
@@ -178,6 +179,7 @@ describe.runIf(has('zsh'))('setup completion zsh', () => {
         .sort();
     };
     expect(ask('setup ')).toEqual([
+      'bundle',
       'completion',
       'doctor',
       'help',

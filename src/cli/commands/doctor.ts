@@ -2,6 +2,7 @@ import { ExitCode } from '../../util/errors.js';
 import { doctor } from '../../doctor/doctor.js';
 import { FACTS } from '../../facts/registry.js';
 import { lockFrom, sessionFrom } from '../common.js';
+import { bundleBeside } from '../bundle-input.js';
 import { withSpinner } from '../spinner.js';
 import { makeOutput, tilde, writeJson, type GlobalOpts } from '../output.js';
 
@@ -14,10 +15,11 @@ export default async function doctorCommand(
   // Drift: against --lock FILE, else ./envkit.lock when there is one.
   const lock = await lockFrom(opts.lock, false);
   const session = await sessionFrom(opts, names);
+  const bundle = await bundleBeside(opts.mirror, opts.lock);
   const report = await withSpinner(
     o,
     'checking the host…',
-    doctor(session, names, { offline: opts.offline, ...(lock ? { lock } : {}) }),
+    doctor(session, names, { offline: opts.offline, ...(lock ? { lock } : {}), ...(bundle ? { bundle } : {}) }),
   );
   const code = report.counts.fail ? ExitCode.failed : ExitCode.ok;
   if (o.json) {

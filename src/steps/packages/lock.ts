@@ -105,7 +105,11 @@ export async function resolvedVersions(
   /** apt's options: a profile's `apt.repository` asked instead of the host's sources (aptOptionsFor). */
   options: readonly string[] = [],
 ): Promise<Map<string, InstalledPackage>> {
-  const r = await runner.run({ argv: ['apt-cache', ...options, 'policy', ...names], timeoutMs: 60_000, env: { LC_ALL: 'C' } });
+  const r = await runner.run({
+    argv: ['apt-cache', ...options, 'policy', ...names],
+    timeoutMs: 60_000,
+    env: { LC_ALL: 'C' },
+  });
   if (r.spawnError) throw new Error(r.spawnError);
   if (r.exitCode !== 0)
     throw new Error(`apt-cache policy: ${r.stderr.trim().split('\n').pop() ?? `exit ${r.exitCode}`}`);

@@ -76,7 +76,11 @@ export async function unavailablePins(
   for (const n of [...off.keys()].sort()) {
     const pin = pins[n]!;
     const pkg = pin.package ?? n;
-    const r = await runner.run({ argv: ['apt-cache', ...options, 'policy', pkg], timeoutMs: 60_000, env: { LC_ALL: 'C' } });
+    const r = await runner.run({
+      argv: ['apt-cache', ...options, 'policy', pkg],
+      timeoutMs: 60_000,
+      env: { LC_ALL: 'C' },
+    });
     if (r.spawnError || r.exitCode !== 0) continue; // cannot tell: the install says
     const have = parsePolicyVersions(r.stdout);
     if (!have.includes(pin.version))

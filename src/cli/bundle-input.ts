@@ -1,0 +1,34 @@
+import path from 'node:path';
+import type { BundleCheck } from '../doctor/bundle.js';
+import { MANIFEST_FILE, parseManifest } from '../plan/bundle-manifest.js';
+import { LOCK_FILE } from '../plan/lock-file.js';
+import { UsageError } from '../util/errors.js';
+import { MiB, readUserFile, UnreadableFile } from '../util/user-file.js';
+import { readLock } from '../plan/read-lock.js';
+
+/**
+ * The bundle doctor checks: when `--mirror` names a profile file with a `bundle.json` beside it (what
+ * `setup bundle` writes), that folder, its manifest, and the lock (`lock`, else ./envkit.lock when there
+ * is one); undefined for any other profile.
+ */
+export async function bundleBeside(
+  mirror: string | undefined,
+  lock: string | undefined,
+): Promise<BundleCheck | undefined> {
+  if (!mirror || !(mirror.includes('/') || /\.ya?ml$/.test(mirror))) return undefined;
+  const dir = path.dirname(path.resolve(mirror));
+  const file = path.join(dir, MANIFEST_FILE);
+  let text: string;
+  try {
+    text = (await readUserFile(file, { maxBytes: 64 * MiB, what: 'bundle manifests' })).toString('utf8');
+  } catch (e) {
+    if (e instanceof UnreadableFile && e.code === 'ENOENT') return undefined;
+    if (e instanceof UnreadableFile) throw new UsageError(e.message, e.hint);
+    throw e;
+  }
+  const manifest = parseManifest(text, file);
+  if (manifest instanceof Error)
+    throw new UsageError(manifest.message, 'bundle again with this setup (setup bundle <recipe…> -o DIR)');
+  const locked = await readLock(path.resolve(lock ?? LOCK_FILE));
+  return { dir, manifest, ...(locked ? { lock: locked.lock } : {}) };
+}

@@ -1,0 +1,180 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { SOURCE_LIMITS } from '../../lang/source.js';
+import { readUserFile } from '../../util/user-file.js';
+import { loadProfileFile } from '../../catalog/profile.js';
+import { collectBundle } from '../../plan/bundle.js';
+import {
+  BUNDLE_PROFILE,
+  BUNDLE_README,
+  bundleProfile,
+  makeManifest,
+  MANIFEST_FILE,
+  mergeManifests,
+  parseManifest,
+  type Manifest,
+  profileText,
+  readmeText,
+  summarize,
+} from '../../plan/bundle-manifest.js';
+import { LOCK_FILE } from '../../plan/lock-file.js';
+import { selectRecipes } from '../../plan/session.js';
+import { EnvkitError, ExitCode, UsageError } from '../../util/errors.js';
+import { redact } from '../../util/redact.js';
+import { formatSize } from '../../util/size.js';
+import { writeVerified } from '../../util/verified-write.js';
+import { sessionFrom } from '../common.js';
+import { readLock } from '../../plan/read-lock.js';
+import { liveLine } from '../spinner.js';
+import { makeOutput, tilde, writeJson, type GlobalOpts } from '../output.js';
+
+/**
+ * What the folder held from an earlier bundle: its manifest and its profile as written (addresses `./…`),
+ * or nothing for a new folder. One this setup cannot read is replaced (its files are re-verified anyway).
+ */
+async function previousBundle(dir: string): Promise<{ manifest?: Manifest; profile?: Record<string, unknown> }> {
+  const read = (name: string): Promise<string | undefined> =>
+    readUserFile(path.join(dir, name), SOURCE_LIMITS).then(
+      (b) => b.toString('utf8'),
+      () => undefined,
+    );
+  const [m, p] = await Promise.all([read(MANIFEST_FILE), read(BUNDLE_PROFILE)]);
+  const manifest = m === undefined ? undefined : parseManifest(m, MANIFEST_FILE);
+  let profile: unknown;
+  try {
+    profile = p === undefined ? undefined : parseYaml(p);
+  } catch {
+    profile = undefined;
+  }
+  return {
+    ...(manifest && !(manifest instanceof Error) ? { manifest } : {}),
+    ...(profile && typeof profile === 'object' && !Array.isArray(profile)
+      ? { profile: profile as Record<string, unknown> }
+      : {}),
+  };
+}
+
+/** The options of `setup bundle`. */
+export interface BundleOpts extends GlobalOpts {
+  output?: string;
+  lock?: string;
+  pythonVersion?: string;
+  platform?: string;
+}
+
+/**
+ * `setup bundle <recipe…> -o DIR`: gathers what the recipes fetch (git mirrors, wheels, downloads) into
+ * DIR, with DIR/profile.yaml (a mirror profile pointing into DIR), DIR/bundle.json (the manifest) and
+ * DIR/README. Uses the lock (--lock, else ./envkit.lock when there is one) for exact pins and commits.
+ * A failing step: exit 1, and the profile and manifest are left as they were (a later run trusts neither
+ * half of a bundle).
+ */
+export default async function bundleCommand(names: string[], opts: BundleOpts): Promise<number> {
+  const o = makeOutput(opts);
+  if (!opts.output) throw new UsageError('say where the bundle goes: -o DIR');
+  const dir = path.resolve(opts.output);
+  const lockFile = opts.lock ? path.resolve(opts.lock) : path.resolve(LOCK_FILE);
+  const lock = await readLock(lockFile);
+  if (opts.lock && !lock)
+    throw new UsageError(`no lock at ${tilde(o, lockFile)}`, 'write one with setup lock <recipe…>, or drop --lock');
+  const target = {
+    ...(opts.pythonVersion ? { pythonVersion: opts.pythonVersion } : {}),
+    ...(opts.platform ? { platform: opts.platform } : {}),
+  };
+  if (target.pythonVersion && !/^\d+(\.\d+){0,2}$/.test(target.pythonVersion))
+    throw new UsageError(`--python-version ${target.pythonVersion}: expected a version like 3.11`);
+  const session = await sessionFrom(opts, names);
+  const recipes = selectRecipes(session, names);
+  await fs.mkdir(dir, { recursive: true });
+  const live = liveLine(o);
+  let done = 0;
+  const run = await collectBundle(session, recipes, {
+    dir,
+    ...(lock ? { lock: lock.lock } : {}),
+    ...(Object.keys(target).length ? { target } : {}),
+    checkOnly: false,
+    progress: (s, text) => live.update(`${s.id} ${redact(text)}`),
+    onStep: (s, r) => {
+      if (!r) return live.update(`${s.id} ${s.kind}…`);
+      done++;
+      if (o.quiet || o.json) return;
+      const bytes = r.items.reduce((n, i) => n + i.bytes, 0);
+      const fetched = r.items.filter((i) => i.fetched).length;
+      live.print(
+        r.error
+          ? `${o.c.red('✗')} ${s.id} ${s.kind}: ${redact(r.error)}`
+          : `${o.c.green('✓')} ${s.id} ${s.kind}${s.name ? ` (${s.name})` : ''}: ${r.items.length} item${r.items.length === 1 ? '' : 's'}, ${formatSize(bytes)}${fetched ? `, ${fetched} fetched` : ', all there already'}`,
+      );
+    },
+  }).finally(() => live.stop());
+  const failed = run.steps.filter((s) => s.error);
+  if (failed.length) {
+    if (o.json) {
+      writeJson(o, 'bundle', {
+        status: 'failed',
+        dir,
+        recipes: run.recipes,
+        failed: failed.map((s) => ({ id: s.id, kind: s.kind, error: redact(s.error!) })),
+      });
+      return ExitCode.failed;
+    }
+    throw new EnvkitError(
+      `${failed.length} step${failed.length === 1 ? '' : 's'} could not be bundled; ${tilde(o, path.join(dir, MANIFEST_FILE))} and ${BUNDLE_PROFILE} are left as they were`,
+      ExitCode.failed,
+      'fix what the lines above say, then bundle again: what is already in the folder is not fetched again',
+    );
+  }
+  // git's -c option (the profile's rewrites) cannot carry white space or "=": such a folder's profile would not load.
+  if (/[\s=]/.test(dir) && run.steps.some((st) => st.kind === 'git'))
+    throw new UsageError(
+      `${tilde(o, dir)}: a bundle with git mirrors cannot live in a folder whose path holds white space or "=" (git -c cannot pass it); nothing written to its profile or manifest`,
+      'bundle into another folder; what was fetched here can be moved there first',
+    );
+  const before = await previousBundle(dir);
+  const manifest = mergeManifests(
+    before.manifest,
+    makeManifest(run, {
+      ...(lock ? { lock: lockFile } : {}),
+      ...(Object.keys(target).length ? { target } : {}),
+    }),
+  );
+  const profile = bundleProfile(run, before.profile, manifest.recipes);
+  // Written last, the profile after the manifest: a profile in the folder always has its manifest beside it.
+  // Secrets never reach a bundle file (a token in a download URL: rewriteKey cut it off; masked again here).
+  await writeVerified(path.join(dir, MANIFEST_FILE), redact(JSON.stringify(manifest, null, 2) + '\n'));
+  await writeVerified(path.join(dir, BUNDLE_README), redact(readmeText(manifest.recipes, manifest)));
+  const profileFile = path.join(dir, BUNDLE_PROFILE);
+  await writeVerified(profileFile, redact(profileText(profile)));
+  const check = await loadProfileFile(profileFile);
+  if (!check.profile)
+    throw new EnvkitError(
+      `the bundle's profile ${tilde(o, profileFile)} does not load here: ${check.problems.map((p) => p.message).join('; ')}`,
+      ExitCode.invalid,
+      'a folder whose path holds white space or "=" cannot carry git mirrors (git -c cannot pass it): bundle into another folder',
+    );
+  const sum = summarize(run);
+  if (o.json) {
+    writeJson(o, 'bundle', {
+      status: 'ok',
+      dir,
+      profile: profileFile,
+      recipes: run.recipes,
+      lock: lock ? lockFile : null,
+      summary: sum,
+      skipped: run.skipped,
+      steps: run.steps.map(({ profile: _, ...s }) => s),
+    });
+    return ExitCode.ok;
+  }
+  for (const s of run.skipped) o.err(o.c.dim(`  ${s.id} ${s.kind}: skipped (${s.reason})`));
+  for (const k of sum.kinds)
+    o.out(
+      `  ${k.kind.padEnd(9)} ${String(k.items).padStart(4)} item${k.items === 1 ? ' ' : 's'} ${formatSize(k.bytes).padStart(10)}  (fetched ${k.fetchedItems}, ${formatSize(k.fetchedBytes)})`,
+    );
+  o.out(
+    `Bundled ${run.recipes.join(', ')} (${done} step${done === 1 ? '' : 's'}) in ${tilde(o, dir)}: ${sum.items} item${sum.items === 1 ? '' : 's'}, ${formatSize(sum.bytes)}; ${sum.fetchedItems ? `fetched ${sum.fetchedItems} (${formatSize(sum.fetchedBytes)})` : 'nothing fetched: everything was there already'}${lock ? `; pins from ${tilde(o, lockFile)}` : ''}`,
+  );
+  o.out(`Use it: setup run ${run.recipes.at(-1) ?? ''} --mirror ${tilde(o, profileFile)}`);
+  return ExitCode.ok;
+}
