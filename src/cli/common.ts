@@ -1,6 +1,7 @@
 import path from 'node:path';
+import { homedir } from 'node:os';
 import { UsageError } from '../util/errors.js';
-import { LOCK_FILE } from '../plan/lock-file.js';
+import { homeAbsolute, LOCK_FILE } from '../plan/lock-file.js';
 import type { LockSource } from '../plan/locked.js';
 import { readLock } from '../plan/read-lock.js';
 import { openSession, type Session, type SessionOptions } from '../plan/session.js';
@@ -22,7 +23,8 @@ export function sessionFrom(
 export async function lockFrom(file: string | undefined, required: boolean): Promise<LockSource | undefined> {
   const at = path.resolve(file ?? LOCK_FILE);
   const read = await readLock(at);
-  if (read) return { lock: read.lock, file: at };
+  // Written with `~/` for paths under the home folder (homeRelative): used with this one's.
+  if (read) return { lock: homeAbsolute(read.lock, homedir()), file: at };
   if (required || file !== undefined)
     throw new UsageError(
       `no lock file at ${at}`,

@@ -165,13 +165,20 @@ export function readmeText(recipes: readonly string[], m: Manifest): string {
   return `This folder is a setup bundle of: ${recipes.join(', ')}.
 
 It holds everything those recipes fetch from the network (git mirrors under git/, Python wheels and a
-package index under pip/, downloaded files under files/), and profile.yaml, a mirror profile whose every
-address points into this folder (relative to it: the folder can be moved or copied anywhere).
+package index under pip/, downloaded files under files/, .deb files and their index under apt/), and
+profile.yaml, a mirror profile whose every address points into this folder (relative to it: the folder can
+be moved or copied anywhere).
 
 On the machine with no network, with the same recipes:
 
     setup doctor ${names} --mirror /path/to/this/folder/profile.yaml --offline   # is the bundle complete?
-    setup run ${names} --mirror /path/to/this/folder/profile.yaml
+    setup run ${names} --mirror /path/to/this/folder/profile.yaml${
+      m.lock
+        ? `
+    setup run ${names} --mirror /path/to/this/folder/profile.yaml --locked --lock /path/to/this/folder/envkit.lock
+                                           # exactly what the lock records (envkit.lock is the lock it was made from)`
+        : ''
+    }
 
 To add what is missing (on a machine with network), run setup bundle again with the same folder: what is
 already here and verified is not fetched again.

@@ -120,3 +120,44 @@ export function parseLock(text: string, file: string): Lock {
   }
   return r.data as Lock;
 }
+
+/** Every string inside `v` passed through `f` (map keys kept). */
+function mapStrings(v: LockValue, f: (s: string) => string): LockValue {
+  if (typeof v === 'string') return f(v);
+  if (Array.isArray(v)) return v.map((x) => mapStrings(x, f));
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, LockValue> = {};
+    for (const k of Object.keys(v))
+      Object.defineProperty(out, k, {
+        value: mapStrings(v[k]!, f),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    return out;
+  }
+  return v;
+}
+
+function mapInstalled(lock: Lock, f: (s: string) => string): Lock {
+  const recipes: Record<string, LockedStep[]> = {};
+  for (const [name, steps] of Object.entries(lock.recipes))
+    recipes[name] = steps.map((s) => (s.installed ? { ...s, installed: mapStrings(s.installed, f) as LockEntry } : s));
+  return { ...lock, recipes };
+}
+
+/**
+ * The lock as written: a path under the home folder (a venv, a clone, a download's dest) written `~/…`, so a
+ * lock taken by one user on one machine reads the same on another (a fresh HOME, another user name).
+ */
+export function homeRelative(lock: Lock, home: string): Lock {
+  const h = home.replace(/\/+$/, '');
+  if (!h) return lock;
+  return mapInstalled(lock, (s) => (s === h ? '~' : s.startsWith(`${h}/`) ? `~${s.slice(h.length)}` : s));
+}
+
+/** The lock as this host uses it: `~/…` paths under this home folder (the inverse of homeRelative). */
+export function homeAbsolute(lock: Lock, home: string): Lock {
+  const h = home.replace(/\/+$/, '');
+  return mapInstalled(lock, (s) => (s === '~' ? h : s.startsWith('~/') ? `${h}${s.slice(1)}` : s));
+}

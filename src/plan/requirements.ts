@@ -1,3 +1,4 @@
+import { VENV_SEEDS } from '../steps/pip/locked.js';
 import type { Lock } from './lock-file.js';
 
 /**
@@ -56,9 +57,6 @@ export function pipTargets(lock: Lock, recipes: readonly string[]): PipTarget[] 
   return [...found.values()];
 }
 
-/** What `pip freeze` leaves out: the installer itself and the bootstrap packages every venv has. */
-const FREEZE_SKIPS = new Set(['pip', 'setuptools', 'wheel', 'distribute']);
-
 /**
  * The requirements text of one target: a header comment (which venv, python, steps; installed or
  * resolved), then `name==version` sorted, one a line; with `hashes`, each pin's `--hash=sha256:` where known.
@@ -67,7 +65,7 @@ export function formatRequirements(t: PipTarget, opts: { hashes: boolean }): str
   // Installed: like freeze, the venv's own pip and setuptools are not requirements. Resolved: only what a
   // requirement pulls in is listed, so all of it stays.
   const names = Object.keys(t.distributions)
-    .filter((n) => t.resolved || !FREEZE_SKIPS.has(n))
+    .filter((n) => t.resolved || !VENV_SEEDS.has(n))
     .sort();
   const lines = [
     `# ${t.kind} ${t.path}${t.python ? ` (python ${t.python})` : ''}: ${t.resolved ? 'what pip would install (setup lock --resolve)' : 'what is installed'}`,

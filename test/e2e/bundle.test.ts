@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -10,11 +10,12 @@ import { which } from '../../src/util/which.js';
 import { BIN, cliEnv, tempHome, writeRecipes, type CliResult } from './helpers.js';
 
 /**
- * Issue 14, "done when" (git, pip and downloads; apt and `--locked` are one step each to add, marked
- * below): `setup run` → `setup lock` → `setup bundle -o DIR` (a second bundle fetches nothing) → DIR moved
- * → in a network namespace with no network at all and a fresh HOME, `setup run X --mirror DIR/profile.yaml`
- * converges, `setup lock` there equals the first lock, `setup doctor` finds the bundle complete; a wheel
- * deleted from the bundle, doctor names it.
+ * Issue 14, "done when": `setup run` → `setup lock` → `setup bundle -o DIR` (a second bundle fetches
+ * nothing) → DIR moved → in a network namespace with no network at all and a fresh HOME, `setup run X
+ * --locked --mirror DIR/profile.yaml` converges — git with nested submodules, a download, wheels, and (as
+ * root with the Debian archive reachable) an apt package removed again in between — `setup lock` there
+ * equals the first lock, `setup doctor` finds the bundle complete and no drift; a wheel deleted from the
+ * bundle, doctor names it.
  */
 const python3 = which('python3');
 const hasVenv =
@@ -40,8 +41,36 @@ const netless = (() => {
 /** A secret in the download's URL: never written anywhere in the bundle. */
 const TOKEN = 'bundle-token-7c1e2f';
 
-/** Engineer A: `--locked` goes here (the air-gapped run installs exactly the lock). */
-const AIRGAP_RUN_FLAGS: string[] = [];
+/**
+ * A small package Debian 12 has that this image does not, with no dependency outside the base system
+ * (libc6): installed by the first run, removed again, installed from the bundle with no network, removed at
+ * the end. (test/e2e/apt-bundle.test.ts uses another one, fortune-mod, so the two never race.)
+ */
+const APT_PKG = 'hello';
+const aptInstalled = (name: string): boolean =>
+  spawnSync('dpkg-query', ['-W', '-f', '${db:Status-Abbrev}', name], { encoding: 'utf8' }).stdout.startsWith('ii');
+const purge = (name: string): void => {
+  spawnSync('apt-get', ['purge', '-y', '-o', 'DPkg::Lock::Timeout=300', name], { stdio: 'ignore' });
+};
+
+/** Why the apt part cannot run here (not root, not Debian, the package there already, no archive), or undefined. */
+async function aptWhyNot(): Promise<string | undefined> {
+  if (process.getuid?.() !== 0) return 'installing packages needs root';
+  if (!fs.existsSync('/usr/bin/apt-get') || !fs.existsSync('/usr/bin/dpkg-deb')) return 'not a Debian host';
+  if (aptInstalled(APT_PKG)) return `${APT_PKG} is installed already: the test would remove it`;
+  const uri = /^'([^']+)'/m.exec(
+    spawnSync('apt-get', ['--print-uris', 'download', APT_PKG], { encoding: 'utf8' }).stdout,
+  )?.[1];
+  if (!uri) return `apt knows no ${APT_PKG}`;
+  if (!/^https?:/.test(uri)) return undefined;
+  const ok = await fetch(uri, { method: 'HEAD', signal: AbortSignal.timeout(10_000) }).then(
+    (r) => r.ok,
+    () => false,
+  );
+  return ok ? undefined : `the Debian archive is not reachable (${uri})`;
+}
+const aptSkip = netless ? await aptWhyNot() : 'no network namespaces';
+if (aptSkip) console.warn(`[bundle] the apt part is left out: ${aptSkip}`);
 
 function cli(args: string[], home: string, opts: { offline?: boolean } = {}): Promise<CliResult> {
   const env = cliEnv(home, {
@@ -159,7 +188,6 @@ describe.skipIf(!hasVenv)(
           '',
         ].join('\n'),
       );
-      // Engineer D: a packages step goes here (and its .debs are expected under DIR/apt below).
       writeRecipes(recipes, {
         'app.yaml': `name: app
 description: a clone with nested submodules, a download, a venv with packages
@@ -173,7 +201,7 @@ steps:
   - name: never here
     pip: [envkit-demo-c]
     when: { os: plan9 }
-`,
+${aptSkip ? '' : `  - name: a package\n    packages: [${APT_PKG}]\n`}`,
       });
     }, 120_000);
 
@@ -213,6 +241,7 @@ steps:
             'README',
             'bundle.json',
             'profile.yaml',
+            'envkit.lock',
             'pip/simple/index.html',
             'pip/simple/envkit-demo-a/index.html',
             'pip/files/envkit_demo_a-2.0-py3-none-any.whl',
@@ -243,6 +272,16 @@ steps:
         expect(p.urls.rewrite).toEqual({
           'https://downloads.example.invalid/asset.bin': `./files/${sha256(blob)}/asset.bin`,
         });
+        // The lock it was made from travels with it.
+        expect(fs.readFileSync(path.join(first, 'envkit.lock'), 'utf8')).toBe(lockText);
+        if (!aptSkip) {
+          expect((p as { apt?: unknown }).apt).toEqual({ repository: './apt' });
+          expect(files.some((f) => new RegExp(`^apt/${APT_PKG}_[^/]+\\.deb$`).test(f))).toBe(true);
+          expect(files).toEqual(expect.arrayContaining(['apt/Packages', 'apt/Packages.gz']));
+          // What the first run installed goes again: the machine with no network installs it from the bundle.
+          purge(APT_PKG);
+          expect(aptInstalled(APT_PKG)).toBe(false);
+        }
 
         // 3. Carried elsewhere: the folder moves; the original mirrors are gone too.
         const dir = path.join(root, 'carried', 'bundle');
@@ -253,11 +292,18 @@ steps:
           // 4. The machine with no network, a fresh HOME: doctor first, then run, then lock.
           const away = tempHome();
           const offline = ['--recipes', recipes, '--mirror', path.join(dir, 'profile.yaml')];
+          const carriedLock = ['--lock', path.join(dir, 'envkit.lock')];
           const doc0 = await cli([...offline, 'doctor', 'app', '--offline'], away, { offline: true });
-          expect(doc0.stdout, doc0.stderr).toContain(`✓ bundle  ${dir} has what its 3 steps fetch`);
+          expect(doc0.stdout, doc0.stderr).toContain(`✓ bundle  ${dir} has what its ${aptSkip ? 3 : 4} steps fetch`);
 
-          const run2 = await cli([...offline, 'run', 'app', ...AIRGAP_RUN_FLAGS], away, { offline: true });
+          const run2 = await cli([...offline, 'run', 'app', '--locked', ...carriedLock], away, { offline: true });
           expect(run2.code, run2.stderr).toBe(0);
+          if (!aptSkip) expect(aptInstalled(APT_PKG)).toBe(true);
+          const drift = await cli([...offline, 'doctor', 'app', '--offline', ...carriedLock], away, {
+            offline: true,
+          });
+          expect(drift.code, drift.stdout + drift.stderr).toBe(0);
+          expect(drift.stdout).not.toMatch(/locked .*, (installed|checked out)/);
           const again = await cli([...offline, 'plan', 'app'], away, { offline: true });
           expect(again.code, again.stderr).toBe(0);
           expect(again.stdout).toContain('Nothing to do');
@@ -283,6 +329,7 @@ steps:
           ]);
         } finally {
           fs.renameSync(path.join(root, 'mirror.away'), path.join(root, 'mirror'));
+          if (!aptSkip) purge(APT_PKG);
         }
       },
     );
@@ -321,6 +368,7 @@ steps:
       expect(j.summary.kinds.map((k) => [k.kind, k.fetchedItems])).toEqual([
         ['download', 1],
         ['git', 0],
+        ...(aptSkip ? [] : [['packages', 0]]),
         ['pip', 0],
       ]);
       const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'bundle.json'), 'utf8')) as {

@@ -113,7 +113,7 @@ steps:
       expect(before[1]!.installed).toMatchObject({ ref: 'v1.0', commit: tagged });
       expect(before[2]!.installed).toMatchObject({ sha256: sha256(blob), size: blob.length });
       expect(before[3]!.installed).toMatchObject({
-        venv: appVenv,
+        venv: '~/venvs/app',
         distributions: { 'envkit-demo-a': '2.0', 'envkit-demo-b': '0.5' },
         hashes: { 'envkit-demo-a': wheelSha('envkit_demo_a-2.0'), 'envkit-demo-b': wheelSha('envkit_demo_b-0.5') },
         note: expect.stringContaining('does not exist yet'),

@@ -190,7 +190,7 @@ steps:
     expect(steps[1]!.installed).toEqual({
       repo: 'https://github.com/envkit/app.git',
       ref: 'v1.0',
-      dest: clone,
+      dest: '~/src/app', // paths under HOME are written ~/…: the lock reads the same for another user
       commit: head,
       submodules: {
         'third_party/lib': { commit: sub, url: 'git@github.com:envkit/lock-lib.git' },
@@ -204,7 +204,7 @@ steps:
       url: 'https://downloads.example.invalid/asset.bin?token=***',
       sha256: sha256(blob),
       size: blob.length,
-      dest: path.join(home, 'opt', 'asset.bin'),
+      dest: '~/opt/asset.bin',
     });
 
     const venvPython = path.join(home, 'venvs', 'app', 'bin', 'python');
@@ -216,7 +216,8 @@ steps:
     const want = Object.fromEntries(listed.map((d) => [canon(d.name), d.version]));
     const pip = steps[3]! as { name?: string; installed: Installed };
     expect(pip.name).toBe('packages');
-    expect(pip.installed.venv).toBe(path.join(home, 'venvs', 'app'));
+    expect(pip.installed.venv).toBe('~/venvs/app');
+    expect(text).not.toContain(home);
     expect(pip.installed.python).toMatch(/^3\.\d+\.\d+$/);
     expect(pip.installed.distributions).toEqual(want);
     expect(pip.installed.distributions['envkit-demo-a']).toBe('2.0');

@@ -18,7 +18,8 @@ import {
   readmeText,
   summarize,
 } from '../../plan/bundle-manifest.js';
-import { LOCK_FILE } from '../../plan/lock-file.js';
+import { formatLock, LOCK_FILE } from '../../plan/lock-file.js';
+import { mergeLocks } from '../../plan/lock.js';
 import { selectRecipes } from '../../plan/session.js';
 import { EnvkitError, ExitCode, UsageError } from '../../util/errors.js';
 import { redact } from '../../util/redact.js';
@@ -144,6 +145,11 @@ export default async function bundleCommand(names: string[], opts: BundleOpts): 
   // Secrets never reach a bundle file (a token in a download URL: rewriteKey cut it off; masked again here).
   await writeVerified(path.join(dir, MANIFEST_FILE), redact(JSON.stringify(manifest, null, 2) + '\n'));
   await writeVerified(path.join(dir, BUNDLE_README), redact(readmeText(manifest.recipes, manifest)));
+  // The lock it was made from travels with it: `run --locked --lock DIR/envkit.lock` on the other machine.
+  if (lock) {
+    const carried = await readLock(path.join(dir, LOCK_FILE)).catch(() => undefined);
+    await writeVerified(path.join(dir, LOCK_FILE), redact(formatLock(mergeLocks(carried?.lock, lock.lock))));
+  }
   const profileFile = path.join(dir, BUNDLE_PROFILE);
   await writeVerified(profileFile, redact(profileText(profile)));
   const check = await loadProfileFile(profileFile);
@@ -175,6 +181,8 @@ export default async function bundleCommand(names: string[], opts: BundleOpts): 
   o.out(
     `Bundled ${run.recipes.join(', ')} (${done} step${done === 1 ? '' : 's'}) in ${tilde(o, dir)}: ${sum.items} item${sum.items === 1 ? '' : 's'}, ${formatSize(sum.bytes)}; ${sum.fetchedItems ? `fetched ${sum.fetchedItems} (${formatSize(sum.fetchedBytes)})` : 'nothing fetched: everything was there already'}${lock ? `; pins from ${tilde(o, lockFile)}` : ''}`,
   );
-  o.out(`Use it: setup run ${run.recipes.at(-1) ?? ''} --mirror ${tilde(o, profileFile)}`);
+  o.out(
+    `Use it: setup run ${run.recipes.at(-1) ?? ''} --mirror ${tilde(o, profileFile)}${lock ? ` --locked --lock ${tilde(o, path.join(dir, LOCK_FILE))}` : ''}`,
+  );
   return ExitCode.ok;
 }

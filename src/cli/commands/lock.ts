@@ -7,7 +7,7 @@ import { formatRequirements, pipTargets } from '../../plan/requirements.js';
 import { expandHome } from '../../util/paths.js';
 import { homedir } from 'node:os';
 import { acquireRunLock } from '../../run/lock.js';
-import { formatLock, LOCK_FILE } from '../../plan/lock-file.js';
+import { formatLock, homeRelative, LOCK_FILE } from '../../plan/lock-file.js';
 import { readLock } from '../../plan/read-lock.js';
 import { selectRecipes } from '../../plan/session.js';
 import { sessionFrom } from '../common.js';
@@ -153,7 +153,7 @@ export default async function lockCommand(names: string[], opts: LockOpts): Prom
     );
   }
   if (requirements) return printRequirements(o, result, opts);
-  const lock = mergeLocks(old?.lock, result.lock);
+  const lock = mergeLocks(old?.lock, homeRelative(result.lock, homedir()));
   // A lock is meant to be committed: a secret a recipe put in a URL (a token in a query) is masked, never written.
   const text = redact(formatLock(lock));
   const changed = text !== old?.text;

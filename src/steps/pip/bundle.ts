@@ -6,13 +6,11 @@ import { lastLine } from '../python.js';
 import type { BundleContext, BundleItem, BundleResult, ResolvedStep } from '../types.js';
 import { indexOptions, sourceArgs, type PipConfig } from './command.js';
 import { parseRequirement } from './requirement.js';
+import { pinsSeed } from './locked.js';
 
 /** The bundle's wheels and sdists (shared by every pip step), and the PEP 503 index over them. */
 export const PIP_FILES = 'pip/files';
 export const PIP_SIMPLE = 'pip/simple';
-
-/** What a venv brings by itself (ensurepip, offline): a lock lists them, the bundle need not carry them. */
-const SEEDS = new Set(['pip', 'setuptools', 'wheel', 'distribute']);
 
 const canon = (n: string): string => n.replace(/[-_.]+/g, '-').toLowerCase();
 
@@ -74,11 +72,9 @@ export async function writeSimpleIndex(dir: string, hashes: Map<string, string>)
 function lockedPins(c: PipConfig, locked: BundleContext['locked']): { name: string; version: string }[] | undefined {
   const d = locked?.distributions;
   if (!d || typeof d !== 'object' || Array.isArray(d)) return undefined;
-  const named = new Set(
-    c.packages.map((p) => parseRequirement(p)).flatMap((r) => (r instanceof Error ? [] : [canon(r.name)])),
-  );
+  const pinned = pinsSeed(c);
   return Object.entries(d)
-    .filter(([n, v]) => typeof v === 'string' && (!SEEDS.has(n) || named.has(n)))
+    .filter(([n, v]) => typeof v === 'string' && pinned(n))
     .map(([n, v]) => ({ name: canon(n), version: v as string }));
 }
 
