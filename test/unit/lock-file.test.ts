@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { BadLock, formatLock, LOCK_FORMAT, parseLock, type Lock } from '../../src/plan/lock-file.js';
+import {
+  BadLock,
+  formatLock,
+  homeAbsolute,
+  homeRelative,
+  LOCK_FORMAT,
+  parseLock,
+  type Lock,
+} from '../../src/plan/lock-file.js';
 import { parseSubmoduleLines } from '../../src/steps/git/lock.js';
 import { parseVersionQuery } from '../../src/steps/packages/lock.js';
 import { pipLockEntry } from '../../src/steps/pip/lock.js';
@@ -85,5 +93,36 @@ describe('what the kinds read for a lock', () => {
       arch: 'x86_64',
     });
     expect(parseVersionQuery('brew', 'cmake 3.27.9 3.28.1\n').get('cmake')).toEqual({ version: '3.28.1' });
+  });
+});
+
+describe('paths under HOME in a lock', () => {
+  const taken: Lock = {
+    format: LOCK_FORMAT,
+    recipes: {
+      app: [
+        {
+          step: 1,
+          kind: 'git',
+          installed: { repo: 'https://x/y.git', dest: '/home/ann/src/y', commit: 'a'.repeat(40) },
+        },
+        { step: 2, kind: 'pip', installed: { venv: '/home/ann/venvs/y', distributions: { torch: '2.13.0' } } },
+        { step: 3, kind: 'download', installed: { dest: '/home/annex/file', url: 'file:///home/ann/x' } },
+        { step: 4, kind: 'pip', skipped: 'os is plan9' },
+      ],
+    },
+  };
+  it('are written ~/… (not a longer name sharing the prefix, not inside a URL), and read back under another HOME', () => {
+    const written = homeRelative(taken, '/home/ann/');
+    expect(written.recipes.app!.map((s) => s.installed)).toEqual([
+      { repo: 'https://x/y.git', dest: '~/src/y', commit: 'a'.repeat(40) },
+      { venv: '~/venvs/y', distributions: { torch: '2.13.0' } },
+      { dest: '/home/annex/file', url: 'file:///home/ann/x' },
+      undefined,
+    ]);
+    const bob = homeAbsolute(parseLock(formatLock(written), 'envkit.lock'), '/home/bob');
+    expect(bob.recipes.app![0]!.installed!.dest).toBe('/home/bob/src/y');
+    expect(bob.recipes.app![1]!.installed!.venv).toBe('/home/bob/venvs/y');
+    expect(homeAbsolute(homeRelative(taken, '/home/ann'), '/home/ann')).toEqual(taken);
   });
 });
