@@ -125,12 +125,6 @@ export default async function bundleCommand(names: string[], opts: BundleOpts): 
       'fix what the lines above say, then bundle again: what is already in the folder is not fetched again',
     );
   }
-  // git's -c option (the profile's rewrites) cannot carry white space or "=": such a folder's profile would not load.
-  if (/[\s=]/.test(dir) && run.steps.some((st) => st.kind === 'git'))
-    throw new UsageError(
-      `${tilde(o, dir)}: a bundle with git mirrors cannot live in a folder whose path holds white space or "=" (git -c cannot pass it); nothing written to its profile or manifest`,
-      'bundle into another folder; what was fetched here can be moved there first',
-    );
   const before = await previousBundle(dir);
   const manifest = mergeManifests(
     before.manifest,
@@ -151,7 +145,6 @@ export default async function bundleCommand(names: string[], opts: BundleOpts): 
     throw new EnvkitError(
       `the bundle's profile ${tilde(o, profileFile)} does not load here: ${check.problems.map((p) => p.message).join('; ')}`,
       ExitCode.invalid,
-      'a folder whose path holds white space or "=" cannot carry git mirrors (git -c cannot pass it): bundle into another folder',
     );
   const sum = summarize(run);
   if (o.json) {
