@@ -149,6 +149,21 @@ describe("the kinds' locked hooks: a config rewritten from its lock entry, or wh
       problem: 'its lock entry gives torch no version',
     });
   });
+  it('pip: a lock of the same venv under another home fits; the venv’s own pip and setuptools stay unpinned unless named', () => {
+    const entry = {
+      venv: '/home/alice/venvs/app',
+      distributions: { pip: '23.2.1', setuptools: '65.5.0', six: '1.17.0' },
+    };
+    expect(lockedPip({ ...pip, venv: '/root/venvs/app' }, entry, '/root')).toEqual({
+      config: { ...pip, venv: '/root/venvs/app', packages: ['six==1.17.0'], upgrade: false, pinVars: [undefined] },
+    });
+    expect(lockedPip({ ...pip, venv: '/root/venvs/other' }, entry, '/root')).toEqual({
+      problem: 'locked for the venv /home/alice/venvs/app, but the recipe installs into /root/venvs/other',
+    });
+    expect(lockedPip({ ...pip, packages: ['six', 'pip>=23'], venv: '/home/alice/venvs/app' }, entry)).toMatchObject({
+      config: { packages: ['pip==23.2.1', 'six==1.17.0'] },
+    });
+  });
   it('git: the locked commit as the ref, the submodules at theirs; another repo or ref refused', () => {
     const git = { repo: 'https://x/app.git', ref: 'v1', dest: '/h/src/app', submodules: true };
     expect(

@@ -12,9 +12,9 @@ export const PIP_FILES = 'pip/files';
 export const PIP_SIMPLE = 'pip/simple';
 
 /** What a venv brings by itself (ensurepip, offline): a lock lists them, the bundle need not carry them. */
-const SEEDS = new Set(['pip', 'setuptools', 'wheel', 'distribute']);
+export const SEEDS = new Set(['pip', 'setuptools', 'wheel', 'distribute']);
 
-const canon = (n: string): string => n.replace(/[-_.]+/g, '-').toLowerCase();
+export const canon = (n: string): string => n.replace(/[-_.]+/g, '-').toLowerCase();
 
 /** A distribution file's project and version, from its name (wheel: `name-ver-…whl`; sdist: `name-ver.tar.gz`/`.zip`). */
 export function distOf(file: string): { name: string; version: string } | undefined {

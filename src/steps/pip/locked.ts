@@ -1,5 +1,19 @@
+import os from 'node:os';
+import path from 'node:path';
 import type { LockedConfig, LockEntry, LockValue } from '../types.js';
+import { canon, SEEDS } from './bundle.js';
 import type { PipConfig } from './command.js';
+import { parseRequirement } from './requirement.js';
+
+/**
+ * The lock's venv is this step's: the same path, or the same path under another home (a lock taken by another
+ * user or on another machine, `~/venvs/app` there and here).
+ */
+function sameVenv(locked: string, venv: string, home: string): boolean {
+  if (locked === venv) return true;
+  const rel = path.relative(home, venv);
+  return !!rel && !rel.startsWith('..') && !path.isAbsolute(rel) && locked.endsWith(`/${rel}`);
+}
 
 const isMap = (v: LockValue | undefined): v is { [key: string]: LockValue } =>
   v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -7,18 +21,24 @@ const isMap = (v: LockValue | undefined): v is { [key: string]: LockValue } =>
 /**
  * A pip step pinned to its lock entry: every locked distribution of its venv or interpreter as `name==version`
  * (a distribution's value is its version, or `{ version, hashes? }`). Refuses an entry of another venv.
+ * What a venv brings by itself (pip, setuptools, wheel) is left unpinned unless the step names it, as a bundle
+ * leaves it out: pinning it would ask the index (a bundle's has none) for what the venv already has.
  * The rest of the step (index, imports, args) stays: pip then installs only what differs.
  */
-export function lockedPip(c: PipConfig, entry: LockEntry): LockedConfig<PipConfig> {
+export function lockedPip(c: PipConfig, entry: LockEntry, home = os.homedir()): LockedConfig<PipConfig> {
   const where = c.venv ?? 'its interpreter';
-  if (c.venv && entry.venv !== undefined && entry.venv !== c.venv)
+  if (c.venv && entry.venv !== undefined && !sameVenv(String(entry.venv), c.venv, home))
     return { problem: `locked for the venv ${String(entry.venv)}, but the recipe installs into ${where}` };
   if (!c.venv && entry.venv !== undefined)
     return { problem: `locked for the venv ${String(entry.venv)}, but the recipe installs into ${where}` };
   const dists = entry.distributions;
   if (!isMap(dists)) return { problem: 'its lock entry lists no distributions' };
+  const named = new Set(
+    c.packages.map((p) => parseRequirement(p)).flatMap((r) => (r instanceof Error ? [] : [canon(r.name)])),
+  );
   const packages: string[] = [];
   for (const name of Object.keys(dists).sort()) {
+    if (SEEDS.has(canon(name)) && !named.has(canon(name))) continue;
     const v = dists[name];
     const version = isMap(v) ? v.version : v;
     if (typeof version !== 'string' || !version) return { problem: `its lock entry gives ${name} no version` };
