@@ -189,6 +189,9 @@ describe("the kinds' locked hooks: a config rewritten from its lock entry, or wh
     expect(lockedGit(git, { repo: 'https://x/other.git', ref: 'v1', commit: A })).toMatchObject({
       problem: expect.stringContaining('locked from https://x/other.git'),
     });
+    // A lock cut short (or edited) where the entry lost its fields: said so, not "locked from undefined".
+    expect(lockedGit(git, { commit: A })).toEqual({ problem: 'its lock entry names no repository' });
+    expect(lockedGit(git, { repo: git.repo, commit: A })).toEqual({ problem: 'its lock entry names no ref' });
   });
   it('download: fetched only with the sha256 the recipe pins; held to the lock when the recipe verifies otherwise', () => {
     const d = { url: 'https://x/f', sha256: SHA, insecure: false };
@@ -206,6 +209,7 @@ describe("the kinds' locked hooks: a config rewritten from its lock entry, or wh
     expect(lockedDownload(d, { url: 'https://x/g', sha256: SHA })).toMatchObject({
       problem: expect.stringContaining('locked from https://x/g'),
     });
+    expect(lockedDownload(d, { sha256: SHA })).toEqual({ problem: 'its lock entry names no URL' });
   });
   it('packages: apt names pinned to their versions (the real package of a virtual name); other managers as written', () => {
     const p: { packages: string[]; update: boolean; pins?: Record<string, PackagePin> } = {
