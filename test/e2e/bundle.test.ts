@@ -40,9 +40,6 @@ const netless = (() => {
 /** A secret in the download's URL: never written anywhere in the bundle. */
 const TOKEN = 'bundle-token-7c1e2f';
 
-/** Engineer A: `--locked` goes here (the air-gapped run installs exactly the lock). */
-const AIRGAP_RUN_FLAGS: string[] = [];
-
 function cli(args: string[], home: string, opts: { offline?: boolean } = {}): Promise<CliResult> {
   const env = cliEnv(home, {
     PIP_CACHE_DIR: path.join(home, 'pip-cache'),
@@ -244,8 +241,8 @@ steps:
           'https://downloads.example.invalid/asset.bin': `./files/${sha256(blob)}/asset.bin`,
         });
 
-        // 3. Carried elsewhere: the folder moves; the original mirrors are gone too.
-        const dir = path.join(root, 'carried', 'bundle');
+        // 3. Carried elsewhere (a folder with a space and "=" in its path): the original mirrors are gone too.
+        const dir = path.join(root, 'carried here', 'k=v', 'bundle');
         fs.mkdirSync(path.dirname(dir), { recursive: true });
         fs.renameSync(first, dir);
         fs.renameSync(path.join(root, 'mirror'), path.join(root, 'mirror.away'));
@@ -256,7 +253,9 @@ steps:
           const doc0 = await cli([...offline, 'doctor', 'app', '--offline'], away, { offline: true });
           expect(doc0.stdout, doc0.stderr).toContain(`✓ bundle  ${dir} has what its 3 steps fetch`);
 
-          const run2 = await cli([...offline, 'run', 'app', ...AIRGAP_RUN_FLAGS], away, { offline: true });
+          // Exactly the lock taken under the other HOME (its venv's own pip and setuptools are not in the bundle).
+          const locked = ['--locked', '--lock', path.join(home, 'envkit.lock')];
+          const run2 = await cli([...offline, 'run', 'app', ...locked], away, { offline: true });
           expect(run2.code, run2.stderr).toBe(0);
           const again = await cli([...offline, 'plan', 'app'], away, { offline: true });
           expect(again.code, again.stderr).toBe(0);
