@@ -270,6 +270,16 @@ steps:
           const doc = await cli([...offline, 'doctor', 'app', '--offline'], away, { offline: true });
           expect(doc.code, doc.stdout + doc.stderr).toBe(0);
           expect(doc.stdout).toContain('✓ bundle');
+          // A wheel whose bytes changed (cut short, appended to) is named as damaged, not taken as there.
+          const wheelB = path.join(dir, 'pip', 'files', 'envkit_demo_b-0.5-py3-none-any.whl');
+          const wheelBytes = fs.readFileSync(wheelB);
+          fs.appendFileSync(wheelB, 'garbage');
+          const damaged = await cli([...offline, 'doctor', 'app', '--offline'], away, { offline: true });
+          expect(damaged.code).toBe(1);
+          expect(damaged.stdout).toContain(
+            '✗ bundle  app#4 pip: pip/files/envkit_demo_b-0.5-py3-none-any.whl is damaged (its sha256 is not the one bundle.json records)',
+          );
+          fs.writeFileSync(wheelB, wheelBytes);
           fs.rmSync(path.join(dir, 'pip', 'files', 'envkit_demo_a-2.0-py3-none-any.whl'));
           const broken = await cli([...offline, 'doctor', 'app', '--offline'], away, { offline: true });
           expect(broken.code).toBe(1);

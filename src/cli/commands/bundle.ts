@@ -87,12 +87,15 @@ export default async function bundleCommand(names: string[], opts: BundleOpts): 
   const session = await sessionFrom(opts, names);
   const recipes = selectRecipes(session, names);
   await fs.mkdir(dir, { recursive: true });
+  // What the folder's manifest records of each step: a file whose bytes differ from it is fetched again.
+  const earlier = (await previousBundle(dir)).manifest;
   const live = liveLine(o);
   let done = 0;
   const run = await collectBundle(session, recipes, {
     dir,
     ...(lock ? { lock: lock.lock } : {}),
     ...(Object.keys(target).length ? { target } : {}),
+    ...(earlier ? { recorded: new Map(earlier.steps.map((st) => [st.id, st.items])) } : {}),
     checkOnly: false,
     progress: (s, text) => live.update(`${s.id} ${redact(text)}`),
     onStep: (s, r) => {

@@ -114,9 +114,23 @@ export async function bundlePip(
     ...(c.indexUrl ? { urls: { rewrite: { [c.indexUrl.replace(/\/*$/, '/')]: `./${PIP_SIMPLE}/` } } } : {}),
   };
 
+  // A file whose bytes are not the ones bundle.json records (cut short, edited): neither complete nor kept.
+  const damaged = async (have: string[]): Promise<Set<string>> => {
+    const out = new Set<string>();
+    for (const r of ctx.recorded ?? []) {
+      const f = path.posix.basename(r.path);
+      if (r.sha256 && have.includes(f) && (await hashFile(path.join(files, f)).catch(() => '')) !== r.sha256)
+        out.add(f);
+    }
+    return out;
+  };
+
   if (ctx.checkOnly) {
     const have = await listFiles(files);
-    const missing: string[] = [];
+    const bad = await damaged(have);
+    const missing: string[] = [...bad].map(
+      (f) => `pip: ${PIP_FILES}/${f} is damaged (its sha256 is not the one bundle.json records)`,
+    );
     if (pins) {
       for (const pin of pins)
         if (!fileFor(have, pin)) missing.push(`pip: ${pin.name}==${pin.version} is not in ${PIP_FILES}/`);
@@ -135,6 +149,8 @@ export async function bundlePip(
 
   return serial(ctx.dir, async () => {
     await fs.mkdir(files, { recursive: true });
+    // A damaged file is fetched again, not kept.
+    for (const f of await damaged(await listFiles(files))) await fs.rm(path.join(files, f), { force: true });
     const before = await listFiles(files);
     let want: string[];
     if (pins) {
