@@ -346,5 +346,18 @@ steps:
       expect(pip.items.every((i) => /^[0-9a-f]{64}$/.test(i.sha256 ?? ''))).toBe(true);
       expect(fs.readFileSync(path.join(dir, 'README'), 'utf8')).toContain(`setup run app --mirror`);
     });
+
+    it('-o . in a project folder: its own README and profile.yaml are not written over (exit 2, nothing fetched)', async () => {
+      const home = tempHome();
+      const project = path.join(root, 'project');
+      fs.mkdirSync(project, { recursive: true });
+      fs.writeFileSync(path.join(project, 'README'), 'my project\n');
+      fs.writeFileSync(path.join(project, 'profile.yaml'), 'name: mine\n');
+      const r = await cli(['--recipes', recipes, '--mirror', profile, 'bundle', 'app', '-o', project], home);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('is not a bundle, yet holds README, profile.yaml, which a bundle would write over');
+      expect(fs.readFileSync(path.join(project, 'README'), 'utf8')).toBe('my project\n');
+      expect(fs.readdirSync(project).sort()).toEqual(['README', 'profile.yaml']);
+    });
   },
 );

@@ -29,6 +29,10 @@ import { readLock } from '../../plan/read-lock.js';
 import { liveLine } from '../spinner.js';
 import { makeOutput, tilde, writeJson, type GlobalOpts } from '../output.js';
 
+/** How the README and profile.yaml a bundle writes begin (a folder holding others is not written over). */
+const README_MARK = 'This folder is a setup bundle of';
+const PROFILE_MARK = '# Written by setup bundle';
+
 /**
  * What the folder held from an earlier bundle: its manifest and its profile as written (addresses `./…`),
  * or nothing for a new folder. One this setup cannot read is replaced (its files are re-verified anyway).
@@ -86,9 +90,34 @@ export default async function bundleCommand(names: string[], opts: BundleOpts): 
     throw new UsageError(`--python-version ${target.pythonVersion}: expected a version like 3.11`);
   const session = await sessionFrom(opts, names);
   const recipes = selectRecipes(session, names);
-  await fs.mkdir(dir, { recursive: true });
   // What the folder's manifest records of each step: a file whose bytes differ from it is fetched again.
   const earlier = (await previousBundle(dir)).manifest;
+  // A folder that is not a bundle (no manifest of one, and no README or profile.yaml that setup bundle wrote)
+  // keeps its own README, profile.yaml and bundle.json: `-o .` in a project folder must not write over them.
+  if (!earlier) {
+    const head = (f: string): Promise<string | undefined> =>
+      fs.readFile(path.join(dir, f), 'utf8').then(
+        (t) => t.slice(0, 200),
+        (e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? undefined : ''),
+      );
+    const [readme, prof, manifestText] = await Promise.all([
+      head(BUNDLE_README),
+      head(BUNDLE_PROFILE),
+      head(MANIFEST_FILE),
+    ]);
+    const ours = readme?.startsWith(README_MARK) || prof?.startsWith(PROFILE_MARK);
+    const theirs = [
+      readme !== undefined && !readme.startsWith(README_MARK) ? BUNDLE_README : undefined,
+      prof !== undefined && !prof.startsWith(PROFILE_MARK) ? BUNDLE_PROFILE : undefined,
+      manifestText !== undefined && !ours ? MANIFEST_FILE : undefined,
+    ].filter((f): f is string => !!f);
+    if (theirs.length)
+      throw new UsageError(
+        `${tilde(o, dir)} is not a bundle, yet holds ${theirs.join(', ')}, which a bundle would write over; nothing written`,
+        'bundle into an empty folder (or one setup bundle made), e.g. -o ./bundle',
+      );
+  }
+  await fs.mkdir(dir, { recursive: true });
   const live = liveLine(o);
   let done = 0;
   const run = await collectBundle(session, recipes, {
