@@ -280,6 +280,22 @@ steps:
             '✗ bundle  app#4 pip: pip/files/envkit_demo_b-0.5-py3-none-any.whl is damaged (its sha256 is not the one bundle.json records)',
           );
           fs.writeFileSync(wheelB, wheelBytes);
+          // The index page gone: pip could not find the wheel, so doctor says the bundle lacks it.
+          const pageB = path.join(dir, 'pip', 'simple', 'envkit-demo-b', 'index.html');
+          const pageBytes = fs.readFileSync(pageB);
+          fs.rmSync(pageB);
+          const noPage = await cli([...offline, 'doctor', 'app', '--offline'], away, { offline: true });
+          expect(noPage.code).toBe(1);
+          expect(noPage.stdout).toContain(
+            '✗ bundle  app#4 pip: the index pip/simple/ does not list envkit_demo_b-0.5-py3-none-any.whl',
+          );
+          fs.writeFileSync(pageB, pageBytes);
+          // The manifest gone: the bundle cannot be checked, said so (not "no problems").
+          fs.renameSync(path.join(dir, 'bundle.json'), path.join(dir, 'bundle.json.away'));
+          const noManifest = await cli([...offline, 'doctor', 'app', '--offline'], away, { offline: true });
+          expect(noManifest.code).toBe(2);
+          expect(noManifest.stderr).toContain(`${path.join(dir, 'bundle.json')} is missing`);
+          fs.renameSync(path.join(dir, 'bundle.json.away'), path.join(dir, 'bundle.json'));
           fs.rmSync(path.join(dir, 'pip', 'files', 'envkit_demo_a-2.0-py3-none-any.whl'));
           const broken = await cli([...offline, 'doctor', 'app', '--offline'], away, { offline: true });
           expect(broken.code).toBe(1);

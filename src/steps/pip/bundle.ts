@@ -144,6 +144,16 @@ export async function bundlePip(
           missing.push(`pip: nothing for ${spec} in ${PIP_FILES}/`);
       }
     }
+    // pip reads the index, not the folder: a file there that the index does not link is not installable.
+    const needed = pins
+      ? pins.map((p) => fileFor(have, p)).filter((f): f is string => !!f)
+      : (ctx.recorded ?? []).map((r) => path.posix.basename(r.path)).filter((f) => have.includes(f));
+    for (const f of needed) {
+      const page = path.join(ctx.dir, PIP_SIMPLE, distOf(f)!.name, 'index.html');
+      const text = await fs.readFile(page, 'utf8').catch(() => '');
+      if (!text.includes(`/${encodeURIComponent(f)}#sha256=`))
+        missing.push(`pip: the index ${PIP_SIMPLE}/ does not list ${f} (bundle again to write it)`);
+    }
     return { items: [], missing, profile };
   }
 
