@@ -86,7 +86,7 @@ export default async function bundleCommand(names: string[], opts: BundleOpts): 
     ...(opts.pythonVersion ? { pythonVersion: opts.pythonVersion } : {}),
     ...(opts.platform ? { platform: opts.platform } : {}),
   };
-  if (target.pythonVersion && !/^\d+(\.\d+){0,2}$/.test(target.pythonVersion))
+  if (target.pythonVersion && !/^\d+\.\d+(\.\d+)?$/.test(target.pythonVersion))
     throw new UsageError(`--python-version ${target.pythonVersion}: expected a version like 3.11`);
   const session = await sessionFrom(opts, names);
   const recipes = selectRecipes(session, names);
