@@ -154,11 +154,15 @@ describe("the kinds' locked hooks: a config rewritten from its lock entry, or wh
       venv: '/home/alice/venvs/app',
       distributions: { pip: '23.2.1', setuptools: '65.5.0', six: '1.17.0' },
     };
-    expect(lockedPip({ ...pip, venv: '/root/venvs/app' }, entry, '/root')).toEqual({
+    expect(lockedPip({ ...pip, packages: ['six'], venv: '/root/venvs/app' }, entry, '/root')).toEqual({
       config: { ...pip, venv: '/root/venvs/app', packages: ['six==1.17.0'], upgrade: false, pinVars: [undefined] },
     });
-    expect(lockedPip({ ...pip, venv: '/root/venvs/other' }, entry, '/root')).toEqual({
+    expect(lockedPip({ ...pip, packages: ['six'], venv: '/root/venvs/other' }, entry, '/root')).toEqual({
       problem: 'locked for the venv /home/alice/venvs/app, but the recipe installs into /root/venvs/other',
+    });
+    // A package the recipe added since the lock was taken: the lock cannot satisfy the step.
+    expect(lockedPip({ ...pip, packages: ['six', 'certifi>=2024'], venv: '/home/alice/venvs/app' }, entry)).toEqual({
+      problem: 'the recipe asks for certifi>=2024, which the lock does not have (added since it was locked)',
     });
     expect(lockedPip({ ...pip, packages: ['six', 'pip>=23'], venv: '/home/alice/venvs/app' }, entry)).toMatchObject({
       config: { packages: ['pip==23.2.1', 'six==1.17.0'] },

@@ -36,6 +36,16 @@ export function lockedPip(c: PipConfig, entry: LockEntry, home = os.homedir()): 
   const named = new Set(
     c.packages.map((p) => parseRequirement(p)).flatMap((r) => (r instanceof Error ? [] : [canon(r.name)])),
   );
+  // A package the recipe asks for that the lock has not got (added since it was locked): nothing would install it.
+  const lockedNames = new Set(Object.keys(dists).map(canon));
+  const added = c.packages.filter((p) => {
+    const r = parseRequirement(p);
+    return !(r instanceof Error) && !p.includes(';') && !lockedNames.has(canon(r.name));
+  });
+  if (added.length)
+    return {
+      problem: `the recipe asks for ${added.join(', ')}, which the lock does not have (added since it was locked)`,
+    };
   const packages: string[] = [];
   for (const name of Object.keys(dists).sort()) {
     if (SEEDS.has(canon(name)) && !named.has(canon(name))) continue;
