@@ -363,6 +363,37 @@ steps:
       expect(fs.readFileSync(path.join(dir, 'README'), 'utf8')).toContain(`setup run app --mirror`);
     });
 
+    it('a lock that no longer fits the recipe (a package added since) is refused before anything is fetched', async () => {
+      const home = tempHome();
+      const lockFile = path.join(home, 'stale.lock');
+      fs.writeFileSync(
+        lockFile,
+        [
+          'format: 1',
+          'recipes:',
+          '  app:',
+          '    - step: 4',
+          '      kind: pip',
+          '      name: packages',
+          '      installed:',
+          '        distributions:',
+          '          envkit-demo-a: "2.0"',
+          `        venv: ${home}/venvs/app`,
+          '',
+        ].join('\n'),
+      );
+      const dir = path.join(root, 'bundle-stale');
+      const r = await cli(
+        ['--recipes', recipes, '--mirror', profile, 'bundle', 'app', '-o', dir, '--lock', lockFile],
+        home,
+      );
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(
+        'app#4 pip: the recipe asks for envkit-demo-b>=0.5, which the lock does not have (added since it was locked)',
+      );
+      expect(fs.existsSync(dir)).toBe(false);
+    });
+
     it('-o . in a project folder: its own README and profile.yaml are not written over (exit 2, nothing fetched)', async () => {
       const home = tempHome();
       const project = path.join(root, 'project');

@@ -19,8 +19,9 @@ import {
   summarize,
 } from '../../plan/bundle-manifest.js';
 import { LOCK_FILE } from '../../plan/lock-file.js';
-import { selectRecipes } from '../../plan/session.js';
-import { EnvkitError, ExitCode, UsageError } from '../../util/errors.js';
+import { resolveRecipes, selectRecipes } from '../../plan/session.js';
+import { applyLock } from '../../plan/locked.js';
+import { EnvkitError, ExitCode, InputError, UsageError } from '../../util/errors.js';
 import { redact } from '../../util/redact.js';
 import { formatSize } from '../../util/size.js';
 import { writeVerified } from '../../util/verified-write.js';
@@ -90,6 +91,16 @@ export default async function bundleCommand(names: string[], opts: BundleOpts): 
     throw new UsageError(`--python-version ${target.pythonVersion}: expected a version like 3.11`);
   const session = await sessionFrom(opts, names);
   const recipes = selectRecipes(session, names);
+  // A lock that no longer fits a recipe it locks (a package added, another ref) would leave the bundle short of
+  // what the recipe needs: refused as `run --locked` refuses it, before anything is fetched.
+  if (lock) {
+    const { recipes: written } = await resolveRecipes(session, recipes);
+    const applied = applyLock(
+      written.filter((r) => Object.hasOwn(lock.lock.recipes, r.recipe.name)),
+      { lock: lock.lock, file: tilde(o, lockFile) },
+    );
+    if (applied.problems.length) throw new InputError(applied.problems);
+  }
   // What the folder's manifest records of each step: a file whose bytes differ from it is fetched again.
   const earlier = (await previousBundle(dir)).manifest;
   // A folder that is not a bundle (no manifest of one, and no README or profile.yaml that setup bundle wrote)
