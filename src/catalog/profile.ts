@@ -45,8 +45,9 @@ const fileUrl = (v: string, dir: string): string =>
 /**
  * A profile's values that are paths written relative (`./x`, `../x`) made absolute against the profile
  * file's folder, so a folder that carries its own profile (`setup bundle`'s) can be moved: pip's index-url
- * and each URL rewrite target become file:// URLs, git rewrite targets, find-links, the constraints file and
- * the apt repository absolute paths. Anything else is left for the schema to judge. Returns a copy.
+ * and each URL rewrite target become file:// URLs, git rewrite targets (file:// URLs where the path holds
+ * white space or "=", which git -c cannot carry), find-links, the constraints file and the apt repository
+ * absolute paths. Anything else is left for the schema to judge. Returns a copy.
  */
 function relativeToFile(data: unknown, dir: string): unknown {
   if (!data || typeof data !== 'object' || Array.isArray(data)) return data;
@@ -61,6 +62,9 @@ function relativeToFile(data: unknown, dir: string): unknown {
   };
   const url = (v: string): string => (isRelative(v) ? fileUrl(v, dir) : v);
   const abs = (v: string): string => (isRelative(v) ? absolute(v, dir) : v);
+  // git's `-c url.<to>.insteadOf=` cannot carry "=" in <to>: a moved bundle's folder with one (or white
+  // space) is given to git as a file:// URL, where each is escaped, so the folder can go anywhere.
+  const gitTarget = (v: string): string => (isRelative(v) && /[\s=]/.test(absolute(v, dir)) ? fileUrl(v, dir) : abs(v));
   const pip = section('pip');
   fix(pip, 'index-url', url);
   fix(pip, 'extra-index-url', (v) => v.split(/\s+/).filter(Boolean).map(url).join(' '));
@@ -68,7 +72,7 @@ function relativeToFile(data: unknown, dir: string): unknown {
   fix(pip, 'constraint', abs);
   fix(section('apt'), 'repository', abs);
   for (const [key, as] of [
-    ['git', abs],
+    ['git', gitTarget],
     ['urls', url],
   ] as const) {
     const rewrite = section(key)?.rewrite;

@@ -22,7 +22,19 @@ export async function bundleBeside(
   try {
     text = (await readUserFile(file, { maxBytes: 64 * MiB, what: 'bundle manifests' })).toString('utf8');
   } catch (e) {
-    if (e instanceof UnreadableFile && e.code === 'ENOENT') return undefined;
+    if (e instanceof UnreadableFile && e.code === 'ENOENT') {
+      // A profile setup bundle wrote whose manifest is gone: the bundle cannot be checked, which is not "complete".
+      const head = await readUserFile(path.resolve(mirror), { maxBytes: MiB, what: 'mirror profiles' }).then(
+        (b) => b.toString('utf8', 0, 64),
+        () => '',
+      );
+      if (head.startsWith('# Written by setup bundle'))
+        throw new UsageError(
+          `${file} is missing: ${mirror} is a bundle's profile, and without its manifest the bundle cannot be checked`,
+          'bundle again into that folder where there is network (setup bundle <recipe…> -o DIR): what is there is kept',
+        );
+      return undefined;
+    }
     if (e instanceof UnreadableFile) throw new UsageError(e.message, e.hint);
     throw e;
   }

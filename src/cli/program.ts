@@ -154,7 +154,7 @@ Exit codes: 0 ok · 1 a step or check failed · 2 invalid input · 3 plan --exit
 
   add('bundle')
     .description(
-      'gather everything the recipes fetch (git mirrors with submodules, wheels, downloads) into a folder, with a mirror profile pointing into it, for a machine with no network',
+      'gather everything the recipes fetch (git mirrors with submodules, wheels, downloads, apt .deb files) into a folder, with a mirror profile pointing into it, for a machine with no network',
     )
     .argument('<recipe...>', 'recipes to bundle, with what they require')
     .requiredOption('-o, --output <dir>', 'the bundle folder (created; what is already there and verified is kept)')

@@ -39,7 +39,7 @@ export async function bundleItems(session: Session, recipes: readonly Recipe[], 
         recipe,
         label: 'bundle',
         status: 'ok',
-        message: `${b.dir} has what its ${steps.length} step${steps.length === 1 ? '' : 's'} fetch`,
+        message: `${b.dir} has what its ${steps.length} step${steps.length === 1 ? '' : 's'} fetch${steps.length === 1 ? 'es' : ''}`,
       });
   }
   return items;

@@ -9,6 +9,8 @@ export function failureHint(exitCode: number | null, tail: readonly string[]): s
   ) {
     return 'no working compiler: install one (e.g. `setup run build-tools`) and run again';
   }
+  if (/not our ref|reference is not a tree|unadvertised object|did not send all necessary objects/i.test(text))
+    return 'the commit asked for (a locked one?) is not in the repository or mirror git fetched from: lock again, or point --mirror at one that has it';
   if (exitCode === 127 || /command not found|: not found$/m.test(text))
     return 'a program is missing: install it, or add the recipe that provides it to `requires`';
   if (/Permission denied|EACCES|Operation not permitted|are you root\?/i.test(text))

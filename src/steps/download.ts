@@ -372,7 +372,9 @@ export const downloadKind = defineKind<DownloadSpec, DownloadConfig>({
     let sha256: string | undefined;
     let bytes: number | undefined;
     if (c.dest) {
-      const st = await fs.stat(c.dest);
+      const st = await fs.stat(c.dest).catch((e: NodeJS.ErrnoException) => {
+        throw e.code === 'ENOENT' ? new Error(`${c.dest} does not exist`) : e;
+      });
       sha256 = await memoHash(env.memo, c.dest, st);
       bytes = st.size;
     } else if (c.extract) {

@@ -121,6 +121,12 @@ describe('setup with bad flags', () => {
     { args: ['plan', 'nosuchrecipe'], want: /unknown recipe "nosuchrecipe"/ },
     { args: ['plan', 'prefix-en'], want: /unknown recipe "prefix-en" \(did you mean "prefix-env"\?\)/ },
     { args: ['plan', '--mirror', 'nosuch'], want: /unknown mirror profile "nosuch"/ },
+    // pip reads "3" as Python 3.0.0: a bundle's wheels need major.minor.
+    {
+      args: ['bundle', 'cmake', '-o', '/nonexistent/envkit-bundle', '--python-version', '3'],
+      want: /^setup: error: --python-version 3: expected a version like 3\.11/,
+      lines: 1,
+    },
     { args: ['--bogus-flag'], want: /unknown option '--bogus-flag'/ },
     // An empty or relative prefix would install into whatever folder setup starts in.
     {

@@ -283,8 +283,8 @@ ${aptSkip ? '' : `  - name: a package\n    packages: [${APT_PKG}]\n`}`,
           expect(aptInstalled(APT_PKG)).toBe(false);
         }
 
-        // 3. Carried elsewhere: the folder moves; the original mirrors are gone too.
-        const dir = path.join(root, 'carried', 'bundle');
+        // 3. Carried elsewhere (a folder with a space and "=" in its path): the original mirrors are gone too.
+        const dir = path.join(root, 'carried here', 'k=v', 'bundle');
         fs.mkdirSync(path.dirname(dir), { recursive: true });
         fs.renameSync(first, dir);
         fs.renameSync(path.join(root, 'mirror'), path.join(root, 'mirror.away'));
@@ -317,6 +317,32 @@ ${aptSkip ? '' : `  - name: a package\n    packages: [${APT_PKG}]\n`}`,
           const doc = await cli([...offline, 'doctor', 'app', '--offline'], away, { offline: true });
           expect(doc.code, doc.stdout + doc.stderr).toBe(0);
           expect(doc.stdout).toContain('✓ bundle');
+          // A wheel whose bytes changed (cut short, appended to) is named as damaged, not taken as there.
+          const wheelB = path.join(dir, 'pip', 'files', 'envkit_demo_b-0.5-py3-none-any.whl');
+          const wheelBytes = fs.readFileSync(wheelB);
+          fs.appendFileSync(wheelB, 'garbage');
+          const damaged = await cli([...offline, 'doctor', 'app', '--offline'], away, { offline: true });
+          expect(damaged.code).toBe(1);
+          expect(damaged.stdout).toContain(
+            '✗ bundle  app#4 pip: pip/files/envkit_demo_b-0.5-py3-none-any.whl is damaged (its sha256 is not the one bundle.json records)',
+          );
+          fs.writeFileSync(wheelB, wheelBytes);
+          // The index page gone: pip could not find the wheel, so doctor says the bundle lacks it.
+          const pageB = path.join(dir, 'pip', 'simple', 'envkit-demo-b', 'index.html');
+          const pageBytes = fs.readFileSync(pageB);
+          fs.rmSync(pageB);
+          const noPage = await cli([...offline, 'doctor', 'app', '--offline'], away, { offline: true });
+          expect(noPage.code).toBe(1);
+          expect(noPage.stdout).toContain(
+            '✗ bundle  app#4 pip: the index pip/simple/ does not list envkit_demo_b-0.5-py3-none-any.whl',
+          );
+          fs.writeFileSync(pageB, pageBytes);
+          // The manifest gone: the bundle cannot be checked, said so (not "no problems").
+          fs.renameSync(path.join(dir, 'bundle.json'), path.join(dir, 'bundle.json.away'));
+          const noManifest = await cli([...offline, 'doctor', 'app', '--offline'], away, { offline: true });
+          expect(noManifest.code).toBe(2);
+          expect(noManifest.stderr).toContain(`${path.join(dir, 'bundle.json')} is missing`);
+          fs.renameSync(path.join(dir, 'bundle.json.away'), path.join(dir, 'bundle.json'));
           fs.rmSync(path.join(dir, 'pip', 'files', 'envkit_demo_a-2.0-py3-none-any.whl'));
           const broken = await cli([...offline, 'doctor', 'app', '--offline'], away, { offline: true });
           expect(broken.code).toBe(1);
@@ -384,6 +410,50 @@ ${aptSkip ? '' : `  - name: a package\n    packages: [${APT_PKG}]\n`}`,
       ]);
       expect(pip.items.every((i) => /^[0-9a-f]{64}$/.test(i.sha256 ?? ''))).toBe(true);
       expect(fs.readFileSync(path.join(dir, 'README'), 'utf8')).toContain(`setup run app --mirror`);
+    });
+
+    it('a lock that no longer fits the recipe (a package added since) is refused before anything is fetched', async () => {
+      const home = tempHome();
+      const lockFile = path.join(home, 'stale.lock');
+      fs.writeFileSync(
+        lockFile,
+        [
+          'format: 1',
+          'recipes:',
+          '  app:',
+          '    - step: 4',
+          '      kind: pip',
+          '      name: packages',
+          '      installed:',
+          '        distributions:',
+          '          envkit-demo-a: "2.0"',
+          `        venv: ${home}/venvs/app`,
+          '',
+        ].join('\n'),
+      );
+      const dir = path.join(root, 'bundle-stale');
+      const r = await cli(
+        ['--recipes', recipes, '--mirror', profile, 'bundle', 'app', '-o', dir, '--lock', lockFile],
+        home,
+      );
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(
+        'app#4 pip: the recipe asks for envkit-demo-b>=0.5, which the lock does not have (added since it was locked)',
+      );
+      expect(fs.existsSync(dir)).toBe(false);
+    });
+
+    it('-o . in a project folder: its own README and profile.yaml are not written over (exit 2, nothing fetched)', async () => {
+      const home = tempHome();
+      const project = path.join(root, 'project');
+      fs.mkdirSync(project, { recursive: true });
+      fs.writeFileSync(path.join(project, 'README'), 'my project\n');
+      fs.writeFileSync(path.join(project, 'profile.yaml'), 'name: mine\n');
+      const r = await cli(['--recipes', recipes, '--mirror', profile, 'bundle', 'app', '-o', project], home);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('is not a bundle, yet holds README, profile.yaml, which a bundle would write over');
+      expect(fs.readFileSync(path.join(project, 'README'), 'utf8')).toBe('my project\n');
+      expect(fs.readdirSync(project).sort()).toEqual(['README', 'profile.yaml']);
     });
   },
 );

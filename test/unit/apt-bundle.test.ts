@@ -14,6 +14,7 @@ import { debFileName, packagesIndex, repositoryFiles, type DebEntry } from '../.
 import { privateApt, sourcesLine } from '../../src/steps/packages/apt-repo.js';
 import { FactStore } from '../../src/facts/store.js';
 import { packagesKind } from '../../src/steps/packages.js';
+import { resolveAptSet } from '../../src/steps/packages/bundle.js';
 import type { ResolvedStep, StepEnv } from '../../src/steps/types.js';
 import { Memo } from '../../src/util/memo.js';
 import type { Runner } from '../../src/util/process.js';
@@ -192,5 +193,41 @@ describe('the bundle hook on hosts it cannot bundle for', () => {
     expect(r.missing).toEqual([
       'packages: no package named for this host in {"debian":"libgl1"}: add a key for it or "default"',
     ]);
+  });
+});
+
+describe('the set a packages step bundles', () => {
+  it('a named package whose locked version only dpkg status knows (the archive moved on) is unresolved, not left out', async () => {
+    // apt-cache knows jq at the lock's version only from the status file: no Filename, no .deb to carry.
+    const runner: Runner = {
+      run: (req) => {
+        const cmd = req.argv.join(' ');
+        const stdout = cmd.startsWith('apt-cache depends')
+          ? 'jq\n  Depends: libjq1\nlibjq1\n'
+          : cmd.startsWith('apt-cache show')
+            ? 'Package: jq\nVersion: 1.6-2.1+deb12u1\nStatus: install ok installed\n\n' +
+              'Package: libjq1\nVersion: 1.6-2.1+deb12u3\nArchitecture: amd64\nFilename: pool/main/j/jq/libjq1_1.6-2.1+deb12u3_amd64.deb\nSize: 10\nSHA256: ' +
+              'a'.repeat(64) +
+              '\n'
+            : '';
+        return Promise.resolve({
+          exitCode: 0,
+          signal: null,
+          timedOut: false,
+          aborted: false,
+          stdout,
+          stderr: '',
+          durationMs: 0,
+        });
+      },
+    };
+    const status = { installed: new Set(['jq', 'libjq1']), provided: new Map<string, string>() };
+    const set = await resolveAptSet(
+      { runner, options: [] },
+      ['jq'],
+      { manager: 'apt', packages: { jq: { version: '1.6-2.1+deb12u1' } } },
+      status,
+    );
+    expect(set.unresolved).toEqual(['jq=1.6-2.1+deb12u1']);
   });
 });

@@ -8,7 +8,8 @@ import {
   parseLock,
   type Lock,
 } from '../../src/plan/lock-file.js';
-import { parseSubmoduleLines } from '../../src/steps/git/lock.js';
+import { lockedClone, parseSubmoduleLines } from '../../src/steps/git/lock.js';
+import type { Runner } from '../../src/util/process.js';
 import { parseVersionQuery } from '../../src/steps/packages/lock.js';
 import { pipLockEntry } from '../../src/steps/pip/lock.js';
 
@@ -82,6 +83,15 @@ describe('what the kinds read for a lock', () => {
       { path: 'third_party/x', commit: sha, url: 'git@github.com:o/x.git' },
       { path: 'sub/y', commit: sha, url: '' },
     ]);
+  });
+
+  it("git: a clone that is not there is said to be missing (doctor's drift line), git never asked", async () => {
+    const runner = {
+      run: () => Promise.reject(new Error('git ran')),
+    } as unknown as Runner;
+    await expect(lockedClone(runner, '/nonexistent/envkit/src/app', true)).rejects.toThrow(
+      '/nonexistent/envkit/src/app does not exist',
+    );
   });
 
   it('packages: dpkg-query, rpm and brew output', () => {

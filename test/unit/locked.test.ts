@@ -149,6 +149,25 @@ describe("the kinds' locked hooks: a config rewritten from its lock entry, or wh
       problem: 'its lock entry gives torch no version',
     });
   });
+  it('pip: a lock of the same venv under another home fits; the venv’s own pip and setuptools stay unpinned unless named', () => {
+    const entry = {
+      venv: '/home/alice/venvs/app',
+      distributions: { pip: '23.2.1', setuptools: '65.5.0', six: '1.17.0' },
+    };
+    expect(lockedPip({ ...pip, packages: ['six'], venv: '/root/venvs/app' }, entry, '/root')).toEqual({
+      config: { ...pip, venv: '/root/venvs/app', packages: ['six==1.17.0'], upgrade: false, pinVars: [undefined] },
+    });
+    expect(lockedPip({ ...pip, packages: ['six'], venv: '/root/venvs/other' }, entry, '/root')).toEqual({
+      problem: 'locked for the venv /home/alice/venvs/app, but the recipe installs into /root/venvs/other',
+    });
+    // A package the recipe added since the lock was taken: the lock cannot satisfy the step.
+    expect(lockedPip({ ...pip, packages: ['six', 'certifi>=2024'], venv: '/home/alice/venvs/app' }, entry)).toEqual({
+      problem: 'the recipe asks for certifi>=2024, which the lock does not have (added since it was locked)',
+    });
+    expect(lockedPip({ ...pip, packages: ['six', 'pip>=23'], venv: '/home/alice/venvs/app' }, entry)).toMatchObject({
+      config: { packages: ['pip==23.2.1', 'six==1.17.0'] },
+    });
+  });
   it('git: the locked commit as the ref, the submodules at theirs; another repo or ref refused', () => {
     const git = { repo: 'https://x/app.git', ref: 'v1', dest: '/h/src/app', submodules: true };
     expect(
@@ -174,6 +193,9 @@ describe("the kinds' locked hooks: a config rewritten from its lock entry, or wh
     expect(lockedGit(git, { repo: 'https://x/other.git', ref: 'v1', commit: A })).toMatchObject({
       problem: expect.stringContaining('locked from https://x/other.git'),
     });
+    // A lock cut short (or edited) where the entry lost its fields: said so, not "locked from undefined".
+    expect(lockedGit(git, { commit: A })).toEqual({ problem: 'its lock entry names no repository' });
+    expect(lockedGit(git, { repo: git.repo, commit: A })).toEqual({ problem: 'its lock entry names no ref' });
   });
   it('download: fetched only with the sha256 the recipe pins; held to the lock when the recipe verifies otherwise', () => {
     const d = { url: 'https://x/f', sha256: SHA, insecure: false };
@@ -191,6 +213,7 @@ describe("the kinds' locked hooks: a config rewritten from its lock entry, or wh
     expect(lockedDownload(d, { url: 'https://x/g', sha256: SHA })).toMatchObject({
       problem: expect.stringContaining('locked from https://x/g'),
     });
+    expect(lockedDownload(d, { sha256: SHA })).toEqual({ problem: 'its lock entry names no URL' });
   });
   it('packages: apt names pinned to their versions (the real package of a virtual name); other managers as written', () => {
     const p: { packages: string[]; update: boolean; pins?: Record<string, PackagePin> } = {

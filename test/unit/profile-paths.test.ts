@@ -56,14 +56,17 @@ describe('relative paths in a profile file', () => {
     expect(profile?.apt).toEqual({ repository: `${here}/apt` });
   });
 
-  it('in a folder whose name has a space: git cannot carry it, and the problem says so', async () => {
-    await fs.mkdir(path.join(dir, 'a b'));
-    const file = path.join(dir, 'a b', 'profile.yaml');
-    await fs.writeFile(file, 'name: spaced\ngit:\n  rewrite:\n    https://github.com/: ./git/\n');
-    const { problems } = await loadProfileFile(file);
-    expect(problems.map((p) => p.message)).toEqual([
-      `https://github.com/: git rewrite target "${dir}/a b/git/" holds white space or "=", which the git -c option cannot carry`,
-    ]);
+  it('in a folder whose path has a space or "=": git gets a file:// URL with them escaped, so the folder can be moved there', async () => {
+    for (const name of ['a b', 'k=v']) {
+      await fs.mkdir(path.join(dir, name));
+      const file = path.join(dir, name, 'profile.yaml');
+      await fs.writeFile(file, 'name: spaced\ngit:\n  rewrite:\n    https://github.com/: ./git/\n');
+      const { profile, problems } = await loadProfileFile(file);
+      expect(problems).toEqual([]);
+      const encoded = `file://${path.join(dir, name).split('/').map(encodeURIComponent).join('/')}/git/`;
+      expect(profile?.git?.rewrite).toEqual({ 'https://github.com/': encoded });
+      expect(encoded).not.toMatch(/[\s=]/);
+    }
   });
 
   it('leave a value that is not relative to the schema to judge', async () => {

@@ -1,3 +1,4 @@
+import { homedir } from 'node:os';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -18,10 +19,11 @@ import {
   readmeText,
   summarize,
 } from '../../plan/bundle-manifest.js';
-import { formatLock, LOCK_FILE } from '../../plan/lock-file.js';
+import { formatLock, homeAbsolute, LOCK_FILE } from '../../plan/lock-file.js';
 import { mergeLocks } from '../../plan/lock.js';
-import { selectRecipes } from '../../plan/session.js';
-import { EnvkitError, ExitCode, UsageError } from '../../util/errors.js';
+import { resolveRecipes, selectRecipes } from '../../plan/session.js';
+import { applyLock } from '../../plan/locked.js';
+import { EnvkitError, ExitCode, InputError, UsageError } from '../../util/errors.js';
 import { redact } from '../../util/redact.js';
 import { formatSize } from '../../util/size.js';
 import { writeVerified } from '../../util/verified-write.js';
@@ -29,6 +31,10 @@ import { sessionFrom } from '../common.js';
 import { readLock } from '../../plan/read-lock.js';
 import { liveLine } from '../spinner.js';
 import { makeOutput, tilde, writeJson, type GlobalOpts } from '../output.js';
+
+/** How the README and profile.yaml a bundle writes begin (a folder holding others is not written over). */
+const README_MARK = 'This folder is a setup bundle of';
+const PROFILE_MARK = '# Written by setup bundle';
 
 /**
  * What the folder held from an earlier bundle: its manifest and its profile as written (addresses `./…`),
@@ -83,10 +89,47 @@ export default async function bundleCommand(names: string[], opts: BundleOpts): 
     ...(opts.pythonVersion ? { pythonVersion: opts.pythonVersion } : {}),
     ...(opts.platform ? { platform: opts.platform } : {}),
   };
-  if (target.pythonVersion && !/^\d+(\.\d+){0,2}$/.test(target.pythonVersion))
+  if (target.pythonVersion && !/^\d+\.\d+(\.\d+)?$/.test(target.pythonVersion))
     throw new UsageError(`--python-version ${target.pythonVersion}: expected a version like 3.11`);
   const session = await sessionFrom(opts, names);
   const recipes = selectRecipes(session, names);
+  // A lock that no longer fits a recipe it locks (a package added, another ref) would leave the bundle short of
+  // what the recipe needs: refused as `run --locked` refuses it, before anything is fetched.
+  if (lock) {
+    const { recipes: written } = await resolveRecipes(session, recipes);
+    const applied = applyLock(
+      written.filter((r) => Object.hasOwn(lock.lock.recipes, r.recipe.name)),
+      { lock: homeAbsolute(lock.lock, homedir()), file: tilde(o, lockFile) },
+    );
+    if (applied.problems.length) throw new InputError(applied.problems);
+  }
+  // What the folder's manifest records of each step: a file whose bytes differ from it is fetched again.
+  const earlier = (await previousBundle(dir)).manifest;
+  // A folder that is not a bundle (no manifest of one, and no README or profile.yaml that setup bundle wrote)
+  // keeps its own README, profile.yaml and bundle.json: `-o .` in a project folder must not write over them.
+  if (!earlier) {
+    const head = (f: string): Promise<string | undefined> =>
+      fs.readFile(path.join(dir, f), 'utf8').then(
+        (t) => t.slice(0, 200),
+        (e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? undefined : ''),
+      );
+    const [readme, prof, manifestText] = await Promise.all([
+      head(BUNDLE_README),
+      head(BUNDLE_PROFILE),
+      head(MANIFEST_FILE),
+    ]);
+    const ours = readme?.startsWith(README_MARK) || prof?.startsWith(PROFILE_MARK);
+    const theirs = [
+      readme !== undefined && !readme.startsWith(README_MARK) ? BUNDLE_README : undefined,
+      prof !== undefined && !prof.startsWith(PROFILE_MARK) ? BUNDLE_PROFILE : undefined,
+      manifestText !== undefined && !ours ? MANIFEST_FILE : undefined,
+    ].filter((f): f is string => !!f);
+    if (theirs.length)
+      throw new UsageError(
+        `${tilde(o, dir)} is not a bundle, yet holds ${theirs.join(', ')}, which a bundle would write over; nothing written`,
+        'bundle into an empty folder (or one setup bundle made), e.g. -o ./bundle',
+      );
+  }
   await fs.mkdir(dir, { recursive: true });
   const live = liveLine(o);
   let done = 0;
@@ -94,6 +137,7 @@ export default async function bundleCommand(names: string[], opts: BundleOpts): 
     dir,
     ...(lock ? { lock: lock.lock } : {}),
     ...(Object.keys(target).length ? { target } : {}),
+    ...(earlier ? { recorded: new Map(earlier.steps.map((st) => [st.id, st.items])) } : {}),
     checkOnly: false,
     progress: (s, text) => live.update(`${s.id} ${redact(text)}`),
     onStep: (s, r) => {
@@ -126,12 +170,6 @@ export default async function bundleCommand(names: string[], opts: BundleOpts): 
       'fix what the lines above say, then bundle again: what is already in the folder is not fetched again',
     );
   }
-  // git's -c option (the profile's rewrites) cannot carry white space or "=": such a folder's profile would not load.
-  if (/[\s=]/.test(dir) && run.steps.some((st) => st.kind === 'git'))
-    throw new UsageError(
-      `${tilde(o, dir)}: a bundle with git mirrors cannot live in a folder whose path holds white space or "=" (git -c cannot pass it); nothing written to its profile or manifest`,
-      'bundle into another folder; what was fetched here can be moved there first',
-    );
   const before = await previousBundle(dir);
   const manifest = mergeManifests(
     before.manifest,
@@ -157,7 +195,6 @@ export default async function bundleCommand(names: string[], opts: BundleOpts): 
     throw new EnvkitError(
       `the bundle's profile ${tilde(o, profileFile)} does not load here: ${check.problems.map((p) => p.message).join('; ')}`,
       ExitCode.invalid,
-      'a folder whose path holds white space or "=" cannot carry git mirrors (git -c cannot pass it): bundle into another folder',
     );
   const sum = summarize(run);
   if (o.json) {

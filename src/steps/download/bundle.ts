@@ -66,7 +66,15 @@ export async function bundleDownload(c: DownloadBundleStep, ctx: BundleContext):
       profile,
     };
   if (ctx.checkOnly)
-    return { items: [], missing: [`download: ${redact(c.url)} is not in the bundle (${rel})`], profile };
+    return {
+      items: [],
+      missing: [
+        have === undefined
+          ? `download: ${redact(c.url)} is not in the bundle (${rel})`
+          : `download: ${rel} is damaged (sha256 ${have.slice(0, 12)}…, not the ${sha.slice(0, 12)}… it must have)`,
+      ],
+      profile,
+    };
   let source = cachePath(ctx.env.paths.cache, sha);
   if ((await hashFile(source).catch(() => undefined)) !== sha) {
     const url = rewriteUrl(ctx.env.profile, c.url);

@@ -16,6 +16,7 @@ export interface DownloadLockable {
  * another URL (compared with secrets masked, as the lock writes it) or another sha256.
  */
 export function lockedDownload<C extends DownloadLockable>(c: C, entry: LockEntry): LockedConfig<C> {
+  if (typeof entry.url !== 'string') return { problem: 'its lock entry names no URL' };
   if (entry.url !== c.url && entry.url !== redact(c.url))
     return { problem: `locked from ${String(entry.url)}, but the recipe downloads ${redact(c.url)}` };
   const sha = entry.sha256;

@@ -1,3 +1,4 @@
+import fs from 'node:fs/promises';
 import type { Runner } from '../../util/process.js';
 import type { LockEntry, LockValue } from '../types.js';
 import { gitRead } from './inspect.js';
@@ -32,6 +33,7 @@ export async function lockedClone(
   dest: string,
   submodules: boolean,
 ): Promise<{ commit: string; submodules: LockedSubmodule[] }> {
+  if (!(await fs.stat(dest).catch(() => undefined))) throw new Error(`${dest} does not exist`);
   const head = await gitRead(runner, dest, ['rev-parse', '--verify', 'HEAD^{commit}']);
   if (!head.ok) throw new Error(`git rev-parse HEAD in ${dest}: ${head.err.split('\n').pop() || 'failed'}`);
   if (!submodules) return { commit: head.out, submodules: [] };

@@ -18,6 +18,8 @@ const isMap = (v: LockValue | undefined): v is { [key: string]: LockValue } =>
  * changed since it was locked). The clone's folder may differ (another HOME).
  */
 export function lockedGit<C extends GitLockable>(c: C, entry: LockEntry): LockedConfig<C> {
+  if (typeof entry.repo !== 'string') return { problem: 'its lock entry names no repository' };
+  if (typeof entry.ref !== 'string') return { problem: 'its lock entry names no ref' };
   if (entry.repo !== c.repo) return { problem: `locked from ${String(entry.repo)}, but the recipe clones ${c.repo}` };
   if (entry.ref !== c.ref) return { problem: `locked at ref ${String(entry.ref)}, but the recipe asks for ${c.ref}` };
   const commit = entry.commit;

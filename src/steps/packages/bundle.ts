@@ -62,8 +62,9 @@ export interface AptSet {
  * The packages `names` need on a target with only the base system (Essential and required packages, which
  * every Debian has, are left out with what they depend on: see parseBaseSystem): each at its locked version when the lock has
  * one, else the candidate, with its Depends/Pre-Depends closure at the candidate versions. A virtual name
- * becomes its provider (the lock's, else an installed one, else the first apt lists). A package known
- * only from dpkg's status (installed here, not in the sources apt is given) is not needed from the bundle.
+ * becomes its provider (the lock's, else an installed one, else the first apt lists). A dependency known
+ * only from dpkg's status (installed here, not in the sources apt is given) is not needed from the bundle;
+ * a package `names` gives is (unresolved when the sources lack it or its locked version).
  */
 export async function resolveAptSet(
   call: AptCall,
@@ -112,9 +113,13 @@ export async function resolveAptSet(
     ? parseAptShow(await apt(call, 'apt-cache', ['show', '--no-all-versions', ...order.map(spec)]))
     : new Map<string, AptRecord>();
   const out: AptRecord[] = [];
+  // A package the step names must come from the archive, even when it is installed here (the target has
+  // not got it): a locked version only dpkg's status still knows leaves the bundle without it otherwise.
+  const named = new Set(roots);
   for (const n of order) {
     const r = records.get(n);
     if (r) out.push(r);
+    else if (named.has(n)) unresolved.push(spec(n));
     else if (!isInstalled(status, n)) unresolved.push(n);
   }
   return { records: out, unresolved };
@@ -174,7 +179,7 @@ export async function bundleApt(
   const set = await resolveAptSet(call, names, ctx.locked, status);
   const missing = set.unresolved.map(
     (n) =>
-      `apt: none of apt's sources has ${n}, nor is it installed: check the name (or the lock's version) and the sources`,
+      `apt: none of apt's sources has ${n}${isInstalled(status, n.split('=')[0]!) ? ' (only installed here: a bundle needs its .deb)' : ', nor is it installed'}: check the name (or the lock's version: upgrade it and lock again) and the sources`,
   );
   const have = await Promise.all(set.records.map((r) => present(dir, r)));
   const lacking = set.records.filter((_, i) => !have[i]!.ok);

@@ -12,7 +12,7 @@ import { pinsSeed } from './locked.js';
 export const PIP_FILES = 'pip/files';
 export const PIP_SIMPLE = 'pip/simple';
 
-const canon = (n: string): string => n.replace(/[-_.]+/g, '-').toLowerCase();
+export const canon = (n: string): string => n.replace(/[-_.]+/g, '-').toLowerCase();
 
 /** A distribution file's project and version, from its name (wheel: `name-ver-…whl`; sdist: `name-ver.tar.gz`/`.zip`). */
 export function distOf(file: string): { name: string; version: string } | undefined {
@@ -110,9 +110,23 @@ export async function bundlePip(
     ...(c.indexUrl ? { urls: { rewrite: { [c.indexUrl.replace(/\/*$/, '/')]: `./${PIP_SIMPLE}/` } } } : {}),
   };
 
+  // A file whose bytes are not the ones bundle.json records (cut short, edited): neither complete nor kept.
+  const damaged = async (have: string[]): Promise<Set<string>> => {
+    const out = new Set<string>();
+    for (const r of ctx.recorded ?? []) {
+      const f = path.posix.basename(r.path);
+      if (r.sha256 && have.includes(f) && (await hashFile(path.join(files, f)).catch(() => '')) !== r.sha256)
+        out.add(f);
+    }
+    return out;
+  };
+
   if (ctx.checkOnly) {
     const have = await listFiles(files);
-    const missing: string[] = [];
+    const bad = await damaged(have);
+    const missing: string[] = [...bad].map(
+      (f) => `pip: ${PIP_FILES}/${f} is damaged (its sha256 is not the one bundle.json records)`,
+    );
     if (pins) {
       for (const pin of pins)
         if (!fileFor(have, pin)) missing.push(`pip: ${pin.name}==${pin.version} is not in ${PIP_FILES}/`);
@@ -126,11 +140,23 @@ export async function bundlePip(
           missing.push(`pip: nothing for ${spec} in ${PIP_FILES}/`);
       }
     }
+    // pip reads the index, not the folder: a file there that the index does not link is not installable.
+    const needed = pins
+      ? pins.map((p) => fileFor(have, p)).filter((f): f is string => !!f)
+      : (ctx.recorded ?? []).map((r) => path.posix.basename(r.path)).filter((f) => have.includes(f));
+    for (const f of needed) {
+      const page = path.join(ctx.dir, PIP_SIMPLE, distOf(f)!.name, 'index.html');
+      const text = await fs.readFile(page, 'utf8').catch(() => '');
+      if (!text.includes(`/${encodeURIComponent(f)}#sha256=`))
+        missing.push(`pip: the index ${PIP_SIMPLE}/ does not list ${f} (bundle again to write it)`);
+    }
     return { items: [], missing, profile };
   }
 
   return serial(ctx.dir, async () => {
     await fs.mkdir(files, { recursive: true });
+    // A damaged file is fetched again, not kept.
+    for (const f of await damaged(await listFiles(files))) await fs.rm(path.join(files, f), { force: true });
     const before = await listFiles(files);
     let want: string[];
     if (pins) {

@@ -1,3 +1,5 @@
+import os from 'node:os';
+import path from 'node:path';
 import type { LockedConfig, LockEntry, LockValue } from '../types.js';
 import type { PipConfig } from './command.js';
 import { parseRequirement } from './requirement.js';
@@ -18,22 +20,45 @@ export function pinsSeed(c: Pick<PipConfig, 'packages'>): (name: string) => bool
   return (name) => !VENV_SEEDS.has(canon(name)) || named.has(canon(name));
 }
 
+/**
+ * The lock's venv is this step's: the same path, written `~/…` for this home, or the same path under another
+ * home (a lock taken by another user or on another machine, `~/venvs/app` there and here).
+ */
+function sameVenv(locked: string, venv: string, home: string): boolean {
+  if (locked === venv) return true;
+  if (locked.startsWith('~/')) return path.join(home, locked.slice(2)) === venv;
+  const rel = path.relative(home, venv);
+  return !!rel && !rel.startsWith('..') && !path.isAbsolute(rel) && locked.endsWith(`/${rel}`);
+}
+
 const isMap = (v: LockValue | undefined): v is { [key: string]: LockValue } =>
   v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /**
  * A pip step pinned to its lock entry: every locked distribution of its venv or interpreter as `name==version`
  * (a distribution's value is its version, or `{ version, hashes? }`). Refuses an entry of another venv.
+ * What a venv brings by itself (pip, setuptools, wheel) is left unpinned unless the step names it, as a bundle
+ * leaves it out: pinning it would ask the index (a bundle's has none) for what the venv already has.
  * The rest of the step (index, imports, args) stays: pip then installs only what differs.
  */
-export function lockedPip(c: PipConfig, entry: LockEntry): LockedConfig<PipConfig> {
+export function lockedPip(c: PipConfig, entry: LockEntry, home = os.homedir()): LockedConfig<PipConfig> {
   const where = c.venv ?? 'its interpreter';
-  if (c.venv && entry.venv !== undefined && entry.venv !== c.venv)
+  if (c.venv && entry.venv !== undefined && !sameVenv(String(entry.venv), c.venv, home))
     return { problem: `locked for the venv ${String(entry.venv)}, but the recipe installs into ${where}` };
   if (!c.venv && entry.venv !== undefined)
     return { problem: `locked for the venv ${String(entry.venv)}, but the recipe installs into ${where}` };
   const dists = entry.distributions;
   if (!isMap(dists)) return { problem: 'its lock entry lists no distributions' };
+  // A package the recipe asks for that the lock has not got (added since it was locked): nothing would install it.
+  const lockedNames = new Set(Object.keys(dists).map(canon));
+  const added = c.packages.filter((p) => {
+    const r = parseRequirement(p);
+    return !(r instanceof Error) && !p.includes(';') && !lockedNames.has(canon(r.name));
+  });
+  if (added.length)
+    return {
+      problem: `the recipe asks for ${added.join(', ')}, which the lock does not have (added since it was locked)`,
+    };
   const packages: string[] = [];
   const pinned = pinsSeed(c);
   for (const name of Object.keys(dists).sort()) {
