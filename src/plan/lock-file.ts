@@ -41,6 +41,9 @@ export interface Lock {
 
 const HEADER =
   '# envkit.lock: what `setup lock` found installed, per recipe and step. Written by setup; regenerate it\n# with `setup lock`, do not edit it by hand.\n';
+/** A lock with a step `setup lock --resolve` wrote: what a run would install, not what is installed. */
+const RESOLVED_HEADER =
+  '# envkit.lock: what `setup lock` recorded, per recipe and step: what is installed, or (steps marked\n# resolved: true, by `setup lock --resolve`) what a run would install. Written by setup; do not edit it by hand.\n';
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -72,7 +75,7 @@ export function formatLock(lock: Lock): string {
     }));
   }
   return (
-    HEADER +
+    (Object.values(lock.recipes).some((steps) => steps.some((st) => st.resolved)) ? RESOLVED_HEADER : HEADER) +
     stringify({ format: lock.format, recipes }, { lineWidth: 0, minContentWidth: 0, aliasDuplicateObjects: false })
   );
 }

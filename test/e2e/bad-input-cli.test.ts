@@ -127,6 +127,12 @@ describe('setup with bad flags', () => {
       want: /^setup: error: --python-version 3: expected a version like 3\.11/,
       lines: 1,
     },
+    // A file where the bundle folder should be: bad input, said before anything is fetched.
+    {
+      args: ['bundle', 'cmake', '-o', '/etc/hostname'],
+      want: /^setup: error: \/etc\/hostname is not a folder; nothing written \(give -o a folder to bundle into\)$/,
+      lines: 1,
+    },
     { args: ['--bogus-flag'], want: /unknown option '--bogus-flag'/ },
     // An empty or relative prefix would install into whatever folder setup starts in.
     {

@@ -136,3 +136,18 @@ describe('paths under HOME in a lock', () => {
     expect(homeAbsolute(homeRelative(taken, '/home/ann'), '/home/ann')).toEqual(taken);
   });
 });
+
+describe('the header of a lock', () => {
+  it('says "found installed" of a lock of what is installed, and names --resolve when a step was resolved', () => {
+    const installed: Lock = {
+      format: LOCK_FORMAT,
+      recipes: { a: [{ step: 1, kind: 'pip', installed: { venv: '~/v', distributions: { x: '1' } } }] },
+    };
+    expect(formatLock(installed)).toMatch(/^# envkit.lock: what `setup lock` found installed/);
+    const resolved: Lock = { ...installed, recipes: { a: [{ ...installed.recipes.a![0]!, resolved: true }] } };
+    const text = formatLock(resolved);
+    expect(text).not.toContain('found installed');
+    expect(text).toContain('what a run would install');
+    expect(parseLock(text, 'envkit.lock')).toEqual(resolved);
+  });
+});

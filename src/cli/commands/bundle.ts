@@ -103,6 +103,9 @@ export default async function bundleCommand(names: string[], opts: BundleOpts): 
     );
     if (applied.problems.length) throw new InputError(applied.problems);
   }
+  const there = await fs.stat(dir).catch(() => undefined);
+  if (there && !there.isDirectory())
+    throw new UsageError(`${tilde(o, dir)} is not a folder; nothing written`, 'give -o a folder to bundle into');
   // What the folder's manifest records of each step: a file whose bytes differ from it is fetched again.
   const earlier = (await previousBundle(dir)).manifest;
   // A folder that is not a bundle (no manifest of one, and no README or profile.yaml that setup bundle wrote)
