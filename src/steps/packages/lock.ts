@@ -81,18 +81,27 @@ export function packagesLockEntry(pm: string, versions: ReadonlyMap<string, Inst
 /** What `apt-cache policy` says of each package: its installed version and the one apt would install. */
 export function parseAptPolicy(stdout: string): Map<string, { installed?: string; candidate?: string }> {
   const out = new Map<string, { installed?: string; candidate?: string }>();
-  let current: { installed?: string; candidate?: string } | undefined;
-  for (const line of stdout.split('\n')) {
-    const head = /^(\S+):$/.exec(line);
-    if (head) {
-      current = {};
-      out.set(head[1]!, current);
-      continue;
+  for (const [name, text] of policySections(stdout)) {
+    const current: { installed?: string; candidate?: string } = {};
+    for (const line of text.split('\n')) {
+      const m = /^\s+(Installed|Candidate):\s*(\S+)/.exec(line);
+      if (m && m[2] !== '(none)') current[m[1] === 'Installed' ? 'installed' : 'candidate'] = m[2]!;
     }
-    const m = /^\s+(Installed|Candidate):\s*(\S+)/.exec(line);
-    if (m && current && m[2] !== '(none)') current[m[1] === 'Installed' ? 'installed' : 'candidate'] = m[2]!;
+    out.set(name, current);
   }
   return out;
+}
+
+/** `apt-cache policy A B …` cut into each package's part (its `name:` line, then its lines), by name. */
+export function policySections(stdout: string): Map<string, string> {
+  const lines = new Map<string, string[]>();
+  let current: string[] | undefined;
+  for (const line of stdout.split('\n')) {
+    const head = /^(\S+):$/.exec(line);
+    if (head) lines.set(head[1]!, (current = []));
+    else current?.push(line);
+  }
+  return new Map([...lines].map(([name, l]) => [name, l.join('\n')]));
 }
 
 /**

@@ -1,3 +1,4 @@
+import { policySections } from './lock.js';
 import type { Runner } from '../../util/process.js';
 import type { LockedConfig, LockEntry, LockValue } from '../types.js';
 import { installedVersions } from './lock.js';
@@ -73,16 +74,18 @@ export async function unavailablePins(
   options: readonly string[] = [],
 ): Promise<string[]> {
   const lines: string[] = [];
-  for (const n of [...off.keys()].sort()) {
-    const pin = pins[n]!;
-    const pkg = pin.package ?? n;
-    const r = await runner.run({
-      argv: ['apt-cache', ...options, 'policy', pkg],
-      timeoutMs: 60_000,
-      env: { LC_ALL: 'C' },
-    });
-    if (r.spawnError || r.exitCode !== 0) continue; // cannot tell: the install says
-    const have = parsePolicyVersions(r.stdout);
+  const asked = [...off.keys()].sort().map((n) => ({ pin: pins[n]!, pkg: pins[n]!.package ?? n }));
+  if (!asked.length) return lines;
+  // One call for every package (apt-cache reads its whole cache each time: seconds where it is not kept).
+  const r = await runner.run({
+    argv: ['apt-cache', ...options, 'policy', ...new Set(asked.map((a) => a.pkg))],
+    timeoutMs: 60_000,
+    env: { LC_ALL: 'C' },
+  });
+  if (r.spawnError || r.exitCode !== 0) return lines; // cannot tell: the install says
+  const sections = policySections(r.stdout);
+  for (const { pin, pkg } of asked) {
+    const have = parsePolicyVersions(sections.get(pkg) ?? '');
     if (!have.includes(pin.version))
       lines.push(
         `${pkg} ${pin.version} is not in the package archive (${have.length ? `it has ${have.join(', ')}` : 'it has no version of it'})`,

@@ -5,21 +5,19 @@ import { hashFile } from '../download/cache.js';
 import { lastLine } from '../python.js';
 import type { BundleContext, BundleItem, BundleResult, ResolvedStep } from '../types.js';
 import { indexOptions, sourceArgs, type PipConfig } from './command.js';
-import { parseRequirement } from './requirement.js';
+import { canonicalName, parseRequirement } from './requirement.js';
 import { pinsSeed } from './locked.js';
 
 /** The bundle's wheels and sdists (shared by every pip step), and the PEP 503 index over them. */
 export const PIP_FILES = 'pip/files';
 export const PIP_SIMPLE = 'pip/simple';
 
-export const canon = (n: string): string => n.replace(/[-_.]+/g, '-').toLowerCase();
-
 /** A distribution file's project and version, from its name (wheel: `name-ver-…whl`; sdist: `name-ver.tar.gz`/`.zip`). */
 export function distOf(file: string): { name: string; version: string } | undefined {
   const wheel = /^([^-]+)-([^-]+)(?:-[^-]+)?-[^-]+-[^-]+-[^-]+\.whl$/.exec(file);
-  if (wheel) return { name: canon(wheel[1]!), version: wheel[2]! };
+  if (wheel) return { name: canonicalName(wheel[1]!), version: wheel[2]! };
   const sdist = /^(.+)-([0-9][^-]*)\.(?:tar\.gz|zip|tar\.bz2)$/.exec(file);
-  return sdist ? { name: canon(sdist[1]!), version: sdist[2]! } : undefined;
+  return sdist ? { name: canonicalName(sdist[1]!), version: sdist[2]! } : undefined;
 }
 
 /** Pip's canonical version compare is out of reach here: versions are compared as pip normalizes the simple cases. */
@@ -75,7 +73,7 @@ function lockedPins(c: PipConfig, locked: BundleContext['locked']): { name: stri
   const pinned = pinsSeed(c);
   return Object.entries(d)
     .filter(([n, v]) => typeof v === 'string' && pinned(n))
-    .map(([n, v]) => ({ name: canon(n), version: v as string }));
+    .map(([n, v]) => ({ name: canonicalName(n), version: v as string }));
 }
 
 /**
@@ -136,7 +134,7 @@ export async function bundlePip(
     } else {
       for (const spec of c.packages) {
         const r = parseRequirement(spec);
-        if (!(r instanceof Error) && !have.some((f) => distOf(f)!.name === canon(r.name)))
+        if (!(r instanceof Error) && !have.some((f) => distOf(f)!.name === canonicalName(r.name)))
           missing.push(`pip: nothing for ${spec} in ${PIP_FILES}/`);
       }
     }

@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { LockedConfig, LockEntry, LockValue } from '../types.js';
 import type { PipConfig } from './command.js';
-import { parseRequirement } from './requirement.js';
+import { canonicalName, parseRequirement } from './requirement.js';
 
 /**
  * What a venv brings by itself (ensurepip, offline) and `pip freeze` leaves out: a lock lists them, but
@@ -10,14 +10,12 @@ import { parseRequirement } from './requirement.js';
  */
 export const VENV_SEEDS: ReadonlySet<string> = new Set(['pip', 'setuptools', 'wheel', 'distribute']);
 
-const canon = (n: string): string => n.replace(/[-_.]+/g, '-').toLowerCase();
-
 /** Does a locked distribution get pinned for this step: not a venv's seed, unless the step asks for it by name. */
 export function pinsSeed(c: Pick<PipConfig, 'packages'>): (name: string) => boolean {
   const named = new Set(
-    c.packages.map((p) => parseRequirement(p)).flatMap((r) => (r instanceof Error ? [] : [canon(r.name)])),
+    c.packages.map((p) => parseRequirement(p)).flatMap((r) => (r instanceof Error ? [] : [canonicalName(r.name)])),
   );
-  return (name) => !VENV_SEEDS.has(canon(name)) || named.has(canon(name));
+  return (name) => !VENV_SEEDS.has(canonicalName(name)) || named.has(canonicalName(name));
 }
 
 /**
@@ -50,10 +48,10 @@ export function lockedPip(c: PipConfig, entry: LockEntry, home = os.homedir()): 
   const dists = entry.distributions;
   if (!isMap(dists)) return { problem: 'its lock entry lists no distributions' };
   // A package the recipe asks for that the lock has not got (added since it was locked): nothing would install it.
-  const lockedNames = new Set(Object.keys(dists).map(canon));
+  const lockedNames = new Set(Object.keys(dists).map(canonicalName));
   const added = c.packages.filter((p) => {
     const r = parseRequirement(p);
-    return !(r instanceof Error) && !p.includes(';') && !lockedNames.has(canon(r.name));
+    return !(r instanceof Error) && !p.includes(';') && !lockedNames.has(canonicalName(r.name));
   });
   if (added.length)
     return {

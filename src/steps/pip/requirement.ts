@@ -19,6 +19,9 @@ const VERSION_FOR: Record<string, RegExp> = {
 const OPERATOR = /^(===|~=|==|!=|<=|>=|<|>)\s*(.*)$/s;
 
 /** A requirement's parts, as far as envkit needs them (the name, for messages). */
+/** A distribution name as PEP 503 compares it: runs of `-`, `_` and `.` one `-`, lower case. */
+export const canonicalName = (n: string): string => n.replace(/[-_.]+/g, '-').toLowerCase();
+
 export interface ParsedRequirement {
   name: string;
   extras: string[];

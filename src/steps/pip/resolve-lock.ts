@@ -1,3 +1,4 @@
+import { canonicalName } from './requirement.js';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -16,8 +17,6 @@ export interface ResolvedSet {
   distributions: Record<string, string>;
   hashes: Record<string, string>;
 }
-
-const canon = (n: string): string => n.replace(/[-_.]+/g, '-').toLowerCase();
 
 interface ReportItem {
   metadata?: { name?: string; version?: string };
@@ -38,10 +37,10 @@ export function parseInstallReport(text: string): ResolvedSet {
     const name = item.metadata?.name;
     const version = item.metadata?.version;
     if (!name || !version) continue;
-    distributions[canon(name)] = version;
+    distributions[canonicalName(name)] = version;
     const info = item.download_info?.archive_info;
     const sha = info?.hashes?.sha256 ?? /^sha256=([0-9a-f]{64})$/.exec(info?.hash ?? '')?.[1];
-    if (sha) hashes[canon(name)] = sha;
+    if (sha) hashes[canonicalName(name)] = sha;
   }
   return { python: data.environment?.python_full_version ?? '', distributions, hashes };
 }
