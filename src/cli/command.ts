@@ -10,6 +10,7 @@ export const COMMAND_NAMES = [
   'doctor',
   'lock',
   'bundle',
+  'export',
   'validate',
   'init',
   'completion',

@@ -10,6 +10,7 @@ const COMMANDS: Record<CommandName, () => Promise<CommandModule>> = {
   doctor: () => import('./commands/doctor.js'),
   lock: () => import('./commands/lock.js'),
   bundle: () => import('./commands/bundle.js'),
+  export: () => import('./commands/export.js'),
   validate: () => import('./commands/validate.js'),
   init: () => import('./commands/init.js'),
   completion: () => import('./commands/completion.js'),

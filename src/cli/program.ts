@@ -166,6 +166,24 @@ Exit codes: 0 ok · 1 a step or check failed · 2 invalid input · 3 plan --exit
       '\nThe folder gets profile.yaml (a mirror profile whose addresses are relative to it: move the folder freely), bundle.json (what it holds, with sizes and sha256) and README. A step that cannot be bundled: exit 1, profile and manifest left as they were.\n\nExamples:\n  $ setup lock faiss && setup bundle faiss -o /media/usb/faiss\n  $ setup bundle ml-stack -o ./bundle --python-version 3.11 --platform manylinux2014_x86_64\n  on the machine with no network:\n  $ setup doctor faiss --mirror /media/usb/faiss/profile.yaml --offline\n  $ setup run faiss --mirror /media/usb/faiss/profile.yaml',
     );
 
+  add('export')
+    .description(
+      'write the recipes out for machines setup does not run on directly: an Ansible playbook and role for a fleet (ansible), or one bash script (sh)',
+    )
+    .addArgument(new Argument('<format>', 'what to write').choices(['ansible', 'sh']))
+    .argument('<recipe...>', 'recipes to export, with what they require')
+    .option('-o, --output <path>', 'ansible: the folder to write (required); sh: the script file (default: stdout)')
+    .option('--bundle <dir>', 'ansible: a bundle folder (setup bundle) to copy to every host and install from')
+    .option(
+      '--binary <file>',
+      'ansible: the single-file setup for hosts without Node 20 (default: dist/setup-linux-x64 when built, or this setup itself)',
+    )
+    .option('--hosts <pattern>', "ansible: the play's hosts (default: all)")
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ setup export ansible faiss jupyter -o ./fleet --mirror tuna\n  $ ansible-playbook -i inventory.ini ./fleet/site.yml --check --diff   what each host would run\n  $ ansible-playbook -i inventory.ini ./fleet/site.yml\n  $ setup bundle faiss -o ./faiss-bundle && setup export ansible faiss --bundle ./faiss-bundle -o ./fleet\n  $ setup export sh cmake pip-mirror -o setup-cmake.sh && bash setup-cmake.sh',
+    );
+
   add('validate')
     .description('check recipe and profile files (default: every recipe folder)')
     .argument('[path...]', 'files or folders')

@@ -1,0 +1,9 @@
+import { EnvkitError } from '../../util/errors.js';
+import type { ExportOpts } from './export.js';
+
+/** `setup export ansible <recipe…> -o DIR`: a playbook and role that run setup on every host. */
+export default async function exportAnsible(names: string[], opts: ExportOpts): Promise<number> {
+  void names;
+  void opts;
+  throw new EnvkitError('setup export ansible is not built yet');
+}

@@ -1,0 +1,29 @@
+import { UsageError } from '../../util/errors.js';
+import type { GlobalOpts } from '../output.js';
+import exportAnsible from './export-ansible.js';
+import exportSh from './export-sh.js';
+
+/** The options of `setup export`. */
+export interface ExportOpts extends GlobalOpts {
+  output?: string;
+  bundle?: string;
+  binary?: string;
+  hosts?: string;
+}
+
+/** `setup export <ansible|sh> <recipe…>`: the recipes written out for machines setup does not run on itself. */
+export default async function exportCommand(args: string[], opts: ExportOpts): Promise<number> {
+  const [format, ...names] = args;
+  if (format === 'ansible') return exportAnsible(names, opts);
+  if (format === 'sh') {
+    for (const [flag, v] of [
+      ['--bundle', opts.bundle],
+      ['--binary', opts.binary],
+      ['--hosts', opts.hosts],
+    ] as const)
+      if (v !== undefined)
+        throw new UsageError(`${flag} is for \`setup export ansible\`; the sh export takes -o FILE only`);
+    return exportSh(names, opts);
+  }
+  throw new UsageError(`unknown export format ${format ?? ''}: ansible or sh`);
+}
