@@ -1,5 +1,5 @@
 import { EnvkitError } from '../../util/errors.js';
-import type { ExportOpts } from './export.js';
+import type { ExportOpts } from './export-opts.js';
 
 /** `setup export sh <recipe…> [-o FILE]`: one bash script, each step guarded by its check. */
 export default async function exportSh(names: string[], opts: ExportOpts): Promise<number> {

@@ -1,15 +1,7 @@
 import { UsageError } from '../../util/errors.js';
-import type { GlobalOpts } from '../output.js';
+import type { ExportOpts } from './export-opts.js';
 import exportAnsible from './export-ansible.js';
 import exportSh from './export-sh.js';
-
-/** The options of `setup export`. */
-export interface ExportOpts extends GlobalOpts {
-  output?: string;
-  bundle?: string;
-  binary?: string;
-  hosts?: string;
-}
 
 /** `setup export <ansible|sh> <recipe…>`: the recipes written out for machines setup does not run on itself. */
 export default async function exportCommand(args: string[], opts: ExportOpts): Promise<number> {
