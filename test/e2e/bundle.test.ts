@@ -1,4 +1,4 @@
-import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve, sha256, type Route } from '../helpers/archives.js';
 import { git, mirrorRepo } from '../helpers/git-mirror.js';
 import { makeIndex } from '../helpers/pip-index.js';
-import { which } from '../../src/util/which.js';
-import { BIN, cliEnv, tempHome, writeRecipes, type CliResult } from './helpers.js';
+import { pipCli, hostHasVenv, python3 } from './pip-cli.js';
+import { tempHome, writeRecipes, type CliResult } from './helpers.js';
 
 /**
  * Issue 14, "done when": `setup run` → `setup lock` → `setup bundle -o DIR` (a second bundle fetches
@@ -17,17 +17,6 @@ import { BIN, cliEnv, tempHome, writeRecipes, type CliResult } from './helpers.j
  * equals the first lock, `setup doctor` finds the bundle complete and no drift; a wheel deleted from the
  * bundle, doctor names it.
  */
-const python3 = which('python3');
-const hasVenv =
-  !!python3 &&
-  (() => {
-    try {
-      execFileSync(python3, ['-c', 'import ensurepip, venv'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
 /** `unshare -n` needs root (or user namespaces): where it does not work, the air-gapped test cannot run. */
 const netless = (() => {
   try {
@@ -72,25 +61,9 @@ async function aptWhyNot(): Promise<string | undefined> {
 const aptSkip = netless ? await aptWhyNot() : 'no network namespaces';
 if (aptSkip) console.warn(`[bundle] the apt part is left out: ${aptSkip}`);
 
-function cli(args: string[], home: string, opts: { offline?: boolean } = {}): Promise<CliResult> {
-  const env = cliEnv(home, {
-    PIP_CACHE_DIR: path.join(home, 'pip-cache'),
-    PIP_CONFIG_FILE: '/dev/null',
-    ENVKIT_BUNDLE_TOKEN: TOKEN,
-  });
-  for (const k of Object.keys(env))
-    if (k.startsWith('PIP_') && k !== 'PIP_CACHE_DIR' && k !== 'PIP_CONFIG_FILE') delete env[k];
-  // No network at all: a new network namespace has only a loopback that is down (not even 127.0.0.1).
-  const [cmd, argv] = opts.offline
-    ? ['unshare', ['-n', process.execPath, BIN, ...args]]
-    : [process.execPath, [BIN, ...args]];
-  return new Promise((resolve) => {
-    execFile(cmd, argv, { env, cwd: home, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      const e = err as (Error & { code?: number }) | null;
-      resolve({ code: e ? (typeof e.code === 'number' ? e.code : null) : 0, signal: null, stdout, stderr });
-    });
-  });
-}
+/** `setup …` isolated from the host's pip; `offline`: in a new network namespace, whose only loopback is down (not even 127.0.0.1). */
+const cli = (args: string[], home: string, opts: { offline?: boolean } = {}): Promise<CliResult> =>
+  pipCli(args, home, { ENVKIT_BUNDLE_TOKEN: TOKEN }, opts.offline ? ['unshare', '-n'] : []);
 
 /** Every file under a folder served over HTTP (a folder's URL serves its index.html, as a simple index does). */
 function routesOf(dir: string, prefix: string): Record<string, Route> {
@@ -127,7 +100,7 @@ const listFiles = (dir: string): string[] =>
     .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
     .sort();
 
-describe.skipIf(!hasVenv)(
+describe.skipIf(!hostHasVenv)(
   'setup bundle: a machine with no network runs the recipe from the bundle',
   { timeout: 300_000 },
   () => {

@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -7,7 +7,8 @@ import { serve, sha256 } from '../helpers/archives.js';
 import { git, mirrorRepo } from '../helpers/git-mirror.js';
 import { makeIndex } from '../helpers/pip-index.js';
 import { which } from '../../src/util/which.js';
-import { BIN, cliEnv, tempHome, writeRecipes, type CliResult } from './helpers.js';
+import { pipCli, hostHasVenv, python3 } from './pip-cli.js';
+import { tempHome, writeRecipes, type CliResult } from './helpers.js';
 
 /**
  * Issue 14, first slice: `setup lock` after a run records what is installed — the clone's commit and its
@@ -15,34 +16,9 @@ import { BIN, cliEnv, tempHome, writeRecipes, type CliResult } from './helpers.j
  * the venv, the download's sha256 and size, the package's installed version — and locking again writes
  * the same bytes. A recipe not run yet is refused, nothing written.
  */
-const python3 = which('python3');
 const dpkgQuery = which('dpkg-query');
-const hasVenv =
-  !!python3 &&
-  (() => {
-    try {
-      execFileSync(python3, ['-c', 'import ensurepip, venv'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
 
-function cli(args: string[], home: string): Promise<CliResult> {
-  const env = cliEnv(home, {
-    PIP_CACHE_DIR: path.join(home, 'pip-cache'),
-    PIP_CONFIG_FILE: '/dev/null',
-    ENVKIT_LOCK_TOKEN: TOKEN,
-  });
-  for (const k of Object.keys(env))
-    if (k.startsWith('PIP_') && k !== 'PIP_CACHE_DIR' && k !== 'PIP_CONFIG_FILE') delete env[k];
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env, cwd: home, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      const e = err as (Error & { code?: number }) | null;
-      resolve({ code: e ? (typeof e.code === 'number' ? e.code : null) : 0, signal: null, stdout, stderr });
-    });
-  });
-}
+const cli = (args: string[], home: string): Promise<CliResult> => pipCli(args, home, { ENVKIT_LOCK_TOKEN: TOKEN });
 
 /** A step's `installed:` map, as the test reads it. */
 type Installed = Record<string, unknown> & { distributions: Record<string, string> };
@@ -52,7 +28,7 @@ const TOKEN = 'lock-token-5f3a9c';
 
 const canon = (n: string): string => n.replace(/[-_.]+/g, '-').toLowerCase();
 
-describe.skipIf(!hasVenv || !dpkgQuery)('setup lock records what a run installed', { timeout: 240_000 }, () => {
+describe.skipIf(!hostHasVenv || !dpkgQuery)('setup lock records what a run installed', { timeout: 240_000 }, () => {
   const root = tempHome('envkit-lock-');
   let server: Awaited<ReturnType<typeof serve>>;
   let blob: Buffer;

@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml, stringify } from 'yaml';
@@ -7,7 +7,8 @@ import { serve, sha256 } from '../helpers/archives.js';
 import { git, mirrorRepo } from '../helpers/git-mirror.js';
 import { makeIndex } from '../helpers/pip-index.js';
 import { which } from '../../src/util/which.js';
-import { BIN, cliEnv, tempHome, writeRecipes, type CliResult } from './helpers.js';
+import { pipCli, hostHasVenv, python3 } from './pip-cli.js';
+import { tempHome, writeRecipes, type CliResult } from './helpers.js';
 
 /**
  * Issue 14, the second "done when" test: `setup run` → `setup lock` → versions changed by hand (another
@@ -17,30 +18,9 @@ import { BIN, cliEnv, tempHome, writeRecipes, type CliResult } from './helpers.j
  * bytes. And a lock that cannot be installed (a version the index lacks, a step or recipe not locked) stops
  * `run --locked` before anything runs (exit 2).
  */
-const python3 = which('python3');
 const dpkgQuery = which('dpkg-query');
-const hasVenv =
-  !!python3 &&
-  (() => {
-    try {
-      execFileSync(python3, ['-c', 'import ensurepip, venv'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
 
-function cli(args: string[], home: string): Promise<CliResult> {
-  const env = cliEnv(home, { PIP_CACHE_DIR: path.join(home, 'pip-cache'), PIP_CONFIG_FILE: '/dev/null' });
-  for (const k of Object.keys(env))
-    if (k.startsWith('PIP_') && k !== 'PIP_CACHE_DIR' && k !== 'PIP_CONFIG_FILE') delete env[k];
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env, cwd: home, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      const e = err as (Error & { code?: number }) | null;
-      resolve({ code: e ? (typeof e.code === 'number' ? e.code : null) : 0, signal: null, stdout, stderr });
-    });
-  });
-}
+const cli = (args: string[], home: string): Promise<CliResult> => pipCli(args, home);
 
 const rev = (dir: string, ref = 'HEAD'): string =>
   execFileSync('git', ['-C', dir, 'rev-parse', ref], { encoding: 'utf8' }).trim();
@@ -50,7 +30,7 @@ interface LockShape {
   recipes: Record<string, { step: number; kind: string; installed?: Record<string, unknown> }[]>;
 }
 
-describe.skipIf(!hasVenv || !dpkgQuery)(
+describe.skipIf(!hostHasVenv || !dpkgQuery)(
   'setup run --locked, plan --locked and drift in doctor',
   { timeout: 300_000 },
   () => {

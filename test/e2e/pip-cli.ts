@@ -18,13 +18,22 @@ export const hostHasVenv =
     }
   })();
 
-/** `setup …` with no PIP_* variables of the host, no pip config files, and the pip cache in the test's HOME. */
-export function pipCli(args: string[], home: string, extra: Record<string, string> = {}): Promise<CliResult> {
+/**
+ * `setup …` with no PIP_* variables of the host, no pip config files, and the pip cache in the test's HOME;
+ * `wrap` runs it under another command (`['unshare', '-n']`: with no network at all).
+ */
+export function pipCli(
+  args: string[],
+  home: string,
+  extra: Record<string, string> = {},
+  wrap: string[] = [],
+): Promise<CliResult> {
   const env = cliEnv(home, { PIP_CACHE_DIR: path.join(home, 'pip-cache'), PIP_CONFIG_FILE: '/dev/null', ...extra });
   for (const k of Object.keys(env))
     if (k.startsWith('PIP_') && k !== 'PIP_CACHE_DIR' && k !== 'PIP_CONFIG_FILE') delete env[k];
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env, cwd: home, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+    const [cmd, ...argv] = [...wrap, process.execPath, BIN, ...args];
+    execFile(cmd!, argv, { env, cwd: home, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
       const e = err as (Error & { code?: number }) | null;
       resolve({ code: e ? (typeof e.code === 'number' ? e.code : null) : 0, signal: null, stdout, stderr });
     });
