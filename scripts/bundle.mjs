@@ -11,25 +11,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { common } from './esbuild-common.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = path.join(root, 'dist', 'setup');
 fs.rmSync(outdir, { recursive: true, force: true });
-
-const common = {
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  packages: 'bundle',
-  logLevel: 'warning',
-  // Smaller to read at every start; names stay, so a stack trace (-v) still reads.
-  minifyWhitespace: true,
-  minifySyntax: true,
-  // The sources are ESM and read import.meta.url (to find the package root): give it the file's URL.
-  define: { 'import.meta.url': '__envkitModuleUrl' },
-  banner: { js: "const __envkitModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
-};
 
 /**
  * In main.cjs, `import('./engine.js')` loads the other bundle: through bin/setup's loader (with its code

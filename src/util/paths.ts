@@ -2,6 +2,7 @@ import path from 'node:path';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { xdgCache, xdgConfig, xdgState } from 'xdg-basedir';
+import { seaPackageRoot } from './sea-root.js';
 
 /** Every folder and file the tool reads or writes, derived once from HOME / XDG variables. */
 export interface Paths {
@@ -26,8 +27,11 @@ export interface Paths {
   bundledRecipes: string;
 }
 
-/** The package's root folder (holds recipes/, schema/, package.json). */
-export const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/**
+ * The package's root folder (holds recipes/, schema/, package.json): the checkout or the installed package,
+ * or, in the single-file setup, the folder its files were unpacked into (util/sea-root.ts).
+ */
+export const packageRoot = seaPackageRoot() ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Paths for this process, from HOME and the XDG variables (so `HOME=$(mktemp -d)` isolates everything). */
 export function defaultPaths(): Paths {

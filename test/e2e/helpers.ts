@@ -31,21 +31,25 @@ export interface CliResult {
 
 /** Runs `setup …` with HOME set, no colour, and no XDG variables inherited. */
 export function runCli(args: string[], home: string, env: Record<string, string> = {}): Promise<CliResult> {
+  return runProgram(process.execPath, [BIN, ...args], { env: cliEnv(home, env), cwd: home });
+}
+
+/** Runs a program to its end (the built CLI, the single-file setup): its exit code or signal, and its output. */
+export function runProgram(
+  file: string,
+  args: string[],
+  opts: { env: NodeJS.ProcessEnv; cwd: string },
+): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { env: cliEnv(home, env), cwd: home, maxBuffer: 64 * 1024 * 1024 },
-      (err, stdout, stderr) => {
-        const e = err as (Error & { code?: number | string; signal?: NodeJS.Signals }) | null;
-        resolve({
-          code: e ? (typeof e.code === 'number' ? e.code : null) : 0,
-          signal: e?.signal ?? null,
-          stdout,
-          stderr,
-        });
-      },
-    );
+    execFile(file, args, { ...opts, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const e = err as (Error & { code?: number | string; signal?: NodeJS.Signals }) | null;
+      resolve({
+        code: e ? (typeof e.code === 'number' ? e.code : null) : 0,
+        signal: e?.signal ?? null,
+        stdout,
+        stderr,
+      });
+    });
   });
 }
 

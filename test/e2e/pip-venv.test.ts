@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { EVALUATE_SCRIPT } from '../../src/steps/pip/evaluate.js';
 import { which } from '../../src/util/which.js';
 import { MAKE_INDEX } from '../helpers/pip-index.js';
-import { BIN, cliEnv, normalize, snapshotTree, tempHome, writeRecipes, type CliResult } from './helpers.js';
+import { BIN, cliEnv, normalize, runProgram, snapshotTree, tempHome, writeRecipes, type CliResult } from './helpers.js';
 
 const python3 = which('python3');
 const hostMinor = python3
@@ -30,22 +30,7 @@ function cli(args: string[], home: string): Promise<CliResult> {
   const env = cliEnv(home, { PIP_CACHE_DIR: path.join(home, 'pip-cache'), PIP_CONFIG_FILE: '/dev/null' });
   for (const k of Object.keys(env))
     if (k.startsWith('PIP_') && k !== 'PIP_CACHE_DIR' && k !== 'PIP_CONFIG_FILE') delete env[k];
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { env, cwd: home, maxBuffer: 64 * 1024 * 1024 },
-      (err, stdout, stderr) => {
-        const e = err as (Error & { code?: number | string; signal?: NodeJS.Signals }) | null;
-        resolve({
-          code: e ? (typeof e.code === 'number' ? e.code : null) : 0,
-          signal: e?.signal ?? null,
-          stdout,
-          stderr,
-        });
-      },
-    );
-  });
+  return runProgram(process.execPath, [BIN, ...args], { env, cwd: home });
 }
 
 describe.skipIf(!python3 || !hostHasPip)('pip and venv steps against a local index', { timeout: 240_000 }, () => {
