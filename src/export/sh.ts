@@ -107,17 +107,14 @@ export function renderSh(input: ShInput, scriptFacts: Record<string, string>): S
       const check = checkBody(step, kindCheck, q, home);
       const c = step.common;
       const cwd = q(c.cwd ?? home);
-      const apply = [
-        ...Object.entries(c.env).map(([k, v]) => `export ${k}=${q(v)}`),
-        `cd ${cwd}`,
-        sh.apply,
-      ].join('\n');
+      const apply = [...Object.entries(c.env).map(([k, v]) => `export ${k}=${q(v)}`), `cd ${cwd}`, sh.apply].join('\n');
       for (const l of sh.limits ?? []) limits.set(l, [...(limits.get(l) ?? []), step.id]);
-      out.steps.push({ id: step.id, name: step.name, kind: step.kind, check: check !== '' });
+      const name = step.name || step.kind;
+      out.steps.push({ id: step.id, name, kind: step.kind, check: check !== '' });
       const timeout = c.timeoutMs ? Math.ceil(c.timeoutMs / 1000) : 0;
       body.push(
-        comment(`${step.id} (${step.kind}) ${step.name}`),
-        `_step ${q(step.id)} ${q(step.name)} ${c.root ? 1 : 0} ${timeout} ${c.retries} \\\n  ${shWord(check)} \\\n  ${shWord(apply)}`,
+        comment(`${step.id} (${step.kind}) ${name}`),
+        `_step ${q(step.id)} ${q(name)} ${c.root ? 1 : 0} ${timeout} ${c.retries} \\\n  ${shWord(check)} \\\n  ${shWord(apply)}`,
         '',
       );
     }
@@ -131,14 +128,19 @@ export function renderSh(input: ShInput, scriptFacts: Record<string, string>): S
     comment(
       `Recipes, in order: ${input.recipes.map((r) => r.recipe.name).join(', ')}. Mirror profile: ${input.mirror ?? 'default'} (applied: the URLs below are already rewritten).`,
     ),
-    comment('Each step runs only when its check does not hold, and is checked again after; the first failure stops the script with the step’s name. Run it again: satisfied steps do nothing.'),
+    comment(
+      'Each step runs only when its check does not hold, and is checked again after; the first failure stops the script with the step’s name. Run it again: satisfied steps do nothing.',
+    ),
     comment(
       `Written for: ${Object.entries(scriptFacts)
         .map(([k, v]) => `${k}=${v}`)
         .join(', ')} (checked before any step). \`when:\` was decided there.`,
     ),
     ...(out.skipped.length
-      ? [comment('Steps left out (their `when:` does not hold there):'), ...out.skipped.map((s) => comment(`  ${s.id} ${s.name}: ${s.why}`))]
+      ? [
+          comment('Steps left out (their `when:` does not hold there):'),
+          ...out.skipped.map((s) => comment(`  ${s.id} ${s.name}: ${s.why}`)),
+        ]
       : []),
     comment(
       out.secrets.length
@@ -155,7 +157,8 @@ export function renderSh(input: ShInput, scriptFacts: Record<string, string>): S
       `[ "$(${FACT_SHELL[k as (typeof SCRIPT_FACTS)[number]]})" = ${q(v)} ] || { echo ${q(`setup: this script was written for ${k} ${v}`)}", not $(${FACT_SHELL[k as (typeof SCRIPT_FACTS)[number]]}): export it again on such a machine" >&2; exit 2; }`,
   );
   const secretChecks = out.secrets.map(
-    (s) => `: "\${${s}:?setup: set ${s} (a secret the recipes use) in the environment before running this script}"; export ${s}`,
+    (s) =>
+      `: "\${${s}:?setup: set ${s} (a secret the recipes use) in the environment before running this script}"; export ${s}`,
   );
   out.text = [
     ...header,

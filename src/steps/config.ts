@@ -234,7 +234,10 @@ export const configKind = defineKind<z.infer<typeof configSchema>, ConfigConfig>
     const allRemoved = Object.values(c.set).every((v) => v === null);
     const why = `${c.path} holds other content than setup would write (${keys.join(', ')} in ${c.format}): the script cannot merge keys into it keeping the rest`;
     return {
-      check: allRemoved && before === undefined ? `[ ! -e ${p} ] || _same ${p} ${ctx.q(after)}` : `_same ${p} ${ctx.q(after)}`,
+      check:
+        allRemoved && before === undefined
+          ? `[ ! -e ${p} ] || _same ${p} ${ctx.q(after)}`
+          : `_same ${p} ${ctx.q(after)}`,
       apply: [
         `if [ ! -e ${p} ]${before === undefined ? '' : ` || _same ${p} ${ctx.q(before)}`}; then`,
         `  printf '%s' ${ctx.q(after)} | _write ${p} ''`,

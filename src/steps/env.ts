@@ -95,7 +95,9 @@ export const envKind = defineKind<z.infer<typeof envSchema>, EnvFile>({
     const after = serializeEnvFile(mergeEnvFile(parseEnvFile(before), step.config));
     ctx.shared.set(`file:${file}`, after);
     // The entries this step needs, each as the env file writes it (a line, or lines for a multi-line value).
-    const entries = serializeEnvFile(step.config).slice(serializeEnvFile(parseEnvFile('')).length).split(/\n(?=export |case )/);
+    const entries = serializeEnvFile(step.config)
+      .slice(serializeEnvFile(parseEnvFile('')).length)
+      .split(/\n(?=export |case )/);
     const need = entries.map((e) => e.replace(/\n$/, '')).filter(Boolean);
     const f = ctx.q(file);
     const block = ctx.q(rcBlock(file));

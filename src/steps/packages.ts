@@ -264,7 +264,9 @@ export const packagesKind = defineKind<z.infer<typeof packagesSchema>, PackagesC
       apply,
       limits:
         pm === 'apt'
-          ? ['packages: a virtual package name counts as installed only by its own name (setup also accepts the package providing it)']
+          ? [
+              'packages: a virtual package name counts as installed only by its own name (setup also accepts the package providing it)',
+            ]
           : [],
     };
   },

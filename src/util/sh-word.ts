@@ -19,10 +19,12 @@ export function markedSecrets(text: string): string[] {
 }
 
 /** Control characters other than a newline: written with bash's `$'…'` quoting, so the script stays plain text. */
+// eslint-disable-next-line no-control-regex -- finding control characters is what this is for
 const CONTROL = /[\x00-\x09\x0b-\x1f\x7f]/;
 
 /** ANSI-C quoting of a literal: `$'…'` with every control character and quote escaped. */
 function ansiQuote(s: string): string {
+  // eslint-disable-next-line no-control-regex -- escaping control characters is what this is for
   const body = s.replace(/[\x00-\x1f\x7f\\']/g, (c) => {
     if (c === '\\') return '\\\\';
     if (c === "'") return "\\'";
@@ -56,7 +58,10 @@ export function shWord(value: string, home?: string): string {
       const after = s[i + home.length];
       const before = i === 0 ? undefined : s[i - 1];
       lit += s.slice(at, i);
-      if ((after === undefined || !/[A-Za-z0-9._-]/.test(after)) && (before === undefined || !/[A-Za-z0-9._/-]/.test(before))) {
+      if (
+        (after === undefined || !/[A-Za-z0-9._-]/.test(after)) &&
+        (before === undefined || !/[A-Za-z0-9._/-]/.test(before))
+      ) {
         if (lit) parts.push(literal(lit));
         lit = '';
         parts.push('"${HOME}"');

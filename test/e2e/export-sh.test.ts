@@ -80,14 +80,19 @@ function tree(home: string): Record<string, string> {
   return out;
 }
 
-const headOf = (dir: string): string => execFileSync('git', ['-C', dir, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+const headOf = (dir: string): string =>
+  execFileSync('git', ['-C', dir, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
 const subsOf = (dir: string): string =>
   execFileSync('git', ['-C', dir, 'submodule', 'status', '--recursive'], { encoding: 'utf8' });
 const freeze = (venv: string): string =>
-  execFileSync(path.join(venv, 'bin', 'python'), ['-m', 'pip', 'list', '--format=freeze', '--disable-pip-version-check'], {
-    encoding: 'utf8',
-    env: { PATH: process.env.PATH, PIP_CONFIG_FILE: '/dev/null' },
-  });
+  execFileSync(
+    path.join(venv, 'bin', 'python'),
+    ['-m', 'pip', 'list', '--format=freeze', '--disable-pip-version-check'],
+    {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, PIP_CONFIG_FILE: '/dev/null' },
+    },
+  );
 
 describe.skipIf(!hostHasVenv || !which('curl'))('setup export sh', { timeout: 400_000 }, () => {
   const root = tempHome('envkit-export-sh-');
@@ -111,7 +116,18 @@ describe.skipIf(!hostHasVenv || !which('curl'))('setup export sh', { timeout: 40
     await git(work, ['init', '--quiet', '--initial-branch=main', work]);
     await git(work, ['-C', work, 'add', '.']);
     await git(work, ['-C', work, 'update-index', '--add', '--cacheinfo', `160000,${lib.recorded},third_party/lib`]);
-    await git(work, ['-C', work, '-c', 'user.name=F', '-c', 'user.email=f@example.com', 'commit', '--quiet', '-m', 'app']);
+    await git(work, [
+      '-C',
+      work,
+      '-c',
+      'user.name=F',
+      '-c',
+      'user.email=f@example.com',
+      'commit',
+      '--quiet',
+      '-m',
+      'app',
+    ]);
     await git(work, ['-C', work, 'tag', 'v1.0']);
     await git(work, ['clone', '--quiet', '--bare', work, path.join(root, 'mirror', 'github.com', 'envkit', 'app.git')]);
     makeIndex(python3!, path.join(root, 'index'));

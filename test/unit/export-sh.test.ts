@@ -13,7 +13,10 @@ const HOME = '/home/exporter';
 
 /** What bash makes of a word, with HOME and the environment given. */
 const readBack = (word: string, env: Record<string, string> = {}): string =>
-  execFileSync('bash', ['-c', `printf '%s' ${word}`], { encoding: 'utf8', env: { PATH: process.env.PATH, HOME: '/nonexistent', ...env } });
+  execFileSync('bash', ['-c', `printf '%s' ${word}`], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, HOME: '/nonexistent', ...env },
+  });
 
 describe('shWord: one bash word for any value', () => {
   const values = [
@@ -75,7 +78,14 @@ function render(yaml: string, profile: Profile = { name: 'default' } as Profile)
     overrides: { global: new Map(), perRecipe: new Map() },
     secret: (name: string) => secretMarker(name),
   });
-  const env = { paths, prefix: `${HOME}/.local`, profile, processEnv: {}, memo: new Memo(), cpus: 4 } as unknown as StepEnv;
+  const env = {
+    paths,
+    prefix: `${HOME}/.local`,
+    profile,
+    processEnv: {},
+    memo: new Memo(),
+    cpus: 4,
+  } as unknown as StepEnv;
   return renderSh({ names: ['r'], recipes: [resolved], env, facts }, { distro: 'debian', arch: 'x86_64' });
 }
 
@@ -129,7 +139,7 @@ describe('renderSh: the recipes as one bash script', () => {
     expect(sh.text).not.toContain(HOME);
     expect(sh.text).toContain('# Secrets, read from the environment (never written here): API_TOKEN');
     expect(sh.text).toContain('dpkg-query');
-    expect(sh.text).toContain("sha256sum");
+    expect(sh.text).toContain('sha256sum');
   });
 
   it('passes template values to a shell command as assignments, never as script text', () => {

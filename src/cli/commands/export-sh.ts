@@ -12,7 +12,8 @@ import type { ExportOpts } from './export-opts.js';
 /** `setup export sh <recipe…> [-o FILE]`: one bash script, each step guarded by its check. */
 export default async function exportSh(names: string[], opts: ExportOpts): Promise<number> {
   const o = makeOutput(opts);
-  if (!names.length) throw new UsageError('setup export sh needs the recipes to export', 'setup export sh <recipe…> -o setup.sh');
+  if (!names.length)
+    throw new UsageError('setup export sh needs the recipes to export', 'setup export sh <recipe…> -o setup.sh');
   const file = opts.output === undefined ? undefined : path.resolve(opts.output);
   const session = await sessionFrom(opts, names);
   const recipes = selectRecipes(session, names);
@@ -59,7 +60,10 @@ export default async function exportSh(names: string[], opts: ExportOpts): Promi
       ...(sh.skipped.length ? [`left out by when: ${sh.skipped.map((s) => s.id).join(', ')}`] : []),
       ...(sh.secrets.length ? [`the script reads these secrets from the environment: ${sh.secrets.join(', ')}`] : []),
       ...(sh.limits.length
-        ? ['not as setup does it (also in the script’s header):', ...sh.limits.map((l) => `  - ${l.text} (${l.steps.join(', ')})`)]
+        ? [
+            'not as setup does it (also in the script’s header):',
+            ...sh.limits.map((l) => `  - ${l.text} (${l.steps.join(', ')})`),
+          ]
         : []),
     ];
     o.err(lines.join('\n'));

@@ -1,6 +1,17 @@
 import { markerText, MARKER } from './extract.js';
-import type { DownloadConfig } from '../download.js';
 import type { ShellStep } from '../types.js';
+
+/** What the shell hook needs of a download step (DownloadConfig, without importing the kind's file). */
+interface DownloadShellConfig {
+  url: string;
+  sha256?: string;
+  sha512?: string;
+  checksumUrl?: string;
+  dest?: string;
+  extract?: string;
+  strip: number;
+  mode?: number;
+}
 
 /**
  * A download step as bash (`setup export sh`): fetched with curl (else wget) from `url` (the profile's
@@ -8,8 +19,12 @@ import type { ShellStep } from '../types.js';
  * before anything is kept, then renamed into `dest` or unpacked into `extract` with the same marker setup
  * writes there. A step with no checksum in the recipe is not exported: nothing is downloaded unverified.
  */
-export function downloadShell(c: DownloadConfig, url: string, q: (s: string) => string): ShellStep {
-  const pin = c.sha256 ? { tool: 'sha256sum', digest: c.sha256 } : c.sha512 ? { tool: 'sha512sum', digest: c.sha512 } : undefined;
+export function downloadShell(c: DownloadShellConfig, url: string, q: (s: string) => string): ShellStep {
+  const pin = c.sha256
+    ? { tool: 'sha256sum', digest: c.sha256 }
+    : c.sha512
+      ? { tool: 'sha512sum', digest: c.sha512 }
+      : undefined;
   if (!pin)
     throw new Error(
       c.checksumUrl
@@ -19,10 +34,18 @@ export function downloadShell(c: DownloadConfig, url: string, q: (s: string) => 
   const sum = (file: string): string => `"$(${pin.tool} < ${file} | cut -d' ' -f1)" = ${q(pin.digest)}`;
   const mode = c.mode === undefined ? undefined : c.mode.toString(8).padStart(4, '0');
   const marker = (dir: string): string => q(`${dir}/${MARKER}`);
-  const wantMarker = q(markerText({ sha256: c.sha256 ?? pin.digest, url: c.url, strip: c.strip }));
+  // The marker setup writes: the file's sha256 (known here when pinned; else read where the script runs), URL and strip.
+  const tail = markerText({ sha256: '', url: c.url, strip: c.strip }).slice(1);
+  const wantMarker = c.sha256 ? q(markerText({ sha256: c.sha256, url: c.url, strip: c.strip })) : undefined;
   const check: string[] = [];
-  if (c.dest) check.push(`[ -f ${q(c.dest)} ] && [ ${sum(q(c.dest))} ]${mode ? ` && _mode_is ${q(c.dest)} ${mode}` : ''}`);
-  if (c.extract) check.push(`_same ${marker(c.extract)} ${wantMarker}`);
+  if (c.dest)
+    check.push(`[ -f ${q(c.dest)} ] && [ ${sum(q(c.dest))} ]${mode ? ` && _mode_is ${q(c.dest)} ${mode}` : ''}`);
+  if (c.extract)
+    check.push(
+      wantMarker
+        ? `_same ${marker(c.extract)} ${wantMarker}`
+        : `[ -f ${marker(c.extract)} ] && [ "$(tail -n +2 ${marker(c.extract)})" = ${q(tail.replace(/\n$/, ''))} ]`,
+    );
   const place = c.dest ?? `${c.extract}.envkit-download`;
   const tmp = `"$tmp"`;
   const apply = [
@@ -34,9 +57,7 @@ export function downloadShell(c: DownloadConfig, url: string, q: (s: string) => 
   ];
   if (c.dest) {
     apply.push(
-      mode
-        ? `chmod ${mode} ${tmp}`
-        : `chmod "$(printf '%04o' $((0666 & ~0$(umask))))" ${tmp}`,
+      mode ? `chmod ${mode} ${tmp}` : `chmod "$(printf '%04o' $((0666 & ~0$(umask))))" ${tmp}`,
       `cp ${tmp} ${q(`${c.dest}.envkit-new`)} && mv -f ${q(`${c.dest}.envkit-new`)} ${q(c.dest)}`,
     );
   }
@@ -50,7 +71,9 @@ export function downloadShell(c: DownloadConfig, url: string, q: (s: string) => 
       `    ${c.strip ? `echo 'a zip archive with strip cannot be unpacked by this script: run setup' >&2; exit 1` : `unzip -q ${tmp} -d "$x"`} ;;`,
       `  *) tar -x --no-same-owner --no-same-permissions -f ${tmp} -C "$x"${c.strip ? ` --strip-components=${c.strip}` : ''} ;;`,
       'esac',
-      `printf '%s' ${wantMarker} >"$x"/${q(MARKER)}`,
+      wantMarker
+        ? `printf '%s' ${wantMarker} >"$x"/${q(MARKER)}`
+        : `{ sha256sum < ${tmp} | cut -d' ' -f1; printf '%s' ${q(tail)}; } >"$x"/${q(MARKER)}`,
       `chmod 755 "$x"; rm -rf ${e}; mv "$x" ${e}`,
     );
   }

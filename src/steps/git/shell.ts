@@ -1,6 +1,15 @@
 import { looksLikeCommit } from './parse.js';
-import type { GitConfig } from '../git.js';
 import type { ShellStep } from '../types.js';
+
+/** What the shell hook needs of a git step (GitConfig, without importing the kind's file). */
+interface GitShellConfig {
+  repo: string;
+  ref: string;
+  dest: string;
+  submodules: boolean;
+  depth?: number;
+  submoduleCommits?: Record<string, string>;
+}
 
 /**
  * A git step as bash (`setup export sh`), doing what the kind's apply does: a clone (or init and fetch, for a
@@ -9,7 +18,7 @@ import type { ShellStep } from '../types.js';
  * (the profile's rewrites), `env` its environment (no prompts, credentials): the same as setup passes.
  */
 export function gitShell(
-  c: GitConfig,
+  c: GitShellConfig,
   options: readonly string[],
   env: Record<string, string>,
   q: (s: string) => string,
