@@ -44,21 +44,21 @@ _run() {
   fi
 }
 _fail() { printf 'setup: step %s (%s) failed: %s\n' "$1" "$2" "$3" >&2; exit 1; }
-# One step: id, name, root, timeout, retries, check (empty: none), apply.
+# One step: id, name, root, timeout, retries, recheck (1: check again after it runs), check (empty: none), apply.
 _step() {
   local id=$1 name=$2 n=0 rc
-  if [ -n "$6" ]; then
-    if _run 0 60 "$6" >/dev/null 2>&1; then printf 'ok       %s %s: satisfied\n' "$id" "$name"; _SAT=$((_SAT + 1)); return 0; fi
+  if [ -n "$7" ]; then
+    if _run 0 60 "$7" >/dev/null 2>&1; then printf 'ok       %s %s: satisfied\n' "$id" "$name"; _SAT=$((_SAT + 1)); return 0; fi
   else _NOCHECK=$((_NOCHECK + 1)); fi
-  printf 'run      %s %s%s\n' "$id" "$name" "$([ -n "$6" ] || echo ' (no check: runs every time)')"
+  printf 'run      %s %s%s\n' "$id" "$name" "$([ -n "$7" ] || echo ' (no check: runs every time)')"
   while :; do
-    if _run "$3" "$4" "$7"; then break; else rc=$?; fi
+    if _run "$3" "$4" "$8"; then break; else rc=$?; fi
     [ "$rc" != 124 ] || rc="timed out after $4s"
     n=$((n + 1))
     [ "$n" -le "$5" ] || _fail "$id" "$name" "$(case $rc in *[!0-9]*) echo "$rc" ;; *) echo "exited $rc" ;; esac)"
     printf 'retry    %s %s (%s of %s)\n' "$id" "$name" "$n" "$5"
   done
-  if [ -n "$6" ] && ! _run 0 60 "$6" >/dev/null 2>&1; then _fail "$id" "$name" 'it ran, but its check still does not hold'; fi
+  if [ "$6" = 1 ] && ! _run 0 60 "$7" >/dev/null 2>&1; then _fail "$id" "$name" 'it ran, but its check still does not hold'; fi
   printf 'done     %s %s\n' "$id" "$name"
   _RAN=$((_RAN + 1))
 }

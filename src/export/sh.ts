@@ -60,8 +60,9 @@ function checkBody(step: ResolvedStep, kind: ShellStep | undefined, q: (s: strin
     const cwd = q(c.cwd ?? home);
     parts.push(`[ -d ${cwd} ] || exit 1`, `( cd ${cwd} && ${commandShell(c.check, q)} ) || exit 1`);
   }
-  if (!parts.length) return '';
   const unless = c.unless ? [`if ( cd "$HOME" && ${commandShell(c.unless, q)} ); then exit 0; fi`] : [];
+  // `unless` alone: satisfied when it passes, else the step runs (and, having no check, is not checked again).
+  if (!parts.length) return unless.length ? [...env, ...unless, 'exit 1'].join('\n') : '';
   return [...env, ...unless, ...parts, 'exit 0'].join('\n');
 }
 
@@ -110,11 +111,13 @@ export function renderSh(input: ShInput, scriptFacts: Record<string, string>): S
       const apply = [...Object.entries(c.env).map(([k, v]) => `export ${k}=${q(v)}`), `cd ${cwd}`, sh.apply].join('\n');
       for (const l of sh.limits ?? []) limits.set(l, [...(limits.get(l) ?? []), step.id]);
       const name = step.name || step.kind;
+      // After it runs, a step is checked again when it has a check of its own (plan/check.ts hasCheck): not `unless` alone.
+      const recheck = !!kindCheck?.check || c.creates.length > 0 || !!c.check;
       out.steps.push({ id: step.id, name, kind: step.kind, check: check !== '' });
       const timeout = c.timeoutMs ? Math.ceil(c.timeoutMs / 1000) : 0;
       body.push(
         comment(`${step.id} (${step.kind}) ${name}`),
-        `_step ${q(step.id)} ${q(name)} ${c.root ? 1 : 0} ${timeout} ${c.retries} \\\n  ${shWord(check)} \\\n  ${shWord(apply)}`,
+        `_step ${q(step.id)} ${q(name)} ${c.root ? 1 : 0} ${timeout} ${c.retries} ${recheck ? 1 : 0} \\\n  ${shWord(check)} \\\n  ${shWord(apply)}`,
         '',
       );
     }

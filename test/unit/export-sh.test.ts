@@ -66,7 +66,11 @@ const paths: Paths = {
   bundledRecipes: '/nowhere',
 };
 
-function render(yaml: string, profile: Profile = { name: 'default' } as Profile) {
+function render(
+  yaml: string,
+  profile: Profile = { name: 'default' } as Profile,
+  scriptFacts: Record<string, string> = { distro: 'debian', arch: 'x86_64' },
+) {
   const { recipe, problems } = parseRecipe('/virtual/r.yaml', Buffer.from(yaml));
   expect(problems).toEqual([]);
   const facts = { os: 'linux', distro: 'debian', distro_version: '12', arch: 'x86_64', pkg_manager: 'apt' };
@@ -86,7 +90,7 @@ function render(yaml: string, profile: Profile = { name: 'default' } as Profile)
     memo: new Memo(),
     cpus: 4,
   } as unknown as StepEnv;
-  return renderSh({ names: ['r'], recipes: [resolved], env, facts }, { distro: 'debian', arch: 'x86_64' });
+  return renderSh({ names: ['r'], recipes: [resolved], env, facts }, scriptFacts);
 }
 
 const EVERY_KIND = `name: r
@@ -170,5 +174,31 @@ steps:
       { name: 'm', git: { rewrite: { 'https://github.com/': 'https://mirror.example/gh/' } } } as unknown as Profile,
     );
     expect(sh.text).toContain('url.https://mirror.example/gh/.insteadOf=https://github.com/');
+  });
+
+  it('stops before any step on another kind of machine than it was written for', () => {
+    const sh = render(EVERY_KIND, undefined, { distro: 'plan9' });
+    expect(sh.text).toContain('# Written for: distro=plan9');
+    const r = spawnSync('bash', ['-s'], {
+      input: sh.text,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, HOME: '/nonexistent' },
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('setup: this script was written for distro plan9');
+    expect(r.stdout).toBe('');
+  });
+
+  it('judges a step with `unless` alone by it, and does not check it again after it runs', () => {
+    const sh = render(`name: r
+description: x
+steps:
+  - run: "true"
+    unless: test -e /
+`);
+    expect(sh.steps[0]!.check).toBe(true);
+    expect(sh.text).toMatch(
+      /_step 'r#1' run 0 0 0 0 \\\n {2}'if \( cd "\$HOME" && bash -e -o pipefail -c '\\''test -e \/'\\'' \); then exit 0; fi\nexit 1'/,
+    );
   });
 });
