@@ -173,6 +173,11 @@ steps:
   - name: more env
     env: { set: { APP_MORE: "yes" } }
 `,
+      'unverified.yaml': `name: unverified
+description: a download with no checksum, never exported
+steps:
+  - download: { url: "https://downloads.example.invalid/tool.sh", dest: ~/tool, insecure: true }
+`,
       'broken.yaml': `name: broken
 description: a step that fails between two that work
 steps:
@@ -278,5 +283,23 @@ steps:
     expect(r.stdout).toContain('about to fail');
     expect(fs.existsSync(path.join(home, 'first.txt'))).toBe(true);
     expect(fs.existsSync(path.join(home, 'never.txt'))).toBe(false);
+  });
+
+  it('refuses what it cannot write, saying where, and writes nothing', async () => {
+    const exporter = tempHome();
+    const script = path.join(exporter, 'export.sh');
+    const r = await pipCli(['--recipes', recipes, 'export', 'sh', 'unverified', '-o', script], exporter);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /unverified\.yaml:4:\d+: error: unverified#1 download: cannot be exported to sh: .*nothing is downloaded unverified/,
+    );
+    expect(r.stderr).not.toContain('    at ');
+    expect(fs.existsSync(script)).toBe(false);
+    const nowhere = await pipCli(
+      ['--recipes', recipes, 'export', 'sh', 'broken', '-o', path.join(exporter, 'no', 'x.sh')],
+      exporter,
+    );
+    expect(nowhere.code).toBe(2);
+    expect(nowhere.stderr).toContain('no folder');
   });
 });

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { referencedSecrets } from '../../catalog/secrets.js';
 import { renderSh, SCRIPT_FACTS } from '../../export/sh.js';
@@ -15,6 +16,17 @@ export default async function exportSh(names: string[], opts: ExportOpts): Promi
   if (!names.length)
     throw new UsageError('setup export sh needs the recipes to export', 'setup export sh <recipe…> -o setup.sh');
   const file = opts.output === undefined ? undefined : path.resolve(opts.output);
+  // Said before anything is read: a script with nowhere to go is bad input, not a failed run.
+  if (file && !fs.statSync(path.dirname(file), { throwIfNoEntry: false })?.isDirectory())
+    throw new UsageError(
+      `-o ${opts.output}: no folder ${path.dirname(file)}`,
+      'create it first, or write the script elsewhere',
+    );
+  if (file && fs.statSync(file, { throwIfNoEntry: false })?.isDirectory())
+    throw new UsageError(
+      `-o ${opts.output} is a folder: the sh export writes one file`,
+      'setup export sh <recipe…> -o FILE',
+    );
   const session = await sessionFrom(opts, names);
   const recipes = selectRecipes(session, names);
   // Secrets are resolved as markers the script's quoting turns into references to the environment: the
@@ -35,7 +47,7 @@ export default async function exportSh(names: string[], opts: ExportOpts): Promi
     SCRIPT_FACTS.filter((k) => facts[k] !== null && facts[k] !== undefined).map((k) => [k, String(facts[k])]),
   );
   const sh = renderSh(
-    { names, recipes: resolved.recipes, env: marked.stepEnv, facts, mirror: opts.mirror },
+    { names, recipes: resolved.recipes, env: marked.stepEnv, facts, mirror: session.stepEnv.profile.name },
     scriptFacts,
   );
   if (sh.problems.length) throw new InputError(sh.problems);
