@@ -171,7 +171,7 @@ export function renderSh(input: ShInput, scriptFacts: Record<string, string>): S
     ...secretChecks,
     '',
     text0,
-    `printf '%s steps: %s satisfied, %s ran\\n' ${out.steps.length} "$_SAT" "$_RAN"`,
+    `printf '%s steps: %s satisfied, %s ran%s\\n' ${out.steps.length} "$_SAT" "$_RAN" "$([ "$_NOCHECK" = 0 ] || echo " ($_NOCHECK without a check, run every time)")"`,
     '',
   ].join('\n');
   return out;
