@@ -4,6 +4,7 @@ import path from 'node:path';
 import * as z from '../util/zod.js';
 import { tempListFor } from '../util/safe-write.js';
 import { argvToString } from '../util/shell.js';
+import { argvShell } from './command.js';
 import { writeVerified } from '../util/verified-write.js';
 import { defineKind } from './types.js';
 
@@ -182,6 +183,34 @@ export const cmakeKind = defineKind<z.infer<typeof cmakeSchema>, CmakeConfig>({
     return why
       ? { state: 'unsatisfied', reason: why }
       : { state: 'satisfied', reason: `${step.config.build} is configured with these options` };
+  },
+  shell: (step, ctx) => {
+    const c = step.config;
+    const prefix = ctx.env.prefix;
+    const build = ctx.q(c.build);
+    const configure = c.source ? configureArgv(c, prefix) : undefined;
+    const stamp = configure ? stampOf(configure) : undefined;
+    const configuredCheck = stamp
+      ? `[ -e ${build}/CMakeCache.txt ] && [ "$(cat ${build}/${STAMP} 2>/dev/null)" = ${stamp} ]`
+      : `[ -e ${build}/CMakeCache.txt ]`;
+    return {
+      check: !c.target && !c.install ? configuredCheck : undefined,
+      apply: [
+        ...(configure
+          ? [
+              `if ! { ${configuredCheck}; }; then`,
+              `  ${argvShell(configure, ctx.q)}`,
+              `  printf '%s\\n' ${stamp} | _write ${build}/${STAMP} ''`,
+              'fi',
+            ]
+          : []),
+        ...(c.target || c.install ? [argvShell(buildArgv(c, ctx.env.cpus), ctx.q)] : []),
+        ...(c.install ? [argvShell(installArgv(c, prefix), ctx.q)] : []),
+      ].join('\n'),
+      limits: [
+        'make and cmake: builds use the exporting machine’s CPU count for -j unless the step sets jobs; a changed input does not trigger the step (setup records what a step ran with)',
+      ],
+    };
   },
   apply: async (step, env) => {
     const c = step.config;

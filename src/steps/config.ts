@@ -203,6 +203,55 @@ export const configKind = defineKind<z.infer<typeof configSchema>, ConfigConfig>
       reason: missing.length > 2 ? `${missing[0]}; and ${missing.length - 1} more keys differ` : missing.join('; '),
     };
   },
+  shell: (step, ctx) => {
+    const c = step.config;
+    const p = ctx.q(c.path);
+    const keys = Object.keys(c.set);
+    if (c.format === 'gitconfig') {
+      // git edits gitconfig files itself, there as here: the same commands gitconfigSet runs.
+      const git = (args: string[]): string => `git config --file ${p} ${args.map(ctx.q).join(' ')}`;
+      const check = Object.entries(c.set).map(([k, v]) =>
+        v === null
+          ? `! ${git(['--get-all', k])} >/dev/null`
+          : Array.isArray(v)
+            ? `[ "$(${git(['--get-all', k])})" = ${ctx.q(v.map(String).join('\n'))} ]`
+            : `[ "$(${git(['--get', k])})" = ${ctx.q(String(v))} ]`,
+      );
+      const apply = Object.entries(c.set).flatMap(([k, v]) =>
+        v === null
+          ? [`${git(['--unset-all', k])} || [ $? = 5 ]`]
+          : Array.isArray(v)
+            ? [`${git(['--unset-all', k])} || [ $? = 5 ]`, ...v.map((x) => git(['--add', k, String(x)]))]
+            : [git(['--replace-all', k, String(v)])],
+      );
+      return { check: check.join(' && \\\n  '), apply: [`mkdir -p "$(dirname ${p})"`, ...apply].join('\n') };
+    }
+    // A shell cannot merge keys into a file keeping its comments: it writes the file setup would write into
+    // a fresh host (after the earlier steps that edit it), and stops on one that holds anything else.
+    const before = ctx.shared.get(`file:${c.path}`);
+    const after = TEXT_FORMATS[c.format].set(before ?? '', entries(c.set));
+    ctx.shared.set(`file:${c.path}`, after);
+    const allRemoved = Object.values(c.set).every((v) => v === null);
+    const why = `${c.path} holds other content than setup would write (${keys.join(', ')} in ${c.format}): the script cannot merge keys into it keeping the rest`;
+    return {
+      check:
+        allRemoved && before === undefined
+          ? `[ ! -e ${p} ] || _same ${p} ${ctx.q(after)}`
+          : `_same ${p} ${ctx.q(after)}`,
+      apply: [
+        `if [ ! -e ${p} ]${before === undefined ? '' : ` || _same ${p} ${ctx.q(before)}`}; then`,
+        `  printf '%s' ${ctx.q(after)} | _write ${p} ''`,
+        `elif ! _same ${p} ${ctx.q(after)}; then`,
+        `  echo ${ctx.q(why)} >&2`,
+        `  echo ${ctx.q(`set them by hand, or run \`setup run\` (it merges), then run this script again`)} >&2`,
+        '  exit 1',
+        'fi',
+      ].join('\n'),
+      limits: [
+        `config ${c.format} files: writes the whole file setup would write on a fresh host, and stops on a file that holds anything else (setup merges keys, keeping other keys and comments)`,
+      ],
+    };
+  },
   apply: async (step, env) => {
     const c = step.config;
     if (c.format === 'gitconfig') {

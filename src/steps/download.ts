@@ -1,4 +1,5 @@
 import { bundleDownload } from './download/bundle.js';
+import { downloadShell } from './download/shell.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import * as z from '../util/zod.js';
@@ -405,6 +406,10 @@ export const downloadKind = defineKind<DownloadSpec, DownloadConfig>({
     };
   },
   bundle: (step, ctx) => bundleDownload(step.config, ctx),
+  shell: (step, ctx) => {
+    if (step.common.root) throw new Error(ROOT_UNSUPPORTED);
+    return downloadShell(step.config, rewriteUrl(ctx.env.profile, step.config.url), ctx.q);
+  },
   apply: async (step, env) => {
     const c = step.config;
     if (step.common.root) throw new StepFailure(ROOT_UNSUPPORTED);

@@ -8,6 +8,7 @@ import {
   mergeEnvFile,
   parseEnvFile,
   RC_BEGIN,
+  rcBlock,
   serializeEnvFile,
   withRcBlock,
   type EnvFile,
@@ -87,6 +88,39 @@ export const envKind = defineKind<z.infer<typeof envSchema>, EnvFile>({
     return missing.length
       ? { state: 'unsatisfied', reason: missing.join('; ') }
       : { state: 'satisfied', reason: 'env file and shell rc are up to date' };
+  },
+  shell: (step, ctx) => {
+    const file = ctx.env.paths.envFile;
+    const before = ctx.shared.get(`file:${file}`);
+    const after = serializeEnvFile(mergeEnvFile(parseEnvFile(before), step.config));
+    ctx.shared.set(`file:${file}`, after);
+    // The entries this step needs, each as the env file writes it (a line, or lines for a multi-line value).
+    const entries = serializeEnvFile(step.config)
+      .slice(serializeEnvFile(parseEnvFile('')).length)
+      .split(/\n(?=export |case )/);
+    const need = entries.map((e) => e.replace(/\n$/, '')).filter(Boolean);
+    const f = ctx.q(file);
+    const block = ctx.q(rcBlock(file));
+    // ~/.bashrc always, ~/.zshrc when the user has one (rcFiles).
+    const rcs = `"$HOME/.bashrc" "$HOME/.zshrc"; do [ "$rc" != "$HOME/.zshrc" ] || [ -e "$rc" ] || continue;`;
+    const mode = after.includes('__envkit_secret_') ? '0600' : "''";
+    return {
+      check: [
+        ...need.map((e) => `_has_entry ${f} ${ctx.q(e)}`),
+        `for rc in ${rcs} grep -qF ${ctx.q(RC_BEGIN)} "$rc" 2>/dev/null || exit 1; done`,
+      ].join(' && \\\n  '),
+      apply: [
+        `if [ ! -e ${f} ]${before === undefined ? '' : ` || _same ${f} ${ctx.q(before)}`}; then`,
+        `  printf '%s' ${ctx.q(after)} | _write ${f} ${mode}`,
+        'else',
+        ...need.map((e) => `  _has_entry ${f} ${ctx.q(e)} || printf '%s\\n' ${ctx.q(e)} >>${f}`),
+        'fi',
+        `for rc in ${rcs} grep -qF ${ctx.q(RC_BEGIN)} "$rc" 2>/dev/null || _append_block "$rc" ${block}; done`,
+      ].join('\n'),
+      limits: [
+        'adds missing lines to an env file other than the one earlier steps wrote, where setup rewrites it in order; leaves an existing envkit block in an rc file as it is',
+      ],
+    };
   },
   apply: async (step, env) => {
     const current = await readIfExists(env.paths.envFile);

@@ -96,6 +96,16 @@ export const fileKind = defineKind<z.infer<typeof fileSchema>, FileConfig>({
     }
     return { state: 'satisfied', reason: `${c.path} is up to date` };
   },
+  shell: (step, ctx) => {
+    const c = step.config;
+    const p = ctx.q(c.path);
+    const mode = c.mode === undefined ? '' : c.mode.toString(8).padStart(4, '0');
+    return {
+      check: `_same ${p} ${ctx.q(c.content)}${mode ? ` && _mode_is ${p} ${mode}` : ''}`,
+      apply: `printf '%s' ${ctx.q(c.content)} | _write ${p} ${mode ? mode : "''"}`,
+      limits: ['keeps no backup of the file it replaces (setup keeps one under its state folder)'],
+    };
+  },
   apply: async (step, env) => {
     const { backup } = await safeWrite(step.config.path, step.config.content, {
       backupDir: env.paths.backups,

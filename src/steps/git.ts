@@ -5,6 +5,7 @@ import type { Profile } from '../lang/schema.js';
 import { argvToString } from '../util/shell.js';
 import { credentialEnv, publicRewrites, publicUrl } from './git/credentials.js';
 import { bundleGit } from './git/bundle.js';
+import { gitShell } from './git/shell.js';
 import { gitLockEntry, lockedClone, lockedSubmodulesOff } from './git/lock.js';
 import { lockedGit } from './git/locked.js';
 import { gitRead, inspectDest, localChanges, resolveRef, submoduleStatus, type DestState } from './git/inspect.js';
@@ -237,6 +238,8 @@ export const gitKind = defineKind<GitSpec, GitConfig>({
         ),
       }),
     }),
+  shell: (step, ctx) =>
+    gitShell(step.config, gitOptions(ctx.env.profile, step.config.repo), gitEnv(ctx.env.profile, step.config), ctx.q),
   apply: async (step, env) => {
     const c = step.config;
     const opts = gitOptions(env.profile, c.repo);

@@ -1,5 +1,6 @@
 import * as z from '../util/zod.js';
 import { argvToString, SHELL_ACTIVE } from '../util/shell.js';
+import { argvShell } from './command.js';
 import { defineKind } from './types.js';
 
 const makeSchema = z.strictObject({
@@ -134,6 +135,12 @@ export const makeKind = defineKind<z.infer<typeof makeSchema>, MakeConfig>({
           ]
         : []),
       argvToString(argv(step.config, env.cpus)),
+    ],
+  }),
+  shell: (step, ctx) => ({
+    apply: argvShell(argv(step.config, ctx.env.cpus), ctx.q),
+    limits: [
+      'make and cmake: builds use the exporting machine’s CPU count for -j unless the step sets jobs; a changed input does not trigger the step (setup records what a step ran with)',
     ],
   }),
   apply: async (step, env) => {

@@ -225,6 +225,51 @@ export const packagesKind = defineKind<z.infer<typeof packagesSchema>, PackagesC
     if (pm !== 'apt') throw new Error(`--resolve reads candidate versions from apt only, not ${pm}`);
     return packagesLockEntry(pm, await resolvedVersions(env.runner, names, await aptOptionsFor(env)));
   },
+  shell: (step, ctx) => {
+    const f = ctx.facts;
+    const pm = String(f.pkg_manager ?? '');
+    const { names, unmatched } = packagesFor(step.config.packages, {
+      distro: f.distro ?? null,
+      distro_version: f.distro_version ?? null,
+      pkg_manager: f.pkg_manager ?? null,
+    });
+    if (unmatched.length) throw new Error(`no package named for this host in ${unmatched.join(', ')}`);
+    if (!names.length) return { check: 'true', apply: 'true' };
+    if (ctx.env.profile.apt?.repository && pm === 'apt')
+      throw new Error(`the mirror profile's apt.repository (a bundle's .deb files) is not available to the sh export`);
+    const words = (argv: readonly string[]): string => argv.map(ctx.q).join(' ');
+    const check =
+      pm === 'apt'
+        ? names
+            .map((n) => `[ "$(dpkg-query -W -f='\${db:Status-Status}' ${ctx.q(n)} 2>/dev/null)" = installed ]`)
+            .join(' && ')
+        : pm === 'dnf' || pm === 'yum'
+          ? `rpm -q ${words(names)} >/dev/null`
+          : pm === 'brew'
+            ? `brew list --versions ${words(names)} >/dev/null`
+            : undefined;
+    if (!check) throw new Error(`no package manager the sh export knows on this host (${pm || 'none found'})`);
+    const update = updateArgv(pm);
+    const env = pm === 'apt' ? 'export DEBIAN_FRONTEND=noninteractive NEEDRESTART_MODE=a\n' : '';
+    const apply = `${env}${
+      update && (step.config.update || pm === 'apt')
+        ? // apt: as setup, the lists are refreshed when the step asks, or when the host has none.
+          step.config.update || pm !== 'apt'
+          ? `${words(update)}\n`
+          : `ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1 || ${words(update)}\n`
+        : ''
+    }${words(installArgv(pm, names))}`;
+    return {
+      check,
+      apply,
+      limits:
+        pm === 'apt'
+          ? [
+              'packages: a virtual package name counts as installed only by its own name (setup also accepts the package providing it)',
+            ]
+          : [],
+    };
+  },
   apply: async (step, env) => {
     const found = await missingPackages(step, env);
     const { pm } = found;

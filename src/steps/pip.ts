@@ -7,6 +7,7 @@ import { evaluateSpecs, type Evaluation } from './pip/evaluate.js';
 import { pipFailureHint, UNREACHABLE } from './pip/hints.js';
 import { judge } from './pip/judge.js';
 import { bundlePip } from './pip/bundle.js';
+import { pipShell } from './pip/shell.js';
 import { installedDistributions, pipLockEntry } from './pip/lock.js';
 import { lockedPip } from './pip/locked.js';
 import { missingPins, previewPip } from './pip/resolve.js';
@@ -395,6 +396,7 @@ export const pipKind = defineKind<PipSpec, PipConfig>({
       if (found instanceof Error) throw found;
       return found.exe;
     }),
+  shell: (step, ctx) => pipShell(step.config, ctx.env.profile, ctx.q),
   apply: async (step, env) => {
     const c = step.config;
     const t = await target(c, env);

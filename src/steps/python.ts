@@ -192,3 +192,14 @@ export async function locatePython(
   const exe = which(command, env.processEnv.PATH ?? '');
   return exe ? { exe } : new Error(`no ${command} on PATH`);
 }
+
+/**
+ * The interpreter a python spec names, as one bash word for `setup export sh`: a path as it is, a command by
+ * its name, a version as `pythonX.Y` (found on PATH where the script runs); none: python3.
+ */
+export function pythonShell(spec: PythonSpec | undefined, q: (s: string) => string): string {
+  if (!spec) return 'python3';
+  if ('path' in spec) return q(spec.path);
+  if ('command' in spec) return q(spec.command);
+  return q(`python${spec.version}`);
+}

@@ -1,5 +1,5 @@
 import { commandSchema } from '../lang/schema.js';
-import { commandText } from './command.js';
+import { commandShell, commandText } from './command.js';
 import { defineKind, type Command } from './types.js';
 
 /** `run`: a shell command (bash -e -o pipefail; values as environment variables) or an argv list; satisfied by `check` / `creates`. */
@@ -18,6 +18,7 @@ export const runKind = defineKind<string | string[], Command>({
   apply: async (step, env) => {
     await env.exec(step.config);
   },
+  shell: (step, ctx) => ({ apply: commandShell(step.config, ctx.q) }),
   examples: [
     `- name: Build OpenBLAS\n  run: make -j{{ host.cpus }} TARGET={{ target }}\n  cwd: "{{ src }}"\n  creates: "{{ src }}/libopenblas.a"`,
     `- name: Is git new enough\n  run: [git, --version]\n  check: git --version | grep -q 'version 2'`,

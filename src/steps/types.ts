@@ -135,6 +135,33 @@ export interface BundleResult {
   profile: Partial<Profile>;
 }
 
+/**
+ * What `setup export sh` writes for a step (see StepKindDef.shell): bash text, run with `bash -e -o pipefail`
+ * where the script runs. The step's common keys (unless, creates, check, env, cwd, root, timeout, retries)
+ * are put around it by the export, not here.
+ */
+export interface ShellStep {
+  /** Exits 0 when the kind's own check is satisfied (absent: the kind has none, or none for this config). */
+  check?: string;
+  /** Does the work. */
+  apply: string;
+  /** What the script does differently from setup for this step, one sentence each (said in the header and output). */
+  limits?: string[];
+}
+
+/** What a kind's `shell` hook is given: the exporting host's view, and the one quoting function. */
+export interface ShellContext {
+  env: StepEnv;
+  facts: Readonly<Record<string, FactValue>>;
+  /** A value as one bash word (util/sh-word.ts): secrets become environment references, the home folder `$HOME`. */
+  q(value: string): string;
+  /**
+   * What earlier steps of the same script leave for later ones, by key: a file several steps edit (the env
+   * file, a config file) as a fresh host has it after them, so each step writes what setup would.
+   */
+  shared: Map<string, string>;
+}
+
 /** Renders templates inside a step while it is resolved. */
 export interface Templater {
   /** A string with values inserted as they are. */
@@ -261,6 +288,11 @@ export interface StepKindDef<Spec = unknown, Config = Spec> {
    * fetched again. Kinds without it need nothing from the network.
    */
   bundle?(step: ResolvedStep<Config>, ctx: BundleContext): Promise<BundleResult>;
+  /**
+   * `setup export sh`: the step as bash, checked and applied where the script runs (no Node there). Kinds
+   * without it cannot be exported (the export says so and stops).
+   */
+  shell?(step: ResolvedStep<Config>, ctx: ShellContext): ShellStep;
   /** `root:` when the step does not say (packages: true). */
   defaultRoot?: boolean;
   /** The kind's own check; kinds without one rely on the step's `check` / `creates`. */

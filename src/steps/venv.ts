@@ -6,6 +6,7 @@ import {
   majorMinor,
   probePython,
   pythonLabel,
+  pythonShell,
   pythonSpec,
   readPyvenvCfg,
   venvPython,
@@ -154,6 +155,25 @@ export const venvKind = defineKind<z.infer<typeof venvSchema>, VenvConfig>({
         reason: `${c.path} has system-site-packages ${ssp(f.cfg)}, wants ${c.systemSitePackages}`,
       };
     return { state: 'satisfied', reason: `${c.path} is a python ${f.info.version} venv` };
+  },
+  shell: (step, ctx) => {
+    const c = step.config;
+    const p = ctx.q(c.path);
+    const py = ctx.q(venvPython(c.path));
+    const minor = c.python && 'version' in c.python ? c.python.version.split('.').slice(0, 2).join('.') : undefined;
+    const ssp = c.systemSitePackages ? 'true' : 'false';
+    const minorCheck = minor
+      ? ` && [ "$(${py} -c 'import sys; print("%d.%d" % sys.version_info[:2])')" = ${ctx.q(minor)} ]`
+      : '';
+    return {
+      check: `${py} -c 'import sys; sys.exit(sys.prefix == sys.base_prefix)' 2>/dev/null && grep -qix 'include-system-site-packages = ${ssp}' ${p}/pyvenv.cfg${minorCheck}`,
+      apply: [
+        `if [ -e ${p} ] && [ ! -e ${p}/pyvenv.cfg ] && [ -n "$(ls -A ${p})" ]; then`,
+        `  echo ${ctx.q(`${c.path} exists and is not a venv: setup does not overwrite it`)} >&2; exit 1`,
+        'fi',
+        `${pythonShell(c.python, ctx.q)} -m venv${c.systemSitePackages ? ' --system-site-packages' : ''} ${p}`,
+      ].join('\n'),
+    };
   },
   apply: async (step, env) => {
     const c = step.config;

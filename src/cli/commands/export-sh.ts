@@ -1,9 +1,84 @@
-import { EnvkitError } from '../../util/errors.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { referencedSecrets } from '../../catalog/secrets.js';
+import { renderSh, SCRIPT_FACTS } from '../../export/sh.js';
+import { resolveRecipes, selectRecipes, type Session } from '../../plan/session.js';
+import { InputError, UsageError } from '../../util/errors.js';
+import { secretMarker } from '../../util/sh-word.js';
+import { writeVerified } from '../../util/verified-write.js';
+import { sessionFrom } from '../common.js';
+import { makeOutput, tilde, writeJson } from '../output.js';
 import type { ExportOpts } from './export-opts.js';
 
 /** `setup export sh <recipe…> [-o FILE]`: one bash script, each step guarded by its check. */
 export default async function exportSh(names: string[], opts: ExportOpts): Promise<number> {
-  void names;
-  void opts;
-  throw new EnvkitError('setup export sh is not built yet');
+  const o = makeOutput(opts);
+  if (!names.length)
+    throw new UsageError('setup export sh needs the recipes to export', 'setup export sh <recipe…> -o setup.sh');
+  const file = opts.output === undefined ? undefined : path.resolve(opts.output);
+  // Said before anything is read: a script with nowhere to go is bad input, not a failed run.
+  if (file && !fs.statSync(path.dirname(file), { throwIfNoEntry: false })?.isDirectory())
+    throw new UsageError(
+      `-o ${opts.output}: no folder ${path.dirname(file)}`,
+      'create it first, or write the script elsewhere',
+    );
+  if (file && fs.statSync(file, { throwIfNoEntry: false })?.isDirectory())
+    throw new UsageError(
+      `-o ${opts.output} is a folder: the sh export writes one file`,
+      'setup export sh <recipe…> -o FILE',
+    );
+  const session = await sessionFrom(opts, names);
+  const recipes = selectRecipes(session, names);
+  // Secrets are resolved as markers the script's quoting turns into references to the environment: the
+  // values (the environment's or the secrets file's) are never read, so none can reach the script.
+  const markers = Object.fromEntries(
+    [...new Set(recipes.flatMap((r) => [...referencedSecrets(r)]))].map((n) => [n, secretMarker(n)]),
+  );
+  const marked: Session = {
+    ...session,
+    stepEnv: { ...session.stepEnv, processEnv: { ...session.stepEnv.processEnv, ...markers } },
+  };
+  const resolved = await resolveRecipes(marked, recipes);
+  const facts = {
+    ...resolved.facts,
+    ...(await session.stepEnv.facts.gather([...SCRIPT_FACTS, 'pkg_manager'])),
+  };
+  const scriptFacts = Object.fromEntries(
+    SCRIPT_FACTS.filter((k) => facts[k] !== null && facts[k] !== undefined).map((k) => [k, String(facts[k])]),
+  );
+  const sh = renderSh(
+    { names, recipes: resolved.recipes, env: marked.stepEnv, facts, mirror: session.stepEnv.profile.name },
+    scriptFacts,
+  );
+  if (sh.problems.length) throw new InputError(sh.problems);
+  if (file) await writeVerified(file, sh.text, { mode: 0o755 });
+  if (o.json) {
+    writeJson(o, 'export-sh', {
+      status: 'ok',
+      file: file ?? null,
+      ...(file ? {} : { script: sh.text }),
+      steps: sh.steps,
+      skipped: sh.skipped,
+      limits: sh.limits,
+      secrets: sh.secrets,
+      facts: sh.facts,
+    });
+    return 0;
+  }
+  if (!file) o.out(sh.text);
+  if (!o.quiet) {
+    const lines = [
+      `${file ? `wrote ${tilde(o, file)}: ` : ''}${sh.steps.length} steps of ${resolved.recipes.map((r) => r.recipe.name).join(', ')}`,
+      ...(sh.skipped.length ? [`left out by when: ${sh.skipped.map((s) => s.id).join(', ')}`] : []),
+      ...(sh.secrets.length ? [`the script reads these secrets from the environment: ${sh.secrets.join(', ')}`] : []),
+      ...(sh.limits.length
+        ? [
+            'not as setup does it (also in the script’s header):',
+            ...sh.limits.map((l) => `  - ${l.text} (${l.steps.join(', ')})`),
+          ]
+        : []),
+    ];
+    o.err(lines.join('\n'));
+  }
+  return 0;
 }

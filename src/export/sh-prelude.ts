@@ -1,0 +1,65 @@
+/**
+ * The functions every exported script starts with (`setup export sh`). Step bodies run in their own
+ * `bash -e -o pipefail`, so the helpers they use are handed to each one (`declare -f`); a root step runs
+ * through `sudo` when the script is not root, its body and the values it needs (HOME, the secrets) on
+ * stdin, never on a command line.
+ */
+export const PRELUDE = String.raw`set -u -o pipefail
+_SAT=0 _RAN=0 _NOCHECK=0
+# Does file $1 hold exactly the text $2?
+_same() { [ -f "$1" ] && cmp -s -- "$1" <(printf '%s' "$2"); }
+# Has file $1 mode $2 (octal, 4 digits)?
+_mode_is() { [ "$(stat -c %04a -- "$1")" = "$2" ]; }
+# Stdin into file $1 atomically: a temp file beside it, mode $2 (else the file's, else 0666 less the umask), renamed over it.
+_write() {
+  local d t
+  d=$(dirname -- "$1")
+  mkdir -p -- "$d"
+  t=$(mktemp -- "$d/.envkit-tmp-XXXXXX")
+  cat >"$t" || { rm -f -- "$t"; return 1; }
+  if [ -n "$2" ]; then chmod "$2" "$t"
+  elif [ -e "$1" ]; then chmod --reference="$1" "$t"
+  else chmod "$(printf '%04o' $((0666 & ~0$(umask))))" "$t"; fi
+  mv -f -- "$t" "$1"
+}
+# Does env file $1 hold the entry $2 (whole lines)?
+_has_entry() { [ -f "$1" ] && [[ $'\n'"$(cat -- "$1")"$'\n' == *$'\n'"$2"$'\n'* ]]; }
+# Appends block $2 to rc file $1 as setup does: after one blank line, or alone in an empty file.
+_append_block() {
+  if [ ! -s "$1" ]; then printf '%s' "$2" | _write "$1" ''
+  elif [ -z "$(tail -c 1 -- "$1")" ]; then printf '\n%s' "$2" >>"$1"
+  else printf '\n\n%s' "$2" >>"$1"; fi
+}
+_HELPERS=$(declare -f _same _mode_is _write _has_entry _append_block)
+# Runs body $3 with bash -e -o pipefail (as root when $1 is 1), at most $2 seconds (0: no limit).
+_run() {
+  local pre=()
+  [ "$2" = 0 ] || pre=(timeout -k 3 "$2")
+  if [ "$1" = 1 ] && [ "$(id -u)" != 0 ]; then
+    { printf 'export HOME=%q\n' "$HOME"; for s in "$~{_SECRETS[@]}"; do printf 'export %s=%q\n' "$s" "$~{!s}"; done
+      printf '%s\n%s\n' "$_HELPERS" "$3"; } |
+      sudo -n -- "$~{pre[@]}" bash -c 'src=$(cat); exec </dev/null; set -e -o pipefail; eval "$src"'
+  else
+    "$~{pre[@]}" bash -e -o pipefail -c "$_HELPERS"$'\n'"$3"
+  fi
+}
+_fail() { printf 'setup: step %s (%s) failed: %s\n' "$1" "$2" "$3" >&2; exit 1; }
+# One step: id, name, root, timeout, retries, recheck (1: check again after it runs), check (empty: none), apply.
+_step() {
+  local id=$1 name=$2 n=0 rc
+  if [ -n "$7" ]; then
+    if _run 0 60 "$7" >/dev/null 2>&1; then printf 'ok       %s %s: satisfied\n' "$id" "$name"; _SAT=$((_SAT + 1)); return 0; fi
+  else _NOCHECK=$((_NOCHECK + 1)); fi
+  printf 'run      %s %s%s\n' "$id" "$name" "$([ -n "$7" ] || echo ' (no check: runs every time)')"
+  while :; do
+    if _run "$3" "$4" "$8"; then break; else rc=$?; fi
+    [ "$rc" != 124 ] || rc="timed out after $4s"
+    n=$((n + 1))
+    [ "$n" -le "$5" ] || _fail "$id" "$name" "$(case $rc in *[!0-9]*) echo "$rc" ;; *) echo "exited $rc" ;; esac)"
+    printf 'retry    %s %s (%s of %s)\n' "$id" "$name" "$n" "$5"
+  done
+  if [ "$6" = 1 ] && ! _run 0 60 "$7" >/dev/null 2>&1; then _fail "$id" "$name" 'it ran, but its check still does not hold'; fi
+  printf 'done     %s %s\n' "$id" "$name"
+  _RAN=$((_RAN + 1))
+}
+`.replaceAll('$~{', '${'); // written `$~{` above: `${` would be a template placeholder

@@ -1,0 +1,86 @@
+/**
+ * One quoting function for scripts setup writes (`setup export sh`): a value becomes one bash word that
+ * reads back as exactly that value, except two kinds of places that are filled in where the script runs:
+ * a secret's marker (see secretMarker) becomes a reference to the environment variable of that name, and
+ * the exporting user's home folder becomes `$HOME`, so one script serves any user and never holds a secret.
+ */
+import { shellQuote } from './shell.js';
+
+const MARKER_RE = /__envkit_secret_([A-Za-z_][A-Za-z0-9_]*)__/g;
+
+/** What stands in for the secret `name` while recipes are resolved for a script: quoting turns it into `${name}`. */
+export function secretMarker(name: string): string {
+  return `__envkit_secret_${name}__`;
+}
+
+/** The secrets whose markers `text` holds, in order of first appearance. */
+export function markedSecrets(text: string): string[] {
+  return [...new Set([...text.matchAll(MARKER_RE)].map((m) => m[1]!))];
+}
+
+/** Control characters other than a newline: written with bash's `$'…'` quoting, so the script stays plain text. */
+// eslint-disable-next-line no-control-regex -- finding control characters is what this is for
+const CONTROL = /[\x00-\x09\x0b-\x1f\x7f]/;
+
+/** ANSI-C quoting of a literal: `$'…'` with every control character and quote escaped. */
+function ansiQuote(s: string): string {
+  // eslint-disable-next-line no-control-regex -- escaping control characters is what this is for
+  const body = s.replace(/[\x00-\x1f\x7f\\']/g, (c) => {
+    if (c === '\\') return '\\\\';
+    if (c === "'") return "\\'";
+    if (c === '\n') return '\\n';
+    if (c === '\t') return '\\t';
+    return `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
+  });
+  return `$'${body}'`;
+}
+
+/** A literal piece of a word: single-quoted (or `$'…'` when it holds control characters). */
+function literal(s: string): string {
+  return CONTROL.test(s) ? ansiQuote(s) : shellQuote(s);
+}
+
+/**
+ * `value` as one bash word. A literal is quoted as it is; secret markers become `"${NAME}"` and `home`
+ * (at the start of a path: followed by `/`, the end, or a character a path name does not continue with)
+ * becomes `"${HOME}"`, the pieces joined into one word.
+ */
+export function shWord(value: string, home?: string): string {
+  const parts: string[] = [];
+  const homeOk = home && home !== '/' && home.length > 1;
+  let rest = value;
+  const pushLiteral = (s: string): void => {
+    let lit = '';
+    let at = 0;
+    while (homeOk) {
+      const i = s.indexOf(home, at);
+      if (i === -1) break;
+      const after = s[i + home.length];
+      const before = i === 0 ? undefined : s[i - 1];
+      lit += s.slice(at, i);
+      if (
+        (after === undefined || !/[A-Za-z0-9._-]/.test(after)) &&
+        (before === undefined || !/[A-Za-z0-9._/-]/.test(before))
+      ) {
+        if (lit) parts.push(literal(lit));
+        lit = '';
+        parts.push('"${HOME}"');
+        at = i + home.length;
+      } else {
+        lit += s[i];
+        at = i + 1;
+      }
+    }
+    lit += s.slice(at);
+    if (lit) parts.push(literal(lit));
+  };
+  let last = 0;
+  for (const m of rest.matchAll(MARKER_RE)) {
+    pushLiteral(rest.slice(last, m.index));
+    parts.push(`"\${${m[1]!}}"`);
+    last = m.index + m[0].length;
+  }
+  rest = rest.slice(last);
+  pushLiteral(rest);
+  return parts.length ? parts.join('') : "''";
+}
