@@ -91,6 +91,8 @@ export function tasksYaml(): string {
     path: "{{ envkit_dir }}"
     state: directory
     mode: "0755"
+  # envkit itself goes on the host in --check too: \`setup plan\` needs it (the recipes' work is not done).
+  check_mode: false
 
 - name: Ask for Node (setup needs Node 20 or the single-file setup)
   ansible.builtin.command:
@@ -120,6 +122,7 @@ export function tasksYaml(): string {
     dest: "{{ envkit_dir }}"
     creates: "{{ envkit_dir }}/{{ envkit_js_dir }}/bin/setup"
   when: envkit_on_node
+  check_mode: false
 
 - name: Put envkit on the host (single file)
   ansible.builtin.copy:
@@ -127,6 +130,7 @@ export function tasksYaml(): string {
     dest: "{{ envkit_dir }}/{{ envkit_binary }}"
     mode: "0755"
   when: not envkit_on_node
+  check_mode: false
 
 - name: Put the recipes, mirror profile and bundle on the host
   ansible.builtin.unarchive:
@@ -134,6 +138,7 @@ export function tasksYaml(): string {
     dest: "{{ envkit_dir }}"
     creates: "{{ envkit_dir }}/{{ envkit_payload_dir }}"
   when: envkit_payload_archive != ""
+  check_mode: false
 
 - name: Put together the setup command line
   ansible.builtin.set_fact:
