@@ -61,8 +61,8 @@ envkit_recipes:${list(x.recipes, '  ')}
 envkit_use_binary: false
 # Per-host or per-group variable values: {name: value} or {recipe.name: value}, passed as --set name=value.
 envkit_vars: {}
-# The secrets the recipes read ({{ secrets.NAME }}), e.g. from ansible-vault: {NAME: value}. They reach setup
-# through the environment of its tasks only (no_log), never its command line or a file.
+# The secrets the recipes read ({{ secrets.NAME }}), e.g. from ansible-vault: {NAME: value}. They reach setup's
+# environment through its stdin (no_log tasks, pipelining), never a command line or a file.
 # Names the recipes use:${x.secrets.length ? ' ' + x.secrets.join(', ') : ' none'}
 envkit_secrets: {}
 # The mirror profile setup uses: a profile name, or a file on the host (default: the one exported).
@@ -71,8 +71,19 @@ envkit_mirror:${x.mirror !== undefined ? ' ' + unsafe(x.mirror) : ' ""'}
 envkit_prefix:${x.prefix !== undefined ? ' ' + unsafe(x.prefix) : ' ""'}
 # Extra options for setup plan, e.g. ["--no-resolve"] (no pip dry run: faster, offline).
 envkit_plan_args: []
+# Extra options for setup doctor, e.g. ["--offline"] (no mirror reachability checks).
+envkit_doctor_args: []
+
+# The Python that hands envkit_secrets to setup (Ansible needs one on the host anyway).
+envkit_python: python3
 
 # What the export wrote; not for inventories.
+# Reads {NAME: value} as JSON on stdin, then runs argv with them added to the environment.
+envkit_secrets_exec: !unsafe |
+  import json, os, sys
+  env = dict(os.environ)
+  env.update({str(k): str(v) for k, v in json.load(sys.stdin).items()})
+  os.execvpe(sys.argv[1], sys.argv[1:], env)
 envkit_export_sets:${list(x.sets, '  ')}
 envkit_export_recipe_dirs:${list(x.recipeDirs, '  ')}
 envkit_js_archive: ${unsafe(x.jsArchive)}
@@ -150,12 +161,15 @@ export function tasksYaml(): string {
          + (['--prefix=' + envkit_prefix] if envkit_prefix != '' else [])
          + (envkit_export_sets | map('regex_replace', '^', '--set=') | list)
          + (envkit_vars.items() | map('join', '=') | map('regex_replace', '^', '--set=') | list) }}
+    # With secrets, setup starts through a small Python exec that reads them from stdin into its environment:
+    # a task's \`environment:\` would put them on the remote shell's command line (and in -vvv output).
+    envkit_exec: "{{ [envkit_python, '-c', envkit_secrets_exec] if envkit_secrets else [] }}"
 
 - name: Plan (setup plan --exit-code; exit 3 = something to do)
   ansible.builtin.command:
-    argv: "{{ envkit_setup + ['plan', '--exit-code'] + envkit_plan_args + envkit_recipes }}"
+    argv: "{{ envkit_exec + envkit_setup + ['plan', '--exit-code'] + envkit_plan_args + envkit_recipes }}"
     chdir: "{{ envkit_dir }}"
-  environment: "{{ envkit_secrets }}"
+    stdin: "{{ envkit_secrets | to_json if envkit_secrets else omit }}"
   no_log: true
   register: envkit_plan
   check_mode: false
@@ -174,9 +188,9 @@ export function tasksYaml(): string {
 
 - name: Run (setup run, only what the plan said)
   ansible.builtin.command:
-    argv: "{{ envkit_setup + ['run'] + envkit_recipes }}"
+    argv: "{{ envkit_exec + envkit_setup + ['run'] + envkit_recipes }}"
     chdir: "{{ envkit_dir }}"
-  environment: "{{ envkit_secrets }}"
+    stdin: "{{ envkit_secrets | to_json if envkit_secrets else omit }}"
   no_log: true
   register: envkit_run
   when: envkit_plan.rc == 3 and not ansible_check_mode
@@ -190,9 +204,9 @@ export function tasksYaml(): string {
 
 - name: Check (setup doctor --json)
   ansible.builtin.command:
-    argv: "{{ envkit_setup + ['doctor', '--json'] + envkit_recipes }}"
+    argv: "{{ envkit_exec + envkit_setup + ['doctor', '--json'] + envkit_doctor_args + envkit_recipes }}"
     chdir: "{{ envkit_dir }}"
-  environment: "{{ envkit_secrets }}"
+    stdin: "{{ envkit_secrets | to_json if envkit_secrets else omit }}"
   no_log: true
   register: envkit_doctor
   when: not ansible_check_mode

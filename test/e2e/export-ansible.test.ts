@@ -203,6 +203,7 @@ verify:
         `AllowUsers ${users.join(' ')}`,
         'MaxStartups 100',
         'MaxSessions 100',
+        'Subsystem sftp /usr/lib/openssh/sftp-server',
         '',
       ].join('\n'),
     );
@@ -260,6 +261,7 @@ verify:
       } catch {
         /* not created */
       }
+    fs.rmSync(root, { recursive: true, force: true });
   });
 
   it('exports, converges three hosts, fails the fourth alone, and changes nothing the second time', async (ctx) => {
@@ -284,7 +286,7 @@ verify:
       root,
     );
     expect(exp.code, exp.stderr).toBe(0);
-    const summary = JSON.parse(exp.stdout) as { recipes: string[]; secrets: string[] };
+    const summary = JSON.parse(exp.stdout) as { recipes: string[]; secrets: string[]; binary: string | null };
     expect(summary.recipes).toEqual(['ans-base', 'ans-app']);
     expect(summary.secrets).toEqual(['ENVKIT_ANS_TOKEN']);
     // Exported again over the first: what the export does not write (an inventory, group_vars/) stays.
@@ -318,6 +320,17 @@ verify:
     expect(check.out).toMatch(/will run/);
     expect(homeFiles(homes[0]!)).toEqual(before);
 
+    // A host made to use the single-file setup, where the export has none, stops and says how to get one.
+    if (summary.binary === null) {
+      const nobin = await playbook(
+        exportDir,
+        ['-i', inventory, 'site.yml', '--limit', 'h3', '-e', '{"envkit_use_binary": true}'],
+        env,
+      );
+      expect(nobin.recap.get('h3')?.failed, nobin.out).toBe(1);
+      expect(nobin.out).toContain('npm run build:sea');
+    }
+
     const t2 = Date.now();
     const first = await playbook(exportDir, ['-i', inventory, 'site.yml'], env);
     console.log(`export-ansible: first play (4 hosts) took ${((Date.now() - t2) / 1000).toFixed(1)} s`);
@@ -338,17 +351,26 @@ verify:
       expect(fs.existsSync(path.join(h, 'venvs/app/bin/python'))).toBe(true);
       expect(fs.readFileSync(path.join(h, '.config/ans/app.ini'), 'utf8')).toContain(i === 1 ? 'hi-h2' : 'hello');
       expect(fs.readFileSync(path.join(h, '.config/envkit/env.sh'), 'utf8')).toContain('ANS_BASE');
-      const report = JSON.parse(fs.readFileSync(path.join(exportDir, 'reports', `h${i + 1}.json`), 'utf8')) as object;
-      expect(JSON.stringify(report)).toContain('ans-app');
+      const report = JSON.parse(fs.readFileSync(path.join(exportDir, 'reports', `h${i + 1}.json`), 'utf8')) as {
+        kind: string;
+        counts: { fail: number };
+        items: { recipe?: string; label: string; message: string }[];
+      };
+      expect(report.kind).toBe('doctor');
+      expect(report.counts.fail).toBe(0);
+      expect(report.items).toContainEqual(expect.objectContaining({ recipe: 'ans-app', label: 'steps' }));
     }
     expect(fs.existsSync(path.join(exportDir, 'reports', 'h4.json'))).toBe(false);
 
     // The second play changes nothing on the three converged hosts.
     const t3 = Date.now();
-    const second = await playbook(exportDir, ['-i', inventory, 'site.yml', '--limit', 'h1,h2,h3'], env);
+    // -vvv shows every remote command line: the secret is on none of them.
+    const second = await playbook(exportDir, ['-i', inventory, 'site.yml', '--limit', 'h1,h2,h3', '-vvv'], env);
     console.log(`export-ansible: second play (3 hosts) took ${((Date.now() - t3) / 1000).toFixed(1)} s`);
     expect(second.code, second.out).toBe(0);
     for (const h of ['h1', 'h2', 'h3']) expect(second.recap.get(h), second.out).toMatchObject({ changed: 0, failed: 0 });
+    expect(second.out).toContain('EXEC');
+    expect(second.out).not.toContain(TOKEN);
 
     // The secret is in no file the export wrote.
     const grep = (d: string): boolean =>
