@@ -136,7 +136,9 @@ export async function writeAnsibleExport(dir: string, shown: string, inputs: Exp
           true,
         )
       : undefined;
-    const payload = inputs.payload.length ? await archive(filesDir, 'envkit-payload', inputs.payload, false) : undefined;
+    const payload = inputs.payload.length
+      ? await archive(filesDir, 'envkit-payload', inputs.payload, false)
+      : undefined;
     let binary: string | undefined;
     if (inputs.binary) {
       binary = 'setup-linux-x64';

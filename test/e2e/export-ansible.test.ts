@@ -4,7 +4,8 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve, sha256 } from '../helpers/archives.js';
-import { git, mirrorRepo } from '../helpers/git-mirror.js';
+import { mirrorRepo } from '../helpers/git-mirror.js';
+import { localProfile } from '../helpers/local-profile.js';
 import { makeIndex } from '../helpers/pip-index.js';
 import { which } from '../../src/util/which.js';
 import { runCli, tempHome, writeRecipes } from './helpers.js';
@@ -114,32 +115,14 @@ describe.skipIf(!isRoot || !aptGet)('setup export ansible over sshd', { timeout:
     fs.chmodSync(root, 0o755);
     const blob = Buffer.from('a release asset\n'.repeat(64));
     server = await serve({ '/dl/asset.bin': blob });
+    // A project on "github.com" with a submodule, from bare repos through the mirror profile.
     const lib = await mirrorRepo(root, 'envkit/ans-lib');
-    const work = path.join(root, 'work-app');
-    fs.mkdirSync(work, { recursive: true });
-    fs.writeFileSync(path.join(work, 'README.md'), 'app\n');
-    fs.writeFileSync(
-      path.join(work, '.gitmodules'),
-      '[submodule "third_party/lib"]\n\tpath = third_party/lib\n\turl = https://github.com/envkit/ans-lib.git\n',
-    );
-    await git(work, ['init', '--quiet', '--initial-branch=main', work]);
-    await git(work, ['-C', work, 'add', '.']);
-    await git(work, ['-C', work, 'update-index', '--add', '--cacheinfo', `160000,${lib.recorded},third_party/lib`]);
-    await git(work, ['-C', work, '-c', 'user.name=F', '-c', 'user.email=f@example.com', 'commit', '-qm', 'app']);
-    await git(work, ['-C', work, 'tag', 'v1.0']);
-    await git(work, ['clone', '--quiet', '--bare', work, path.join(root, 'mirror', 'github.com', 'envkit', 'app.git')]);
+    await mirrorRepo(root, 'envkit/app', [
+      { path: 'third_party/lib', url: 'https://github.com/envkit/ans-lib.git', commit: lib.recorded },
+    ]);
     makeIndex(which('python3')!, path.join(root, 'index'));
     const profile = path.join(root, 'local.yaml');
-    fs.writeFileSync(
-      profile,
-      [
-        'name: local',
-        `pip: { index-url: "file://${root}/index/simple" }`,
-        `git: { rewrite: { "https://github.com/": "file://${root}/mirror/github.com/" } }`,
-        `urls: { rewrite: { "https://downloads.example.invalid/": "${server.base}/dl/" } }`,
-        '',
-      ].join('\n'),
-    );
+    fs.writeFileSync(profile, localProfile(root, server.base));
     writeRecipes(path.join(root, 'recipes'), {
       'ans-base.yaml': `name: ans-base
 description: a system package and an env value
@@ -154,7 +137,7 @@ vars:
   greeting: hello
 steps:
   - name: sources
-    git: { repo: "https://github.com/envkit/app.git", ref: v1.0, dest: ~/src/app, submodules: true }
+    git: { repo: "https://github.com/envkit/app.git", ref: main, dest: ~/src/app, submodules: true }
   - download: { url: "https://downloads.example.invalid/asset.bin?token={{ secrets.ENVKIT_ANS_TOKEN }}", sha256: "${sha256(blob)}", dest: ~/opt/asset.bin }
   - venv: { path: ~/venvs/app }
   - pip: { venv: ~/venvs/app, packages: ["envkit-demo-b>=0.5"], imports: [envkit_demo_b] }
@@ -368,7 +351,8 @@ verify:
     const second = await playbook(exportDir, ['-i', inventory, 'site.yml', '--limit', 'h1,h2,h3', '-vvv'], env);
     console.log(`export-ansible: second play (3 hosts) took ${((Date.now() - t3) / 1000).toFixed(1)} s`);
     expect(second.code, second.out).toBe(0);
-    for (const h of ['h1', 'h2', 'h3']) expect(second.recap.get(h), second.out).toMatchObject({ changed: 0, failed: 0 });
+    for (const h of ['h1', 'h2', 'h3'])
+      expect(second.recap.get(h), second.out).toMatchObject({ changed: 0, failed: 0 });
     expect(second.out).toContain('EXEC');
     expect(second.out).not.toContain(TOKEN);
 

@@ -37,7 +37,10 @@ export default async function exportAnsible(names: string[], opts: ExportOpts): 
     );
   const binary = opts.binary ? path.resolve(opts.binary) : seaBinary();
   if (opts.binary && !fs.statSync(binary!, { throwIfNoEntry: false })?.isFile())
-    throw new UsageError(`--binary ${opts.binary}: no such file`, 'build it with npm run build:sea (dist/setup-linux-x64)');
+    throw new UsageError(
+      `--binary ${opts.binary}: no such file`,
+      'build it with npm run build:sea (dist/setup-linux-x64)',
+    );
   const mirror = bundleProfile ?? opts.mirror;
   const session = await sessionFrom({ ...opts, ...(mirror ? { mirror } : {}) }, names);
   const recipes = selectRecipes(session, names);
