@@ -116,7 +116,7 @@ export function tasksYaml(): string {
 - name: Choose how setup runs here
   ansible.builtin.set_fact:
     envkit_on_node: >-
-      {{ not (envkit_use_binary | bool) and envkit_node.rc == 0
+      {{ not (envkit_use_binary | bool) and envkit_js_archive != "" and envkit_node.rc == 0
          and (envkit_node.stdout | trim | regex_replace('^v', '')) is version('20', '>=') }}
 
 - name: Stop where there is neither Node 20 nor a single-file setup

@@ -192,7 +192,10 @@ verify:
     );
     fs.mkdirSync('/run/sshd', { recursive: true });
     sh('/usr/sbin/sshd', ['-f', config, '-E', path.join(sshDir, 'sshd.log')]);
-    sshdPid = Number(fs.readFileSync(path.join(sshDir, 'sshd.pid'), 'utf8'));
+    // sshd forks into the background: its pid file comes a moment after the command returns.
+    const pidFile = path.join(sshDir, 'sshd.pid');
+    for (let i = 0; i < 100 && !fs.existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 100));
+    sshdPid = Number(fs.readFileSync(pidFile, 'utf8'));
 
     const controlHome = path.join(root, 'control-home');
     fs.mkdirSync(controlHome);
@@ -232,11 +235,20 @@ verify:
 
   afterAll(async () => {
     await server?.close();
+    const pidFile = path.join(sshDir, 'sshd.pid');
+    if (!sshdPid && fs.existsSync(pidFile)) sshdPid = Number(fs.readFileSync(pidFile, 'utf8'));
     if (sshdPid)
       try {
         process.kill(sshdPid, 'SIGTERM');
       } catch {
         /* gone already */
+      }
+    for (const u of users)
+      try {
+        // Ansible's ssh masters keep a session open a while (ControlPersist): the test users' processes end now.
+        execFileSync('pkill', ['-KILL', '-u', u], { stdio: 'ignore' });
+      } catch {
+        /* none left */
       }
     for (const u of users)
       try {

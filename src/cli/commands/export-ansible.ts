@@ -39,7 +39,7 @@ export default async function exportAnsible(names: string[], opts: ExportOpts): 
   if (opts.binary && !fs.statSync(binary!, { throwIfNoEntry: false })?.isFile())
     throw new UsageError(
       `--binary ${opts.binary}: no such file`,
-      'build it with npm run build:sea (dist/setup-linux-x64)',
+      'build it with npm run build:sea, which writes dist/setup-linux-x64',
     );
   const mirror = bundleProfile ?? opts.mirror;
   const session = await sessionFrom({ ...opts, ...(mirror ? { mirror } : {}) }, names);
