@@ -48,23 +48,20 @@ export interface ExportResult {
 }
 
 /** Entries whose name starts with a dot, and node_modules, stay home: a recipe folder may be a project. */
-const skip = (src: string): boolean => {
-  const base = path.basename(src);
-  return !(base.startsWith('.') || base === 'node_modules');
-};
+const kept = (rel: string): boolean => rel.split('/').every((seg) => !seg.startsWith('.') && seg !== 'node_modules');
 
-/** sha256 over every file under a folder (names and bytes, sorted): the name of what it becomes. */
+/** sha256 over every file kept under a folder, links followed (names, modes and bytes, sorted). */
 async function treeHash(dir: string): Promise<string> {
   const h = createHash('sha256');
   const walk = async (d: string, rel: string): Promise<void> => {
-    const entries = (await fs.readdir(d, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
-    for (const e of entries) {
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) await walk(path.join(d, e.name), r);
+    for (const name of (await fs.readdir(d)).sort()) {
+      const r = rel ? `${rel}/${name}` : name;
+      if (!kept(r)) continue;
+      const st = await fs.stat(path.join(d, name));
+      if (st.isDirectory()) await walk(path.join(d, name), r);
       else {
-        const st = await fs.stat(path.join(d, e.name));
         h.update(`${r}\0${st.mode & 0o111 ? 'x' : '-'}\0`);
-        h.update(await fs.readFile(path.join(d, e.name)));
+        h.update(await fs.readFile(path.join(d, name)));
       }
     }
   };
@@ -73,8 +70,9 @@ async function treeHash(dir: string): Promise<string> {
 }
 
 /**
- * Copies sources into a staging folder, then archives it as files/<stem>-<hash>.tar(.gz) whose entries
- * sit under <stem>-<hash>/: the folder name on the host changes exactly when the content does.
+ * Archives the sources as files/<stem>-<hash>.tar(.gz), entries under <stem>-<hash>/: the folder name on
+ * the host changes exactly when the content does. The staging folder holds links only (a bundle of
+ * gigabytes is read once for the hash and once into the archive, never copied).
  */
 async function archive(
   filesDir: string,
@@ -84,19 +82,31 @@ async function archive(
 ): Promise<{ archive: string; dir: string }> {
   const stage = path.join(filesDir, `.stage-${stem}`);
   await fs.mkdir(stage, { recursive: true });
-  for (const s of sources) {
-    const to = path.join(stage, s.name);
-    await fs.mkdir(path.dirname(to), { recursive: true });
-    await fs.cp(s.from, to, { recursive: true, dereference: true, filter: skip });
+  try {
+    for (const s of sources) {
+      const to = path.join(stage, s.name);
+      await fs.mkdir(path.dirname(to), { recursive: true });
+      await fs.symlink(path.resolve(s.from), to);
+    }
+    const dir = `${stem}-${await treeHash(stage)}`;
+    const name = `${dir}.tar${gzip ? '.gz' : ''}`;
+    await createTar(
+      {
+        gzip,
+        cwd: stage,
+        prefix: dir,
+        portable: true,
+        follow: true,
+        filter: (p) => kept(p.replace(/^\.\//, '')),
+        file: path.join(filesDir, name),
+        mtime: new Date(0),
+      },
+      (await fs.readdir(stage)).sort(),
+    );
+    return { archive: name, dir };
+  } finally {
+    await fs.rm(stage, { recursive: true, force: true });
   }
-  const dir = `${stem}-${await treeHash(stage)}`;
-  const name = `${dir}.tar${gzip ? '.gz' : ''}`;
-  await createTar(
-    { gzip, cwd: stage, prefix: dir, portable: true, file: path.join(filesDir, name), mtime: new Date(0) },
-    (await fs.readdir(stage)).sort(),
-  );
-  await fs.rm(stage, { recursive: true, force: true });
-  return { archive: name, dir };
 }
 
 /** Whether a folder may be written over: missing, empty, or an earlier export (its README says so). */

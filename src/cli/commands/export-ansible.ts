@@ -62,7 +62,7 @@ export default async function exportAnsible(names: string[], opts: ExportOpts): 
     payload.push({ name: 'bundle', from: bundle });
     mirrorFile = 'bundle/profile.yaml';
   } else if (mirror && isProfileFile(mirror)) {
-    mirrorFile = `mirror/${path.basename(mirror)}`;
+    mirrorFile = 'mirror/profile.yaml';
     payload.push({ name: mirrorFile, from: path.resolve(mirror) });
   }
   const secrets = [...new Set(recipes.flatMap((r) => [...referencedSecrets(r)]))].sort();
