@@ -7,6 +7,7 @@ import { serve, sha256 } from '../helpers/archives.js';
 import { mirrorRepo } from '../helpers/git-mirror.js';
 import { localProfile } from '../helpers/local-profile.js';
 import { makeIndex } from '../helpers/pip-index.js';
+import { canBuildSea, ensureSeaBinary } from '../helpers/sea.js';
 import { which } from '../../src/util/which.js';
 import { runCli, tempHome, writeRecipes } from './helpers.js';
 
@@ -223,12 +224,15 @@ verify:
           hosts: {
             h1: host(users[0]!),
             h2: host(users[1]!, { envkit_vars: { greeting: 'hi-h2' } }),
-            h3: host(users[2]!),
+            // The single-file setup where it can be built (it is on this host's Node otherwise).
+            h3: host(users[2]!, canBuildSea ? { envkit_use_binary: true } : {}),
             h4: host(users[3]!, { envkit_mirror: broken }),
           },
         },
       }),
     );
+    // The export carries the single-file setup when it is built (npm test builds it here: h3 runs it).
+    if (canBuildSea) ensureSeaBinary();
     ready = true;
     console.log(`export-ansible: setup (apt, users, sshd, fixtures) took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   }, 600_000);
@@ -326,6 +330,7 @@ verify:
       expect(nobin.out).toContain('npm run build:sea');
     }
 
+    if (canBuildSea) expect(summary.binary).not.toBeNull();
     const t2 = Date.now();
     const first = await playbook(exportDir, ['-i', inventory, 'site.yml'], env);
     console.log(`export-ansible: first play (4 hosts) took ${((Date.now() - t2) / 1000).toFixed(1)} s`);
@@ -356,6 +361,12 @@ verify:
       expect(report.items).toContainEqual(expect.objectContaining({ recipe: 'ans-app', label: 'steps' }));
     }
     expect(fs.existsSync(path.join(exportDir, 'reports', 'h4.json'))).toBe(false);
+    // h3 ran the single-file setup, not the JS tree.
+    if (canBuildSea) {
+      const onHost = fs.readdirSync(path.join(homes[2]!, '.local/share/envkit-ansible'));
+      expect(onHost).toContain('setup-linux-x64');
+      expect(onHost.some((f) => f.startsWith('envkit-js-'))).toBe(false);
+    }
 
     // The second play changes nothing on the three converged hosts.
     const t3 = Date.now();
