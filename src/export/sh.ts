@@ -123,13 +123,22 @@ export function renderSh(input: ShInput, scriptFacts: Record<string, string>): S
     }
   }
   const text0 = body.join('\n');
+  // Facts the recipes read (in `when:` or templates) that the script does not check where it runs: decided here.
+  const unchecked = Object.entries(input.facts).filter(
+    ([k, v]) => !(SCRIPT_FACTS as readonly string[]).includes(k) && k !== 'pkg_manager' && v !== undefined,
+  );
+  if (unchecked.length)
+    limits.set(
+      `decided with this machine's ${unchecked.map(([k, v]) => `${k}=${String(v)}`).join(', ')} (in \`when:\` or values), which the script does not check where it runs: export on a machine like the target`,
+      [],
+    );
   out.secrets = [...secrets];
   out.limits = [...limits].map(([text, steps]) => ({ text, steps }));
   const header = [
     '#!/usr/bin/env bash',
     comment(`Written by \`setup export sh\` from: ${input.names.join(' ')}`),
     comment(
-      `Recipes, in order: ${input.recipes.map((r) => r.recipe.name).join(', ')}. Mirror profile: ${input.mirror ?? 'default'} (applied: the URLs below are already rewritten).`,
+      `Recipes, in order: ${input.recipes.map((r) => r.recipe.name).join(', ')}. Mirror profile: ${input.mirror ?? 'default'} (applied: the URLs below are already rewritten). Prefix: ${shWord(input.env.prefix, home)} (--prefix; as the exporting user: /usr/local for root, else ~/.local).`,
     ),
     comment(
       'Each step runs only when its check does not hold, and is checked again after; the first failure stops the script with the step’s name. Run it again: satisfied steps do nothing.',
@@ -151,7 +160,10 @@ export function renderSh(input: ShInput, scriptFacts: Record<string, string>): S
         : 'Secrets: none.',
     ),
     ...(out.limits.length
-      ? [comment('Not as setup does it:'), ...out.limits.map((l) => comment(`  - ${l.text} (${l.steps.join(', ')})`))]
+      ? [
+          comment('Not as setup does it:'),
+          ...out.limits.map((l) => comment(`  - ${l.text}${l.steps.length ? ` (${l.steps.join(', ')})` : ''}`)),
+        ]
       : [comment('Not as setup does it: nothing.')]),
     '',
   ];

@@ -71,6 +71,7 @@ describe('setup completion bash, sourced in real bash', () => {
       'bundle',
       'completion',
       'doctor',
+      'export',
       'help',
       'init',
       'list',
@@ -81,6 +82,7 @@ describe('setup completion bash, sourced in real bash', () => {
       'validate',
     ]);
     expect(complete('setup p')).toEqual(['plan']);
+    expect(complete('setup export ')).toEqual(['ansible', 'sh']);
     expect(complete('setup --mirror tuna r')).toEqual(['run']);
   });
 
@@ -182,6 +184,7 @@ describe.runIf(has('zsh'))('setup completion zsh', () => {
       'bundle',
       'completion',
       'doctor',
+      'export',
       'help',
       'init',
       'list',

@@ -70,10 +70,18 @@ function render(
   yaml: string,
   profile: Profile = { name: 'default' } as Profile,
   scriptFacts: Record<string, string> = { distro: 'debian', arch: 'x86_64' },
+  extraFacts: Record<string, string | boolean> = {},
 ) {
   const { recipe, problems } = parseRecipe('/virtual/r.yaml', Buffer.from(yaml));
   expect(problems).toEqual([]);
-  const facts = { os: 'linux', distro: 'debian', distro_version: '12', arch: 'x86_64', pkg_manager: 'apt' };
+  const facts = {
+    os: 'linux',
+    distro: 'debian',
+    distro_version: '12',
+    arch: 'x86_64',
+    pkg_manager: 'apt',
+    ...extraFacts,
+  };
   const resolved = resolveRecipe(recipe!, {
     facts,
     dirs: { home: HOME, src: paths.src, cache: paths.cache, state: paths.state, config: paths.config },
@@ -119,6 +127,19 @@ steps:
 `;
 
 describe('renderSh: the recipes as one bash script', () => {
+  it('says which facts decided it that the script does not check, and the prefix it installs into', () => {
+    const sh = render(EVERY_KIND, undefined, undefined, { gpu: false, cmake: '3.25.1' });
+    expect(sh.limits).toContainEqual({ text: expect.stringContaining('gpu=false, cmake=3.25.1'), steps: [] });
+    expect(sh.text).toMatch(/^# {3}- decided with this machine's gpu=false, cmake=3\.25\.1 .*does not check/m);
+    expect(sh.text).toContain('Prefix: "${HOME}"/.local (--prefix;');
+    // Only the facts it checks: nothing more to say.
+    expect(
+      render(EVERY_KIND)
+        .limits.map((l) => l.text)
+        .join('\n'),
+    ).not.toContain('decided with');
+  });
+
   it('writes every kind, checked as plan checks it, and bash reads the script', () => {
     const sh = render(EVERY_KIND);
     expect(sh.problems).toEqual([]);

@@ -74,7 +74,7 @@ export default async function exportSh(names: string[], opts: ExportOpts): Promi
       ...(sh.limits.length
         ? [
             'not as setup does it (also in the script’s header):',
-            ...sh.limits.map((l) => `  - ${l.text} (${l.steps.join(', ')})`),
+            ...sh.limits.map((l) => `  - ${l.text}${l.steps.length ? ` (${l.steps.join(', ')})` : ''}`),
           ]
         : []),
     ];
