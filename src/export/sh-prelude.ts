@@ -5,7 +5,7 @@
  * stdin, never on a command line.
  */
 export const PRELUDE = String.raw`set -u -o pipefail
-_SAT=0 _RAN=0 _NOCHECK=0
+_SAT=0 _RAN=0 _NOCHECK=0 _PRE=0
 # Does file $1 hold exactly the text $2?
 _same() { [ -f "$1" ] && cmp -s -- "$1" <(printf '%s' "$2"); }
 # Has file $1 mode $2 (octal, 4 digits)?
@@ -43,10 +43,33 @@ _run() {
     "$~{pre[@]}" bash -e -o pipefail -c "$_HELPERS"$'\n'"$3"
   fi
 }
+# Root directly, or through sudo without a password (a root step never waits for one).
+_can_root() { [ "$(id -u)" = 0 ] || sudo -n true 2>/dev/null; }
+# Runs the steps in the first pass (_PRE=1): stops before any step when a root step would run and root cannot be had.
+_root_first() {
+  _can_root && return 0
+  _PRE=1 _BLOCKED=()
+  _steps
+  _PRE=0
+  [ "$~{#_BLOCKED[@]}" = 0 ] && return 0
+  local b
+  for b in "$~{_BLOCKED[@]}"; do
+    printf 'setup: step %s needs root: run this script as root, or allow %s passwordless sudo (sudo -n)\n' "$b" "$(id -un)" >&2
+  done
+  echo 'setup: nothing was run' >&2
+  exit 1
+}
 _fail() { printf 'setup: step %s (%s) failed: %s\n' "$1" "$2" "$3" >&2; exit 1; }
 # One step: id, name, root, timeout, retries, recheck (1: check again after it runs), check (empty: none), apply.
 _step() {
   local id=$1 name=$2 n=0 rc
+  if [ "$_PRE" = 1 ]; then
+    # The first pass, when root cannot be had: which root steps would run? (as setup's plan: blocked)
+    [ "$3" = 1 ] || return 0
+    if [ -n "$7" ] && _run 0 60 "$7" >/dev/null 2>&1; then return 0; fi
+    _BLOCKED+=("$id ($name)")
+    return 0
+  fi
   if [ -n "$7" ]; then
     if _run 0 60 "$7" >/dev/null 2>&1; then printf 'ok       %s %s: satisfied\n' "$id" "$name"; _SAT=$((_SAT + 1)); return 0; fi
   else _NOCHECK=$((_NOCHECK + 1)); fi

@@ -170,7 +170,11 @@ export function renderSh(input: ShInput, scriptFacts: Record<string, string>): S
     ...factChecks,
     ...secretChecks,
     '',
+    '_steps() {',
     text0,
+    '}',
+    ...(input.recipes.some((r) => r.steps.some((s) => s.whenFailed === null && s.common.root)) ? ['_root_first'] : []),
+    '_steps',
     `printf '%s steps: %s satisfied, %s ran%s\\n' ${out.steps.length} "$_SAT" "$_RAN" "$([ "$_NOCHECK" = 0 ] || echo " ($_NOCHECK without a check, run every time)")"`,
     '',
   ].join('\n');

@@ -178,6 +178,16 @@ description: a download with no checksum, never exported
 steps:
   - download: { url: "https://downloads.example.invalid/tool.sh", dest: ~/tool, insecure: true }
 `,
+      'rooted.yaml': `name: rooted
+description: a step as the user, then one that needs root
+steps:
+  - name: user file
+    file: { path: ~/user.txt, content: "u\\n" }
+  - name: root marker
+    run: touch ${path.join(root, 'root-marker')}
+    creates: ${path.join(root, 'root-marker')}
+    root: true
+`,
       'broken.yaml': `name: broken
 description: a step that fails between two that work
 steps:
@@ -284,6 +294,41 @@ steps:
     expect(fs.existsSync(path.join(home, 'first.txt'))).toBe(true);
     expect(fs.existsSync(path.join(home, 'never.txt'))).toBe(false);
   });
+
+  // As setup run does: a root step that would run, where root cannot be had, stops the script before any step.
+  it.skipIf(process.getuid?.() !== 0 || spawnSync('runuser', ['-u', 'nobody', '--', 'true']).status !== 0)(
+    'stops before any step, saying why, when a root step would run and neither root nor sudo -n is there',
+    async () => {
+      const exporter = tempHome();
+      const script = path.join(exporter, 'export.sh');
+      const exp = await pipCli(['--recipes', recipes, 'export', 'sh', 'rooted', '-o', script], exporter);
+      expect(exp.code, exp.stderr).toBe(0);
+      const home = tempHome();
+      fs.copyFileSync(script, path.join(home, 'rooted.sh'));
+      fs.chownSync(home, 65534, 65534);
+      fs.chmodSync(home, 0o755);
+      const r = spawnSync(
+        'runuser',
+        ['-u', 'nobody', '--', 'env', `HOME=${home}`, 'bash', path.join(home, 'rooted.sh')],
+        {
+          encoding: 'utf8',
+          cwd: home,
+        },
+      );
+      expect(r.status, r.stdout + r.stderr).toBe(1);
+      expect(r.stderr).toContain(
+        'setup: step rooted#2 (root marker) needs root: run this script as root, or allow nobody passwordless sudo (sudo -n)',
+      );
+      expect(r.stderr).toContain('nothing was run');
+      expect(r.stdout).toBe('');
+      expect(fs.readdirSync(home)).toEqual(['rooted.sh']);
+      // As root the same script runs both steps.
+      const asRoot = await bash(script, tempHome());
+      expect(asRoot.code, asRoot.stdout + asRoot.stderr).toBe(0);
+      expect(asRoot.stdout).toMatch(/done +rooted#2 root marker/);
+      expect(fs.existsSync(path.join(root, 'root-marker'))).toBe(true);
+    },
+  );
 
   it('refuses what it cannot write, saying where, and writes nothing', async () => {
     const exporter = tempHome();
