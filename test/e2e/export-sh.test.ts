@@ -6,7 +6,7 @@ import { serve, sha256 } from '../helpers/archives.js';
 import { git, mirrorRepo } from '../helpers/git-mirror.js';
 import { makeIndex } from '../helpers/pip-index.js';
 import { which } from '../../src/util/which.js';
-import { cliEnv, tempHome, writeRecipes } from './helpers.js';
+import { BIN, cliEnv, tempHome, writeRecipes } from './helpers.js';
 import { hostHasVenv, pipCli, python3 } from './pip-cli.js';
 
 /**
@@ -297,7 +297,7 @@ steps:
 
   // As setup run does: a root step that would run, where root cannot be had, stops the script before any step.
   it.skipIf(process.getuid?.() !== 0 || spawnSync('runuser', ['-u', 'nobody', '--', 'true']).status !== 0)(
-    'stops before any step, saying why, when a root step would run and neither root nor sudo -n is there',
+    'as a user with neither root nor sudo -n: a root step that would run stops the script before any step; -o where it may not write says so',
     async () => {
       const exporter = tempHome();
       const script = path.join(exporter, 'export.sh');
@@ -322,6 +322,40 @@ steps:
       expect(r.stderr).toContain('nothing was run');
       expect(r.stdout).toBe('');
       expect(fs.readdirSync(home)).toEqual(['rooted.sh']);
+      // -o where this user may not write: said as such, with what to do (not a step's hint), nothing written.
+      const exportAs = (out: string) =>
+        spawnSync(
+          'runuser',
+          [
+            '-u',
+            'nobody',
+            '--',
+            'env',
+            `HOME=${home}`,
+            'NO_COLOR=1',
+            process.execPath,
+            BIN,
+            'export',
+            'sh',
+            'pip-mirror',
+            '-o',
+            out,
+          ],
+          { env: cliEnv(home), cwd: '/', encoding: 'utf8' },
+        );
+      const open = tempHome();
+      fs.chmodSync(open, 0o755); // root's, readable by all
+      const denied = exportAs(path.join(open, 'x.sh'));
+      expect(denied.status, denied.stderr).toBe(1);
+      expect(denied.stderr).toMatch(
+        /cannot write .*x\.sh: permission denied.*write the script to a folder you may write: -o FILE/,
+      );
+      expect(denied.stderr).not.toContain('root: true');
+      const hidden = exportAs(path.join(exporter, 'sub', 'x.sh')); // root's folder, 0700
+      expect(hidden.status, hidden.stderr).toBe(2);
+      expect(hidden.stderr).toContain(`cannot look into ${exporter}: permission denied`);
+      expect(hidden.stderr).not.toMatch(/XDG_|^\s+at /m);
+      expect(fs.readdirSync(open)).toEqual([]);
       // As root the same script runs both steps.
       const asRoot = await bash(script, tempHome());
       expect(asRoot.code, asRoot.stdout + asRoot.stderr).toBe(0);

@@ -17,12 +17,22 @@ export default async function exportSh(names: string[], opts: ExportOpts): Promi
     throw new UsageError('setup export sh needs the recipes to export', 'setup export sh <recipe…> -o setup.sh');
   const file = opts.output === undefined ? undefined : path.resolve(opts.output);
   // Said before anything is read: a script with nowhere to go is bad input, not a failed run.
-  if (file && !fs.statSync(path.dirname(file), { throwIfNoEntry: false })?.isDirectory())
+  const stat = (p: string): fs.Stats | undefined => {
+    try {
+      return fs.statSync(p, { throwIfNoEntry: false });
+    } catch (e) {
+      throw new UsageError(
+        `-o ${opts.output}: cannot look into ${path.dirname(p)}: ${(e as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : (e as Error).message}`,
+        'write the script to a folder you may write: -o FILE',
+      );
+    }
+  };
+  if (file && !stat(path.dirname(file))?.isDirectory())
     throw new UsageError(
       `-o ${opts.output}: no folder ${path.dirname(file)}`,
       'create it first, or write the script elsewhere',
     );
-  if (file && fs.statSync(file, { throwIfNoEntry: false })?.isDirectory())
+  if (file && stat(file)?.isDirectory())
     throw new UsageError(
       `-o ${opts.output} is a folder: the sh export writes one file`,
       'setup export sh <recipe…> -o FILE',
@@ -51,7 +61,8 @@ export default async function exportSh(names: string[], opts: ExportOpts): Promi
     scriptFacts,
   );
   if (sh.problems.length) throw new InputError(sh.problems);
-  if (file) await writeVerified(file, sh.text, { mode: 0o755 });
+  if (file)
+    await writeVerified(file, sh.text, { mode: 0o755, denied: 'write the script to a folder you may write: -o FILE' });
   if (o.json) {
     writeJson(o, 'export-sh', {
       status: 'ok',
