@@ -5,7 +5,7 @@
  * stdin, never on a command line.
  */
 export const PRELUDE = String.raw`set -u -o pipefail
-_SAT=0 _RAN=0 _NOCHECK=0 _PRE=0
+_SAT=0 _RAN=0 _NOCHECK=0 _PRE=0 _CUR=
 # Does file $1 hold exactly the text $2?
 _same() { [ -f "$1" ] && cmp -s -- "$1" <(printf '%s' "$2"); }
 # Has file $1 mode $2 (octal, 4 digits)?
@@ -59,10 +59,15 @@ _root_first() {
   echo 'setup: nothing was run' >&2
   exit 1
 }
+# Ctrl-C or SIGTERM: stop there, naming the step, as setup does (exit 130; bash runs this once the step's command
+# has ended, which may have caught the signal and exited 1: never read as a failure to retry).
+_interrupted() { printf 'setup: interrupted%s: run the script again to go on\n' "$~{_CUR:+ during step $_CUR}" >&2; exit 130; }
+trap _interrupted INT TERM
 _fail() { printf 'setup: step %s (%s) failed: %s\n' "$1" "$2" "$3" >&2; exit 1; }
 # One step: id, name, root, timeout, retries, recheck (1: check again after it runs), check (empty: none), apply.
 _step() {
   local id=$1 name=$2 n=0 rc
+  _CUR="$id ($name)"
   if [ "$_PRE" = 1 ]; then
     # The first pass, when root cannot be had: which root steps would run? (as setup's plan: blocked)
     [ "$3" = 1 ] || return 0

@@ -1,4 +1,4 @@
-import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -188,6 +188,16 @@ steps:
     creates: ${path.join(root, 'root-marker')}
     root: true
 `,
+      'slow.yaml': `name: slow
+description: a step whose command catches Ctrl-C and exits 1, with retries left
+steps:
+  - name: catches ctrl-c
+    run: trap 'exit 1' INT; sleep 3 & wait
+    creates: ~/never
+    retries: 2
+  - name: after
+    file: { path: ~/after.txt, content: "x\\n" }
+`,
       'broken.yaml': `name: broken
 description: a step that fails between two that work
 steps:
@@ -363,6 +373,35 @@ steps:
       expect(fs.existsSync(path.join(root, 'root-marker'))).toBe(true);
     },
   );
+
+  it('stops at Ctrl-C naming the step, exit 130, even when the step caught it and exited 1 (no retry)', async () => {
+    const exporter = tempHome();
+    const script = path.join(exporter, 'export.sh');
+    const exp = await pipCli(['--recipes', recipes, 'export', 'sh', 'slow', '-o', script], exporter);
+    expect(exp.code, exp.stderr).toBe(0);
+    const home = tempHome();
+    // Its own process group, as a terminal's foreground job: Ctrl-C reaches the script and the step alike.
+    const child = spawn('bash', [script], { env: cliEnv(home), cwd: home, detached: true });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const started = new Promise<void>((resolve) =>
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        if (stdout.includes('run      slow#1')) resolve();
+      }),
+    );
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    await started;
+    await new Promise((r) => setTimeout(r, 300));
+    process.kill(-child.pid!, 'SIGINT');
+    const code = await exited;
+    expect(code, stdout + stderr).toBe(130);
+    expect(stderr).toContain('setup: interrupted during step slow#1 (catches ctrl-c): run the script again to go on');
+    expect(stdout).not.toContain('retry');
+    expect(stderr).not.toContain('failed');
+    expect(fs.existsSync(path.join(home, 'after.txt'))).toBe(false);
+  });
 
   it('refuses what it cannot write, saying where, and writes nothing', async () => {
     const exporter = tempHome();
