@@ -419,5 +419,18 @@ steps:
     );
     expect(nowhere.code).toBe(2);
     expect(nowhere.stderr).toContain('no folder');
+    // Onto a file of the user's (a typo for the script's name): refused, the file as it was.
+    const notes = path.join(exporter, 'notes.txt');
+    fs.writeFileSync(notes, 'my notes\n');
+    const onto = await pipCli(['--recipes', recipes, 'export', 'sh', 'broken', '-o', notes], exporter);
+    expect(onto.code).toBe(2);
+    expect(onto.stderr).toContain(`-o ${notes} exists and is not a script setup export sh wrote; nothing written`);
+    expect(fs.readFileSync(notes, 'utf8')).toBe('my notes\n');
+    // An earlier export, or an empty file, is written over.
+    for (const text of ['', null]) {
+      if (text !== null) fs.writeFileSync(script, text);
+      const again = await pipCli(['--recipes', recipes, 'export', 'sh', 'broken', '-o', script], exporter);
+      expect(again.code, again.stderr).toBe(0);
+    }
   });
 });

@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { referencedSecrets } from '../../catalog/secrets.js';
-import { renderSh, SCRIPT_FACTS } from '../../export/sh.js';
+import { isShExport, renderSh, SCRIPT_FACTS } from '../../export/sh.js';
 import { resolveRecipes, selectRecipes, type Session } from '../../plan/session.js';
 import { InputError, UsageError } from '../../util/errors.js';
 import { secretMarker } from '../../util/sh-word.js';
+import { fileKind, MiB, readUserFileSync, UnreadableFile } from '../../util/user-file.js';
 import { writeVerified } from '../../util/verified-write.js';
 import { sessionFrom } from '../common.js';
 import { makeOutput, tilde, writeJson } from '../output.js';
@@ -37,6 +38,24 @@ export default async function exportSh(names: string[], opts: ExportOpts): Promi
       `-o ${opts.output} is a folder: the sh export writes one file`,
       'setup export sh <recipe…> -o FILE',
     );
+  // As bundle and export ansible do with a folder: only an earlier export is written over, never a user's file.
+  const existing = file ? stat(file) : undefined;
+  if (file && existing) {
+    const kind = fileKind(existing);
+    let ours = false;
+    if (!kind && existing.size) {
+      try {
+        ours = isShExport(readUserFileSync(file, { maxBytes: 16 * MiB, what: 'exported scripts' }).toString('utf8'));
+      } catch (e) {
+        if (!(e instanceof UnreadableFile)) throw e;
+      }
+    }
+    if (kind || (existing.size && !ours))
+      throw new UsageError(
+        `-o ${opts.output} ${kind ? `is ${kind}` : 'exists and is not a script setup export sh wrote'}; nothing written`,
+        'remove it first, or write the script elsewhere: -o FILE',
+      );
+  }
   const session = await sessionFrom(opts, names);
   const recipes = selectRecipes(session, names);
   // Secrets are resolved as markers the script's quoting turns into references to the environment: the
