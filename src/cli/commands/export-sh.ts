@@ -53,7 +53,9 @@ export default async function exportSh(names: string[], opts: ExportOpts): Promi
     if (kind || (existing.size && !ours))
       throw new UsageError(
         `-o ${opts.output} ${kind ? `is ${kind}` : 'exists and is not a script setup export sh wrote'}; nothing written`,
-        'remove it first, or write the script elsewhere: -o FILE',
+        kind
+          ? 'write the script to a regular file: -o FILE'
+          : 'remove it first, or write the script elsewhere: -o FILE',
       );
   }
   const session = await sessionFrom(opts, names);
