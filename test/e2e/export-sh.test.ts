@@ -198,6 +198,14 @@ steps:
   - name: after
     file: { path: ~/after.txt, content: "x\\n" }
 `,
+      'slow-timeout.yaml': `name: slow-timeout
+description: a long step with a timeout (timeout runs it in its own process group)
+steps:
+  - name: long
+    run: sleep 41.5
+    creates: ~/never
+    timeout: 10m
+`,
       'broken.yaml': `name: broken
 description: a step that fails between two that work
 steps:
@@ -401,6 +409,33 @@ steps:
     expect(stdout).not.toContain('retry');
     expect(stderr).not.toContain('failed');
     expect(fs.existsSync(path.join(home, 'after.txt'))).toBe(false);
+  });
+
+  it('stops at Ctrl-C at once in a step with a timeout (its own process group), and stops the step', async () => {
+    const exporter = tempHome();
+    const script = path.join(exporter, 'export.sh');
+    const exp = await pipCli(['--recipes', recipes, 'export', 'sh', 'slow-timeout', '-o', script], exporter);
+    expect(exp.code, exp.stderr).toBe(0);
+    const home = tempHome();
+    const child = spawn('bash', [script], { env: cliEnv(home), cwd: home, detached: true });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const started = new Promise<void>((resolve) =>
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        if (stdout.includes('run      slow-timeout#1')) resolve();
+      }),
+    );
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await started;
+    await new Promise((r) => setTimeout(r, 300));
+    const t0 = Date.now();
+    process.kill(-child.pid!, 'SIGINT');
+    const code = await exited;
+    expect(code, stdout + stderr).toBe(130);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(spawnSync('pgrep', ['-f', 'sleep 41.5']).status).toBe(1); // the step is gone too
   });
 
   it('refuses what it cannot write, saying where, and writes nothing', async () => {
