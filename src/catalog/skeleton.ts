@@ -66,7 +66,11 @@ export async function writeSkeleton(
   await fs.mkdir(dir, { recursive: true });
   try {
     // Exclusive: linked into place only if absent, so a file made since the check above is not overwritten either.
-    await writeVerified(file, recipeSkeleton(name, schemaUrl, kinds), { exclusive: true, mode: 0o644 });
+    await writeVerified(file, recipeSkeleton(name, schemaUrl, kinds), {
+      exclusive: true,
+      mode: 0o644,
+      denied: 'write it to a folder you may write: --dir DIR',
+    });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST')
       throw new UsageError(`${file} already exists`, 'edit it, or pick another name');

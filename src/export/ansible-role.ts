@@ -62,7 +62,8 @@ envkit_use_binary: false
 # Per-host or per-group variable values: {name: value} or {recipe.name: value}, passed as --set name=value.
 envkit_vars: {}
 # The secrets the recipes read ({{ secrets.NAME }}), e.g. from ansible-vault: {NAME: value}. They reach setup's
-# environment through its stdin (no_log tasks, pipelining), never a command line or a file.
+# environment through its stdin (no_log tasks, pipelining), never a command line or a file. Ansible reads a value
+# holding {{ or {% as a template: tag such a value !unsafe (NAME: !unsafe "p{{w"), in a vault file too.
 # Names the recipes use:${x.secrets.length ? ' ' + x.secrets.join(', ') : ' none'}
 envkit_secrets: {}
 # The mirror profile setup uses: a profile name, or a file on the host (default: the one exported).
@@ -161,9 +162,14 @@ export function tasksYaml(): string {
          + (['--prefix=' + envkit_prefix] if envkit_prefix != '' else [])
          + (envkit_export_sets | map('regex_replace', '^', '--set=') | list)
          + (envkit_vars.items() | map('join', '=') | map('regex_replace', '^', '--set=') | list) }}
+
+# Apart and no_log: Ansible templates envkit_secrets here, and a value it cannot template would be shown in the error.
+- name: Read envkit_secrets (hidden; a value holding Jinja braces must be tagged !unsafe)
+  ansible.builtin.set_fact:
     # With secrets, setup starts through a small Python exec that reads them from stdin into its environment:
     # a task's \`environment:\` would put them on the remote shell's command line (and in -vvv output).
     envkit_exec: "{{ [envkit_python, '-c', envkit_secrets_exec] if envkit_secrets else [] }}"
+  no_log: true
 
 - name: Plan (setup plan --exit-code; exit 3 = something to do)
   ansible.builtin.command:

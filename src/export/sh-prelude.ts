@@ -5,7 +5,7 @@
  * stdin, never on a command line.
  */
 export const PRELUDE = String.raw`set -u -o pipefail
-_SAT=0 _RAN=0 _NOCHECK=0
+_SAT=0 _RAN=0 _NOCHECK=0 _PRE=0 _CUR= _CHILD=
 # Does file $1 hold exactly the text $2?
 _same() { [ -f "$1" ] && cmp -s -- "$1" <(printf '%s' "$2"); }
 # Has file $1 mode $2 (octal, 4 digits)?
@@ -32,21 +32,67 @@ _append_block() {
 }
 _HELPERS=$(declare -f _same _mode_is _write _has_entry _append_block)
 # Runs body $3 with bash -e -o pipefail (as root when $1 is 1), at most $2 seconds (0: no limit).
+# \`timeout\` puts the step in its own process group, out of reach of Ctrl-C: it runs in the background and
+# the script waits for it, so a signal's trap (_interrupted) runs at once and stops it through timeout.
 _run() {
-  local pre=()
+  local pre=() rc
   [ "$2" = 0 ] || pre=(timeout -k 3 "$2")
   if [ "$1" = 1 ] && [ "$(id -u)" != 0 ]; then
-    { printf 'export HOME=%q\n' "$HOME"; for s in "$~{_SECRETS[@]}"; do printf 'export %s=%q\n' "$s" "$~{!s}"; done
-      printf '%s\n%s\n' "$_HELPERS" "$3"; } |
-      sudo -n -- "$~{pre[@]}" bash -c 'src=$(cat); exec </dev/null; set -e -o pipefail; eval "$src"'
+    if [ "$2" = 0 ]; then _root_input "$3" | sudo -n -- bash -c "$_ROOT_SH"; return; fi
+    _root_input "$3" | sudo -n -- "$~{pre[@]}" bash -c "$_ROOT_SH" &
   else
-    "$~{pre[@]}" bash -e -o pipefail -c "$_HELPERS"$'\n'"$3"
+    if [ "$2" = 0 ]; then bash -e -o pipefail -c "$_HELPERS"$'\n'"$3"; return; fi
+    "$~{pre[@]}" bash -e -o pipefail -c "$_HELPERS"$'\n'"$3" <&0 &
   fi
+  _CHILD=$!
+  wait "$_CHILD" && rc=0 || rc=$?
+  _CHILD=
+  return "$rc"
 }
+# What a root step's bash reads on stdin (never a command line): HOME, the secrets, the helpers and body $1.
+_root_input() {
+  local s
+  printf 'export HOME=%q\n' "$HOME"
+  for s in "$~{_SECRETS[@]}"; do printf 'export %s=%q\n' "$s" "$~{!s}"; done
+  printf '%s\n%s\n' "$_HELPERS" "$1"
+}
+_ROOT_SH='src=$(cat); exec </dev/null; set -e -o pipefail; eval "$src"'
+# Root directly, or through sudo without a password (a root step never waits for one).
+_can_root() { [ "$(id -u)" = 0 ] || sudo -n true 2>/dev/null; }
+# Runs the steps in the first pass (_PRE=1): stops before any step when a root step would run and root cannot be had.
+_root_first() {
+  _can_root && return 0
+  _PRE=1 _BLOCKED=()
+  _steps
+  _PRE=0
+  [ "$~{#_BLOCKED[@]}" = 0 ] && return 0
+  local b
+  for b in "$~{_BLOCKED[@]}"; do
+    printf 'setup: step %s needs root: run this script as root, or allow %s passwordless sudo (sudo -n)\n' "$b" "$(id -un)" >&2
+  done
+  echo 'setup: nothing was run' >&2
+  exit 1
+}
+# Ctrl-C or SIGTERM: stop there, naming the step, as setup does (exit 130; bash runs this once the step's command
+# has ended, which may have caught the signal and exited 1: never read as a failure to retry).
+_interrupted() {
+  [ -z "$_CHILD" ] || { kill -TERM "$_CHILD" 2>/dev/null; wait "$_CHILD" 2>/dev/null; }
+  printf 'setup: interrupted%s: run the script again to go on\n' "$~{_CUR:+ during step $_CUR}" >&2
+  exit 130
+}
+trap _interrupted INT TERM
 _fail() { printf 'setup: step %s (%s) failed: %s\n' "$1" "$2" "$3" >&2; exit 1; }
 # One step: id, name, root, timeout, retries, recheck (1: check again after it runs), check (empty: none), apply.
 _step() {
   local id=$1 name=$2 n=0 rc
+  _CUR="$id ($name)"
+  if [ "$_PRE" = 1 ]; then
+    # The first pass, when root cannot be had: which root steps would run? (as setup's plan: blocked)
+    [ "$3" = 1 ] || return 0
+    if [ -n "$7" ] && _run 0 60 "$7" >/dev/null 2>&1; then return 0; fi
+    _BLOCKED+=("$id ($name)")
+    return 0
+  fi
   if [ -n "$7" ]; then
     if _run 0 60 "$7" >/dev/null 2>&1; then printf 'ok       %s %s: satisfied\n' "$id" "$name"; _SAT=$((_SAT + 1)); return 0; fi
   else _NOCHECK=$((_NOCHECK + 1)); fi

@@ -18,6 +18,12 @@ const FACT_SHELL: Record<(typeof SCRIPT_FACTS)[number], string> = {
   arch: 'uname -m',
 };
 
+/** How every exported script's second line starts: a file that does not is never written over. */
+export const SH_EXPORT_MARK = '# Written by `setup export sh`';
+
+/** Whether a file's text is a script `setup export sh` wrote (its second line, after the #! line). */
+export const isShExport = (text: string): boolean => text.split('\n', 2)[1]?.startsWith(SH_EXPORT_MARK) ?? false;
+
 /** What `exportSh` was asked to write. */
 export interface ShInput {
   /** The recipes as named on the command line, and what they pull in, resolved with secret markers. */
@@ -136,7 +142,7 @@ export function renderSh(input: ShInput, scriptFacts: Record<string, string>): S
   out.limits = [...limits].map(([text, steps]) => ({ text, steps }));
   const header = [
     '#!/usr/bin/env bash',
-    comment(`Written by \`setup export sh\` from: ${input.names.join(' ')}`),
+    `${SH_EXPORT_MARK} from: ${input.names.join(' ').replace(/[\r\n]+/g, ' ')}`,
     comment(
       `Recipes, in order: ${input.recipes.map((r) => r.recipe.name).join(', ')}. Mirror profile: ${input.mirror ?? 'default'} (applied: the URLs below are already rewritten). Prefix: ${shWord(input.env.prefix, home)} (--prefix; as the exporting user: /usr/local for root, else ~/.local).`,
     ),
@@ -182,7 +188,11 @@ export function renderSh(input: ShInput, scriptFacts: Record<string, string>): S
     ...factChecks,
     ...secretChecks,
     '',
+    '_steps() {',
     text0,
+    '}',
+    ...(input.recipes.some((r) => r.steps.some((s) => s.whenFailed === null && s.common.root)) ? ['_root_first'] : []),
+    '_steps',
     `printf '%s steps: %s satisfied, %s ran%s\\n' ${out.steps.length} "$_SAT" "$_RAN" "$([ "$_NOCHECK" = 0 ] || echo " ($_NOCHECK without a check, run every time)")"`,
     '',
   ].join('\n');

@@ -95,7 +95,13 @@ export function mountOf(p: string): string {
 }
 
 /** Turns an errno error while writing `file` into a WriteFailed that says where and what to do. */
-export function explainWriteError(e: unknown, what: string, file: string, unchanged: string): WriteFailed {
+export function explainWriteError(
+  e: unknown,
+  what: string,
+  file: string,
+  unchanged: string,
+  denied = 'run setup as root, or mark the step `root: true`',
+): WriteFailed {
   if (e instanceof WriteFailed) return e;
   const code = (e as NodeJS.ErrnoException).code;
   const mount = mountOf(path.dirname(file));
@@ -133,11 +139,7 @@ export function explainWriteError(e: unknown, what: string, file: string, unchan
       );
     case 'EACCES':
     case 'EPERM':
-      return new WriteFailed(
-        `cannot ${what}: permission denied${tail}`,
-        'run setup as root, or mark the step `root: true`',
-        code,
-      );
+      return new WriteFailed(`cannot ${what}: permission denied${tail}`, denied, code);
     default:
       return new WriteFailed(
         `cannot ${what}: ${(e as Error).message ?? String(e)}${tail}`,
@@ -158,6 +160,8 @@ export interface WriteOptions {
   /** For the error: what was being done (default `write <file>`), and what is left as it was. */
   what?: string;
   unchanged?: string;
+  /** For the error: what to do when the write is denied (default: a step's hint, root or `root: true`). */
+  denied?: string;
 }
 
 /**
@@ -214,6 +218,7 @@ export async function writeVerified(file: string, data: string | Buffer, opts: W
       opts.what ?? `write ${file}`,
       file,
       opts.unchanged ?? (existing ? `${file} is unchanged` : `${file} was not created`),
+      opts.denied,
     );
   } finally {
     await fh?.close().catch(() => {});

@@ -1,4 +1,4 @@
-import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import { serve, sha256 } from '../helpers/archives.js';
 import { git, mirrorRepo } from '../helpers/git-mirror.js';
 import { makeIndex } from '../helpers/pip-index.js';
 import { which } from '../../src/util/which.js';
-import { cliEnv, tempHome, writeRecipes } from './helpers.js';
+import { BIN, cliEnv, tempHome, writeRecipes } from './helpers.js';
 import { hostHasVenv, pipCli, python3 } from './pip-cli.js';
 
 /**
@@ -178,6 +178,34 @@ description: a download with no checksum, never exported
 steps:
   - download: { url: "https://downloads.example.invalid/tool.sh", dest: ~/tool, insecure: true }
 `,
+      'rooted.yaml': `name: rooted
+description: a step as the user, then one that needs root
+steps:
+  - name: user file
+    file: { path: ~/user.txt, content: "u\\n" }
+  - name: root marker
+    run: touch ${path.join(root, 'root-marker')}
+    creates: ${path.join(root, 'root-marker')}
+    root: true
+`,
+      'slow.yaml': `name: slow
+description: a step whose command catches Ctrl-C and exits 1, with retries left
+steps:
+  - name: catches ctrl-c
+    run: trap 'exit 1' INT; sleep 3 & wait
+    creates: ~/never
+    retries: 2
+  - name: after
+    file: { path: ~/after.txt, content: "x\\n" }
+`,
+      'slow-timeout.yaml': `name: slow-timeout
+description: a long step with a timeout (timeout runs it in its own process group)
+steps:
+  - name: long
+    run: sleep 41.5
+    creates: ~/never
+    timeout: 10m
+`,
       'broken.yaml': `name: broken
 description: a step that fails between two that work
 steps:
@@ -285,6 +313,131 @@ steps:
     expect(fs.existsSync(path.join(home, 'never.txt'))).toBe(false);
   });
 
+  // As setup run does: a root step that would run, where root cannot be had, stops the script before any step.
+  it.skipIf(process.getuid?.() !== 0 || spawnSync('runuser', ['-u', 'nobody', '--', 'true']).status !== 0)(
+    'as a user with neither root nor sudo -n: a root step that would run stops the script before any step; -o where it may not write says so',
+    async () => {
+      const exporter = tempHome();
+      const script = path.join(exporter, 'export.sh');
+      const exp = await pipCli(['--recipes', recipes, 'export', 'sh', 'rooted', '-o', script], exporter);
+      expect(exp.code, exp.stderr).toBe(0);
+      const home = tempHome();
+      fs.copyFileSync(script, path.join(home, 'rooted.sh'));
+      fs.chownSync(home, 65534, 65534);
+      fs.chmodSync(home, 0o755);
+      const r = spawnSync(
+        'runuser',
+        ['-u', 'nobody', '--', 'env', `HOME=${home}`, 'bash', path.join(home, 'rooted.sh')],
+        {
+          encoding: 'utf8',
+          cwd: home,
+        },
+      );
+      expect(r.status, r.stdout + r.stderr).toBe(1);
+      expect(r.stderr).toContain(
+        'setup: step rooted#2 (root marker) needs root: run this script as root, or allow nobody passwordless sudo (sudo -n)',
+      );
+      expect(r.stderr).toContain('nothing was run');
+      expect(r.stdout).toBe('');
+      expect(fs.readdirSync(home)).toEqual(['rooted.sh']);
+      // -o where this user may not write: said as such, with what to do (not a step's hint), nothing written.
+      const exportAs = (out: string) =>
+        spawnSync(
+          'runuser',
+          [
+            '-u',
+            'nobody',
+            '--',
+            'env',
+            `HOME=${home}`,
+            'NO_COLOR=1',
+            process.execPath,
+            BIN,
+            'export',
+            'sh',
+            'pip-mirror',
+            '-o',
+            out,
+          ],
+          { env: cliEnv(home), cwd: '/', encoding: 'utf8' },
+        );
+      const open = tempHome();
+      fs.chmodSync(open, 0o755); // root's, readable by all
+      const denied = exportAs(path.join(open, 'x.sh'));
+      expect(denied.status, denied.stderr).toBe(1);
+      expect(denied.stderr).toMatch(
+        /cannot write .*x\.sh: permission denied.*write the script to a folder you may write: -o FILE/,
+      );
+      expect(denied.stderr).not.toContain('root: true');
+      const hidden = exportAs(path.join(exporter, 'sub', 'x.sh')); // root's folder, 0700
+      expect(hidden.status, hidden.stderr).toBe(2);
+      expect(hidden.stderr).toContain(`cannot look into ${exporter}: permission denied`);
+      expect(hidden.stderr).not.toMatch(/XDG_|^\s+at /m);
+      expect(fs.readdirSync(open)).toEqual([]);
+      // As root the same script runs both steps.
+      const asRoot = await bash(script, tempHome());
+      expect(asRoot.code, asRoot.stdout + asRoot.stderr).toBe(0);
+      expect(asRoot.stdout).toMatch(/done +rooted#2 root marker/);
+      expect(fs.existsSync(path.join(root, 'root-marker'))).toBe(true);
+    },
+  );
+
+  it('stops at Ctrl-C naming the step, exit 130, even when the step caught it and exited 1 (no retry)', async () => {
+    const exporter = tempHome();
+    const script = path.join(exporter, 'export.sh');
+    const exp = await pipCli(['--recipes', recipes, 'export', 'sh', 'slow', '-o', script], exporter);
+    expect(exp.code, exp.stderr).toBe(0);
+    const home = tempHome();
+    // Its own process group, as a terminal's foreground job: Ctrl-C reaches the script and the step alike.
+    const child = spawn('bash', [script], { env: cliEnv(home), cwd: home, detached: true });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const started = new Promise<void>((resolve) =>
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        if (stdout.includes('run      slow#1')) resolve();
+      }),
+    );
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    await started;
+    await new Promise((r) => setTimeout(r, 300));
+    process.kill(-child.pid!, 'SIGINT');
+    const code = await exited;
+    expect(code, stdout + stderr).toBe(130);
+    expect(stderr).toContain('setup: interrupted during step slow#1 (catches ctrl-c): run the script again to go on');
+    expect(stdout).not.toContain('retry');
+    expect(stderr).not.toContain('failed');
+    expect(fs.existsSync(path.join(home, 'after.txt'))).toBe(false);
+  });
+
+  it('stops at Ctrl-C at once in a step with a timeout (its own process group), and stops the step', async () => {
+    const exporter = tempHome();
+    const script = path.join(exporter, 'export.sh');
+    const exp = await pipCli(['--recipes', recipes, 'export', 'sh', 'slow-timeout', '-o', script], exporter);
+    expect(exp.code, exp.stderr).toBe(0);
+    const home = tempHome();
+    const child = spawn('bash', [script], { env: cliEnv(home), cwd: home, detached: true });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const started = new Promise<void>((resolve) =>
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        if (stdout.includes('run      slow-timeout#1')) resolve();
+      }),
+    );
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await started;
+    await new Promise((r) => setTimeout(r, 300));
+    const t0 = Date.now();
+    process.kill(-child.pid!, 'SIGINT');
+    const code = await exited;
+    expect(code, stdout + stderr).toBe(130);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(spawnSync('pgrep', ['-f', 'sleep 41.5']).status).toBe(1); // the step is gone too
+  });
+
   it('refuses what it cannot write, saying where, and writes nothing', async () => {
     const exporter = tempHome();
     const script = path.join(exporter, 'export.sh');
@@ -301,5 +454,18 @@ steps:
     );
     expect(nowhere.code).toBe(2);
     expect(nowhere.stderr).toContain('no folder');
+    // Onto a file of the user's (a typo for the script's name): refused, the file as it was.
+    const notes = path.join(exporter, 'notes.txt');
+    fs.writeFileSync(notes, 'my notes\n');
+    const onto = await pipCli(['--recipes', recipes, 'export', 'sh', 'broken', '-o', notes], exporter);
+    expect(onto.code).toBe(2);
+    expect(onto.stderr).toContain(`-o ${notes} exists and is not a script setup export sh wrote; nothing written`);
+    expect(fs.readFileSync(notes, 'utf8')).toBe('my notes\n');
+    // An earlier export, or an empty file, is written over.
+    for (const text of ['', null]) {
+      if (text !== null) fs.writeFileSync(script, text);
+      const again = await pipCli(['--recipes', recipes, 'export', 'sh', 'broken', '-o', script], exporter);
+      expect(again.code, again.stderr).toBe(0);
+    }
   });
 });

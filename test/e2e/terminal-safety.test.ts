@@ -168,6 +168,19 @@ describe('no internal errors', () => {
       ),
     ]);
     clean(init);
+    // A command's own output where the user may not write: where to write it instead, not a step's hint.
+    for (const [args, hint] of [
+      [['init', 'mine', '--dir', home], 'write it to a folder you may write: --dir DIR'],
+      [['lock', 'prefix-env', '--lock', path.join(home, 'envkit.lock')], 'name another file: --lock FILE'],
+    ] as const) {
+      const writable = fs.mkdtempSync(path.join(root, 'w-home-'));
+      fs.chownSync(writable, 65534, 65534);
+      const r = asNobody([...args], writable)!;
+      expect(r.code, r.stderr).toBe(1);
+      expect(oneLine(r.stderr)).toEqual([expect.stringMatching(/^setup: error: cannot write .*: permission denied/)]);
+      expect(r.stderr).toContain(hint);
+      expect(r.stderr).not.toContain('root: true');
+    }
     // What only reads still works.
     const plan = asNobody(['plan', 'prefix-env'], home)!;
     expect(plan.code, plan.stderr).toBe(0);

@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { referencedSecrets } from '../../catalog/secrets.js';
-import { renderSh, SCRIPT_FACTS } from '../../export/sh.js';
+import { isShExport, renderSh, SCRIPT_FACTS } from '../../export/sh.js';
 import { resolveRecipes, selectRecipes, type Session } from '../../plan/session.js';
 import { InputError, UsageError } from '../../util/errors.js';
 import { secretMarker } from '../../util/sh-word.js';
+import { fileKind, MiB, readUserFileSync, UnreadableFile } from '../../util/user-file.js';
 import { writeVerified } from '../../util/verified-write.js';
 import { sessionFrom } from '../common.js';
 import { makeOutput, tilde, writeJson } from '../output.js';
@@ -17,16 +18,46 @@ export default async function exportSh(names: string[], opts: ExportOpts): Promi
     throw new UsageError('setup export sh needs the recipes to export', 'setup export sh <recipe…> -o setup.sh');
   const file = opts.output === undefined ? undefined : path.resolve(opts.output);
   // Said before anything is read: a script with nowhere to go is bad input, not a failed run.
-  if (file && !fs.statSync(path.dirname(file), { throwIfNoEntry: false })?.isDirectory())
+  const stat = (p: string): fs.Stats | undefined => {
+    try {
+      return fs.statSync(p, { throwIfNoEntry: false });
+    } catch (e) {
+      throw new UsageError(
+        `-o ${opts.output}: cannot look into ${path.dirname(p)}: ${(e as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : (e as Error).message}`,
+        'write the script to a folder you may write: -o FILE',
+      );
+    }
+  };
+  if (file && !stat(path.dirname(file))?.isDirectory())
     throw new UsageError(
       `-o ${opts.output}: no folder ${path.dirname(file)}`,
       'create it first, or write the script elsewhere',
     );
-  if (file && fs.statSync(file, { throwIfNoEntry: false })?.isDirectory())
+  if (file && stat(file)?.isDirectory())
     throw new UsageError(
       `-o ${opts.output} is a folder: the sh export writes one file`,
       'setup export sh <recipe…> -o FILE',
     );
+  // As bundle and export ansible do with a folder: only an earlier export is written over, never a user's file.
+  const existing = file ? stat(file) : undefined;
+  if (file && existing) {
+    const kind = fileKind(existing);
+    let ours = false;
+    if (!kind && existing.size) {
+      try {
+        ours = isShExport(readUserFileSync(file, { maxBytes: 16 * MiB, what: 'exported scripts' }).toString('utf8'));
+      } catch (e) {
+        if (!(e instanceof UnreadableFile)) throw e;
+      }
+    }
+    if (kind || (existing.size && !ours))
+      throw new UsageError(
+        `-o ${opts.output} ${kind ? `is ${kind}` : 'exists and is not a script setup export sh wrote'}; nothing written`,
+        kind
+          ? 'write the script to a regular file: -o FILE'
+          : 'remove it first, or write the script elsewhere: -o FILE',
+      );
+  }
   const session = await sessionFrom(opts, names);
   const recipes = selectRecipes(session, names);
   // Secrets are resolved as markers the script's quoting turns into references to the environment: the
@@ -51,7 +82,8 @@ export default async function exportSh(names: string[], opts: ExportOpts): Promi
     scriptFacts,
   );
   if (sh.problems.length) throw new InputError(sh.problems);
-  if (file) await writeVerified(file, sh.text, { mode: 0o755 });
+  if (file)
+    await writeVerified(file, sh.text, { mode: 0o755, denied: 'write the script to a folder you may write: -o FILE' });
   if (o.json) {
     writeJson(o, 'export-sh', {
       status: 'ok',

@@ -53,7 +53,7 @@ async function printRequirements(
   // Written to a file people commit: a secret a recipe put in a path is masked, as in the lock.
   const text = redact(formatRequirements(target, { hashes: !!opts.hashes }));
   const out = opts.output ? path.resolve(opts.output) : undefined;
-  if (out) await writeVerified(out, text);
+  if (out) await writeVerified(out, text, { denied: 'write it to a folder you may write: -o FILE' });
   if (o.json) {
     writeJson(o, 'lock', {
       status: 'ok',
@@ -157,7 +157,8 @@ export default async function lockCommand(names: string[], opts: LockOpts): Prom
   // A lock is meant to be committed: a secret a recipe put in a URL (a token in a query) is masked, never written.
   const text = redact(formatLock(lock));
   const changed = text !== old?.text;
-  if (changed) await writeVerified(file, text);
+  if (changed)
+    await writeVerified(file, text, { denied: 'run it in a folder you may write, or name another file: --lock FILE' });
   const steps = result.recipes.reduce((n, r) => n + (lock.recipes[r]?.length ?? 0), 0);
   if (o.json) {
     writeJson(o, 'lock', { status: 'ok', file, recipes: result.recipes, changed, lock });
