@@ -6,11 +6,7 @@ import { splitCommands, type Simple } from './shell-words.js';
 import type { DraftStep, Requirement, StepOf } from './steps.js';
 
 /** What converting one simple command gave: a step, a change of state only (`cd`, a shell variable), or a skip. */
-type Outcome =
-  | { step: DraftStep }
-  | { folded: true }
-  | { skip: string }
-  | { run: true };
+type Outcome = { step: DraftStep } | { folded: true } | { skip: string } | { run: true };
 
 /** What the notes' shell had set when a line ran: its folder, variables, active venv and clones. */
 interface ShellState {
@@ -35,7 +31,8 @@ export interface Converted {
 
 const RC = /^~\/\.(bashrc|zshrc|profile|bash_profile)$|^\$HOME\/\.(bashrc|zshrc|profile|bash_profile)$/;
 const SYSTEM_DIRS = new Set(['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']);
-const REQUIREMENT = /^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[A-Za-z0-9_,.-]*\])?(?:(===|==|>=|<=|~=|!=|<|>)([A-Za-z0-9.*+!_-]+))?$/;
+const REQUIREMENT =
+  /^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[A-Za-z0-9_,.-]*\])?(?:(===|==|>=|<=|~=|!=|<|>)([A-Za-z0-9.*+!_-]+))?$/;
 const PACKAGE = /^[A-Za-z0-9][A-Za-z0-9+.:_@-]*$/;
 const isRooted = (p: string): boolean => p.startsWith('/') || p.startsWith('~') || p.startsWith('{{');
 const base = (lines: number[], c: NoteCommand): Pick<DraftStep, 'lines' | 'notes' | 'paragraph' | 'section'> => ({
@@ -81,19 +78,22 @@ function packages(args: string[], manager: string, c: NoteCommand): Outcome {
     packages: dnf ? names.map((n) => ({ dnf: n })) : names,
     ...base([c.line], c),
   };
-  if (dnf) step.notes.push(`TODO: ${manager} in the notes (line ${c.line}): add each package's apt name, or default: null`);
+  if (dnf)
+    step.notes.push(`TODO: ${manager} in the notes (line ${c.line}): add each package's apt name, or default: null`);
   return { step };
 }
 
 const VALUE_FLAGS = new Set(['-i', '--index-url', '--extra-index-url', '--trusted-host']);
-const RUN_FLAGS = /^(-r|--requirement|-c|--constraint|-e|--editable|-f|--find-links|-t|--target|--prefix|--root|--src)(=|$)/;
+const RUN_FLAGS =
+  /^(-r|--requirement|-c|--constraint|-e|--editable|-f|--find-links|-t|--target|--prefix|--root|--src)(=|$)/;
 
 /** `pip install [-i URL] [-U] reqs` → pip; `pip config set K V` → config; what pip only reports → a dead end. */
 function pip(args: string[], python: string | undefined, c: NoteCommand, st: ShellState, hosts: MirrorHosts): Outcome {
   const [sub, ...rest] = args;
   if (sub === 'freeze' || sub === 'list' || sub === 'show' || sub === 'check')
     return { skip: `pip ${sub} only reports what is installed (setup lock records it)` };
-  if (sub === 'config' && rest[0] === 'set' && rest.length === 3) return pipConfig(rest[1] ?? '', rest[2] ?? '', c, hosts);
+  if (sub === 'config' && rest[0] === 'set' && rest.length === 3)
+    return pipConfig(rest[1] ?? '', rest[2] ?? '', c, hosts);
   if (sub !== 'install') return { run: true };
   const reqs: Requirement[] = [];
   const extra: string[] = [];
@@ -134,9 +134,17 @@ function pip(args: string[], python: string | undefined, c: NoteCommand, st: She
 }
 
 function pipConfig(key: string, value: string, c: NoteCommand, hosts: MirrorHosts): Outcome {
-  const step: StepOf<'config'> = { kind: 'config', path: '~/.config/pip/pip.conf', set: { [key]: value }, ...base([c.line], c) };
+  const step: StepOf<'config'> = {
+    kind: 'config',
+    path: '~/.config/pip/pip.conf',
+    set: { [key]: value },
+    ...base([c.line], c),
+  };
   const mirror = /index-url$/.test(key) ? profileFor(hosts.pip, value) : undefined;
-  if (mirror) step.notes.push(`the bundled recipe pip-mirror writes this from a profile: setup run pip-mirror --mirror ${mirror}`);
+  if (mirror)
+    step.notes.push(
+      `the bundled recipe pip-mirror writes this from a profile: setup run pip-mirror --mirror ${mirror}`,
+    );
   return { step };
 }
 
@@ -151,7 +159,9 @@ function conda(args: string[], c: NoteCommand, hosts: MirrorHosts): Outcome {
     step.set.channels = [value];
     const mirror = profileFor(hosts.conda, value);
     if (mirror)
-      step.notes.push(`the bundled recipe conda-mirror writes ${mirror}'s channels: setup run conda-mirror --mirror ${mirror}`);
+      step.notes.push(
+        `the bundled recipe conda-mirror writes ${mirror}'s channels: setup run conda-mirror --mirror ${mirror}`,
+      );
   } else if (op === '--set') {
     step.set[key] = /^(yes|true)$/i.test(value) ? true : /^(no|false)$/i.test(value) ? false : value;
   } else return { run: true };
@@ -254,10 +264,19 @@ function convertSimple(s: Simple, c: NoteCommand, st: ShellState, hosts: MirrorH
   const redirect = s.ops.some((o) => o.includes('>') || o === '|' || o === '<' || o === '||' || o === '&');
   if (cmd === 'echo' && s.ops.length === 1 && s.ops[0] === '>>' && RC.test(s.targets[0] ?? '')) {
     const inner = splitCommands(args.join(' '))[0];
-    if (inner?.words[0]?.value === 'export') return exportVars(inner.words.slice(1).map((w) => w.value), c, st);
+    if (inner?.words[0]?.value === 'export')
+      return exportVars(
+        inner.words.slice(1).map((w) => w.value),
+        c,
+        st,
+      );
     return { run: true };
   }
-  const pipArgs = /^pip3?(\.\d+)?$/.test(cmd) ? args : /^python/.test(cmd) && args[0] === '-m' && args[1] === 'pip' ? args.slice(2) : [];
+  const pipArgs = /^pip3?(\.\d+)?$/.test(cmd)
+    ? args
+    : /^python/.test(cmd) && args[0] === '-m' && args[1] === 'pip'
+      ? args.slice(2)
+      : [];
   if (pipArgs[0] === 'freeze' || pipArgs[0] === 'list')
     return { skip: `pip ${pipArgs[0]} only reports what is installed (setup lock records it)` };
   if (redirect || s.words.some((w, i) => w.dynamic && !(cmd === 'export' && i > 0))) {
@@ -348,7 +367,9 @@ export function convertCommands(commands: readonly NoteCommand[], hosts: MirrorH
     // The shell variables the notes set earlier (cur_dir=…) are set again in the step that uses them.
     for (const [name, value] of st.vars)
       if (new RegExp(`\\$\\{?${name}\\b`).test(text) && !open.script.some((l) => l.startsWith(`${name}=`)))
-        open.script.unshift(`${name}=${value.startsWith('~/') ? `~/${shellQuote(value.slice(2))}` : shellQuote(value)}`);
+        open.script.unshift(
+          `${name}=${value.startsWith('~/') ? `~/${shellQuote(value.slice(2))}` : shellQuote(value)}`,
+        );
     open.script.push(text);
     if (!open.lines.includes(c.line)) open.lines.push(c.line);
   };
@@ -383,10 +404,16 @@ export function convertCommands(commands: readonly NoteCommand[], hosts: MirrorH
           open.lines.push(c.line);
         } else out.folded.push(c.line);
         used = true;
-      } else if (simples.length === 1) out.skipped.push({ line: c.line, text: c.text, reason: 'dead end', why: r.skip });
+      } else if (simples.length === 1)
+        out.skipped.push({ line: c.line, text: c.text, reason: 'dead end', why: r.skip });
     }
     if (!used && simples.length > 1)
-      out.skipped.push({ line: c.line, text: c.text, reason: 'dead end', why: 'none of its commands changes anything' });
+      out.skipped.push({
+        line: c.line,
+        text: c.text,
+        reason: 'dead end',
+        why: 'none of its commands changes anything',
+      });
   }
   for (const s of out.steps) s.lines = [...new Set(s.lines)].sort((a, b) => a - b);
   return out;

@@ -19,7 +19,7 @@ const varName = (n: string): string => {
 /** Lines as the comments write them: `line 7`, `lines 7-9, 12`. */
 export function lineRange(lines: readonly number[]): string {
   const parts: string[] = [];
-  for (let i = 0; i < lines.length; ) {
+  for (let i = 0; i < lines.length;) {
     let j = i;
     while (j + 1 < lines.length && lines[j + 1] === (lines[j] ?? 0) + 1) j++;
     parts.push(i === j ? `${lines[i]}` : `${lines[i]}-${lines[j]}`);
@@ -49,11 +49,15 @@ function body(s: DraftStep, vars: Vars): { spec: Record<string, unknown>; name: 
       return { name: 'System packages', spec: { packages: s.packages }, notes };
     case 'pip': {
       const packages = s.requirements.map((r) =>
-        r.op === '==' ? `${r.name}${r.extras}=={{ ${vars.add(varName(r.name), r.version)} }}` : `${r.name}${r.extras}${r.op}${r.version}`,
+        r.op === '=='
+          ? `${r.name}${r.extras}=={{ ${vars.add(varName(r.name), r.version)} }}`
+          : `${r.name}${r.extras}${r.op}${r.version}`,
       );
       const mirrors = Object.entries(s.mirrors).map(([m, lines]) => `${m} (${lineRange(lines)})`);
       if (mirrors.length)
-        notes.push(`pip -i in the notes is a bundled mirror profile: ${mirrors.join(', ')}; pick one with --mirror NAME`);
+        notes.push(
+          `pip -i in the notes is a bundled mirror profile: ${mirrors.join(', ')}; pick one with --mirror NAME`,
+        );
       const opts = {
         ...(s.venv ? { venv: s.venv } : {}),
         ...(s.python ? { python: s.python } : {}),
@@ -77,7 +81,12 @@ function body(s: DraftStep, vars: Vars): { spec: Record<string, unknown>; name: 
         notes,
       };
     case 'git': {
-      const repoName = s.repo.replace(/\/+$/, '').split('/').pop()?.replace(/\.git$/, '') ?? 'repo';
+      const repoName =
+        s.repo
+          .replace(/\/+$/, '')
+          .split('/')
+          .pop()
+          ?.replace(/\.git$/, '') ?? 'repo';
       if (!s.ref) notes.push('TODO: the notes clone the default branch: pin a tag or commit in vars');
       const ref = vars.add(`${varName(repoName)}_ref`, s.ref ?? 'main');
       return {

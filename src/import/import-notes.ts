@@ -8,8 +8,8 @@ import { extractCommands, type SkippedLine } from './notes.js';
 export interface ImportResult {
   yaml: string;
   steps: number;
-  /** Lines that became (part of) a step, `cd` and shell variables included. */
-  kept: number;
+  /** Lines that became (part of) a step, `cd` and shell variables included; sorted. */
+  kept: number[];
   /** Every non-blank line that is not a step, heading or fence, with why; by line. */
   skipped: SkippedLine[];
 }
@@ -23,5 +23,10 @@ export function importNotes(text: string, opts: { name: string; source: string; 
   for (const c of found.commands) if (kept.has(c.line)) for (let l = c.line; l <= c.endLine; l++) kept.add(l);
   const skipped = [...found.skipped, ...converted.skipped].sort((a, b) => a.line - b.line);
   const header = [`From the notes: kept ${kept.size} lines as ${steps.length} steps, skipped ${skipped.length}.`];
-  return { yaml: renderDraft(steps, { name: opts.name, source: opts.source }, header), steps: steps.length, kept: kept.size, skipped };
+  return {
+    yaml: renderDraft(steps, { name: opts.name, source: opts.source }, header),
+    steps: steps.length,
+    kept: [...kept].sort((a, b) => a - b),
+    skipped,
+  };
 }

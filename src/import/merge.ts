@@ -12,7 +12,9 @@ function absorb(into: DraftStep, from: DraftStep): void {
 
 /** Requirements `into` has for another version than `r` asks (both pinned, or both with the same operator). */
 const conflicts = (into: Requirement[], r: Requirement): boolean =>
-  into.some((x) => normalName(x.name) === normalName(r.name) && x.op && r.op && (x.op !== r.op || x.version !== r.version));
+  into.some(
+    (x) => normalName(x.name) === normalName(r.name) && x.op && r.op && (x.op !== r.op || x.version !== r.version),
+  );
 
 function mergePip(into: StepOf<'pip'>, from: StepOf<'pip'>): void {
   for (const r of from.requirements) {
@@ -40,7 +42,8 @@ function mergeConfig(into: StepOf<'config'>, from: StepOf<'config'>): void {
   for (const [k, v] of Object.entries(from.set)) {
     const had = into.set[k];
     // `conda config --add channels` puts each new channel first.
-    into.set[k] = Array.isArray(had) && Array.isArray(v) ? [...new Set([...(v as unknown[]), ...(had as unknown[])])] : v;
+    into.set[k] =
+      Array.isArray(had) && Array.isArray(v) ? [...new Set([...(v as unknown[]), ...(had as unknown[])])] : v;
   }
   absorb(into, from);
 }

@@ -1,0 +1,259 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseRecipe } from '../../src/catalog/load.js';
+import { convertCommands } from '../../src/import/commands.js';
+import { importNotes } from '../../src/import/import-notes.js';
+import { mergeSteps } from '../../src/import/merge.js';
+import { loadMirrorHosts, type MirrorHosts } from '../../src/import/mirrors.js';
+import { extractCommands } from '../../src/import/notes.js';
+
+const recipes = path.resolve(__dirname, '../../recipes');
+let hosts: MirrorHosts;
+beforeAll(async () => {
+  hosts = await loadMirrorHosts([recipes]); // the bundled profiles, as `setup import` reads them
+});
+
+/** The merged draft steps of a snippet, without the bookkeeping every step has. */
+function steps(snippet: string): unknown[] {
+  const converted = convertCommands(extractCommands(snippet).commands, hosts);
+  return mergeSteps(converted.steps).map((s) => {
+    const { paragraph: _p, section: _s, notes, ...rest } = s;
+    return notes.length ? { ...rest, notes } : rest;
+  });
+}
+
+/** The dead ends of a snippet: line → why. */
+function deadEnds(snippet: string): Record<number, string | undefined> {
+  const converted = convertCommands(extractCommands(snippet).commands, hosts);
+  return Object.fromEntries(converted.skipped.map((s) => [s.line, s.why]));
+}
+
+describe('import: a command → a step', () => {
+  const table: [string, string, unknown[]][] = [
+    [
+      'apt/yum install: packages, flags dropped, installs merged',
+      'sudo apt-get install -y gcc-9 g++-9\napt install --no-install-recommends ffmpeg gcc-9',
+      [{ kind: 'packages', packages: ['gcc-9', 'g++-9', 'ffmpeg'], lines: [1, 2] }],
+    ],
+    [
+      'yum: a dnf name and a TODO for the apt one',
+      'yum install mupdf-devel',
+      [
+        {
+          kind: 'packages',
+          packages: [{ dnf: 'mupdf-devel' }],
+          lines: [1],
+          notes: ["TODO: yum in the notes (line 1): add each package's apt name, or default: null"],
+        },
+      ],
+    ],
+    [
+      'pip -i: the host is a bundled profile, suggested and not inlined; repeats merged',
+      'pip3 install paddlepaddle==2.5.1 -i https://pypi.tuna.tsinghua.edu.cn/simple\npip3 install paddleocr\npip install  -i https://mirrors.aliyun.com/pypi/simple faiss-cpu\npip3 install paddleocr',
+      [
+        {
+          kind: 'pip',
+          requirements: [
+            { name: 'paddlepaddle', extras: '', op: '==', version: '2.5.1' },
+            { name: 'paddleocr', extras: '', op: '', version: '' },
+            { name: 'faiss-cpu', extras: '', op: '', version: '' },
+          ],
+          upgrade: false,
+          mirrors: { tuna: [1], aliyun: [3] },
+          args: [],
+          lines: [1, 2, 3, 4],
+        },
+      ],
+    ],
+    [
+      'pip -U: its own step (upgrade always runs); python -m pip; a host no profile has stays in the step',
+      'pip3 install accelerate -U\npython3.10 -m pip install --index-url https://pip.example.org/simple jieba',
+      [
+        { kind: 'pip', requirements: [{ name: 'accelerate' }], upgrade: true, lines: [1] },
+        { kind: 'pip', python: '3.10', indexUrl: 'https://pip.example.org/simple', lines: [2] },
+      ],
+    ],
+    [
+      'a pin that contradicts an earlier one starts another step',
+      'pip3 install paddlepaddle==2.5.1\npip3 install paddlepaddle==2.4.2 pydub',
+      [
+        { kind: 'pip', requirements: [{ name: 'paddlepaddle', version: '2.5.1' }], lines: [1] },
+        { kind: 'pip', requirements: [{ version: '2.4.2' }, { name: 'pydub' }], lines: [2] },
+      ],
+    ],
+    [
+      'pip -r: a run step (the file is the notes author’s)',
+      'pip install -i https://mirrors.aliyun.com/pypi/simple -r requirements.txt',
+      [{ kind: 'run', script: ['pip install -i https://mirrors.aliyun.com/pypi/simple -r requirements.txt'] }],
+    ],
+    [
+      'python -m venv, then source …/activate: later pip installs go into it',
+      'python3 -m venv ~/venvs/nlp\nsource ~/venvs/nlp/bin/activate\npip install jieba',
+      [
+        { kind: 'venv', path: '~/venvs/nlp', systemSitePackages: false, lines: [1] },
+        { kind: 'pip', venv: '~/venvs/nlp', requirements: [{ name: 'jieba' }], lines: [3] },
+      ],
+    ],
+    [
+      'git clone --recursive, then cd and checkout: one git step with the ref and submodules',
+      'git clone --recursive https://github.com/pytorch/pytorch\ncd pytorch\ngit checkout v2.2.2\ngit submodule update --init --recursive',
+      [
+        {
+          kind: 'git',
+          repo: 'https://github.com/pytorch/pytorch',
+          dest: '{{ dirs.src }}/pytorch',
+          ref: 'v2.2.2',
+          submodules: true,
+          lines: [1, 3, 4],
+        },
+      ],
+    ],
+    [
+      'git clone URL DIR --depth: the folder and depth kept',
+      'git clone --depth 1 https://gitee.com/mirrors/pyenv.git ~/.pyenv',
+      [{ kind: 'git', dest: '~/.pyenv', depth: 1, submodules: false }],
+    ],
+    [
+      'exports and echo … >> ~/.bashrc: one env step; PATH entries, self-extending lists, values',
+      'cur_dir=/opt/pkg\nexport PATH="$cur_dir/bin:$PATH"\nexport PYTHONPATH=$PYTHONPATH:/mnt/workspace\necho \'export GOPROXY=https://goproxy.cn\' >> ~/.bashrc\nexport PYENV_ROOT="$HOME/.pyenv"',
+      [
+        {
+          kind: 'env',
+          set: { GOPROXY: 'https://goproxy.cn', PYENV_ROOT: '~/.pyenv' },
+          path: ['/opt/pkg/bin'],
+          prepend: { PYTHONPATH: ['/mnt/workspace'] },
+          lines: [2, 3, 4, 5],
+        },
+      ],
+    ],
+    [
+      'an export the shell computes stays a run step',
+      'export CMAKE_PREFIX_PATH=${CONDA_PREFIX:-"$(dirname $(which conda))/../"}',
+      [{ kind: 'run', script: ['export CMAKE_PREFIX_PATH=${CONDA_PREFIX:-"$(dirname $(which conda))/../"}'] }],
+    ],
+    [
+      'conda config and pip config set: config steps, a known mirror suggested',
+      'conda config --add channels https://mirrors.tuna.tsinghua.edu.cn/anaconda/pkgs/free/\nconda config --set show_channel_urls yes\npip config set global.index-url https://mirrors.aliyun.com/pypi/simple/',
+      [
+        {
+          kind: 'config',
+          path: '~/.condarc',
+          set: { channels: ['https://mirrors.tuna.tsinghua.edu.cn/anaconda/pkgs/free/'], show_channel_urls: true },
+          notes: ["the bundled recipe conda-mirror writes tuna's channels: setup run conda-mirror --mirror tuna"],
+        },
+        {
+          kind: 'config',
+          path: '~/.config/pip/pip.conf',
+          set: { 'global.index-url': 'https://mirrors.aliyun.com/pypi/simple/' },
+          notes: ['the bundled recipe pip-mirror writes this from a profile: setup run pip-mirror --mirror aliyun'],
+        },
+      ],
+    ],
+    [
+      'the rest: one run step per paragraph, sudo dropped for root, cd followed into cwd, && split',
+      'cd /mnt/work\nwget https://x.org/cmake-3.21.0.tar.gz\ntar -zxvf cmake-3.21.0.tar.gz\ncd cmake-3.21.0\nmake -j8  && make install\n\nsudo update-alternatives --install /usr/bin/gcc gcc /usr/bin/gcc-9 100',
+      [
+        {
+          kind: 'run',
+          cwd: '/mnt/work',
+          root: false,
+          script: [
+            'wget https://x.org/cmake-3.21.0.tar.gz',
+            'tar -zxvf cmake-3.21.0.tar.gz',
+            'cd cmake-3.21.0',
+            'make -j8',
+            'make install',
+          ],
+          lines: [2, 3, 4, 5],
+        },
+        { kind: 'run', root: true, script: ['update-alternatives --install /usr/bin/gcc gcc /usr/bin/gcc-9 100'] },
+      ],
+    ],
+    [
+      'a shell variable the notes set is set again in the run step that uses it',
+      'cur_dir=/docker/root/package\nmake PREFIX=$cur_dir install',
+      [{ kind: 'run', script: ['cur_dir=/docker/root/package', 'make PREFIX=$cur_dir install'] }],
+    ],
+    [
+      'a relative folder the notes never name is cd-ed into by the step, with a note',
+      'cd lapack-3.4.2\nmake',
+      [
+        {
+          kind: 'run',
+          script: ['cd lapack-3.4.2', 'make'],
+          notes: ['the notes ran this in ./lapack-3.4.2, relative to a folder they do not name'],
+        },
+      ],
+    ],
+  ];
+  it.each(table)('%s', (_what, snippet, want) => {
+    const got = steps(snippet);
+    expect(got).toHaveLength(want.length);
+    want.forEach((w, i) => expect(got[i]).toMatchObject(w as object));
+  });
+});
+
+describe('import: dead ends are skipped with why', () => {
+  it.each([
+    ['apt-get update', 'the packages kind refreshes the package lists when it needs to'],
+    ['pip3 freeze > requirements.txt', 'pip freeze only reports what is installed (setup lock records it)'],
+    ['cmake --version', 'cmake --version only shows a version (a check:, not a step)'],
+    ['alias python=python3', 'an alias lives only in an interactive shell'],
+    ['pyenv activate speech', 'changes only the shell it runs in'],
+    ['export HOME=~', "HOME is the login's, not a recipe's"],
+    ['pip3 install --upgrade pip3', 'pip3 is a command, not a package (pip is)'],
+    ['source ~/.bashrc', 'changes only the shell it runs in (an env step reaches new shells)'],
+  ])('%s', (line, why) => {
+    expect(deadEnds(line)).toEqual({ 1: why });
+    expect(steps(line)).toEqual([]);
+  });
+});
+
+describe('import: ml-notes.txt as a whole', () => {
+  const notes = '/work/shared/notes/ml-notes.txt';
+  const file = path.resolve(__dirname, '../../../shared/notes/ml-notes.txt');
+  const where = fs.existsSync(file) ? file : notes;
+  it.skipIf(!fs.existsSync(where))('drafts a recipe the loader accepts, and accounts for every line', () => {
+    const text = fs.readFileSync(where, 'utf8');
+    const r = importNotes(text, { name: 'ml-notes', source: 'ml-notes.txt', hosts });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'envkit-import-'));
+    const out = path.join(dir, 'ml-notes.yaml');
+    fs.writeFileSync(out, r.yaml);
+    const loaded = parseRecipe(out, Buffer.from(r.yaml));
+    expect(loaded.problems.filter((p) => p.severity === 'error')).toEqual([]);
+    expect(loaded.recipe?.steps.length).toBe(r.steps);
+    // The summary: every non-blank line that is not a fence or heading is kept or skipped, once.
+    const content: number[] = [];
+    let fenced = false;
+    text.split('\n').forEach((l, i) => {
+      if (/^\s*```/.test(l)) fenced = !fenced;
+      else if (l.trim() && !(!fenced && /^#{1,6}\s/.test(l.trim()))) content.push(i + 1);
+    });
+    const skippedLines = r.skipped.map((s) => s.line);
+    expect(new Set([...r.kept, ...skippedLines]).size).toBe(r.kept.length + skippedLines.length); // none twice
+    expect([...r.kept, ...skippedLines].sort((a, b) => a - b)).toEqual(content);
+    expect(r.kept.length).toBeGreaterThan(150);
+    const reasons = new Set(r.skipped.map((s) => s.reason));
+    expect([...reasons].sort()).toEqual(['comment', 'dead end', 'link', 'not a command', 'output', 'prose']);
+    // What the sections hold: the pip, apt, git and env parts became typed steps.
+    expect(r.yaml).toContain('paddlepaddle=={{ paddlepaddle }}');
+    expect(r.yaml).toMatch(/packages:\n(\s+- .*\n)*\s+- libgl1-mesa-glx/);
+    expect(r.yaml).toContain('repo: https://github.com/pytorch/pytorch');
+    expect(r.yaml).toContain('submodules: true');
+    expect(r.yaml).toContain('- /docker/root/projects/demo/package/cmake-3.24.0-linux-x86_64/bin');
+    expect(r.yaml).toContain('pick one with --mirror NAME');
+    expect(r.yaml).not.toContain('index-url: https://pypi.tuna');
+    // Every step says where it came from.
+    const yamlLines = r.yaml.split('\n');
+    const firstComments = yamlLines.flatMap((l, i) => {
+      if (!l.startsWith('  - name:')) return [];
+      let j = i;
+      while (yamlLines[j - 1]?.startsWith('  #')) j--;
+      return [yamlLines[j] ?? ''];
+    });
+    expect(firstComments).toHaveLength(r.steps);
+    for (const c of firstComments) expect(c).toMatch(/^ {2}# lines? \d+/);
+  });
+});
