@@ -11,6 +11,7 @@ export const COMMAND_NAMES = [
   'lock',
   'bundle',
   'export',
+  'import',
   'validate',
   'init',
   'completion',

@@ -11,6 +11,7 @@ const COMMANDS: Record<CommandName, () => Promise<CommandModule>> = {
   lock: () => import('./commands/lock.js'),
   bundle: () => import('./commands/bundle.js'),
   export: () => import('./commands/export.js'),
+  import: () => import('./commands/import.js'),
   validate: () => import('./commands/validate.js'),
   init: () => import('./commands/init.js'),
   completion: () => import('./commands/completion.js'),

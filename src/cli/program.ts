@@ -184,6 +184,18 @@ Exit codes: 0 ok · 1 a step or check failed · 2 invalid input · 3 plan --exit
       '\nExamples:\n  $ setup export ansible faiss jupyter -o ./fleet --mirror tuna\n  $ ansible-playbook -i inventory.ini ./fleet/site.yml --check --diff   what each host would run\n  $ ansible-playbook -i inventory.ini ./fleet/site.yml\n  $ setup bundle faiss -o ./faiss-bundle && setup export ansible faiss --bundle ./faiss-bundle -o ./fleet\n  $ setup export sh cmake pip-mirror -o setup-cmake.sh && bash setup-cmake.sh',
     );
 
+  add('import')
+    .description(
+      'turn a page of install notes (Markdown code blocks, or plain text with shell lines among prose) into a recipe draft that setup validate accepts',
+    )
+    .argument('<file>', 'the notes file, or - for stdin')
+    .option('--name <name>', 'the recipe name (default: the -o file’s name, else the notes file’s, kebab-case)')
+    .option('-o, --output <file>', 'write the draft to this file (<name>.yaml; default: stdout)')
+    .addHelpText(
+      'after',
+      '\nShell lines become typed steps where a kind fits (apt/yum/dnf install, pip install, python -m venv, git clone, export, conda/pip config); the rest become run steps marked TODO. Each step keeps a comment with the lines it came from; pins become vars; a pip -i host that a mirror profile serves is suggested as --mirror, not written in. The summary on stderr counts the lines kept and skipped, with why.\n\nExamples:\n  $ setup import ~/notes/ml-notes.md -o ~/.config/envkit/recipes/ml-notes.yaml\n  $ setup import README.md --name faiss-build > faiss-build.yaml\n  $ xclip -o | setup import - --name from-wiki --json',
+    );
+
   add('validate')
     .description('check recipe and profile files (default: every recipe folder)')
     .argument('[path...]', 'files or folders')

@@ -235,7 +235,11 @@ function exportVars(assignments: string[], c: NoteCommand, st: ShellState): Outc
     const name = a.slice(0, eq);
     if (['HOME', 'USER', 'SHELL', 'PWD'].includes(name)) return { skip: `${name} is the login's, not a recipe's` };
     const value = expand(a.slice(eq + 1), st, name);
-    if (value === undefined) return { run: true };
+    // In a run step an export ends with the step: it would do nothing.
+    if (value === undefined)
+      return {
+        skip: `${name}'s value is the shell's ($(…), \`…\` or a variable the notes never set): write it as an env step by hand`,
+      };
     const self = new RegExp(`^\\$\\{?${name}\\}?$`);
     const parts = value.split(':').filter((p) => p && !self.test(p));
     if (name === 'PATH') {

@@ -1,0 +1,84 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, tempHome } from './helpers.js';
+
+const NOTES = `# My box
+
+Some prose first: 先装系统包。
+
+\`\`\`bash
+$ sudo apt-get install -y coreutils
+# 环境变量
+export ENVKIT_IMPORT_DEMO=yes
+echo 'export PATH="$HOME/.local/demo/bin:$PATH"' >> ~/.bashrc
+pip3 install jieba==0.42.1 -i https://pypi.tuna.tsinghua.edu.cn/simple
+apt-get update
+\`\`\`
+
+https://example.org/a-link
+`;
+
+describe('setup import', () => {
+  it('writes a draft that setup validate accepts and setup plan reads, with a summary on stderr', async () => {
+    const home = tempHome();
+    const notes = path.join(home, 'notes.md');
+    fs.writeFileSync(notes, NOTES);
+    const dir = path.join(home, 'drafts');
+    fs.mkdirSync(dir);
+    const out = path.join(dir, 'my-box.yaml');
+    const res = await runCli(['import', notes, '-o', out], home);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toBe('');
+    expect(res.stderr).toContain(
+      'wrote ~/drafts/my-box.yaml: kept 4 lines as 3 steps, skipped 4 (1 prose, 1 comment, 1 dead end, 1 link)',
+    );
+    expect(res.stderr).toContain('line 11: apt-get update — the packages kind refreshes the package lists');
+    const draft = fs.readFileSync(out, 'utf8');
+    expect(draft).toContain('name: my-box\n');
+    expect(draft).toContain('  jieba: 0.42.1\n');
+    expect(draft).toContain('      - jieba=={{ jieba }}\n');
+    expect(draft).toContain('pick one with --mirror NAME');
+    expect(draft).toMatch(/# line 6 \(My box\)\n {2}- name: System packages\n {4}packages:\n {6}- coreutils/);
+
+    const valid = await runCli(['validate', out], home);
+    expect(valid.code, valid.stderr).toBe(0);
+    expect(valid.stderr).toContain('1 recipe, 0 profiles: 0 errors, 0 warnings');
+
+    const plan = await runCli(['plan', 'my-box', '--recipes', dir, '--no-resolve', '--json'], home);
+    expect(plan.code, plan.stderr).toBe(0);
+    const steps = (JSON.parse(plan.stdout) as { recipes: { steps: { kind: string }[] }[] }).recipes.flatMap((r) =>
+      r.steps.map((s) => s.kind),
+    );
+    expect(steps).toEqual(['packages', 'env', 'pip']);
+
+    // Again over its own draft: fine. Over a file it did not write: refused, nothing written.
+    expect((await runCli(['import', notes, '-o', out, '-q'], home)).code).toBe(0);
+    const mine = path.join(dir, 'mine.yaml');
+    fs.writeFileSync(mine, 'name: mine\nsteps: []\n');
+    const refused = await runCli(['import', notes, '-o', mine], home);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe(
+      `setup: error: -o ${mine} exists and is not a draft setup import wrote; nothing written (remove it first, or write the draft elsewhere: -o FILE)\n`,
+    );
+    expect(fs.readFileSync(mine, 'utf8')).toBe('name: mine\nsteps: []\n');
+  });
+
+  it('--json: the draft and every skipped line with why; a bad name is one line and exit 2', async () => {
+    const home = tempHome();
+    const notes = path.join(home, 'My Notes.txt');
+    fs.writeFileSync(notes, NOTES);
+    const res = await runCli(['import', notes, '--json'], home);
+    expect(res.code, res.stderr).toBe(0);
+    const doc = JSON.parse(res.stdout) as { kind: string; name: string; recipe: string; skipped: { line: number }[] };
+    expect(doc).toMatchObject({ kind: 'import', name: 'my-notes', file: null, steps: 3, kept: 4 });
+    expect(doc.recipe).toContain('name: my-notes\n');
+    expect(doc.skipped.map((s) => s.line)).toEqual([3, 7, 11, 14]);
+
+    const bad = await runCli(['import', notes, '--name', 'My_Box'], home);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe(
+      'setup: error: "My_Box" is not a recipe name: kebab-case, lowercase letters, digits and - (use --name my-box (and -o my-box.yaml))\n',
+    );
+  });
+});
