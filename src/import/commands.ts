@@ -1,15 +1,14 @@
 import path from 'node:path';
-import { shellQuote } from '../util/shell.js';
-import type { NoteCommand, SkippedLine } from './notes.js';
+import type { NoteCommand } from './notes.js';
 import { profileFor, type MirrorHosts } from './mirrors.js';
 import { splitCommands, type Simple } from './shell-words.js';
 import type { DraftStep, Requirement, StepOf } from './steps.js';
 
-/** What converting one simple command gave: a step, a change of state only (`cd`, a shell variable), or a skip. */
-type Outcome = { step: DraftStep } | { folded: true } | { skip: string } | { run: true };
+/** What converting one simple command gave: a step, a change of state only (`cd`, a shell variable), a skip, or a run line. */
+export type Outcome = { step: DraftStep } | { folded: true } | { skip: string } | { run: true };
 
 /** What the notes' shell had set when a line ran: its folder, variables, active venv and clones. */
-interface ShellState {
+export interface ShellState {
   /** The working folder: absolute, `~/…` or a template; relative when the notes never said where they started. */
   cwd?: string;
   vars: Map<string, string>;
@@ -21,21 +20,16 @@ interface ShellState {
   named: Map<string, string>;
 }
 
-/** The steps of a page of notes' commands, in order, and the lines that turned out to be dead ends. */
-export interface Converted {
-  steps: DraftStep[];
-  /** Lines that changed only the shell's state (`cd`, a variable, `git submodule update`): kept, as part of later steps. */
-  folded: number[];
-  skipped: SkippedLine[];
-}
-
 const RC = /^~\/\.(bashrc|zshrc|profile|bash_profile)$|^\$HOME\/\.(bashrc|zshrc|profile|bash_profile)$/;
 const SYSTEM_DIRS = new Set(['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']);
 const REQUIREMENT =
   /^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[A-Za-z0-9_,.-]*\])?(?:(===|==|>=|<=|~=|!=|<|>)([A-Za-z0-9.*+!_-]+))?$/;
 const PACKAGE = /^[A-Za-z0-9][A-Za-z0-9+.:_@-]*$/;
-const isRooted = (p: string): boolean => p.startsWith('/') || p.startsWith('~') || p.startsWith('{{');
-const base = (lines: number[], c: NoteCommand): Pick<DraftStep, 'lines' | 'notes' | 'paragraph' | 'section'> => ({
+export const isRooted = (p: string): boolean => p.startsWith('/') || p.startsWith('~') || p.startsWith('{{');
+export const base = (
+  lines: number[],
+  c: NoteCommand,
+): Pick<DraftStep, 'lines' | 'notes' | 'paragraph' | 'section'> => ({
   lines,
   notes: [],
   paragraph: c.paragraph,
@@ -257,8 +251,8 @@ function exportVars(assignments: string[], c: NoteCommand, st: ShellState): Outc
   return { step };
 }
 
-/** One simple command, `sudo` dropped. */
-function convertSimple(s: Simple, c: NoteCommand, st: ShellState, hosts: MirrorHosts): Outcome {
+/** One simple command (`sudo` dropped) → a step, a change of the shell's state, a dead end, or a run line. */
+export function convertSimple(s: Simple, c: NoteCommand, st: ShellState, hosts: MirrorHosts): Outcome {
   let words = s.words.map((w) => w.value);
   if (words[0] === 'sudo') {
     words = words.slice(1);
@@ -341,84 +335,4 @@ function assign(words: string[], s: Simple, st: ShellState): Outcome {
   }
   st.vars.set(name, value);
   return { folded: true };
-}
-
-/** The run line for a simple command: its text, a leading sudo (and its flags) dropped. */
-const runLine = (s: Simple): { text: string; root: boolean } => {
-  const m = /^sudo\s+((-[A-Za-z]+|-u\s+\S+)\s+)*/.exec(s.text);
-  return m ? { text: s.text.slice(m[0].length), root: true } : { text: s.text, root: false };
-};
-
-/**
- * The notes' commands as steps, in order: each command split at `&&` and `;`, `sudo` dropped, `cd` and shell
- * variables followed; a command no kind fits becomes a `run` line, and run lines of one paragraph (no blank
- * line between) become one `run` step that starts in the folder the first one ran in.
- */
-export function convertCommands(commands: readonly NoteCommand[], hosts: MirrorHosts): Converted {
-  const st: ShellState = { vars: new Map(), venvs: new Set(), clones: [], named: new Map() };
-  const out: Converted = { steps: [], folded: [], skipped: [] };
-  let open: StepOf<'run'> | undefined;
-  const addRun = (text: string, root: boolean, c: NoteCommand): void => {
-    if (!open || open.paragraph !== c.paragraph || open.root !== root || out.steps.at(-1) !== open) {
-      open = { kind: 'run', script: [], root, ...base([], c) };
-      if (st.cwd && isRooted(st.cwd)) open.cwd = st.cwd;
-      else if (st.cwd) {
-        open.script.push(`cd ${shellQuote(st.cwd)}`);
-        open.notes.push(`the notes ran this in ./${st.cwd}, relative to a folder they do not name`);
-      }
-      out.steps.push(open);
-    }
-    // The shell variables the notes set earlier (cur_dir=…) are set again in the step that uses them.
-    for (const [name, value] of st.vars)
-      if (new RegExp(`\\$\\{?${name}\\b`).test(text) && !open.script.some((l) => l.startsWith(`${name}=`)))
-        open.script.unshift(
-          `${name}=${value.startsWith('~/') ? `~/${shellQuote(value.slice(2))}` : shellQuote(value)}`,
-        );
-    open.script.push(text);
-    if (!open.lines.includes(c.line)) open.lines.push(c.line);
-  };
-  let section: string | undefined;
-  for (const c of commands) {
-    // A new section of a notebook starts somewhere else: its relative folders are not the last section's.
-    if (c.section !== section) {
-      section = c.section;
-      st.cwd = undefined;
-      st.venv = undefined;
-    }
-    if (c.text.includes('\n')) {
-      addRun(c.text, false, c);
-      continue;
-    }
-    const simples = splitCommands(c.text);
-    let used = false;
-    for (const s of simples) {
-      const cwdBefore = st.cwd;
-      const r = convertSimple(s, c, st, hosts);
-      if ('step' in r) {
-        out.steps.push(r.step);
-        used = true;
-      } else if ('run' in r) {
-        const { text, root } = runLine(s);
-        addRun(text, root, c);
-        used = true;
-      } else if ('folded' in r) {
-        // A cd inside a run step's paragraph stays in its script too: its later lines run there.
-        if (s.words[0]?.value === 'cd' && open && out.steps.at(-1) === open && open.paragraph === c.paragraph) {
-          if (cwdBefore !== st.cwd) open.script.push(s.text);
-          open.lines.push(c.line);
-        } else out.folded.push(c.line);
-        used = true;
-      } else if (simples.length === 1)
-        out.skipped.push({ line: c.line, text: c.text, reason: 'dead end', why: r.skip });
-    }
-    if (!used && simples.length > 1)
-      out.skipped.push({
-        line: c.line,
-        text: c.text,
-        reason: 'dead end',
-        why: 'none of its commands changes anything',
-      });
-  }
-  for (const s of out.steps) s.lines = [...new Set(s.lines)].sort((a, b) => a - b);
-  return out;
 }

@@ -1,4 +1,4 @@
-import { convertCommands } from './commands.js';
+import { convertCommands } from './convert.js';
 import { renderDraft } from './draft.js';
 import { mergeSteps } from './merge.js';
 import type { MirrorHosts } from './mirrors.js';

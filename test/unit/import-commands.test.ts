@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseRecipe } from '../../src/catalog/load.js';
-import { convertCommands } from '../../src/import/commands.js';
+import { convertCommands } from '../../src/import/convert.js';
 import { importNotes } from '../../src/import/import-notes.js';
 import { mergeSteps } from '../../src/import/merge.js';
 import { loadMirrorHosts, type MirrorHosts } from '../../src/import/mirrors.js';
@@ -202,6 +202,10 @@ describe('import: dead ends are skipped with why', () => {
     [
       'export CMAKE_PREFIX_PATH=${CONDA_PREFIX:-"$(dirname $(which conda))/../"}',
       "CMAKE_PREFIX_PATH's value is the shell's ($(…), `…` or a variable the notes never set): write it as an env step by hand",
+    ],
+    [
+      "docker inspect -f '{{.State.Running}}' es",
+      'holds {{ }}, which a recipe reads as a template: write this step by hand',
     ],
     ['source ~/.bashrc', 'changes only the shell it runs in (an env step reaches new shells)'],
   ])('%s', (line, why) => {
