@@ -2,66 +2,15 @@ import path from 'node:path';
 import type { NoteCommand } from './notes.js';
 import { profileFor, type MirrorHosts } from './mirrors.js';
 import { splitCommands, type Simple } from './shell-words.js';
-import type { DraftStep, Requirement, StepOf } from './steps.js';
-
-/** What converting one simple command gave: a step, a change of state only (`cd`, a shell variable), a skip, or a run line. */
-export type Outcome = { step: DraftStep } | { folded: true } | { skip: string } | { run: true };
-
-/** What the notes' shell had set when a line ran: its folder, variables, active venv and clones. */
-export interface ShellState {
-  /** The working folder: absolute, `~/…` or a template; relative when the notes never said where they started. */
-  cwd?: string;
-  vars: Map<string, string>;
-  venv?: string;
-  venvs: Set<string>;
-  /** Clones (git steps a later `git checkout` or `git submodule` refines). */
-  clones: StepOf<'git'>[];
-  /** Folders the notes made (clones, venvs) by the name a later `cd` uses → where the draft puts them. */
-  named: Map<string, string>;
-}
+import type { Requirement, StepOf } from './steps.js';
+import { cmake, download, make, untar } from './builds.js';
+import { base, expand, isRooted, resolveDir, type Outcome, type ShellState } from './shell-state.js';
 
 const RC = /^~\/\.(bashrc|zshrc|profile|bash_profile)$|^\$HOME\/\.(bashrc|zshrc|profile|bash_profile)$/;
 const SYSTEM_DIRS = new Set(['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']);
 const REQUIREMENT =
   /^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[A-Za-z0-9_,.-]*\])?(?:(===|==|>=|<=|~=|!=|<|>)([A-Za-z0-9.*+!_-]+))?$/;
 const PACKAGE = /^[A-Za-z0-9][A-Za-z0-9+.:_@-]*$/;
-export const isRooted = (p: string): boolean => p.startsWith('/') || p.startsWith('~') || p.startsWith('{{');
-export const base = (
-  lines: number[],
-  c: NoteCommand,
-): Pick<DraftStep, 'lines' | 'notes' | 'paragraph' | 'section'> => ({
-  lines,
-  notes: [],
-  paragraph: c.paragraph,
-  ...(c.section ? { section: c.section } : {}),
-});
-
-/** A folder the notes name, against the shell's folder; undefined when neither says where it is. */
-function resolveDir(dir: string, st: ShellState): string | undefined {
-  if (dir === '~' || dir === '$HOME') return '~';
-  if (dir.startsWith('$HOME/')) return `~/${dir.slice(6)}`;
-  if (isRooted(dir)) return dir.replace(/\/+$/, '') || '/';
-  const made = st.named.get(dir.replace(/\/+$/, ''));
-  if (made) return made;
-  if (!st.cwd) return undefined;
-  return st.cwd.startsWith('{{') || st.cwd.startsWith('~')
-    ? path.posix.normalize(`${st.cwd}/${dir}`)
-    : path.posix.resolve(st.cwd, dir);
-}
-
-/** `$X`, `${X}` and `$HOME` replaced by what the notes set them to; undefined when a value is the shell's own. */
-function expand(value: string, st: ShellState, keep?: string): string | undefined {
-  let unknown = false;
-  const out = value.replace(/\$\{?([A-Za-z_]\w*)\}?/g, (m, name: string) => {
-    if (name === keep) return m;
-    if (name === 'HOME') return '~';
-    const v = st.vars.get(name);
-    if (v === undefined) unknown = true;
-    return v ?? m;
-  });
-  return unknown || /`|\$\(/.test(out) ? undefined : out;
-}
-
 /** `apt|apt-get|yum|dnf install …` → packages (flags dropped: -y is implied, the kind knows about root). */
 function packages(args: string[], manager: string, c: NoteCommand): Outcome {
   const names = args.filter((a) => !a.startsWith('-'));
@@ -277,7 +226,9 @@ export function convertSimple(s: Simple, c: NoteCommand, st: ShellState, hosts: 
       : [];
   if (pipArgs[0] === 'freeze' || pipArgs[0] === 'list')
     return { skip: `pip ${pipArgs[0]} only reports what is installed (setup lock records it)` };
-  if (redirect || s.words.some((w, i) => w.dynamic && !(cmd === 'export' && i > 0))) {
+  // export, make and cmake put the notes' variables into the values they take; a value still the shell's is theirs to refuse.
+  const expands = cmd === 'export' || cmd === 'make' || cmd === 'cmake';
+  if (redirect || s.words.some((w, i) => w.dynamic && !(expands && i > 0))) {
     if (cmd === 'cd' || /^[A-Za-z_]\w*=/.test(cmd)) return assign(words, s, st);
     return { run: true };
   }
@@ -313,6 +264,10 @@ export function convertSimple(s: Simple, c: NoteCommand, st: ShellState, hosts: 
   if (cmd === 'conda') return conda(args, c, hosts);
   if (cmd === 'git') return git(args, c, st);
   if (cmd === 'export') return exportVars(args, c, st);
+  if (cmd === 'wget' || cmd === 'curl') return download(cmd, args, c, st);
+  if (cmd === 'tar') return untar(args, c, st);
+  if (cmd === 'make') return make(args, c, st);
+  if (cmd === 'cmake') return cmake(args, c, st);
   if (cmd === 'cd' || /^[A-Za-z_]\w*=/.test(cmd)) return assign(words, s, st);
   return { run: true };
 }

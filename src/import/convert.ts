@@ -1,5 +1,6 @@
 import { shellQuote } from '../util/shell.js';
-import { base, convertSimple, isRooted, type ShellState } from './commands.js';
+import { convertSimple } from './commands.js';
+import { base, isRooted, type ShellState } from './shell-state.js';
 import type { MirrorHosts } from './mirrors.js';
 import type { NoteCommand, SkippedLine } from './notes.js';
 import { splitCommands, type Simple } from './shell-words.js';
@@ -25,7 +26,7 @@ const runLine = (s: Simple): { text: string; root: boolean } => {
  * line between) become one `run` step that starts in the folder the first one ran in.
  */
 export function convertCommands(commands: readonly NoteCommand[], hosts: MirrorHosts): Converted {
-  const st: ShellState = { vars: new Map(), venvs: new Set(), clones: [], named: new Map() };
+  const st: ShellState = { vars: new Map(), venvs: new Set(), clones: [], named: new Map(), downloads: new Map() };
   const out: Converted = { steps: [], folded: [], skipped: [] };
   let open: StepOf<'run'> | undefined;
   const addRun = (text: string, root: boolean, c: NoteCommand): void => {

@@ -117,6 +117,48 @@ function body(s: DraftStep, vars: Vars): { spec: Record<string, unknown>; name: 
       };
     case 'config':
       return { name: `Settings in ${s.path}`, spec: { config: { path: s.path, set: s.set } }, notes };
+    case 'download': {
+      const file =
+        s.url
+          .replace(/[?#].*$/, '')
+          .split('/')
+          .pop() ?? 'download';
+      const sha = vars.add(`${varName(file.replace(/\.(tar\.\w+|tgz|zip|sh|tar)$/, ''))}_sha256`, 'TODO');
+      notes.push(`TODO: required: the file's sha256 (sha256sum ${file}) in vars, or checksum-url`);
+      const where = s.extract ? { extract: s.extract, ...(s.strip ? { strip: s.strip } : {}) } : { dest: s.dest };
+      return { name: `Download ${file}`, spec: { download: { url: s.url, sha256: `{{ ${sha} }}`, ...where } }, notes };
+    }
+    case 'make':
+      notes.push('TODO: add creates: (what the build makes), or the step runs every time');
+      return {
+        name: `make ${s.targets.join(' ') || 'in ' + s.dir}`,
+        spec: {
+          make: {
+            dir: s.dir,
+            ...(s.targets.length ? { targets: s.targets } : {}),
+            ...(Object.keys(s.vars).length ? { vars: s.vars } : {}),
+          },
+        },
+        notes,
+      };
+    case 'cmake': {
+      if (!s.source) notes.push('TODO: add creates: (what the build makes), or the step runs every time');
+      const what = s.source ? 'Configure' : s.install ? 'Build and install' : 'Build';
+      return {
+        name: `${what} ${s.build}`,
+        spec: {
+          cmake: {
+            ...(s.source ? { source: s.source } : {}),
+            build: s.build,
+            ...(Object.keys(s.defines).length ? { defines: s.defines } : {}),
+            ...(s.generator ? { generator: s.generator } : {}),
+            ...(s.target ? { target: s.target } : {}),
+            ...(s.install ? { install: true } : {}),
+          },
+        },
+        notes,
+      };
+    }
     case 'run': {
       notes.push('TODO: add check: or creates: (what shows this is done), or the step runs every time');
       const first = s.script.find((l) => !/^(cd\s|[A-Za-z_]\w*=)/.test(l)) ?? s.script[0] ?? 'run';

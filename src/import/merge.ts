@@ -62,6 +62,10 @@ function mergeKey(s: DraftStep): string | undefined {
       return `git ${s.repo} ${s.dest ?? ''}`;
     case 'config':
       return `config ${s.path}`;
+    case 'download':
+      return `download ${s.url}`;
+    case 'make':
+    case 'cmake':
     case 'run':
       return undefined;
   }

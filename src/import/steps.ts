@@ -1,3 +1,4 @@
+import type { CmakeConfig } from '../steps/cmake.js';
 import type { PackageEntry } from '../steps/packages/managers.js';
 
 /** A requirement of a pip install in notes: `name[extras]`, and its version spec (`==` pins become vars). */
@@ -37,6 +38,9 @@ export type DraftStep =
   | (Base & { kind: 'git'; repo: string; dest?: string; ref?: string; submodules: boolean; depth?: number })
   | (Base & { kind: 'env'; set: Record<string, string>; path: string[]; prepend: Record<string, string[]> })
   | (Base & { kind: 'config'; path: string; set: Record<string, unknown> })
+  | (Base & { kind: 'download'; url: string; dest?: string; extract?: string; strip?: number })
+  | (Base & { kind: 'make'; dir: string; targets: string[]; vars: Record<string, string> })
+  | (Base & { kind: 'cmake' } & Omit<CmakeConfig, 'jobs' | 'config'>)
   | (Base & { kind: 'run'; script: string[]; cwd?: string; root: boolean });
 
 /** The kind of a drafted step. */

@@ -61,7 +61,8 @@ const cmakeSchema = z.strictObject({
     .meta({ description: 'Build configuration (--config), for multi-config generators.', examples: ['Release'] }),
 });
 
-interface CmakeConfig {
+/** A cmake step, rendered (also the shape `setup import` drafts one in). */
+export interface CmakeConfig {
   source?: string;
   build: string;
   defines: Record<string, string>;

@@ -148,22 +148,48 @@ describe('import: a command → a step', () => {
     ],
     [
       'the rest: one run step per paragraph, sudo dropped for root, cd followed into cwd, && split',
-      'cd /mnt/work\nwget https://x.org/cmake-3.21.0.tar.gz\ntar -zxvf cmake-3.21.0.tar.gz\ncd cmake-3.21.0\nmake -j8  && make install\n\nsudo update-alternatives --install /usr/bin/gcc gcc /usr/bin/gcc-9 100',
+      'cd /mnt/work\n./bootstrap -DCMAKE_USE_OPENSSL=OFF\ncd sub\n./configure && ./install.sh\n\nsudo update-alternatives --install /usr/bin/gcc gcc /usr/bin/gcc-9 100',
       [
         {
           kind: 'run',
           cwd: '/mnt/work',
           root: false,
-          script: [
-            'wget https://x.org/cmake-3.21.0.tar.gz',
-            'tar -zxvf cmake-3.21.0.tar.gz',
-            'cd cmake-3.21.0',
-            'make -j8',
-            'make install',
-          ],
-          lines: [2, 3, 4, 5],
+          script: ['./bootstrap -DCMAKE_USE_OPENSSL=OFF', 'cd sub', './configure', './install.sh'],
+          lines: [2, 3, 4],
         },
         { kind: 'run', root: true, script: ['update-alternatives --install /usr/bin/gcc gcc /usr/bin/gcc-9 100'] },
+      ],
+    ],
+    [
+      'wget + tar x: a download that unpacks (strip 1); make in the folder it made, vars with the notes’ values',
+      'cur_dir=/opt/pkg\ncd /mnt/work\nwget https://x.org/lapack-3.4.2.tgz\ntar -xvf lapack-3.4.2.tgz\ncd lapack-3.4.2\nmake -j8  && make PREFIX=$cur_dir install',
+      [
+        {
+          kind: 'download',
+          url: 'https://x.org/lapack-3.4.2.tgz',
+          extract: '/mnt/work/lapack-3.4.2',
+          strip: 1,
+          lines: [3, 4],
+        },
+        { kind: 'make', dir: '/mnt/work/lapack-3.4.2', targets: [], vars: {}, lines: [6] },
+        { kind: 'make', dir: '/mnt/work/lapack-3.4.2', targets: ['install'], vars: { PREFIX: '/opt/pkg' } },
+      ],
+    ],
+    [
+      'cmake: mkdir build && cd build && cmake .. then cmake --build/--install; -B with -D defines',
+      'git clone https://github.com/google/googletest.git\ncd googletest\nmkdir build && cd build\ncmake .. -DBUILD_GMOCK=ON\ncmake --install .\n\ncd /src/faiss\ncmake -B build -DFAISS_ENABLE_GPU=OFF .\ncmake --build build -j 8',
+      [
+        { kind: 'git', dest: '{{ dirs.src }}/googletest' },
+        { kind: 'run', script: ['mkdir build', 'cd build'], cwd: '{{ dirs.src }}/googletest' },
+        {
+          kind: 'cmake',
+          source: '{{ dirs.src }}/googletest',
+          build: '{{ dirs.src }}/googletest/build',
+          defines: { BUILD_GMOCK: 'ON' },
+        },
+        { kind: 'cmake', build: '{{ dirs.src }}/googletest/build', install: true },
+        { kind: 'cmake', source: '/src/faiss', build: '/src/faiss/build', defines: { FAISS_ENABLE_GPU: 'OFF' } },
+        { kind: 'cmake', build: '/src/faiss/build', install: false },
       ],
     ],
     [
