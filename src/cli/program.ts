@@ -193,7 +193,7 @@ Exit codes: 0 ok · 1 a step or check failed · 2 invalid input · 3 plan --exit
     .option('-o, --output <file>', 'write the draft to this file (<name>.yaml; default: stdout)')
     .addHelpText(
       'after',
-      '\nShell lines become typed steps where a kind fits (apt/yum/dnf install, pip install, python -m venv, git clone, export, conda/pip config); the rest become run steps marked TODO. Each step keeps a comment with the lines it came from; pins become vars; a pip -i host that a mirror profile serves is suggested as --mirror, not written in. The summary on stderr counts the lines kept and skipped, with why.\n\nExamples:\n  $ setup import ~/notes/ml-notes.md -o ~/.config/envkit/recipes/ml-notes.yaml\n  $ setup import README.md --name faiss-build > faiss-build.yaml\n  $ xclip -o | setup import - --name from-wiki --json',
+      '\nShell lines become typed steps where a kind fits (apt/yum/dnf install, pip install, python -m venv, git clone, wget/curl + tar x, make, cmake, export, conda/pip config); the rest become run steps marked TODO. Each step keeps a comment with the lines it came from; pins become vars; a pip -i host that a mirror profile serves is suggested as --mirror, not written in. The summary on stderr counts the lines kept and skipped, with why.\n\nExamples:\n  $ setup import ~/notes/ml-notes.md -o ~/.config/envkit/recipes/ml-notes.yaml\n  $ setup import README.md --name faiss-build > faiss-build.yaml\n  $ xclip -o | setup import - --name from-wiki --json',
     );
 
   add('validate')
