@@ -53,6 +53,10 @@ function body(s: DraftStep, vars: Vars): { spec: Record<string, unknown>; name: 
           ? `${r.name}${r.extras}=={{ ${vars.add(varName(r.name), r.version)} }}`
           : `${r.name}${r.extras}${r.op}${r.version}`,
       );
+      if (!s.venv)
+        notes.push(
+          'TODO: the notes install into the system python, which pip refuses on Debian 12 and Ubuntu 23.04+ (PEP 668): add venv: (a venv step makes one)',
+        );
       const mirrors = Object.entries(s.mirrors).map(([m, lines]) => `${m} (${lineRange(lines)})`);
       if (mirrors.length)
         notes.push(

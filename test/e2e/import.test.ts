@@ -39,6 +39,7 @@ describe('setup import', () => {
     expect(draft).toContain('  jieba: 0.42.1\n');
     expect(draft).toContain('      - jieba=={{ jieba }}\n');
     expect(draft).toContain('pick one with --mirror NAME');
+    expect(draft).toContain('TODO: the notes install into the system python');
     expect(draft).toMatch(/# line 6 \(My box\)\n {2}- name: System packages\n {4}packages:\n {6}- coreutils/);
 
     const valid = await runCli(['validate', out], home);
