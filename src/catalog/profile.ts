@@ -153,6 +153,9 @@ function merge<T>(base: T, over: T): T {
   return out as T;
 }
 
+/** Whether a `--mirror` value names a profile file (a path, or a .yaml/.yml name) rather than a profile by name. */
+export const isProfileFile = (choice: string): boolean => choice.includes('/') || /\.ya?ml$/.test(choice);
+
 /**
  * The active profile: `--mirror` (a name or a file), else the user config's, else the default; always
  * merged over the default profile so every `mirror.*` name has a value.
@@ -167,8 +170,7 @@ export async function resolveProfile(choice: string | undefined, recipeDirs: rea
   const defFile = files.get(DEFAULT_PROFILE);
   const base: Profile = defFile ? await load(defFile) : { name: DEFAULT_PROFILE };
   if (!choice || choice === DEFAULT_PROFILE) return base;
-  const isFile = choice.includes('/') || /\.ya?ml$/.test(choice);
-  const file = isFile ? path.resolve(choice) : files.get(choice);
+  const file = isProfileFile(choice) ? path.resolve(choice) : files.get(choice);
   if (!file) {
     throw new UsageError(
       `unknown mirror profile "${choice}"${didYouMean(choice, files.keys())}`,

@@ -57,6 +57,11 @@ export function referencedSecrets(recipe: Recipe): Set<string> {
   return out;
 }
 
+/** The secrets any of the recipes name, sorted (what an export must ask the target's environment for). */
+export function secretsOf(recipes: readonly Recipe[]): string[] {
+  return [...new Set(recipes.flatMap((r) => [...referencedSecrets(r)]))].sort();
+}
+
 /**
  * One located error per secret the recipe names whose value (the environment first, then the secrets
  * file, as resolving reads them) is shorter than MIN_SECRET_LENGTH: masking "ab" would garble every

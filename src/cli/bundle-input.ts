@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { isProfileFile } from '../catalog/profile.js';
 import type { BundleCheck } from '../doctor/bundle.js';
 import { MANIFEST_FILE, parseManifest } from '../plan/bundle-manifest.js';
 import { LOCK_FILE } from '../plan/lock-file.js';
@@ -15,7 +16,7 @@ export async function bundleBeside(
   mirror: string | undefined,
   lock: string | undefined,
 ): Promise<BundleCheck | undefined> {
-  if (!mirror || !(mirror.includes('/') || /\.ya?ml$/.test(mirror))) return undefined;
+  if (!mirror || !isProfileFile(mirror)) return undefined;
   const dir = path.dirname(path.resolve(mirror));
   const file = path.join(dir, MANIFEST_FILE);
   let text: string;

@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { ExitCode } from '../util/errors.js';
-import { packageRoot } from '../util/paths.js';
+import { packageVersion } from '../util/paths.js';
 import type { CommandName } from './command.js';
 import { describeProgram } from './describe.js';
 import { err, reportError } from './error-output.js';
@@ -11,8 +9,7 @@ import { err, reportError } from './error-output.js';
  * (engine.ts), which runs it and reports what it throws. The one place that sets the exit code (docs/architecture.md).
  */
 async function main(argv: string[]): Promise<number> {
-  const version = (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string })
-    .version;
+  const version = packageVersion();
   const args = argv.slice(2);
   // (`setup --version` alone is answered by bin/setup before this bundle is even loaded.)
   const { buildProgram } = await import('./program.js');

@@ -49,6 +49,10 @@ export interface ShScript {
   problems: Problem[];
 }
 
+/** A limit as the header and the command's output list it: `  - text (the steps it concerns)`. */
+export const limitLine = (l: { text: string; steps: string[] }): string =>
+  `  - ${l.text}${l.steps.length ? ` (${l.steps.join(', ')})` : ''}`;
+
 /** A header line: `# ` and the text, kept on one line. */
 const comment = (s: string): string => `# ${s.replace(/[\r\n]+/g, ' ')}`;
 
@@ -166,10 +170,7 @@ export function renderSh(input: ShInput, scriptFacts: Record<string, string>): S
         : 'Secrets: none.',
     ),
     ...(out.limits.length
-      ? [
-          comment('Not as setup does it:'),
-          ...out.limits.map((l) => comment(`  - ${l.text}${l.steps.length ? ` (${l.steps.join(', ')})` : ''}`)),
-        ]
+      ? [comment('Not as setup does it:'), ...out.limits.map((l) => comment(limitLine(l)))]
       : [comment('Not as setup does it: nothing.')]),
     '',
   ];

@@ -14,14 +14,8 @@ import {
 } from './download/cache.js';
 import { detectFormat, ExtractBlocked, readMarker, unpack } from './download/extract.js';
 import { lockedDownload } from './download/locked.js';
-import {
-  DEFAULT_RETRY,
-  DownloadError,
-  MAX_DOWNLOAD_BYTES,
-  megabytes,
-  size,
-  type RetryPolicy,
-} from './download/fetch.js';
+import type { DownloadConfig } from './download/config.js';
+import { DEFAULT_RETRY, DownloadError, MAX_DOWNLOAD_BYTES, megabytes, size } from './download/fetch.js';
 import { ArchiveRefused, ArchiveTooBig } from './download/guard.js';
 import { parseSize } from '../util/size.js';
 import { DestIsFolder, placeFile } from './download/place.js';
@@ -144,27 +138,7 @@ const downloadSchema = z.strictObject({
 
 type DownloadSpec = z.infer<typeof downloadSchema>;
 
-/** A download step, rendered. */
-export interface DownloadConfig {
-  /** The URL as the recipe says (the profile's rewrite applies when describing and fetching). */
-  url: string;
-  /** Lowercase hex; at most one of sha256 / sha512 / checksumUrl; none only when `insecure`. */
-  sha256?: string;
-  sha512?: string;
-  checksumUrl?: string;
-  dest?: string;
-  extract?: string;
-  strip: number;
-  mode?: number;
-  insecure: boolean;
-  /** DEFAULT_RETRY; a test may pass a faster one. */
-  retry: RetryPolicy;
-  /** Bytes: the download's cap (MAX_DOWNLOAD_BYTES unless the recipe says). */
-  maxSize: number;
-  /** Bytes an archive may unpack to; undefined: 100 × the download, at least 512 MiB. */
-  maxUnpacked?: number;
-  maxEntries: number;
-}
+export type { DownloadConfig };
 
 /** An archive's limits when the recipe gives none: generous for real archives, small for a bomb. */
 export const MAX_ENTRIES = 1_000_000;

@@ -6,6 +6,7 @@ import { argvToString } from '../util/shell.js';
 import { credentialEnv, publicRewrites, publicUrl } from './git/credentials.js';
 import { bundleGit } from './git/bundle.js';
 import { gitShell } from './git/shell.js';
+import type { GitConfig } from './git/config.js';
 import { gitLockEntry, lockedClone, lockedSubmodulesOff } from './git/lock.js';
 import { lockedGit } from './git/locked.js';
 import { gitRead, inspectDest, localChanges, resolveRef, submoduleStatus, type DestState } from './git/inspect.js';
@@ -20,6 +21,8 @@ import {
 } from './git/parse.js';
 import { gitUrlProblem } from '../lang/schema.js';
 import { defineKind, StepFailure, type ApplyEnv, type ResolvedStep, type StepEnv } from './types.js';
+
+export type { GitConfig };
 
 const gitSchema = z.strictObject({
   repo: z
@@ -65,20 +68,6 @@ const gitSchema = z.strictObject({
 });
 
 type GitSpec = z.infer<typeof gitSchema>;
-
-/** A `git` step, rendered. */
-export interface GitConfig {
-  /** The URL without userinfo: what argv, plans and origin see. */
-  repo: string;
-  /** The repo URL as written when it holds credentials (only credentialEnv reads it). */
-  written?: string;
-  ref: string;
-  dest: string;
-  submodules: boolean;
-  depth?: number;
-  /** `run --locked`: submodule path → the commit the lock has there (checked out after the update). */
-  submoduleCommits?: Record<string, string>;
-}
 
 /** Why a ref/depth pair cannot work (a short sha cannot be fetched shallowly), or undefined. */
 function refProblem(ref: string, depth: number | undefined): string | undefined {

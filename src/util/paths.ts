@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +33,11 @@ export interface Paths {
  * or, in the single-file setup, the folder its files were unpacked into (util/sea-root.ts).
  */
 export const packageRoot = seaPackageRoot() ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** The package's version (package.json). */
+export function packageVersion(): string {
+  return (JSON.parse(fs.readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+}
 
 /** Paths for this process, from HOME and the XDG variables (so `HOME=$(mktemp -d)` isolates everything). */
 export function defaultPaths(): Paths {

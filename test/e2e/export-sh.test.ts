@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve, sha256 } from '../helpers/archives.js';
 import { git, mirrorRepo } from '../helpers/git-mirror.js';
+import { localProfile } from '../helpers/local-profile.js';
 import { makeIndex } from '../helpers/pip-index.js';
 import { which } from '../../src/util/which.js';
 import { BIN, cliEnv, tempHome, writeRecipes } from './helpers.js';
@@ -106,41 +107,12 @@ describe.skipIf(!hostHasVenv || !which('curl'))('setup export sh', { timeout: 40
     server = await serve({ '/dl/tool.sh': blob });
     // A project on "github.com" with a submodule written git@github.com:, served from file:// bare repos.
     const lib = await mirrorRepo(root, 'envkit/sh-lib');
-    const work = path.join(root, 'work-app');
-    fs.mkdirSync(work, { recursive: true });
-    fs.writeFileSync(path.join(work, 'README.md'), 'app\n');
-    fs.writeFileSync(
-      path.join(work, '.gitmodules'),
-      '[submodule "third_party/lib"]\n\tpath = third_party/lib\n\turl = git@github.com:envkit/sh-lib.git\n',
-    );
-    await git(work, ['init', '--quiet', '--initial-branch=main', work]);
-    await git(work, ['-C', work, 'add', '.']);
-    await git(work, ['-C', work, 'update-index', '--add', '--cacheinfo', `160000,${lib.recorded},third_party/lib`]);
-    await git(work, [
-      '-C',
-      work,
-      '-c',
-      'user.name=F',
-      '-c',
-      'user.email=f@example.com',
-      'commit',
-      '--quiet',
-      '-m',
-      'app',
+    const app = await mirrorRepo(root, 'envkit/app', [
+      { path: 'third_party/lib', url: 'git@github.com:envkit/sh-lib.git', commit: lib.recorded },
     ]);
-    await git(work, ['-C', work, 'tag', 'v1.0']);
-    await git(work, ['clone', '--quiet', '--bare', work, path.join(root, 'mirror', 'github.com', 'envkit', 'app.git')]);
+    await git(root, ['-C', app.bare, 'tag', 'v1.0', app.recorded]);
     makeIndex(python3!, path.join(root, 'index'));
-    fs.writeFileSync(
-      profile,
-      [
-        'name: local',
-        `pip: { index-url: "file://${root}/index/simple" }`,
-        `git: { rewrite: { "https://github.com/": "file://${root}/mirror/github.com/", "git@github.com:": "file://${root}/mirror/github.com/" } }`,
-        `urls: { rewrite: { "https://downloads.example.invalid/": "${server.base}/dl/" } }`,
-        '',
-      ].join('\n'),
-    );
+    fs.writeFileSync(profile, localProfile(root, server.base));
     writeRecipes(recipes, {
       'base.yaml': `name: base
 description: a system package and a file with a secret in it
@@ -382,13 +354,19 @@ steps:
     },
   );
 
-  it('stops at Ctrl-C naming the step, exit 130, even when the step caught it and exited 1 (no retry)', async () => {
+  /**
+   * Exports `recipe`, runs the script in its own process group (as a terminal's foreground job: Ctrl-C reaches
+   * the script and the step alike), and sends SIGINT once step `id` has started. `ms`: from the signal to exit.
+   */
+  async function interrupt(
+    recipe: string,
+    id: string,
+  ): Promise<{ code: number | null; stdout: string; stderr: string; ms: number; home: string }> {
     const exporter = tempHome();
     const script = path.join(exporter, 'export.sh');
-    const exp = await pipCli(['--recipes', recipes, 'export', 'sh', 'slow', '-o', script], exporter);
+    const exp = await pipCli(['--recipes', recipes, 'export', 'sh', recipe, '-o', script], exporter);
     expect(exp.code, exp.stderr).toBe(0);
     const home = tempHome();
-    // Its own process group, as a terminal's foreground job: Ctrl-C reaches the script and the step alike.
     const child = spawn('bash', [script], { env: cliEnv(home), cwd: home, detached: true });
     let stdout = '';
     let stderr = '';
@@ -396,14 +374,22 @@ steps:
     const started = new Promise<void>((resolve) =>
       child.stdout.on('data', (d: Buffer) => {
         stdout += d.toString();
-        if (stdout.includes('run      slow#1')) resolve();
+        if (stdout.includes(`run      ${id}`)) resolve();
       }),
     );
-    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    let exitedAt = 0;
+    child.on('exit', () => (exitedAt = Date.now()));
+    const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
     await started;
     await new Promise((r) => setTimeout(r, 300));
+    const t0 = Date.now();
     process.kill(-child.pid!, 'SIGINT');
-    const code = await exited;
+    const code = await closed;
+    return { code, stdout, stderr, ms: exitedAt - t0, home };
+  }
+
+  it('stops at Ctrl-C naming the step, exit 130, even when the step caught it and exited 1 (no retry)', async () => {
+    const { code, stdout, stderr, home } = await interrupt('slow', 'slow#1');
     expect(code, stdout + stderr).toBe(130);
     expect(stderr).toContain('setup: interrupted during step slow#1 (catches ctrl-c): run the script again to go on');
     expect(stdout).not.toContain('retry');
@@ -412,29 +398,9 @@ steps:
   });
 
   it('stops at Ctrl-C at once in a step with a timeout (its own process group), and stops the step', async () => {
-    const exporter = tempHome();
-    const script = path.join(exporter, 'export.sh');
-    const exp = await pipCli(['--recipes', recipes, 'export', 'sh', 'slow-timeout', '-o', script], exporter);
-    expect(exp.code, exp.stderr).toBe(0);
-    const home = tempHome();
-    const child = spawn('bash', [script], { env: cliEnv(home), cwd: home, detached: true });
-    let stdout = '';
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const started = new Promise<void>((resolve) =>
-      child.stdout.on('data', (d: Buffer) => {
-        stdout += d.toString();
-        if (stdout.includes('run      slow-timeout#1')) resolve();
-      }),
-    );
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    await started;
-    await new Promise((r) => setTimeout(r, 300));
-    const t0 = Date.now();
-    process.kill(-child.pid!, 'SIGINT');
-    const code = await exited;
+    const { code, stdout, stderr, ms } = await interrupt('slow-timeout', 'slow-timeout#1');
     expect(code, stdout + stderr).toBe(130);
-    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(ms).toBeLessThan(10_000);
     expect(spawnSync('pgrep', ['-f', 'sleep 41.5']).status).toBe(1); // the step is gone too
   });
 

@@ -1,18 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { referencedSecrets } from '../../catalog/secrets.js';
+import { isProfileFile } from '../../catalog/profile.js';
+import { secretsOf } from '../../catalog/secrets.js';
 import { JS_TREE, writeAnsibleExport, type PayloadSource } from '../../export/ansible-write.js';
 import { resolveRecipes, selectRecipes } from '../../plan/session.js';
 import { ExitCode, UsageError } from '../../util/errors.js';
-import { packageRoot } from '../../util/paths.js';
+import { packageRoot, packageVersion } from '../../util/paths.js';
 import { seaBinary } from '../../util/sea.js';
 import { formatSize } from '../../util/size.js';
 import { sessionFrom } from '../common.js';
 import { makeOutput, tilde, writeJson } from '../output.js';
 import type { ExportOpts } from './export-opts.js';
-
-/** Whether --mirror names a file (as resolveProfile reads it) rather than a profile by name. */
-const isProfileFile = (m: string): boolean => m.includes('/') || /\.ya?ml$/.test(m);
 
 /**
  * `setup export ansible <recipe…> -o DIR`: a playbook and role that put envkit, the recipes (their folders),
@@ -65,9 +63,8 @@ export default async function exportAnsible(names: string[], opts: ExportOpts): 
     mirrorFile = 'mirror/profile.yaml';
     payload.push({ name: mirrorFile, from: path.resolve(mirror) });
   }
-  const secrets = [...new Set(recipes.flatMap((r) => [...referencedSecrets(r)]))].sort();
-  const version = (JSON.parse(fs.readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string })
-    .version;
+  const secrets = secretsOf(recipes);
+  const version = packageVersion();
   const hasJs = JS_TREE.every((p) => fs.existsSync(path.join(packageRoot, p)));
   const result = await writeAnsibleExport(dir, tilde(o, dir), {
     ...(hasJs ? { packageRoot } : {}),

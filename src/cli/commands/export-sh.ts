@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { referencedSecrets } from '../../catalog/secrets.js';
-import { isShExport, renderSh, SCRIPT_FACTS } from '../../export/sh.js';
+import { secretsOf } from '../../catalog/secrets.js';
+import { isShExport, limitLine, renderSh, SCRIPT_FACTS } from '../../export/sh.js';
 import { resolveRecipes, selectRecipes, type Session } from '../../plan/session.js';
 import { InputError, UsageError } from '../../util/errors.js';
 import { secretMarker } from '../../util/sh-word.js';
@@ -62,9 +62,7 @@ export default async function exportSh(names: string[], opts: ExportOpts): Promi
   const recipes = selectRecipes(session, names);
   // Secrets are resolved as markers the script's quoting turns into references to the environment: the
   // values (the environment's or the secrets file's) are never read, so none can reach the script.
-  const markers = Object.fromEntries(
-    [...new Set(recipes.flatMap((r) => [...referencedSecrets(r)]))].map((n) => [n, secretMarker(n)]),
-  );
+  const markers = Object.fromEntries(secretsOf(recipes).map((n) => [n, secretMarker(n)]));
   const marked: Session = {
     ...session,
     stepEnv: { ...session.stepEnv, processEnv: { ...session.stepEnv.processEnv, ...markers } },
@@ -103,12 +101,7 @@ export default async function exportSh(names: string[], opts: ExportOpts): Promi
       `${file ? `wrote ${tilde(o, file)}: ` : ''}${sh.steps.length} steps of ${resolved.recipes.map((r) => r.recipe.name).join(', ')}`,
       ...(sh.skipped.length ? [`left out by when: ${sh.skipped.map((s) => s.id).join(', ')}`] : []),
       ...(sh.secrets.length ? [`the script reads these secrets from the environment: ${sh.secrets.join(', ')}`] : []),
-      ...(sh.limits.length
-        ? [
-            'not as setup does it (also in the script’s header):',
-            ...sh.limits.map((l) => `  - ${l.text}${l.steps.length ? ` (${l.steps.join(', ')})` : ''}`),
-          ]
-        : []),
+      ...(sh.limits.length ? ['not as setup does it (also in the script’s header):', ...sh.limits.map(limitLine)] : []),
     ];
     o.err(lines.join('\n'));
   }

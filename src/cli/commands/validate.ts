@@ -5,7 +5,7 @@ import { parseSets } from '../../catalog/overrides.js';
 import { checkPrefixFlag, configPrefixProblems } from '../../catalog/prefix.js';
 import { checkRequires, definedTwice, recipeFiles, recipeFolders } from '../../catalog/catalog.js';
 import { loadRecipeFile } from '../../catalog/load.js';
-import { loadProfileFile, loadUserConfigFile, looksLikeProfile } from '../../catalog/profile.js';
+import { isProfileFile, loadProfileFile, loadUserConfigFile, looksLikeProfile } from '../../catalog/profile.js';
 import { configVars, unknownConfigVars, type RecipeVars } from '../../catalog/config-vars.js';
 import type { SourceDoc } from '../../lang/source.js';
 import type { Recipe } from '../../catalog/types.js';
@@ -64,7 +64,7 @@ export default async function validate(targets: string[], opts: GlobalOpts): Pro
   }
   // The profile --mirror (or config.yaml's mirror:) names by file is input too.
   const mirrorFile = opts.mirror ?? config?.mirror;
-  if (mirrorFile && (mirrorFile.includes('/') || /\.ya?ml$/.test(mirrorFile)))
+  if (mirrorFile && isProfileFile(mirrorFile))
     profileFilesToCheck.push(path.resolve(expandHome(mirrorFile, paths.home)));
   files = [...new Set(files)];
   profileFilesToCheck = [...new Set(profileFilesToCheck)];

@@ -5,15 +5,10 @@ import { rewriteUrl } from '../../lang/mirror.js';
 import { holdsSecret, MASK, redact } from '../../util/redact.js';
 import type { BundleContext, BundleResult } from '../types.js';
 import { cachePath, fetchToCache, hashFile } from './cache.js';
-import type { FetchOptions } from './fetch.js';
+import type { DownloadConfig } from './config.js';
 
-/** What the download hook needs of the step (DownloadConfig, without importing the kind's file). */
-export interface DownloadBundleStep {
-  url: string;
-  sha256?: string;
-  maxSize: number;
-  retry: FetchOptions['retry'];
-}
+/** What the download hook needs of the step. */
+export type DownloadBundleStep = Pick<DownloadConfig, 'url' | 'sha256' | 'maxSize' | 'retry'>;
 
 /**
  * The key of the bundle profile's `urls.rewrite` for a URL: the URL itself, or — when it holds a secret —

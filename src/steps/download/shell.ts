@@ -1,17 +1,6 @@
 import { markerText, MARKER } from './extract.js';
 import type { ShellStep } from '../types.js';
-
-/** What the shell hook needs of a download step (DownloadConfig, without importing the kind's file). */
-interface DownloadShellConfig {
-  url: string;
-  sha256?: string;
-  sha512?: string;
-  checksumUrl?: string;
-  dest?: string;
-  extract?: string;
-  strip: number;
-  mode?: number;
-}
+import type { DownloadConfig } from './config.js';
 
 /**
  * A download step as bash (`setup export sh`): fetched with curl (else wget) from `url` (the profile's
@@ -19,7 +8,7 @@ interface DownloadShellConfig {
  * before anything is kept, then renamed into `dest` or unpacked into `extract` with the same marker setup
  * writes there. A step with no checksum in the recipe is not exported: nothing is downloaded unverified.
  */
-export function downloadShell(c: DownloadShellConfig, url: string, q: (s: string) => string): ShellStep {
+export function downloadShell(c: DownloadConfig, url: string, q: (s: string) => string): ShellStep {
   const pin = c.sha256
     ? { tool: 'sha256sum', digest: c.sha256 }
     : c.sha512

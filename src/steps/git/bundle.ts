@@ -3,14 +3,11 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Profile } from '../../lang/schema.js';
 import type { BundleContext, BundleItem, BundleResult } from '../types.js';
+import type { GitConfig } from './config.js';
 import { gitRead } from './inspect.js';
 
-/** What the git hook needs of the step (GitConfig, without importing the kind's file). */
-export interface GitBundleStep {
-  repo: string;
-  ref: string;
-  submodules: boolean;
-}
+/** What the git hook needs of the step. */
+export type GitBundleStep = Pick<GitConfig, 'repo' | 'ref' | 'submodules'>;
 
 /** What runs git for the hook: the profile's rewrites and the step's credentials, per URL (gitOptions, gitEnv). */
 export interface GitAccess {

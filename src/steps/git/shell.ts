@@ -1,15 +1,6 @@
 import { looksLikeCommit } from './parse.js';
 import type { ShellStep } from '../types.js';
-
-/** What the shell hook needs of a git step (GitConfig, without importing the kind's file). */
-interface GitShellConfig {
-  repo: string;
-  ref: string;
-  dest: string;
-  submodules: boolean;
-  depth?: number;
-  submoduleCommits?: Record<string, string>;
-}
+import type { GitConfig } from './config.js';
 
 /**
  * A git step as bash (`setup export sh`), doing what the kind's apply does: a clone (or init and fetch, for a
@@ -18,7 +9,7 @@ interface GitShellConfig {
  * (the profile's rewrites), `env` its environment (no prompts, credentials): the same as setup passes.
  */
 export function gitShell(
-  c: GitShellConfig,
+  c: GitConfig,
   options: readonly string[],
   env: Record<string, string>,
   q: (s: string) => string,
