@@ -190,10 +190,16 @@ Exit codes: 0 ok · 1 a step or check failed · 2 invalid input · 3 plan --exit
     )
     .argument('<file>', 'the notes file, or - for stdin')
     .option('--name <name>', 'the recipe name (default: the -o file’s name, else the notes file’s, kebab-case)')
-    .option('-o, --output <file>', 'write the draft to this file (<name>.yaml; default: stdout)')
+    .option(
+      '-o, --output <path>',
+      'write the draft to this file (<name>.yaml; default: stdout); with --split, a folder',
+    )
+    .option('--split', 'one recipe per section (Markdown heading) that holds steps, written into the -o folder')
+    .option('--chain', 'with --split: each recipe requires the one before it (a guess from the notes’ order)')
+    .option('--venv <path>', 'pip installs into the system python go into this venv instead (a venv step makes it)')
     .addHelpText(
       'after',
-      '\nShell lines become typed steps where a kind fits (apt/yum/dnf install, pip install, python -m venv, git clone, wget/curl + tar x, make, cmake, export, conda/pip config); the rest become run steps marked TODO. Each step keeps a comment with the lines it came from; pins become vars; a pip -i host that a mirror profile serves is suggested as --mirror, not written in. The summary on stderr counts the lines kept and skipped, with why.\n\nExamples:\n  $ setup import ~/notes/ml-notes.md -o ~/.config/envkit/recipes/ml-notes.yaml\n  $ setup import README.md --name faiss-build > faiss-build.yaml\n  $ xclip -o | setup import - --name from-wiki --json',
+      "\nShell lines become typed steps where a kind fits (apt/yum/dnf install, pip install, python -m venv, git clone, wget/curl + tar x, make, cmake, export, conda/pip config); the rest become run steps marked TODO. Each step keeps a comment with the lines it came from; pins become vars; a pip -i host that a mirror profile serves is suggested as --mirror, not written in; the install prefix the notes name becomes setup's {{ prefix }}. The summary on stderr counts the lines kept and skipped, with why.\n\nExamples:\n  $ setup import ~/notes/ml-notes.md -o ~/.config/envkit/recipes/ml-notes.yaml\n  $ setup import ml-notes.txt --split --venv ~/venvs/ml -o ./drafts && setup validate ./drafts\n  $ setup import README.md --name faiss-build > faiss-build.yaml\n  $ xclip -o | setup import - --name from-wiki --json",
     );
 
   add('validate')

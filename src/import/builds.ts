@@ -1,5 +1,14 @@
 import path from 'node:path';
-import { base, expand, isRooted, resolveDir, type Outcome, type ShellState } from './shell-state.js';
+import {
+  base,
+  expand,
+  fetchDir,
+  isRooted,
+  movedNote,
+  resolveDir,
+  type Outcome,
+  type ShellState,
+} from './shell-state.js';
 import type { NoteCommand } from './notes.js';
 import type { StepOf } from './steps.js';
 
@@ -22,9 +31,10 @@ export function download(cmd: string, args: string[], c: NoteCommand, st: ShellS
   if (urls.length !== 1 || !url || (cmd === 'curl' && !out && !remoteName) || out === '-') return { run: true };
   const name = out ?? decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '');
   if (!name) return { run: true };
-  const where = st.cwd && isRooted(st.cwd) ? st.cwd : '{{ dirs.src }}';
-  const dest = isRooted(name) ? name : `${where}/${name}`;
+  const place = fetchDir(st, name.replace(ARCHIVE, ''));
+  const dest = isRooted(name) ? name : `${place.dir}/${name}`;
   const step: StepOf<'download'> = { kind: 'download', url, dest, ...base([c.line], c) };
+  if (!isRooted(name) && place.moved) step.notes.push(movedNote(place.moved));
   st.downloads.set(path.posix.basename(name), step);
   return { step };
 }
@@ -44,6 +54,7 @@ export function untar(args: string[], c: NoteCommand, st: ShellState): Outcome {
   step.lines.push(c.line);
   step.notes.push(`the notes untar it beside the file (line ${c.line}); strip: 1 assumes one top folder, ${stem}/`);
   st.named.set(stem, folder);
+  st.trees.push(folder);
   return { folded: true };
 }
 
@@ -68,7 +79,27 @@ export function make(args: string[], c: NoteCommand, st: ShellState): Outcome {
     else targets.push(a);
   }
   if (!dir || !isRooted(dir)) return { run: true };
+  if (st.cmakeBuilds.has(dir)) return cmakeMake(dir, targets, vars, c);
   return { step: { kind: 'make', dir, targets, vars, ...base([c.line], c) } };
+}
+
+/**
+ * `make [install]` in a folder a cmake step configured → the cmake kind's build (and install): it builds with
+ * the host's CPUs and installs into setup's prefix, so `-j` and `PREFIX=` (which a CMake Makefile ignores) go.
+ */
+function cmakeMake(build: string, targets: string[], vars: Record<string, string>, c: NoteCommand): Outcome {
+  const install = targets.at(-1) === 'install';
+  const rest = install ? targets.slice(0, -1) : targets;
+  if (rest.length > 1 || (install && rest.length)) return { run: true };
+  const step: StepOf<'cmake'> = { kind: 'cmake', build, defines: {}, install, ...base([c.line], c) };
+  if (rest[0]) step.target = rest[0];
+  const dropped = Object.keys(vars);
+  if (dropped.length)
+    step.notes.push(
+      `the notes' ${dropped.map((v) => `${v}=`).join(' ')} (line ${c.line}) means nothing to a CMake build: the cmake kind installs into setup's prefix`,
+    );
+  if (vars.PREFIX) step.prefixes = [vars.PREFIX];
+  return { step };
 }
 
 /** `cmake [-S SRC] -B BUILD -DK=V … [SRC]` / `cmake ..` → configure; `cmake --build|--install DIR` → build/install. */
@@ -125,5 +156,6 @@ export function cmake(args: string[], c: NoteCommand, st: ShellState): Outcome {
   if (!source || !build || !isRooted(source) || !isRooted(build)) return { run: true };
   const step: StepOf<'cmake'> = { kind: 'cmake', source, build, defines, install: false, ...base([c.line], c) };
   if (generator) step.generator = generator;
+  st.cmakeBuilds.add(build);
   return { step };
 }

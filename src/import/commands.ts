@@ -4,7 +4,7 @@ import { profileFor, type MirrorHosts } from './mirrors.js';
 import { splitCommands, type Simple } from './shell-words.js';
 import type { Requirement, StepOf } from './steps.js';
 import { cmake, download, make, untar } from './builds.js';
-import { base, expand, isRooted, resolveDir, type Outcome, type ShellState } from './shell-state.js';
+import { base, expand, fetchDir, movedNote, resolveDir, type Outcome, type ShellState } from './shell-state.js';
 
 const RC = /^~\/\.(bashrc|zshrc|profile|bash_profile)$|^\$HOME\/\.(bashrc|zshrc|profile|bash_profile)$/;
 const SYSTEM_DIRS = new Set(['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']);
@@ -141,10 +141,13 @@ function git(args: string[], c: NoteCommand, st: ShellState): Outcome {
   if (!repo || pos.length > 2 || (step.depth !== undefined && !(step.depth >= 1))) return { run: true };
   step.repo = repo;
   const name = (dir ?? repo.replace(/\/+$/, '').split('/').pop() ?? '').replace(/\.git$/, '');
-  const dest = dir ? resolveDir(dir, st) : st.cwd && isRooted(st.cwd) ? `${st.cwd}/${name}` : undefined;
+  const place = fetchDir(st, name);
+  const dest = dir ? resolveDir(dir, st) : `${place.dir}/${name}`;
   step.dest = dest ?? `{{ dirs.src }}/${name}`;
   if (!dest && dir) step.notes.push(`the notes clone into ./${dir}, relative to a folder they do not name`);
+  if (!dir && place.moved) step.notes.push(movedNote(place.moved));
   st.clones.push(step);
+  st.trees.push(step.dest);
   st.named.set(name, step.dest);
   return { step };
 }
@@ -269,6 +272,11 @@ export function convertSimple(s: Simple, c: NoteCommand, st: ShellState, hosts: 
   if (cmd === 'make') return make(args, c, st);
   if (cmd === 'cmake') return cmake(args, c, st);
   if (cmd === 'cd' || /^[A-Za-z_]\w*=/.test(cmd)) return assign(words, s, st);
+  if (cmd === 'rm' && args.some((a) => /^-[a-zA-Z]*[rR]/.test(a)))
+    for (const a of args.filter((x) => !x.startsWith('-'))) {
+      const gone = resolveDir(a, st);
+      if (gone) st.removed.add(gone);
+    }
   return { run: true };
 }
 

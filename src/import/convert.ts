@@ -1,6 +1,7 @@
+import path from 'node:path';
 import { shellQuote } from '../util/shell.js';
 import { convertSimple } from './commands.js';
-import { base, isRooted, type ShellState } from './shell-state.js';
+import { base, isRooted, newShell, type ShellState } from './shell-state.js';
 import type { MirrorHosts } from './mirrors.js';
 import type { NoteCommand, SkippedLine } from './notes.js';
 import { splitCommands, type Simple } from './shell-words.js';
@@ -20,13 +21,58 @@ const runLine = (s: Simple): { text: string; root: boolean } => {
   return m ? { text: s.text.slice(m[0].length), root: true } : { text: s.text, root: false };
 };
 
+const MKDIR_CD = /^(mkdir(\s+-p)?|cd)\s+(\S+)$/;
+
+/**
+ * Adds a step, folding what the notes said in two lines into one: `mkdir build && cd build` before `cmake ..`
+ * (the cmake kind makes its build folder), a CMake build then its install (one step, `install: true`), and a
+ * `make` with nothing new after a make in the same folder (`make TARGET=X` then `make`: one build).
+ */
+function addStep(steps: DraftStep[], next: DraftStep): void {
+  const prev = steps.at(-1);
+  const absorb = (into: DraftStep, from: DraftStep): void => {
+    into.lines = [...new Set([...into.lines, ...from.lines])].sort((a, b) => a - b);
+    into.notes.push(...from.notes.filter((n) => !into.notes.includes(n)));
+  };
+  if (next.kind === 'cmake' && next.source && prev?.kind === 'run' && prev.cwd && prev.paragraph === next.paragraph) {
+    const lines = prev.script.map((l) => MKDIR_CD.exec(l));
+    const made = lines.flatMap((m) =>
+      m?.[1]?.startsWith('mkdir') ? [path.posix.join(prev.cwd ?? '', m[3] ?? '')] : [],
+    );
+    if (lines.every(Boolean) && made.includes(next.build)) {
+      steps.pop();
+      absorb(next, prev);
+    }
+  }
+  if (next.kind === 'cmake' && !next.source && prev?.kind === 'cmake' && !prev.source && prev.build === next.build) {
+    if (!prev.install && !prev.target && !next.target) {
+      prev.install = next.install;
+      prev.prefixes = [...(prev.prefixes ?? []), ...(next.prefixes ?? [])];
+      absorb(prev, next);
+      return;
+    }
+  }
+  if (
+    next.kind === 'make' &&
+    prev?.kind === 'make' &&
+    prev.dir === next.dir &&
+    !prev.targets.length &&
+    !next.targets.length &&
+    !Object.keys(next.vars).length
+  ) {
+    absorb(prev, next);
+    return;
+  }
+  steps.push(next);
+}
+
 /**
  * The notes' commands as steps, in order: each command split at `&&` and `;`, `sudo` dropped, `cd` and shell
  * variables followed; a command no kind fits becomes a `run` line, and run lines of one paragraph (no blank
  * line between) become one `run` step that starts in the folder the first one ran in.
  */
 export function convertCommands(commands: readonly NoteCommand[], hosts: MirrorHosts): Converted {
-  const st: ShellState = { vars: new Map(), venvs: new Set(), clones: [], named: new Map(), downloads: new Map() };
+  const st: ShellState = newShell();
   const out: Converted = { steps: [], folded: [], skipped: [] };
   let open: StepOf<'run'> | undefined;
   const addRun = (text: string, root: boolean, c: NoteCommand): void => {
@@ -76,7 +122,7 @@ export function convertCommands(commands: readonly NoteCommand[], hosts: MirrorH
       const cwdBefore = st.cwd;
       const r = convertSimple(s, c, st, hosts);
       if ('step' in r) {
-        out.steps.push(r.step);
+        addStep(out.steps, r.step);
         used = true;
       } else if ('run' in r) {
         const { text, root } = runLine(s);

@@ -8,6 +8,10 @@ export interface DraftOptions {
   name: string;
   /** The notes file as the user named it (`-` for stdin), for the header and description. */
   source: string;
+  /** The heading its steps came from (`--split`), said in the description. */
+  section?: string | undefined;
+  /** Recipes this one requires. */
+  requires?: string[];
 }
 
 /** A var name from a distribution or repository name: letters, digits and _ (the loader's VAR_NAME). */
@@ -193,7 +197,8 @@ export function renderDraft(steps: readonly DraftStep[], opts: DraftOptions, hea
   });
   const recipe = {
     name: opts.name,
-    description: `Drafted by setup import from ${opts.source === '-' ? 'stdin' : opts.source}`,
+    description: `Drafted by setup import from ${opts.source === '-' ? 'stdin' : opts.source}${opts.section ? `, section "${opts.section}"` : ''}`,
+    ...(opts.requires?.length ? { requires: opts.requires } : {}),
     ...(Object.keys(vars.values).length ? { vars: vars.values } : {}),
     steps: rendered.map((r) => r.item),
   };

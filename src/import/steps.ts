@@ -40,7 +40,7 @@ export type DraftStep =
   | (Base & { kind: 'config'; path: string; set: Record<string, unknown> })
   | (Base & { kind: 'download'; url: string; dest?: string; extract?: string; strip?: number })
   | (Base & { kind: 'make'; dir: string; targets: string[]; vars: Record<string, string> })
-  | (Base & { kind: 'cmake' } & Omit<CmakeConfig, 'jobs' | 'config'>)
+  | (Base & { kind: 'cmake'; prefixes?: string[] } & Omit<CmakeConfig, 'jobs' | 'config'>)
   | (Base & { kind: 'run'; script: string[]; cwd?: string; root: boolean });
 
 /** The kind of a drafted step. */

@@ -180,9 +180,9 @@ describe('import: a command → a step', () => {
       'git clone https://github.com/google/googletest.git\ncd googletest\nmkdir build && cd build\ncmake .. -DBUILD_GMOCK=ON\ncmake --install .\n\ncd /src/faiss\ncmake -B build -DFAISS_ENABLE_GPU=OFF .\ncmake --build build -j 8',
       [
         { kind: 'git', dest: '{{ dirs.src }}/googletest' },
-        { kind: 'run', script: ['mkdir build', 'cd build'], cwd: '{{ dirs.src }}/googletest' },
         {
           kind: 'cmake',
+          lines: [3, 4],
           source: '{{ dirs.src }}/googletest',
           build: '{{ dirs.src }}/googletest/build',
           defines: { BUILD_GMOCK: 'ON' },
@@ -190,6 +190,48 @@ describe('import: a command → a step', () => {
         { kind: 'cmake', build: '{{ dirs.src }}/googletest/build', install: true },
         { kind: 'cmake', source: '/src/faiss', build: '/src/faiss/build', defines: { FAISS_ENABLE_GPU: 'OFF' } },
         { kind: 'cmake', build: '/src/faiss/build', install: false },
+      ],
+    ],
+    [
+      'make in a CMake build folder is the cmake kind: build, then install (one step; PREFIX= goes, with a note)',
+      'cd /src/gtest\nmkdir -p build\ncd build\ncmake ..\nmake -j40\nmake PREFIX=/opt/x install',
+      [
+        { kind: 'cmake', lines: [2, 3, 4], source: '/src/gtest', build: '/src/gtest/build', install: false },
+        {
+          kind: 'cmake',
+          lines: [5, 6],
+          build: '/src/gtest/build',
+          install: true,
+          notes: [
+            "the notes' PREFIX= (line 6) means nothing to a CMake build: the cmake kind installs into setup's prefix",
+          ],
+        },
+      ],
+    ],
+    [
+      'make then make again with nothing new is one build; make install stays its own step',
+      'cd /src/OpenBLAS\nmake TARGET=NEHALEM\nmake\nmake PREFIX=/opt/x install',
+      [
+        { kind: 'make', lines: [2, 3], dir: '/src/OpenBLAS', targets: [], vars: { TARGET: 'NEHALEM' } },
+        { kind: 'make', lines: [4], dir: '/src/OpenBLAS', targets: ['install'], vars: { PREFIX: '/opt/x' } },
+      ],
+    ],
+    [
+      'a clone inside a tree fetched earlier is a new fetch: beside it, with a note; unless the notes removed it there',
+      'git clone https://h/a/lapack.git\ncd lapack\nmkdir build && cd build\ngit clone --depth 1 https://h/g/googletest.git\n\ngit clone https://h/p/pytorch\ncd pytorch/third_party\nrm -rf foxi\ngit clone https://h/f/foxi.git',
+      [
+        { kind: 'git', dest: '{{ dirs.src }}/lapack' },
+        { kind: 'run', script: ['mkdir build', 'cd build'], cwd: '{{ dirs.src }}/lapack' },
+        {
+          kind: 'git',
+          dest: '{{ dirs.src }}/googletest',
+          notes: [
+            "the notes' shell was in {{ dirs.src }}/lapack/build (a tree fetched earlier): the draft fetches this beside it, in {{ dirs.src }}",
+          ],
+        },
+        { kind: 'git', dest: '{{ dirs.src }}/pytorch' },
+        { kind: 'run', script: ['rm -rf foxi'], cwd: '{{ dirs.src }}/pytorch/third_party' },
+        { kind: 'git', dest: '{{ dirs.src }}/pytorch/third_party/foxi' },
       ],
     ],
     [
@@ -246,7 +288,9 @@ describe('import: ml-notes.txt as a whole', () => {
   const where = fs.existsSync(file) ? file : notes;
   it.skipIf(!fs.existsSync(where))('drafts a recipe the loader accepts, and accounts for every line', () => {
     const text = fs.readFileSync(where, 'utf8');
-    const r = importNotes(text, { name: 'ml-notes', source: 'ml-notes.txt', hosts });
+    const all = importNotes(text, { name: 'ml-notes', source: 'ml-notes.txt', hosts });
+    expect(all.recipes).toHaveLength(1);
+    const r = { ...all, yaml: all.recipes[0]?.yaml ?? '', steps: all.recipes[0]?.steps };
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'envkit-import-'));
     const out = path.join(dir, 'ml-notes.yaml');
     fs.writeFileSync(out, r.yaml);
@@ -271,7 +315,10 @@ describe('import: ml-notes.txt as a whole', () => {
     expect(r.yaml).toMatch(/packages:\n(\s+- .*\n)*\s+- libgl1-mesa-glx/);
     expect(r.yaml).toContain('repo: https://github.com/pytorch/pytorch');
     expect(r.yaml).toContain('submodules: true');
-    expect(r.yaml).toContain('- /docker/root/projects/demo/package/cmake-3.24.0-linux-x86_64/bin');
+    // The notes' install prefix is setup's in the draft, wherever a step names it.
+    expect(all.prefix).toBe('/docker/root/projects/demo/package');
+    expect(r.yaml).toContain('- "{{ prefix }}/cmake-3.24.0-linux-x86_64/bin"');
+    expect(r.yaml).not.toMatch(/^[^#]*\/docker\/root\/projects\/demo\/package/m);
     expect(r.yaml).toContain('pick one with --mirror NAME');
     expect(r.yaml).not.toContain('index-url: https://pypi.tuna');
     // Every step says where it came from.

@@ -1,9 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseRecipe } from '../../catalog/load.js';
-import { importNotes } from '../../import/import-notes.js';
+import { importNotes, type ImportResult } from '../../import/import-notes.js';
 import { loadMirrorHosts } from '../../import/mirrors.js';
-import type { SkippedLine } from '../../import/notes.js';
 import { RECIPE_NAME } from '../../lang/schema.js';
 import { InputError, UsageError } from '../../util/errors.js';
 import { defaultPaths } from '../../util/paths.js';
@@ -11,7 +10,7 @@ import { fileKind, MiB, readUserFileSync, UnreadableFile } from '../../util/user
 import { writeVerified } from '../../util/verified-write.js';
 import { makeOutput, tilde, writeJson, type GlobalOpts, type Output } from '../output.js';
 
-type ImportOpts = GlobalOpts & { name?: string; output?: string };
+type ImportOpts = GlobalOpts & { name?: string; output?: string; split?: boolean; chain?: boolean; venv?: string };
 
 /** The first line of every draft: an earlier draft may be written over, never another file. */
 const DRAFT_MARK = '# Drafted by setup import from ';
@@ -31,7 +30,7 @@ function readNotes(file: string): string {
 
 /** The recipe's name: --name, else the -o file's, else the notes file's, in kebab-case. */
 function recipeName(file: string, opts: ImportOpts): string {
-  const fromOut = opts.output ? path.basename(opts.output).replace(/\.ya?ml$/, '') : undefined;
+  const fromOut = opts.output && !opts.split ? path.basename(opts.output).replace(/\.ya?ml$/, '') : undefined;
   if (opts.name && fromOut && opts.name !== fromOut)
     throw new UsageError(
       `--name ${opts.name} differs from the -o file's name "${fromOut}"`,
@@ -66,55 +65,133 @@ function checkOutput(file: string, given: string): void {
 }
 
 /** The summary on stderr: what was kept, and each kind of skipped line with how many (dead ends one by one). */
-function summary(o: Output, kept: number, steps: number, skipped: SkippedLine[], where: string): string[] {
+function summary(o: Output, r: ImportResult, where: string): string[] {
   const counts = new Map<string, number>();
-  for (const s of skipped) counts.set(s.reason, (counts.get(s.reason) ?? 0) + 1);
+  for (const s of r.skipped) counts.set(s.reason, (counts.get(s.reason) ?? 0) + 1);
+  const steps = r.recipes.reduce((n, d) => n + d.steps, 0);
   const lines = [
-    `${where}: kept ${kept} lines as ${steps} steps, skipped ${skipped.length} (${[...counts].map(([r, n]) => `${n} ${r}`).join(', ')})`,
+    `${where}: kept ${r.kept.length} lines as ${steps} steps, skipped ${r.skipped.length} (${[...counts].map(([why, n]) => `${n} ${why}`).join(', ')})`,
   ];
-  for (const s of skipped)
+  for (const s of r.skipped)
     if (s.reason === 'dead end' || o.verbose)
       lines.push(`  line ${s.line}: ${s.text.length > 70 ? `${s.text.slice(0, 69)}…` : s.text} — ${s.why ?? s.reason}`);
+  if (r.prefix)
+    lines.push(`the notes install into ${r.prefix}: the drafts use setup's prefix (--prefix ${r.prefix} keeps it)`);
   return lines;
 }
 
-/** `setup import FILE|- [--name NAME] [-o FILE]`: notes → a recipe draft the loader accepts. */
+/** Where each draft goes: stdout (undefined), the -o file, or `<name>.yaml` in the -o folder (--split). */
+function targets(opts: ImportOpts): { dir?: string; file?: string } {
+  if (opts.chain && !opts.split)
+    throw new UsageError('--chain needs --split', 'setup import NOTES --split --chain -o DIR');
+  if (opts.output === undefined) {
+    if (opts.split)
+      throw new UsageError(
+        '--split writes one file per section: give -o DIR',
+        'setup import NOTES --split -o ./drafts',
+      );
+    return {};
+  }
+  const out = path.resolve(opts.output);
+  if (!opts.split) {
+    checkOutput(out, opts.output);
+    return { file: out };
+  }
+  const st = fs.statSync(out, { throwIfNoEntry: false });
+  if (st && !st.isDirectory())
+    throw new UsageError(
+      `-o ${opts.output} is not a folder; nothing written`,
+      'with --split, -o names a folder (made if missing)',
+    );
+  if (!st && !fs.statSync(path.dirname(out), { throwIfNoEntry: false })?.isDirectory())
+    throw new UsageError(`-o ${opts.output}: no folder ${path.dirname(out)}`, 'create it first');
+  return { dir: out };
+}
+
+/** `setup import FILE|- [--name NAME] [-o FILE|DIR] [--split [--chain]] [--venv PATH]`: notes → recipe drafts the loader accepts. */
 export default async function importCommand([file]: string[], opts: ImportOpts): Promise<number> {
   const o = makeOutput(opts);
   if (!file) throw new UsageError('setup import needs a notes file', 'setup import notes.md -o my-setup.yaml');
   const name = recipeName(file, opts);
-  const out = opts.output === undefined ? undefined : path.resolve(opts.output);
-  if (out) checkOutput(out, opts.output ?? '');
+  const to = targets(opts);
   const text = readNotes(file);
   const paths = defaultPaths();
   const hosts = await loadMirrorHosts([paths.bundledRecipes, paths.userRecipes, ...opts.recipes]);
-  const r = importNotes(text, { name, source: file === '-' ? '-' : path.basename(file), hosts });
-  // The draft is checked as `setup validate` would before it is written: a problem here is ours, said as such.
-  const loaded = parseRecipe(out ?? `${name}.yaml`, Buffer.from(r.yaml));
-  const errors = loaded.problems.filter((p) => p.severity === 'error');
-  if (errors.length)
-    throw new InputError(
-      errors.map((p) => ({ ...p, hint: 'a draft setup import cannot load is a bug: please report it with the notes' })),
+  const r = importNotes(text, {
+    name,
+    source: file === '-' ? '-' : path.basename(file),
+    hosts,
+    ...(opts.venv ? { venv: opts.venv } : {}),
+    ...(opts.split ? { split: true } : {}),
+    ...(opts.chain ? { chain: true } : {}),
+  });
+  if (opts.split && !r.recipes.length)
+    throw new UsageError(
+      `${file}: no step in any section; nothing written`,
+      'run without --split to see what was skipped, with -v',
     );
-  if (out) await writeVerified(out, r.yaml, { denied: 'write the draft to a folder you may write: -o FILE' });
+  const files = r.recipes.map((d) => to.file ?? (to.dir ? path.join(to.dir, `${d.name}.yaml`) : undefined));
+  // Every draft is checked as `setup validate` would, and every target, before any is written: all or nothing.
+  r.recipes.forEach((d, i) => {
+    const loaded = parseRecipe(files[i] ?? `${d.name}.yaml`, Buffer.from(d.yaml));
+    const errors = loaded.problems.filter((p) => p.severity === 'error');
+    if (errors.length)
+      throw new InputError(
+        errors.map((p) => ({
+          ...p,
+          hint: 'a draft setup import cannot load is a bug: please report it with the notes',
+        })),
+      );
+  });
+  if (to.dir && fs.existsSync(to.dir)) for (const f of files) if (f) checkOutput(f, f);
+  if (to.dir) fs.mkdirSync(to.dir, { recursive: true });
+  for (const [i, d] of r.recipes.entries()) {
+    const f = files[i];
+    if (f) await writeVerified(f, d.yaml, { denied: 'write the draft to a folder you may write: -o PATH' });
+  }
+  const single = !opts.split ? r.recipes[0] : undefined;
   if (o.json) {
     writeJson(o, 'import', {
       status: 'ok',
-      name,
-      file: out ?? null,
-      ...(out ? {} : { recipe: r.yaml }),
-      steps: r.steps,
+      ...(single
+        ? {
+            name: single.name,
+            file: files[0] ?? null,
+            ...(files[0] ? {} : { recipe: single.yaml }),
+            steps: single.steps,
+          }
+        : {}),
+      recipes: r.recipes.map((d, i) => ({
+        name: d.name,
+        ...(d.section ? { section: d.section } : {}),
+        file: files[i] ?? null,
+        steps: d.steps,
+        ...(files[i] ? {} : { recipe: d.yaml }),
+      })),
       kept: r.kept.length,
       skipped: r.skipped,
+      prefix: r.prefix ?? null,
     });
     return 0;
   }
-  if (!out) o.out(r.yaml);
+  if (single && !files[0]) o.out(single.yaml);
   if (!o.quiet) {
-    const lines = summary(o, r.kept.length, r.steps, r.skipped, out ? `wrote ${tilde(o, out)}` : name);
-    if (out)
+    const where = to.dir
+      ? `wrote ${r.recipes.length} recipes into ${tilde(o, to.dir)}`
+      : to.file
+        ? `wrote ${tilde(o, to.file)}`
+        : name;
+    const lines = summary(o, r, where);
+    if (to.dir)
+      for (const d of r.recipes)
+        lines.push(
+          `  ${d.name}.yaml: ${d.steps} step${d.steps === 1 ? '' : 's'}${d.section ? ` from "${d.section}"` : ''}`,
+        );
+    const dir = to.dir ?? (to.file ? path.dirname(to.file) : undefined);
+    const first = r.recipes[0]?.name ?? name;
+    if (dir)
       lines.push(
-        `review the TODOs, then: setup validate ${tilde(o, out)} && setup plan ${name} --recipes ${tilde(o, path.dirname(out))}`,
+        `review the TODOs, then: setup validate ${tilde(o, to.dir ?? to.file ?? dir)} && setup plan ${first} --recipes ${tilde(o, dir)}`,
       );
     o.err(lines.join('\n'));
   }
