@@ -235,8 +235,7 @@ export function convertSimple(s: Simple, c: NoteCommand, st: ShellState, hosts: 
     if (cmd === 'cd' || /^[A-Za-z_]\w*=/.test(cmd)) return assign(words, s, st);
     return { run: true };
   }
-  if (args.length === 1 && /^(--version|-V|version)$/.test(args[0] ?? ''))
-    return { skip: `${cmd} ${args[0]} only shows a version (a check:, not a step)` };
+  if (args.length === 1 && /^(--version|-V|version)$/.test(args[0] ?? '')) return { verify: words.join(' ') };
   if (cmd === 'which' || (cmd === 'command' && args[0] === '-v')) return { skip: 'only shows where a program is' };
   if (cmd === 'alias') return { skip: 'an alias lives only in an interactive shell' };
   if (cmd === 'deactivate' || (cmd === 'pyenv' && /^(activate|deactivate|shell)$/.test(args[0] ?? '')))
@@ -292,6 +291,12 @@ function assign(words: string[], s: Simple, st: ShellState): Outcome {
   const name = s.text.slice(0, eq);
   const raw = words[0]?.slice(eq + 1) ?? '';
   const value = s.words[0]?.dynamic ? (/^`pwd`$|^\$\(pwd\)$/.test(raw) ? st.cwd : expand(raw, st)) : raw;
+  if (value === undefined && words.length === 1 && s.words[0]?.dynamic) {
+    st.vars.delete(name);
+    return {
+      skip: `sets ${name} from the shell's own state, which a recipe does not have: lines using $${name} are yours to write`,
+    };
+  }
   if (value === undefined || words.length > 1) {
     st.vars.delete(name);
     return { run: true };

@@ -13,6 +13,15 @@ export interface Converted {
   /** Lines that changed only the shell's state (`cd`, a variable, `git submodule update`): kept, as part of later steps. */
   folded: number[];
   skipped: SkippedLine[];
+  /** `tool --version` lines: what the notes ran to see that a tool works, for the recipe's `verify:`. */
+  verify: VerifyLine[];
+}
+
+/** A line of the notes that checks a tool works, and where it was. */
+export interface VerifyLine {
+  command: string;
+  line: number;
+  section?: string;
 }
 
 /** The run line for a simple command: its text, a leading sudo (and its flags) dropped. */
@@ -20,6 +29,13 @@ const runLine = (s: Simple): { text: string; root: boolean } => {
   const m = /^sudo\s+((-[A-Za-z]+|-u\s+\S+)\s+)*/.exec(s.text);
   return m ? { text: s.text.slice(m[0].length), root: true } : { text: s.text, root: false };
 };
+
+/** The folder of a file an earlier download step fetched that a run line names (`sh Anaconda3-….sh`, `tar -C … -xzf go….tar.gz`). */
+function downloadedHere(text: string, st: ShellState): string | undefined {
+  for (const [file, step] of st.downloads)
+    if (step.dest && text.split(/\s+/).includes(file)) return path.posix.dirname(step.dest);
+  return undefined;
+}
 
 const MKDIR_CD = /^(mkdir(\s+-p)?|cd)\s+(\S+)$/;
 
@@ -73,12 +89,14 @@ function addStep(steps: DraftStep[], next: DraftStep): void {
  */
 export function convertCommands(commands: readonly NoteCommand[], hosts: MirrorHosts): Converted {
   const st: ShellState = newShell();
-  const out: Converted = { steps: [], folded: [], skipped: [] };
+  const out: Converted = { steps: [], folded: [], skipped: [], verify: [] };
   let open: StepOf<'run'> | undefined;
   const addRun = (text: string, root: boolean, c: NoteCommand): void => {
     if (!open || open.paragraph !== c.paragraph || open.root !== root || out.steps.at(-1) !== open) {
       open = { kind: 'run', script: [], root, ...base([], c) };
+      const fetched = st.cwd ? undefined : downloadedHere(text, st);
       if (st.cwd && isRooted(st.cwd)) open.cwd = st.cwd;
+      else if (fetched) open.cwd = fetched;
       else if (st.cwd) {
         open.script.push(`cd ${shellQuote(st.cwd)}`);
         open.notes.push(`the notes ran this in ./${st.cwd}, relative to a folder they do not name`);
@@ -127,6 +145,9 @@ export function convertCommands(commands: readonly NoteCommand[], hosts: MirrorH
       } else if ('run' in r) {
         const { text, root } = runLine(s);
         addRun(text, root, c);
+        used = true;
+      } else if ('verify' in r) {
+        out.verify.push({ command: r.verify, line: c.line, ...(c.section ? { section: c.section } : {}) });
         used = true;
       } else if ('folded' in r) {
         // A cd inside a run step's paragraph stays in its script too: its later lines run there.

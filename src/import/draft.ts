@@ -12,6 +12,8 @@ export interface DraftOptions {
   section?: string | undefined;
   /** Recipes this one requires. */
   requires?: string[];
+  /** The notes' `tool --version` lines, for `verify:`. */
+  verify?: readonly { command: string; line: number }[];
 }
 
 /** A var name from a distribution or repository name: letters, digits and _ (the loader's VAR_NAME). */
@@ -202,6 +204,8 @@ export function renderDraft(steps: readonly DraftStep[], opts: DraftOptions, hea
     ...(Object.keys(vars.values).length ? { vars: vars.values } : {}),
     steps: rendered.map((r) => r.item),
   };
+  const checks = [...new Map((opts.verify ?? []).map((v) => [v.command, v])).values()];
+  if (checks.length) Object.assign(recipe, { verify: checks.map((v) => ({ command: v.command })) });
   const doc = new Document(recipe);
   doc.commentBefore = [
     ` Drafted by setup import from ${opts.source === '-' ? 'stdin' : opts.source}: review it before you run it.`,
@@ -212,6 +216,12 @@ export function renderDraft(steps: readonly DraftStep[], opts: DraftOptions, hea
   if (isSeq(seq))
     seq.items.forEach((node, i) => {
       if (isMap(node)) node.commentBefore = (rendered[i]?.comment ?? []).map((c) => ` ${c}`).join('\n');
+    });
+  const verify = doc.get('verify', true);
+  if (isSeq(verify))
+    verify.items.forEach((node, i) => {
+      const v = checks[i];
+      if (isMap(node) && v) node.commentBefore = ` line ${v.line}: the notes ran this to see it works`;
     });
   return doc.toString({ lineWidth: 0 });
 }

@@ -94,7 +94,11 @@ export function importNotes(text: string, opts: ImportOptions): ImportResult {
   const converted = convertCommands(found.commands, opts.hosts);
   const prefix = installPrefix(converted.steps);
   if (prefix) usePrefix(converted.steps, prefix);
-  const kept = new Set([...converted.folded, ...converted.steps.flatMap((s) => s.lines)]);
+  const kept = new Set([
+    ...converted.folded,
+    ...converted.steps.flatMap((s) => s.lines),
+    ...converted.verify.map((v) => v.line),
+  ]);
   for (const c of found.commands) if (kept.has(c.line)) for (let l = c.line; l <= c.endLine; l++) kept.add(l);
   const skipped = [...found.skipped, ...converted.skipped].sort((a, b) => a.line - b.line);
   const parts = groups(converted.steps, opts);
@@ -111,7 +115,12 @@ export function importNotes(text: string, opts: ImportOptions): ImportResult {
     const previous = parts[i - 1];
     const requires = opts.chain && previous ? [previous.name] : [];
     if (requires.length) header.push(`requires: ${previous?.name} is a guess from the notes' order (--chain)`);
-    const yaml = renderDraft(steps, { name: g.name, source: opts.source, section: g.section, requires }, header);
+    const verify = converted.verify.filter((v) => !opts.split || (v.section ?? '') === (g.section ?? ''));
+    const yaml = renderDraft(
+      steps,
+      { name: g.name, source: opts.source, section: g.section, requires, verify },
+      header,
+    );
     return { name: g.name, ...(g.section ? { section: g.section } : {}), yaml, steps: steps.length };
   });
   return { recipes, kept: [...kept].sort((a, b) => a - b), skipped, ...(prefix ? { prefix } : {}) };

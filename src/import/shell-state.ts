@@ -3,7 +3,7 @@ import type { NoteCommand } from './notes.js';
 import type { DraftStep, StepOf } from './steps.js';
 
 /** What converting one simple command gave: a step, a change of state only (`cd`, a shell variable), a skip, or a run line. */
-export type Outcome = { step: DraftStep } | { folded: true } | { skip: string } | { run: true };
+export type Outcome = { step: DraftStep } | { folded: true } | { skip: string } | { run: true } | { verify: string };
 
 /** What the notes' shell had set when a line ran: its folder, variables, active venv and clones. */
 export interface ShellState {

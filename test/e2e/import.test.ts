@@ -82,4 +82,69 @@ describe('setup import', () => {
       'setup: error: "My_Box" is not a recipe name: kebab-case, lowercase letters, digits and - (use --name my-box (and -o my-box.yaml))\n',
     );
   });
+
+  it('--split: one draft per section into a folder, all or nothing; --chain; bad combinations are one line, exit 2', async () => {
+    const home = tempHome();
+    const notes = path.join(home, 'box.md');
+    fs.writeFileSync(
+      notes,
+      [
+        '# Box',
+        '## 系统包',
+        '```bash',
+        'sudo apt-get install -y coreutils',
+        '```',
+        '## Shell env',
+        '```bash',
+        'export ENVKIT_SPLIT_DEMO=1',
+        '```',
+        '## Notes only',
+        'Nothing to run here.',
+      ].join('\n'),
+    );
+    const dir = path.join(home, 'drafts');
+    const res = await runCli(['import', notes, '--split', '--chain', '-o', dir], home);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stderr).toContain('wrote 2 recipes into ~/drafts: kept 2 lines as 2 steps');
+    expect(res.stderr).toContain('  box-1.yaml: 1 step from "系统包"\n  shell-env.yaml: 1 step from "Shell env"\n');
+    expect(fs.readdirSync(dir).sort()).toEqual(['box-1.yaml', 'shell-env.yaml']);
+    expect(fs.readFileSync(path.join(dir, 'shell-env.yaml'), 'utf8')).toContain('requires:\n  - box-1\n');
+    const valid = await runCli(['validate', dir], home);
+    expect(valid.code, valid.stderr).toBe(0);
+    expect(valid.stderr).toContain('2 recipes, 0 profiles: 0 errors, 0 warnings');
+    const plan = await runCli(['plan', 'shell-env', '--recipes', dir, '--json'], home);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect((JSON.parse(plan.stdout) as { recipes: { name: string }[] }).recipes.map((r) => r.name)).toEqual([
+      'box-1',
+      'shell-env',
+    ]);
+
+    // Again: the earlier drafts are written over. A file setup did not write stops it before any draft is written.
+    expect((await runCli(['import', notes, '--split', '-o', dir, '-q'], home)).code).toBe(0);
+    fs.rmSync(path.join(dir, 'box-1.yaml'));
+    fs.writeFileSync(path.join(dir, 'shell-env.yaml'), 'name: shell-env\nsteps: []\n');
+    const refused = await runCli(['import', notes, '--split', '-o', dir], home);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('shell-env.yaml exists and is not a draft setup import wrote; nothing written');
+    expect(fs.readdirSync(dir)).toEqual(['shell-env.yaml']);
+
+    for (const [args, line] of [
+      [
+        ['--split'],
+        'setup: error: --split writes one file per section: give -o DIR (setup import NOTES --split -o ./drafts)\n',
+      ],
+      [
+        ['--chain', '-o', path.join(home, 'x.yaml')],
+        'setup: error: --chain needs --split (setup import NOTES --split --chain -o DIR)\n',
+      ],
+      [
+        ['--split', '-o', notes],
+        `setup: error: -o ${notes} is not a folder; nothing written (with --split, -o names a folder (made if missing))\n`,
+      ],
+    ] as const) {
+      const bad = await runCli(['import', notes, ...args], home);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toBe(line);
+    }
+  });
 });

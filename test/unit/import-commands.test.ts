@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import YAML from 'yaml';
 import { parseRecipe } from '../../src/catalog/load.js';
 import { convertCommands } from '../../src/import/convert.js';
 import { importNotes } from '../../src/import/import-notes.js';
@@ -262,7 +263,6 @@ describe('import: dead ends are skipped with why', () => {
   it.each([
     ['apt-get update', 'the packages kind refreshes the package lists when it needs to'],
     ['pip3 freeze > requirements.txt', 'pip freeze only reports what is installed (setup lock records it)'],
-    ['cmake --version', 'cmake --version only shows a version (a check:, not a step)'],
     ['alias python=python3', 'an alias lives only in an interactive shell'],
     ['pyenv activate speech', 'changes only the shell it runs in'],
     ['export HOME=~', "HOME is the login's, not a recipe's"],
@@ -279,6 +279,84 @@ describe('import: dead ends are skipped with why', () => {
   ])('%s', (line, why) => {
     expect(deadEnds(line)).toEqual({ 1: why });
     expect(steps(line)).toEqual([]);
+  });
+});
+
+describe('import: the draft as a whole', () => {
+  const load = (yaml: string): Record<string, unknown> => {
+    const name = /^name: (\S+)$/m.exec(yaml)?.[1] ?? '';
+    const r = parseRecipe(`/virtual/${name}.yaml`, Buffer.from(yaml));
+    expect(r.problems.filter((p) => p.severity === 'error')).toEqual([]);
+    return YAML.parse(yaml) as Record<string, unknown>;
+  };
+
+  it('the install prefix the notes name becomes {{ prefix }} wherever a step names it; /usr/local stays', () => {
+    const notes = [
+      'P=/opt/mine',
+      'export PATH=$P/bin:$PATH',
+      'git clone https://h/a/lib.git',
+      'cd lib',
+      'make PREFIX=$P install',
+      'cmake -S . -B build -DCMAKE_INSTALL_PREFIX=/opt/mine -DX=/opt/mine/lib/x.a',
+    ].join('\n');
+    const r = importNotes(notes, { name: 'd', source: 'n.md', hosts });
+    expect(r.prefix).toBe('/opt/mine');
+    const d = load(r.recipes[0]?.yaml ?? '');
+    expect(JSON.stringify(d.steps)).not.toContain('/opt/mine');
+    expect(r.recipes[0]?.yaml).toContain('- "{{ prefix }}/bin"');
+    expect(r.recipes[0]?.yaml).toContain('PREFIX: "{{ prefix }}"');
+    expect(r.recipes[0]?.yaml).toContain('X: "{{ prefix }}/lib/x.a"');
+    expect(r.recipes[0]?.yaml).not.toContain('CMAKE_INSTALL_PREFIX');
+    expect(r.recipes[0]?.yaml).toContain('keep theirs with --prefix /opt/mine');
+    const system = importNotes('cd /src/x\nmake PREFIX=/usr/local install', { name: 'd', source: 'n.md', hosts });
+    expect(system.prefix).toBeUndefined();
+    expect(system.recipes[0]?.yaml).toContain('PREFIX: /usr/local');
+  });
+
+  it('--venv: pip installs into the system python go into a venv a step makes first', () => {
+    const r = importNotes('apt install -y git\npip3 install jieba==0.42.1\npip install tqdm', {
+      name: 'd',
+      source: 'n.md',
+      hosts,
+      venv: '~/venvs/ml',
+    });
+    const d = load(r.recipes[0]?.yaml ?? '') as { steps: Record<string, unknown>[] };
+    expect(d.steps.map((s) => Object.keys(s).find((k) => k !== 'name'))).toEqual(['packages', 'venv', 'pip']);
+    expect(d.steps[1]?.venv).toEqual({ path: '~/venvs/ml' });
+    expect(d.steps[2]?.pip).toMatchObject({ venv: '~/venvs/ml', packages: ['jieba=={{ jieba }}', 'tqdm'] });
+    expect(r.recipes[0]?.yaml).not.toContain('TODO: the notes install into the system python');
+  });
+
+  it('--split: one recipe per heading with steps, named from its ASCII words (else NAME-N); --chain guesses requires', () => {
+    const notes = [
+      '# Intro',
+      'Just prose.',
+      '## 基础库',
+      'apt install -y gfortran',
+      '## CMake 3.24',
+      'cmake --version',
+      'export CMAKE_HOME=/opt/cmake',
+      '## 从0到1',
+      'pip3 install tqdm',
+      '## Cmake 3.24',
+      'apt install -y ninja-build',
+    ].join('\n');
+    const r = importNotes(notes, { name: 'my-notes', source: 'n.md', hosts, split: true, chain: true });
+    expect(r.recipes.map((d) => [d.name, d.section, d.steps])).toEqual([
+      ['my-notes-1', '基础库', 1],
+      ['cmake-3-24', 'CMake 3.24', 1],
+      ['my-notes-3', '从0到1', 1],
+      ['cmake-3-24-2', 'Cmake 3.24', 1],
+    ]);
+    const [first, second] = r.recipes.map((d) => load(d.yaml));
+    expect(first?.requires).toBeUndefined();
+    expect(second?.requires).toEqual(['my-notes-1']);
+    expect(second?.description).toBe('Drafted by setup import from n.md, section "CMake 3.24"');
+    // The notes' `--version` line checks the tool: the recipe's verify, kept in its section.
+    expect(second?.verify).toEqual([{ command: 'cmake --version' }]);
+    expect(first?.verify).toBeUndefined();
+    expect(r.recipes[1]?.yaml).toContain('# line 6: the notes ran this to see it works');
+    expect(r.kept).toEqual([4, 6, 7, 9, 11]);
   });
 });
 
