@@ -22,6 +22,7 @@ export interface VerifyLine {
   command: string;
   line: number;
   section?: string;
+  sectionLine?: number;
 }
 
 /** The run line for a simple command: its text, a leading sudo (and its flags) dropped. */
@@ -112,11 +113,11 @@ export function convertCommands(commands: readonly NoteCommand[], hosts: MirrorH
     open.script.push(text);
     if (!open.lines.includes(c.line)) open.lines.push(c.line);
   };
-  let section: string | undefined;
+  let section: number | undefined;
   for (const c of commands) {
     // A new section of a notebook starts somewhere else: its relative folders are not the last section's.
-    if (c.section !== section) {
-      section = c.section;
+    if (c.sectionLine !== section) {
+      section = c.sectionLine;
       st.cwd = undefined;
       st.venv = undefined;
     }
@@ -147,7 +148,11 @@ export function convertCommands(commands: readonly NoteCommand[], hosts: MirrorH
         addRun(text, root, c);
         used = true;
       } else if ('verify' in r) {
-        out.verify.push({ command: r.verify, line: c.line, ...(c.section ? { section: c.section } : {}) });
+        out.verify.push({
+          command: r.verify,
+          line: c.line,
+          ...(c.section ? { section: c.section, sectionLine: c.sectionLine } : {}),
+        });
         used = true;
       } else if ('folded' in r) {
         // A cd inside a run step's paragraph stays in its script too: its later lines run there.

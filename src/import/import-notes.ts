@@ -54,13 +54,14 @@ function headingName(section: string): string | undefined {
 /** The steps in groups of one recipe each: all of them, or by section in the order the sections come. */
 function groups(steps: DraftStep[], opts: ImportOptions): { name: string; section?: string; steps: DraftStep[] }[] {
   if (!opts.split) return [{ name: opts.name, steps }];
-  const bySection = new Map<string, DraftStep[]>();
+  const bySection = new Map<number, DraftStep[]>();
   for (const s of steps) {
-    const key = s.section ?? '';
+    const key = s.sectionLine ?? 0;
     bySection.set(key, [...(bySection.get(key) ?? []), s]);
   }
   const taken = new Set<string>();
-  return [...bySection].map(([section, list], i) => {
+  return [...bySection.values()].map((list, i) => {
+    const section = list[0]?.section ?? '';
     const want = (section && headingName(section)) || `${opts.name}-${i + 1}`;
     let name = want;
     for (let n = 2; taken.has(name); n++) name = `${want}-${n}`;
@@ -83,7 +84,7 @@ function intoVenv(steps: DraftStep[], venv: string): DraftStep[] {
       lines: [...at.lines],
       notes: [`--venv: the notes' pip installs into the system python go into ${venv}`],
       paragraph: at.paragraph,
-      ...(at.section ? { section: at.section } : {}),
+      ...(at.section ? { section: at.section, sectionLine: at.sectionLine } : {}),
     });
   return out;
 }
@@ -115,7 +116,7 @@ export function importNotes(text: string, opts: ImportOptions): ImportResult {
     const previous = parts[i - 1];
     const requires = opts.chain && previous ? [previous.name] : [];
     if (requires.length) header.push(`requires: ${previous?.name} is a guess from the notes' order (--chain)`);
-    const verify = converted.verify.filter((v) => !opts.split || (v.section ?? '') === (g.section ?? ''));
+    const verify = converted.verify.filter((v) => !opts.split || v.sectionLine === g.steps[0]?.sectionLine);
     const yaml = renderDraft(
       steps,
       { name: g.name, source: opts.source, section: g.section, requires, verify },

@@ -6,8 +6,9 @@ export interface NoteCommand {
   /** 1-based first and last line. */
   line: number;
   endLine: number;
-  /** The Markdown heading above it, if any. */
+  /** The Markdown heading above it, if any, and its line (two sections may have one title). */
   section?: string;
+  sectionLine?: number;
   /** Commands with the same paragraph number had no blank line, heading or fence between them. */
   paragraph: number;
 }
@@ -88,6 +89,7 @@ export function extractCommands(notes: string): { commands: NoteCommand[]; skipp
   const skipped: SkippedLine[] = [];
   let inFence = false;
   let section: string | undefined;
+  let sectionLine: number | undefined;
   let paragraph = 0;
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i] ?? '';
@@ -104,6 +106,7 @@ export function extractCommands(notes: string): { commands: NoteCommand[]; skipp
     const heading = !inFence && (markdown || line.startsWith('##')) ? HEADING.exec(line) : null;
     if (heading) {
       section = heading[1]?.trim() || undefined;
+      sectionLine = i + 1;
       paragraph++;
       continue;
     }
@@ -136,7 +139,13 @@ export function extractCommands(notes: string): { commands: NoteCommand[]; skipp
       }
       text = [text, ...body].join('\n');
     }
-    commands.push({ text, line: start + 1, endLine: i + 1, ...(section ? { section } : {}), paragraph });
+    commands.push({
+      text,
+      line: start + 1,
+      endLine: i + 1,
+      ...(section ? { section, sectionLine } : {}),
+      paragraph,
+    });
   }
   return { commands, skipped };
 }

@@ -60,11 +60,11 @@ export const isRooted = (p: string): boolean => p.startsWith('/') || p.startsWit
 export const base = (
   lines: number[],
   c: NoteCommand,
-): Pick<DraftStep, 'lines' | 'notes' | 'paragraph' | 'section'> => ({
+): Pick<DraftStep, 'lines' | 'notes' | 'paragraph' | 'section' | 'sectionLine'> => ({
   lines,
   notes: [],
   paragraph: c.paragraph,
-  ...(c.section ? { section: c.section } : {}),
+  ...(c.section ? { section: c.section, sectionLine: c.sectionLine } : {}),
 });
 
 /** A folder the notes name, against the shell's folder; undefined when neither says where it is. */

@@ -17,6 +17,7 @@ interface Base {
   notes: string[];
   paragraph: number;
   section?: string;
+  sectionLine?: number;
 }
 
 /** A step drafted from notes, before it is merged and written as YAML (draft.ts). */
