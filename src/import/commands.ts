@@ -4,7 +4,16 @@ import { profileFor, type MirrorHosts } from './mirrors.js';
 import { splitCommands, type Simple } from './shell-words.js';
 import type { Requirement, StepOf } from './steps.js';
 import { cmake, download, make, untar } from './builds.js';
-import { base, expand, fetchDir, movedNote, resolveDir, type Outcome, type ShellState } from './shell-state.js';
+import {
+  base,
+  expand,
+  fetchDir,
+  isRooted,
+  movedNote,
+  resolveDir,
+  type Outcome,
+  type ShellState,
+} from './shell-state.js';
 
 const RC = /^~\/\.(bashrc|zshrc|profile|bash_profile)$|^\$HOME\/\.(bashrc|zshrc|profile|bash_profile)$/;
 const SYSTEM_DIRS = new Set(['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']);
@@ -201,6 +210,35 @@ function exportVars(assignments: string[], c: NoteCommand, st: ShellState): Outc
     }
   }
   return { step };
+}
+
+/** `cat > FILE <<EOF`, `cat <<EOF > FILE`, `[sudo] tee FILE <<EOF [> /dev/null]`. */
+const HEREDOC_FILE = [
+  /^(sudo\s+)?cat\s*>\s*(?<file>\S+)\s*<<-?\s*(?<q>['"]?)(?<end>\w+)\k<q>\s*$/,
+  /^(sudo\s+)?cat\s*<<-?\s*(?<q>['"]?)(?<end>\w+)\k<q>\s*>\s*(?<file>\S+)\s*$/,
+  /^(sudo\s+)?tee\s+(?<file>[^\s>]+)\s*<<-?\s*(?<q>['"]?)(?<end>\w+)\k<q>(\s*>\s*\/dev\/null)?\s*$/,
+];
+
+/**
+ * A heredoc that writes a whole file → a file step with that content. An unquoted delimiter lets the shell
+ * expand `$X` in the body: the notes' variables are put in; a value that is the shell's own leaves it a run.
+ */
+export function heredocFile(text: string, c: NoteCommand, st: ShellState): Outcome {
+  const [first = '', ...rest] = text.split('\n');
+  const m = HEREDOC_FILE.map((r) => r.exec(first.trim())).find(Boolean);
+  const g = m?.groups;
+  if (!g?.file || !g.end || rest.at(-1)?.trim() !== g.end) return { run: true };
+  let body = rest.slice(0, -1).join('\n');
+  if (!g.q && /[$`\\]/.test(body)) {
+    const expanded = expand(body.replace(/\$\{?HOME\}?(?!\w)/g, '{{ dirs.home }}'), st);
+    if (expanded === undefined || /[`\\]/.test(expanded)) return { run: true };
+    body = expanded;
+  }
+  const file = g.file.replace(/^\$HOME\//, '~/');
+  const where = file.startsWith('~/') ? file : resolveDir(file, st);
+  if (!where || !isRooted(where)) return { run: true };
+  const root = Boolean(m?.[1]) || (where.startsWith('/') && !where.startsWith('/home/'));
+  return { step: { kind: 'file', path: where, content: `${body}\n`, root, ...base([c.line], c) } };
 }
 
 /** One simple command (`sudo` dropped) → a step, a change of the shell's state, a dead end, or a run line. */

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { shellQuote } from '../util/shell.js';
-import { convertSimple } from './commands.js';
+import { convertSimple, heredocFile } from './commands.js';
 import { base, isRooted, newShell, type ShellState } from './shell-state.js';
 import type { MirrorHosts } from './mirrors.js';
 import type { NoteCommand, SkippedLine } from './notes.js';
@@ -132,7 +132,9 @@ export function convertCommands(commands: readonly NoteCommand[], hosts: MirrorH
       continue;
     }
     if (c.text.includes('\n')) {
-      addRun(c.text, false, c);
+      const r = heredocFile(c.text, c, st);
+      if ('step' in r) addStep(out.steps, r.step);
+      else addRun(c.text, false, c);
       continue;
     }
     const simples = splitCommands(c.text);

@@ -125,6 +125,12 @@ function body(s: DraftStep, vars: Vars): { spec: Record<string, unknown>; name: 
         },
         notes,
       };
+    case 'file':
+      return {
+        name: `File ${s.path}`,
+        spec: { file: { path: s.path, content: s.content }, ...(s.root ? { root: true } : {}) },
+        notes,
+      };
     case 'config':
       return { name: `Settings in ${s.path}`, spec: { config: { path: s.path, set: s.set } }, notes };
     case 'download': {

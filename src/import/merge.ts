@@ -62,6 +62,8 @@ function mergeKey(s: DraftStep): string | undefined {
       return `git ${s.repo} ${s.dest ?? ''}`;
     case 'config':
       return `config ${s.path}`;
+    case 'file':
+      return undefined;
     case 'download':
       return `download ${s.url}`;
     case 'make':

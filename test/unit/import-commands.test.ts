@@ -236,6 +236,21 @@ describe('import: a command → a step', () => {
       ],
     ],
     [
+      'cat > FILE <<EOF and sudo tee FILE <<EOF: a file step with the body; $X from the notes put in; $(…) stays a run',
+      "D=/opt/app\ncat > ~/.config/app.ini <<'EOF'\n[x]\nhome = $HOME\nEOF\nsudo tee /etc/app.conf <<EOF > /dev/null\ndir = $D\nhome = $HOME\nEOF\ncat <<EOF > /tmp/t\nnow = $(date)\nEOF",
+      [
+        { kind: 'file', lines: [2], path: '~/.config/app.ini', content: '[x]\nhome = $HOME\n', root: false },
+        {
+          kind: 'file',
+          lines: [6],
+          path: '/etc/app.conf',
+          content: 'dir = /opt/app\nhome = {{ dirs.home }}\n',
+          root: true,
+        },
+        { kind: 'run', lines: [10] },
+      ],
+    ],
+    [
       'a shell variable the notes set is set again in the run step that uses it',
       'cur_dir=/docker/root/package\nmake PREFIX=$cur_dir install',
       [{ kind: 'run', script: ['cur_dir=/docker/root/package', 'make PREFIX=$cur_dir install'] }],

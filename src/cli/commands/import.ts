@@ -70,7 +70,7 @@ function summary(o: Output, r: ImportResult, where: string): string[] {
   for (const s of r.skipped) counts.set(s.reason, (counts.get(s.reason) ?? 0) + 1);
   const steps = r.recipes.reduce((n, d) => n + d.steps, 0);
   const lines = [
-    `${where}: kept ${r.kept.length} lines as ${steps} steps, skipped ${r.skipped.length} (${[...counts].map(([why, n]) => `${n} ${why}`).join(', ')})`,
+    `${where}: kept ${r.kept.length} lines as ${steps} steps, skipped ${r.skipped.length}${counts.size ? ` (${[...counts].map(([why, n]) => `${n} ${why}`).join(', ')})` : ''}`,
   ];
   for (const s of r.skipped)
     if (s.reason === 'dead end' || o.verbose)
