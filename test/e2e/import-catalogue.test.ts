@@ -40,7 +40,11 @@ function shape(s: PlanStep): Shape {
     case 'git': {
       // clone URL at REF into DEST[, depth N]: the project's name and where it goes (the org moved: xianyi → OpenMathLib)
       const m = /^clone (\S+) at \S+ into (\S+?)(,|$)/.exec(sum);
-      const repo = (m?.[1] ?? '').replace(/\.git$/, '').split('/').pop() ?? '';
+      const repo =
+        (m?.[1] ?? '')
+          .replace(/\.git$/, '')
+          .split('/')
+          .pop() ?? '';
       return { kind: 'git', on: `${repo.toLowerCase()} → ${m?.[2]}`, items: [] };
     }
     case 'pip': {
@@ -49,7 +53,14 @@ function shape(s: PlanStep): Shape {
       return { kind: 'pip', on: m?.[2] ?? '', items: names.sort() };
     }
     case 'packages':
-      return { kind: 'packages', on: '', items: sum.replace(/^install /, '').split(', ').sort() };
+      return {
+        kind: 'packages',
+        on: '',
+        items: sum
+          .replace(/^install /, '')
+          .split(', ')
+          .sort(),
+      };
     case 'make': {
       const argv = (s.action.commands ?? []).at(-1)?.split(' ') ?? [];
       return { kind: 'make', on: sum, items: argv.filter((a) => /^[A-Z_]+=/.test(a)).sort() };
@@ -112,6 +123,21 @@ describe.skipIf(!fs.existsSync(NOTES))('setup import of ml-notes.txt plans what 
     // The whole notes, split: that the folder is the install prefix, only the later sections say.
     { what: 'env', recipe: 'prefix-env', from: notes.join('\n'), section: '全局配置', relation: 'within' },
   ];
+
+  it('setup import ml-notes.txt --split -o DIR: every draft passes setup validate', async () => {
+    const home = tempHome();
+    const dir = path.join(home, 'drafts');
+    const res = await runCli(['import', NOTES, '--split', '-o', dir], home);
+    expect(res.code, res.stderr).toBe(0);
+    const files = fs.readdirSync(dir);
+    expect(files.length).toBeGreaterThan(10);
+    const valid = await runCli(['validate', dir], home);
+    expect(valid.code, valid.stderr).toBe(0);
+    expect(valid.stderr).toMatch(new RegExp(`^${files.length} recipes, 0 profiles: 0 errors, \\d+ warnings$`, 'm'));
+    // The warnings are the run steps the draft could not type: each says what to add.
+    for (const line of valid.stderr.split('\n').filter((l) => l.includes('warning:')))
+      expect(line).toMatch(/has no check: it runs every time \(add `creates:` or `check:`\)$/);
+  });
 
   it.each(cases)('$what: the lines the bundled $recipe was written from', async (c) => {
     const home = tempHome();
