@@ -4,7 +4,7 @@ import { profileFor, type MirrorHosts } from './mirrors.js';
 import { splitCommands, type Simple } from './shell-words.js';
 import type { Requirement, StepOf } from './steps.js';
 import { cmake, download, make, untar } from './builds.js';
-import { base, expand, isRooted, resolveDir, type Outcome, type ShellState } from './shell-state.js';
+import { base, expand, homeInText, isRooted, resolveDir, type Outcome, type ShellState } from './shell-state.js';
 
 const RC = /^~\/\.(bashrc|zshrc|profile|bash_profile)$|^\$HOME\/\.(bashrc|zshrc|profile|bash_profile)$/;
 const SYSTEM_DIRS = new Set(['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']);
@@ -193,7 +193,7 @@ function exportVars(assignments: string[], c: NoteCommand, st: ShellState): Outc
         step.notes.push(`line ${c.line} replaces PATH; the draft puts its own folders in front instead`);
     } else if (value.split(':').some((p) => self.test(p)) && parts.length) step.prepend[name] = parts;
     else {
-      step.set[name] = value;
+      step.set[name] = homeInText(value);
       st.vars.set(name, value);
     }
   }
