@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { aptInstalled, aptWhyNot, purgeApt } from '../helpers/apt.js';
 import { serve, sha256 } from '../helpers/archives.js';
 import { git, mirrorRepo, type MirrorRepo } from '../helpers/git-mirror.js';
 import { localProfile } from '../helpers/local-profile.js';
@@ -22,20 +23,8 @@ import { hostHasVenv, pipCli, python3 } from './pip-cli.js';
 
 /** A small Debian package no other test installs (export-sh: sl, bundle: hello, apt-bundle: fortune-mod). */
 const APT_PKG = 'pv';
-const aptInstalled = (name: string): boolean =>
-  spawnSync('dpkg-query', ['-W', '-f', '${db:Status-Abbrev}', name], { encoding: 'utf8' }).stdout.startsWith('ii');
-const purge = (name: string): void =>
-  void spawnSync('apt-get', ['purge', '-y', '-o', 'DPkg::Lock::Timeout=300', name], { stdio: 'ignore' });
-
-/** Why the notes install coreutils (there already) instead of pv, or undefined. */
-function aptWhyNot(): string | undefined {
-  if (process.getuid?.() !== 0) return 'not root';
-  if (!fs.existsSync('/usr/bin/apt-get')) return 'not a Debian host';
-  if (aptInstalled(APT_PKG)) return `${APT_PKG} is installed already: the test would remove it`;
-  const uri = spawnSync('apt-get', ['--print-uris', 'download', APT_PKG], { encoding: 'utf8' }).stdout;
-  return uri.includes('.deb') ? undefined : `apt knows no ${APT_PKG}`;
-}
-const aptSkip = aptWhyNot();
+/** Why the notes install coreutils (there already) instead, or undefined. */
+const aptSkip = aptWhyNot(APT_PKG);
 if (aptSkip) console.warn(`[import-run] the notes install coreutils, not ${APT_PKG}: ${aptSkip}`);
 const pkg = aptSkip ? 'coreutils' : APT_PKG;
 
@@ -178,7 +167,7 @@ describe.skipIf(!canRun)('setup import → validate → plan → run, on a page 
 
   afterAll(async () => {
     await server?.close();
-    if (!aptSkip) purge(APT_PKG);
+    if (!aptSkip) purgeApt(APT_PKG);
     console.log(`[import-run] timings: ${timings.map(([w, ms]) => `${w} ${(ms / 1000).toFixed(1)}s`).join(', ')}`);
   });
 

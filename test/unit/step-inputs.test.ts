@@ -2,26 +2,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseRecipe } from '../../src/catalog/load.js';
-import { resolveRecipe } from '../../src/catalog/resolve.js';
 import { InputStore } from '../../src/plan/inputs.js';
 import { inputsOf } from '../../src/steps/inputs.js';
+import { resolveText } from '../helpers/resolve.js';
 
 /** A configure-like step, then a build whose `creates:`/`check:` the user adds later (as a draft's TODO asks). */
 const yaml = (target: string, judged: string): string =>
   `name: tool\ndescription: x\nsteps:\n  - name: Build\n    make: { dir: /src/tool, vars: { TARGET: ${target} } }\n${judged}  - name: Install\n    make: { dir: /src/tool, targets: [install] }\n${judged}`;
 
-const resolve = (text: string) => {
-  const { recipe, problems } = parseRecipe('/virtual/tool.yaml', Buffer.from(text));
-  expect(problems).toEqual([]);
-  return resolveRecipe(recipe!, {
-    facts: {},
-    dirs: { home: '/h', src: '/h/src', cache: '/h/cache', state: '/h/state', config: '/h/config' },
-    prefix: '/h/.local',
-    mirror: {},
-    overrides: { global: new Map(), perRecipe: new Map() },
-  }).steps;
-};
+const resolve = (text: string) => resolveText('/virtual/tool.yaml', text).steps;
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'envkit-step-inputs-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
