@@ -2,6 +2,7 @@ import path from 'node:path';
 import {
   base,
   expand,
+  homeInText,
   fetchDir,
   isRooted,
   movedNote,
@@ -74,7 +75,7 @@ export function make(args: string[], c: NoteCommand, st: ShellState): Outcome {
       const eq = a.indexOf('=');
       const value = expand(a.slice(eq + 1), st);
       if (value === undefined) return { run: true };
-      vars[a.slice(0, eq)] = value;
+      vars[a.slice(0, eq)] = homeInText(value);
     } else if (a.startsWith('-')) return { run: true };
     else targets.push(a);
   }
@@ -141,7 +142,7 @@ export function cmake(args: string[], c: NoteCommand, st: ShellState): Outcome {
       const eq = d.indexOf('=');
       const value = eq > 0 ? expand(d.slice(eq + 1), st) : undefined;
       if (value === undefined) return { run: true };
-      defines[d.slice(0, eq)] = value;
+      defines[d.slice(0, eq)] = homeInText(value);
     } else if (a.startsWith('-')) return { run: true };
     else pos.push(a);
   }

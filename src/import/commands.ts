@@ -7,6 +7,7 @@ import { cmake, download, make, untar } from './builds.js';
 import {
   base,
   expand,
+  homeInText,
   fetchDir,
   isRooted,
   movedNote,
@@ -205,7 +206,7 @@ function exportVars(assignments: string[], c: NoteCommand, st: ShellState): Outc
         step.notes.push(`line ${c.line} replaces PATH; the draft puts its own folders in front instead`);
     } else if (value.split(':').some((p) => self.test(p)) && parts.length) step.prepend[name] = parts;
     else {
-      step.set[name] = value;
+      step.set[name] = homeInText(value);
       st.vars.set(name, value);
     }
   }

@@ -91,3 +91,9 @@ export function expand(value: string, st: ShellState, keep?: string): string | u
   });
   return unknown || /`|\$\(/.test(out) ? undefined : out;
 }
+
+/**
+ * A value a kind takes as text, not as a path (an env `set:` value, a make variable, a cmake define): a `~` where
+ * bash would have expanded it (at the start or after a `:`) becomes `{{ dirs.home }}`, since the kind will not.
+ */
+export const homeInText = (value: string): string => value.replace(/(^|:)~(?=\/|:|$)/g, '$1{{ dirs.home }}');

@@ -2,7 +2,7 @@ import { getOwn } from '../util/keys.js';
 import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { inputsOf, recipeStepsOf } from '../steps/inputs.js';
+import { inputsOf, JUDGING, recipeStepsOf } from '../steps/inputs.js';
 import { KIND_RENAMES } from '../steps/registry.js';
 import type { ResolvedStep, StepEnv, StepNotes } from '../steps/types.js';
 import { tempListIn, writeVerified } from '../util/verified-write.js';
@@ -69,6 +69,7 @@ export class InputStore implements StepNotes {
     const now = inputsOf(step);
     const out: string[] = [];
     for (const k of new Set([...Object.keys(was), ...Object.keys(now)])) {
+      if (JUDGING.test(k)) continue;
       const before = getOwn(was, k);
       const after = getOwn(now, k);
       if (before === after) continue;

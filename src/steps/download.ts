@@ -4,6 +4,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import * as z from '../util/zod.js';
 import { rewriteUrl } from '../lang/mirror.js';
+import { scanTemplate } from '../lang/template.js';
 import {
   cachePath,
   ChecksumMismatch,
@@ -26,6 +27,20 @@ import { defineKind, StepFailure, type CheckResult, type StepEnv } from './types
 const SHA256 = /^[0-9a-fA-F]{64}$/;
 const URL_SCHEMES = /^(https?|file):\/\//i;
 const hasTemplate = (s: string): boolean => s.includes('{{');
+
+/**
+ * A checksum that is not one, as written once rendered; when a var gave it (a draft's `TODO`), the var is named,
+ * with how to set it: the line says what to change, not only what is wrong.
+ */
+function badChecksum(key: 'sha256' | 'sha512', raw: string, value: string, digits: number): Error {
+  const vars = scanTemplate(raw).refs.map((r) => r.name);
+  const own = vars.find((v) => !v.includes('.'));
+  const from = vars.length ? ` (from ${vars.map((v) => `{{ ${v} }}`).join(', ')})` : '';
+  const fix = own
+    ? `: set ${own} to the file's ${key} (${key}sum FILE prints it), in the recipe's vars or with --set ${own}=…`
+    : '';
+  return new Error(`${key} ${JSON.stringify(value)}${from} is not ${digits} hex digits${fix}`);
+}
 
 const sizeSchema = z
   .union([z.int(), z.string()], { error: 'expected a size: bytes, or e.g. "500 MB", "8 GiB"' })
@@ -269,18 +284,18 @@ export const downloadKind = defineKind<DownloadSpec, DownloadConfig>({
   resolve: (spec, t) => {
     const url = t.str(spec.url).trim();
     if (!URL_SCHEMES.test(url)) throw new Error(`url "${url}" is not an https://, http:// or file:// URL`);
-    const sha256 = spec.sha256 === undefined ? undefined : t.str(spec.sha256).trim().toLowerCase();
-    if (sha256 !== undefined && !SHA256.test(sha256)) throw new Error(`sha256 "${sha256}" is not 64 hex digits`);
-    const sha512 = spec.sha512 === undefined ? undefined : t.str(spec.sha512).trim().toLowerCase();
-    if (sha512 !== undefined && !/^[0-9a-f]{128}$/.test(sha512))
-      throw new Error(`sha512 "${sha512}" is not 128 hex digits`);
+    const sha256 = spec.sha256 === undefined ? undefined : t.str(spec.sha256).trim();
+    if (sha256 !== undefined && !SHA256.test(sha256)) throw badChecksum('sha256', spec.sha256 ?? '', sha256, 64);
+    const sha512 = spec.sha512 === undefined ? undefined : t.str(spec.sha512).trim();
+    if (sha512 !== undefined && !/^[0-9a-fA-F]{128}$/.test(sha512))
+      throw badChecksum('sha512', spec.sha512 ?? '', sha512, 128);
     const checksumUrl = spec['checksum-url'] === undefined ? undefined : t.str(spec['checksum-url']).trim();
     if (checksumUrl !== undefined && !URL_SCHEMES.test(checksumUrl))
       throw new Error(`checksum-url "${checksumUrl}" is not an https://, http:// or file:// URL`);
     return {
       url,
-      sha256,
-      sha512,
+      sha256: sha256?.toLowerCase(),
+      sha512: sha512?.toLowerCase(),
       checksumUrl,
       dest: spec.dest === undefined ? undefined : t.path(spec.dest),
       extract: spec.extract === undefined ? undefined : t.path(spec.extract),

@@ -1,13 +1,13 @@
 import { dict } from '../util/keys.js';
 import { redact } from '../util/redact.js';
-import { commandText } from './command.js';
 import type { ResolvedStep } from './types.js';
 
 /**
- * What one step is built from: its rendered kind config, env, cwd, creates, check and unless, flattened to
- * `key → value` (`make.vars.TARGET → NEHALEM`). Secrets are masked: a changed secret alone is not seen.
- * `inputsOf` adds those of the earlier steps of its recipe, so a changed source ref or configure define
- * reaches the build and install steps after it.
+ * What one step is built from: its rendered kind config, env and cwd, flattened to `key → value`
+ * (`make.vars.TARGET → NEHALEM`). Secrets are masked: a changed secret alone is not seen. Not its `creates`,
+ * `check` or `unless` (JUDGING): they say how to tell it is done, not what it makes, so adding the `creates:` a
+ * draft's TODO asks for does not run the build again. `inputsOf` adds those of the earlier steps of its recipe,
+ * so a changed source ref or configure define reaches the build and install steps after it.
  */
 export function ownInputs(step: ResolvedStep): Record<string, string> {
   const out = dict<string>();
@@ -17,9 +17,6 @@ export function ownInputs(step: ResolvedStep): Record<string, string> {
       [step.kind]: step.config,
       env: c.env,
       cwd: c.cwd,
-      creates: c.creates.length ? c.creates : undefined,
-      check: c.check ? commandText(c.check) : undefined,
-      unless: c.unless ? commandText(c.unless) : undefined,
     },
     '',
     out,
@@ -27,6 +24,9 @@ export function ownInputs(step: ResolvedStep): Record<string, string> {
   for (const k of Object.keys(out)) out[k] = redact(out[k]!);
   return out;
 }
+
+/** Input keys an older setup recorded that say how a step is judged, not what it is built from: not compared. */
+export const JUDGING = /^(#\d+ )?(creates|check|unless)$/;
 
 function flatten(v: unknown, key: string, out: Record<string, string>): void {
   if (v === undefined) return;

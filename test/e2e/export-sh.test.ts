@@ -2,6 +2,7 @@ import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { aptInstalled, aptWhyNot, purgeApt } from '../helpers/apt.js';
 import { serve, sha256 } from '../helpers/archives.js';
 import { git, mirrorRepo } from '../helpers/git-mirror.js';
 import { localProfile } from '../helpers/local-profile.js';
@@ -20,20 +21,7 @@ import { hostHasVenv, pipCli, python3 } from './pip-cli.js';
 
 /** A small Debian package no other test installs (bundle.test.ts uses hello, apt-bundle.test.ts fortune-mod). */
 const APT_PKG = 'sl';
-const aptInstalled = (name: string): boolean =>
-  spawnSync('dpkg-query', ['-W', '-f', '${db:Status-Abbrev}', name], { encoding: 'utf8' }).stdout.startsWith('ii');
-const purge = (name: string): void =>
-  void spawnSync('apt-get', ['purge', '-y', '-o', 'DPkg::Lock::Timeout=300', name], { stdio: 'ignore' });
-
-/** Why the apt step is left out here (not root, not Debian, the package there already, apt cannot fetch it), or undefined. */
-function aptWhyNot(): string | undefined {
-  if (process.getuid?.() !== 0) return 'not root';
-  if (!fs.existsSync('/usr/bin/apt-get')) return 'not a Debian host';
-  if (aptInstalled(APT_PKG)) return `${APT_PKG} is installed already: the test would remove it`;
-  const uri = spawnSync('apt-get', ['--print-uris', 'download', APT_PKG], { encoding: 'utf8' }).stdout;
-  return uri.includes('.deb') ? undefined : `apt knows no ${APT_PKG}`;
-}
-const aptSkip = aptWhyNot();
+const aptSkip = aptWhyNot(APT_PKG);
 if (aptSkip) console.warn(`[export-sh] the apt step is left out: ${aptSkip}`);
 
 /** The secret the recipes read: the script must never hold it. */
@@ -193,7 +181,7 @@ steps:
 
   afterAll(async () => {
     await server?.close();
-    if (!aptSkip) purge(APT_PKG);
+    if (!aptSkip) purgeApt(APT_PKG);
   });
 
   it('runs twice in a fresh HOME, the second time doing nothing, and leaves what setup run leaves', async () => {

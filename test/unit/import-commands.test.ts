@@ -122,7 +122,7 @@ describe('import: a command → a step', () => {
       [
         {
           kind: 'env',
-          set: { GOPROXY: 'https://goproxy.cn', PYENV_ROOT: '~/.pyenv' },
+          set: { GOPROXY: 'https://goproxy.cn', PYENV_ROOT: '{{ dirs.home }}/.pyenv' },
           path: ['/opt/pkg/bin'],
           prepend: { PYTHONPATH: ['/mnt/workspace'] },
           lines: [2, 3, 4, 5],
@@ -248,6 +248,22 @@ describe('import: a command → a step', () => {
           root: true,
         },
         { kind: 'run', lines: [10] },
+      ],
+    ],
+    [
+      // The kinds take these values as text (env writes '~/demo' quoted, make gets a literal ~): the notes' shell
+      // expanded $HOME, so the draft writes {{ dirs.home }}. Paths (PATH entries, dir:, venv:) keep ~/, which they expand.
+      '$HOME in an env value, a make variable or a cmake define → {{ dirs.home }} (the kinds take them as text)',
+      'export DEMO_HOME=$HOME/demo LIBS=~/a:~/b:x~\ncd ~/tool && make PREFIX=$HOME/.local install\ncmake -S ~/src -B ~/src/build -DCMAKE_PREFIX_PATH=$DEMO_HOME/lib',
+      [
+        { kind: 'env', set: { DEMO_HOME: '{{ dirs.home }}/demo', LIBS: '{{ dirs.home }}/a:{{ dirs.home }}/b:x~' } },
+        { kind: 'make', dir: '~/tool', targets: ['install'], vars: { PREFIX: '{{ dirs.home }}/.local' } },
+        {
+          kind: 'cmake',
+          source: '~/src',
+          build: '~/src/build',
+          defines: { CMAKE_PREFIX_PATH: '{{ dirs.home }}/demo/lib' },
+        },
       ],
     ],
     [

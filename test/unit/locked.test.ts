@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRecipe } from '../../src/catalog/load.js';
-import { resolveRecipe, type ResolvedRecipe } from '../../src/catalog/resolve.js';
+import type { ResolvedRecipe } from '../../src/catalog/resolve.js';
 import { diffLockEntries, formatDifference, type LockDifference } from '../../src/plan/lock-diff.js';
 import type { Lock } from '../../src/plan/lock-file.js';
 import { applyLock } from '../../src/plan/locked.js';
@@ -10,6 +9,7 @@ import { lockedGit } from '../../src/steps/git/locked.js';
 import { lockedPackages, parsePolicyVersions, pinnedNames, type PackagePin } from '../../src/steps/packages/locked.js';
 import { lockedPip } from '../../src/steps/pip/locked.js';
 import type { PipConfig } from '../../src/steps/pip/command.js';
+import { resolveText } from '../helpers/resolve.js';
 import type { LockEntry } from '../../src/steps/types.js';
 
 const A = 'a'.repeat(40);
@@ -253,17 +253,7 @@ steps:
   - run: make
     creates: /h/out
 `;
-  const resolve = (facts: Record<string, string>): ResolvedRecipe => {
-    const { recipe, problems } = parseRecipe('/virtual/app.yaml', Buffer.from(text));
-    expect(problems).toEqual([]);
-    return resolveRecipe(recipe!, {
-      facts,
-      dirs: { home: '/h', src: '/h/src', cache: '/h/cache', state: '/h/state', config: '/h/config' },
-      prefix: '/h/.local',
-      mirror: {},
-      overrides: { global: new Map(), perRecipe: new Map() },
-    });
-  };
+  const resolve = (facts: Record<string, string>): ResolvedRecipe => resolveText('/virtual/app.yaml', text, facts);
   const lock = (steps: Lock['recipes'][string]): Lock => ({ format: 1, recipes: { app: steps } });
   const gitStep = {
     step: 1,

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseRecipe } from '../../src/catalog/load.js';
 import { lintRecipe } from '../../src/catalog/lint.js';
-import { resolveRecipe } from '../../src/catalog/resolve.js';
 import { InputStore } from '../../src/plan/inputs.js';
+import { resolveText } from '../helpers/resolve.js';
 import { inputsOf } from '../../src/steps/inputs.js';
 import { isInstalled, parseDpkgStatus } from '../../src/steps/packages/dpkg-status.js';
 import {
@@ -120,14 +120,7 @@ describe('`apt:`, the earlier name of the packages kind', () => {
     expect(problems).toEqual([]);
     return recipe!;
   };
-  const resolve = (text: string) =>
-    resolveRecipe(load(text), {
-      facts: {},
-      dirs: { home: '/h', src: '/h/src', cache: '/h/cache', state: '/h/state', config: '/h/config' },
-      prefix: '/h/.local',
-      mirror: {},
-      overrides: { global: new Map(), perRecipe: new Map() },
-    }).steps;
+  const resolve = (text: string) => resolveText('/virtual/gl.yaml', text).steps;
 
   it('loads to the packages kind: same step ids, config and inputs as `packages:`', () => {
     const old = resolve(yaml('apt'));
