@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as z from '../util/zod.js';
 import { argvToString } from '../util/shell.js';
-import { indexOptions, installArgv, type PipConfig } from './pip/command.js';
+import { deadIndex, indexOptions, installArgv, type PipConfig } from './pip/command.js';
 import { evaluateSpecs, type Evaluation } from './pip/evaluate.js';
 import { pipFailureHint, UNREACHABLE } from './pip/hints.js';
 import { judge } from './pip/judge.js';
@@ -408,6 +408,8 @@ export const pipKind = defineKind<PipSpec, PipConfig>({
       });
     }
     const { indexUrl } = indexOptions(c, env.profile);
+    const dead = await deadIndex(c, env);
+    if (dead) throw new StepFailure(dead);
     try {
       await env.exec({ argv: installArgv(c, t.exe, env.profile) });
     } catch (e) {
