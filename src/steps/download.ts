@@ -397,7 +397,7 @@ export const downloadKind = defineKind<DownloadSpec, DownloadConfig>({
     if (!needDest && !needExtract) return;
     if (url !== c.url) env.log(`${c.url} → ${url} (mirror profile)`);
     for (const u of [url, ...(c.checksumUrl ? [rewriteUrl(env.profile, c.checksumUrl)] : [])]) {
-      const why = await unreachable(u, { env: env.processEnv });
+      const why = await unreachable(u, { env: env.processEnv, files: false });
       if (why) throw new StepFailure(unreachableLine('host', u, why));
     }
     const name = fileName(url);

@@ -240,7 +240,7 @@ export const gitKind = defineKind<GitSpec, GitConfig>({
     // Before the first clone or fetch: a host that did not answer once this run fails the step at once.
     const reach = async (): Promise<void> => {
       const url = rewriteWith(publicRewrites(env.profile), publicUrl(c.repo));
-      const why = await unreachable(url, { env: env.processEnv });
+      const why = await unreachable(url, { env: env.processEnv, files: false });
       if (why) throw new StepFailure(unreachableLine('host', url, why));
     };
 

@@ -60,11 +60,12 @@ function head(u: URL, timeoutMs: number): Promise<string | null> {
  * Why `url` cannot be used, or null when its host answers (any HTTP status) — asked at most once per host
  * (a file:// URL: per path) in this process, which is one `setup` command: a host that did not answer once
  * fails every later step that needs it at once, instead of each step's tool retrying it for minutes. A
- * file:// URL must exist. Other schemes (ssh, git, paths) and URLs behind a proxy are not probed (null).
+ * file:// URL must exist (unless `files: false`: a download says itself which file is missing). Other
+ * schemes (ssh, git, paths) and URLs behind a proxy are not probed (null).
  */
 export function unreachable(
   url: string,
-  opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+  opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; files?: boolean } = {},
 ): Promise<string | null> {
   let u: URL;
   try {
@@ -72,7 +73,7 @@ export function unreachable(
   } catch {
     return Promise.resolve(null);
   }
-  if (u.protocol === 'file:') {
+  if (u.protocol === 'file:' && opts.files !== false) {
     const key = probeKey(u);
     let p = probes.get(key);
     if (!p) {
