@@ -163,7 +163,7 @@ const installArgv = (c: CmakeConfig, prefix: string): string[] => [
 export const cmakeKind = defineKind<z.infer<typeof cmakeSchema>, CmakeConfig>({
   kind: 'cmake',
   description:
-    'Configures a CMake project when the build folder is missing or its defines changed, builds `target` with `jobs` (default: CPUs), and runs `cmake --install` to the prefix when `install: true`.',
+    'Configures a CMake project when the build folder is missing or its defines changed, builds `target` with `jobs` (default: CPUs), and runs `cmake --install` to the prefix when `install: true`. Compiles through ccache (as the compiler launcher) when it is on PATH.',
   satisfiedWhen:
     'a configure-only step: the build folder is configured with these options; a build/install step: its `creates` / `check` (else it always runs).',
   schema: cmakeSchema,

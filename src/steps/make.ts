@@ -107,7 +107,8 @@ const argv = (c: MakeConfig, cpus: number): string[] => [
 /** `make`: runs make in a folder with targets and NAME=value variables. */
 export const makeKind = defineKind<z.infer<typeof makeSchema>, MakeConfig>({
   kind: 'make',
-  description: 'Runs make in `dir` with `targets`, `vars` as NAME=value arguments and `jobs` (default: CPUs).',
+  description:
+    'Runs make in `dir` with `targets`, `vars` as NAME=value arguments and `jobs` (default: CPUs). Compiles through ccache when it is on PATH (its compiler links first on PATH: `cc`, `gcc`, `g++`… run ccache).',
   satisfiedWhen: 'its `creates` / `check` (else it always runs).',
   schema: makeSchema,
   // Targets written out are checked when the file is read (validate sees them); templated ones once rendered.
