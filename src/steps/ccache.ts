@@ -10,7 +10,7 @@ export const ccacheKey = z
   .optional()
   .meta({
     description:
-      'Compile through ccache when it is on PATH (the `ccache` fact; default true), so a rebuild after a changed define or input reuses what was compiled before. `false`: never (e.g. a build whose compiler ccache does not understand). `CCACHE_DISABLE=1` in the environment turns it off for a whole run.',
+      'Compile through ccache when it is on PATH (the `ccache` fact; default true), so a rebuild after a changed define or input reuses what was compiled before. `false`: never (e.g. a build whose compiler ccache does not understand). `CCACHE_DISABLE=1` in the environment turns it off for a whole run (ccache’s own switch: nothing is added then).',
     examples: [false],
   });
 
@@ -18,12 +18,35 @@ export const ccacheKey = z
 export const ccacheConfig = (spec: { ccache?: boolean }): { ccache?: false } =>
   spec.ccache === false ? { ccache: false } : {};
 
-/** Does this step compile through ccache: the recipe allows it and the `ccache` fact says it is on PATH. */
-export const usesCcache = (c: { ccache?: false }, facts: Readonly<Record<string, FactValue>>): boolean =>
-  c.ccache !== false && facts['ccache'] !== null && facts['ccache'] !== undefined;
+/** The `ccache` fact says it is on PATH. */
+const present = (facts: Readonly<Record<string, FactValue>>): boolean =>
+  facts['ccache'] !== null && facts['ccache'] !== undefined;
+
+/**
+ * Does this step compile through ccache: the recipe allows it, the `ccache` fact says it is on PATH, and
+ * the run's environment does not set CCACHE_DISABLE (ccache's own switch, which it reads as true whatever
+ * its value: then setup adds nothing either, and says nothing).
+ */
+export const usesCcache = (
+  c: { ccache?: false },
+  facts: Readonly<Record<string, FactValue>>,
+  env: NodeJS.ProcessEnv,
+): boolean => c.ccache !== false && present(facts) && env['CCACHE_DISABLE'] === undefined;
+
+/**
+ * A launcher `ccache` left in a build folder would fail or go against the recipe: ccache is no longer on
+ * PATH, or the step says `ccache: false`. (With CCACHE_DISABLE, ccache runs the compiler itself: left as is.)
+ */
+export const ccacheUnwanted = (c: { ccache?: false }, facts: Readonly<Record<string, FactValue>>): boolean =>
+  c.ccache === false || !present(facts);
 
 /** Where distributions put ccache's compiler links, besides `<ccache's folder>/../lib/ccache` and `../libexec`. */
-const MASQUERADE = ['/usr/lib/ccache', '/usr/lib64/ccache', '/usr/local/opt/ccache/libexec', '/opt/homebrew/opt/ccache/libexec'];
+const MASQUERADE = [
+  '/usr/lib/ccache',
+  '/usr/lib64/ccache',
+  '/usr/local/opt/ccache/libexec',
+  '/opt/homebrew/opt/ccache/libexec',
+];
 
 /**
  * The folder of compiler names linked to ccache (Debian's /usr/lib/ccache/{cc,gcc,g++…}, Fedora's

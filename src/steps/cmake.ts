@@ -6,7 +6,7 @@ import { tempListFor } from '../util/safe-write.js';
 import { argvToString } from '../util/shell.js';
 import { argvShell } from './command.js';
 import { writeVerified } from '../util/verified-write.js';
-import { ccacheConfig, ccacheKey, usesCcache } from './ccache.js';
+import { ccacheConfig, ccacheKey, ccacheUnwanted, usesCcache } from './ccache.js';
 import { defineKind } from './types.js';
 
 const cmakeSchema = z.strictObject({
@@ -190,7 +190,7 @@ export const cmakeKind = defineKind<z.infer<typeof cmakeSchema>, CmakeConfig>({
   facts: ['ccache'],
   describe: (step, env, facts) => {
     const c = step.config;
-    const ccache = usesCcache(c, facts) && !!c.source && !ownLauncher(c);
+    const ccache = usesCcache(c, facts, env.processEnv) && !!c.source && !ownLauncher(c);
     const cmds = [
       ...(c.source
         ? [argvToString(configureArgv(c, env.prefix, ccache)) + '   (when not configured with these options)']
@@ -241,18 +241,23 @@ export const cmakeKind = defineKind<z.infer<typeof cmakeSchema>, CmakeConfig>({
   },
   apply: async (step, env) => {
     const c = step.config;
-    const ccache = usesCcache(c, { ccache: await env.facts.get('ccache') });
-    // A folder configured with ccache as its launcher cannot build once ccache is gone (or the step says
-    // `ccache: false`): its rules would run a missing program. Then the launcher is dropped from its cache.
-    const drop = !ccache && !ownLauncher(c) && (await launchesCcache(c.build)) ? LAUNCHERS.map((k) => `-U${k}`) : [];
+    const facts = { ccache: await env.facts.get('ccache') };
+    const ccache = usesCcache(c, facts, env.processEnv);
+    // A folder configured with ccache as its launcher cannot build once ccache is gone (its rules would run a
+    // missing program), and should not once the step says `ccache: false`: then the launcher leaves its cache.
+    const drop =
+      ccacheUnwanted(c, facts) && !ownLauncher(c) && (await launchesCcache(c.build))
+        ? LAUNCHERS.map((k) => `-U${k}`)
+        : [];
     if (c.source && (await configured(c, env.prefix))) {
-      if (ccache && !ownLauncher(c)) env.log('ccache: the compilers run through ccache (CMAKE_<LANG>_COMPILER_LAUNCHER)');
+      if (ccache && !ownLauncher(c))
+        env.log('ccache: the compilers run through ccache (CMAKE_<LANG>_COMPILER_LAUNCHER)');
       await env.exec({ argv: [...configureArgv(c, env.prefix, ccache), ...drop] });
       await writeVerified(path.join(c.build, STAMP), stampOf(configureArgv(c, env.prefix)) + '\n', {
         tempList: tempListFor(env.paths.backups),
       });
     } else if (drop.length && (c.target || c.install)) {
-      env.log('ccache is not used now: dropping it as the compiler launcher of ' + c.build);
+      env.log(`ccache is not used now: dropping it as the compiler launcher of ${c.build}`);
       await env.exec({ argv: ['cmake', ...drop, c.build] });
     }
     if (c.target || c.install) await env.exec({ argv: buildArgv(c, env.cpus) });

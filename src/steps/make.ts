@@ -142,7 +142,7 @@ export const makeKind = defineKind<z.infer<typeof makeSchema>, MakeConfig>({
   }),
   facts: ['ccache'],
   describe: (step, env, facts) => {
-    const ccache = usesCcache(step.config, facts) && !!ccachePath(step.common.env, env);
+    const ccache = usesCcache(step.config, facts, env.processEnv) && !!ccachePath(step.common.env, env);
     return {
       summary: `make ${step.config.targets.join(' ') || '(default target)'} in ${step.config.dir}${ccache ? ' (ccache)' : ''}`,
       commands: [
@@ -163,7 +163,7 @@ export const makeKind = defineKind<z.infer<typeof makeSchema>, MakeConfig>({
   }),
   apply: async (step, env) => {
     // ccache by PATH: its compiler links first, so `$(CC)` (whatever the Makefile detects or is given) goes through it.
-    const PATH = usesCcache(step.config, { ccache: await env.facts.get('ccache') })
+    const PATH = usesCcache(step.config, { ccache: await env.facts.get('ccache') }, env.processEnv)
       ? ccachePath(step.common.env, env)
       : undefined;
     if (PATH) env.log(`ccache: the compilers run through ${PATH.split(path.delimiter)[0]}`);

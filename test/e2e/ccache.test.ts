@@ -60,7 +60,10 @@ function writeProject(dir: string): void {
     'OBJS = a.o b.o c.o d.o\nall: libdemo.a\nlibdemo.a: $(OBJS)\n\tar rcs $@ $^\n%.o: %.c\n\t$(CC) -O2 -c $< -o $@\nclean:\n\trm -f $(OBJS) libdemo.a\n',
   );
   for (const n of ['a', 'b', 'c', 'd'])
-    fs.writeFileSync(path.join(dir, `${n}.c`), `#include <stdio.h>\nint ${n}_fn(int x) { return x * 3 + ${n.charCodeAt(0)}; }\n`);
+    fs.writeFileSync(
+      path.join(dir, `${n}.c`),
+      `#include <stdio.h>\nint ${n}_fn(int x) { return x * 3 + ${n.charCodeAt(0)}; }\n`,
+    );
 }
 
 /** The recipe; `off`: every step says `ccache: false`. */
@@ -176,5 +179,15 @@ describe.skipIf(!isRoot && !which('ccache'))('ccache (issue 17, item 3)', () => 
     expect(run.code, run.stderr).toBe(0);
     expect(hello(home)).toBe('world');
     expect(fs.existsSync(cache)).toBe(false);
+
+    // CCACHE_DISABLE (ccache's own switch) for a whole run: setup adds no launcher and says nothing either.
+    const other = setUp();
+    const disabled = { ...other.env, CCACHE_DISABLE: '1' };
+    expect((await runCli([...other.args, 'plan', 'hello'], other.home, disabled)).stdout).not.toContain('ccache');
+    const off = await runCli([...other.args, 'run', 'hello'], other.home, disabled);
+    expect(off.code, off.stderr).toBe(0);
+    const cmakeCache = fs.readFileSync(path.join(other.home, 'src', 'hello', 'build', 'CMakeCache.txt'), 'utf8');
+    expect(cmakeCache).not.toMatch(/^CMAKE_CXX_COMPILER_LAUNCHER/m);
+    expect(fs.existsSync(other.cache)).toBe(false);
   }, 300_000);
 });

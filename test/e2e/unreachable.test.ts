@@ -30,8 +30,7 @@ const hostHasVenv =
 async function cli(args: string[], home: string): Promise<CliResult & { seconds: number }> {
   const env = cliEnv(home, { PIP_CACHE_DIR: path.join(home, 'pip-cache'), PIP_CONFIG_FILE: '/dev/null' });
   for (const k of Object.keys(env))
-    if ((k.startsWith('PIP_') && k !== 'PIP_CACHE_DIR' && k !== 'PIP_CONFIG_FILE') || /_proxy$/i.test(k))
-      delete env[k];
+    if ((k.startsWith('PIP_') && k !== 'PIP_CACHE_DIR' && k !== 'PIP_CONFIG_FILE') || /_proxy$/i.test(k)) delete env[k];
   const t0 = performance.now();
   const r = await runProgram(process.execPath, [BIN, ...args], { env, cwd: home });
   return { ...r, seconds: (performance.now() - t0) / 1000 };
@@ -130,7 +129,9 @@ describe.skipIf(!hostHasVenv)('an index that does not answer (issue 17, item 4)'
     const gone = await cli(['--recipes', recipes, '--mirror', profile('gone', missing), 'run', 'stack'], home);
     expect(gone.code).toBe(1);
     expect(gone.stderr).toContain(`index ${missing} did not answer (no such folder)`);
-    console.log(`refused port: run ${run.seconds.toFixed(1)} s; missing file:// index: run ${gone.seconds.toFixed(1)} s`);
+    console.log(
+      `refused port: run ${run.seconds.toFixed(1)} s; missing file:// index: run ${gone.seconds.toFixed(1)} s`,
+    );
   });
 
   it('a download or a clone from a host that does not answer fails at once, naming it', async () => {
