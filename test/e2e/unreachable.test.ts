@@ -1,12 +1,11 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { which } from '../../src/util/which.js';
 import { makeIndex } from '../helpers/pip-index.js';
-import { BIN, cliEnv, runProgram, tempHome, writeRecipes, type CliResult } from './helpers.js';
+import { tempHome, writeRecipes, type CliResult } from './helpers.js';
+import { hostHasVenv, pipCli, python3 } from './pip-cli.js';
 
 /**
  * Issue 17, item 4: an index that does not answer is probed once per host and run, and every step that
@@ -14,25 +13,10 @@ import { BIN, cliEnv, runProgram, tempHome, writeRecipes, type CliResult } from 
  * index here accepts TCP and never answers (the worst case: no connection error, only silence), or is a
  * port nothing listens on; a good local index (file:// and http://) still works.
  */
-const python3 = which('python3');
-const hostHasVenv =
-  !!python3 &&
-  (() => {
-    try {
-      execFileSync(python3, ['-c', 'import ensurepip, venv'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
-
-/** `setup …` with no PIP_* variables or pip config of the host, and the pip cache in the test's folder. */
+/** `setup …` as the pip tests run it, timed; 127.0.0.1 never through a proxy the host may set. */
 async function cli(args: string[], home: string): Promise<CliResult & { seconds: number }> {
-  const env = cliEnv(home, { PIP_CACHE_DIR: path.join(home, 'pip-cache'), PIP_CONFIG_FILE: '/dev/null' });
-  for (const k of Object.keys(env))
-    if ((k.startsWith('PIP_') && k !== 'PIP_CACHE_DIR' && k !== 'PIP_CONFIG_FILE') || /_proxy$/i.test(k)) delete env[k];
   const t0 = performance.now();
-  const r = await runProgram(process.execPath, [BIN, ...args], { env, cwd: home });
+  const r = await pipCli(args, home, { no_proxy: '127.0.0.1', NO_PROXY: '127.0.0.1' });
   return { ...r, seconds: (performance.now() - t0) / 1000 };
 }
 
