@@ -3,6 +3,8 @@ import path from 'node:path';
 import * as z from '../util/zod.js';
 import { which } from '../util/which.js';
 import type { FactValue } from '../facts/registry.js';
+import type { Runner } from '../util/process.js';
+import type { ApplyEnv } from './types.js';
 
 /** The `ccache:` key of cmake and make steps: on by default wherever ccache is on PATH. */
 export const ccacheKey = z
@@ -65,4 +67,36 @@ export function masqueradeDir(pathVar: string | undefined): string | undefined {
   return [path.join(bin, '..', 'lib', 'ccache'), path.join(bin, '..', 'libexec'), ...MASQUERADE].find((d) =>
     ['cc', 'gcc', 'clang'].some((n) => fs.existsSync(path.join(d, n))),
   );
+}
+
+/** ccache's hit and miss counters now (`--print-stats`, ccache 4.5 and later), or undefined when it cannot say. */
+async function counters(
+  runner: Runner,
+  env: Record<string, string>,
+): Promise<{ hits: number; misses: number } | undefined> {
+  const r = await runner.run({ argv: ['ccache', '--print-stats'], env, timeoutMs: 10_000 });
+  if (r.exitCode !== 0) return undefined;
+  const n = (key: string): number => Number(new RegExp(`^${key}\\t(\\d+)$`, 'm').exec(r.stdout)?.[1] ?? NaN);
+  const hits = n('direct_cache_hit') + n('preprocessed_cache_hit');
+  const misses = n('cache_miss');
+  return Number.isFinite(hits) && Number.isFinite(misses) ? { hits, misses } : undefined;
+}
+
+/**
+ * Runs a build and says in the run's log how many of its compiles ccache answered (`ccache: 8 of 8
+ * compiles from the cache`). The counters are ccache's, for its whole cache folder: a build running beside
+ * this one into the same cache counts too.
+ */
+export async function countingHits(
+  env: ApplyEnv,
+  stepEnv: Record<string, string>,
+  build: () => Promise<void>,
+): Promise<void> {
+  const before = await counters(env.runner, stepEnv);
+  await build();
+  const after = before && (await counters(env.runner, stepEnv));
+  if (!before || !after) return;
+  const hits = after.hits - before.hits;
+  const total = hits + after.misses - before.misses;
+  if (total > 0) env.log(`ccache: ${hits} of ${total} compile${total === 1 ? '' : 's'} from the cache`);
 }

@@ -6,7 +6,7 @@ import { tempListFor } from '../util/safe-write.js';
 import { argvToString } from '../util/shell.js';
 import { argvShell } from './command.js';
 import { writeVerified } from '../util/verified-write.js';
-import { ccacheConfig, ccacheKey, ccacheUnwanted, usesCcache } from './ccache.js';
+import { ccacheConfig, ccacheKey, ccacheUnwanted, countingHits, usesCcache } from './ccache.js';
 import { defineKind } from './types.js';
 
 const cmakeSchema = z.strictObject({
@@ -260,7 +260,11 @@ export const cmakeKind = defineKind<z.infer<typeof cmakeSchema>, CmakeConfig>({
       env.log(`ccache is not used now: dropping it as the compiler launcher of ${c.build}`);
       await env.exec({ argv: ['cmake', ...drop, c.build] });
     }
-    if (c.target || c.install) await env.exec({ argv: buildArgv(c, env.cpus) });
+    if (c.target || c.install) {
+      const build = async (): Promise<void> => void (await env.exec({ argv: buildArgv(c, env.cpus) }));
+      if (ccache && (await launchesCcache(c.build))) await countingHits(env, step.common.env, build);
+      else await build();
+    }
     if (c.install) await env.exec({ argv: installArgv(c, env.prefix) });
   },
   examples: [

@@ -2,7 +2,7 @@ import path from 'node:path';
 import * as z from '../util/zod.js';
 import { argvToString, SHELL_ACTIVE } from '../util/shell.js';
 import { argvShell } from './command.js';
-import { ccacheConfig, ccacheKey, masqueradeDir, usesCcache } from './ccache.js';
+import { ccacheConfig, ccacheKey, countingHits, masqueradeDir, usesCcache } from './ccache.js';
 import { defineKind, type StepEnv } from './types.js';
 
 const makeSchema = z.strictObject({
@@ -168,11 +168,14 @@ export const makeKind = defineKind<z.infer<typeof makeSchema>, MakeConfig>({
       : undefined;
     if (PATH) env.log(`ccache: the compilers run through ${PATH.split(path.delimiter)[0]}`);
     const opts = PATH ? { env: { PATH } } : {};
-    if (env.inputsChanged && step.config.clean.length) {
-      env.log(`its inputs changed: make ${step.config.clean.join(' ')} first`);
-      await env.exec({ argv: argv({ ...step.config, targets: step.config.clean }, env.cpus) }, opts);
-    }
-    await env.exec({ argv: argv(step.config, env.cpus) }, opts);
+    const build = async (): Promise<void> => {
+      if (env.inputsChanged && step.config.clean.length) {
+        env.log(`its inputs changed: make ${step.config.clean.join(' ')} first`);
+        await env.exec({ argv: argv({ ...step.config, targets: step.config.clean }, env.cpus) }, opts);
+      }
+      await env.exec({ argv: argv(step.config, env.cpus) }, opts);
+    };
+    await (PATH ? countingHits(env, step.common.env, build) : build());
   },
   examples: [
     `- name: Build OpenBLAS\n  make:\n    dir: "{{ dirs.src }}/OpenBLAS"\n    vars: { TARGET: "{{ target }}", USE_OPENMP: 1 }\n  creates: "{{ dirs.src }}/OpenBLAS/libopenblas.a"`,

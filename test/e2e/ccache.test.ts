@@ -132,6 +132,10 @@ describe.skipIf(!isRoot && !which('ccache'))('ccache (issue 17, item 3)', () => 
     expect(hello(home)).toBe('world');
     const afterBack = stats(cache);
     expect(afterBack.hits - afterCold.hits).toBeGreaterThanOrEqual(4);
+    // The run's log says how many compiles the cache answered.
+    const logs = path.join(home, '.local', 'state', 'envkit', 'logs');
+    const last = fs.readdirSync(logs).sort().pop()!;
+    expect(fs.readFileSync(path.join(logs, last), 'utf8')).toMatch(/ccache: 4 of 4 compiles from the cache/);
 
     // make: a changed variable makes the step clean first (its `clean:`), and the rebuild of the same sources is all hits.
     const before = stats(cache);
