@@ -106,7 +106,10 @@ export function installArgv(c: PipConfig, python: string, profile: Profile, extr
  * the line the step fails with; undefined when all answer. Indexes pip reads from its own config are its
  * business; `--no-index` in `args` means none is asked.
  */
-export async function deadIndex(c: PipConfig, env: { profile: Profile; processEnv: NodeJS.ProcessEnv }): Promise<string | undefined> {
+export async function deadIndex(
+  c: PipConfig,
+  env: { profile: Profile; processEnv: NodeJS.ProcessEnv },
+): Promise<string | undefined> {
   if (c.args.includes('--no-index')) return undefined;
   const o = indexOptions(c, env.profile);
   for (const url of [...(o.indexUrl ? [o.indexUrl] : []), ...o.extra]) {
