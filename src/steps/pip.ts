@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as z from '../util/zod.js';
 import { argvToString } from '../util/shell.js';
-import { indexOptions, installArgv, type PipConfig } from './pip/command.js';
+import { deadIndex, indexOptions, installArgv, type PipConfig } from './pip/command.js';
 import { evaluateSpecs, type Evaluation } from './pip/evaluate.js';
 import { pipFailureHint, UNREACHABLE } from './pip/hints.js';
 import { judge } from './pip/judge.js';
@@ -482,6 +482,8 @@ export const pipKind = defineKind<PipSpec, PipConfig>({
           : 'install that python, or point python: at an existing interpreter',
       });
     }
+    const dead = await deadIndex(c, env);
+    if (dead) throw new StepFailure(dead);
     // One resolution with the later steps `together` chose, else this step's requirements alone.
     const others = env.together.filter((s): s is ResolvedStep<PipConfig> => s.kind === 'pip');
     if (!others.length || !(await installTogether(step, others, t.exe, env))) await installAlone(step, t.exe, env);
