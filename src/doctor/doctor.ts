@@ -3,6 +3,7 @@ import type { PlannedRecipe } from '../plan/plan.js';
 import { planSession, selectRecipes, type Session } from '../plan/session.js';
 import { orderWithRequires, type Catalog } from '../catalog/catalog.js';
 import { profileHosts } from '../lang/mirror.js';
+import { unreachable } from '../util/reach.js';
 import { mapLimit } from '../util/limit.js';
 import { bundleItems, type BundleCheck } from './bundle.js';
 import { runVerify, type DoctorItem } from './verify.js';
@@ -26,28 +27,28 @@ export interface DoctorReport {
 
 const HOST_TIMEOUT_MS = 4000;
 
-/** Does each mirror host answer (any HTTP status counts)? Concurrent, short timeouts; unreachable is a warning. */
+/**
+ * Does each mirror host answer (any HTTP status counts)? The same probe a run makes before it needs a host
+ * (util/reach.ts), concurrent, with a short timeout; unreachable is a warning.
+ */
 async function checkHosts(hosts: readonly string[]): Promise<DoctorItem[]> {
   return Promise.all(
     hosts.map(async (host): Promise<DoctorItem> => {
       const started = performance.now();
-      try {
-        await fetch(host, { method: 'HEAD', redirect: 'manual', signal: AbortSignal.timeout(HOST_TIMEOUT_MS) });
-        return {
-          recipe: undefined,
-          label: host,
-          status: 'ok',
-          message: `answers (${Math.round(performance.now() - started)} ms)`,
-        };
-      } catch (e) {
-        const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).name;
-        return {
-          label: host,
-          status: 'warn',
-          message: `does not answer (${cause === 'TimeoutError' ? `no answer in ${HOST_TIMEOUT_MS / 1000}s` : cause})`,
-          fix: 'check the network, pick another --mirror, or pass --offline',
-        };
-      }
+      const why = await unreachable(host, { timeoutMs: HOST_TIMEOUT_MS });
+      return why
+        ? {
+            label: host,
+            status: 'warn',
+            message: `does not answer (${why})`,
+            fix: 'check the network, pick another --mirror, or pass --offline',
+          }
+        : {
+            recipe: undefined,
+            label: host,
+            status: 'ok',
+            message: `answers (${Math.round(performance.now() - started)} ms)`,
+          };
     }),
   );
 }

@@ -168,6 +168,12 @@ export const FACTS: readonly FactDef[] = [
     description: 'cmake version',
     gather: tool('cmake', ['--version'], p.parseCmakeVersion),
   },
+  {
+    id: 'ccache',
+    type: 'version',
+    description: 'ccache version: cmake and make steps compile through it when present',
+    gather: tool('ccache', ['--version'], p.parseVersion),
+  },
   { id: 'git', type: 'version', description: 'git version', gather: tool('git', ['--version'], p.parseGitVersion) },
   { id: 'node', type: 'version', description: 'node version', gather: tool('node', ['--version'], p.parseNodeVersion) },
   {

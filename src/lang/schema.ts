@@ -301,7 +301,11 @@ export const profileSchema = z.strictObject({
         .positive()
         .max(600)
         .optional()
-        .meta({ description: 'pip’s socket timeout in seconds (default 15).', examples: [15] }),
+        .meta({
+          description:
+            'pip’s socket timeout in seconds (default 15). Also how long setup’s one probe of each index host per run waits: an index that does not answer within it fails every pip step that needs it at once.',
+          examples: [15],
+        }),
     })
     .optional()
     .meta({

@@ -4,7 +4,7 @@ import { checkStep, hasCheck, inputChanges } from '../plan/check.js';
 import { describeChanges, type PlanEnv } from '../plan/inputs.js';
 import { stepsToRun, type Plan, type PlannedStep } from '../plan/plan.js';
 import { commandArgv, commandEnv, commandText } from '../steps/command.js';
-import { StepFailure, type ApplyEnv, type Command } from '../steps/types.js';
+import { StepFailure, type ApplyEnv, type Command, type ResolvedStep } from '../steps/types.js';
 import { formatDuration } from '../util/duration.js';
 import { asRoot } from './as-root.js';
 import { failureHint } from './hints.js';
@@ -67,13 +67,23 @@ export async function execute(plan: Plan, o: ExecuteOptions): Promise<RunSummary
   o.journal.append({ event: 'run-start', run: o.runId, log: o.log.file, message: `${todo.length} step(s) to run` });
   o.reporter.start(todo);
   let changed = false;
-  for (const s of todo) {
+  /** Steps an earlier step's apply did the work of (`together`), and which step that was. */
+  const doneWith = new Map<PlannedStep, string>();
+  for (const [i, s] of todo.entries()) {
     if (o.signal.aborted) break;
     o.reporter.stepStart(s);
     const t0 = performance.now();
     const label = `${s.step.recipe} › ${s.step.name || s.action.summary}`;
     o.log.line(`\n==> ${label}  [${s.step.id}, ${s.step.loc.file}:${s.step.loc.line}]`);
-    const result = await runOne(s, o, changed).catch((e: unknown): StepResult => {
+    const later = todo.slice(i + 1).filter((x) => x.state !== 'blocked');
+    const together =
+      s.state === 'blocked'
+        ? []
+        : (s.step.impl.together?.(
+            s.step,
+            later.map((x) => x.step),
+          ) ?? []);
+    const result = await runOne(s, o, changed, together).catch((e: unknown): StepResult => {
       if (e instanceof StepFailure)
         return { status: o.signal.aborted ? 'interrupted' : 'failed', message: e.message, durationMs: 0, failure: e };
       return {
@@ -87,6 +97,10 @@ export async function execute(plan: Plan, o: ExecuteOptions): Promise<RunSummary
       };
     });
     result.durationMs = performance.now() - t0;
+    if (result.status === 'ok') for (const x of later) if (together.includes(x.step)) doneWith.set(x, s.step.id);
+    const leader = doneWith.get(s);
+    // Its work was done in this run, by the step that installed it with its own: done, saying by which.
+    if (result.status === 'already' && leader) Object.assign(result, { status: 'ok', message: `done with ${leader}` });
     o.log.line(`<== ${result.status}: ${result.message} (${formatDuration(result.durationMs)})`);
     o.reporter.stepEnd(s, result);
     const base = {
@@ -130,7 +144,12 @@ export async function execute(plan: Plan, o: ExecuteOptions): Promise<RunSummary
   return summary;
 }
 
-async function runOne(s: PlannedStep, o: ExecuteOptions, recheck: boolean): Promise<StepResult> {
+async function runOne(
+  s: PlannedStep,
+  o: ExecuteOptions,
+  recheck: boolean,
+  together: readonly ResolvedStep[],
+): Promise<StepResult> {
   const step = s.step;
   const kind = step.impl;
   if (s.state === 'blocked') throw new StepFailure(s.reason);
@@ -198,6 +217,7 @@ async function runOne(s: PlannedStep, o: ExecuteOptions, recheck: boolean): Prom
   const applyEnv: ApplyEnv = {
     ...o.env,
     inputsChanged: !!changedInputs?.length,
+    together,
     exec,
     log: (line) => {
       o.log.line(line);

@@ -6,6 +6,7 @@ import { tempListFor } from '../util/safe-write.js';
 import { argvToString } from '../util/shell.js';
 import { argvShell } from './command.js';
 import { writeVerified } from '../util/verified-write.js';
+import { ccacheConfig, ccacheKey, ccacheUnwanted, countingHits, usesCcache } from './ccache.js';
 import { defineKind } from './types.js';
 
 const cmakeSchema = z.strictObject({
@@ -59,6 +60,7 @@ const cmakeSchema = z.strictObject({
     .min(1)
     .optional()
     .meta({ description: 'Build configuration (--config), for multi-config generators.', examples: ['Release'] }),
+  ccache: ccacheKey,
 });
 
 /** A cmake step, rendered (also the shape `setup import` drafts one in). */
@@ -71,6 +73,8 @@ export interface CmakeConfig {
   install: boolean;
   jobs?: number;
   config?: string;
+  /** `ccache: false` in the recipe (absent: compile through ccache when it is on PATH). */
+  ccache?: false;
 }
 
 const STAMP = '.envkit-configure';
@@ -92,9 +96,21 @@ function literalDefine(name: string, value: string): string {
   return value;
 }
 
-/** The configure command; its hash is stamped in the build folder so a change of defines reconfigures. */
-function configureArgv(c: CmakeConfig, prefix: string): string[] {
-  const defines = { CMAKE_INSTALL_PREFIX: prefix, ...c.defines };
+/** The cache entries that make cmake's generated rules run the compilers through ccache. */
+const LAUNCHERS = ['CMAKE_C_COMPILER_LAUNCHER', 'CMAKE_CXX_COMPILER_LAUNCHER'];
+
+/** The recipe sets a compiler launcher itself (`CMAKE_CXX_COMPILER_LAUNCHER: sccache`): then setup adds none. */
+const ownLauncher = (c: CmakeConfig): boolean =>
+  Object.keys(c.defines).some((k) => /^CMAKE_[A-Z]+_COMPILER_LAUNCHER(:|$)/.test(k));
+
+/**
+ * The configure command, with ccache as the compiler launcher when `ccache` says so. Its hash is stamped in
+ * the build folder so a change of defines reconfigures; the stamp is always taken WITHOUT the launcher, so
+ * ccache appearing on (or leaving) the host never makes a configured folder pending by itself.
+ */
+function configureArgv(c: CmakeConfig, prefix: string, ccache = false): string[] {
+  const launch = ccache && !ownLauncher(c) ? Object.fromEntries(LAUNCHERS.map((k) => [k, 'ccache'])) : {};
+  const defines = { CMAKE_INSTALL_PREFIX: prefix, ...launch, ...c.defines };
   return [
     'cmake',
     '-S',
@@ -120,6 +136,12 @@ async function configured(c: CmakeConfig, prefix: string): Promise<string | null
   return null;
 }
 
+/** The build folder's cache names ccache as a compiler launcher. */
+async function launchesCcache(build: string): Promise<boolean> {
+  const cache = await fs.readFile(path.join(build, 'CMakeCache.txt'), 'utf8').catch(() => '');
+  return /^CMAKE_(C|CXX)_COMPILER_LAUNCHER(:[A-Z]+)?=(\S*\/)?ccache\s*$/m.test(cache);
+}
+
 const buildArgv = (c: CmakeConfig, jobs: number): string[] => [
   'cmake',
   '--build',
@@ -142,7 +164,7 @@ const installArgv = (c: CmakeConfig, prefix: string): string[] => [
 export const cmakeKind = defineKind<z.infer<typeof cmakeSchema>, CmakeConfig>({
   kind: 'cmake',
   description:
-    'Configures a CMake project when the build folder is missing or its defines changed, builds `target` with `jobs` (default: CPUs), and runs `cmake --install` to the prefix when `install: true`.',
+    'Configures a CMake project when the build folder is missing or its defines changed, builds `target` with `jobs` (default: CPUs), and runs `cmake --install` to the prefix when `install: true`. Compiles through ccache (as the compiler launcher) when it is on PATH.',
   satisfiedWhen:
     'a configure-only step: the build folder is configured with these options; a build/install step: its `creates` / `check` (else it always runs).',
   schema: cmakeSchema,
@@ -164,11 +186,16 @@ export const cmakeKind = defineKind<z.infer<typeof cmakeSchema>, CmakeConfig>({
     install: spec.install ?? false,
     jobs: spec.jobs,
     config: spec.config === undefined ? undefined : t.str(spec.config),
+    ...ccacheConfig(spec),
   }),
-  describe: (step, env) => {
+  facts: ['ccache'],
+  describe: (step, env, facts) => {
     const c = step.config;
+    const ccache = usesCcache(c, facts, env.processEnv) && !!c.source && !ownLauncher(c);
     const cmds = [
-      ...(c.source ? [argvToString(configureArgv(c, env.prefix)) + '   (when not configured with these options)'] : []),
+      ...(c.source
+        ? [argvToString(configureArgv(c, env.prefix, ccache)) + '   (when not configured with these options)']
+        : []),
       ...(c.target || c.install ? [argvToString(buildArgv(c, env.cpus))] : []),
       ...(c.install ? [argvToString(installArgv(c, env.prefix))] : []),
     ];
@@ -176,7 +203,7 @@ export const cmakeKind = defineKind<z.infer<typeof cmakeSchema>, CmakeConfig>({
       c.target || c.install
         ? `build ${c.target ?? 'all'}${c.install ? ' and install' : ''} in ${c.build}`
         : `configure ${c.build}`;
-    return { summary: `cmake: ${what}`, commands: cmds };
+    return { summary: `cmake: ${what}${ccache ? ' (ccache)' : ''}`, commands: cmds };
   },
   selfCheck: (c) => !c.target && !c.install,
   check: async (step, env) => {
@@ -215,14 +242,30 @@ export const cmakeKind = defineKind<z.infer<typeof cmakeSchema>, CmakeConfig>({
   },
   apply: async (step, env) => {
     const c = step.config;
+    const facts = { ccache: await env.facts.get('ccache') };
+    const ccache = usesCcache(c, facts, env.processEnv);
+    // A folder configured with ccache as its launcher cannot build once ccache is gone (its rules would run a
+    // missing program), and should not once the step says `ccache: false`: then the launcher leaves its cache.
+    const drop =
+      ccacheUnwanted(c, facts) && !ownLauncher(c) && (await launchesCcache(c.build))
+        ? LAUNCHERS.map((k) => `-U${k}`)
+        : [];
     if (c.source && (await configured(c, env.prefix))) {
-      const argv = configureArgv(c, env.prefix);
-      await env.exec({ argv });
-      await writeVerified(path.join(c.build, STAMP), stampOf(argv) + '\n', {
+      if (ccache && !ownLauncher(c))
+        env.log('ccache: the compilers run through ccache (CMAKE_<LANG>_COMPILER_LAUNCHER)');
+      await env.exec({ argv: [...configureArgv(c, env.prefix, ccache), ...drop] });
+      await writeVerified(path.join(c.build, STAMP), stampOf(configureArgv(c, env.prefix)) + '\n', {
         tempList: tempListFor(env.paths.backups),
       });
+    } else if (drop.length && (c.target || c.install)) {
+      env.log(`ccache is not used now: dropping it as the compiler launcher of ${c.build}`);
+      await env.exec({ argv: ['cmake', ...drop, c.build] });
     }
-    if (c.target || c.install) await env.exec({ argv: buildArgv(c, env.cpus) });
+    if (c.target || c.install) {
+      const build = async (): Promise<void> => void (await env.exec({ argv: buildArgv(c, env.cpus) }));
+      if (ccache && (await launchesCcache(c.build))) await countingHits(env, step.common.env, build);
+      else await build();
+    }
     if (c.install) await env.exec({ argv: installArgv(c, env.prefix) });
   },
   examples: [

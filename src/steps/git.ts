@@ -2,6 +2,7 @@ import path from 'node:path';
 import * as z from '../util/zod.js';
 import { gitRewriteArgs, rewriteWith } from '../lang/mirror.js';
 import type { Profile } from '../lang/schema.js';
+import { unreachable, unreachableLine } from '../util/reach.js';
 import { argvToString } from '../util/shell.js';
 import { credentialEnv, publicRewrites, publicUrl } from './git/credentials.js';
 import { bundleGit } from './git/bundle.js';
@@ -236,6 +237,12 @@ export const gitKind = defineKind<GitSpec, GitConfig>({
       env.exec({ argv: ['git', ...opts, ...args] }, { env: gitEnv(env.profile, c) });
     const inGit = (args: string[]): Promise<unknown> => git(['-C', c.dest, ...args]);
     const depth = c.depth ? [`--depth=${c.depth}`] : [];
+    // Before the first clone or fetch: a host that did not answer once this run fails the step at once.
+    const reach = async (): Promise<void> => {
+      const url = rewriteWith(publicRewrites(env.profile), publicUrl(c.repo));
+      const why = await unreachable(url, { env: env.processEnv, files: false });
+      if (why) throw new StepFailure(unreachableLine('host', url, why));
+    };
 
     let s: DestState = await inspectDest(env.runner, c.dest, c.repo, c.ref);
     if (s.kind === 'other') throw new StepFailure(s.why, { hint: `${c.dest} is left as it is` });
@@ -243,6 +250,7 @@ export const gitKind = defineKind<GitSpec, GitConfig>({
     const fresh = s.kind === 'missing' || s.kind === 'empty';
     if (s.kind === 'clone' && s.credentialInOrigin) await inGit(['remote', 'set-url', 'origin', c.repo]);
     if (fresh) {
+      await reach();
       if (!looksLikeCommit(c.ref)) await git(['clone', `--branch=${c.ref}`, ...depth, '--', c.repo, c.dest]);
       else {
         // A commit cannot be cloned by name: an empty repo with origin (HEAD unborn until the checkout below,
@@ -254,6 +262,7 @@ export const gitKind = defineKind<GitSpec, GitConfig>({
     let target = await resolveRef(env.runner, c.dest, c.ref);
     // Branches move: an existing clone fetches the tip; anything not in the clone yet is fetched by name.
     if (!target || (!fresh && target.kind === 'branch')) {
+      await reach();
       await fetchRef(env, step, opts, target);
       target = await resolveRef(env.runner, c.dest, c.ref);
       if (!target)

@@ -1,7 +1,9 @@
+import path from 'node:path';
 import * as z from '../util/zod.js';
 import { argvToString, SHELL_ACTIVE } from '../util/shell.js';
 import { argvShell } from './command.js';
-import { defineKind } from './types.js';
+import { ccacheConfig, ccacheKey, countingHits, masqueradeDir, usesCcache } from './ccache.js';
+import { defineKind, type StepEnv } from './types.js';
 
 const makeSchema = z.strictObject({
   dir: z
@@ -44,6 +46,7 @@ const makeSchema = z.strictObject({
         'Targets run first (with the same vars) when the step runs again because its inputs changed since it last ran — a build for another TARGET must not reuse the old objects. Default: none.',
       examples: [['clean']],
     }),
+  ccache: ccacheKey,
 });
 
 interface MakeConfig {
@@ -53,6 +56,15 @@ interface MakeConfig {
   jobs?: number;
   file?: string;
   clean: string[];
+  /** `ccache: false` in the recipe (absent: compile through ccache when it is on PATH). */
+  ccache?: false;
+}
+
+/** The PATH a make step runs with when it compiles through ccache (its masquerade folder first), else undefined. */
+function ccachePath(stepEnv: Record<string, string>, env: StepEnv): string | undefined {
+  const PATH = stepEnv['PATH'] ?? env.processEnv['PATH'];
+  const dir = masqueradeDir(PATH);
+  return dir ? `${dir}${PATH ? `${path.delimiter}${PATH}` : ''}` : undefined;
 }
 
 /** A template value for make variable `name`, refused when a Makefile's shell line would run part of it. */
@@ -95,7 +107,8 @@ const argv = (c: MakeConfig, cpus: number): string[] => [
 /** `make`: runs make in a folder with targets and NAME=value variables. */
 export const makeKind = defineKind<z.infer<typeof makeSchema>, MakeConfig>({
   kind: 'make',
-  description: 'Runs make in `dir` with `targets`, `vars` as NAME=value arguments and `jobs` (default: CPUs).',
+  description:
+    'Runs make in `dir` with `targets`, `vars` as NAME=value arguments and `jobs` (default: CPUs). Compiles through ccache when it is on PATH (its compiler links first on PATH: `cc`, `gcc`, `g++`… run ccache).',
   satisfiedWhen: 'its `creates` / `check` (else it always runs).',
   schema: makeSchema,
   // Targets written out are checked when the file is read (validate sees them); templated ones once rendered.
@@ -125,18 +138,23 @@ export const makeKind = defineKind<z.infer<typeof makeSchema>, MakeConfig>({
     jobs: spec.jobs,
     file: spec.file === undefined ? undefined : t.str(spec.file),
     clean: (spec.clean ?? []).map((x) => goal(t.str(x))),
+    ...ccacheConfig(spec),
   }),
-  describe: (step, env) => ({
-    summary: `make ${step.config.targets.join(' ') || '(default target)'} in ${step.config.dir}`,
-    commands: [
-      ...(step.config.clean.length
-        ? [
-            `${argvToString(argv({ ...step.config, targets: step.config.clean }, env.cpus))}   (when its inputs changed since it last ran)`,
-          ]
-        : []),
-      argvToString(argv(step.config, env.cpus)),
-    ],
-  }),
+  facts: ['ccache'],
+  describe: (step, env, facts) => {
+    const ccache = usesCcache(step.config, facts, env.processEnv) && !!ccachePath(step.common.env, env);
+    return {
+      summary: `make ${step.config.targets.join(' ') || '(default target)'} in ${step.config.dir}${ccache ? ' (ccache)' : ''}`,
+      commands: [
+        ...(step.config.clean.length
+          ? [
+              `${argvToString(argv({ ...step.config, targets: step.config.clean }, env.cpus))}   (when its inputs changed since it last ran)`,
+            ]
+          : []),
+        argvToString(argv(step.config, env.cpus)) + (ccache ? '   (through ccache)' : ''),
+      ],
+    };
+  },
   shell: (step, ctx) => ({
     apply: argvShell(argv(step.config, ctx.env.cpus), ctx.q),
     limits: [
@@ -144,11 +162,20 @@ export const makeKind = defineKind<z.infer<typeof makeSchema>, MakeConfig>({
     ],
   }),
   apply: async (step, env) => {
-    if (env.inputsChanged && step.config.clean.length) {
-      env.log(`its inputs changed: make ${step.config.clean.join(' ')} first`);
-      await env.exec({ argv: argv({ ...step.config, targets: step.config.clean }, env.cpus) });
-    }
-    await env.exec({ argv: argv(step.config, env.cpus) });
+    // ccache by PATH: its compiler links first, so `$(CC)` (whatever the Makefile detects or is given) goes through it.
+    const PATH = usesCcache(step.config, { ccache: await env.facts.get('ccache') }, env.processEnv)
+      ? ccachePath(step.common.env, env)
+      : undefined;
+    if (PATH) env.log(`ccache: the compilers run through ${PATH.split(path.delimiter)[0]}`);
+    const opts = PATH ? { env: { PATH } } : {};
+    const build = async (): Promise<void> => {
+      if (env.inputsChanged && step.config.clean.length) {
+        env.log(`its inputs changed: make ${step.config.clean.join(' ')} first`);
+        await env.exec({ argv: argv({ ...step.config, targets: step.config.clean }, env.cpus) }, opts);
+      }
+      await env.exec({ argv: argv(step.config, env.cpus) }, opts);
+    };
+    await (PATH ? countingHits(env, step.common.env, build) : build());
   },
   examples: [
     `- name: Build OpenBLAS\n  make:\n    dir: "{{ dirs.src }}/OpenBLAS"\n    vars: { TARGET: "{{ target }}", USE_OPENMP: 1 }\n  creates: "{{ dirs.src }}/OpenBLAS/libopenblas.a"`,

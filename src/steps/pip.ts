@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as z from '../util/zod.js';
 import { argvToString } from '../util/shell.js';
-import { indexOptions, installArgv, type PipConfig } from './pip/command.js';
+import { deadIndex, indexOptions, installArgv, type PipConfig } from './pip/command.js';
 import { evaluateSpecs, type Evaluation } from './pip/evaluate.js';
 import { pipFailureHint, UNREACHABLE } from './pip/hints.js';
 import { judge } from './pip/judge.js';
@@ -12,12 +12,13 @@ import { installedDistributions, pipLockEntry } from './pip/lock.js';
 import { lockedPip } from './pip/locked.js';
 import { missingPins, previewPip } from './pip/resolve.js';
 import { resolvePipLock } from './pip/resolve-lock.js';
+import { pipTogether } from './pip/together.js';
 import { recipeStepsOf } from './inputs.js';
 import type { VenvConfig } from './venv.js';
 import { parseRequirement } from './pip/requirement.js';
 import { readRequirementFiles, requirementFilesDigest, type StepRequirements } from './pip/requirements-file.js';
 import { locatePython, pythonLabel, pythonSpec, venvPython } from './python.js';
-import { defineKind, StepFailure, type CheckResult, type ResolvedStep, type StepEnv } from './types.js';
+import { defineKind, StepFailure, type ApplyEnv, type CheckResult, type ResolvedStep, type StepEnv } from './types.js';
 import { scanTemplate } from '../lang/template.js';
 
 const one = (description: string, examples: unknown[]) =>
@@ -209,6 +210,79 @@ const IMPORT_TIMEOUT_MS = 120_000;
 /** Steps whose `upgrade: true` install has run in this invocation: their re-check then looks at the specs. */
 const upgradedNow = new WeakSet<ResolvedStep<PipConfig>>();
 
+/** `pip install` of one step's requirements; a failure says what the index lacks, with the --set that picks another. */
+async function installAlone(step: ResolvedStep<PipConfig>, exe: string, env: ApplyEnv): Promise<void> {
+  const c = step.config;
+  const { indexUrl } = indexOptions(c, env.profile);
+  try {
+    await env.exec({ argv: installArgv(c, exe, env.profile) });
+  } catch (e) {
+    if (!(e instanceof StepFailure)) throw e;
+    let hint = pipFailureHint(e.details.tail ?? [], { python: exe, inVenv: !!c.venv, indexUrl });
+    // pip names the first version it cannot find; say every one at once, with the --set that picks another.
+    const tail = (e.details.tail ?? []).join('\n');
+    if (
+      /No matching distribution found|Could not find a version that satisfies/.test(tail) &&
+      !UNREACHABLE.test(tail) &&
+      !/not a trusted or secure host/.test(tail)
+    ) {
+      const missing = await missingPins(c, exe, step.recipe, env).catch(() => []);
+      if (missing.length)
+        hint = `the index${indexUrl ? ` ${indexUrl}` : ''} lacks ${missing.map((m) => `${m.spec} (${m.versions.length ? `has ${m.versions.slice(0, 3).join(', ')}` : 'no version of it'}${m.set && m.versions.length ? `: --set ${m.set}=${m.versions[0]}` : ''})`).join('; ')}`;
+    }
+    throw hint ? new StepFailure(e.message, { ...e.details, hint }) : e;
+  }
+}
+
+/** pip's words for requirements that cannot be met at once. */
+const CONFLICT =
+  /ResolutionImpossible|conflicting dependencies|Cannot install .* because these package versions have conflicting/;
+
+/**
+ * One `pip install` of this step's requirements and the later steps' (`together`): true when it worked. When
+ * the steps ask for versions that cannot be installed together, the step fails saying which steps and what
+ * pip found (one venv holds one version of each distribution: installing them one by one would leave the
+ * later step's choice). Any other failure is left to this step alone (false): it runs by itself, with its own
+ * hints, and the later steps in their turn.
+ */
+async function installTogether(
+  step: ResolvedStep<PipConfig>,
+  others: readonly ResolvedStep<PipConfig>[],
+  exe: string,
+  env: ApplyEnv,
+): Promise<boolean> {
+  const c = step.config;
+  const all = [step, ...others];
+  const joined: PipConfig = {
+    ...c,
+    packages: all.flatMap((s) => s.config.packages),
+    requirementFiles: [
+      ...(c.requirementFiles ?? []),
+      ...others.flatMap((s) => (s.config.requirementFiles ?? []).filter((f) => !f.constraint)),
+    ],
+  };
+  env.log(
+    `installing with ${others.map((s) => s.id).join(', ')}: one pip install, one resolution for ${c.venv ?? 'the interpreter'}`,
+  );
+  try {
+    await env.exec({ argv: installArgv(joined, exe, env.profile) });
+    return true;
+  } catch (e) {
+    if (!(e instanceof StepFailure) || env.signal.aborted) throw e;
+    const tail = e.details.tail ?? [];
+    if (CONFLICT.test(tail.join('\n')))
+      throw new StepFailure(
+        `the pip steps ${all.map((s) => s.id).join(', ')} ask for versions that cannot be installed together`,
+        {
+          ...e.details,
+          hint: `one ${c.venv ? 'venv' : 'interpreter'} holds one version of each distribution: pick versions that fit together (--set), or put one step into another venv`,
+        },
+      );
+    env.log(`installing together failed (${e.message}); installing ${step.id} alone`);
+    return false;
+  }
+}
+
 /** `pip`: requirement specs installed into an interpreter or venv, through the mirror profile's index. */
 export const pipKind = defineKind<PipSpec, PipConfig>({
   kind: 'pip',
@@ -397,6 +471,7 @@ export const pipKind = defineKind<PipSpec, PipConfig>({
       return found.exe;
     }),
   shell: (step, ctx) => pipShell(step.config, ctx.env.profile, ctx.q),
+  together: pipTogether,
   apply: async (step, env) => {
     const c = step.config;
     const t = await target(c, env);
@@ -407,25 +482,11 @@ export const pipKind = defineKind<PipSpec, PipConfig>({
           : 'install that python, or point python: at an existing interpreter',
       });
     }
-    const { indexUrl } = indexOptions(c, env.profile);
-    try {
-      await env.exec({ argv: installArgv(c, t.exe, env.profile) });
-    } catch (e) {
-      if (!(e instanceof StepFailure)) throw e;
-      let hint = pipFailureHint(e.details.tail ?? [], { python: t.exe, inVenv: !!c.venv, indexUrl });
-      // pip names the first version it cannot find; say every one at once, with the --set that picks another.
-      const tail = (e.details.tail ?? []).join('\n');
-      if (
-        /No matching distribution found|Could not find a version that satisfies/.test(tail) &&
-        !UNREACHABLE.test(tail) &&
-        !/not a trusted or secure host/.test(tail)
-      ) {
-        const missing = await missingPins(c, t.exe, step.recipe, env).catch(() => []);
-        if (missing.length)
-          hint = `the index${indexUrl ? ` ${indexUrl}` : ''} lacks ${missing.map((m) => `${m.spec} (${m.versions.length ? `has ${m.versions.slice(0, 3).join(', ')}` : 'no version of it'}${m.set && m.versions.length ? `: --set ${m.set}=${m.versions[0]}` : ''})`).join('; ')}`;
-      }
-      throw hint ? new StepFailure(e.message, { ...e.details, hint }) : e;
-    }
+    const dead = await deadIndex(c, env);
+    if (dead) throw new StepFailure(dead);
+    // One resolution with the later steps `together` chose, else this step's requirements alone.
+    const others = env.together.filter((s): s is ResolvedStep<PipConfig> => s.kind === 'pip');
+    if (!others.length || !(await installTogether(step, others, t.exe, env))) await installAlone(step, t.exe, env);
     if (c.upgrade) upgradedNow.add(step);
     env.memo.clear();
     if (!c.imports.length) return;

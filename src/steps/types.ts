@@ -223,6 +223,8 @@ export interface ApplyEnv extends StepEnv {
   signal: AbortSignal;
   /** The step runs again because its inputs changed since it last ran (a build may clean first). */
   inputsChanged: boolean;
+  /** Later steps of this run whose work this apply does too (the kind's `together` chose them); often none. */
+  together: readonly ResolvedStep[];
 }
 
 /**
@@ -293,6 +295,13 @@ export interface StepKindDef<Spec = unknown, Config = Spec> {
    * without it cannot be exported (the export says so and stops).
    */
   shell?(step: ResolvedStep<Config>, ctx: ShellContext): ShellStep;
+  /**
+   * `setup run`: the later steps to run (in order, pending) whose work this step's apply can do at once —
+   * pip: the next pip steps into the same interpreter with the same index and options, up to a step that
+   * might prepare for them. The executor passes them as `env.together`; each is still checked in its turn
+   * (and runs alone when the check says it must). Kinds without it do one step's work.
+   */
+  together?(step: ResolvedStep<Config>, later: readonly ResolvedStep[]): ResolvedStep[];
   /** `root:` when the step does not say (packages: true). */
   defaultRoot?: boolean;
   /** The kind's own check; kinds without one rely on the step's `check` / `creates`. */

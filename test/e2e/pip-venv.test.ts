@@ -243,12 +243,12 @@ describe.skipIf(!python3 || !hostHasPip)('pip and venv steps against a local ind
       const args = ['--recipes', recipes, '--mirror', dead];
       const plan = await cli([...args, 'plan', 'demo'], home);
       expect(plan.stdout).toContain(
-        `could not resolve it beforehand: the index http://127.0.0.1:${port}/simple does not answer (ECONNREFUSED)`,
+        `could not resolve it beforehand: the index http://127.0.0.1:${port}/simple did not answer (connection refused)`,
       );
       const run = await cli([...args, 'run', 'demo'], home);
       expect(run.code).toBe(1);
       expect(run.stderr).toContain(
-        `the index http://127.0.0.1:${port}/simple cannot be reached: check the network or the mirror profile`,
+        `index http://127.0.0.1:${port}/simple did not answer (connection refused): check the mirror profile (setup doctor), or --mirror NAME`,
       );
     },
   );

@@ -162,6 +162,7 @@ describe('venv check and apply', () => {
         throw new Error('must not run');
       },
       once: async () => {},
+      together: [],
       log: () => {},
       progress: () => {},
       signal: new AbortController().signal,

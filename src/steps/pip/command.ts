@@ -1,4 +1,5 @@
 import { rewriteUrl } from '../../lang/mirror.js';
+import { unreachable, unreachableLine } from '../../util/reach.js';
 import type { Profile } from '../../lang/schema.js';
 import type { PythonSpec } from '../python.js';
 
@@ -98,4 +99,22 @@ export function installArgv(c: PipConfig, python: string, profile: Profile, extr
     ...(c.requirementFiles ?? []).flatMap((f) => [f.constraint ? '-c' : '-r', f.path]),
     ...c.packages,
   ];
+}
+
+/**
+ * The first index setup passes to pip that does not answer (one probe per host and run, util/reach.ts), as
+ * the line the step fails with; undefined when all answer. Indexes pip reads from its own config are its
+ * business; `--no-index` in `args` means none is asked.
+ */
+export async function deadIndex(
+  c: PipConfig,
+  env: { profile: Profile; processEnv: NodeJS.ProcessEnv },
+): Promise<string | undefined> {
+  if (c.args.includes('--no-index')) return undefined;
+  const o = indexOptions(c, env.profile);
+  for (const url of [...(o.indexUrl ? [o.indexUrl] : []), ...o.extra]) {
+    const why = await unreachable(url, { timeoutMs: o.timeout * 1000, env: env.processEnv });
+    if (why) return unreachableLine('index', url, why);
+  }
+  return undefined;
 }

@@ -1,4 +1,5 @@
 import { mapLimit } from '../../util/limit.js';
+import { unreachable, shownUrl } from '../../util/reach.js';
 import { which } from '../../util/which.js';
 import { locatePython, venvPython } from '../python.js';
 import type { StepEnv } from '../types.js';
@@ -7,7 +8,6 @@ import { evaluateSpecs } from './evaluate.js';
 import { resolutionHint } from './hints.js';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -59,8 +59,8 @@ export async function previewPip(
   // An index that does not answer would keep pip retrying for minutes: ask each once, briefly, first.
   const o = indexOptions(c, env.profile);
   for (const url of [o.indexUrl ?? DEFAULT_INDEX, ...o.extra]) {
-    const why = await unreachable(url);
-    if (why) return { kind: 'unknown', reason: `the index ${url} ${why}` };
+    const why = await unreachable(url, { timeoutMs: o.timeout * 1000, env: env.processEnv });
+    if (why) return { kind: 'unknown', reason: `the index ${shownUrl(url)} did not answer (${why})` };
   }
   // The report goes to a temporary file (outside HOME, removed after): pip's own words stay on stdout/stderr,
   // where "The conflict is caused by" is the line that explains a conflict.
@@ -148,47 +148,6 @@ export async function previewPip(
 }
 
 const DEFAULT_INDEX = 'https://pypi.org/simple';
-const PROBE_TIMEOUT_MS = 3000;
-const probes = new Map<string, Promise<string | null>>();
-
-/** Why an index cannot be used (once per URL and process), or null when it answers. */
-function unreachable(url: string): Promise<string | null> {
-  let p = probes.get(url);
-  if (!p) {
-    p = (async () => {
-      if (url.startsWith('file://')) {
-        try {
-          return existsSync(new URL(url)) ? null : 'does not exist';
-        } catch {
-          return 'is not a valid file:// URL';
-        }
-      }
-      let u: URL;
-      try {
-        u = new URL(url);
-      } catch {
-        return null; // a path or something else: pip's business
-      }
-      if (u.protocol !== 'http:' && u.protocol !== 'https:') return null;
-      // A TCP connection, not an HTTP request: no port is refused on principle (fetch refuses some), and
-      // whether pip likes the answer is for the dry run to say.
-      const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
-      return new Promise<string | null>((resolve) => {
-        const socket = net.connect({ host: u.hostname.replace(/^\[|\]$/g, ''), port, timeout: PROBE_TIMEOUT_MS });
-        const done = (why: string | null): void => {
-          socket.destroy();
-          resolve(why);
-        };
-        socket.once('connect', () => done(null));
-        socket.once('timeout', () => done(`does not answer (no answer in ${PROBE_TIMEOUT_MS / 1000}s)`));
-        socket.once('error', (e: NodeJS.ErrnoException) => done(`does not answer (${e.code ?? e.message})`));
-      });
-    })();
-    probes.set(url, p);
-  }
-  return p;
-}
-
 /** pip skipped an http:// index it does not trust: say so, not that the packages are missing. */
 function ignoredHttpIndex(text: string): string | undefined {
   const m = /repository located at (\S+) is not a trusted or secure host and is being ignored/.exec(text);

@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+// Cold installs (issue 17): `setup run` of a Python stack of several recipes into one venv, from a local
+// index, against the same commands typed by hand (python3 -m venv, then one `pip install` per recipe, as
+// notes say them). Each round starts from nothing (a fresh HOME and pip cache for both sides); the sides are
+// interleaved and the median of the per-round ratios is printed. Nothing here is asserted by the test suite.
+//   node bench/cold.mjs [--runs N] [--image]
+// --image adds the catalogue's transformers + jupyter from this image's own index (file:///opt/pypi/simple,
+// when it is there): about a minute per side per round.
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const BIN = path.join(root, 'bin', 'setup');
+const args = process.argv.slice(2);
+const RUNS = Number(args[args.indexOf('--runs') + 1]) || 5;
+const IMAGE = args.includes('--image');
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'envkit-cold-'));
+const python = 'python3';
+
+/** A fresh HOME with no pip configuration of the host; the pip cache inside it (so every round is cold). */
+function freshEnv() {
+  const home = fs.mkdtempSync(path.join(work, 'home-'));
+  const env = { ...process.env, HOME: home, NO_COLOR: '1', PIP_CONFIG_FILE: '/dev/null' };
+  for (const k of Object.keys(env))
+    if (k.startsWith('XDG_') || (k.startsWith('PIP_') && k !== 'PIP_CONFIG_FILE')) delete env[k];
+  env.PIP_CACHE_DIR = path.join(home, 'pip-cache');
+  return { home, env };
+}
+
+function timed(argv, env, cwd) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(argv[0], argv.slice(1), { env, cwd, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${argv.join(' ')} exited ${r.status}: ${r.stderr.slice(-2000)}`);
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+/** The by-hand side: a venv, then each recipe's `pip install` in turn. */
+function byHand(index, installs) {
+  const { home, env } = freshEnv();
+  const venv = path.join(home, 'venvs', 'stack');
+  const script = [
+    `${python} -m venv ${venv}`,
+    ...installs.map((pkgs) => `${venv}/bin/pip install -q --disable-pip-version-check --index-url ${index} ${pkgs}`),
+  ].join(' && ');
+  return timed(['bash', '-c', script], env, home);
+}
+
+function setupRun(recipes, profile, names) {
+  const { home, env } = freshEnv();
+  return timed([process.execPath, BIN, 'run', ...names, '--recipes', recipes, '--mirror', profile], env, home);
+}
+
+const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+const fmt = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`);
+
+function compare(label, index, installs, recipes, profile, names) {
+  const ours = [];
+  const theirs = [];
+  for (let i = 0; i < RUNS; i++) {
+    // Alternate which side goes first: a round's load hits both.
+    if (i % 2) {
+      theirs.push(byHand(index, installs));
+      ours.push(setupRun(recipes, profile, names));
+    } else {
+      ours.push(setupRun(recipes, profile, names));
+      theirs.push(byHand(index, installs));
+    }
+  }
+  const ratios = ours.map((t, i) => t / theirs[i]);
+  console.log(
+    `| ${label} | ${fmt(median(ours))} | same commands by hand | ${fmt(median(theirs))} | ${median(ratios).toFixed(2)}× | ≤ 0.8× | ${median(ratios) <= 0.8 ? 'yes' : 'no'} |`,
+  );
+}
+
+console.log(`${RUNS} rounds each, interleaved, cold (fresh HOME and pip cache); ${os.cpus().length} CPUs\n`);
+console.log('| figure | setup | baseline | baseline time | ratio | target | met |\n|---|---|---|---|---|---|---|');
+
+// (a) three recipes into one venv from the wheel index the tests build.
+const demo = path.join(work, 'demo-index');
+execFileSync(python, [path.join(root, 'test', 'helpers', 'make-index.py'), demo]);
+const demoIndex = `file://${demo}/simple`;
+const demoRecipes = path.join(work, 'demo-recipes');
+fs.mkdirSync(demoRecipes);
+const stack = [
+  ['stack-a', 'envkit-demo-a==1.0'],
+  ['stack-b', 'envkit-demo-b'],
+  ['stack-c', 'envkit-demo-c==1.0'],
+];
+stack.forEach(([name, pkg], i) =>
+  fs.writeFileSync(
+    path.join(demoRecipes, `${name}.yaml`),
+    `name: ${name}\n${i ? `requires: [${stack[i - 1][0]}]\n` : ''}steps:\n  - venv: { path: ~/venvs/stack }\n  - pip: { venv: ~/venvs/stack, packages: ["${pkg}"] }\n`,
+  ),
+);
+const demoProfile = path.join(work, 'demo-profile.yaml');
+fs.writeFileSync(demoProfile, `name: demo\npip: { index-url: "${demoIndex}" }\n`);
+compare(
+  'setup run, 3 recipes into one venv (test index)',
+  demoIndex,
+  stack.map(([, pkg]) => `'${pkg}'`),
+  demoRecipes,
+  demoProfile,
+  ['stack-c'],
+);
+
+// (a, image) transformers + jupyter from this image's index, as the catalogue has them.
+if (IMAGE && fs.existsSync('/opt/pypi/simple')) {
+  const imageProfile = path.join(work, 'image-profile.yaml');
+  fs.writeFileSync(imageProfile, 'name: image\npip: { index-url: "file:///opt/pypi/simple" }\n');
+  const recipes = path.join(root, 'recipes');
+  const version = spawnSync(process.execPath, [BIN, 'show', 'transformers', '--json'], { encoding: 'utf8' });
+  const v = JSON.parse(version.stdout).vars?.find?.((x) => x.name === 'version')?.value ?? '';
+  compare(
+    'setup run transformers jupyter (image index)',
+    'file:///opt/pypi/simple',
+    [`setuptools-rust transformers${v ? `==${v}` : ''}`, 'jupyter jupyterlab ipykernel'],
+    recipes,
+    imageProfile,
+    ['transformers', 'jupyter'],
+  );
+}
+fs.rmSync(work, { recursive: true, force: true });
