@@ -3,9 +3,12 @@
 // index, against the same commands typed by hand (python3 -m venv, then one `pip install` per recipe, as
 // notes say them). Each round starts from nothing (a fresh HOME and pip cache for both sides); the sides are
 // interleaved and the median of the per-round ratios is printed. Nothing here is asserted by the test suite.
-//   node bench/cold.mjs [--runs N] [--image]
+//   node bench/cold.mjs [--runs N] [--image] [--gtest]
 // --image adds the catalogue's transformers + jupyter from this image's own index (file:///opt/pypi/simple,
 // when it is there): about a minute per side per round.
+// --gtest adds (b): googletest (Debian's /usr/src/googletest) built cold by `setup run`, then with a changed
+// define (Debug) and back (Release): that rebuild against the cold build, with ccache (a fresh CCACHE_DIR
+// each round) and with CCACHE_DISABLE=1, the way a rebuild by hand goes.
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -17,6 +20,7 @@ const BIN = path.join(root, 'bin', 'setup');
 const args = process.argv.slice(2);
 const RUNS = Number(args[args.indexOf('--runs') + 1]) || 5;
 const IMAGE = args.includes('--image');
+const GTEST = args.includes('--gtest');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'envkit-cold-'));
 const python = 'python3';
 
@@ -121,5 +125,42 @@ if (IMAGE && fs.existsSync('/opt/pypi/simple')) {
     imageProfile,
     ['transformers', 'jupyter'],
   );
+}
+// (b) googletest: cold, a changed define, and back; the rebuild back is what ccache serves from its cache.
+if (GTEST && fs.existsSync('/usr/src/googletest/CMakeLists.txt')) {
+  const src = path.join(work, 'gtest-src');
+  fs.cpSync('/usr/src/googletest', src, { recursive: true });
+  const recipes = path.join(work, 'gtest-recipes');
+  fs.mkdirSync(recipes);
+  fs.writeFileSync(
+    path.join(recipes, 'gt.yaml'),
+    `name: gt\nvars: { bt: Release, dir: build }\nsteps:\n  - cmake: { source: ${src}, build: "${work}/{{ dir }}", defines: { CMAKE_BUILD_TYPE: "{{ bt }}" } }\n  - cmake: { build: "${work}/{{ dir }}", target: all }\n`,
+  );
+  const rounds = { ccache: [], none: [] };
+  for (let i = 0; i < RUNS; i++)
+    for (const mode of i % 2 ? ['none', 'ccache'] : ['ccache', 'none']) {
+      const { env } = freshEnv();
+      if (mode === 'none') env.CCACHE_DISABLE = '1';
+      env.CCACHE_DIR = path.join(work, `ccache-${i}-${mode}`);
+      const run = (...set) =>
+        timed(
+          [process.execPath, BIN, 'run', 'gt', '--recipes', recipes, '--set', `gt.dir=b-${i}-${mode}`, ...set],
+          env,
+          work,
+        );
+      const cold = run();
+      run('--set', 'gt.bt=Debug');
+      const back = run();
+      rounds[mode].push({ cold, back });
+    }
+  for (const mode of ['ccache', 'none']) {
+    const r = rounds[mode];
+    const ratio = median(r.map((x) => x.back / x.cold));
+    const label =
+      mode === 'ccache' ? 'rebuild after a changed define, with ccache' : 'the same rebuild without ccache (by hand)';
+    console.log(
+      `| ${label} | ${fmt(median(r.map((x) => x.back)))} | the cold build | ${fmt(median(r.map((x) => x.cold)))} | ${ratio.toFixed(2)}× | ${mode === 'ccache' ? '≤ 0.3×' : '—'} | ${mode === 'ccache' ? (ratio <= 0.3 ? 'yes' : 'no') : '—'} |`,
+    );
+  }
 }
 fs.rmSync(work, { recursive: true, force: true });
