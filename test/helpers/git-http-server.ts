@@ -4,8 +4,10 @@ import http from 'node:http';
 /** A smart-HTTP git server on 127.0.0.1: `git http-backend` (CGI) behind basic auth, each request slowed down. */
 export interface GitHttpServer {
   url: string;
-  /** Requests refused for a missing or wrong Authorization header. */
+  /** git's requests refused for a missing or wrong Authorization header. */
   refused: number;
+  /** HEAD requests (setup's one reachability probe per host and run: it carries no credential; git never sends HEAD). */
+  probes: number;
   served: number;
   close(): Promise<void>;
 }
@@ -17,10 +19,11 @@ export async function startGitHttpServer(
   delayMs = 150,
 ): Promise<GitHttpServer> {
   const want = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
-  const state = { refused: 0, served: 0 };
+  const state = { refused: 0, served: 0, probes: 0 };
   const server = http.createServer((req, res) => {
+    if (req.method === 'HEAD') state.probes++;
     if (req.headers.authorization !== want) {
-      state.refused++;
+      if (req.method !== 'HEAD') state.refused++;
       req.resume();
       res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="envkit-test"' }).end('auth required\n');
       return;
@@ -66,6 +69,9 @@ export async function startGitHttpServer(
   const port = (server.address() as { port: number }).port;
   return {
     url: `http://127.0.0.1:${port}/`,
+    get probes() {
+      return state.probes;
+    },
     get refused() {
       return state.refused;
     },
