@@ -203,12 +203,25 @@ function exportVars(assignments: string[], c: NoteCommand, st: ShellState): Outc
   return { step };
 }
 
+/** The user a `sudo …` line runs as: `-u NAME`, `-uNAME`, `--user[=]NAME`, else root. */
+export function sudoUser(words: readonly string[]): string {
+  for (let i = 1; i < words.length && words[i]?.startsWith('-'); i++) {
+    const w = words[i] ?? '';
+    if (w === '-u' || w === '--user') return words[i + 1] ?? 'root';
+    if (w.startsWith('--user=')) return w.slice(7);
+    if (/^-u./.test(w)) return w.slice(2);
+  }
+  return 'root';
+}
+
 /** One simple command (`sudo` dropped) → a step, a change of the shell's state, a dead end, or a run line. */
 export function convertSimple(s: Simple, c: NoteCommand, st: ShellState, hosts: MirrorHosts): Outcome {
   let words = s.words.map((w) => w.value);
   if (words[0] === 'sudo') {
+    // `sudo -u postgres psql` runs as postgres, not root: a kind would run it as the wrong user.
+    if (sudoUser(words) !== 'root') return { run: true };
     words = words.slice(1);
-    while (words[0]?.startsWith('-')) words = words.slice(words[0] === '-u' ? 2 : 1);
+    while (words[0]?.startsWith('-')) words = words.slice(words[0] === '-u' || words[0] === '--user' ? 2 : 1);
   }
   const [cmd = '', ...args] = words;
   const redirect = s.ops.some((o) => o.includes('>') || o === '|' || o === '<' || o === '||' || o === '&');

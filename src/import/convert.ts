@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { shellQuote } from '../util/shell.js';
-import { convertSimple } from './commands.js';
+import { convertSimple, sudoUser } from './commands.js';
 import { base, isRooted, newShell, type ShellState } from './shell-state.js';
 import type { MirrorHosts } from './mirrors.js';
 import type { NoteCommand, SkippedLine } from './notes.js';
@@ -25,10 +25,15 @@ export interface VerifyLine {
   sectionLine?: number;
 }
 
-/** The run line for a simple command: its text, a leading sudo (and its flags) dropped. */
+/**
+ * The run line for a simple command: its text, a leading sudo (and its flags) dropped. A `sudo -u USER` line
+ * stays whole: it runs as that user, which root may become without a password.
+ */
 const runLine = (s: Simple): { text: string; root: boolean } => {
-  const m = /^sudo\s+((-[A-Za-z]+|-u\s+\S+)\s+)*/.exec(s.text);
-  return m ? { text: s.text.slice(m[0].length), root: true } : { text: s.text, root: false };
+  if (s.words[0]?.value !== 'sudo') return { text: s.text, root: false };
+  if (sudoUser(s.words.map((w) => w.value)) !== 'root') return { text: s.text, root: true };
+  const m = /^sudo\s+((--user[=\s]\S+|-u\s*\S+|-[A-Za-z]+)\s+)*/.exec(s.text);
+  return { text: m ? s.text.slice(m[0].length) : s.text, root: true };
 };
 
 /** The folder of a file an earlier download step fetched that a run line names (`sh Anaconda3-….sh`, `tar -C … -xzf go….tar.gz`). */

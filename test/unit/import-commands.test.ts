@@ -162,6 +162,19 @@ describe('import: a command → a step', () => {
       ],
     ],
     [
+      'sudo -u USER: the line stays whole (it runs as that user, not root), even where a kind would fit',
+      'sudo -u postgres psql -c "CREATE USER app"\nsudo --user=app pip install requests\nsudo -u root apt-get install -y jq',
+      [
+        {
+          kind: 'run',
+          root: true,
+          script: ['sudo -u postgres psql -c "CREATE USER app"', 'sudo --user=app pip install requests'],
+          lines: [1, 2],
+        },
+        { kind: 'packages', packages: ['jq'], lines: [3] },
+      ],
+    ],
+    [
       'wget + tar x: a download that unpacks (strip 1); make in the folder it made, vars with the notes’ values',
       'cur_dir=/opt/pkg\ncd /mnt/work\nwget https://x.org/lapack-3.4.2.tgz\ntar -xvf lapack-3.4.2.tgz\ncd lapack-3.4.2\nmake -j8  && make PREFIX=$cur_dir install',
       [
