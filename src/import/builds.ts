@@ -153,6 +153,8 @@ export function cmake(args: string[], c: NoteCommand, st: ShellState): Outcome {
       build = st.cwd; // `cmake ..` in the build folder
     }
   }
+  // `cmake -B build -D…` with no source names the folder it runs in (CMake 3.13+), as faiss's INSTALL.md does.
+  if (!source && build && !pos.length) source = st.cwd;
   if (!source || !build || !isRooted(source) || !isRooted(build)) return { run: true };
   const step: StepOf<'cmake'> = { kind: 'cmake', source, build, defines, install: false, ...base([c.line], c) };
   if (generator) step.generator = generator;

@@ -207,6 +207,20 @@ describe('import: a command → a step', () => {
       ],
     ],
     [
+      'cmake -B build without a source configures the folder it runs in; its CMAKE_INSTALL_PREFIX is the notes’ prefix',
+      'git clone https://github.com/OpenMathLib/OpenBLAS.git\ncd OpenBLAS\ncmake -B build -DBUILD_SHARED_LIBS=ON -DCMAKE_INSTALL_PREFIX=/opt/openblas\ncmake --build build -j\nsudo cmake --install build',
+      [
+        { kind: 'git', dest: '{{ dirs.src }}/OpenBLAS' },
+        {
+          kind: 'cmake',
+          source: '{{ dirs.src }}/OpenBLAS',
+          build: '{{ dirs.src }}/OpenBLAS/build',
+          defines: { BUILD_SHARED_LIBS: 'ON', CMAKE_INSTALL_PREFIX: '/opt/openblas' },
+        },
+        { kind: 'cmake', lines: [4, 5], build: '{{ dirs.src }}/OpenBLAS/build', install: true },
+      ],
+    ],
+    [
       'make in a CMake build folder is the cmake kind: build, then install (one step; PREFIX= goes, with a note)',
       'cd /src/gtest\nmkdir -p build\ncd build\ncmake ..\nmake -j40\nmake PREFIX=/opt/x install',
       [
