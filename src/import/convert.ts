@@ -136,7 +136,8 @@ export function convertCommands(commands: readonly NoteCommand[], hosts: MirrorH
       });
       continue;
     }
-    if (c.text.includes('\n')) {
+    // A heredoc, or a subshell (its cd and variables end with it): one run line, as written.
+    if (c.text.includes('\n') || /^\(.*\)$/.test(c.text)) {
       addRun(c.text, false, c);
       continue;
     }

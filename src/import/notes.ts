@@ -60,6 +60,12 @@ export function classifyLine(raw: string): { command: string } | { reason: SkipR
   const prompt = PROMPT.exec(line);
   const text = withoutComment(prompt ? line.slice(prompt[0].length) : line);
   if (!prompt && OUTPUT.test(line)) return { reason: 'output' };
+  // A subshell, `(cd build/python && python setup.py install)`, is a command when what it holds is one.
+  const sub = /^\((.*)\)$/.exec(text);
+  if (sub) {
+    const inner = classifyLine(sub[1] ?? '');
+    return 'command' in inner ? { command: text } : inner;
+  }
   const first = splitCommands(text)[0]?.words[0]?.value ?? '';
   if (CJK.test(first)) return { reason: 'prose' };
   const known =

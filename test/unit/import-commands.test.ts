@@ -175,6 +175,14 @@ describe('import: a command → a step', () => {
       ],
     ],
     [
+      'a subshell is one run line as written: its cd ends with it',
+      'cd /src/faiss\n(cd build/faiss/python && python setup.py install)\nmake -C build -j faiss',
+      [
+        { kind: 'run', cwd: '/src/faiss', script: ['(cd build/faiss/python && python setup.py install)'], lines: [2] },
+        { kind: 'make', dir: '/src/faiss/build', targets: ['faiss'] },
+      ],
+    ],
+    [
       'wget + tar x: a download that unpacks (strip 1); make in the folder it made, vars with the notes’ values',
       'cur_dir=/opt/pkg\ncd /mnt/work\nwget https://x.org/lapack-3.4.2.tgz\ntar -xvf lapack-3.4.2.tgz\ncd lapack-3.4.2\nmake -j8  && make PREFIX=$cur_dir install',
       [
