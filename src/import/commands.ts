@@ -8,8 +8,9 @@ import { base, expand, fetchDir, movedNote, resolveDir, type Outcome, type Shell
 
 const RC = /^~\/\.(bashrc|zshrc|profile|bash_profile)$|^\$HOME\/\.(bashrc|zshrc|profile|bash_profile)$/;
 const SYSTEM_DIRS = new Set(['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']);
+/** `name[extras]` and a version spec: one clause (`==1.2`) or several (`>=2,<3`: the op is the first one's). */
 const REQUIREMENT =
-  /^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[A-Za-z0-9_,.-]*\])?(?:(===|==|>=|<=|~=|!=|<|>)([A-Za-z0-9.*+!_-]+))?$/;
+  /^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[A-Za-z0-9_,.-]*\])?(?:(===|==|>=|<=|~=|!=|<|>)([A-Za-z0-9.*+!_-]+(?:,\s*(?:===|==|>=|<=|~=|!=|<|>)[A-Za-z0-9.*+!_-]+)*))?$/;
 const PACKAGE = /^[A-Za-z0-9][A-Za-z0-9+.:_@-]*$/;
 /** `apt|apt-get|yum|dnf install …` → packages (flags dropped: -y is implied, the kind knows about root). */
 function packages(args: string[], manager: string, c: NoteCommand): Outcome {
@@ -134,6 +135,9 @@ function git(args: string[], c: NoteCommand, st: ShellState): Outcome {
     else if (a === '--depth') step.depth = Number(rest[++i]);
     else if (a.startsWith('--depth=')) step.depth = Number(a.slice(8));
     else if (a === '-b' || a === '--branch') step.ref = rest[++i];
+    else if (a.startsWith('--branch=')) step.ref = a.slice(9);
+    // What only shapes the transfer or its output: the kind fetches what the ref needs.
+    else if (/^(--(no-)?single-branch|-q|--quiet|--progress|--shallow-submodules)$/.test(a)) continue;
     else if (a.startsWith('-')) return { run: true };
     else pos.push(a);
   }

@@ -55,7 +55,7 @@ function body(s: DraftStep, vars: Vars): { spec: Record<string, unknown>; name: 
       return { name: 'System packages', spec: { packages: s.packages }, notes };
     case 'pip': {
       const packages = s.requirements.map((r) =>
-        r.op === '=='
+        r.op === '==' && !r.version.includes(',')
           ? `${r.name}${r.extras}=={{ ${vars.add(varName(r.name), r.version)} }}`
           : `${r.name}${r.extras}${r.op}${r.version}`,
       );

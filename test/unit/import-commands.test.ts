@@ -183,6 +183,20 @@ describe('import: a command → a step', () => {
       ],
     ],
     [
+      "pip: a spec of several clauses ('torch>=2,<3') is a requirement; git clone --single-branch -q is a clone",
+      "pip install 'torch>=2,<3' numpy\ngit clone -b v1.2 --single-branch -q https://github.com/foo/bar.git",
+      [
+        {
+          kind: 'pip',
+          requirements: [
+            { name: 'torch', op: '>=', version: '2,<3' },
+            { name: 'numpy', op: '' },
+          ],
+        },
+        { kind: 'git', repo: 'https://github.com/foo/bar.git', ref: 'v1.2', dest: '{{ dirs.src }}/bar' },
+      ],
+    ],
+    [
       'wget + tar x: a download that unpacks (strip 1); make in the folder it made, vars with the notes’ values',
       'cur_dir=/opt/pkg\ncd /mnt/work\nwget https://x.org/lapack-3.4.2.tgz\ntar -xvf lapack-3.4.2.tgz\ncd lapack-3.4.2\nmake -j8  && make PREFIX=$cur_dir install',
       [
