@@ -14,14 +14,20 @@ const REQUIREMENT =
 const PACKAGE = /^[A-Za-z0-9][A-Za-z0-9+.:_@-]*$/;
 /** `apt|apt-get|yum|dnf install …` → packages (flags dropped: -y is implied, the kind knows about root). */
 function packages(args: string[], manager: string, c: NoteCommand): Outcome {
-  const names = args.filter((a) => !a.startsWith('-'));
-  if (!names.length || !names.every((n) => PACKAGE.test(n))) return { run: true };
   const dnf = manager === 'yum' || manager === 'dnf';
+  // apt's `name=version`: the kind installs the candidate (`setup lock` pins what it installed), the pin is noted.
+  const pins = dnf ? [] : args.filter((a) => !a.startsWith('-') && /^[^=]+=[^=]+$/.test(a));
+  const names = args.filter((a) => !a.startsWith('-')).map((a) => (pins.includes(a) ? a.split('=')[0]! : a));
+  if (!names.length || !names.every((n) => PACKAGE.test(n))) return { run: true };
   const step: StepOf<'packages'> = {
     kind: 'packages',
     packages: dnf ? names.map((n) => ({ dnf: n })) : names,
     ...base([c.line], c),
   };
+  if (pins.length)
+    step.notes.push(
+      `TODO: the notes pin ${pins.join(' ')} (line ${c.line}): the packages kind installs the candidate; setup lock pins what was installed`,
+    );
   if (dnf)
     step.notes.push(`TODO: ${manager} in the notes (line ${c.line}): add each package's apt name, or default: null`);
   return { step };

@@ -197,6 +197,19 @@ describe('import: a command → a step', () => {
       ],
     ],
     [
+      'apt install name=version: the package, the pin a TODO (the kind installs the candidate)',
+      'apt-get install -y libssl-dev=3.0.11-1~deb12u2 jq',
+      [
+        {
+          kind: 'packages',
+          packages: ['libssl-dev', 'jq'],
+          notes: [
+            'TODO: the notes pin libssl-dev=3.0.11-1~deb12u2 (line 1): the packages kind installs the candidate; setup lock pins what was installed',
+          ],
+        },
+      ],
+    ],
+    [
       'wget + tar x: a download that unpacks (strip 1); make in the folder it made, vars with the notes’ values',
       'cur_dir=/opt/pkg\ncd /mnt/work\nwget https://x.org/lapack-3.4.2.tgz\ntar -xvf lapack-3.4.2.tgz\ncd lapack-3.4.2\nmake -j8  && make PREFIX=$cur_dir install',
       [
