@@ -25,12 +25,16 @@ export interface VerifyLine {
   sectionLine?: number;
 }
 
+/** Programs that change the system's packages: root's, with or without the notes' sudo. */
+const ROOT_ONLY = /^(apt|apt-get|aptitude|dpkg|dnf|yum|rpm|add-apt-repository)$/;
+
 /**
  * The run line for a simple command: its text, a leading sudo (and its flags) dropped. A `sudo -u USER` line
  * stays whole: it runs as that user, which root may become without a password.
  */
 const runLine = (s: Simple): { text: string; root: boolean } => {
-  if (s.words[0]?.value !== 'sudo') return { text: s.text, root: false };
+  // Notes written in a root shell (a container) drop sudo where a package manager needs it.
+  if (s.words[0]?.value !== 'sudo') return { text: s.text, root: ROOT_ONLY.test(s.words[0]?.value ?? '') };
   if (sudoUser(s.words.map((w) => w.value)) !== 'root') return { text: s.text, root: true };
   const m = /^sudo\s+((--user[=\s]\S+|-u\s*\S+|-[A-Za-z]+)\s+)*/.exec(s.text);
   return { text: m ? s.text.slice(m[0].length) : s.text, root: true };

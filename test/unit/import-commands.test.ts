@@ -210,6 +210,11 @@ describe('import: a command → a step', () => {
       ],
     ],
     [
+      'a package manager line no kind fits runs as root, sudo or not (notes written in a root shell drop it)',
+      'apt-get remove -y cmake\ndpkg -i ./x.deb',
+      [{ kind: 'run', root: true, script: ['apt-get remove -y cmake', 'dpkg -i ./x.deb'] }],
+    ],
+    [
       'wget + tar x: a download that unpacks (strip 1); make in the folder it made, vars with the notes’ values',
       'cur_dir=/opt/pkg\ncd /mnt/work\nwget https://x.org/lapack-3.4.2.tgz\ntar -xvf lapack-3.4.2.tgz\ncd lapack-3.4.2\nmake -j8  && make PREFIX=$cur_dir install',
       [
