@@ -40,10 +40,21 @@ const runLine = (s: Simple): { text: string; root: boolean } => {
   return { text: m ? s.text.slice(m[0].length) : s.text, root: true };
 };
 
-/** The folder of a file an earlier download step fetched that a run line names (`sh Anaconda3-….sh`, `tar -C … -xzf go….tar.gz`). */
-function downloadedHere(text: string, st: ShellState): string | undefined {
-  for (const [file, step] of st.downloads)
-    if (step.dest && text.split(/\s+/).includes(file)) return path.posix.dirname(step.dest);
+/**
+ * The folder of a file an earlier download step fetched that a run line names (`sh Anaconda3-….sh`, `tar -C …
+ * -xzf go….tar.gz`). A download the notes also untarred keeps the file too, beside its folder: the line uses it.
+ */
+function downloadedHere(text: string, st: ShellState, line: number): string | undefined {
+  for (const [file, step] of st.downloads) {
+    const at = step.dest ?? step.extract;
+    if (!at || !text.split(/\s+/).includes(file)) continue;
+    const dir = path.posix.dirname(at);
+    if (!step.dest) {
+      step.dest = `${dir}/${file}`;
+      step.notes.push(`kept as a file too: line ${line} uses it`);
+    }
+    return dir;
+  }
   return undefined;
 }
 
@@ -104,14 +115,17 @@ export function convertCommands(commands: readonly NoteCommand[], hosts: MirrorH
   const addRun = (text: string, root: boolean, c: NoteCommand): void => {
     if (!open || open.paragraph !== c.paragraph || open.root !== root || out.steps.at(-1) !== open) {
       open = { kind: 'run', script: [], root, ...base([], c) };
-      const fetched = st.cwd ? undefined : downloadedHere(text, st);
       if (st.cwd && isRooted(st.cwd)) open.cwd = st.cwd;
-      else if (fetched) open.cwd = fetched;
       else if (st.cwd) {
         open.script.push(`cd ${shellQuote(st.cwd)}`);
         open.notes.push(`the notes ran this in ./${st.cwd}, relative to a folder they do not name`);
       }
       out.steps.push(open);
+    }
+    // Notes that never said where they are fetched into {{ dirs.src }}: a line naming a fetched file runs there.
+    if (!st.cwd && !open.cwd && !open.script.some((l) => l.startsWith('cd '))) {
+      const fetched = downloadedHere(text, st, c.line);
+      if (fetched) open.cwd = fetched;
     }
     // The shell variables the notes set earlier (cur_dir=…) are set again in the step that uses them.
     for (const [name, value] of st.vars)

@@ -215,6 +215,26 @@ describe('import: a command → a step', () => {
       [{ kind: 'run', root: true, script: ['apt-get remove -y cmake', 'dpkg -i ./x.deb'] }],
     ],
     [
+      'a run line naming a file the notes downloaded and untarred: the download keeps the file, the line runs beside it',
+      'wget https://x.org/go1.21.0.linux-amd64.tar.gz\ntar -zxvf go1.21.0.linux-amd64.tar.gz\nrm -rf /usr/local/go && tar -C /usr/local -xzf go1.21.0.linux-amd64.tar.gz',
+      [
+        {
+          kind: 'download',
+          dest: '{{ dirs.src }}/go1.21.0.linux-amd64.tar.gz',
+          extract: '{{ dirs.src }}/go1.21.0.linux-amd64',
+          notes: [
+            'the notes untar it beside the file (line 2); strip: 1 assumes one top folder, go1.21.0.linux-amd64/',
+            'kept as a file too: line 3 uses it',
+          ],
+        },
+        {
+          kind: 'run',
+          cwd: '{{ dirs.src }}',
+          script: ['rm -rf /usr/local/go', 'tar -C /usr/local -xzf go1.21.0.linux-amd64.tar.gz'],
+        },
+      ],
+    ],
+    [
       'wget + tar x: a download that unpacks (strip 1); make in the folder it made, vars with the notes’ values',
       'cur_dir=/opt/pkg\ncd /mnt/work\nwget https://x.org/lapack-3.4.2.tgz\ntar -xvf lapack-3.4.2.tgz\ncd lapack-3.4.2\nmake -j8  && make PREFIX=$cur_dir install',
       [
