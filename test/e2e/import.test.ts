@@ -147,4 +147,33 @@ describe('setup import', () => {
       expect(bad.stderr).toBe(line);
     }
   });
+
+  it('notes with no command, binary junk or an empty --venv: one line, exit 2, nothing written; counts in words', async () => {
+    const home = tempHome();
+    const prose = path.join(home, 'prose.txt');
+    fs.writeFileSync(prose, 'Just prose here. Nothing to run.\n');
+    const junk = path.join(home, 'junk.bin');
+    fs.writeFileSync(junk, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 0x0a, 0x61, 0x70, 0x74]));
+    const notes = path.join(home, 'one.md');
+    fs.writeFileSync(notes, 'apt-get install -y coreutils\n');
+    for (const [args, line] of [
+      [
+        [prose, '-o', path.join(home, 'prose.yaml')],
+        `setup: error: ${prose}: no line of the notes became a step, skipped 1 (1 not a command); nothing written (setup import takes shell lines (apt, pip, git, cmake, make, export…) in code blocks or among prose)\n`,
+      ],
+      [
+        [junk, '-o', path.join(home, 'junk.yaml')],
+        `setup: error: ${junk}: binary, not text (give the notes as a text file)\n`,
+      ],
+      [[notes, '--venv', ''], 'setup: error: --venv needs a path (setup import NOTES --venv ~/venvs/NAME)\n'],
+    ] as const) {
+      const bad = await runCli(['import', ...args], home);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toBe(line);
+    }
+    expect(fs.readdirSync(home).filter((f) => f.endsWith('.yaml'))).toEqual([]);
+    const one = await runCli(['import', notes], home);
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.stderr).toBe('one: kept 1 line as 1 step, skipped 0\n');
+  });
 });

@@ -18,15 +18,22 @@ const DRAFT_MARK = '# Drafted by setup import from ';
 const LIMITS = { maxBytes: 16 * MiB, what: 'notes', hint: 'import a part of it' };
 
 function readNotes(file: string): string {
-  if (file === '-') return fs.readFileSync(0, 'utf8');
+  let bytes: Buffer;
   try {
-    return readUserFileSync(file, LIMITS).toString('utf8');
+    bytes = file === '-' ? fs.readFileSync(0) : readUserFileSync(file, LIMITS);
   } catch (e) {
     if (e instanceof UnreadableFile)
       throw new UsageError(`${file}: ${e.reason}`, e.hint ?? 'give a notes file, or - for stdin');
     throw e;
   }
+  if (bytes.length > LIMITS.maxBytes)
+    throw new UsageError(`${file}: ${(bytes.length / MiB).toFixed(1)} MiB; notes are limited to 16 MiB`, LIMITS.hint);
+  // A NUL byte is in no page of notes: an image, an archive, a program.
+  if (bytes.includes(0)) throw new UsageError(`${file}: binary, not text`, 'give the notes as a text file');
+  return bytes.toString('utf8');
 }
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** The recipe's name: --name, else the -o file's, else the notes file's, in kebab-case. */
 function recipeName(file: string, opts: ImportOpts): string {
@@ -64,13 +71,18 @@ function checkOutput(file: string, given: string): void {
     );
 }
 
-/** The summary on stderr: what was kept, and each kind of skipped line with how many (dead ends one by one). */
-function summary(o: Output, r: ImportResult, where: string): string[] {
+/** `N (n1 prose, n2 link, …)`: the skipped lines, by reason. */
+function skippedCounts(r: ImportResult): string {
   const counts = new Map<string, number>();
   for (const s of r.skipped) counts.set(s.reason, (counts.get(s.reason) ?? 0) + 1);
+  return `${r.skipped.length}${counts.size ? ` (${[...counts].map(([why, n]) => `${n} ${why}`).join(', ')})` : ''}`;
+}
+
+/** The summary on stderr: what was kept, and each kind of skipped line with how many (dead ends one by one). */
+function summary(o: Output, r: ImportResult, where: string): string[] {
   const steps = r.recipes.reduce((n, d) => n + d.steps, 0);
   const lines = [
-    `${where}: kept ${r.kept.length} lines as ${steps} steps, skipped ${r.skipped.length} (${[...counts].map(([why, n]) => `${n} ${why}`).join(', ')})`,
+    `${where}: kept ${plural(r.kept.length, 'line')} as ${plural(steps, 'step')}, skipped ${skippedCounts(r)}`,
   ];
   for (const s of r.skipped)
     if (s.reason === 'dead end' || o.verbose)
@@ -112,6 +124,8 @@ function targets(opts: ImportOpts): { dir?: string; file?: string } {
 export default async function importCommand([file]: string[], opts: ImportOpts): Promise<number> {
   const o = makeOutput(opts);
   if (!file) throw new UsageError('setup import needs a notes file', 'setup import notes.md -o my-setup.yaml');
+  if (opts.venv !== undefined && !opts.venv.trim())
+    throw new UsageError('--venv needs a path', 'setup import NOTES --venv ~/venvs/NAME');
   const name = recipeName(file, opts);
   const to = targets(opts);
   const text = readNotes(file);
@@ -125,10 +139,11 @@ export default async function importCommand([file]: string[], opts: ImportOpts):
     ...(opts.split ? { split: true } : {}),
     ...(opts.chain ? { chain: true } : {}),
   });
-  if (opts.split && !r.recipes.length)
+  const steps = r.recipes.reduce((n, d) => n + d.steps, 0);
+  if (!steps)
     throw new UsageError(
-      `${file}: no step in any section; nothing written`,
-      'run without --split to see what was skipped, with -v',
+      `${file}: no line of the notes became a step, skipped ${skippedCounts(r)}; nothing written`,
+      'setup import takes shell lines (apt, pip, git, cmake, make, export…) in code blocks or among prose',
     );
   const files = r.recipes.map((d) => to.file ?? (to.dir ? path.join(to.dir, `${d.name}.yaml`) : undefined));
   // Every draft is checked as `setup validate` would, and every target, before any is written: all or nothing.
