@@ -135,7 +135,10 @@ function body(s: DraftStep, vars: Vars): { spec: Record<string, unknown>; name: 
           .pop() ?? 'download';
       const sha = vars.add(`${varName(file.replace(/\.(tar\.\w+|tgz|zip|sh|tar)$/, ''))}_sha256`, 'TODO');
       notes.push(`TODO: required: the file's sha256 (sha256sum ${file}) in vars, or checksum-url`);
-      const where = s.extract ? { extract: s.extract, ...(s.strip ? { strip: s.strip } : {}) } : { dest: s.dest };
+      const where = {
+        ...(s.dest ? { dest: s.dest } : {}),
+        ...(s.extract ? { extract: s.extract, ...(s.strip ? { strip: s.strip } : {}) } : {}),
+      };
       return { name: `Download ${file}`, spec: { download: { url: s.url, sha256: `{{ ${sha} }}`, ...where } }, notes };
     }
     case 'make':

@@ -400,6 +400,22 @@ describe('import: the draft as a whole', () => {
     expect(system.recipes[0]?.yaml).toContain('PREFIX: /usr/local');
   });
 
+  it('a download the notes untar and also use as a file is written with both dest and extract', () => {
+    const notes = [
+      'wget https://x.org/go1.21.0.linux-amd64.tar.gz',
+      'tar -zxvf go1.21.0.linux-amd64.tar.gz',
+      'rm -rf /usr/local/go && tar -C /usr/local -xzf go1.21.0.linux-amd64.tar.gz',
+    ].join('\n');
+    const r = importNotes(notes, { name: 'd', source: 'n.md', hosts });
+    const d = load(r.recipes[0]?.yaml ?? '') as { steps: Record<string, Record<string, unknown>>[] };
+    expect(d.steps[0]?.download).toMatchObject({
+      dest: '{{ dirs.src }}/go1.21.0.linux-amd64.tar.gz',
+      extract: '{{ dirs.src }}/go1.21.0.linux-amd64',
+      strip: 1,
+    });
+    expect(d.steps[1]).toMatchObject({ cwd: '{{ dirs.src }}' });
+  });
+
   it('--venv: pip installs into the system python go into a venv a step makes first', () => {
     const r = importNotes('apt install -y git\npip3 install jieba==0.42.1\npip install tqdm', {
       name: 'd',
