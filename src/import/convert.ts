@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { shellQuote } from '../util/shell.js';
+import { heredocFile } from './builds.js';
 import { convertSimple, sudoUser } from './commands.js';
 import { base, isRooted, newShell, type ShellState } from './shell-state.js';
 import type { MirrorHosts } from './mirrors.js';
@@ -156,7 +157,9 @@ export function convertCommands(commands: readonly NoteCommand[], hosts: MirrorH
     }
     // A heredoc, or a subshell (its cd and variables end with it): one run line, as written.
     if (c.text.includes('\n') || /^\(.*\)$/.test(c.text)) {
-      addRun(c.text, false, c);
+      const file = heredocFile(c.text, c, st);
+      if (file) addStep(out.steps, file);
+      else addRun(c.text, false, c);
       continue;
     }
     const simples = splitCommands(c.text);

@@ -172,6 +172,8 @@ function body(s: DraftStep, vars: Vars): { spec: Record<string, unknown>; name: 
         notes,
       };
     }
+    case 'file':
+      return { name: `Write ${s.path}`, spec: { file: { path: s.path, content: s.content } }, notes };
     case 'run': {
       notes.push('TODO: add check: or creates: (what shows this is done), or the step runs every time');
       const first = s.script.find((l) => !/^(cd\s|[A-Za-z_]\w*=)/.test(l)) ?? s.script[0] ?? 'run';

@@ -66,6 +66,7 @@ function mergeKey(s: DraftStep): string | undefined {
       return `download ${s.url}`;
     case 'make':
     case 'cmake':
+    case 'file':
     case 'run':
       return undefined;
   }

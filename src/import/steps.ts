@@ -42,6 +42,7 @@ export type DraftStep =
   | (Base & { kind: 'download'; url: string; dest?: string; extract?: string; strip?: number })
   | (Base & { kind: 'make'; dir: string; targets: string[]; vars: Record<string, string> })
   | (Base & { kind: 'cmake'; prefixes?: string[] } & Omit<CmakeConfig, 'jobs' | 'config'>)
+  | (Base & { kind: 'file'; path: string; content: string })
   | (Base & { kind: 'run'; script: string[]; cwd?: string; root: boolean });
 
 /** The kind of a drafted step. */

@@ -176,4 +176,37 @@ describe('setup import', () => {
     expect(one.code, one.stderr).toBe(0);
     expect(one.stderr).toBe('one: kept 1 line as 1 step, skipped 0\n');
   });
+
+  it('a heredoc that writes a file and an export: the draft runs, and a second run has nothing to do', async () => {
+    const home = tempHome();
+    const notes = path.join(home, 'demo.md');
+    fs.writeFileSync(
+      notes,
+      [
+        '# Demo',
+        '```bash',
+        'cat > ~/.config/envkit-demo/config.toml <<EOF',
+        '[server]',
+        '\tname = "tabbed"',
+        'EOF',
+        'export ENVKIT_HEREDOC_DEMO=~/.local/demo',
+        '```',
+      ].join('\n'),
+    );
+    const dir = path.join(home, 'drafts');
+    fs.mkdirSync(dir);
+    const res = await runCli(['import', notes, '-o', path.join(dir, 'demo.yaml')], home);
+    expect(res.code, res.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(dir, 'demo.yaml'), 'utf8')).toContain(
+      '  # lines 3-6 (Demo)\n  - name: Write ~/.config',
+    );
+    const first = await runCli(['run', 'demo', '--recipes', dir], home);
+    expect(first.code, first.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(home, '.config/envkit-demo/config.toml'), 'utf8')).toBe(
+      '[server]\n\tname = "tabbed"\n',
+    );
+    const again = await runCli(['run', 'demo', '--recipes', dir], home);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout + again.stderr).toContain('Nothing to do: 2 steps already satisfied.');
+  });
 });

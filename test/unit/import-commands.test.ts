@@ -235,6 +235,39 @@ describe('import: a command → a step', () => {
       ],
     ],
     [
+      'a heredoc that writes a whole file is a file step; one the shell would change, or appends, stays a run line',
+      [
+        'mkdir -p ~/.config/demo',
+        'cat > ~/.config/demo/config.toml <<EOF',
+        '[server]',
+        '\tname = "tabbed"',
+        'EOF',
+        "cat <<-'END' > /etc/demo.conf",
+        '\tport = $PORT',
+        'END',
+        'cat > ~/.demo.env <<EOF',
+        'HOME_DIR=$HOME',
+        'EOF',
+        'cat >> ~/.demo.log <<EOF',
+        'one',
+        'EOF',
+      ].join('\n'),
+      [
+        { kind: 'run', script: ['mkdir -p ~/.config/demo'], lines: [1] },
+        {
+          kind: 'file',
+          path: '~/.config/demo/config.toml',
+          content: '[server]\n\tname = "tabbed"\n',
+          lines: [2, 3, 4, 5],
+        },
+        { kind: 'file', path: '/etc/demo.conf', content: 'port = $PORT\n', lines: [6, 7, 8] },
+        {
+          kind: 'run',
+          script: ['cat > ~/.demo.env <<EOF\nHOME_DIR=$HOME\nEOF', 'cat >> ~/.demo.log <<EOF\none\nEOF'],
+        },
+      ],
+    ],
+    [
       'wget + tar x: a download that unpacks (strip 1); make in the folder it made, vars with the notes’ values',
       'cur_dir=/opt/pkg\ncd /mnt/work\nwget https://x.org/lapack-3.4.2.tgz\ntar -xvf lapack-3.4.2.tgz\ncd lapack-3.4.2\nmake -j8  && make PREFIX=$cur_dir install',
       [
