@@ -45,14 +45,24 @@ class Vars {
   }
 }
 
+/** Package names that carry a version of a compiler or interpreter. */
+const VERSIONED = /^(python3\.\d+|(gcc|g\+\+|cpp|gfortran|clang|llvm|lld|openjdk)-\d+)(-|$)/;
+
 const clip = (s: string, n = 60): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
 /** The step as the recipe's map (without `name`), and what the comment above it adds. */
 function body(s: DraftStep, vars: Vars): { spec: Record<string, unknown>; name: string; notes: string[] } {
   const notes: string[] = [];
   switch (s.kind) {
-    case 'packages':
+    case 'packages': {
+      // A name with a version in it (python3.9, gcc-9) is in some releases only: Debian 12 has neither.
+      const versioned = s.packages.filter((p): p is string => typeof p === 'string' && VERSIONED.test(p));
+      if (versioned.length)
+        notes.push(
+          `TODO: ${versioned.join(', ')} name${versioned.length === 1 ? 's' : ''} one version, which a release has or not: the plain name (python3, gcc), or a map per release ({ "ubuntu:20.04": gcc-9, debian: gcc })`,
+        );
       return { name: 'System packages', spec: { packages: s.packages }, notes };
+    }
     case 'pip': {
       const packages = s.requirements.map((r) =>
         r.op === '==' && !r.version.includes(',')

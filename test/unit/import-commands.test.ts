@@ -36,7 +36,13 @@ describe('import: a command → a step', () => {
     [
       'apt/yum install: packages, flags dropped, installs merged',
       'sudo apt-get install -y gcc-9 g++-9\napt install --no-install-recommends ffmpeg gcc-9',
-      [{ kind: 'packages', packages: ['gcc-9', 'g++-9', 'ffmpeg'], lines: [1, 2] }],
+      [
+        {
+          kind: 'packages',
+          packages: ['gcc-9', 'g++-9', 'ffmpeg'],
+          lines: [1, 2],
+        },
+      ],
     ],
     [
       'yum: a dnf name and a TODO for the apt one',
@@ -431,6 +437,19 @@ describe('import: the draft as a whole', () => {
     const system = importNotes('cd /src/x\nmake PREFIX=/usr/local install', { name: 'd', source: 'n.md', hosts });
     expect(system.prefix).toBeUndefined();
     expect(system.recipes[0]?.yaml).toContain('PREFIX: /usr/local');
+  });
+
+  it('packages named with a version (python3.9, gcc-9) get one TODO: a release has them or not', () => {
+    const r = importNotes('apt install -y python3.9 python3-pip gcc-9\napt install -y g++-9', {
+      name: 'd',
+      source: 'n.md',
+      hosts,
+    });
+    const yaml = r.recipes[0]?.yaml ?? '';
+    load(yaml);
+    expect(yaml).toContain(
+      '  # TODO: python3.9, gcc-9, g++-9 name one version, which a release has or not: the plain name (python3, gcc), or a map per release ({ "ubuntu:20.04": gcc-9, debian: gcc })\n  - name: System packages\n',
+    );
   });
 
   it('a download the notes untar and also use as a file is written with both dest and extract', () => {
