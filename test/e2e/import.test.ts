@@ -148,7 +148,7 @@ describe('setup import', () => {
     }
   });
 
-  it('notes with no command, binary junk or an empty --venv: one line, exit 2, nothing written; counts in words', async () => {
+  it('notes with no command, binary junk, an empty or relative --venv: one line, exit 2, nothing written; counts in words', async () => {
     const home = tempHome();
     const prose = path.join(home, 'prose.txt');
     fs.writeFileSync(prose, 'Just prose here. Nothing to run.\n');
@@ -166,6 +166,10 @@ describe('setup import', () => {
         `setup: error: ${junk}: binary, not text (give the notes as a text file)\n`,
       ],
       [[notes, '--venv', ''], 'setup: error: --venv needs a path (setup import NOTES --venv ~/venvs/NAME)\n'],
+      [
+        [notes, '--venv', 'venvs/ml'],
+        `setup: error: --venv venvs/ml is relative: a recipe runs it from another folder (give ~/… or an absolute path: --venv ${path.join(home, 'venvs/ml')})\n`,
+      ],
     ] as const) {
       const bad = await runCli(['import', ...args], home);
       expect(bad.code).toBe(2);

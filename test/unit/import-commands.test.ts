@@ -439,6 +439,20 @@ describe('import: the draft as a whole', () => {
     expect(system.recipes[0]?.yaml).toContain('PREFIX: /usr/local');
   });
 
+  it('--venv: a pip line left to a run step gets a TODO (it installs into the system python)', () => {
+    const r = importNotes('pip install -r requirements.txt\npip install tqdm', {
+      name: 'd',
+      source: 'n.md',
+      hosts,
+      venv: '~/venvs/ml',
+    });
+    const yaml = r.recipes[0]?.yaml ?? '';
+    load(yaml);
+    expect(yaml).toContain(
+      "  # TODO: --venv: this step's pip installs into the system python; ~/venvs/ml/bin/pip installs into the venv\n",
+    );
+  });
+
   it('packages named with a version (python3.9, gcc-9) get one TODO: a release has them or not', () => {
     const r = importNotes('apt install -y python3.9 python3-pip gcc-9\napt install -y g++-9', {
       name: 'd',

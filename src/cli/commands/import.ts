@@ -126,6 +126,12 @@ export default async function importCommand([file]: string[], opts: ImportOpts):
   if (!file) throw new UsageError('setup import needs a notes file', 'setup import notes.md -o my-setup.yaml');
   if (opts.venv !== undefined && !opts.venv.trim())
     throw new UsageError('--venv needs a path', 'setup import NOTES --venv ~/venvs/NAME');
+  // A relative venv in a recipe is relative to the step's folder when it runs, not to here.
+  if (opts.venv !== undefined && !/^(\/|~(\/|$)|\{\{)/.test(opts.venv))
+    throw new UsageError(
+      `--venv ${opts.venv} is relative: a recipe runs it from another folder`,
+      `give ~/… or an absolute path: --venv ${path.resolve(opts.venv)}`,
+    );
   const name = recipeName(file, opts);
   const to = targets(opts);
   const text = readNotes(file);
