@@ -274,6 +274,26 @@ describe('import: a command → a step', () => {
       ],
     ],
     [
+      'a Dockerfile: RUN lines are shell lines (continuations joined), WORKDIR a cd, ENV an export; the rest is skipped whole',
+      [
+        'FROM debian:12',
+        'RUN apt-get update && apt-get install -y --no-install-recommends \\',
+        '    build-essential cmake \\',
+        ' && rm -rf /var/lib/apt/lists/*',
+        'COPY a.txt \\',
+        '  /b.txt',
+        'WORKDIR /src',
+        'RUN git clone --depth 1 -b v1.7.4 https://github.com/facebookresearch/faiss.git',
+        'ENV PATH=/opt/bin:$PATH',
+      ].join('\n'),
+      [
+        { kind: 'packages', packages: ['build-essential', 'cmake'], lines: [2] },
+        { kind: 'run', script: ['rm -rf /var/lib/apt/lists/*'], lines: [2] },
+        { kind: 'git', ref: 'v1.7.4', depth: 1, dest: '/src/faiss' },
+        { kind: 'env', path: ['/opt/bin'] },
+      ],
+    ],
+    [
       'wget + tar x: a download that unpacks (strip 1); make in the folder it made, vars with the notes’ values',
       'cur_dir=/opt/pkg\ncd /mnt/work\nwget https://x.org/lapack-3.4.2.tgz\ntar -xvf lapack-3.4.2.tgz\ncd lapack-3.4.2\nmake -j8  && make PREFIX=$cur_dir install',
       [
