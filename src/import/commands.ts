@@ -261,6 +261,10 @@ export function convertSimple(s: Simple, c: NoteCommand, st: ShellState, hosts: 
   if (args.length === 1 && /^(--version|-V|version)$/.test(args[0] ?? '')) return { verify: words.join(' ') };
   if (cmd === 'which' || (cmd === 'command' && args[0] === '-v')) return { skip: 'only shows where a program is' };
   if (cmd === 'alias') return { skip: 'an alias lives only in an interactive shell' };
+  if (cmd === 'deactivate' && st.venv) {
+    st.venv = undefined;
+    return { folded: true };
+  }
   if (cmd === 'deactivate' || (cmd === 'pyenv' && /^(activate|deactivate|shell)$/.test(args[0] ?? '')))
     return { skip: 'changes only the shell it runs in' };
   if ((cmd === 'source' || cmd === '.') && args.length === 1) {

@@ -59,6 +59,13 @@ function downloadedHere(text: string, st: ShellState, line: number): string | un
   return undefined;
 }
 
+/** The line that activates a venv in a run step: `~/` and templates left for the shell and the recipe to expand. */
+function activate(venv: string): string {
+  const safe = /^[\w./@+~-]*$/.test(venv.replace(/\{\{[^}]*\}\}/g, ''));
+  const at = safe ? venv : venv.startsWith('~/') ? `~/${shellQuote(venv.slice(2))}` : shellQuote(venv);
+  return `. ${at}/bin/activate`;
+}
+
 const MKDIR_CD = /^(mkdir(\s+-p)?|cd)\s+(\S+)$/;
 
 /**
@@ -122,6 +129,11 @@ export function convertCommands(commands: readonly NoteCommand[], hosts: MirrorH
         open.notes.push(`the notes ran this in ./${st.cwd}, relative to a folder they do not name`);
       }
       out.steps.push(open);
+    }
+    // A venv the notes activated is the python and pip of their later lines: the step activates it too.
+    if (st.venv && !open.script.includes(activate(st.venv))) {
+      open.script.push(activate(st.venv));
+      open.notes.push(`the notes activated ${st.venv} before this: the step does too`);
     }
     // Notes that never said where they are fetched into {{ dirs.src }}: a line naming a fetched file runs there.
     if (!st.cwd && !open.cwd && !open.script.some((l) => l.startsWith('cd '))) {

@@ -36,7 +36,7 @@ const COMMANDS = new Set(
     'export unset echo printf cd pushd popd wget curl tar unzip gzip cmake make ninja mkdir source . sudo rm mv cp ' +
     'ln sh bash chmod chown touch cat tee sed awk npm npx yarn node nvm go rustup cargo docker update-alternatives ' +
     'alias ldconfig systemctl service useradd usermod locale-gen localedef fc-cache pkg-config gcc g++ clang ' +
-    'nvcc bazel mvn java snap brew add-apt-repository apt-key gpg install ulimit'
+    'nvcc bazel mvn java snap brew add-apt-repository apt-key gpg install ulimit deactivate'
   ).split(' '),
 );
 

@@ -294,6 +294,21 @@ describe('import: a command → a step', () => {
       ],
     ],
     [
+      'a venv the notes activated: run lines after it activate it too; after deactivate, pip is the system’s again',
+      'python3 -m venv ~/venvs/app\nsource ~/venvs/app/bin/activate\npip install -r requirements.txt\npython manage.py migrate\npip install django\ndeactivate\npip install tqdm',
+      [
+        { kind: 'venv', path: '~/venvs/app' },
+        {
+          kind: 'run',
+          script: ['. ~/venvs/app/bin/activate', 'pip install -r requirements.txt', 'python manage.py migrate'],
+          lines: [3, 4],
+          notes: ['the notes activated ~/venvs/app before this: the step does too'],
+        },
+        { kind: 'pip', venv: '~/venvs/app', requirements: [{ name: 'django' }] },
+        { kind: 'pip', requirements: [{ name: 'tqdm' }] },
+      ],
+    ],
+    [
       'wget + tar x: a download that unpacks (strip 1); make in the folder it made, vars with the notes’ values',
       'cur_dir=/opt/pkg\ncd /mnt/work\nwget https://x.org/lapack-3.4.2.tgz\ntar -xvf lapack-3.4.2.tgz\ncd lapack-3.4.2\nmake -j8  && make PREFIX=$cur_dir install',
       [
