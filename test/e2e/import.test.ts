@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, tempHome } from './helpers.js';
+import { BIN, cliEnv, runCli, runProgram, tempHome } from './helpers.js';
 
 const NOTES = `# My box
 
@@ -212,5 +212,34 @@ describe('setup import', () => {
     const again = await runCli(['run', 'demo', '--recipes', dir], home);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout + again.stderr).toContain('Nothing to do: 2 steps already satisfied.');
+  });
+
+  // As root every folder is writable: the check needs a user the permissions stop (nobody, through setpriv).
+  const asNobody = process.getuid?.() === 0 && fs.existsSync('/usr/bin/setpriv');
+  it.runIf(asNobody)('-o into a folder this user may not write: one line, exit 2, nothing written', async () => {
+    const home = tempHome();
+    fs.chmodSync(home, 0o755);
+    const notes = path.join(home, 'one.md');
+    fs.writeFileSync(notes, 'apt-get install -y coreutils\n');
+    const locked = path.join(home, 'locked');
+    fs.mkdirSync(locked, { mode: 0o555 });
+    const writer = fs.mkdtempSync(path.join(home, 'nobody-'));
+    fs.chmodSync(writer, 0o777);
+    for (const [args, what] of [
+      [['-o', path.join(locked, 'one.yaml')], locked],
+      [['--split', '-o', path.join(locked, 'drafts')], locked],
+      [['--split', '-o', locked], locked],
+    ] as const) {
+      const res = await runProgram(
+        '/usr/bin/setpriv',
+        ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, 'import', notes, ...args],
+        { env: cliEnv(writer), cwd: writer },
+      );
+      expect(res.code, res.stderr).toBe(2);
+      expect(res.stderr).toBe(
+        `setup: error: -o ${args.at(-1)}: ${what} is not writable (permission denied); nothing written (write the drafts where you may: -o PATH)\n`,
+      );
+    }
+    expect(fs.readdirSync(locked)).toEqual([]);
   });
 });

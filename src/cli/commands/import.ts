@@ -56,11 +56,24 @@ function recipeName(file: string, opts: ImportOpts): string {
   return name;
 }
 
+/** Refuses an -o this user may not write (a folder or file), before any draft is written: all or nothing. */
+function writable(p: string, given: string): void {
+  try {
+    fs.accessSync(p, fs.constants.W_OK);
+  } catch {
+    throw new UsageError(
+      `-o ${given}: ${p} is not writable (permission denied); nothing written`,
+      'write the drafts where you may: -o PATH',
+    );
+  }
+}
+
 /** Refuses an -o that is not a folder's file, or a file that is not an earlier draft. */
 function checkOutput(file: string, given: string): void {
   const dir = fs.statSync(path.dirname(file), { throwIfNoEntry: false });
   if (!dir?.isDirectory()) throw new UsageError(`-o ${given}: no folder ${path.dirname(file)}`, 'create it first');
   const st = fs.statSync(file, { throwIfNoEntry: false });
+  writable(st ? file : path.dirname(file), given);
   if (!st) return;
   const kind = fileKind(st);
   const ours = !kind && readUserFileSync(file, LIMITS).toString('utf8').startsWith(DRAFT_MARK);
@@ -117,6 +130,7 @@ function targets(opts: ImportOpts): { dir?: string; file?: string } {
     );
   if (!st && !fs.statSync(path.dirname(out), { throwIfNoEntry: false })?.isDirectory())
     throw new UsageError(`-o ${opts.output}: no folder ${path.dirname(out)}`, 'create it first');
+  writable(st ? out : path.dirname(out), opts.output);
   return { dir: out };
 }
 
