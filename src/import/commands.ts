@@ -121,7 +121,7 @@ function conda(args: string[], c: NoteCommand, hosts: MirrorHosts): Outcome {
 /** `git clone [--recursive] [--depth N] [-b REF] URL [DIR]` → git; later lines in the clone refine it. */
 function git(args: string[], c: NoteCommand, st: ShellState): Outcome {
   const [sub, ...rest] = args;
-  const here = st.clones.find((g) => g.dest !== undefined && g.dest === st.cwd);
+  const here = sub === 'clone' ? undefined : st.clones.find((g) => g.dest !== undefined && g.dest === st.cwd);
   if (sub === 'checkout' && here && rest.length === 1 && !rest[0]?.startsWith('-')) {
     here.ref = rest[0];
     here.lines.push(c.line);

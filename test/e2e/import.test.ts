@@ -175,6 +175,21 @@ describe('setup import', () => {
       expect(bad.code).toBe(2);
       expect(bad.stderr).toBe(line);
     }
+    // Many installs at once: a draft over a recipe's 1 MiB is refused in words, quickly (merging stays linear).
+    const many = path.join(home, 'many.txt');
+    fs.writeFileSync(
+      many,
+      Array.from({ length: 60000 }, (_, i) => `pip install pkg-${i}==1.${i}\ngit clone https://h/r/repo${i}.git`).join(
+        '\n',
+      ),
+    );
+    const started = Date.now();
+    const big = await runCli(['import', many, '-o', path.join(home, 'many.yaml')], home);
+    expect(big.code).toBe(2);
+    expect(big.stderr).toMatch(
+      /^setup: error: .*many\.txt: the draft many would be \d+\.\d MiB, over the 1 MiB a recipe may be; nothing written \(import a part of the notes, or --split -o DIR \(one recipe per section\)\)\n$/,
+    );
+    expect(Date.now() - started).toBeLessThan(30000);
     expect(fs.readdirSync(home).filter((f) => f.endsWith('.yaml'))).toEqual([]);
     const one = await runCli(['import', notes], home);
     expect(one.code, one.stderr).toBe(0);

@@ -4,6 +4,7 @@ import { parseRecipe } from '../../catalog/load.js';
 import { importNotes, type ImportResult } from '../../import/import-notes.js';
 import { loadMirrorHosts } from '../../import/mirrors.js';
 import { RECIPE_NAME } from '../../lang/schema.js';
+import { MAX_SOURCE_BYTES } from '../../lang/source.js';
 import { InputError, UsageError } from '../../util/errors.js';
 import { defaultPaths } from '../../util/paths.js';
 import { fileKind, MiB, readUserFileSync, UnreadableFile } from '../../util/user-file.js';
@@ -168,6 +169,14 @@ export default async function importCommand([file]: string[], opts: ImportOpts):
   const files = r.recipes.map((d) => to.file ?? (to.dir ? path.join(to.dir, `${d.name}.yaml`) : undefined));
   // Every draft is checked as `setup validate` would, and every target, before any is written: all or nothing.
   r.recipes.forEach((d, i) => {
+    // A recipe file has a size limit of its own: a draft past it is too many notes at once, not a bug.
+    if (Buffer.byteLength(d.yaml) > MAX_SOURCE_BYTES)
+      throw new UsageError(
+        `${file}: the draft ${d.name} would be ${(Buffer.byteLength(d.yaml) / MiB).toFixed(1)} MiB, over the 1 MiB a recipe may be; nothing written`,
+        opts.split
+          ? 'import a part of the notes'
+          : 'import a part of the notes, or --split -o DIR (one recipe per section)',
+      );
     const loaded = parseRecipe(files[i] ?? `${d.name}.yaml`, Buffer.from(d.yaml));
     const errors = loaded.problems.filter((p) => p.severity === 'error');
     if (errors.length)
