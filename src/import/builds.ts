@@ -154,9 +154,39 @@ export function cmake(args: string[], c: NoteCommand, st: ShellState): Outcome {
       build = st.cwd; // `cmake ..` in the build folder
     }
   }
+  // `cmake -B build -D…` with no source names the folder it runs in (CMake 3.13+), as faiss's INSTALL.md does.
+  if (!source && build && !pos.length) source = st.cwd;
   if (!source || !build || !isRooted(source) || !isRooted(build)) return { run: true };
   const step: StepOf<'cmake'> = { kind: 'cmake', source, build, defines, install: false, ...base([c.line], c) };
   if (generator) step.generator = generator;
   st.cmakeBuilds.add(build);
   return { step };
+}
+
+/** `cat > FILE <<EOF`, `cat <<'EOF' > FILE`, `tee FILE <<EOF [>/dev/null]`: the file, the heredoc marker after `<<`. */
+const HEREDOC_INTO = [
+  /^cat\s*>\s*(\S+)\s*<<(-?)\s*(['"]?)(\w+)\3$/,
+  /^cat\s*<<(-?)\s*(['"]?)(\w+)\2\s*>\s*(\S+)$/,
+  /^tee\s+(\S+)\s*<<(-?)\s*(['"]?)(\w+)\3(?:\s*>\s*\/dev\/null)?$/,
+];
+
+/**
+ * A heredoc that writes a whole file (`cat > ~/.config/x.toml <<EOF … EOF`) → a file step: checked and written
+ * once, not a run step every time. Undefined when the shell would change the text (`$`, backquote or `\` in an
+ * unquoted heredoc), the file is appended to, written through sudo, or in a folder the notes do not name.
+ */
+export function heredocFile(text: string, c: NoteCommand, st: ShellState): StepOf<'file'> | undefined {
+  const [first = '', ...body] = text.split('\n');
+  let m: { file: string; dash: string; quote: string; end: string } | undefined;
+  const [a, b, t] = HEREDOC_INTO.map((re) => re.exec(first.trim()));
+  if (a) m = { file: a[1]!, dash: a[2]!, quote: a[3]!, end: a[4]! };
+  else if (b) m = { file: b[4]!, dash: b[1]!, quote: b[2]!, end: b[3]! };
+  else if (t) m = { file: t[1]!, dash: t[2]!, quote: t[3]!, end: t[4]! };
+  if (!m || body.at(-1) !== m.end) return undefined;
+  const lines = body.slice(0, -1).map((l) => (m.dash ? l.replace(/^\t+/, '') : l));
+  if (!m.quote && lines.some((l) => /[$`\\]/.test(l))) return undefined;
+  const file = resolveDir(m.file, st);
+  if (!file || !isRooted(file)) return undefined;
+  const from = Array.from({ length: c.endLine - c.line + 1 }, (_, i) => c.line + i);
+  return { kind: 'file', path: file, content: lines.length ? `${lines.join('\n')}\n` : '', ...base(from, c) };
 }

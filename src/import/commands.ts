@@ -9,7 +9,6 @@ import {
   expand,
   homeInText,
   fetchDir,
-  isRooted,
   movedNote,
   resolveDir,
   type Outcome,
@@ -18,19 +17,26 @@ import {
 
 const RC = /^~\/\.(bashrc|zshrc|profile|bash_profile)$|^\$HOME\/\.(bashrc|zshrc|profile|bash_profile)$/;
 const SYSTEM_DIRS = new Set(['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']);
+/** `name[extras]` and a version spec: one clause (`==1.2`) or several (`>=2,<3`: the op is the first one's). */
 const REQUIREMENT =
-  /^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[A-Za-z0-9_,.-]*\])?(?:(===|==|>=|<=|~=|!=|<|>)([A-Za-z0-9.*+!_-]+))?$/;
+  /^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[A-Za-z0-9_,.-]*\])?(?:(===|==|>=|<=|~=|!=|<|>)([A-Za-z0-9.*+!_-]+(?:,\s*(?:===|==|>=|<=|~=|!=|<|>)[A-Za-z0-9.*+!_-]+)*))?$/;
 const PACKAGE = /^[A-Za-z0-9][A-Za-z0-9+.:_@-]*$/;
 /** `apt|apt-get|yum|dnf install …` → packages (flags dropped: -y is implied, the kind knows about root). */
 function packages(args: string[], manager: string, c: NoteCommand): Outcome {
-  const names = args.filter((a) => !a.startsWith('-'));
-  if (!names.length || !names.every((n) => PACKAGE.test(n))) return { run: true };
   const dnf = manager === 'yum' || manager === 'dnf';
+  // apt's `name=version`: the kind installs the candidate (`setup lock` pins what it installed), the pin is noted.
+  const pins = dnf ? [] : args.filter((a) => !a.startsWith('-') && /^[^=]+=[^=]+$/.test(a));
+  const names = args.filter((a) => !a.startsWith('-')).map((a) => (pins.includes(a) ? a.split('=')[0]! : a));
+  if (!names.length || !names.every((n) => PACKAGE.test(n))) return { run: true };
   const step: StepOf<'packages'> = {
     kind: 'packages',
     packages: dnf ? names.map((n) => ({ dnf: n })) : names,
     ...base([c.line], c),
   };
+  if (pins.length)
+    step.notes.push(
+      `TODO: the notes pin ${pins.join(' ')} (line ${c.line}): the packages kind installs the candidate; setup lock pins what was installed`,
+    );
   if (dnf)
     step.notes.push(`TODO: ${manager} in the notes (line ${c.line}): add each package's apt name, or default: null`);
   return { step };
@@ -124,7 +130,7 @@ function conda(args: string[], c: NoteCommand, hosts: MirrorHosts): Outcome {
 /** `git clone [--recursive] [--depth N] [-b REF] URL [DIR]` → git; later lines in the clone refine it. */
 function git(args: string[], c: NoteCommand, st: ShellState): Outcome {
   const [sub, ...rest] = args;
-  const here = st.clones.find((g) => g.dest !== undefined && g.dest === st.cwd);
+  const here = sub === 'clone' ? undefined : st.clones.find((g) => g.dest !== undefined && g.dest === st.cwd);
   if (sub === 'checkout' && here && rest.length === 1 && !rest[0]?.startsWith('-')) {
     here.ref = rest[0];
     here.lines.push(c.line);
@@ -144,6 +150,9 @@ function git(args: string[], c: NoteCommand, st: ShellState): Outcome {
     else if (a === '--depth') step.depth = Number(rest[++i]);
     else if (a.startsWith('--depth=')) step.depth = Number(a.slice(8));
     else if (a === '-b' || a === '--branch') step.ref = rest[++i];
+    else if (a.startsWith('--branch=')) step.ref = a.slice(9);
+    // What only shapes the transfer or its output: the kind fetches what the ref needs.
+    else if (/^(--(no-)?single-branch|-q|--quiet|--progress|--shallow-submodules)$/.test(a)) continue;
     else if (a.startsWith('-')) return { run: true };
     else pos.push(a);
   }
@@ -213,41 +222,25 @@ function exportVars(assignments: string[], c: NoteCommand, st: ShellState): Outc
   return { step };
 }
 
-/** `cat > FILE <<EOF`, `cat <<EOF > FILE`, `[sudo] tee FILE <<EOF [> /dev/null]`. */
-const HEREDOC_FILE = [
-  /^(sudo\s+)?cat\s*>\s*(?<file>\S+)\s*<<-?\s*(?<q>['"]?)(?<end>\w+)\k<q>\s*$/,
-  /^(sudo\s+)?cat\s*<<-?\s*(?<q>['"]?)(?<end>\w+)\k<q>\s*>\s*(?<file>\S+)\s*$/,
-  /^(sudo\s+)?tee\s+(?<file>[^\s>]+)\s*<<-?\s*(?<q>['"]?)(?<end>\w+)\k<q>(\s*>\s*\/dev\/null)?\s*$/,
-];
-
-/**
- * A heredoc that writes a whole file → a file step with that content. An unquoted delimiter lets the shell
- * expand `$X` in the body: the notes' variables are put in; a value that is the shell's own leaves it a run.
- */
-export function heredocFile(text: string, c: NoteCommand, st: ShellState): Outcome {
-  const [first = '', ...rest] = text.split('\n');
-  const m = HEREDOC_FILE.map((r) => r.exec(first.trim())).find(Boolean);
-  const g = m?.groups;
-  if (!g?.file || !g.end || rest.at(-1)?.trim() !== g.end) return { run: true };
-  let body = rest.slice(0, -1).join('\n');
-  if (!g.q && /[$`\\]/.test(body)) {
-    const expanded = expand(body.replace(/\$\{?HOME\}?(?!\w)/g, '{{ dirs.home }}'), st);
-    if (expanded === undefined || /[`\\]/.test(expanded)) return { run: true };
-    body = expanded;
+/** The user a `sudo …` line runs as: `-u NAME`, `-uNAME`, `--user[=]NAME`, else root. */
+export function sudoUser(words: readonly string[]): string {
+  for (let i = 1; i < words.length && words[i]?.startsWith('-'); i++) {
+    const w = words[i] ?? '';
+    if (w === '-u' || w === '--user') return words[i + 1] ?? 'root';
+    if (w.startsWith('--user=')) return w.slice(7);
+    if (/^-u./.test(w)) return w.slice(2);
   }
-  const file = g.file.replace(/^\$HOME\//, '~/');
-  const where = file.startsWith('~/') ? file : resolveDir(file, st);
-  if (!where || !isRooted(where)) return { run: true };
-  const root = Boolean(m?.[1]) || (where.startsWith('/') && !where.startsWith('/home/'));
-  return { step: { kind: 'file', path: where, content: `${body}\n`, root, ...base([c.line], c) } };
+  return 'root';
 }
 
 /** One simple command (`sudo` dropped) → a step, a change of the shell's state, a dead end, or a run line. */
 export function convertSimple(s: Simple, c: NoteCommand, st: ShellState, hosts: MirrorHosts): Outcome {
   let words = s.words.map((w) => w.value);
   if (words[0] === 'sudo') {
+    // `sudo -u postgres psql` runs as postgres, not root: a kind would run it as the wrong user.
+    if (sudoUser(words) !== 'root') return { run: true };
     words = words.slice(1);
-    while (words[0]?.startsWith('-')) words = words.slice(words[0] === '-u' ? 2 : 1);
+    while (words[0]?.startsWith('-')) words = words.slice(words[0] === '-u' || words[0] === '--user' ? 2 : 1);
   }
   const [cmd = '', ...args] = words;
   const redirect = s.ops.some((o) => o.includes('>') || o === '|' || o === '<' || o === '||' || o === '&');
@@ -277,6 +270,10 @@ export function convertSimple(s: Simple, c: NoteCommand, st: ShellState, hosts: 
   if (args.length === 1 && /^(--version|-V|version)$/.test(args[0] ?? '')) return { verify: words.join(' ') };
   if (cmd === 'which' || (cmd === 'command' && args[0] === '-v')) return { skip: 'only shows where a program is' };
   if (cmd === 'alias') return { skip: 'an alias lives only in an interactive shell' };
+  if (cmd === 'deactivate' && st.venv) {
+    st.venv = undefined;
+    return { folded: true };
+  }
   if (cmd === 'deactivate' || (cmd === 'pyenv' && /^(activate|deactivate|shell)$/.test(args[0] ?? '')))
     return { skip: 'changes only the shell it runs in' };
   if ((cmd === 'source' || cmd === '.') && args.length === 1) {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { shellQuote } from '../util/shell.js';
-import { convertSimple, heredocFile } from './commands.js';
+import { heredocFile } from './builds.js';
+import { convertSimple, sudoUser } from './commands.js';
 import { base, isRooted, newShell, type ShellState } from './shell-state.js';
 import type { MirrorHosts } from './mirrors.js';
 import type { NoteCommand, SkippedLine } from './notes.js';
@@ -25,17 +26,44 @@ export interface VerifyLine {
   sectionLine?: number;
 }
 
-/** The run line for a simple command: its text, a leading sudo (and its flags) dropped. */
+/** Programs that change the system's packages: root's, with or without the notes' sudo. */
+const ROOT_ONLY = /^(apt|apt-get|aptitude|dpkg|dnf|yum|rpm|add-apt-repository)$/;
+
+/**
+ * The run line for a simple command: its text, a leading sudo (and its flags) dropped. A `sudo -u USER` line
+ * stays whole: it runs as that user, which root may become without a password.
+ */
 const runLine = (s: Simple): { text: string; root: boolean } => {
-  const m = /^sudo\s+((-[A-Za-z]+|-u\s+\S+)\s+)*/.exec(s.text);
-  return m ? { text: s.text.slice(m[0].length), root: true } : { text: s.text, root: false };
+  // Notes written in a root shell (a container) drop sudo where a package manager needs it.
+  if (s.words[0]?.value !== 'sudo') return { text: s.text, root: ROOT_ONLY.test(s.words[0]?.value ?? '') };
+  if (sudoUser(s.words.map((w) => w.value)) !== 'root') return { text: s.text, root: true };
+  const m = /^sudo\s+((--user[=\s]\S+|-u\s*\S+|-[A-Za-z]+)\s+)*/.exec(s.text);
+  return { text: m ? s.text.slice(m[0].length) : s.text, root: true };
 };
 
-/** The folder of a file an earlier download step fetched that a run line names (`sh Anaconda3-….sh`, `tar -C … -xzf go….tar.gz`). */
-function downloadedHere(text: string, st: ShellState): string | undefined {
-  for (const [file, step] of st.downloads)
-    if (step.dest && text.split(/\s+/).includes(file)) return path.posix.dirname(step.dest);
+/**
+ * The folder of a file an earlier download step fetched that a run line names (`sh Anaconda3-….sh`, `tar -C …
+ * -xzf go….tar.gz`). A download the notes also untarred keeps the file too, beside its folder: the line uses it.
+ */
+function downloadedHere(text: string, st: ShellState, line: number): string | undefined {
+  for (const [file, step] of st.downloads) {
+    const at = step.dest ?? step.extract;
+    if (!at || !text.split(/\s+/).includes(file)) continue;
+    const dir = path.posix.dirname(at);
+    if (!step.dest) {
+      step.dest = `${dir}/${file}`;
+      step.notes.push(`kept as a file too: line ${line} uses it`);
+    }
+    return dir;
+  }
   return undefined;
+}
+
+/** The line that activates a venv in a run step: `~/` and templates left for the shell and the recipe to expand. */
+function activate(venv: string): string {
+  const safe = /^[\w./@+~-]*$/.test(venv.replace(/\{\{[^}]*\}\}/g, ''));
+  const at = safe ? venv : venv.startsWith('~/') ? `~/${shellQuote(venv.slice(2))}` : shellQuote(venv);
+  return `. ${at}/bin/activate`;
 }
 
 const MKDIR_CD = /^(mkdir(\s+-p)?|cd)\s+(\S+)$/;
@@ -95,14 +123,22 @@ export function convertCommands(commands: readonly NoteCommand[], hosts: MirrorH
   const addRun = (text: string, root: boolean, c: NoteCommand): void => {
     if (!open || open.paragraph !== c.paragraph || open.root !== root || out.steps.at(-1) !== open) {
       open = { kind: 'run', script: [], root, ...base([], c) };
-      const fetched = st.cwd ? undefined : downloadedHere(text, st);
       if (st.cwd && isRooted(st.cwd)) open.cwd = st.cwd;
-      else if (fetched) open.cwd = fetched;
       else if (st.cwd) {
         open.script.push(`cd ${shellQuote(st.cwd)}`);
         open.notes.push(`the notes ran this in ./${st.cwd}, relative to a folder they do not name`);
       }
       out.steps.push(open);
+    }
+    // A venv the notes activated is the python and pip of their later lines: the step activates it too.
+    if (st.venv && !open.script.includes(activate(st.venv))) {
+      open.script.push(activate(st.venv));
+      open.notes.push(`the notes activated ${st.venv} before this: the step does too`);
+    }
+    // Notes that never said where they are fetched into {{ dirs.src }}: a line naming a fetched file runs there.
+    if (!st.cwd && !open.cwd && !open.script.some((l) => l.startsWith('cd '))) {
+      const fetched = downloadedHere(text, st, c.line);
+      if (fetched) open.cwd = fetched;
     }
     // The shell variables the notes set earlier (cur_dir=…) are set again in the step that uses them.
     for (const [name, value] of st.vars)
@@ -131,9 +167,10 @@ export function convertCommands(commands: readonly NoteCommand[], hosts: MirrorH
       });
       continue;
     }
-    if (c.text.includes('\n')) {
-      const r = heredocFile(c.text, c, st);
-      if ('step' in r) addStep(out.steps, r.step);
+    // A heredoc, or a subshell (its cd and variables end with it): one run line, as written.
+    if (c.text.includes('\n') || /^\(.*\)$/.test(c.text)) {
+      const file = heredocFile(c.text, c, st);
+      if (file) addStep(out.steps, file);
       else addRun(c.text, false, c);
       continue;
     }

@@ -45,17 +45,27 @@ class Vars {
   }
 }
 
+/** Package names that carry a version of a compiler or interpreter. */
+const VERSIONED = /^(python3\.\d+|(gcc|g\+\+|cpp|gfortran|clang|llvm|lld|openjdk)-\d+)(-|$)/;
+
 const clip = (s: string, n = 60): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
 /** The step as the recipe's map (without `name`), and what the comment above it adds. */
 function body(s: DraftStep, vars: Vars): { spec: Record<string, unknown>; name: string; notes: string[] } {
   const notes: string[] = [];
   switch (s.kind) {
-    case 'packages':
+    case 'packages': {
+      // A name with a version in it (python3.9, gcc-9) is in some releases only: Debian 12 has neither.
+      const versioned = s.packages.filter((p): p is string => typeof p === 'string' && VERSIONED.test(p));
+      if (versioned.length)
+        notes.push(
+          `TODO: ${versioned.join(', ')} name${versioned.length === 1 ? 's' : ''} one version, which a release has or not: the plain name (python3, gcc), or a map per release ({ "ubuntu:20.04": gcc-9, debian: gcc })`,
+        );
       return { name: 'System packages', spec: { packages: s.packages }, notes };
+    }
     case 'pip': {
       const packages = s.requirements.map((r) =>
-        r.op === '=='
+        r.op === '==' && !r.version.includes(',')
           ? `${r.name}${r.extras}=={{ ${vars.add(varName(r.name), r.version)} }}`
           : `${r.name}${r.extras}${r.op}${r.version}`,
       );
@@ -125,12 +135,6 @@ function body(s: DraftStep, vars: Vars): { spec: Record<string, unknown>; name: 
         },
         notes,
       };
-    case 'file':
-      return {
-        name: `File ${s.path}`,
-        spec: { file: { path: s.path, content: s.content }, ...(s.root ? { root: true } : {}) },
-        notes,
-      };
     case 'config':
       return { name: `Settings in ${s.path}`, spec: { config: { path: s.path, set: s.set } }, notes };
     case 'download': {
@@ -141,7 +145,10 @@ function body(s: DraftStep, vars: Vars): { spec: Record<string, unknown>; name: 
           .pop() ?? 'download';
       const sha = vars.add(`${varName(file.replace(/\.(tar\.\w+|tgz|zip|sh|tar)$/, ''))}_sha256`, 'TODO');
       notes.push(`TODO: required: the file's sha256 (sha256sum ${file}) in vars, or checksum-url`);
-      const where = s.extract ? { extract: s.extract, ...(s.strip ? { strip: s.strip } : {}) } : { dest: s.dest };
+      const where = {
+        ...(s.dest ? { dest: s.dest } : {}),
+        ...(s.extract ? { extract: s.extract, ...(s.strip ? { strip: s.strip } : {}) } : {}),
+      };
       return { name: `Download ${file}`, spec: { download: { url: s.url, sha256: `{{ ${sha} }}`, ...where } }, notes };
     }
     case 'make':
@@ -175,6 +182,8 @@ function body(s: DraftStep, vars: Vars): { spec: Record<string, unknown>; name: 
         notes,
       };
     }
+    case 'file':
+      return { name: `Write ${s.path}`, spec: { file: { path: s.path, content: s.content } }, notes };
     case 'run': {
       notes.push('TODO: add check: or creates: (what shows this is done), or the step runs every time');
       const first = s.script.find((l) => !/^(cd\s|[A-Za-z_]\w*=)/.test(l)) ?? s.script[0] ?? 'run';

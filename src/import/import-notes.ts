@@ -70,8 +70,17 @@ function groups(steps: DraftStep[], opts: ImportOptions): { name: string; sectio
   });
 }
 
+const ACTIVATE = /^\. \S+\/bin\/activate$/;
+const PIP_LINE = /^(sudo\s+)?(pip3?(\.\d+)?|python3?(\.\d+)?\s+-m\s+pip)\s+install\b/;
+
 /** pip steps into the system python → into `venv`, made by a venv step before the first of them. */
 function intoVenv(steps: DraftStep[], venv: string): DraftStep[] {
+  // A pip line left to a run step (`pip install -r requirements.txt`) still installs into the system python.
+  for (const s of steps)
+    if (s.kind === 'run' && s.script.some((l) => PIP_LINE.test(l)) && !s.script.some((l) => ACTIVATE.test(l)))
+      s.notes.push(
+        `TODO: --venv: this step's pip installs into the system python; ${venv}/bin/pip installs into the venv`,
+      );
   const first = steps.findIndex((s) => s.kind === 'pip' && !s.venv && !s.python);
   if (first < 0) return steps;
   const out = steps.map((s) => (s.kind === 'pip' && !s.venv && !s.python ? { ...s, venv } : s));

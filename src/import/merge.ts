@@ -5,23 +5,39 @@ export const normalName = (n: string): string => n.toLowerCase().replace(/[-_.]+
 
 const union = (a: number[], b: number[]): number[] => [...new Set([...a, ...b])].sort((x, y) => x - y);
 
+/** Lines are appended here and sorted once at the end of mergeSteps: notes with many installs stay linear. */
 function absorb(into: DraftStep, from: DraftStep): void {
-  into.lines = union(into.lines, from.lines);
+  into.lines.push(...from.lines);
   for (const n of from.notes) if (!into.notes.includes(n)) into.notes.push(n);
 }
 
+/** Each merged pip step's requirements by normal name → index, so a merge does not scan them all. */
+const byName = new WeakMap<Requirement[], Map<string, number>>();
+function indexOf(reqs: Requirement[]): Map<string, number> {
+  let m = byName.get(reqs);
+  if (!m) {
+    m = new Map();
+    for (const [i, r] of reqs.entries()) if (!m.has(normalName(r.name))) m.set(normalName(r.name), i);
+    byName.set(reqs, m);
+  }
+  return m;
+}
+
 /** Requirements `into` has for another version than `r` asks (both pinned, or both with the same operator). */
-const conflicts = (into: Requirement[], r: Requirement): boolean =>
-  into.some(
-    (x) => normalName(x.name) === normalName(r.name) && x.op && r.op && (x.op !== r.op || x.version !== r.version),
-  );
+const conflicts = (into: Requirement[], r: Requirement): boolean => {
+  const x = into[indexOf(into).get(normalName(r.name)) ?? -1];
+  return !!x && !!x.op && !!r.op && (x.op !== r.op || x.version !== r.version);
+};
 
 function mergePip(into: StepOf<'pip'>, from: StepOf<'pip'>): void {
+  const index = indexOf(into.requirements);
   for (const r of from.requirements) {
-    const i = into.requirements.findIndex((x) => normalName(x.name) === normalName(r.name));
-    const have = into.requirements[i];
-    if (!have) into.requirements.push(r);
-    else if (!have.op && r.op) into.requirements[i] = r;
+    const i = index.get(normalName(r.name));
+    const have = i === undefined ? undefined : into.requirements[i];
+    if (i === undefined || !have) {
+      index.set(normalName(r.name), into.requirements.length);
+      into.requirements.push(r);
+    } else if (!have.op && r.op) into.requirements[i] = r;
   }
   for (const [m, lines] of Object.entries(from.mirrors)) into.mirrors[m] = union(into.mirrors[m] ?? [], lines);
   absorb(into, from);
@@ -62,12 +78,11 @@ function mergeKey(s: DraftStep): string | undefined {
       return `git ${s.repo} ${s.dest ?? ''}`;
     case 'config':
       return `config ${s.path}`;
-    case 'file':
-      return undefined;
     case 'download':
       return `download ${s.url}`;
     case 'make':
     case 'cmake':
+    case 'file':
     case 'run':
       return undefined;
   }
@@ -107,5 +122,6 @@ export function mergeSteps(steps: readonly DraftStep[]): DraftStep[] {
       if (key !== undefined) byKey.set(key, [...targets, copy]);
     }
   }
+  for (const s of out) s.lines = union([], s.lines);
   return out;
 }

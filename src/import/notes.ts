@@ -36,7 +36,7 @@ const COMMANDS = new Set(
     'export unset echo printf cd pushd popd wget curl tar unzip gzip cmake make ninja mkdir source . sudo rm mv cp ' +
     'ln sh bash chmod chown touch cat tee sed awk npm npx yarn node nvm go rustup cargo docker update-alternatives ' +
     'alias ldconfig systemctl service useradd usermod locale-gen localedef fc-cache pkg-config gcc g++ clang ' +
-    'nvcc bazel mvn java snap brew add-apt-repository apt-key gpg install ulimit'
+    'nvcc bazel mvn java snap brew add-apt-repository apt-key gpg install ulimit deactivate'
   ).split(' '),
 );
 
@@ -52,6 +52,22 @@ const FENCE = /^\s*(```|~~~)/;
 const HEADING = /^#{1,6}\s+(.*)$/;
 const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
 
+/**
+ * A Dockerfile's shell lines as the shell would run them: `RUN cmd` → `cmd`, `WORKDIR /x` → `cd /x`,
+ * `ENV K=V` / `ENV K V` → `export K=V`. Other lines are as they are.
+ */
+export function dockerLine(line: string): string {
+  const run = /^RUN\s+(?!\[)(.*)$/.exec(line);
+  if (run) return run[1] ?? '';
+  const dir = /^WORKDIR\s+(\S+)$/.exec(line);
+  if (dir) return `cd ${dir[1]}`;
+  const env = /^ENV\s+([A-Za-z_]\w*=.*)$/.exec(line);
+  if (env) return `export ${env[1]}`;
+  const legacy = /^ENV\s+([A-Za-z_]\w*)\s+(.*)$/.exec(line);
+  if (legacy) return `export ${legacy[1]}="${legacy[2]}"`;
+  return line;
+}
+
 /** What one line is: a command (its text without prompt or trailing comment), or a reason to skip it. */
 export function classifyLine(raw: string): { command: string } | { reason: SkipReason } {
   const line = raw.trim();
@@ -60,6 +76,12 @@ export function classifyLine(raw: string): { command: string } | { reason: SkipR
   const prompt = PROMPT.exec(line);
   const text = withoutComment(prompt ? line.slice(prompt[0].length) : line);
   if (!prompt && OUTPUT.test(line)) return { reason: 'output' };
+  // A subshell, `(cd build/python && python setup.py install)`, is a command when what it holds is one.
+  const sub = /^\((.*)\)$/.exec(text);
+  if (sub) {
+    const inner = classifyLine(sub[1] ?? '');
+    return 'command' in inner ? { command: text } : inner;
+  }
   const first = splitCommands(text)[0]?.words[0]?.value ?? '';
   if (CJK.test(first)) return { reason: 'prose' };
   const known =
@@ -114,9 +136,16 @@ export function extractCommands(notes: string): { commands: NoteCommand[]; skipp
       skipped.push({ line: i + 1, text: line, reason: 'prose' });
       continue;
     }
-    const c = classifyLine(line);
+    // Each Dockerfile instruction is a step of its own (a layer): its cd does not join the RUN before it.
+    if (dockerLine(line) !== line) paragraph++;
+    const c = classifyLine(dockerLine(line));
     if ('reason' in c) {
       skipped.push({ line: i + 1, text: line, reason: c.reason });
+      // Its continuation lines are the same line: never a command of their own (` && rm -rf …` of a RUN).
+      for (let l = line; l.endsWith('\\') && i + 1 < lines.length;) {
+        l = (lines[++i] ?? '').trim();
+        skipped.push({ line: i + 1, text: l, reason: c.reason });
+      }
       continue;
     }
     let text = c.command;

@@ -39,10 +39,10 @@ export type DraftStep =
   | (Base & { kind: 'git'; repo: string; dest?: string; ref?: string; submodules: boolean; depth?: number })
   | (Base & { kind: 'env'; set: Record<string, string>; path: string[]; prepend: Record<string, string[]> })
   | (Base & { kind: 'config'; path: string; set: Record<string, unknown> })
-  | (Base & { kind: 'file'; path: string; content: string; root: boolean })
   | (Base & { kind: 'download'; url: string; dest?: string; extract?: string; strip?: number })
   | (Base & { kind: 'make'; dir: string; targets: string[]; vars: Record<string, string> })
   | (Base & { kind: 'cmake'; prefixes?: string[] } & Omit<CmakeConfig, 'jobs' | 'config'>)
+  | (Base & { kind: 'file'; path: string; content: string })
   | (Base & { kind: 'run'; script: string[]; cwd?: string; root: boolean });
 
 /** The kind of a drafted step. */

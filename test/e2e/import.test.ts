@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, tempHome } from './helpers.js';
+import { BIN, cliEnv, runCli, runProgram, tempHome } from './helpers.js';
 
 const NOTES = `# My box
 
@@ -146,5 +146,115 @@ describe('setup import', () => {
       expect(bad.code).toBe(2);
       expect(bad.stderr).toBe(line);
     }
+  });
+
+  it('notes with no command, binary junk, an empty or relative --venv: one line, exit 2, nothing written; counts in words', async () => {
+    const home = tempHome();
+    const prose = path.join(home, 'prose.txt');
+    fs.writeFileSync(prose, 'Just prose here. Nothing to run.\n');
+    const junk = path.join(home, 'junk.bin');
+    fs.writeFileSync(junk, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 0x0a, 0x61, 0x70, 0x74]));
+    const notes = path.join(home, 'one.md');
+    fs.writeFileSync(notes, 'apt-get install -y coreutils\n');
+    for (const [args, line] of [
+      [
+        [prose, '-o', path.join(home, 'prose.yaml')],
+        `setup: error: ${prose}: no line of the notes became a step, skipped 1 (1 not a command); nothing written (setup import takes shell lines (apt, pip, git, cmake, make, export…) in code blocks or among prose)\n`,
+      ],
+      [
+        [junk, '-o', path.join(home, 'junk.yaml')],
+        `setup: error: ${junk}: binary, not text (give the notes as a text file)\n`,
+      ],
+      [[notes, '--venv', ''], 'setup: error: --venv needs a path (setup import NOTES --venv ~/venvs/NAME)\n'],
+      [
+        [notes, '--venv', 'venvs/ml'],
+        `setup: error: --venv venvs/ml is relative: a recipe runs it from another folder (give ~/… or an absolute path: --venv ${path.join(home, 'venvs/ml')})\n`,
+      ],
+    ] as const) {
+      const bad = await runCli(['import', ...args], home);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toBe(line);
+    }
+    // Many installs at once: a draft over a recipe's 1 MiB is refused in words, quickly (merging stays linear).
+    const many = path.join(home, 'many.txt');
+    fs.writeFileSync(
+      many,
+      Array.from({ length: 60000 }, (_, i) => `pip install pkg-${i}==1.${i}\ngit clone https://h/r/repo${i}.git`).join(
+        '\n',
+      ),
+    );
+    const started = Date.now();
+    const big = await runCli(['import', many, '-o', path.join(home, 'many.yaml')], home);
+    expect(big.code).toBe(2);
+    expect(big.stderr).toMatch(
+      /^setup: error: .*many\.txt: the draft many would be \d+\.\d MiB, over the 1 MiB a recipe may be; nothing written \(import a part of the notes, or --split -o DIR \(one recipe per section\)\)\n$/,
+    );
+    expect(Date.now() - started).toBeLessThan(30000);
+    expect(fs.readdirSync(home).filter((f) => f.endsWith('.yaml'))).toEqual([]);
+    const one = await runCli(['import', notes], home);
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.stderr).toBe('one: kept 1 line as 1 step, skipped 0\n');
+  });
+
+  it('a heredoc that writes a file and an export: the draft runs, and a second run has nothing to do', async () => {
+    const home = tempHome();
+    const notes = path.join(home, 'demo.md');
+    fs.writeFileSync(
+      notes,
+      [
+        '# Demo',
+        '```bash',
+        'cat > ~/.config/envkit-demo/config.toml <<EOF',
+        '[server]',
+        '\tname = "tabbed"',
+        'EOF',
+        'export ENVKIT_HEREDOC_DEMO=~/.local/demo',
+        '```',
+      ].join('\n'),
+    );
+    const dir = path.join(home, 'drafts');
+    fs.mkdirSync(dir);
+    const res = await runCli(['import', notes, '-o', path.join(dir, 'demo.yaml')], home);
+    expect(res.code, res.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(dir, 'demo.yaml'), 'utf8')).toContain(
+      '  # lines 3-6 (Demo)\n  - name: Write ~/.config',
+    );
+    const first = await runCli(['run', 'demo', '--recipes', dir], home);
+    expect(first.code, first.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(home, '.config/envkit-demo/config.toml'), 'utf8')).toBe(
+      '[server]\n\tname = "tabbed"\n',
+    );
+    const again = await runCli(['run', 'demo', '--recipes', dir], home);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout + again.stderr).toContain('Nothing to do: 2 steps already satisfied.');
+  });
+
+  // As root every folder is writable: the check needs a user the permissions stop (nobody, through setpriv).
+  const asNobody = process.getuid?.() === 0 && fs.existsSync('/usr/bin/setpriv');
+  it.runIf(asNobody)('-o into a folder this user may not write: one line, exit 2, nothing written', async () => {
+    const home = tempHome();
+    fs.chmodSync(home, 0o755);
+    const notes = path.join(home, 'one.md');
+    fs.writeFileSync(notes, 'apt-get install -y coreutils\n');
+    const locked = path.join(home, 'locked');
+    fs.mkdirSync(locked, { mode: 0o555 });
+    const writer = fs.mkdtempSync(path.join(home, 'nobody-'));
+    fs.chmodSync(writer, 0o777);
+    for (const [args, what] of [
+      [['-o', path.join(locked, 'one.yaml')], locked],
+      [['--split', '-o', path.join(locked, 'drafts')], locked],
+      [['--split', '-o', locked], locked],
+    ] as const) {
+      const res = await runProgram(
+        '/usr/bin/setpriv',
+        ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, 'import', notes, ...args],
+        { env: cliEnv(writer), cwd: writer },
+      );
+      expect(res.code, res.stderr).toBe(2);
+      expect(res.stderr).toBe(
+        `setup: error: -o ${args.at(-1)}: ${what} is not writable (permission denied); nothing written (write the drafts where you may: -o PATH)\n`,
+      );
+    }
+    expect(fs.readdirSync(locked)).toEqual([]);
   });
 });

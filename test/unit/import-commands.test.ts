@@ -36,7 +36,13 @@ describe('import: a command → a step', () => {
     [
       'apt/yum install: packages, flags dropped, installs merged',
       'sudo apt-get install -y gcc-9 g++-9\napt install --no-install-recommends ffmpeg gcc-9',
-      [{ kind: 'packages', packages: ['gcc-9', 'g++-9', 'ffmpeg'], lines: [1, 2] }],
+      [
+        {
+          kind: 'packages',
+          packages: ['gcc-9', 'g++-9', 'ffmpeg'],
+          lines: [1, 2],
+        },
+      ],
     ],
     [
       'yum: a dnf name and a TODO for the apt one',
@@ -162,6 +168,147 @@ describe('import: a command → a step', () => {
       ],
     ],
     [
+      'sudo -u USER: the line stays whole (it runs as that user, not root), even where a kind would fit',
+      'sudo -u postgres psql -c "CREATE USER app"\nsudo --user=app pip install requests\nsudo -u root apt-get install -y jq',
+      [
+        {
+          kind: 'run',
+          root: true,
+          script: ['sudo -u postgres psql -c "CREATE USER app"', 'sudo --user=app pip install requests'],
+          lines: [1, 2],
+        },
+        { kind: 'packages', packages: ['jq'], lines: [3] },
+      ],
+    ],
+    [
+      'a subshell is one run line as written: its cd ends with it',
+      'cd /src/faiss\n(cd build/faiss/python && python setup.py install)\nmake -C build -j faiss',
+      [
+        { kind: 'run', cwd: '/src/faiss', script: ['(cd build/faiss/python && python setup.py install)'], lines: [2] },
+        { kind: 'make', dir: '/src/faiss/build', targets: ['faiss'] },
+      ],
+    ],
+    [
+      "pip: a spec of several clauses ('torch>=2,<3') is a requirement; git clone --single-branch -q is a clone",
+      "pip install 'torch>=2,<3' numpy\ngit clone -b v1.2 --single-branch -q https://github.com/foo/bar.git",
+      [
+        {
+          kind: 'pip',
+          requirements: [
+            { name: 'torch', op: '>=', version: '2,<3' },
+            { name: 'numpy', op: '' },
+          ],
+        },
+        { kind: 'git', repo: 'https://github.com/foo/bar.git', ref: 'v1.2', dest: '{{ dirs.src }}/bar' },
+      ],
+    ],
+    [
+      'apt install name=version: the package, the pin a TODO (the kind installs the candidate)',
+      'apt-get install -y libssl-dev=3.0.11-1~deb12u2 jq',
+      [
+        {
+          kind: 'packages',
+          packages: ['libssl-dev', 'jq'],
+          notes: [
+            'TODO: the notes pin libssl-dev=3.0.11-1~deb12u2 (line 1): the packages kind installs the candidate; setup lock pins what was installed',
+          ],
+        },
+      ],
+    ],
+    [
+      'a package manager line no kind fits runs as root, sudo or not (notes written in a root shell drop it)',
+      'apt-get remove -y cmake\ndpkg -i ./x.deb',
+      [{ kind: 'run', root: true, script: ['apt-get remove -y cmake', 'dpkg -i ./x.deb'] }],
+    ],
+    [
+      'a run line naming a file the notes downloaded and untarred: the download keeps the file, the line runs beside it',
+      'wget https://x.org/go1.21.0.linux-amd64.tar.gz\ntar -zxvf go1.21.0.linux-amd64.tar.gz\nrm -rf /usr/local/go && tar -C /usr/local -xzf go1.21.0.linux-amd64.tar.gz',
+      [
+        {
+          kind: 'download',
+          dest: '{{ dirs.src }}/go1.21.0.linux-amd64.tar.gz',
+          extract: '{{ dirs.src }}/go1.21.0.linux-amd64',
+          notes: [
+            'the notes untar it beside the file (line 2); strip: 1 assumes one top folder, go1.21.0.linux-amd64/',
+            'kept as a file too: line 3 uses it',
+          ],
+        },
+        {
+          kind: 'run',
+          cwd: '{{ dirs.src }}',
+          script: ['rm -rf /usr/local/go', 'tar -C /usr/local -xzf go1.21.0.linux-amd64.tar.gz'],
+        },
+      ],
+    ],
+    [
+      'a heredoc that writes a whole file is a file step; one the shell would change, or appends, stays a run line',
+      [
+        'mkdir -p ~/.config/demo',
+        'cat > ~/.config/demo/config.toml <<EOF',
+        '[server]',
+        '\tname = "tabbed"',
+        'EOF',
+        "cat <<-'END' > /etc/demo.conf",
+        '\tport = $PORT',
+        'END',
+        'cat > ~/.demo.env <<EOF',
+        'HOME_DIR=$HOME',
+        'EOF',
+        'cat >> ~/.demo.log <<EOF',
+        'one',
+        'EOF',
+      ].join('\n'),
+      [
+        { kind: 'run', script: ['mkdir -p ~/.config/demo'], lines: [1] },
+        {
+          kind: 'file',
+          path: '~/.config/demo/config.toml',
+          content: '[server]\n\tname = "tabbed"\n',
+          lines: [2, 3, 4, 5],
+        },
+        { kind: 'file', path: '/etc/demo.conf', content: 'port = $PORT\n', lines: [6, 7, 8] },
+        {
+          kind: 'run',
+          script: ['cat > ~/.demo.env <<EOF\nHOME_DIR=$HOME\nEOF', 'cat >> ~/.demo.log <<EOF\none\nEOF'],
+        },
+      ],
+    ],
+    [
+      'a Dockerfile: RUN lines are shell lines (continuations joined), WORKDIR a cd, ENV an export; the rest is skipped whole',
+      [
+        'FROM debian:12',
+        'RUN apt-get update && apt-get install -y --no-install-recommends \\',
+        '    build-essential cmake \\',
+        ' && rm -rf /var/lib/apt/lists/*',
+        'COPY a.txt \\',
+        '  /b.txt',
+        'WORKDIR /src',
+        'RUN git clone --depth 1 -b v1.7.4 https://github.com/facebookresearch/faiss.git',
+        'ENV PATH=/opt/bin:$PATH',
+      ].join('\n'),
+      [
+        { kind: 'packages', packages: ['build-essential', 'cmake'], lines: [2] },
+        { kind: 'run', script: ['rm -rf /var/lib/apt/lists/*'], lines: [2] },
+        { kind: 'git', ref: 'v1.7.4', depth: 1, dest: '/src/faiss' },
+        { kind: 'env', path: ['/opt/bin'] },
+      ],
+    ],
+    [
+      'a venv the notes activated: run lines after it activate it too; after deactivate, pip is the system’s again',
+      'python3 -m venv ~/venvs/app\nsource ~/venvs/app/bin/activate\npip install -r requirements.txt\npython manage.py migrate\npip install django\ndeactivate\npip install tqdm',
+      [
+        { kind: 'venv', path: '~/venvs/app' },
+        {
+          kind: 'run',
+          script: ['. ~/venvs/app/bin/activate', 'pip install -r requirements.txt', 'python manage.py migrate'],
+          lines: [3, 4],
+          notes: ['the notes activated ~/venvs/app before this: the step does too'],
+        },
+        { kind: 'pip', venv: '~/venvs/app', requirements: [{ name: 'django' }] },
+        { kind: 'pip', requirements: [{ name: 'tqdm' }] },
+      ],
+    ],
+    [
       'wget + tar x: a download that unpacks (strip 1); make in the folder it made, vars with the notes’ values',
       'cur_dir=/opt/pkg\ncd /mnt/work\nwget https://x.org/lapack-3.4.2.tgz\ntar -xvf lapack-3.4.2.tgz\ncd lapack-3.4.2\nmake -j8  && make PREFIX=$cur_dir install',
       [
@@ -191,6 +338,20 @@ describe('import: a command → a step', () => {
         { kind: 'cmake', build: '{{ dirs.src }}/googletest/build', install: true },
         { kind: 'cmake', source: '/src/faiss', build: '/src/faiss/build', defines: { FAISS_ENABLE_GPU: 'OFF' } },
         { kind: 'cmake', build: '/src/faiss/build', install: false },
+      ],
+    ],
+    [
+      'cmake -B build without a source configures the folder it runs in; its CMAKE_INSTALL_PREFIX is the notes’ prefix',
+      'git clone https://github.com/OpenMathLib/OpenBLAS.git\ncd OpenBLAS\ncmake -B build -DBUILD_SHARED_LIBS=ON -DCMAKE_INSTALL_PREFIX=/opt/openblas\ncmake --build build -j\nsudo cmake --install build',
+      [
+        { kind: 'git', dest: '{{ dirs.src }}/OpenBLAS' },
+        {
+          kind: 'cmake',
+          source: '{{ dirs.src }}/OpenBLAS',
+          build: '{{ dirs.src }}/OpenBLAS/build',
+          defines: { BUILD_SHARED_LIBS: 'ON', CMAKE_INSTALL_PREFIX: '/opt/openblas' },
+        },
+        { kind: 'cmake', lines: [4, 5], build: '{{ dirs.src }}/OpenBLAS/build', install: true },
       ],
     ],
     [
@@ -233,21 +394,6 @@ describe('import: a command → a step', () => {
         { kind: 'git', dest: '{{ dirs.src }}/pytorch' },
         { kind: 'run', script: ['rm -rf foxi'], cwd: '{{ dirs.src }}/pytorch/third_party' },
         { kind: 'git', dest: '{{ dirs.src }}/pytorch/third_party/foxi' },
-      ],
-    ],
-    [
-      'cat > FILE <<EOF and sudo tee FILE <<EOF: a file step with the body; $X from the notes put in; $(…) stays a run',
-      "D=/opt/app\ncat > ~/.config/app.ini <<'EOF'\n[x]\nhome = $HOME\nEOF\nsudo tee /etc/app.conf <<EOF > /dev/null\ndir = $D\nhome = $HOME\nEOF\ncat <<EOF > /tmp/t\nnow = $(date)\nEOF",
-      [
-        { kind: 'file', lines: [2], path: '~/.config/app.ini', content: '[x]\nhome = $HOME\n', root: false },
-        {
-          kind: 'file',
-          lines: [6],
-          path: '/etc/app.conf',
-          content: 'dir = /opt/app\nhome = {{ dirs.home }}\n',
-          root: true,
-        },
-        { kind: 'run', lines: [10] },
       ],
     ],
     [
@@ -342,6 +488,49 @@ describe('import: the draft as a whole', () => {
     const system = importNotes('cd /src/x\nmake PREFIX=/usr/local install', { name: 'd', source: 'n.md', hosts });
     expect(system.prefix).toBeUndefined();
     expect(system.recipes[0]?.yaml).toContain('PREFIX: /usr/local');
+  });
+
+  it('--venv: a pip line left to a run step gets a TODO (it installs into the system python)', () => {
+    const r = importNotes('pip install -r requirements.txt\npip install tqdm', {
+      name: 'd',
+      source: 'n.md',
+      hosts,
+      venv: '~/venvs/ml',
+    });
+    const yaml = r.recipes[0]?.yaml ?? '';
+    load(yaml);
+    expect(yaml).toContain(
+      "  # TODO: --venv: this step's pip installs into the system python; ~/venvs/ml/bin/pip installs into the venv\n",
+    );
+  });
+
+  it('packages named with a version (python3.9, gcc-9) get one TODO: a release has them or not', () => {
+    const r = importNotes('apt install -y python3.9 python3-pip gcc-9\napt install -y g++-9', {
+      name: 'd',
+      source: 'n.md',
+      hosts,
+    });
+    const yaml = r.recipes[0]?.yaml ?? '';
+    load(yaml);
+    expect(yaml).toContain(
+      '  # TODO: python3.9, gcc-9, g++-9 name one version, which a release has or not: the plain name (python3, gcc), or a map per release ({ "ubuntu:20.04": gcc-9, debian: gcc })\n  - name: System packages\n',
+    );
+  });
+
+  it('a download the notes untar and also use as a file is written with both dest and extract', () => {
+    const notes = [
+      'wget https://x.org/go1.21.0.linux-amd64.tar.gz',
+      'tar -zxvf go1.21.0.linux-amd64.tar.gz',
+      'rm -rf /usr/local/go && tar -C /usr/local -xzf go1.21.0.linux-amd64.tar.gz',
+    ].join('\n');
+    const r = importNotes(notes, { name: 'd', source: 'n.md', hosts });
+    const d = load(r.recipes[0]?.yaml ?? '') as { steps: Record<string, Record<string, unknown>>[] };
+    expect(d.steps[0]?.download).toMatchObject({
+      dest: '{{ dirs.src }}/go1.21.0.linux-amd64.tar.gz',
+      extract: '{{ dirs.src }}/go1.21.0.linux-amd64',
+      strip: 1,
+    });
+    expect(d.steps[1]).toMatchObject({ cwd: '{{ dirs.src }}' });
   });
 
   it('--venv: pip installs into the system python go into a venv a step makes first', () => {

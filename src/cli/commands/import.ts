@@ -4,6 +4,7 @@ import { parseRecipe } from '../../catalog/load.js';
 import { importNotes, type ImportResult } from '../../import/import-notes.js';
 import { loadMirrorHosts } from '../../import/mirrors.js';
 import { RECIPE_NAME } from '../../lang/schema.js';
+import { MAX_SOURCE_BYTES } from '../../lang/source.js';
 import { InputError, UsageError } from '../../util/errors.js';
 import { defaultPaths } from '../../util/paths.js';
 import { fileKind, MiB, readUserFileSync, UnreadableFile } from '../../util/user-file.js';
@@ -18,15 +19,22 @@ const DRAFT_MARK = '# Drafted by setup import from ';
 const LIMITS = { maxBytes: 16 * MiB, what: 'notes', hint: 'import a part of it' };
 
 function readNotes(file: string): string {
-  if (file === '-') return fs.readFileSync(0, 'utf8');
+  let bytes: Buffer;
   try {
-    return readUserFileSync(file, LIMITS).toString('utf8');
+    bytes = file === '-' ? fs.readFileSync(0) : readUserFileSync(file, LIMITS);
   } catch (e) {
     if (e instanceof UnreadableFile)
       throw new UsageError(`${file}: ${e.reason}`, e.hint ?? 'give a notes file, or - for stdin');
     throw e;
   }
+  if (bytes.length > LIMITS.maxBytes)
+    throw new UsageError(`${file}: ${(bytes.length / MiB).toFixed(1)} MiB; notes are limited to 16 MiB`, LIMITS.hint);
+  // A NUL byte is in no page of notes: an image, an archive, a program.
+  if (bytes.includes(0)) throw new UsageError(`${file}: binary, not text`, 'give the notes as a text file');
+  return bytes.toString('utf8');
 }
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** The recipe's name: --name, else the -o file's, else the notes file's, in kebab-case. */
 function recipeName(file: string, opts: ImportOpts): string {
@@ -49,11 +57,24 @@ function recipeName(file: string, opts: ImportOpts): string {
   return name;
 }
 
+/** Refuses an -o this user may not write (a folder or file), before any draft is written: all or nothing. */
+function writable(p: string, given: string): void {
+  try {
+    fs.accessSync(p, fs.constants.W_OK);
+  } catch {
+    throw new UsageError(
+      `-o ${given}: ${p} is not writable (permission denied); nothing written`,
+      'write the drafts where you may: -o PATH',
+    );
+  }
+}
+
 /** Refuses an -o that is not a folder's file, or a file that is not an earlier draft. */
 function checkOutput(file: string, given: string): void {
   const dir = fs.statSync(path.dirname(file), { throwIfNoEntry: false });
   if (!dir?.isDirectory()) throw new UsageError(`-o ${given}: no folder ${path.dirname(file)}`, 'create it first');
   const st = fs.statSync(file, { throwIfNoEntry: false });
+  writable(st ? file : path.dirname(file), given);
   if (!st) return;
   const kind = fileKind(st);
   const ours = !kind && readUserFileSync(file, LIMITS).toString('utf8').startsWith(DRAFT_MARK);
@@ -64,13 +85,18 @@ function checkOutput(file: string, given: string): void {
     );
 }
 
-/** The summary on stderr: what was kept, and each kind of skipped line with how many (dead ends one by one). */
-function summary(o: Output, r: ImportResult, where: string): string[] {
+/** `N (n1 prose, n2 link, …)`: the skipped lines, by reason. */
+function skippedCounts(r: ImportResult): string {
   const counts = new Map<string, number>();
   for (const s of r.skipped) counts.set(s.reason, (counts.get(s.reason) ?? 0) + 1);
+  return `${r.skipped.length}${counts.size ? ` (${[...counts].map(([why, n]) => `${n} ${why}`).join(', ')})` : ''}`;
+}
+
+/** The summary on stderr: what was kept, and each kind of skipped line with how many (dead ends one by one). */
+function summary(o: Output, r: ImportResult, where: string): string[] {
   const steps = r.recipes.reduce((n, d) => n + d.steps, 0);
   const lines = [
-    `${where}: kept ${r.kept.length} lines as ${steps} steps, skipped ${r.skipped.length}${counts.size ? ` (${[...counts].map(([why, n]) => `${n} ${why}`).join(', ')})` : ''}`,
+    `${where}: kept ${plural(r.kept.length, 'line')} as ${plural(steps, 'step')}, skipped ${skippedCounts(r)}`,
   ];
   for (const s of r.skipped)
     if (s.reason === 'dead end' || o.verbose)
@@ -105,6 +131,7 @@ function targets(opts: ImportOpts): { dir?: string; file?: string } {
     );
   if (!st && !fs.statSync(path.dirname(out), { throwIfNoEntry: false })?.isDirectory())
     throw new UsageError(`-o ${opts.output}: no folder ${path.dirname(out)}`, 'create it first');
+  writable(st ? out : path.dirname(out), opts.output);
   return { dir: out };
 }
 
@@ -112,6 +139,14 @@ function targets(opts: ImportOpts): { dir?: string; file?: string } {
 export default async function importCommand([file]: string[], opts: ImportOpts): Promise<number> {
   const o = makeOutput(opts);
   if (!file) throw new UsageError('setup import needs a notes file', 'setup import notes.md -o my-setup.yaml');
+  if (opts.venv !== undefined && !opts.venv.trim())
+    throw new UsageError('--venv needs a path', 'setup import NOTES --venv ~/venvs/NAME');
+  // A relative venv in a recipe is relative to the step's folder when it runs, not to here.
+  if (opts.venv !== undefined && !/^(\/|~(\/|$)|\{\{)/.test(opts.venv))
+    throw new UsageError(
+      `--venv ${opts.venv} is relative: a recipe runs it from another folder`,
+      `give ~/… or an absolute path: --venv ${path.resolve(opts.venv)}`,
+    );
   const name = recipeName(file, opts);
   const to = targets(opts);
   const text = readNotes(file);
@@ -125,14 +160,23 @@ export default async function importCommand([file]: string[], opts: ImportOpts):
     ...(opts.split ? { split: true } : {}),
     ...(opts.chain ? { chain: true } : {}),
   });
-  if (opts.split && !r.recipes.length)
+  const steps = r.recipes.reduce((n, d) => n + d.steps, 0);
+  if (!steps)
     throw new UsageError(
-      `${file}: no step in any section; nothing written`,
-      'run without --split to see what was skipped, with -v',
+      `${file}: no line of the notes became a step, skipped ${skippedCounts(r)}; nothing written`,
+      'setup import takes shell lines (apt, pip, git, cmake, make, export…) in code blocks or among prose',
     );
   const files = r.recipes.map((d) => to.file ?? (to.dir ? path.join(to.dir, `${d.name}.yaml`) : undefined));
   // Every draft is checked as `setup validate` would, and every target, before any is written: all or nothing.
   r.recipes.forEach((d, i) => {
+    // A recipe file has a size limit of its own: a draft past it is too many notes at once, not a bug.
+    if (Buffer.byteLength(d.yaml) > MAX_SOURCE_BYTES)
+      throw new UsageError(
+        `${file}: the draft ${d.name} would be ${(Buffer.byteLength(d.yaml) / MiB).toFixed(1)} MiB, over the 1 MiB a recipe may be; nothing written`,
+        opts.split
+          ? 'import a part of the notes'
+          : 'import a part of the notes, or --split -o DIR (one recipe per section)',
+      );
     const loaded = parseRecipe(files[i] ?? `${d.name}.yaml`, Buffer.from(d.yaml));
     const errors = loaded.problems.filter((p) => p.severity === 'error');
     if (errors.length)
