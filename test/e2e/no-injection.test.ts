@@ -295,6 +295,10 @@ function execEnv(calls: string[][]): ApplyEnv {
     paths: { home: HOME, state: path.join(HOME, 'state'), backups: path.join(HOME, 'state', 'backups') },
     log: () => undefined,
     progress: () => undefined,
+    // No ccache here: the values are what is tested, and the host's ccache (or its absence) must not matter.
+    facts: { get: async () => null },
+    processEnv: ENV,
+    together: [],
     exec: async (cmd: Command, opts?: { cwd?: string }) => {
       const argv = commandArgv(cmd);
       calls.push(argv);
