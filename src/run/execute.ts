@@ -68,21 +68,20 @@ export async function execute(plan: Plan, o: ExecuteOptions): Promise<RunSummary
   o.reporter.start(todo);
   let changed = false;
   /** Steps an earlier step's apply did the work of (`together`), and which step that was. */
-  const doneWith = new Map<PlannedStep, string>();
+  const doneWith = new Map<ResolvedStep, string>();
   for (const [i, s] of todo.entries()) {
     if (o.signal.aborted) break;
     o.reporter.stepStart(s);
     const t0 = performance.now();
     const label = `${s.step.recipe} › ${s.step.name || s.action.summary}`;
     o.log.line(`\n==> ${label}  [${s.step.id}, ${s.step.loc.file}:${s.step.loc.line}]`);
-    const later = todo.slice(i + 1).filter((x) => x.state !== 'blocked');
-    const together =
-      s.state === 'blocked'
-        ? []
-        : (s.step.impl.together?.(
-            s.step,
-            later.map((x) => x.step),
-          ) ?? []);
+    const join = s.state === 'blocked' ? undefined : s.step.impl.together;
+    const together = join
+      ? join(
+          s.step,
+          todo.slice(i + 1).flatMap((x) => (x.state === 'blocked' ? [] : [x.step])),
+        )
+      : [];
     const result = await runOne(s, o, changed, together).catch((e: unknown): StepResult => {
       if (e instanceof StepFailure)
         return { status: o.signal.aborted ? 'interrupted' : 'failed', message: e.message, durationMs: 0, failure: e };
@@ -97,8 +96,8 @@ export async function execute(plan: Plan, o: ExecuteOptions): Promise<RunSummary
       };
     });
     result.durationMs = performance.now() - t0;
-    if (result.status === 'ok') for (const x of later) if (together.includes(x.step)) doneWith.set(x, s.step.id);
-    const leader = doneWith.get(s);
+    if (result.status === 'ok') for (const t of together) doneWith.set(t, s.step.id);
+    const leader = doneWith.get(s.step);
     // Its work was done in this run, by the step that installed it with its own: done, saying by which.
     if (result.status === 'already' && leader) Object.assign(result, { status: 'ok', message: `done with ${leader}` });
     o.log.line(`<== ${result.status}: ${result.message} (${formatDuration(result.durationMs)})`);

@@ -2,7 +2,7 @@ import { bundleDownload } from './download/bundle.js';
 import { downloadShell } from './download/shell.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { unreachable, unreachableLine } from '../util/reach.js';
+import { mustAnswer } from './reach.js';
 import * as z from '../util/zod.js';
 import { rewriteUrl } from '../lang/mirror.js';
 import { scanTemplate } from '../lang/template.js';
@@ -411,10 +411,7 @@ export const downloadKind = defineKind<DownloadSpec, DownloadConfig>({
     const needExtract = !!c.extract && (await extractProblem(c)) !== undefined;
     if (!needDest && !needExtract) return;
     if (url !== c.url) env.log(`${c.url} → ${url} (mirror profile)`);
-    for (const u of [url, ...(c.checksumUrl ? [rewriteUrl(env.profile, c.checksumUrl)] : [])]) {
-      const why = await unreachable(u, { env: env.processEnv, files: false });
-      if (why) throw new StepFailure(unreachableLine('host', u, why));
-    }
+    await mustAnswer([url, ...(c.checksumUrl ? [rewriteUrl(env.profile, c.checksumUrl)] : [])], env);
     const name = fileName(url);
     try {
       const fetchOpts = {

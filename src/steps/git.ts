@@ -2,7 +2,7 @@ import path from 'node:path';
 import * as z from '../util/zod.js';
 import { gitRewriteArgs, rewriteWith } from '../lang/mirror.js';
 import type { Profile } from '../lang/schema.js';
-import { unreachable, unreachableLine } from '../util/reach.js';
+import { mustAnswer } from './reach.js';
 import { argvToString } from '../util/shell.js';
 import { credentialEnv, publicRewrites, publicUrl } from './git/credentials.js';
 import { bundleGit } from './git/bundle.js';
@@ -238,11 +238,7 @@ export const gitKind = defineKind<GitSpec, GitConfig>({
     const inGit = (args: string[]): Promise<unknown> => git(['-C', c.dest, ...args]);
     const depth = c.depth ? [`--depth=${c.depth}`] : [];
     // Before the first clone or fetch: a host that did not answer once this run fails the step at once.
-    const reach = async (): Promise<void> => {
-      const url = rewriteWith(publicRewrites(env.profile), publicUrl(c.repo));
-      const why = await unreachable(url, { env: env.processEnv, files: false });
-      if (why) throw new StepFailure(unreachableLine('host', url, why));
-    };
+    const reach = (): Promise<void> => mustAnswer([rewriteWith(publicRewrites(env.profile), publicUrl(c.repo))], env);
 
     let s: DestState = await inspectDest(env.runner, c.dest, c.repo, c.ref);
     if (s.kind === 'other') throw new StepFailure(s.why, { hint: `${c.dest} is left as it is` });
