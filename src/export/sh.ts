@@ -135,13 +135,12 @@ export function renderSh(input: ShInput, scriptFacts: Record<string, string>): S
   const text0 = body.join('\n');
   // Facts the recipes read (in `when:` or templates) that the script does not check where it runs: decided here.
   // A fact only a step kind reads (cmake's and make's `ccache`) decided nothing the script says.
-  const read = referencedFacts(
-    input.recipes.map((r) => r.recipe),
-    { kinds: false },
-  );
+  const recipes = input.recipes.map((r) => r.recipe);
+  const read = referencedFacts(recipes, { kinds: false });
+  const kindOnly = new Set(recipes.flatMap((r) => r.steps.flatMap((s) => s.impl.facts)).filter((k) => !read.has(k)));
   const unchecked = Object.entries(input.facts).filter(
     ([k, v]) =>
-      read.has(k) && !(SCRIPT_FACTS as readonly string[]).includes(k) && k !== 'pkg_manager' && v !== undefined,
+      !kindOnly.has(k) && !(SCRIPT_FACTS as readonly string[]).includes(k) && k !== 'pkg_manager' && v !== undefined,
   );
   if (unchecked.length)
     limits.set(
