@@ -462,7 +462,9 @@ export const downloadKind = defineKind<DownloadSpec, DownloadConfig>({
     if (!needDest && !needExtract) return;
     if (url !== c.url) env.log(`${c.url} → ${url} (mirror profile)`);
     for (const u of [url, ...(c.checksumUrl ? [rewriteUrl(env.profile, c.checksumUrl)] : [])]) {
-      const why = await unreachable(u, { env: env.processEnv, files: false });
+      // Node's fetch connects directly whatever http(s)_proxy says: probe the way it will connect (with the
+      // proxy variables, the probe would be skipped and a host that never answers would hang the download).
+      const why = await unreachable(u, { env: {}, files: false });
       if (why) throw new StepFailure(unreachableLine('host', u, why));
     }
     const name = fileName(url);
