@@ -59,12 +59,15 @@ export interface ResolvedRecipe {
   missingSecrets: string[];
 }
 
-/** The facts a set of recipes reads: `when:` keys and `{{ host.* }}` names. Only these are gathered for a plan. */
-export function referencedFacts(recipes: readonly Recipe[]): Set<string> {
+/**
+ * The facts a set of recipes reads: `when:` keys and `{{ host.* }}` names, and (unless `kinds: false`) the
+ * facts their step kinds read themselves (cmake's `ccache`). Only these are gathered for a plan.
+ */
+export function referencedFacts(recipes: readonly Recipe[], o: { kinds?: boolean } = {}): Set<string> {
   const out = new Set<string>();
   for (const r of recipes) {
     for (const s of r.steps) {
-      for (const k of s.impl.facts) out.add(k);
+      if (o.kinds !== false) for (const k of s.impl.facts) out.add(k);
       for (const k of Object.keys(s.common.when ?? {})) out.add(k);
       if (s.common.root) out.add('sudo');
     }

@@ -40,14 +40,16 @@ async function checkHosts(hosts: readonly string[]): Promise<DoctorItem[]> {
         ? {
             label: host,
             status: 'warn',
-            message: `does not answer (${why})`,
-            fix: 'check the network, pick another --mirror, or pass --offline',
+            message: host.startsWith('file:') ? `is missing (${why})` : `does not answer (${why})`,
+            fix: host.startsWith('file:')
+              ? 'correct the folder in the mirror profile, or pick another --mirror'
+              : 'check the network, pick another --mirror, or pass --offline',
           }
         : {
             recipe: undefined,
             label: host,
             status: 'ok',
-            message: `answers (${Math.round(performance.now() - started)} ms)`,
+            message: host.startsWith('file:') ? 'is there' : `answers (${Math.round(performance.now() - started)} ms)`,
           };
     }),
   );
@@ -132,7 +134,8 @@ export async function doctor(
   const [facts, planned, mirrors] = await Promise.all([
     session.stepEnv.facts.all(),
     planSession(session, selectRecipes(session, names)),
-    opts.offline ? Promise.resolve([]) : checkHosts(profileHosts(session.stepEnv.profile)),
+    // Offline, a file:// index is still the profile's to have: only hosts over the network are left unasked.
+    checkHosts(profileHosts(session.stepEnv.profile).filter((h) => !opts.offline || h.startsWith('file:'))),
   ]);
   const all = planned.plan.recipes;
   const metaNamed = all.filter((r) => r.meta && names.includes(r.name)).map((r) => r.name);

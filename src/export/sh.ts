@@ -1,5 +1,5 @@
 import type { FactValue } from '../facts/registry.js';
-import type { ResolvedRecipe } from '../catalog/resolve.js';
+import { referencedFacts, type ResolvedRecipe } from '../catalog/resolve.js';
 import { commandShell } from '../steps/command.js';
 import type { ResolvedStep, ShellStep, StepEnv } from '../steps/types.js';
 import type { Problem } from '../util/errors.js';
@@ -134,8 +134,13 @@ export function renderSh(input: ShInput, scriptFacts: Record<string, string>): S
   }
   const text0 = body.join('\n');
   // Facts the recipes read (in `when:` or templates) that the script does not check where it runs: decided here.
+  // A fact only a step kind reads (cmake's and make's `ccache`) decided nothing the script says.
+  const recipes = input.recipes.map((r) => r.recipe);
+  const read = referencedFacts(recipes, { kinds: false });
+  const kindOnly = new Set(recipes.flatMap((r) => r.steps.flatMap((s) => s.impl.facts)).filter((k) => !read.has(k)));
   const unchecked = Object.entries(input.facts).filter(
-    ([k, v]) => !(SCRIPT_FACTS as readonly string[]).includes(k) && k !== 'pkg_manager' && v !== undefined,
+    ([k, v]) =>
+      !kindOnly.has(k) && !(SCRIPT_FACTS as readonly string[]).includes(k) && k !== 'pkg_manager' && v !== undefined,
   );
   if (unchecked.length)
     limits.set(

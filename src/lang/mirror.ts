@@ -20,11 +20,14 @@ export function gitRewriteArgs(rules: Record<string, string>): string[] {
   return Object.entries(rules).flatMap(([from, to]) => ['-c', `url.${to}.insteadOf=${from}`]);
 }
 
-/** Every host a profile points at (for doctor's reachability check). */
+/**
+ * Every host a profile points at (for doctor's reachability check), as `scheme://host`; a `file://` pip index
+ * (`index-url`, each of the space-separated `extra-index-url`) as its whole URL: that folder must exist.
+ */
 export function profileHosts(profile: Profile): string[] {
+  const pip = [profile.pip?.['index-url'], ...(profile.pip?.['extra-index-url'] ?? '').split(/\s+/)];
   const urls = [
-    profile.pip?.['index-url'],
-    profile.pip?.['extra-index-url'],
+    ...pip,
     ...(profile.conda?.default_channels ?? []),
     ...Object.values(profile.conda?.custom_channels ?? {}),
     ...(profile.go?.proxy ?? '').split(/[,|]/),
@@ -37,6 +40,7 @@ export function profileHosts(profile: Profile): string[] {
     try {
       const parsed = new URL(u);
       if (parsed.protocol === 'http:' || parsed.protocol === 'https:') hosts.add(`${parsed.protocol}//${parsed.host}`);
+      else if (parsed.protocol === 'file:' && pip.includes(u)) hosts.add(parsed.href);
     } catch {
       /* `direct`, `off`, file paths */
     }

@@ -67,6 +67,9 @@ export async function execute(plan: Plan, o: ExecuteOptions): Promise<RunSummary
   o.journal.append({ event: 'run-start', run: o.runId, log: o.log.file, message: `${todo.length} step(s) to run` });
   o.reporter.start(todo);
   let changed = false;
+  // Fetching ahead stops with the run: a failed step must not leave downloads going on behind it.
+  const stopEarly = new AbortController();
+  const early = startEarly(todo, o, AbortSignal.any([o.signal, stopEarly.signal]));
   /** Steps an earlier step's apply did the work of (`together`), and which step that was. */
   const doneWith = new Map<ResolvedStep, string>();
   for (const [i, s] of todo.entries()) {
@@ -75,6 +78,8 @@ export async function execute(plan: Plan, o: ExecuteOptions): Promise<RunSummary
     const t0 = performance.now();
     const label = `${s.step.recipe} › ${s.step.name || s.action.summary}`;
     o.log.line(`\n==> ${label}  [${s.step.id}, ${s.step.loc.file}:${s.step.loc.line}]`);
+    // Its network work, started ahead while earlier steps ran: done (or failed, for apply to meet) first.
+    await early.get(s);
     const join = s.state === 'blocked' ? undefined : s.step.impl.together;
     const together = join
       ? join(
@@ -126,6 +131,8 @@ export async function execute(plan: Plan, o: ExecuteOptions): Promise<RunSummary
     else summary.failed = { step: s, result };
     break;
   }
+  stopEarly.abort();
+  await Promise.all(early.values());
   if (o.signal.aborted) summary.interrupted = true;
   await o.env.inputs?.saveNotes(plan.recipes.flatMap((r) => r.steps.map((s) => s.step))).catch(() => undefined); // only a shortcut for later plans
   summary.durationMs = performance.now() - started;
@@ -141,6 +148,51 @@ export async function execute(plan: Plan, o: ExecuteOptions): Promise<RunSummary
       `interrupted; the journal has the step, and the next \`setup run\` continues from what the checks report (log: ${o.log.file})`,
     );
   return summary;
+}
+
+/** How many steps fetch ahead at once (their network work; builds still run one at a time). */
+const EARLY_JOBS = 3;
+
+/**
+ * Starts the `early` work of every pending step that has some (downloads into the cache), EARLY_JOBS at a
+ * time, in run order, so a later step's fetch overlaps the builds before it. Each promise settles (never
+ * rejects): a failure is left for the step's own apply to meet and report.
+ */
+function startEarly(
+  todo: readonly PlannedStep[],
+  o: ExecuteOptions,
+  signal: AbortSignal,
+): Map<PlannedStep, Promise<void>> {
+  const out = new Map<PlannedStep, Promise<void>>();
+  const queue = todo.filter((s) => s.state !== 'blocked' && s.step.impl.early);
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  const slot = async (): Promise<void> => {
+    if (running < EARLY_JOBS) {
+      running++;
+      return;
+    }
+    await new Promise<void>((resolve) => waiting.push(resolve));
+  };
+  const release = (): void => {
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  };
+  for (const s of queue) {
+    const work = (async () => {
+      await slot();
+      try {
+        if (!signal.aborted) await s.step.impl.early?.(s.step, o.env, signal);
+      } catch {
+        // The step's apply fetches again in its turn and reports what fails.
+      } finally {
+        release();
+      }
+    })();
+    out.set(s, work);
+  }
+  return out;
 }
 
 async function runOne(

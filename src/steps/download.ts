@@ -3,6 +3,7 @@ import { downloadShell } from './download/shell.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { mustAnswer } from './reach.js';
+import { unreachable } from '../util/reach.js';
 import * as z from '../util/zod.js';
 import { rewriteUrl } from '../lang/mirror.js';
 import { scanTemplate } from '../lang/template.js';
@@ -23,7 +24,7 @@ import { parseSize } from '../util/size.js';
 import { DestIsFolder, placeFile } from './download/place.js';
 import { WriteFailed } from '../util/verified-write.js';
 import { parseMode } from './file.js';
-import { defineKind, StepFailure, type CheckResult, type StepEnv } from './types.js';
+import { defineKind, StepFailure, type CheckResult, type ResolvedStep, type StepEnv } from './types.js';
 
 const SHA256 = /^[0-9a-fA-F]{64}$/;
 const URL_SCHEMES = /^(https?|file):\/\//i;
@@ -246,6 +247,41 @@ async function headSize(url: string): Promise<number | undefined> {
   }
 }
 
+/** What a download fetched ahead logged, and how it failed: its step replays them in its turn. */
+const fetchedEarly = new WeakMap<object, { lines: string[]; error?: unknown }>();
+/** Files being fetched ahead, by sha256: a second step with the same file waits for the first. */
+const fetchingEarly = new Map<string, Promise<void>>();
+
+/** A pinned file into the cache ahead of its step, what it logs kept for the step (never rejects). */
+async function fetchAhead(
+  step: ResolvedStep<DownloadConfig>,
+  sha256: string,
+  env: StepEnv,
+  signal: AbortSignal,
+): Promise<void> {
+  const c = step.config;
+  if (await fs.stat(cachePath(env.paths.cache, sha256)).catch(() => undefined)) return;
+  const url = rewriteUrl(env.profile, c.url);
+  if (await unreachable(url, { env: {}, files: false })) return;
+  const lines: string[] = [];
+  fetchedEarly.set(step, { lines });
+  try {
+    const got = await fetchToCache(env.paths.cache, url, sha256, {
+      retry: c.retry,
+      signal: step.common.timeoutMs ? AbortSignal.any([signal, AbortSignal.timeout(step.common.timeoutMs)]) : signal,
+      maxBytes: c.maxSize,
+      deadlineMs: step.common.timeoutMs,
+      log: (line) => lines.push(line),
+      progress: () => undefined,
+    });
+    lines.push(`downloaded ${url} (${size(got.downloaded)}) while earlier steps ran, sha256 ${got.sha256}`);
+  } catch (e) {
+    // Stopped with the run: nothing to replay; the step fetches in its turn if it gets one.
+    if (signal.aborted) fetchedEarly.delete(step);
+    else fetchedEarly.set(step, { lines, error: e });
+  }
+}
+
 /** `download`: a file, verified by sha256 and cached by it, placed at `dest` and/or unpacked into `extract`. */
 export const downloadKind = defineKind<DownloadSpec, DownloadConfig>({
   kind: 'download',
@@ -400,6 +436,18 @@ export const downloadKind = defineKind<DownloadSpec, DownloadConfig>({
     if (step.common.root) throw new Error(ROOT_UNSUPPORTED);
     return downloadShell(step.config, rewriteUrl(ctx.env.profile, step.config.url), ctx.q);
   },
+  // A pinned file goes into the cache while earlier steps run; placing and unpacking wait for the step's turn,
+  // which replays what the fetch logged, or its failure (the file is not asked for twice).
+  early: async (step, env, signal) => {
+    const c = step.config;
+    if (!c.sha256 || step.common.root) return;
+    // Another step of this run fetches the same file (two URLs, one sha256): the cache has it after that one.
+    const same = fetchingEarly.get(c.sha256);
+    if (same) return same;
+    const work = fetchAhead(step, c.sha256, env, signal);
+    fetchingEarly.set(c.sha256, work);
+    await work.finally(() => fetchingEarly.delete(c.sha256 ?? ''));
+  },
   apply: async (step, env) => {
     const c = step.config;
     if (step.common.root) throw new StepFailure(ROOT_UNSUPPORTED);
@@ -407,13 +455,20 @@ export const downloadKind = defineKind<DownloadSpec, DownloadConfig>({
     const signal = step.common.timeoutMs
       ? AbortSignal.any([env.signal, AbortSignal.timeout(step.common.timeoutMs)])
       : env.signal;
+    const early = fetchedEarly.get(step);
+    fetchedEarly.delete(step); // a retry fetches again
+    for (const line of early?.lines ?? []) env.log(line);
     const needDest = !!c.dest && (await destProblem(c, env)) !== undefined;
     const needExtract = !!c.extract && (await extractProblem(c)) !== undefined;
     if (!needDest && !needExtract) return;
     if (url !== c.url) env.log(`${c.url} → ${url} (mirror profile)`);
-    await mustAnswer([url, ...(c.checksumUrl ? [rewriteUrl(env.profile, c.checksumUrl)] : [])], env);
+    // Node's fetch connects directly whatever http(s)_proxy says: probe the way it will connect (with the
+    // proxy variables, the probe would be skipped and a host that never answers would hang the download).
+    await mustAnswer([url, ...(c.checksumUrl ? [rewriteUrl(env.profile, c.checksumUrl)] : [])], { processEnv: {} });
     const name = fileName(url);
     try {
+      // A fetch ahead that failed fails here, as this fetch would have (and is reported the same way).
+      if (early?.error) throw early.error;
       const fetchOpts = {
         retry: c.retry,
         signal,

@@ -4,7 +4,7 @@ import * as z from '../util/zod.js';
 import { argvToString } from '../util/shell.js';
 import { deadIndex, indexOptions, installArgv, type PipConfig } from './pip/command.js';
 import { evaluateSpecs, type Evaluation } from './pip/evaluate.js';
-import { pipFailureHint, UNREACHABLE } from './pip/hints.js';
+import { importFailureHint, pipFailureHint, UNREACHABLE } from './pip/hints.js';
 import { judge } from './pip/judge.js';
 import { bundlePip } from './pip/bundle.js';
 import { pipShell } from './pip/shell.js';
@@ -492,9 +492,7 @@ export const pipKind = defineKind<PipSpec, PipConfig>({
     if (!c.imports.length) return;
     const failed = await importFailure(t.exe, c.imports, env, step.common.env);
     if (failed) {
-      throw new StepFailure(`pip installed what was asked, but ${failed}`, {
-        hint: 'the installed wheels do not work together (e.g. a CUDA build of torchvision over a CPU build of torch): pick versions, or an index, whose builds match',
-      });
+      throw new StepFailure(`pip installed what was asked, but ${failed}`, { hint: importFailureHint(failed) });
     }
     const specs = c.requirementFiles?.length
       ? [...c.packages, ...(await readRequirementFiles(c.requirementFiles).catch(() => ({ specs: [] }))).specs]

@@ -302,6 +302,13 @@ export interface StepKindDef<Spec = unknown, Config = Spec> {
    * (and runs alone when the check says it must). Kinds without it do one step's work.
    */
   together?(step: ResolvedStep<Config>, later: readonly ResolvedStep[]): ResolvedStep[];
+  /**
+   * `setup run`: network work a later step can do while earlier steps run, changing nothing but envkit's own
+   * caches (download: the pinned file into the sha256 cache). The executor starts it ahead, bounded, and
+   * waits for it when the step's turn comes; its failure is ignored (the step's own apply meets it again
+   * and says it). Kinds without it do their work in their turn.
+   */
+  early?(step: ResolvedStep<Config>, env: StepEnv, signal: AbortSignal): Promise<void>;
   /** `root:` when the step does not say (packages: true). */
   defaultRoot?: boolean;
   /** The kind's own check; kinds without one rely on the step's `check` / `creates`. */

@@ -14,9 +14,13 @@ import { hostHasVenv, pipCli, python3 } from './pip-cli.js';
  * port nothing listens on; a good local index (file:// and http://) still works.
  */
 /** `setup …` as the pip tests run it, timed; 127.0.0.1 never through a proxy the host may set. */
-async function cli(args: string[], home: string): Promise<CliResult & { seconds: number }> {
+async function cli(
+  args: string[],
+  home: string,
+  env: Record<string, string> = { no_proxy: '127.0.0.1', NO_PROXY: '127.0.0.1' },
+): Promise<CliResult & { seconds: number }> {
   const t0 = performance.now();
-  const r = await pipCli(args, home, { no_proxy: '127.0.0.1', NO_PROXY: '127.0.0.1' });
+  const r = await pipCli(args, home, env);
   return { ...r, seconds: (performance.now() - t0) / 1000 };
 }
 
@@ -140,6 +144,22 @@ steps:
       expect(run.seconds).toBeLessThan(30);
       expect(run.stderr).toContain(`host ${url} did not answer (connection refused): check the mirror profile`);
     }
+  });
+
+  it('a download with a proxy variable set is still probed (fetch does not go through the proxy)', async () => {
+    const home = tempHome();
+    const url = `http://127.0.0.1:${deadPort}/tool.tar.gz`;
+    const more = writeRecipes(path.join(home, 'recipes'), {
+      'fetch.yaml': `name: fetch
+steps:
+  - download: { url: "${url}", dest: ~/tool.tar.gz, sha256: "${'0'.repeat(64)}" }
+`,
+    });
+    const proxy = `http://127.0.0.1:${deadPort}`;
+    const run = await cli(['--recipes', more, 'run', 'fetch'], home, { http_proxy: proxy, HTTP_PROXY: proxy });
+    expect(run.code).toBe(1);
+    expect(run.seconds).toBeLessThan(30);
+    expect(run.stderr).toContain(`host ${url} did not answer (connection refused): check the mirror profile`);
   });
 
   it('a good local index still works, over http and file://', async () => {

@@ -58,3 +58,15 @@ export function resolutionHint(text: string, indexUrl?: string, profileConstrain
   }
   return undefined;
 }
+
+/**
+ * The hint for a step whose `imports:` fail after pip installed what was asked: a module that no installed
+ * distribution provides (`import sklearn`, not `scikit-learn`; a typo) is the recipe's name for it; any other
+ * failure (an ImportError inside a package, a missing shared library) is builds that do not fit together.
+ */
+export function importFailureHint(line: string): string {
+  const m = /^import (\S+) fails: ModuleNotFoundError: No module named '([^']+)'/.exec(line);
+  if (m && m[1] !== undefined && m[2] !== undefined && (m[1] === m[2] || m[1].startsWith(`${m[2]}.`)))
+    return `no installed distribution provides the module ${m[2]}: imports: names modules (sklearn for scikit-learn, yaml for PyYAML) — check the name, or add the package that provides it`;
+  return 'the installed wheels do not work together (e.g. a CUDA build of torchvision over a CPU build of torch): pick versions, or an index, whose builds match';
+}
