@@ -102,9 +102,13 @@ Exit codes: 0 ok · 1 a step or check failed · 2 invalid input · 3 plan --exit
       'install exactly the lock file: pip pins, git commits, package versions; a step the lock cannot satisfy stops the run before anything runs (exit 2)',
     )
     .option('--lock <file>', 'the lock file, with --locked (default: ./envkit.lock; implies --locked)')
+    .option(
+      '--jobs <n>',
+      "how many clones and downloads of later steps run while earlier steps build (default: the host's CPUs, 2 to 8; 0: none ahead)",
+    )
     .addHelpText(
       'after',
-      '\nExamples:\n  $ setup run cmake\n  $ setup run faiss --mirror tuna -v\n  $ setup run pip-mirror --mirror ./my-mirror.yaml\n  $ setup run ml-stack --locked                 install what ./envkit.lock records\n  $ setup run ml-stack --locked --lock ~/ml.lock',
+      '\nExamples:\n  $ setup run cmake\n  $ setup run faiss --mirror tuna -v\n  $ setup run pip-mirror --mirror ./my-mirror.yaml\n  $ setup run ml-stack --locked                 install what ./envkit.lock records\n  $ setup run ml-stack --locked --lock ~/ml.lock\n  $ setup run pytorch faiss --jobs 0            fetch nothing ahead (one thing at a time)',
     );
 
   add('doctor')

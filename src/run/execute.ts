@@ -47,6 +47,8 @@ export interface ExecuteOptions {
   runId: string;
   /** Work done at most once per run (see ApplyEnv.once); shared by every step. */
   once: Map<string, Promise<void>>;
+  /** How many later steps' network work (`early`) runs at once while earlier steps run (0: none ahead; default 3). */
+  jobs?: number;
 }
 
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
@@ -150,12 +152,12 @@ export async function execute(plan: Plan, o: ExecuteOptions): Promise<RunSummary
   return summary;
 }
 
-/** How many steps fetch ahead at once (their network work; builds still run one at a time). */
+/** How many steps fetch ahead at once when the caller does not say (their network work; builds still run one at a time). */
 const EARLY_JOBS = 3;
 
 /**
- * Starts the `early` work of every pending step that has some (downloads into the cache), EARLY_JOBS at a
- * time, in run order, so a later step's fetch overlaps the builds before it. Each promise settles (never
+ * Starts the `early` work of every pending step that has some (downloads into the cache, fresh git clones),
+ * `o.jobs` at a time, in run order, so a later step's fetch overlaps the builds before it. Each promise settles (never
  * rejects): a failure is left for the step's own apply to meet and report.
  */
 function startEarly(
@@ -164,11 +166,12 @@ function startEarly(
   signal: AbortSignal,
 ): Map<PlannedStep, Promise<void>> {
   const out = new Map<PlannedStep, Promise<void>>();
-  const queue = todo.filter((s) => s.state !== 'blocked' && s.step.impl.early);
+  const jobs = o.jobs ?? EARLY_JOBS;
+  const queue = jobs > 0 ? todo.filter((s) => s.state !== 'blocked' && s.step.impl.early) : [];
   let running = 0;
   const waiting: (() => void)[] = [];
   const slot = async (): Promise<void> => {
-    if (running < EARLY_JOBS) {
+    if (running < jobs) {
       running++;
       return;
     }

@@ -6,6 +6,8 @@ import { mustAnswer } from './reach.js';
 import { argvToString } from '../util/shell.js';
 import { credentialEnv, publicRewrites, publicUrl } from './git/credentials.js';
 import { bundleGit } from './git/bundle.js';
+import { cloneAhead, takeAhead } from './git/ahead.js';
+import { unreachable } from '../util/reach.js';
 import { gitShell } from './git/shell.js';
 import type { GitConfig } from './git/config.js';
 import { gitLockEntry, lockedClone, lockedSubmodulesOff } from './git/lock.js';
@@ -230,6 +232,18 @@ export const gitKind = defineKind<GitSpec, GitConfig>({
     }),
   shell: (step, ctx) =>
     gitShell(step.config, gitOptions(ctx.env.profile, step.config.repo), gitEnv(ctx.env.profile, step.config), ctx.q),
+  // A fresh clone (and its submodules) is made in the cache while earlier steps run; moved into place in its turn.
+  early: async (step, env, signal) => {
+    const c = step.config;
+    if (
+      await unreachable(rewriteWith(publicRewrites(env.profile), publicUrl(c.repo)), {
+        env: env.processEnv,
+        files: false,
+      })
+    )
+      return;
+    await cloneAhead(step, env, { options: gitOptions(env.profile, c.repo), env: gitEnv(env.profile, c) }, signal);
+  },
   apply: async (step, env) => {
     const c = step.config;
     const opts = gitOptions(env.profile, c.repo);
@@ -240,12 +254,14 @@ export const gitKind = defineKind<GitSpec, GitConfig>({
     // Before the first clone or fetch: a host that did not answer once this run fails the step at once.
     const reach = (): Promise<void> => mustAnswer([rewriteWith(publicRewrites(env.profile), publicUrl(c.repo))], env);
 
+    // Cloned ahead while earlier steps ran: that clone is this step's fresh clone.
+    const ahead = await takeAhead(step, env.log);
     let s: DestState = await inspectDest(env.runner, c.dest, c.repo, c.ref);
     if (s.kind === 'other') throw new StepFailure(s.why, { hint: `${c.dest} is left as it is` });
     if (s.kind === 'unknown') throw new StepFailure(s.why);
-    const fresh = s.kind === 'missing' || s.kind === 'empty';
+    const fresh = ahead || s.kind === 'missing' || s.kind === 'empty';
     if (s.kind === 'clone' && s.credentialInOrigin) await inGit(['remote', 'set-url', 'origin', c.repo]);
-    if (fresh) {
+    if (fresh && !ahead) {
       await reach();
       if (!looksLikeCommit(c.ref)) await git(['clone', `--branch=${c.ref}`, ...depth, '--', c.repo, c.dest]);
       else {

@@ -20,9 +20,18 @@ import { listrReporter, plainReporter } from '../run-progress.js';
 /** `setup run <recipe…>`: runs what the plan says; stops at the first failure; Ctrl-C stops cleanly (130). */
 export default async function run(
   names: string[],
-  opts: GlobalOpts & { wait?: boolean; locked?: boolean; lock?: string },
+  opts: GlobalOpts & { wait?: boolean; locked?: boolean; lock?: string; jobs?: string },
 ): Promise<number> {
   const o = makeOutput(opts);
+  const jobs = opts.jobs === undefined ? undefined : Number(opts.jobs);
+  if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 0 && jobs <= 64))
+    throw new InputError([
+      {
+        severity: 'error',
+        message: `--jobs ${JSON.stringify(opts.jobs)} is not a whole number from 0 to 64`,
+        hint: 'e.g. --jobs 4, or --jobs 0 to fetch nothing ahead',
+      },
+    ]);
   // --locked: install exactly the lock (read before anything else: a missing or bad lock stops here).
   const lock = opts.locked || opts.lock !== undefined ? await lockFrom(opts.lock, true) : undefined;
   const session = await sessionFrom(opts, names);
@@ -45,7 +54,7 @@ export default async function run(
       o.err(
         `warning: left alone ${refused} line${refused === 1 ? '' : 's'} of the temp-file list that name${refused === 1 ? 's' : ''} no temp file of envkit's`,
       );
-    return await runUnderLock(names, opts, o, session, lock);
+    return await runUnderLock(names, opts, o, session, lock, jobs);
   } finally {
     await release();
   }
@@ -57,6 +66,7 @@ async function runUnderLock(
   o: Output,
   session: Session,
   lock: LockSource | undefined,
+  jobs: number | undefined,
 ): Promise<number> {
   // With a lock, pending steps are previewed: a locked version the index or archive lacks stops the run here.
   const { plan, resolved } = await withSpinner(
@@ -127,6 +137,7 @@ async function runUnderLock(
       signal: controller.signal,
       runId: randomUUID(),
       once: new Map(),
+      jobs: jobs ?? Math.min(8, Math.max(2, session.stepEnv.cpus)),
     });
     if (o.json) {
       writeJson(o, 'run', {
