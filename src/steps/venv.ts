@@ -88,6 +88,19 @@ async function wantedMinor(c: VenvConfig, env: StepEnv): Promise<string | Error 
   return info instanceof Error ? info : info.minor;
 }
 
+/**
+ * Installs pip (and setuptools where that python's venv has it) into a venv made `--without-pip`, the way
+ * `python -m venv` does — ensurepip's own wheels, offline — with `--no-compile` added to its pip command.
+ * `_run_pip` and `_bootstrap` are ensurepip's internals (3.8 to 3.13); where they differ, this fails and
+ * the step falls back to `python -m ensurepip`.
+ */
+const BOOTSTRAP_PIP = [
+  'import ensurepip as e',
+  'run = e._run_pip',
+  'e._run_pip = lambda args, *rest, **kw: run([args[0], "--no-compile", *args[1:]], *rest, **kw)',
+  'e._bootstrap(upgrade=True, default_pip=True)',
+].join('\n');
+
 const ssp = (cfg: Record<string, string>): boolean => /^true$/i.test(cfg['include-system-site-packages'] ?? '');
 
 /** `venv`: a Python virtual environment of a given python at a path. */
@@ -203,11 +216,8 @@ export const venvKind = defineKind<z.infer<typeof venvSchema>, VenvConfig>({
           : 'install python3, or set python: to an interpreter path',
       });
     }
-    // Over an existing venv of the same python (broken, or another system-site-packages) this updates it in place, keeping its packages.
-    const argv = [found.exe, '-m', 'venv', ...(c.systemSitePackages ? ['--system-site-packages'] : []), c.path];
-    try {
-      await env.exec({ argv });
-    } catch (e) {
+    const ssp = c.systemSitePackages ? ['--system-site-packages'] : [];
+    const noVenvModule = (e: unknown): never => {
       if (!(e instanceof StepFailure)) throw e;
       const text = (e.details.tail ?? []).join('\n');
       if (!/ensurepip|No module named venv/.test(text)) throw e;
@@ -216,6 +226,26 @@ export const venvKind = defineKind<z.infer<typeof venvSchema>, VenvConfig>({
         ...e.details,
         hint: `${found.exe} cannot make venvs with pip: install its venv module (Debian/Ubuntu: apt install python${minor}-venv), or use another python`,
       });
+    };
+    if (f.kind === 'venv') {
+      // Over an existing venv of the same python (broken, or another system-site-packages) this updates it in place, keeping its packages.
+      await env.exec({ argv: [found.exe, '-m', 'venv', ...ssp, c.path] }).catch(noVenvModule);
+    } else {
+      // What `python -m venv` does, less its slowest part: the venv first, then pip from ensurepip's own
+      // wheels without compiling pip's thousand modules (they compile as pip first imports them, as uv
+      // leaves bytecode to the first import). Half made (no pip), the venv is removed: never left to pass.
+      await env.exec({ argv: [found.exe, '-m', 'venv', '--without-pip', ...ssp, c.path] }).catch(noVenvModule);
+      try {
+        await env.exec({ argv: [venvPython(c.path), '-c', BOOTSTRAP_PIP] }).catch(async (e: unknown) => {
+          if (!(e instanceof StepFailure)) throw e;
+          env.log('pip did not install that way here; again with python -m ensurepip, as python -m venv does');
+          await env.exec({ argv: [venvPython(c.path), '-m', 'ensurepip', '--upgrade', '--default-pip'] });
+        });
+      } catch (e) {
+        const made = f.kind === 'empty' ? (await fs.promises.readdir(c.path)).map((n) => `${c.path}/${n}`) : [c.path];
+        for (const p of made) await fs.promises.rm(p, { recursive: true, force: true });
+        noVenvModule(e);
+      }
     }
     env.log(`${f.kind === 'venv' ? 'updated' : 'created'} the venv ${c.path} with ${found.exe}`);
   },

@@ -376,4 +376,43 @@ describe.skipIf(!python3)('the evaluation script on real interpreters', () => {
     expect(doc.results[1]!.extras).toEqual(['foo']);
     expect(doc.results[2]!.have).toMatch(/^\d+/);
   });
+
+  it('a venv whose pip cannot be installed is not left behind to pass the next check (the hint says why)', async () => {
+    const home = tempHome();
+    // An ensurepip that fails, first on the path of the new venv's python: as on a python without its venv module.
+    const fake = path.join(home, 'no-ensurepip');
+    fs.mkdirSync(path.join(fake, 'ensurepip'), { recursive: true });
+    fs.writeFileSync(path.join(fake, 'ensurepip', '__init__.py'), 'raise ImportError("No module named ensurepip")\n');
+    fs.writeFileSync(path.join(fake, 'ensurepip', '__main__.py'), 'raise ImportError("No module named ensurepip")\n');
+    const dir = writeRecipes(path.join(home, 'recipes'), {
+      'broken.yaml': `name: broken\nsteps:\n  - venv: { path: ~/venvs/broken }\n    env: { PYTHONPATH: "${fake}" }\n`,
+    });
+    const run = await cli(['run', 'broken', '--recipes', dir], home);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /cannot make venvs with pip: install its venv module \(Debian\/Ubuntu: apt install python3(\.\d+)?-venv\)/,
+    );
+    expect(fs.existsSync(path.join(home, 'venvs', 'broken'))).toBe(false);
+    const plan = await cli(['plan', 'broken', '--recipes', dir], home);
+    expect(plan.stdout).toContain('will run');
+  });
+
+  it('a new venv has a pip that installs (made without compiling pip: its modules compile as pip imports them)', async () => {
+    const home = tempHome();
+    const dir = writeRecipes(path.join(home, 'recipes'), {
+      'fresh.yaml': 'name: fresh\nsteps:\n  - venv: { path: ~/venvs/fresh }\n',
+    });
+    const run = await cli(['run', 'fresh', '--recipes', dir], home);
+    expect(run.code, run.stderr).toBe(0);
+    const py = path.join(home, 'venvs', 'fresh', 'bin', 'python');
+    const pip = execFileSync(py, ['-m', 'pip', '--version'], { encoding: 'utf8' });
+    expect(pip).toContain(path.join(home, 'venvs', 'fresh'));
+    expect(fs.existsSync(path.join(home, 'venvs', 'fresh', 'bin', 'pip'))).toBe(true);
+    // What python -m venv gives: the same distributions, from the same wheels.
+    const list = (p: string): string =>
+      execFileSync(p, ['-m', 'pip', 'list', '--format=freeze', '--disable-pip-version-check'], { encoding: 'utf8' });
+    const ref = path.join(home, 'ref');
+    execFileSync(python3!, ['-m', 'venv', ref]);
+    expect(list(py)).toBe(list(path.join(ref, 'bin', 'python')));
+  });
 });
