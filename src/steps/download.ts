@@ -1,3 +1,4 @@
+import { httpFetch } from '../util/http.js';
 import { bundleDownload } from './download/bundle.js';
 import { downloadShell } from './download/shell.js';
 import fs from 'node:fs/promises';
@@ -239,7 +240,11 @@ async function headSize(url: string): Promise<number | undefined> {
     const u = new URL(url);
     if (u.protocol === 'file:') return (await fs.stat(u)).size;
     if (u.protocol !== 'http:' && u.protocol !== 'https:') return undefined;
-    const res = await fetch(u, { method: 'HEAD', redirect: 'follow', signal: AbortSignal.timeout(HEAD_TIMEOUT_MS) });
+    const res = await httpFetch(u, {
+      method: 'HEAD',
+      redirect: 'follow',
+      signal: AbortSignal.timeout(HEAD_TIMEOUT_MS),
+    });
     const n = Number(res.headers.get('content-length'));
     return res.ok && Number.isSafeInteger(n) && n >= 0 && res.headers.has('content-length') ? n : undefined;
   } catch {
@@ -262,7 +267,7 @@ async function fetchAhead(
   const c = step.config;
   if (await fs.stat(cachePath(env.paths.cache, sha256)).catch(() => undefined)) return;
   const url = rewriteUrl(env.profile, c.url);
-  if (await unreachable(url, { env: {}, files: false })) return;
+  if (await unreachable(url, { env: env.processEnv, files: false })) return;
   const lines: string[] = [];
   fetchedEarly.set(step, { lines });
   try {
@@ -462,9 +467,8 @@ export const downloadKind = defineKind<DownloadSpec, DownloadConfig>({
     const needExtract = !!c.extract && (await extractProblem(c)) !== undefined;
     if (!needDest && !needExtract) return;
     if (url !== c.url) env.log(`${c.url} → ${url} (mirror profile)`);
-    // Node's fetch connects directly whatever http(s)_proxy says: probe the way it will connect (with the
-    // proxy variables, the probe would be skipped and a host that never answers would hang the download).
-    await mustAnswer([url, ...(c.checksumUrl ? [rewriteUrl(env.profile, c.checksumUrl)] : [])], { processEnv: {} });
+    // Behind http(s)_proxy the probe is skipped: the fetch goes through the proxy (util/http.ts), as curl's would.
+    await mustAnswer([url, ...(c.checksumUrl ? [rewriteUrl(env.profile, c.checksumUrl)] : [])], env);
     const name = fileName(url);
     try {
       // A fetch ahead that failed fails here, as this fetch would have (and is reported the same way).

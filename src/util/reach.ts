@@ -13,13 +13,13 @@ function probeKey(u: URL): string {
   return u.protocol === 'file:' ? u.href : u.origin;
 }
 
-/** A proxy the tools would go through for this URL (then a direct probe says nothing about what they will reach). */
-function viaProxy(u: URL, env: NodeJS.ProcessEnv): boolean {
+/** The proxy the tools (and util/http.ts) go through for this URL, from the environment; undefined: direct. */
+export function proxyFor(u: URL, env: NodeJS.ProcessEnv): string | undefined {
   const scheme = u.protocol.slice(0, -1);
   const proxy = env[`${scheme}_proxy`] ?? env[`${scheme.toUpperCase()}_PROXY`] ?? env['all_proxy'] ?? env['ALL_PROXY'];
-  if (!proxy) return false;
+  if (!proxy) return undefined;
   const no = (env['no_proxy'] ?? env['NO_PROXY'] ?? '').split(',').map((h) => h.trim().replace(/^\./, ''));
-  return !no.some((h) => h === '*' || (h && (u.hostname === h || u.hostname.endsWith(`.${h}`))));
+  return no.some((h) => h === '*' || (h && (u.hostname === h || u.hostname.endsWith(`.${h}`)))) ? undefined : proxy;
 }
 
 /** One HEAD request to the origin (any HTTP status is an answer; TLS is not judged here: the tool judges it). */
@@ -83,7 +83,7 @@ export function unreachable(
     return p;
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') return Promise.resolve(null);
-  if (viaProxy(u, opts.env ?? process.env)) return Promise.resolve(null);
+  if (proxyFor(u, opts.env ?? process.env)) return Promise.resolve(null);
   const key = probeKey(u);
   let p = probes.get(key);
   if (!p) {

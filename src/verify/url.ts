@@ -1,3 +1,4 @@
+import { httpFetch } from '../util/http.js';
 import * as z from '../util/zod.js';
 import { defineVerify } from './types.js';
 
@@ -17,7 +18,7 @@ export const urlVerify = defineVerify<{ url: string }>({
   async run(item, _env, fix) {
     const url = item.url;
     try {
-      const res = await fetch(url, { method: 'GET', redirect: 'manual', signal: AbortSignal.timeout(5000) });
+      const res = await httpFetch(url, { method: 'GET', redirect: 'manual', signal: AbortSignal.timeout(5000) });
       await res.body?.cancel();
       return res.status < 500
         ? { status: 'ok', message: `answers (HTTP ${res.status})` }

@@ -1,3 +1,5 @@
+import { httpFetch } from '../../util/http.js';
+import { proxyFor, shownUrl } from '../../util/reach.js';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -224,14 +226,19 @@ async function openSource(
   let res: Response;
   try {
     // identity: the bytes as stored, which the sha256 is about (no transparent gzip decoding).
-    res = await fetch(u, {
+    res = await httpFetch(u, {
       signal,
       redirect: 'follow',
       headers: { 'accept-encoding': 'identity', 'user-agent': 'envkit' },
     });
   } catch (e) {
     if (signal.aborted) throw signal.reason ?? e;
-    throw new DownloadError(`cannot reach ${u.host}: ${causeText(e)}`, true);
+    const proxy = proxyFor(u, process.env);
+    throw new DownloadError(
+      `cannot reach ${u.host}${proxy ? ` through the proxy ${shownUrl(proxy)}` : ''}: ${causeText(e)}`,
+      true,
+      proxy ? `check the proxy (${u.protocol.slice(0, -1)}_proxy), or add ${u.hostname} to no_proxy` : undefined,
+    );
   }
   if (!res.ok) {
     await res.body?.cancel().catch(() => {});

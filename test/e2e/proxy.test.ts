@@ -1,0 +1,91 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawTar, serve, sha256 } from '../helpers/archives.js';
+import { runCli, tempHome, writeRecipes } from './helpers.js';
+
+/**
+ * Downloads go through http_proxy as curl's would (Node 20's fetch alone ignores it). The proxy here is
+ * real (absolute-form requests, forwarded), and the file's host exists only behind it: `.invalid` names
+ * never resolve, so a download that went direct could not succeed.
+ */
+describe('downloads behind an HTTP proxy', () => {
+  const tar = rawTar([{ path: 'tool-1.0/bin/tool', body: '#!/bin/sh\necho tool 1.0\n', mode: 0o755 }]);
+  let origin: Awaited<ReturnType<typeof serve>>;
+  let proxy: http.Server;
+  let proxyUrl = '';
+  const seen: string[] = [];
+
+  beforeAll(async () => {
+    origin = await serve({ '/tool-1.0.tar.gz': tar });
+    const to = new URL(origin.base);
+    proxy = http.createServer((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      const u = new URL(req.url ?? '/');
+      if (u.hostname !== 'files.example.invalid') return void res.writeHead(502).end('unknown host\n');
+      const up = http.request(
+        { host: to.hostname, port: to.port, path: u.pathname, method: req.method, headers: req.headers },
+        (r) => {
+          res.writeHead(r.statusCode ?? 502, r.headers);
+          r.pipe(res);
+        },
+      );
+      up.on('error', () => res.writeHead(502).end());
+      req.pipe(up);
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await origin.close();
+    proxy.closeAllConnections();
+    await new Promise<void>((r) => proxy.close(() => r()));
+  });
+
+  const recipe = (): string =>
+    [
+      'name: behind',
+      'steps:',
+      `  - download: { url: "http://files.example.invalid/tool-1.0.tar.gz", sha256: ${sha256(tar)}, extract: ~/tool, strip: 1 }`,
+      '',
+    ].join('\n');
+
+  it('a download goes through http_proxy, and the plan after it is a no-op', async () => {
+    const home = tempHome();
+    const recipes = writeRecipes(path.join(home, 'recipes'), { 'behind.yaml': recipe() });
+    const env = { http_proxy: proxyUrl, no_proxy: '' };
+    const run = await runCli(['run', 'behind', '--recipes', recipes], home, env);
+    expect(run.code, run.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(home, 'tool', 'bin', 'tool'), 'utf8')).toContain('tool 1.0');
+    expect(seen).toContain('GET http://files.example.invalid/tool-1.0.tar.gz');
+    const plan = await runCli(['plan', 'behind', '--recipes', recipes, '--exit-code'], home, env);
+    expect(plan.code, plan.stdout).toBe(0);
+  });
+
+  it('a proxy that does not answer is named in the failure, with what to check', async () => {
+    const home = tempHome();
+    const recipes = writeRecipes(path.join(home, 'recipes'), { 'behind.yaml': recipe() });
+    const dead = await serve({});
+    const deadUrl = dead.base;
+    await dead.close();
+    const run = await runCli(['run', 'behind', '--recipes', recipes], home, { http_proxy: deadUrl, no_proxy: '' });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`cannot reach files.example.invalid through the proxy ${deadUrl}/`);
+    expect(run.stderr).toContain('check the proxy (http_proxy), or add files.example.invalid to no_proxy');
+  });
+
+  it('no_proxy sends the host direct (and so it is not found)', async () => {
+    const home = tempHome();
+    const recipes = writeRecipes(path.join(home, 'recipes'), { 'behind.yaml': recipe() });
+    const before = seen.length;
+    const run = await runCli(['run', 'behind', '--recipes', recipes], home, {
+      http_proxy: proxyUrl,
+      no_proxy: 'example.invalid',
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/files\.example\.invalid.*(host not found|ENOTFOUND|EAI_AGAIN)/);
+    expect(seen.length).toBe(before);
+  });
+});
