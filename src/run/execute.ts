@@ -29,7 +29,17 @@ export interface Reporter {
   end(summary: RunSummary): Promise<void> | void;
 }
 
+/** One step this run reached: how it ended and where its section of the run log lies (byte offsets). */
+export interface StepRecord {
+  step: PlannedStep;
+  result: StepResult;
+  logStart: number;
+  logEnd: number;
+}
+
 export interface RunSummary {
+  /** Every step the run reached, in order (those after a failure are not here). */
+  steps: StepRecord[];
   ran: number;
   already: number;
   failed?: { step: PlannedStep; result: StepResult };
@@ -63,8 +73,14 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
 export async function execute(plan: Plan, o: ExecuteOptions): Promise<RunSummary> {
   const started = performance.now();
   const todo = stepsToRun(plan);
-  const summary: RunSummary = { ran: 0, already: 0, interrupted: false, durationMs: 0, log: o.log.file };
-  o.journal.append({ event: 'run-start', run: o.runId, log: o.log.file, message: `${todo.length} step(s) to run` });
+  const summary: RunSummary = { steps: [], ran: 0, already: 0, interrupted: false, durationMs: 0, log: o.log.file };
+  o.journal.append({
+    event: 'run-start',
+    run: o.runId,
+    log: o.log.file,
+    message: `${todo.length} step(s) to run`,
+    recipes: plan.recipes.map((r) => r.name),
+  });
   o.reporter.start(todo);
   let changed = false;
   // Fetching ahead stops with the run: a failed step must not leave downloads going on behind it.
@@ -77,6 +93,7 @@ export async function execute(plan: Plan, o: ExecuteOptions): Promise<RunSummary
     o.reporter.stepStart(s);
     const t0 = performance.now();
     const label = `${s.step.recipe} › ${s.step.name || s.action.summary}`;
+    const logStart = o.log.offset();
     o.log.line(`\n==> ${label}  [${s.step.id}, ${s.step.loc.file}:${s.step.loc.line}]`);
     // Its network work, started ahead while earlier steps ran: done (or failed, for apply to meet) first.
     await early.get(s);
@@ -106,11 +123,13 @@ export async function execute(plan: Plan, o: ExecuteOptions): Promise<RunSummary
     // Its work was done in this run, by the step that installed it with its own: done, saying by which.
     if (result.status === 'already' && leader) Object.assign(result, { status: 'ok', message: `done with ${leader}` });
     o.log.line(`<== ${result.status}: ${result.message} (${formatDuration(result.durationMs)})`);
+    summary.steps.push({ step: s, result, logStart, logEnd: o.log.offset() });
     o.reporter.stepEnd(s, result);
     const base = {
       run: o.runId,
       recipe: s.step.recipe,
       step: s.step.id,
+      name: s.step.name || s.action.summary,
       durationMs: Math.round(result.durationMs),
       message: result.message,
     };
