@@ -1,3 +1,4 @@
+import { redact } from '../util/redact.js';
 import type { StepReport } from './report.js';
 
 /** What the JUnit file says of the run besides its steps. */
@@ -10,12 +11,11 @@ export interface JunitRun {
 }
 
 // XML 1.0 allows only tab, LF, CR and characters from U+0020 (less surrogates and U+FFFE/U+FFFF).
-// eslint-disable-next-line no-control-regex
 const NOT_XML = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
 
-/** Text or an attribute value escaped for XML; characters XML cannot hold become U+FFFD. */
+/** Text or an attribute value escaped for XML, secrets masked first; characters XML cannot hold become U+FFFD. */
 export function xmlEscape(s: string): string {
-  return s
+  return redact(s)
     .replace(NOT_XML, '\uFFFD')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
