@@ -12,7 +12,7 @@ import { tilde, writeJson, type Output } from './output.js';
 
 /** How a run ended, for `--json`, `--report` and the closing lines. */
 export interface RunEnd {
-  status: 'ok' | 'failed' | 'blocked';
+  status: 'ok' | 'failed' | 'blocked' | 'interrupted';
   plan: Plan;
   summary?: RunSummary;
   /** When the run (or the refusal) began, for the JUnit timestamp. */

@@ -68,7 +68,8 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
 /**
  * Runs what the plan says, in order: each step is checked again right before it runs (an earlier step
  * may have done its work), applied (with retries), then checked once more — a step that "succeeded"
- * but is still unsatisfied fails. Stops at the first failure.
+ * but is still unsatisfied fails. Stops at the first failure, and on Ctrl-C (`summary.interrupted`: the caller
+ * reports the run, then throws `interrupted(summary)`).
  */
 export async function execute(plan: Plan, o: ExecuteOptions): Promise<RunSummary> {
   const started = performance.now();
@@ -162,11 +163,14 @@ export async function execute(plan: Plan, o: ExecuteOptions): Promise<RunSummary
     durationMs: Math.round(summary.durationMs),
   });
   await o.reporter.end(summary);
-  if (summary.interrupted)
-    throw new InterruptedError(
-      `interrupted; the journal has the step, and the next \`setup run\` continues from what the checks report (log: ${o.log.file})`,
-    );
   return summary;
+}
+
+/** What an interrupted run ends with (the caller throws it once it has reported the run). */
+export function interrupted(summary: RunSummary): InterruptedError {
+  return new InterruptedError(
+    `interrupted; the journal has the step, and the next \`setup run\` continues from what the checks report (log: ${summary.log})`,
+  );
 }
 
 /** How many steps fetch ahead at once (their network work; builds still run one at a time). */

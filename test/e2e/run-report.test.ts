@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { expectGolden } from './golden.js';
-import { BIN, ROOT, cliEnv, normalize, runCli, tempHome, writeRecipes } from './helpers.js';
+import { BIN, ROOT, cliEnv, normalize, runCli, startCli, tempHome, writeRecipes } from './helpers.js';
 
 // Item 2 and 5 of issue 18: `run --json` per step, `--report` JUnit, the output schemas checked against real
 // output, the slowest steps, the estimate from the journal, and `setup log`.
@@ -97,6 +97,29 @@ describe('setup run --json and --report', () => {
     expect(xml).toContain('<skipped message="already satisfied: ');
   });
 
+  it('Ctrl-C: exit 130, and still the JSON (status interrupted, the step interrupted) and the report (an error)', async () => {
+    const home = tempHome();
+    const p = startCli(['--recipes', FIXTURES, 'run', 'slow', '--json', '--report', 'j.xml'], home);
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (err += d));
+    const pid = path.join(home, 'slow-child.pid');
+    for (let i = 0; i < 200 && !fs.existsSync(pid); i++) await new Promise((ok) => setTimeout(ok, 50));
+    p.kill('SIGINT');
+    const code = await new Promise<number | null>((ok) => p.on('exit', ok));
+    expect(code, err).toBe(130);
+    expect(err).toContain('setup: error: interrupted;');
+    const doc = valid('run-output.schema.json', out);
+    expect(doc).toMatchObject({ status: 'interrupted', failed: null });
+    expect(doc.steps).toMatchObject([
+      { id: 'slow#1', outcome: 'interrupted', failure: { message: 'command interrupted' } },
+    ]);
+    const xml = fs.readFileSync(path.join(home, 'j.xml'), 'utf8');
+    expect(xml).toContain('tests="1" failures="0" errors="1" skipped="0"');
+    expect(xml).toMatch(/<error message="command interrupted" type="SIG[A-Z]+">step: slow#1\n/);
+  }, 30_000);
+
   it('--report into a folder that does not exist: one line, exit 2, nothing run', async () => {
     const home = tempHome();
     const r = await runCli(['--recipes', FIXTURES, 'run', 'base', '--report', 'no/such/dir/j.xml'], home);
@@ -181,6 +204,8 @@ describe('timing', () => {
     const second = await runCli(['--recipes', recipes, 'run', 'timed'], home, { ENVKIT_HEARTBEAT_SECONDS: '1' });
     expect(second.code, second.stderr).toBe(0);
     expect(second.stderr, second.stderr).toMatch(/^ {2}… \d\.\ds \(last time \d\.\ds\)$/m);
+    expect(second.stderr).toMatch(/^\[3\/3\] timed › Slower one … \(last time \d\.\ds\)$/m);
+    expect(second.stderr).toContain('[1/3] timed › Quick …\n'); // under a second last time: no estimate
 
     const last = await runCli(['log'], home);
     expect(last.code, last.stderr).toBe(0);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ExitCode, InputError } from '../../util/errors.js';
 import { stepsToRun } from '../../plan/plan.js';
-import { execute } from '../../run/execute.js';
+import { execute, interrupted } from '../../run/execute.js';
 import { Journal } from '../../run/journal.js';
 import { RunLog } from '../../run/log.js';
 import { planSession, selectRecipes } from '../../plan/session.js';
@@ -138,6 +138,10 @@ async function runUnderLock(
       runId: randomUUID(),
       once: new Map(),
     });
+    if (summary.interrupted) {
+      await reportRun(o, { status: 'interrupted', plan, summary, started }, opts);
+      throw interrupted(summary);
+    }
     if (summary.failed && !o.json) o.err(renderFailure(o, summary));
     else if (!o.json)
       o.err(
