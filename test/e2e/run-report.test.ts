@@ -80,6 +80,10 @@ describe('setup run --json and --report', () => {
     const again = await runCli(['--recipes', FIXTURES, 'run', 'broken', '--json'], home);
     const steps2 = valid('run-output.schema.json', again.stdout).steps as { stateBefore: string; outcome: string }[];
     expect(steps2[0]).toMatchObject({ stateBefore: 'satisfied', outcome: 'satisfied' });
+    // setup log: the first of the two runs, as the journal has it.
+    const log2 = await runCli(['log', '-2'], home);
+    expect(log2.code, log2.stderr).toBe(0);
+    expectGolden('log-failed.txt', mask(log2.stdout, home));
   });
 
   it('nothing to do: every step satisfied, in the JSON and in the report', async () => {
