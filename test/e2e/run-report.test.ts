@@ -32,6 +32,12 @@ const mask = (text: string, home: string): string =>
     .replace(/time="\d+\.\d{3}"/g, 'time="<s>"')
     .replace(/\b\d+(\.\d+)?m?s\b|\b\d+m\d\ds\b/g, '<d>');
 
+/** Parses a JUnit file with Python's XML parser and counts what a CI reporter would. */
+const XML_CHECK = `import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+cases = root.findall('./testsuite/testcase')
+print(f"{len(cases)} testcases, {len([c for c in cases if c.find('failure') is not None])} failure, {len([c for c in cases if c.find('skipped') is not None])} skipped")`;
+
 const TIMED = `name: timed
 description: Steps that take a while, for the timing report
 steps:
@@ -50,6 +56,13 @@ describe('setup run --json and --report', () => {
     expect(first.code, first.stderr).toBe(1);
     const doc = valid('run-output.schema.json', first.stdout);
     expect(doc.status).toBe('failed');
+    // Byte offsets depend on the paths in the log: the test checks them below, the golden masks them.
+    expectGolden(
+      'run-json-failed.json',
+      mask(first.stdout, home)
+        .replace(/"durationMs": \d+/g, '"durationMs": "<ms>"')
+        .replace(/"(start|end)": \d+/g, '"$1": "<offset>"'),
+    );
     const steps = doc.steps as {
       id: string;
       stateBefore: string;
@@ -75,6 +88,9 @@ describe('setup run --json and --report', () => {
     expect(section).toMatch(/<== failed: command exited 3 \(\d+ms\)\n$/);
     expect(steps[1]!.log!.end).toBe(log.length);
     expectGolden('run-junit-failed.xml', mask(fs.readFileSync(path.join(home, 'junit.xml'), 'utf8'), home));
+    // Well-formed for a real XML parser (Python's expat), not only like the golden file.
+    const parsed = spawnSync('python3', ['-c', XML_CHECK, path.join(home, 'junit.xml')], { encoding: 'utf8' });
+    if (!parsed.error) expect(parsed.stdout + parsed.stderr).toBe('3 testcases, 1 failure, 1 skipped\n');
 
     // Again: the first step is satisfied before the run, and says so.
     const again = await runCli(['--recipes', FIXTURES, 'run', 'broken', '--json'], home);
