@@ -7,6 +7,7 @@ export const COMMAND_NAMES = [
   'show',
   'plan',
   'run',
+  'log',
   'doctor',
   'lock',
   'bundle',

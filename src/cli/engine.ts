@@ -7,6 +7,7 @@ const COMMANDS: Record<CommandName, () => Promise<CommandModule>> = {
   show: () => import('./commands/show.js'),
   plan: () => import('./commands/plan.js'),
   run: () => import('./commands/run.js'),
+  log: () => import('./commands/log.js'),
   doctor: () => import('./commands/doctor.js'),
   lock: () => import('./commands/lock.js'),
   bundle: () => import('./commands/bundle.js'),

@@ -106,9 +106,18 @@ Exit codes: 0 ok · 1 a step or check failed · 2 invalid input · 3 plan --exit
       '--jobs <n>',
       "how many clones and downloads of later steps run while earlier steps build (default: the host's CPUs, 2 to 8; 0: none ahead)",
     )
+    .option('--report <file>', 'also write a JUnit XML report: one testcase per step, classname = recipe (for CI)')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ setup run cmake\n  $ setup run faiss --mirror tuna -v\n  $ setup run pip-mirror --mirror ./my-mirror.yaml\n  $ setup run ml-stack --locked                 install what ./envkit.lock records\n  $ setup run ml-stack --locked --lock ~/ml.lock\n  $ setup run pytorch faiss --jobs 0            fetch nothing ahead (one thing at a time)',
+      '\nWith --json, `steps` lists every step: its state before, outcome, duration, log offsets and failure (schema/run-output.schema.json).\n\nExamples:\n  $ setup run cmake\n  $ setup run ml-stack --json --report junit.xml\n  $ setup run faiss --mirror tuna -v\n  $ setup run pip-mirror --mirror ./my-mirror.yaml\n  $ setup run ml-stack --locked                 install what ./envkit.lock records\n  $ setup run ml-stack --locked --lock ~/ml.lock\n  $ setup run pytorch faiss --jobs 0            fetch nothing ahead (one thing at a time)',
+    );
+
+  add('log')
+    .description("a past run from the journal: its steps, each one's duration and outcome (default: the last run)")
+    .argument('[run]', 'a run id (or its first characters), or -N for the run N back (-1 the last, -2 the one before)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ setup log                   the last run\n  $ setup log -2                the run before it\n  $ setup log 3f2a9c            the run whose id starts 3f2a9c\n  $ setup log --json | jq \'.steps[] | select(.status == "failed")\'',
     );
 
   add('doctor')

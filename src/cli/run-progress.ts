@@ -8,6 +8,15 @@ import { tilde, type Output } from './output.js';
 
 const label = (s: PlannedStep): string => `${s.step.recipe} › ${stepTitle(s)}`;
 
+/** Last durations under this are not worth an estimate. */
+const ESTIMATE_MIN_MS = 1000;
+
+/** ` (last time 12m12s)`: the step's last duration from the journal, as an estimate; '' when none worth saying. */
+export function lastTime(estimates: ReadonlyMap<string, number>, s: PlannedStep): string {
+  const ms = estimates.get(s.step.id);
+  return ms !== undefined && ms >= ESTIMATE_MIN_MS ? ` (last time ${formatDuration(ms)})` : '';
+}
+
 /** Seconds between heartbeat lines of a long step without a TTY (ENVKIT_HEARTBEAT_SECONDS overrides; 30 by default). */
 function heartbeatMs(): number {
   const s = Number(process.env.ENVKIT_HEARTBEAT_SECONDS);
@@ -20,8 +29,9 @@ function heartbeatMs(): number {
  * that runs long prints a heartbeat — elapsed time and its latest output line — so a 12-minute build in CI
  * or under nohup is visibly alive.
  */
-export function plainReporter(o: Output): Reporter {
+export function plainReporter(o: Output, estimates: ReadonlyMap<string, number> = new Map()): Reporter {
   let total = 0;
+  let estimate = '';
   let n = 0;
   let partial = '';
   let latest = '';
@@ -39,12 +49,13 @@ export function plainReporter(o: Output): Reporter {
       n++;
       latest = '';
       started = performance.now();
+      estimate = lastTime(estimates, s);
       if (o.quiet) return;
-      o.err(`[${n}/${total}] ${tilde(o, label(s))} …`);
+      o.err(`[${n}/${total}] ${tilde(o, label(s))} …${o.c.dim(estimate)}`);
       stopBeat();
       beat = setInterval(() => {
         const line = clipLine(redact(tilde(o, latest)).trim(), 160);
-        o.err(o.c.dim(`  … ${formatDuration(performance.now() - started)}${line ? `: ${line}` : ''}`));
+        o.err(o.c.dim(`  … ${formatDuration(performance.now() - started)}${estimate}${line ? `: ${line}` : ''}`));
       }, heartbeatMs());
       beat.unref();
     },
@@ -71,7 +82,7 @@ export function plainReporter(o: Output): Reporter {
 }
 
 /** listr2 progress on a TTY: a spinner per step, its latest output line, elapsed time. */
-export async function listrReporter(o: Output): Promise<Reporter> {
+export async function listrReporter(o: Output, estimates: ReadonlyMap<string, number> = new Map()): Promise<Reporter> {
   const { Listr, PRESET_TIMER } = await import('listr2');
   type Deferred = {
     resolve: () => void;
@@ -96,7 +107,7 @@ export async function listrReporter(o: Output): Promise<Reporter> {
           const d = make();
           deferred.set(s.step.id, d);
           return {
-            title: sanitize(tilde(o, label(s)), { keepColour: true }),
+            title: sanitize(`${tilde(o, label(s))}${o.c.dim(lastTime(estimates, s))}`, { keepColour: true }),
             task: async (_: unknown, task: { output: string; title: string }) => {
               d.output = (l) => (task.output = l);
               d.title = (t) => (task.title = t);

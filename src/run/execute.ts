@@ -29,7 +29,17 @@ export interface Reporter {
   end(summary: RunSummary): Promise<void> | void;
 }
 
+/** One step this run reached: how it ended and where its section of the run log lies (byte offsets). */
+export interface StepRecord {
+  step: PlannedStep;
+  result: StepResult;
+  logStart: number;
+  logEnd: number;
+}
+
 export interface RunSummary {
+  /** Every step the run reached, in order (those after a failure are not here). */
+  steps: StepRecord[];
   ran: number;
   already: number;
   failed?: { step: PlannedStep; result: StepResult };
@@ -60,13 +70,20 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
 /**
  * Runs what the plan says, in order: each step is checked again right before it runs (an earlier step
  * may have done its work), applied (with retries), then checked once more — a step that "succeeded"
- * but is still unsatisfied fails. Stops at the first failure.
+ * but is still unsatisfied fails. Stops at the first failure, and on Ctrl-C (`summary.interrupted`: the caller
+ * reports the run, then throws `interrupted(summary)`).
  */
 export async function execute(plan: Plan, o: ExecuteOptions): Promise<RunSummary> {
   const started = performance.now();
   const todo = stepsToRun(plan);
-  const summary: RunSummary = { ran: 0, already: 0, interrupted: false, durationMs: 0, log: o.log.file };
-  o.journal.append({ event: 'run-start', run: o.runId, log: o.log.file, message: `${todo.length} step(s) to run` });
+  const summary: RunSummary = { steps: [], ran: 0, already: 0, interrupted: false, durationMs: 0, log: o.log.file };
+  o.journal.append({
+    event: 'run-start',
+    run: o.runId,
+    log: o.log.file,
+    message: `${todo.length} step(s) to run`,
+    recipes: plan.recipes.map((r) => r.name),
+  });
   o.reporter.start(todo);
   let changed = false;
   // Fetching ahead stops with the run: a failed step must not leave downloads going on behind it.
@@ -79,6 +96,7 @@ export async function execute(plan: Plan, o: ExecuteOptions): Promise<RunSummary
     o.reporter.stepStart(s);
     const t0 = performance.now();
     const label = `${s.step.recipe} › ${s.step.name || s.action.summary}`;
+    const logStart = o.log.offset();
     o.log.line(`\n==> ${label}  [${s.step.id}, ${s.step.loc.file}:${s.step.loc.line}]`);
     // Its network work, started ahead while earlier steps ran: done (or failed, for apply to meet) first.
     await early.get(s);
@@ -108,11 +126,13 @@ export async function execute(plan: Plan, o: ExecuteOptions): Promise<RunSummary
     // Its work was done in this run, by the step that installed it with its own: done, saying by which.
     if (result.status === 'already' && leader) Object.assign(result, { status: 'ok', message: `done with ${leader}` });
     o.log.line(`<== ${result.status}: ${result.message} (${formatDuration(result.durationMs)})`);
+    summary.steps.push({ step: s, result, logStart, logEnd: o.log.offset() });
     o.reporter.stepEnd(s, result);
     const base = {
       run: o.runId,
       recipe: s.step.recipe,
       step: s.step.id,
+      name: s.step.name || s.action.summary,
       durationMs: Math.round(result.durationMs),
       message: result.message,
     };
@@ -145,11 +165,14 @@ export async function execute(plan: Plan, o: ExecuteOptions): Promise<RunSummary
     durationMs: Math.round(summary.durationMs),
   });
   await o.reporter.end(summary);
-  if (summary.interrupted)
-    throw new InterruptedError(
-      `interrupted; the journal has the step, and the next \`setup run\` continues from what the checks report (log: ${o.log.file})`,
-    );
   return summary;
+}
+
+/** What an interrupted run ends with (the caller throws it once it has reported the run). */
+export function interrupted(summary: RunSummary): InterruptedError {
+  return new InterruptedError(
+    `interrupted; the journal has the step, and the next \`setup run\` continues from what the checks report (log: ${summary.log})`,
+  );
 }
 
 /** How many steps fetch ahead at once when the caller does not say (their network work; builds still run one at a time). */

@@ -6,8 +6,18 @@ import { longestSecret, redact } from '../util/redact.js';
 export class RunLog {
   private readonly fd: number;
 
+  /** Bytes in the file so far (what `put` wrote): where the next line starts. */
+  private bytes: number;
+
   private constructor(readonly file: string) {
     this.fd = fs.openSync(file, 'a', 0o600);
+    this.bytes = fs.fstatSync(this.fd).size;
+  }
+
+  /** The byte offset where the next line will start (output held back is written first). */
+  offset(): number {
+    this.flush();
+    return this.bytes;
   }
 
   /** Opens `logs/<timestamp>-<what>.log` and points `logs/latest.log` at it. */
@@ -67,6 +77,7 @@ export class RunLog {
         const n = fs.writeSync(this.fd, buf, off, buf.length - off);
         if (n <= 0) throw Object.assign(new Error('short write'), { code: 'EIO' });
         off += n;
+        this.bytes += n;
       }
     } catch (e) {
       this.lost = (e as NodeJS.ErrnoException).code ?? String(e);
@@ -117,5 +128,27 @@ export class LineTail {
     const all = this.get();
     for (let i = all.length - 1; i >= 0; i--) if (all[i]!.trim()) return all[i]!;
     return '';
+  }
+}
+
+/**
+ * A step's section of a run log (byte offsets from `RunLog.offset`), at most the last `max` bytes of it; ''
+ * when the log cannot be read. The log is masked as written, so the excerpt is too.
+ */
+export function readLogSection(file: string, start: number, end: number, max = 64 * 1024): string {
+  const from = Math.max(start, end - max);
+  if (end <= from) return '';
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    const buf = Buffer.alloc(end - from);
+    const n = fs.readSync(fd, buf, 0, buf.length, from);
+    // A cut at the front may split a UTF-8 character: start at the next whole line instead.
+    const text = buf.subarray(0, n).toString('utf8');
+    return from > start ? text.slice(text.indexOf('\n') + 1) : text;
+  } catch {
+    return '';
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
 }

@@ -77,12 +77,14 @@ describe('setup completion bash, sourced in real bash', () => {
       'init',
       'list',
       'lock',
+      'log',
       'plan',
       'run',
       'show',
       'validate',
     ]);
     expect(complete('setup p')).toEqual(['plan']);
+    expect(complete('setup lo')).toEqual(['lock', 'log']);
     expect(complete('setup export ')).toEqual(['ansible', 'sh']);
     expect(complete('setup --mirror tuna r')).toEqual(['run']);
   });

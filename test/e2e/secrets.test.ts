@@ -204,11 +204,12 @@ steps:
           ['show', 'leaky'],
           ['show', 'leaky', '--json'],
           ['run', 'leaky', '-v'],
-          ['run', 'leaky', '--json'],
+          ['run', 'leaky', '--json', '--report', 'report.xml'],
         ]) {
           const r = await runCli(['--recipes', recipes, ...args], home, env);
           texts[`${args.join(' ')} stdout`] = r.stdout;
           texts[`${args.join(' ')} stderr`] = r.stderr;
+          if (args.includes('--report')) texts['report.xml'] = fs.readFileSync(path.join(home, 'report.xml'), 'utf8');
           if (args[0] === 'run') expect(r.code, r.stderr).toBe(1); // the last step fails
         }
         // The steps ran with the real value: the config step wrote it, the failure was reported (masked).
@@ -225,7 +226,11 @@ steps:
         );
         expect(found, JSON.stringify(s)).toEqual([]);
         // --json outputs still parse (masks laid over data, not over JSON text).
-        for (const k of ['plan leaky --json stdout', 'show leaky --json stdout', 'run leaky --json stdout'])
+        for (const k of [
+          'plan leaky --json stdout',
+          'show leaky --json stdout',
+          'run leaky --json --report report.xml stdout',
+        ])
           expect(() => JSON.parse(texts[k]!), k).not.toThrow();
         for (const line of fs
           .readFileSync(path.join(home, '.local', 'state', 'envkit', 'journal.jsonl'), 'utf8')

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ExitCode, InputError } from '../../util/errors.js';
 import { stepsToRun } from '../../plan/plan.js';
-import { execute } from '../../run/execute.js';
+import { execute, interrupted } from '../../run/execute.js';
 import { Journal } from '../../run/journal.js';
 import { RunLog } from '../../run/log.js';
 import { planSession, selectRecipes } from '../../plan/session.js';
@@ -9,18 +9,21 @@ import { formatDuration } from '../../util/duration.js';
 import { lockFrom, sessionFrom } from '../common.js';
 import type { LockSource } from '../../plan/locked.js';
 import { withSpinner } from '../spinner.js';
-import { makeOutput, tilde, writeJson, type GlobalOpts, type Output } from '../output.js';
+import { makeOutput, tilde, type GlobalOpts, type Output } from '../output.js';
 import { acquireRunLock } from '../../run/lock.js';
 import { guardProcessGroups } from '../../util/process.js';
 import { sweepTempFiles } from '../../util/safe-write.js';
 import type { Session } from '../../plan/session.js';
 import { renderFailure } from '../run-failure.js';
 import { listrReporter, plainReporter } from '../run-progress.js';
+import { reportRun, checkReportPath } from '../run-report.js';
+import { readJournal } from '../../run/journal.js';
+import { lastDurations } from '../../run/history.js';
 
 /** `setup run <recipe…>`: runs what the plan says; stops at the first failure; Ctrl-C stops cleanly (130). */
 export default async function run(
   names: string[],
-  opts: GlobalOpts & { wait?: boolean; locked?: boolean; lock?: string; jobs?: string },
+  opts: GlobalOpts & { wait?: boolean; locked?: boolean; lock?: string; jobs?: string; report?: string },
 ): Promise<number> {
   const o = makeOutput(opts);
   const jobs = opts.jobs === undefined ? undefined : Number(opts.jobs);
@@ -32,6 +35,7 @@ export default async function run(
         hint: 'e.g. --jobs 4, or --jobs 0 to fetch nothing ahead',
       },
     ]);
+  if (opts.report !== undefined) checkReportPath(opts.report); // before anything runs, not after an hour
   // --locked: install exactly the lock (read before anything else: a missing or bad lock stops here).
   const lock = opts.locked || opts.lock !== undefined ? await lockFrom(opts.lock, true) : undefined;
   const session = await sessionFrom(opts, names);
@@ -62,12 +66,13 @@ export default async function run(
 
 async function runUnderLock(
   names: string[],
-  opts: GlobalOpts,
+  opts: GlobalOpts & { report?: string },
   o: Output,
   session: Session,
   lock: LockSource | undefined,
   jobs: number | undefined,
 ): Promise<number> {
+  const started = new Date();
   // With a lock, pending steps are previewed: a locked version the index or archive lacks stops the run here.
   const { plan, resolved } = await withSpinner(
     o,
@@ -88,8 +93,11 @@ async function runUnderLock(
   const todo = stepsToRun(plan);
   const blocked = todo.filter((s) => s.state === 'blocked');
   if (blocked.length) {
-    for (const b of blocked) o.err(o.c.red(`✗ ${b.step.recipe} › ${b.step.name || b.action.summary}: ${b.reason}`));
-    o.err('nothing was run');
+    if (!o.json) {
+      for (const b of blocked) o.err(o.c.red(`✗ ${b.step.recipe} › ${b.step.name || b.action.summary}: ${b.reason}`));
+      o.err('nothing was run');
+    }
+    await reportRun(o, { status: 'blocked', plan, started }, opts);
     return ExitCode.failed;
   }
   if (!todo.length) {
@@ -97,8 +105,8 @@ async function runUnderLock(
     await session.stepEnv.inputs
       ?.saveNotes(plan.recipes.flatMap((r) => r.steps.map((s) => s.step)))
       .catch(() => undefined);
-    if (o.json) writeJson(o, 'run', { status: 'ok', ran: 0, already: plan.counts.satisfied, steps: [] });
-    else if (!o.quiet)
+    await reportRun(o, { status: 'ok', plan, started }, opts);
+    if (!o.json && !o.quiet)
       o.err(
         o.c.green(
           `Nothing to do: ${plan.counts.satisfied} step${plan.counts.satisfied === 1 ? '' : 's'} already satisfied.`,
@@ -121,11 +129,13 @@ async function runUnderLock(
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const useListr = o.tty && !o.json && !o.verbose && !o.quiet;
+  // Each step's last duration from the journal: a long step's progress shows it as an estimate.
+  const estimates = lastDurations(readJournal(session.stepEnv.paths.journal));
   const reporter = o.json
     ? { ...plainReporter({ ...o, quiet: true }) }
     : useListr
-      ? await listrReporter(o)
-      : plainReporter(o);
+      ? await listrReporter(o, estimates)
+      : plainReporter(o, estimates);
   if (!o.json && !o.quiet)
     o.err(`${todo.length} step${todo.length === 1 ? '' : 's'} to run · log: ${tilde(o, log.file)}`);
   try {
@@ -139,33 +149,19 @@ async function runUnderLock(
       once: new Map(),
       jobs: jobs ?? Math.min(8, Math.max(2, session.stepEnv.cpus)),
     });
-    if (o.json) {
-      writeJson(o, 'run', {
-        status: summary.failed ? 'failed' : 'ok',
-        ran: summary.ran,
-        already: summary.already,
-        durationMs: Math.round(summary.durationMs),
-        log: summary.log,
-        failed: summary.failed
-          ? {
-              step: summary.failed.step.step.id,
-              message: summary.failed.result.message,
-              ...summary.failed.result.failure?.details,
-            }
-          : null,
-      });
+    if (summary.interrupted) {
+      await reportRun(o, { status: 'interrupted', plan, summary, started }, opts);
+      throw interrupted(summary);
     }
-    if (summary.failed) {
-      if (!o.json) o.err(renderFailure(o, summary));
-      return ExitCode.failed;
-    }
-    if (!o.json)
+    if (summary.failed && !o.json) o.err(renderFailure(o, summary));
+    else if (!o.json)
       o.err(
         o.c.green(
           `Done: ${summary.ran} step${summary.ran === 1 ? '' : 's'} run${summary.already ? `, ${summary.already} already satisfied` : ''} in ${formatDuration(summary.durationMs)}.`,
         ),
       );
-    return ExitCode.ok;
+    await reportRun(o, { status: summary.failed ? 'failed' : 'ok', plan, summary, started }, opts);
+    return summary.failed ? ExitCode.failed : ExitCode.ok;
   } finally {
     log.close();
     process.off('SIGINT', onSignal);
