@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { InterruptedError } from '../util/errors.js';
 import { checkStep, hasCheck, inputChanges } from '../plan/check.js';
 import { describeChanges, type PlanEnv } from '../plan/inputs.js';
+import { stepDiff } from '../plan/diff.js';
 import { stepsToRun, type Plan, type PlannedStep } from '../plan/plan.js';
 import { commandArgv, commandEnv, commandText } from '../steps/command.js';
 import { StepFailure, type ApplyEnv, type Command, type ResolvedStep } from '../steps/types.js';
@@ -47,6 +48,11 @@ export interface ExecuteOptions {
   runId: string;
   /** Work done at most once per run (see ApplyEnv.once); shared by every step. */
   once: Map<string, Promise<void>>;
+  /**
+   * `run --diff`: called with each step's diff (plan/diff.ts) just before it is applied, for a step whose kind
+   * writes files it can show; the diff goes into the log too.
+   */
+  onDiff?: (s: PlannedStep, diff: string) => void;
 }
 
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
@@ -263,6 +269,17 @@ async function runOne(
     }
     return { ...r, stdout: '', stderr: '' };
   };
+  if (o.onDiff && kind.render) {
+    // Against the files as they are now: earlier steps of this run have written theirs.
+    const diff = await stepDiff(step, o.env).catch((e: unknown) => {
+      o.log.line(`no diff: ${e instanceof Error ? e.message : String(e)}`);
+      return undefined;
+    });
+    if (diff !== undefined) {
+      if (diff) o.log.write(diff);
+      o.onDiff(s, diff);
+    }
+  }
   const changedInputs = inputChanges(step, o.env);
   if (changedInputs?.length) o.log.line(describeChanges(changedInputs));
   const applyEnv: ApplyEnv = {

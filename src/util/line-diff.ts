@@ -52,7 +52,8 @@ function middle(a: readonly string[], b: readonly string[]): DiffLine[] {
   for (let d = 0; d <= max && found < 0; d++) {
     trace.push(v.slice(offset - d - 1, offset + d + 2));
     for (let k = -d; k <= d; k += 2) {
-      let x = k === -d || (k !== d && v[offset + k - 1]! < v[offset + k + 1]!) ? v[offset + k + 1]! : v[offset + k - 1]! + 1;
+      let x =
+        k === -d || (k !== d && v[offset + k - 1]! < v[offset + k + 1]!) ? v[offset + k + 1]! : v[offset + k - 1]! + 1;
       let y = x - k;
       while (x < n && y < m && a[x] === b[y]) (x++, y++);
       v[offset + k] = x;
@@ -75,11 +76,11 @@ function middle(a: readonly string[], b: readonly string[]): DiffLine[] {
     const pk = down ? k + 1 : k - 1;
     const px = at(pk);
     const py = px - pk;
-    while (x > px + (down ? 0 : 1) && y > py + (down ? 1 : 0)) out.push({ op: ' ', text: a[--x]! }), y--;
+    while (x > px + (down ? 0 : 1) && y > py + (down ? 1 : 0)) (out.push({ op: ' ', text: a[--x]! }), y--);
     if (down) out.push({ op: '+', text: b[--y]! });
     else out.push({ op: '-', text: a[--x]! });
   }
-  while (x > 0 && y > 0) out.push({ op: ' ', text: a[--x]! }), y--;
+  while (x > 0 && y > 0) (out.push({ op: ' ', text: a[--x]! }), y--);
   return out.reverse();
 }
 
@@ -90,6 +91,8 @@ export interface DiffInput {
   after: string;
   /** Lines of context around each change (default 3, as `diff -u`). */
   context?: number;
+  /** Rewrites the edit script before it is written (plan/diff.ts masks secrets there). */
+  mask?: (lines: DiffLine[]) => DiffLine[];
 }
 
 const range = (start: number, count: number): string =>
@@ -99,9 +102,10 @@ const range = (start: number, count: number): string =>
  * `before` → `after` as a unified diff (`--- path` / `+++ path`, `@@ -l,n +l,n @@` hunks, `\ No newline
  * at end of file`), a file that does not exist yet as from `/dev/null`; empty when the texts are equal.
  */
-export function unifiedDiff({ path, before, after, context = 3 }: DiffInput): string {
+export function unifiedDiff({ path, before, after, context = 3, mask }: DiffInput): string {
   if (before === after) return '';
-  const lines = diffLines(splitLines(before ?? ''), splitLines(after));
+  const script = diffLines(splitLines(before ?? ''), splitLines(after));
+  const lines = mask ? mask(script) : script;
   const out = [`--- ${before === undefined ? '/dev/null' : path}\n`, `+++ ${path}\n`];
   let i = 0;
   // Line numbers (1-based) in the old and new text of lines[i].

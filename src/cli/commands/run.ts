@@ -15,12 +15,13 @@ import { guardProcessGroups } from '../../util/process.js';
 import { sweepTempFiles } from '../../util/safe-write.js';
 import type { Session } from '../../plan/session.js';
 import { renderFailure } from '../run-failure.js';
+import { renderDiff } from '../plan-view.js';
 import { listrReporter, plainReporter } from '../run-progress.js';
 
 /** `setup run <recipe…>`: runs what the plan says; stops at the first failure; Ctrl-C stops cleanly (130). */
 export default async function run(
   names: string[],
-  opts: GlobalOpts & { wait?: boolean; locked?: boolean; lock?: string },
+  opts: GlobalOpts & { wait?: boolean; locked?: boolean; lock?: string; diff?: boolean },
 ): Promise<number> {
   const o = makeOutput(opts);
   // --locked: install exactly the lock (read before anything else: a missing or bad lock stops here).
@@ -53,7 +54,7 @@ export default async function run(
 
 async function runUnderLock(
   names: string[],
-  opts: GlobalOpts,
+  opts: GlobalOpts & { diff?: boolean },
   o: Output,
   session: Session,
   lock: LockSource | undefined,
@@ -110,7 +111,8 @@ async function runUnderLock(
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const useListr = o.tty && !o.json && !o.verbose && !o.quiet;
+  // --diff prints between a step's lines, which listr2 would redraw over.
+  const useListr = o.tty && !o.json && !o.verbose && !o.quiet && !opts.diff;
   const reporter = o.json
     ? { ...plainReporter({ ...o, quiet: true }) }
     : useListr
@@ -127,6 +129,16 @@ async function runUnderLock(
       signal: controller.signal,
       runId: randomUUID(),
       once: new Map(),
+      ...(opts.diff && !o.json
+        ? {
+            onDiff: (_s, diff) =>
+              o.err(
+                renderDiff(o, diff)
+                  .map((l) => `    ${l}`)
+                  .join('\n'),
+              ),
+          }
+        : {}),
     });
     if (o.json) {
       writeJson(o, 'run', {
