@@ -109,7 +109,7 @@ Exit codes: 0 ok · 1 a step or check failed · 2 invalid input · 3 plan --exit
     .option('--lock <file>', 'the lock file, with --locked (default: ./envkit.lock; implies --locked)')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ setup run cmake\n  $ setup run faiss --mirror tuna -v\n  $ setup run pip-mirror --mirror ./my-mirror.yaml\n  $ setup run prefix-env --diff                 what each file step changes, as it runs\n  $ setup run ml-stack --locked                 install what ./envkit.lock records\n  $ setup run ml-stack --locked --lock ~/ml.lock',
+      '\nExamples:\n  $ setup run cmake\n  $ setup run faiss --mirror tuna -v\n  $ setup run pip-mirror --mirror ./my-mirror.yaml\n  $ setup run prefix-env --diff                 each change to env.sh and ~/.bashrc, as it is made\n  $ setup run ml-stack --locked                 install what ./envkit.lock records\n  $ setup run ml-stack --locked --lock ~/ml.lock',
     );
 
   add('doctor')

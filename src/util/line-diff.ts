@@ -28,7 +28,10 @@ export function diffLines(a: readonly string[], b: readonly string[]): DiffLine[
   while (start < a.length && start < b.length && a[start] === b[start]) start++;
   let endA = a.length;
   let endB = b.length;
-  while (endA > start && endB > start && a[endA - 1] === b[endB - 1]) (endA--, endB--);
+  while (endA > start && endB > start && a[endA - 1] === b[endB - 1]) {
+    endA--;
+    endB--;
+  }
   const head = a.slice(0, start).map((text): DiffLine => ({ op: ' ', text }));
   const tail = a.slice(endA).map((text): DiffLine => ({ op: ' ', text }));
   return [...head, ...middle(a.slice(start, endA), b.slice(start, endB)), ...tail];
@@ -55,7 +58,10 @@ function middle(a: readonly string[], b: readonly string[]): DiffLine[] {
       let x =
         k === -d || (k !== d && v[offset + k - 1]! < v[offset + k + 1]!) ? v[offset + k + 1]! : v[offset + k - 1]! + 1;
       let y = x - k;
-      while (x < n && y < m && a[x] === b[y]) (x++, y++);
+      while (x < n && y < m && a[x] === b[y]) {
+        x++;
+        y++;
+      }
       v[offset + k] = x;
       if (x >= n && y >= m) {
         found = d;
@@ -76,11 +82,17 @@ function middle(a: readonly string[], b: readonly string[]): DiffLine[] {
     const pk = down ? k + 1 : k - 1;
     const px = at(pk);
     const py = px - pk;
-    while (x > px + (down ? 0 : 1) && y > py + (down ? 1 : 0)) (out.push({ op: ' ', text: a[--x]! }), y--);
+    while (x > px + (down ? 0 : 1) && y > py + (down ? 1 : 0)) {
+      out.push({ op: ' ', text: a[--x]! });
+      y--;
+    }
     if (down) out.push({ op: '+', text: b[--y]! });
     else out.push({ op: '-', text: a[--x]! });
   }
-  while (x > 0 && y > 0) (out.push({ op: ' ', text: a[--x]! }), y--);
+  while (x > 0 && y > 0) {
+    out.push({ op: ' ', text: a[--x]! });
+    y--;
+  }
   return out.reverse();
 }
 
@@ -115,7 +127,8 @@ export function unifiedDiff({ path, before, after, context = 3, mask }: DiffInpu
     const next = lines.findIndex((l, j) => j >= i && l.op !== ' ');
     if (next < 0) break;
     const from = Math.max(i, next - context);
-    for (let j = i; j < from; j++) (oldNo++, newNo++);
+    oldNo += from - i;
+    newNo += from - i;
     // The hunk runs to the last change followed by more than 2 × context unchanged lines (or the end).
     let end = next;
     let same = 0;
