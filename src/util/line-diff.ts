@@ -18,8 +18,14 @@ const MAX_EDIT = 2000;
 
 /** A text's lines, each with its `\n` (the last without one when the text does not end with a newline). */
 export function splitLines(text: string): string[] {
-  const out = text.split(/(?<=\n)/);
-  return out.length === 1 && out[0] === '' ? [] : out;
+  const out: string[] = [];
+  for (let at = 0; at < text.length;) {
+    const nl = text.indexOf('\n', at);
+    const end = nl < 0 ? text.length : nl + 1;
+    out.push(text.slice(at, end));
+    at = end;
+  }
+  return out;
 }
 
 /** The shortest edit script turning `a` into `b` (removals before additions within a change). */
@@ -124,8 +130,9 @@ export function unifiedDiff({ path, before, after, context = 3, mask }: DiffInpu
   let oldNo = 1;
   let newNo = 1;
   while (i < lines.length) {
-    const next = lines.findIndex((l, j) => j >= i && l.op !== ' ');
-    if (next < 0) break;
+    let next = i;
+    while (next < lines.length && lines[next]!.op === ' ') next++;
+    if (next === lines.length) break;
     const from = Math.max(i, next - context);
     oldNo += from - i;
     newNo += from - i;
