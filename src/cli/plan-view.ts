@@ -46,6 +46,31 @@ function details(s: PlannedStep): string[] {
   return out;
 }
 
+/**
+ * A unified diff (plan/diff.ts) as lines for people: headers bold with the home folder as `~`, hunks cyan,
+ * removed lines red, added green (colour only when the output has it); '' says the files stay as they are.
+ */
+export function renderDiff(o: Output, diff: string): string[] {
+  const { c } = o;
+  if (!diff) return [c.dim('(the files already hold this; only the check differs)')];
+  return diff
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((l) =>
+      /^(---|\+\+\+) /.test(l)
+        ? c.bold(tilde(o, l))
+        : l.startsWith('@@')
+          ? c.cyan(l)
+          : l.startsWith('+')
+            ? c.green(l)
+            : l.startsWith('-')
+              ? c.red(l)
+              : /^(old|new|new file) mode |^\\ /.test(l)
+                ? c.dim(l)
+                : l,
+    );
+}
+
 /** The human plan: one tree per recipe, a line per step with its state and reason, details for what will run. */
 export function renderPlan(o: Output, plan: Plan): string {
   const { c } = o;
@@ -65,6 +90,7 @@ export function renderPlan(o: Output, plan: Plan): string {
       if (s.state === 'pending' || s.state === 'unknown' || s.state === 'blocked') {
         for (const d of details(s)) lines.push(`${c.dim(pipe)}   ${c.dim(tilde(o, d))}`);
         for (const w of s.action.warnings ?? []) lines.push(`${c.dim(pipe)}   ${c.red(w)}`);
+        if (s.diff !== undefined) for (const d of renderDiff(o, s.diff)) lines.push(`${c.dim(pipe)}   ${d}`);
       }
     });
     if (r.meta)
@@ -112,6 +138,7 @@ export function planJson(plan: Plan): object {
         reason: s.reason,
         action: s.action,
         location: `${s.step.loc.file}:${s.step.loc.line}:${s.step.loc.col}`,
+        ...(s.diff !== undefined ? { diff: s.diff } : {}),
       })),
     })),
   };

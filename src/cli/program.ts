@@ -77,6 +77,10 @@ Exit codes: 0 ok · 1 a step or check failed · 2 invalid input · 3 plan --exit
     .option('--exit-code', 'exit 3 when anything would run')
     .option('--no-resolve', 'do not ask pip what pending pip steps would install (faster, offline)')
     .option(
+      '--diff',
+      "show what each file, config and env step that will run changes, as a unified diff (secrets masked; --json: each step's `diff`)",
+    )
+    .option(
       '--locked',
       'plan installing exactly the lock file: a step whose installed state differs from it is pending, with what differs',
     )
@@ -90,13 +94,14 @@ Exit codes: 0 ok · 1 a step or check failed · 2 invalid input · 3 plan --exit
     )
     .addHelpText(
       'after',
-      '\nExamples:\n  $ setup plan ml-stack\n  $ setup plan ml-stack --locked --exit-code   has anything drifted from ./envkit.lock?\n  $ setup plan cmake --exit-code && echo "cmake is set up"\n  $ setup plan --json | jq \'.counts\'\n  $ setup plan jupyter --no-resolve\n  $ setup plan ml-stack --graph | dot -Tsvg > ml-stack.svg\n  $ setup plan ml-stack --graph --format mermaid',
+      '\nExamples:\n  $ setup plan ml-stack\n  $ setup plan ml-stack --locked --exit-code   has anything drifted from ./envkit.lock?\n  $ setup plan cmake --exit-code && echo "cmake is set up"\n  $ setup plan --json | jq \'.counts\'\n  $ setup plan jupyter --no-resolve\n  $ setup plan pip-mirror --mirror tuna --diff   what it would change in pip.conf\n  $ setup plan ml-stack --graph | dot -Tsvg > ml-stack.svg\n  $ setup plan ml-stack --graph --format mermaid',
     );
 
   add('run')
     .description('run what the plan says, in dependency order; each step checked again after it runs')
     .argument('<recipe...>', 'recipes to set up')
     .option('--no-wait', 'fail at once when another setup run holds the lock (default: wait for it)')
+    .option('--diff', 'print what each file, config and env step changes, as a unified diff, as the step runs')
     .option(
       '--locked',
       'install exactly the lock file: pip pins, git commits, package versions; a step the lock cannot satisfy stops the run before anything runs (exit 2)',
@@ -109,7 +114,7 @@ Exit codes: 0 ok · 1 a step or check failed · 2 invalid input · 3 plan --exit
     .option('--report <file>', 'also write a JUnit XML report: one testcase per step, classname = recipe (for CI)')
     .addHelpText(
       'after',
-      '\nWith --json, `steps` lists every step: its state before, outcome, duration, log offsets and failure (schema/run-output.schema.json).\n\nExamples:\n  $ setup run cmake\n  $ setup run ml-stack --json --report junit.xml\n  $ setup run faiss --mirror tuna -v\n  $ setup run pip-mirror --mirror ./my-mirror.yaml\n  $ setup run ml-stack --locked                 install what ./envkit.lock records\n  $ setup run ml-stack --locked --lock ~/ml.lock\n  $ setup run pytorch faiss --jobs 0            fetch nothing ahead (one thing at a time)',
+      '\nWith --json, `steps` lists every step: its state before, outcome, duration, log offsets and failure (schema/run-output.schema.json).\n\nExamples:\n  $ setup run cmake\n  $ setup run ml-stack --json --report junit.xml\n  $ setup run faiss --mirror tuna -v\n  $ setup run pip-mirror --mirror ./my-mirror.yaml\n  $ setup run prefix-env --diff                 each change to env.sh and ~/.bashrc, as it is made\n  $ setup run ml-stack --locked                 install what ./envkit.lock records\n  $ setup run ml-stack --locked --lock ~/ml.lock\n  $ setup run pytorch faiss --jobs 0            fetch nothing ahead (one thing at a time)',
     );
 
   add('log')

@@ -1,5 +1,6 @@
 import type { ResolvedRecipe } from '../catalog/resolve.js';
 import type { Action, CheckResult, Preview, ResolvedStep } from '../steps/types.js';
+import type { StepDiff } from './diff.js';
 
 /** What the plan says of a step. */
 export type StepState = 'satisfied' | 'pending' | 'skipped' | 'unknown' | 'blocked';
@@ -9,6 +10,8 @@ export interface PlannedStep {
   state: StepState;
   reason: string;
   action: Action;
+  /** `plan --diff`: the unified diff of the files the step will write ('' when they already hold it). */
+  diff?: string;
 }
 
 export interface PlannedRecipe {
@@ -41,6 +44,8 @@ export interface PlanInput {
   canRoot: boolean;
   /** Previews of pending steps (plan without --no-resolve). */
   previews?: ReadonlyMap<string, Preview>;
+  /** `plan --diff`: what the steps that will run change in the files they write (plan/diff.ts). */
+  diffs?: ReadonlyMap<string, StepDiff>;
 }
 
 const RANK: Record<StepState, number> = { satisfied: 0, skipped: 0, pending: 1, unknown: 2, blocked: 3 };
@@ -78,7 +83,9 @@ export function makePlan(recipes: readonly ResolvedRecipe[], input: PlanInput): 
         }
       }
       counts[state]++;
-      return { step, state, reason, action };
+      const d = state === 'satisfied' || state === 'skipped' ? undefined : input.diffs?.get(step.id);
+      if (d && 'error' in d) action = { ...action, notes: [...(action.notes ?? []), `no diff: ${d.error}`] };
+      return { step, state, reason, action, ...(d && 'text' in d ? { diff: d.text } : {}) };
     });
     const meta = !steps.length;
     // Requirements come first (selectRecipes orders them so); one planned elsewhere does not count.

@@ -11,6 +11,7 @@ import { referencedFacts, resolveRecipe, type ResolvedRecipe } from '../catalog/
 import { configuredSecrets, shortSecretProblems, type Secrets } from '../catalog/secrets.js';
 import type { Recipe } from '../catalog/types.js';
 import { checkSteps } from './check.js';
+import { planDiffs } from './diff.js';
 import { makePlan, type Plan } from './plan.js';
 import { applyLock, driftReasons, type LockSource } from './locked.js';
 import type { Action, CheckResult, Preview, ResolvedStep } from '../steps/types.js';
@@ -140,6 +141,8 @@ export async function resolveRecipes(session: Session, recipes: readonly Recipe[
 export interface PlanOptions {
   /** Ask the kinds that can look closer (pip resolves) about pending steps. */
   preview?: boolean;
+  /** `plan --diff`: the diff of each file the steps that will run write (plan/diff.ts). */
+  diff?: boolean;
   /**
    * Install exactly this lock (`run --locked`, `plan --locked`): each lockable step rewritten from its entry
    * (plan/locked.ts); a step the lock cannot satisfy is an InputError before anything is checked. A pending
@@ -170,9 +173,10 @@ export async function planSession(
   const needsRoot = steps.some(
     (s) => s.common.root && s.whenFailed === null && checks.get(s.id)?.state !== 'satisfied',
   );
-  const [canRoot, previews] = await Promise.all([
+  const [canRoot, previews, diffs] = await Promise.all([
     needsRoot ? session.stepEnv.facts.get('sudo').then((v) => v === true) : true,
     opts.preview ? previewSteps(steps, checks, session.stepEnv) : undefined,
+    opts.diff ? planDiffs(steps, checks, session.stepEnv) : undefined,
   ]);
   if (opts.lock?.strict && previews) {
     const blocked: Problem[] = steps.flatMap((s) => {
@@ -191,7 +195,7 @@ export async function planSession(
     });
     if (blocked.length) throw new InputError(blocked);
   }
-  return { plan: makePlan(resolved, { checks, actions, canRoot, previews }), resolved, checks };
+  return { plan: makePlan(resolved, { checks, actions, canRoot, previews, diffs }), resolved, checks };
 }
 
 /** Previews of the pending steps whose kind can look closer (pip resolves), concurrently; one that fails says so. */

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { InterruptedError } from '../util/errors.js';
 import { checkStep, hasCheck, inputChanges } from '../plan/check.js';
 import { describeChanges, type PlanEnv } from '../plan/inputs.js';
+import { stepDiff } from '../plan/diff.js';
 import { stepsToRun, type Plan, type PlannedStep } from '../plan/plan.js';
 import { commandArgv, commandEnv, commandText } from '../steps/command.js';
 import { StepFailure, type ApplyEnv, type Command, type ResolvedStep } from '../steps/types.js';
@@ -59,6 +60,11 @@ export interface ExecuteOptions {
   once: Map<string, Promise<void>>;
   /** How many later steps' network work (`early`) runs at once while earlier steps run (0: none ahead; default 3). */
   jobs?: number;
+  /**
+   * `run --diff`: called with each step's diff (plan/diff.ts) just before it is applied, for a step whose kind
+   * writes files it can show; the diff goes into the log too.
+   */
+  onDiff?: (s: PlannedStep, diff: string) => void;
 }
 
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
@@ -289,6 +295,17 @@ async function runOne(
     }
     return { ...r, stdout: '', stderr: '' };
   };
+  if (o.onDiff && kind.render) {
+    // Against the files as they are now: earlier steps of this run have written theirs.
+    const diff = await stepDiff(step, o.env).catch((e: unknown) => {
+      o.log.line(`no diff: ${e instanceof Error ? e.message : String(e)}`);
+      return undefined;
+    });
+    if (diff !== undefined) {
+      if (diff) o.log.write(diff);
+      o.onDiff(s, diff);
+    }
+  }
   const changedInputs = inputChanges(step, o.env);
   if (changedInputs?.length) o.log.line(describeChanges(changedInputs));
   const applyEnv: ApplyEnv = {

@@ -1,5 +1,6 @@
 import { clipValue } from '../util/terminal.js';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import * as z from '../util/zod.js';
 import { readIfExists, safeWrite } from '../util/safe-write.js';
@@ -10,7 +11,7 @@ import { sameValue, type ConfigEntry, type ConfigFormat, type ConfigValue } from
 import { yamlFormat } from './config/yaml.js';
 import { dict } from '../util/keys.js';
 import { keyProblem, valueProblem } from './config/keys.js';
-import { defineKind } from './types.js';
+import { defineKind, type StepEnv } from './types.js';
 
 const FORMATS = ['ini', 'yaml', 'json', 'gitconfig'] as const;
 type Format = (typeof FORMATS)[number];
@@ -120,6 +121,23 @@ function writeProblems(
 
 const entries = (set: Record<string, ConfigValue | null>): ConfigEntry[] =>
   Object.entries(set).map(([k, v]) => ({ path: k.split('.'), value: v }));
+
+/**
+ * The file's text once the step's keys are merged into `text` (undefined: no file yet): what apply writes.
+ * A gitconfig is edited by git, as apply does, on a private copy.
+ */
+async function configAfter(c: ConfigConfig, text: string | undefined, env: StepEnv): Promise<string> {
+  if (c.format !== 'gitconfig') return TEXT_FORMATS[c.format].set(text ?? '', entries(c.set));
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'envkit-gitconfig-'));
+  try {
+    const copy = path.join(dir, 'config');
+    if (text !== undefined) await fs.writeFile(copy, text, { mode: 0o600 });
+    await gitconfigSet(env.runner, env.processEnv, copy, c.set);
+    return (await readIfExists(copy)) ?? ''; // git writes no file when it only removes absent keys
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
 
 /** `config`: merges keys into an ini, yaml, json or gitconfig file, keeping everything else. */
 export const configKind = defineKind<z.infer<typeof configSchema>, ConfigConfig>({
@@ -252,6 +270,11 @@ export const configKind = defineKind<z.infer<typeof configSchema>, ConfigConfig>
       ],
     };
   },
+  render: async (step, env, read) => {
+    const c = step.config;
+    const before = await read(c.path);
+    return [{ path: c.path, before, after: await configAfter(c, before, env) }];
+  },
   apply: async (step, env) => {
     const c = step.config;
     if (c.format === 'gitconfig') {
@@ -261,8 +284,7 @@ export const configKind = defineKind<z.infer<typeof configSchema>, ConfigConfig>
       else await fs.mkdir(path.dirname(c.path), { recursive: true });
       await gitconfigSet(env.runner, env.processEnv, c.path, c.set);
     } else {
-      const text = (await readIfExists(c.path)) ?? '';
-      const next = TEXT_FORMATS[c.format].set(text, entries(c.set));
+      const next = await configAfter(c, await readIfExists(c.path), env);
       const { backup } = await safeWrite(c.path, next, { backupDir: env.paths.backups });
       if (backup) env.log(`backed up the original ${c.path} to ${backup}`);
     }

@@ -13,7 +13,7 @@ import {
   withRcBlock,
   type EnvFile,
 } from './env-file.js';
-import { defineKind, type StepEnv } from './types.js';
+import { defineKind, type FileChange, type ReadFile, type StepEnv } from './types.js';
 import path from 'node:path';
 import fs from 'node:fs';
 
@@ -52,6 +52,23 @@ export function rcFiles(env: StepEnv): string[] {
   const zsh = path.join(home, '.zshrc');
   if (fs.existsSync(zsh)) files.push(zsh);
   return files;
+}
+
+/**
+ * The files an env step changes, as they are and as they will be: the env file with the step's values merged
+ * in, and each rc file that lacks the envkit block; what apply writes and `--diff` shows.
+ */
+async function envChanges(want: EnvFile, env: StepEnv, read: ReadFile): Promise<FileChange[]> {
+  const out: FileChange[] = [];
+  const current = await read(env.paths.envFile);
+  const next = serializeEnvFile(mergeEnvFile(parseEnvFile(current), want));
+  if (next !== current) out.push({ path: env.paths.envFile, before: current, after: next });
+  for (const rc of rcFiles(env)) {
+    const text = await read(rc);
+    const updated = withRcBlock(text, env.paths.envFile);
+    if (updated !== text) out.push({ path: rc, before: text, after: updated });
+  }
+  return out;
 }
 
 /** `env`: exports and PATH entries in one managed env file, sourced from the shell rc files by one marked block. */
@@ -122,23 +139,19 @@ export const envKind = defineKind<z.infer<typeof envSchema>, EnvFile>({
       ],
     };
   },
+  render: (step, env, read) => envChanges(step.config, env, read),
   apply: async (step, env) => {
-    const current = await readIfExists(env.paths.envFile);
-    const next = serializeEnvFile(mergeEnvFile(parseEnvFile(current), step.config));
-    if (next !== current) {
-      // Private when it holds a secret; a file that is 0600 already stays so (safeWrite keeps the mode).
-      await safeWrite(env.paths.envFile, next, {
-        backupDir: env.paths.backups,
-        mode: holdsSecret(next) ? 0o600 : undefined,
-      });
-      env.log(`updated ${env.paths.envFile}`);
-    }
-    for (const rc of rcFiles(env)) {
-      const text = await readIfExists(rc);
-      const updated = withRcBlock(text, env.paths.envFile);
-      if (updated !== text) {
-        const { backup } = await safeWrite(rc, updated, { backupDir: env.paths.backups });
-        env.log(`added the envkit block to ${rc}${backup ? ` (original kept at ${backup})` : ''}`);
+    for (const ch of await envChanges(step.config, env, readIfExists)) {
+      if (ch.path === env.paths.envFile) {
+        // Private when it holds a secret; a file that is 0600 already stays so (safeWrite keeps the mode).
+        await safeWrite(ch.path, ch.after, {
+          backupDir: env.paths.backups,
+          mode: holdsSecret(ch.after) ? 0o600 : undefined,
+        });
+        env.log(`updated ${ch.path}`);
+      } else {
+        const { backup } = await safeWrite(ch.path, ch.after, { backupDir: env.paths.backups });
+        env.log(`added the envkit block to ${ch.path}${backup ? ` (original kept at ${backup})` : ''}`);
       }
     }
   },

@@ -106,6 +106,19 @@ export const fileKind = defineKind<z.infer<typeof fileSchema>, FileConfig>({
       limits: ['keeps no backup of the file it replaces (setup keeps one under its state folder)'],
     };
   },
+  render: async (step, _env, read) => {
+    const c = step.config;
+    const before = await read(c.path);
+    const had =
+      before === undefined
+        ? undefined
+        : await fs.stat(c.path).then(
+            (st) => st.mode & 0o7777,
+            () => undefined,
+          );
+    const mode = c.mode !== undefined && had !== c.mode ? { mode: { before: had, after: c.mode } } : {};
+    return [{ path: c.path, before, after: c.content, ...mode }];
+  },
   apply: async (step, env) => {
     const { backup } = await safeWrite(step.config.path, step.config.content, {
       backupDir: env.paths.backups,

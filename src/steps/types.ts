@@ -75,6 +75,22 @@ export interface Preview {
   blocked?: string;
 }
 
+/**
+ * A file a step's apply writes, as it is and as it will be (`plan --diff`, `run --diff`): the text the
+ * apply would write, computed by the same code.
+ */
+export interface FileChange {
+  path: string;
+  /** Undefined: the file does not exist yet. */
+  before: string | undefined;
+  after: string;
+  /** The mode the step gives the file, when it sets one that differs (before: undefined for a new file). */
+  mode?: { before: number | undefined; after: number };
+}
+
+/** How a `render` hook reads a file: the plan gives the files as the earlier pending steps leave them. */
+export type ReadFile = (file: string) => Promise<string | undefined>;
+
 /** A value in a lock entry: plain data the lock file writes as YAML (maps sorted by key when written). */
 export type LockValue = string | number | boolean | LockValue[] | { [key: string]: LockValue };
 
@@ -309,6 +325,11 @@ export interface StepKindDef<Spec = unknown, Config = Spec> {
    * and says it). Kinds without it do their work in their turn.
    */
   early?(step: ResolvedStep<Config>, env: StepEnv, signal: AbortSignal): Promise<void>;
+  /**
+   * `plan --diff`, `run --diff`: every file the step's apply writes, as it is (read through `read`) and as it
+   * will be, computed by the code apply writes with. Changes nothing. Kinds without it show no diff.
+   */
+  render?(step: ResolvedStep<Config>, env: StepEnv, read: ReadFile): Promise<FileChange[]>;
   /** `root:` when the step does not say (packages: true). */
   defaultRoot?: boolean;
   /** The kind's own check; kinds without one rely on the step's `check` / `creates`. */

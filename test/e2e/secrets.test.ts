@@ -199,22 +199,25 @@ steps:
         const env = { FUZZ: s };
         const texts: Record<string, string> = {};
         for (const args of [
-          ['plan', 'leaky'],
-          ['plan', 'leaky', '--json'],
+          ['plan', 'leaky', '--diff'],
+          ['plan', 'leaky', '--json', '--diff'],
           ['show', 'leaky'],
           ['show', 'leaky', '--json'],
-          ['run', 'leaky', '-v'],
+          ['run', 'leaky', '-v', '--diff'],
           ['run', 'leaky', '--json', '--report', 'report.xml'],
         ]) {
           const r = await runCli(['--recipes', recipes, ...args], home, env);
-          texts[`${args.join(' ')} stdout`] = r.stdout;
-          texts[`${args.join(' ')} stderr`] = r.stderr;
+          texts[`${args.filter((a) => a !== '--diff').join(' ')} stdout`] = r.stdout;
+          texts[`${args.filter((a) => a !== '--diff').join(' ')} stderr`] = r.stderr;
           if (args.includes('--report')) texts['report.xml'] = fs.readFileSync(path.join(home, 'report.xml'), 'utf8');
           if (args[0] === 'run') expect(r.code, r.stderr).toBe(1); // the last step fails
         }
         // The steps ran with the real value: the config step wrote it, the failure was reported (masked).
         expect(JSON.parse(fs.readFileSync(path.join(home, 'out', 'conf.json'), 'utf8')).token).toBe(s);
         expect(texts['run leaky -v stderr']).toContain('bad token ***');
+        // --diff showed the config file the secret goes into (masked: `leaks` below looks for it).
+        expect(texts['plan leaky stdout']).toMatch(/\+\+\+ \S*out\/conf\.json\n/);
+        expect(texts['run leaky -v stderr']).toMatch(/\+\+\+ \S*out\/conf\.json\n/);
         const found = leaks(
           encodings(s),
           texts,

@@ -15,6 +15,7 @@ export default async function plan(
     resolve?: boolean;
     locked?: boolean;
     lock?: string;
+    diff?: boolean;
   },
 ): Promise<number> {
   if (opts.graph || opts.format) return (await import('../graph.js')).printGraph(names, opts);
@@ -27,6 +28,7 @@ export default async function plan(
     'checking steps…',
     planSession(session, selectRecipes(session, names), {
       preview: opts.resolve !== false,
+      diff: !!opts.diff,
       ...(lock ? { lock } : {}),
     }),
   );

@@ -15,6 +15,7 @@ import { guardProcessGroups } from '../../util/process.js';
 import { sweepTempFiles } from '../../util/safe-write.js';
 import type { Session } from '../../plan/session.js';
 import { renderFailure } from '../run-failure.js';
+import { renderDiff } from '../plan-view.js';
 import { listrReporter, plainReporter } from '../run-progress.js';
 import { reportRun, checkReportPath } from '../run-report.js';
 import { readJournal } from '../../run/journal.js';
@@ -23,7 +24,7 @@ import { lastDurations } from '../../run/history.js';
 /** `setup run <recipe…>`: runs what the plan says; stops at the first failure; Ctrl-C stops cleanly (130). */
 export default async function run(
   names: string[],
-  opts: GlobalOpts & { wait?: boolean; locked?: boolean; lock?: string; jobs?: string; report?: string },
+  opts: GlobalOpts & { wait?: boolean; locked?: boolean; lock?: string; jobs?: string; report?: string; diff?: boolean },
 ): Promise<number> {
   const o = makeOutput(opts);
   const jobs = opts.jobs === undefined ? undefined : Number(opts.jobs);
@@ -66,7 +67,7 @@ export default async function run(
 
 async function runUnderLock(
   names: string[],
-  opts: GlobalOpts & { report?: string },
+  opts: GlobalOpts & { report?: string; diff?: boolean },
   o: Output,
   session: Session,
   lock: LockSource | undefined,
@@ -128,7 +129,8 @@ async function runUnderLock(
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const useListr = o.tty && !o.json && !o.verbose && !o.quiet;
+  // --diff prints between a step's lines, which listr2 would redraw over.
+  const useListr = o.tty && !o.json && !o.verbose && !o.quiet && !opts.diff;
   // Each step's last duration from the journal: a long step's progress shows it as an estimate.
   const estimates = lastDurations(readJournal(session.stepEnv.paths.journal));
   const reporter = o.json
@@ -148,6 +150,16 @@ async function runUnderLock(
       runId: randomUUID(),
       once: new Map(),
       jobs: jobs ?? Math.min(8, Math.max(2, session.stepEnv.cpus)),
+      ...(opts.diff && !o.json
+        ? {
+            onDiff: (_s, diff) =>
+              o.err(
+                renderDiff(o, diff)
+                  .map((l) => `    ${l}`)
+                  .join('\n'),
+              ),
+          }
+        : {}),
     });
     if (summary.interrupted) {
       await reportRun(o, { status: 'interrupted', plan, summary, started }, opts);

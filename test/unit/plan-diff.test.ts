@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { fileDiff, maskSecrets } from '../../src/plan/diff.js';
+import { addSecret } from '../../src/util/redact.js';
+
+describe('plan/diff', () => {
+  it('masks a secret and the old value it replaces, keeping the lines that only sit beside it', () => {
+    addSecret('s3cr3t-new-value');
+    const d = fileDiff({
+      path: '/h/env.sh',
+      before: 'export A=1\nexport TOKEN=old-value-here\n# note\n',
+      after: 'export A=2\nexport TOKEN=s3cr3t-new-value\n# note\n',
+    });
+    expect(d).toBe(
+      '--- /h/env.sh\n+++ /h/env.sh\n@@ -1,3 +1,3 @@\n-export A=1\n-export TOKEN=***\n+export A=2\n+export TOKEN=***\n # note\n',
+    );
+    expect(maskSecrets([{ op: ' ', text: 'x s3cr3t-new-value\n' }])).toEqual([{ op: ' ', text: 'x ***\n' }]);
+  });
+
+  it("shows a mode change with git's lines, alone when the content stays", () => {
+    expect(fileDiff({ path: '/h/t', before: 'a\n', after: 'a\n', mode: { before: 0o644, after: 0o755 } })).toBe(
+      '--- /h/t\n+++ /h/t\nold mode 0644\nnew mode 0755\n',
+    );
+    expect(fileDiff({ path: '/h/t', before: 'a\n', after: 'b\n', mode: { before: 0o644, after: 0o755 } })).toBe(
+      '--- /h/t\n+++ /h/t\nold mode 0644\nnew mode 0755\n@@ -1 +1 @@\n-a\n+b\n',
+    );
+  });
+});
