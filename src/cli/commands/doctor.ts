@@ -126,8 +126,9 @@ export default async function doctorCommand(names: string[], opts: Opts): Promis
       if (!o.quiet || i.status !== 'ok') printItem(o, i, '  ');
   }
   const { ok, warn, fail, skipped } = report.counts;
+  // After the recipes a blank line; after the host section alone there is one already.
   o.out(
-    `\n${fail ? c.red(`${fail} problem${fail === 1 ? '' : 's'}`) : c.green('No problems')}${warn ? `, ${c.yellow(`${warn} warning${warn === 1 ? '' : 's'}`)}` : ''}, ${ok} ok${skipped ? `, ${skipped} skipped` : ''}.`,
+    `${recipeChecks || o.quiet ? '\n' : ''}${fail ? c.red(`${fail} problem${fail === 1 ? '' : 's'}`) : c.green('No problems')}${warn ? `, ${c.yellow(`${warn} warning${warn === 1 ? '' : 's'}`)}` : ''}, ${ok} ok${skipped ? `, ${skipped} skipped` : ''}.`,
   );
   return code;
 }
