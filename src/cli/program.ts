@@ -127,7 +127,7 @@ Exit codes: 0 ok · 1 a step or check failed · 2 invalid input · 3 plan --exit
     .option('--strict', 'exit 4 when a check warns (and none fails)')
     .addHelpText(
       'after',
-      '\nEach line is ✓ ok, ! warn, ✗ fail or - skipped; every warn and fail has a fix: line. The header (envkit, Node,\nOS, shell, config, folders, profile, env file) is for bug reports: paste it with the output.\n\nExit codes: 0 no check failed (warnings too, unless --strict) · 1 a check failed · 2 invalid input · 4 --strict and a check warned\n\nExamples:\n  $ setup doctor\n  $ setup doctor --lock ~/ml.lock --json      what differs from the lock, as data\n  $ setup doctor cmake faiss --json\n  $ setup doctor --check env-file --check \'mirror-*\'\n  $ setup doctor --offline --strict            for CI: warnings fail too\n  $ setup doctor --mirror tuna          do the Tsinghua mirrors answer from here?',
+      "\nEach line is ✓ ok, ! warn, ✗ fail or - skipped; every warn and fail has a fix: line. The header (envkit, Node,\nOS, shell, config, folders, profile, env file) is for bug reports: paste it with the output.\n\nExit codes: 0 no check failed (warnings too, unless --strict) · 1 a check failed · 2 invalid input · 4 --strict and a check warned\n\nExamples:\n  $ setup doctor\n  $ setup doctor --lock ~/ml.lock --json      what differs from the lock, as data\n  $ setup doctor cmake faiss --json\n  $ setup doctor --check env-file --check 'mirror-*'\n  $ setup doctor --offline --strict            for CI: warnings fail too\n  $ setup doctor --mirror tuna          do the Tsinghua mirrors answer from here?",
     );
 
   add('lock')

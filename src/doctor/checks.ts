@@ -11,13 +11,13 @@ export interface CheckDef {
 /** Every check doctor runs, in the order it shows them (`setup doctor --list-checks`). */
 export const CHECKS: readonly CheckDef[] = [
   { name: 'env-file', description: "whether the user's shell loads envkit's env file (env.sh)", network: false },
-  { name: 'mirror-hosts', description: "whether each host of the mirror profile answers", network: true },
+  { name: 'mirror-hosts', description: 'whether each host of the mirror profile answers', network: true },
   {
     name: 'bundle',
     description: 'with a bundle profile (--mirror DIR/profile.yaml): whether the folder holds what the recipes fetch',
     network: false,
   },
-  { name: 'steps', description: "whether every step of each recipe is done", network: false },
+  { name: 'steps', description: 'whether every step of each recipe is done', network: false },
   { name: 'verify', description: "each recipe's verify: items", network: false },
   { name: 'drift', description: 'with a lock file: what differs from what it records', network: false },
 ];

@@ -24,9 +24,7 @@ export function sourcesFile(text: string, file: string, home: string): boolean {
   return text.split('\n').some((raw) => {
     const line = raw.trim();
     if (!line || line.startsWith('#')) return false;
-    const plain = line
-      .replace(/["']/g, '')
-      .replace(/\$\{HOME\}(?=\/)|\$HOME(?=\/)|(?<=^|\s)~(?=\/)/g, home);
+    const plain = line.replace(/["']/g, '').replace(/\$\{HOME\}(?=\/)|\$HOME(?=\/)|(?<=^|\s)~(?=\/)/g, home);
     return at.test(plain);
   });
 }

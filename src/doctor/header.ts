@@ -89,8 +89,7 @@ export function envFileItem(h: DoctorHeader, home: string): DoctorItem {
   const tilde = (p: string): string => (p.startsWith(home + '/') ? `~/${p.slice(home.length + 1)}` : p);
   const label = tilde(e.file);
   if (!e.exists) return { label, status: 'ok', message: 'not written yet: no env step has run' };
-  if (e.sourcedBy.length)
-    return { label, status: 'ok', message: `loaded by ${e.sourcedBy.map(tilde).join(', ')}` };
+  if (e.sourcedBy.length) return { label, status: 'ok', message: `loaded by ${e.sourcedBy.map(tilde).join(', ')}` };
   const rc = tilde(e.rcFiles[0] ?? path.join(home, '.profile'));
   const line = e.file.startsWith(home + '/') ? `. "$HOME/${e.file.slice(home.length + 1)}"` : `. "${e.file}"`;
   return {

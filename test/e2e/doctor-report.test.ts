@@ -15,9 +15,33 @@ const BASH = { SHELL: '/bin/bash' };
 
 const schema = JSON.parse(fs.readFileSync(path.join(ROOT, 'schema', 'doctor-output.schema.json'), 'utf8')) as object;
 const validate = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true }).compile(schema);
+interface Item {
+  check: string;
+  recipe?: string;
+  label: string;
+  status: string;
+  message: string;
+  fix?: string;
+}
+/** What the tests read of `doctor --json` (the schema says the rest). */
+interface Doc {
+  status: string;
+  exitCode: number;
+  header: {
+    distro: string | null;
+    profile: string;
+    config: { exists: boolean };
+    envFile: { exists: boolean; sourcedBy: string[] };
+  };
+  checks: string[];
+  recipes: string[];
+  items: Item[];
+  counts: Record<string, number>;
+}
+
 /** Parses doctor's stdout and checks it against the schema; returns the document. */
-function valid(stdout: string): Record<string, any> {
-  const doc = JSON.parse(stdout) as Record<string, any>;
+function valid<T = Doc>(stdout: string): T {
+  const doc = JSON.parse(stdout) as T;
   expect(validate(doc), JSON.stringify(validate.errors, null, 2)).toBe(true);
   return doc;
 }
@@ -26,7 +50,10 @@ function valid(stdout: string): Record<string, any> {
 /** The host's own lines (CPUs, memory, tool versions, the profile's text) too. */
 const masked = (text: string, home: string): string =>
   normalize(text, home)
-    .replace(/^envkit \S+ · Node \S+ · \S+ \S+ · .* · kernel \S+$/m, 'envkit <v> · Node <v> · <os> <arch> · <distro> · kernel <v>')
+    .replace(
+      /^envkit \S+ · Node \S+ · \S+ \S+ · .* · kernel \S+$/m,
+      'envkit <v> · Node <v> · <os> <arch> · <distro> · kernel <v>',
+    )
     .replace(/^Host\n(?: {2}.*\n)*?(?= {2}prefix:)/m, 'Host\n  <host facts>\n');
 
 describe('doctor for bug reports (issue 18, item 4)', { timeout: 120_000 }, () => {
@@ -100,7 +127,7 @@ describe('doctor for bug reports (issue 18, item 4)', { timeout: 120_000 }, () =
     let server: Awaited<ReturnType<typeof serve>>;
     let profile = '';
     beforeAll(async () => {
-      server = await serve({ '/simple/': 'ok' });
+      server = await serve({ '/simple/': Buffer.from('ok') });
       const dir = tempHome('envkit-doctor-profile-');
       profile = path.join(dir, 'local.yaml');
       fs.writeFileSync(profile, `name: local\npip: { index-url: "${server.base}/simple/" }\n`);
@@ -114,7 +141,7 @@ describe('doctor for bug reports (issue 18, item 4)', { timeout: 120_000 }, () =
       expect(online.checks).toEqual(['mirror-hosts']);
       const mine = online.items.find((i: { label: string }) => i.label.startsWith(server.base));
       expect(mine).toMatchObject({ check: 'mirror-hosts', status: 'ok' });
-      expect(mine.message).toMatch(/^answers \(\d+ ms\)$/);
+      expect(mine?.message).toMatch(/^answers \(\d+ ms\)$/);
 
       const res = await runCli([...args, '--offline'], home);
       expect(res.code).toBe(0);
@@ -143,7 +170,9 @@ describe('doctor for bug reports (issue 18, item 4)', { timeout: 120_000 }, () =
     const list = await runCli(r('doctor', '--list-checks'), home);
     expect(list.code).toBe(0);
     expectGolden('doctor-list-checks.txt', list.stdout);
-    const listed = valid((await runCli(r('doctor', '--list-checks', '--json'), home)).stdout);
+    const listed = valid<{ checks: { name: string }[] }>(
+      (await runCli(r('doctor', '--list-checks', '--json'), home)).stdout,
+    );
     expect(listed.checks.map((c: { name: string }) => c.name)).toEqual([
       'env-file',
       'mirror-hosts',
