@@ -155,6 +155,9 @@ describe('doctor for bug reports (issue 18, item 4)', { timeout: 120_000 }, () =
       const text = await runCli(r('--mirror', profile, 'doctor', '--check', 'mirror-hosts', '--offline'), home);
       expect(text.stdout).toContain(`- ${server.base}  not asked (--offline)`);
       expect(text.stdout).toMatch(/No problems, 0 ok, \d+ skipped\.\n$/);
+      // --quiet keeps only warn and fail lines, and the counts.
+      const quiet = await runCli(r('--mirror', profile, 'doctor', '--check', 'mirror-hosts', '--offline', '-q'), home);
+      expect(quiet.stdout).toMatch(/^\nNo problems, 0 ok, \d+ skipped\.\n$/);
     });
   });
 

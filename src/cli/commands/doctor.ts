@@ -47,6 +47,9 @@ function printHeader(o: Output, report: DoctorReport): void {
   o.out('');
 }
 
+/** What --quiet still shows: warn and fail lines. */
+const problem = (i: DoctorItem): boolean => i.status === 'warn' || i.status === 'fail';
+
 const MARK = { ok: '✓', warn: '!', fail: '✗', skipped: '-' } as const;
 
 /** One check's line (and its fix), marked by status. */
@@ -111,7 +114,7 @@ export default async function doctorCommand(names: string[], opts: Opts): Promis
     o.out(`  prefix: ${tilde(o, report.prefix)}`);
     for (const i of report.items.filter((x) => x.check === 'env-file')) printItem(o, i, '  ');
     o.out('');
-  } else for (const i of report.items.filter((x) => x.recipe === undefined && x.status !== 'ok')) printItem(o, i, '  ');
+  } else for (const i of report.items.filter((x) => x.recipe === undefined && problem(x))) printItem(o, i, '  ');
   const recipeChecks = report.checks.some((x) => x === 'steps' || x === 'verify' || x === 'drift');
   if (recipeChecks && !report.recipes.length) {
     o.out(
@@ -122,8 +125,7 @@ export default async function doctorCommand(names: string[], opts: Opts): Promis
   }
   for (const name of report.recipes) {
     if (!o.quiet) o.out(c.bold(name));
-    for (const i of report.items.filter((x) => x.recipe === name))
-      if (!o.quiet || i.status !== 'ok') printItem(o, i, '  ');
+    for (const i of report.items.filter((x) => x.recipe === name)) if (!o.quiet || problem(i)) printItem(o, i, '  ');
   }
   const { ok, warn, fail, skipped } = report.counts;
   // After the recipes a blank line; after the host section alone there is one already.
