@@ -47,7 +47,7 @@ Examples:
   $ setup run cmake --set cmake.version=3.27.9 --prefix /opt/tools
   $ setup doctor --json                     verify the host, machine-readable
 
-Exit codes: 0 ok · 1 a step or check failed · 2 invalid input · 3 plan --exit-code with work to do · 130 interrupted`,
+Exit codes: 0 ok · 1 a step or check failed · 2 invalid input · 3 plan --exit-code with work to do · 4 doctor --strict with warnings · 130 interrupted`,
     );
 
   // exitOverride on each command too (commander copies settings only at creation): a bad flag or
@@ -131,14 +131,21 @@ Exit codes: 0 ok · 1 a step or check failed · 2 invalid input · 3 plan --exit
       '[recipe...]',
       'recipes to verify (default: every recipe with a satisfied step, or satisfied by the host)',
     )
-    .option('--offline', "do not check whether the mirror profile's hosts answer")
+    .option('--offline', "do not ask the mirror profile's hosts over the network (their lines say skipped)")
     .option(
       '--lock <file>',
       'report drift from this lock file: each locked version, commit or checksum that differs from what is installed (default: ./envkit.lock when there is one)',
     )
+    .addOption(
+      new Option('--check <name>', 'run only this check (repeatable; globs: mirror-*); --list-checks names them')
+        .default([])
+        .argParser(collect),
+    )
+    .option('--list-checks', 'list the checks with what each one does, and exit')
+    .option('--strict', 'exit 4 when a check warns (and none fails)')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ setup doctor\n  $ setup doctor --lock ~/ml.lock --json      what differs from the lock, as data\n  $ setup doctor cmake faiss --json\n  $ setup doctor --mirror tuna          do the Tsinghua mirrors answer from here?',
+      "\nEach line is ✓ ok, ! warn, ✗ fail or - skipped; every warn and fail has a fix: line. The header (envkit, Node,\nOS, shell, config, folders, profile, env file) is for bug reports: paste it with the output.\n\nExit codes: 0 no check failed (warnings too, unless --strict) · 1 a check failed · 2 invalid input · 4 --strict and a check warned\n\nExamples:\n  $ setup doctor\n  $ setup doctor --lock ~/ml.lock --json      what differs from the lock, as data\n  $ setup doctor cmake faiss --json\n  $ setup doctor --check env-file --check 'mirror-*'\n  $ setup doctor --offline --strict            for CI: warnings fail too\n  $ setup doctor --mirror tuna          do the Tsinghua mirrors answer from here?",
     );
 
   add('lock')

@@ -8,6 +8,7 @@ const EXIT_TEXT: Record<keyof typeof ExitCode, string> = {
   failed: 'a step failed, a `doctor` check failed, or the system refused a file setup needs (an unwritable or read-only HOME or XDG folder, a file where a folder should be): one line naming the path and the reason',
   invalid: 'invalid input: a recipe, profile or config problem, a bad flag (e.g. an empty or relative `--prefix`, `init --dir` naming a file), an unknown recipe name, `init` onto an existing file',
   pending: '`plan --exit-code` and something would run',
+  warnings: '`doctor --strict`: no check failed, but at least one warned (without `--strict` warnings exit 0; a skipped check is never a problem)',
   interrupted: 'interrupted (Ctrl-C or SIGTERM); the running step and its children are stopped',
 };
 

@@ -9,17 +9,22 @@ import { bundleItems, type BundleCheck } from './bundle.js';
 import { runVerify, type DoctorItem } from './verify.js';
 import { lockDrift, type Drift } from './drift.js';
 import type { LockSource } from '../plan/locked.js';
+import { CHECKS, type CheckName } from './checks.js';
+import { doctorHeader, envFileItem, type DoctorHeader } from './header.js';
 
 export type { DoctorItem } from './verify.js';
 
 /** What `setup doctor` reports: the host, the mirror profile, and every check of the chosen recipes. */
 export interface DoctorReport {
+  header: DoctorHeader;
+  /** The checks that ran (`--check`; all by default). */
+  checks: CheckName[];
   facts: Record<string, FactValue>;
   profile: { name: string; description: string };
   prefix: string;
   recipes: string[];
-  items: DoctorItem[];
-  counts: { ok: number; warn: number; fail: number };
+  items: (DoctorItem & { check: CheckName })[];
+  counts: { ok: number; warn: number; fail: number; skipped: number };
   /** With a lock: its file, and each difference between it and what is installed (empty: none). */
   lock?: string;
   drift?: Drift[];
@@ -31,9 +36,12 @@ const HOST_TIMEOUT_MS = 4000;
  * Does each mirror host answer (any HTTP status counts)? The same probe a run makes before it needs a host
  * (util/reach.ts), concurrent, with a short timeout; unreachable is a warning.
  */
-async function checkHosts(hosts: readonly string[]): Promise<DoctorItem[]> {
+async function checkHosts(hosts: readonly string[], offline: boolean): Promise<DoctorItem[]> {
   return Promise.all(
     hosts.map(async (host): Promise<DoctorItem> => {
+      // Offline, a file:// index is still the profile's to have: only hosts over the network are left unasked.
+      if (offline && !host.startsWith('file:'))
+        return { label: host, status: 'skipped', message: 'not asked (--offline)' };
       const started = performance.now();
       const why = await unreachable(host, { timeoutMs: HOST_TIMEOUT_MS });
       return why
@@ -129,60 +137,73 @@ function truthfulFix(v: DoctorItem, r: PlannedRecipe): DoctorItem {
 export async function doctor(
   session: Session,
   names: readonly string[],
-  opts: { offline?: boolean; lock?: LockSource; bundle?: BundleCheck } = {},
+  opts: { offline?: boolean; lock?: LockSource; bundle?: BundleCheck; checks?: ReadonlySet<CheckName> } = {},
 ): Promise<DoctorReport> {
+  const checks = opts.checks ?? new Set(CHECKS.map((c) => c.name as CheckName));
+  const on = (c: CheckName): boolean => checks.has(c);
+  // Steps, verify items and drift need the plan; the host-level checks alone do not.
+  const recipeChecks = on('steps') || on('verify') || on('drift');
+  const env = session.stepEnv;
+  if (!recipeChecks) selectRecipes(session, names); // unknown names are an error all the same
   const [facts, planned, mirrors] = await Promise.all([
-    session.stepEnv.facts.all(),
-    planSession(session, selectRecipes(session, names)),
-    // Offline, a file:// index is still the profile's to have: only hosts over the network are left unasked.
-    checkHosts(profileHosts(session.stepEnv.profile).filter((h) => !opts.offline || h.startsWith('file:'))),
+    env.facts.all(),
+    recipeChecks ? planSession(session, selectRecipes(session, names)) : undefined,
+    on('mirror-hosts') ? checkHosts(profileHosts(env.profile), !!opts.offline) : [],
   ]);
-  const all = planned.plan.recipes;
+  const header = await doctorHeader(env.paths, facts, env.profile.name, env.processEnv);
+  const tag =
+    (check: CheckName) =>
+    (i: DoctorItem): DoctorItem & { check: CheckName } => ({ check, ...i });
+  const hostItems = [
+    ...(on('env-file') ? [envFileItem(header, env.paths.home)].map(tag('env-file')) : []),
+    ...mirrors.map(tag('mirror-hosts')),
+  ];
+  const all = planned?.plan.recipes ?? [];
   const metaNamed = all.filter((r) => r.meta && names.includes(r.name)).map((r) => r.name);
   const wanted = new Set([...names, ...orderWithRequires(session.catalog.recipes, metaNamed).map((r) => r.name)]);
   const locks = (r: PlannedRecipe): boolean => !!opts.lock && Object.hasOwn(opts.lock.lock.recipes, r.name);
   const chosen = names.length
     ? all.filter((r) => wanted.has(r.name))
     : all.filter((r) => r.byHost || r.steps.some((s) => s.state === 'satisfied') || locks(r));
+  const resolved = (planned?.resolved ?? []).filter((r) => chosen.some((c) => c.name === r.recipe.name));
   // Drift from the lock, for the chosen recipes it locks.
-  const drifted = opts.lock
-    ? await lockDrift(
-        planned.resolved.filter((r) => chosen.some((c) => c.name === r.recipe.name)),
-        opts.lock,
-        session.stepEnv,
-      )
-    : undefined;
-  const verify = planned.resolved.filter((r) => chosen.some((c) => c.name === r.recipe.name)).flatMap((r) => r.verify);
-  const verified = await mapLimit(verify, Math.max(2, session.stepEnv.cpus), (v) => runVerify(v, session.stepEnv));
+  const drifted = opts.lock && on('drift') ? await lockDrift(resolved, opts.lock, env) : undefined;
+  const verify = on('verify') ? resolved.flatMap((r) => r.verify) : [];
+  const verified = await mapLimit(verify, Math.max(2, env.cpus), (v) => runVerify(v, env));
   // A bundle's profile (--mirror DIR/profile.yaml with bundle.json beside it): is the bundle complete for them?
-  const bundled = opts.bundle
-    ? await bundleItems(
-        session,
-        selectRecipes(session, names.length ? names : opts.bundle.manifest.recipes),
-        opts.bundle,
-      )
-    : [];
+  const bundled =
+    opts.bundle && on('bundle')
+      ? (
+          await bundleItems(
+            session,
+            selectRecipes(session, names.length ? names : opts.bundle.manifest.recipes),
+            opts.bundle,
+          )
+        ).map(tag('bundle'))
+      : [];
   const shown = new Set(chosen.map((r) => r.name));
-  const items: DoctorItem[] = [
-    ...mirrors,
+  const items = [
+    ...hostItems,
     // A required recipe doctor does not list still has its bundle lines, with the host's.
     ...bundled
       .filter((i) => !shown.has(i.recipe!))
       .map((i) => ({ ...i, label: `bundle (${i.recipe!})`, recipe: undefined })),
   ];
   for (const r of chosen) {
-    items.push(recipeItem(r, all, session.catalog));
+    if (on('steps')) items.push(tag('steps')(recipeItem(r, all, session.catalog)));
     items.push(...bundled.filter((i) => i.recipe === r.name));
-    items.push(...verified.filter((v) => v.recipe === r.name).map((v) => truthfulFix(v, r)));
-    items.push(...(drifted?.items.filter((d) => d.recipe === r.name) ?? []));
+    items.push(...verified.filter((v) => v.recipe === r.name).map((v) => tag('verify')(truthfulFix(v, r))));
+    items.push(...(drifted?.items.filter((d) => d.recipe === r.name).map(tag('drift')) ?? []));
   }
-  const counts = { ok: 0, warn: 0, fail: 0 };
+  const counts = { ok: 0, warn: 0, fail: 0, skipped: 0 };
   for (const i of items) counts[i.status]++;
   return {
+    header,
+    checks: CHECKS.map((c) => c.name as CheckName).filter(on),
     facts,
-    profile: { name: session.stepEnv.profile.name, description: session.stepEnv.profile.description ?? '' },
-    prefix: session.stepEnv.prefix,
-    recipes: chosen.map((r) => r.name),
+    profile: { name: env.profile.name, description: env.profile.description ?? '' },
+    prefix: env.prefix,
+    recipes: recipeChecks ? chosen.map((r) => r.name) : [],
     items,
     counts,
     ...(opts.lock && drifted ? { lock: opts.lock.file, drift: drifted.drift } : {}),

@@ -1,9 +1,16 @@
 import type { ResolvedVerify } from '../catalog/resolve.js';
 import type { StepEnv } from '../steps/types.js';
 import type { VerifyResult } from '../verify/types.js';
+import type { CheckName } from './checks.js';
 
-/** One doctor line: ✓ ok, ! warn (works, but look), ✗ fail — with a one-line fix for the last two. */
-export interface DoctorItem extends VerifyResult {
+/**
+ * One doctor line: ✓ ok, ! warn (works, but look), ✗ fail — with a one-line fix for the last two — or
+ * - skipped (not asked, e.g. a network check under --offline; the message says why).
+ */
+export interface DoctorItem extends Omit<VerifyResult, 'status'> {
+  status: VerifyResult['status'] | 'skipped';
+  /** The check that made it (checks.ts); set by doctor() for each line it reports. */
+  check?: CheckName;
   recipe?: string;
   label: string;
 }

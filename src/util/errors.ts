@@ -4,6 +4,7 @@ export const ExitCode = {
   failed: 1,
   invalid: 2,
   pending: 3,
+  warnings: 4,
   interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

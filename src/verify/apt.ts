@@ -22,7 +22,11 @@ export const aptVerify = defineVerify<{ apt: string }>({
         ? { status: 'fail', message: 'not installed', fix }
         : { status: 'ok', message: 'installed' };
     } catch (e) {
-      return { status: 'warn', message: `could not tell: ${(e as Error).message}` };
+      return {
+        status: 'warn',
+        message: `could not tell: ${(e as Error).message}`,
+        fix: `see whether \`dpkg-query -W ${String(item.apt)}\` works here, then run setup doctor again`,
+      };
     }
   },
 });

@@ -37,7 +37,12 @@ export const pythonVerify = defineVerify<{ python: string; venv?: string }>({
     if (!('exe' in found)) return found;
     const { exe } = found;
     const mod = item.python;
-    if (!/^[A-Za-z_][\w.]*$/.test(mod)) return { status: 'fail', message: `"${mod}" is not a module name` };
+    if (!/^[A-Za-z_][\w.]*$/.test(mod))
+      return {
+        status: 'fail',
+        message: `"${mod}" is not a module name`,
+        fix: "correct the recipe's verify item: python: takes a module name (numpy, numpy.linalg)",
+      };
     const r = await env.runner.run({
       argv: [exe, '-c', `import ${mod}`],
       cwd: env.paths.home,

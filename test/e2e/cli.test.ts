@@ -260,7 +260,13 @@ describe('doctor and the mirror profile', () => {
       expect(hosts).toContainEqual(expect.objectContaining({ label: `http://127.0.0.1:${port}`, status: 'ok' }));
       expect(hosts).toContainEqual(expect.objectContaining({ label: 'http://127.0.0.1:1', status: 'warn' }));
       const offline = JSON.parse((await runCli(r('doctor', '--mirror', profile, '--json', '--offline'), home)).stdout);
-      expect(offline.items.filter((i: { recipe?: string }) => !i.recipe)).toEqual([]);
+      // Offline, the hosts are not asked, and each says so (issue 18: skipped, not left out).
+      const skipped = offline.items.filter((i: { check: string }) => i.check === 'mirror-hosts');
+      expect(skipped.map((i: { label: string }) => i.label)).toEqual(
+        expect.arrayContaining([`http://127.0.0.1:${port}`, 'http://127.0.0.1:1']),
+      );
+      for (const i of skipped) expect(i).toMatchObject({ status: 'skipped', message: 'not asked (--offline)' });
+      expect(offline.counts.skipped).toBe(skipped.length);
     } finally {
       server.close();
     }

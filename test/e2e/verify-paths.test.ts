@@ -36,9 +36,9 @@ describe('verify items expand a leading ~/ in every path', () => {
       ].join('\n'),
     });
     const res = await runCli(['doctor', 'tilde', '--recipes', dir, '--offline', '--json'], home);
-    const items = (JSON.parse(res.stdout).items as { label: string; status: string; message: string }[]).filter(
-      (i) => i.label !== 'steps',
-    );
+    const items = (
+      JSON.parse(res.stdout).items as { check: string; label: string; status: string; message: string }[]
+    ).filter((i) => i.check === 'verify');
     expect(
       items.map((i) => `${i.label}: ${i.status}`),
       JSON.stringify(items),
