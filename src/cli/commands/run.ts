@@ -24,7 +24,14 @@ import { lastDurations } from '../../run/history.js';
 /** `setup run <recipe…>`: runs what the plan says; stops at the first failure; Ctrl-C stops cleanly (130). */
 export default async function run(
   names: string[],
-  opts: GlobalOpts & { wait?: boolean; locked?: boolean; lock?: string; jobs?: string; report?: string; diff?: boolean },
+  opts: GlobalOpts & {
+    wait?: boolean;
+    locked?: boolean;
+    lock?: string;
+    jobs?: string;
+    report?: string;
+    diff?: boolean;
+  },
 ): Promise<number> {
   const o = makeOutput(opts);
   const jobs = opts.jobs === undefined ? undefined : Number(opts.jobs);
