@@ -1,14 +1,17 @@
 import type { ResolvedRecipe } from '../catalog/resolve.js';
 import type { Action, CheckResult, Preview, ResolvedStep } from '../steps/types.js';
+import type { LeftOut } from './select.js';
 
-/** What the plan says of a step. */
-export type StepState = 'satisfied' | 'pending' | 'skipped' | 'unknown' | 'blocked';
+/** What the plan says of a step; `excluded`: left out by `--only`/`--skip`/`--tags`/`--skip-tags`/`--from`. */
+export type StepState = 'satisfied' | 'pending' | 'skipped' | 'unknown' | 'blocked' | 'excluded';
 
 export interface PlannedStep {
   step: ResolvedStep;
   state: StepState;
   reason: string;
   action: Action;
+  /** A step selection left out: why, how to include it, and the state and reason it has otherwise. */
+  leftOut?: LeftOut & { state: StepState; reason: string };
 }
 
 export interface PlannedRecipe {
@@ -41,16 +44,28 @@ export interface PlanInput {
   canRoot: boolean;
   /** Previews of pending steps (plan without --no-resolve). */
   previews?: ReadonlyMap<string, Preview>;
+  /** Steps a selection (`--only`, `--from`…) left out, by id (plan/select.ts). */
+  leftOut?: ReadonlyMap<string, LeftOut>;
 }
 
-const RANK: Record<StepState, number> = { satisfied: 0, skipped: 0, pending: 1, unknown: 2, blocked: 3 };
+const RANK: Record<StepState, number> = { satisfied: 0, skipped: 0, excluded: 0, pending: 1, unknown: 2, blocked: 3 };
 
 /** The plan: a pure function of resolved recipes, check results and facts. Spawns nothing, writes nothing. */
 export function makePlan(recipes: readonly ResolvedRecipe[], input: PlanInput): Plan {
-  const counts: Record<StepState, number> = { satisfied: 0, pending: 0, skipped: 0, unknown: 0, blocked: 0 };
+  const counts: Record<StepState, number> = {
+    satisfied: 0,
+    pending: 0,
+    skipped: 0,
+    unknown: 0,
+    blocked: 0,
+    excluded: 0,
+  };
   const byName = new Map<string, PlannedRecipe>();
   const planned = recipes.map((r): PlannedRecipe => {
-    const steps = r.steps.map((step): PlannedStep => {
+    // What a step of this recipe stands on: the steps of the recipes it requires, then its own earlier steps.
+    const before = input.leftOut?.size ? requiredSteps(r.recipe.requires, byName) : [];
+    const steps: PlannedStep[] = [];
+    for (const step of r.steps) {
       let action = input.actions.get(step.id) ?? { summary: step.kind };
       const preview = input.previews?.get(step.id);
       if (preview)
@@ -77,9 +92,15 @@ export function makePlan(recipes: readonly ResolvedRecipe[], input: PlanInput): 
           reason = `needs root (${reason}): run setup as root, or allow passwordless sudo`;
         }
       }
-      counts[state]++;
-      return { step, state, reason, action };
-    });
+      const left = input.leftOut?.get(step.id);
+      let p: PlannedStep = { step, state, reason, action };
+      if (left)
+        p = { step, state: 'excluded', reason: `left out by ${left.by}`, action, leftOut: { ...left, state, reason } };
+      else if (input.leftOut?.size && (state === 'pending' || state === 'unknown'))
+        p = standOn(p, [...before, ...steps]);
+      counts[p.state]++;
+      steps.push(p);
+    }
     const meta = !steps.length;
     // Requirements come first (selectRecipes orders them so); one planned elsewhere does not count.
     const states = meta ? r.recipe.requires.flatMap((n) => byName.get(n)?.state ?? []) : steps.map((s) => s.state);
@@ -99,11 +120,61 @@ export function makePlan(recipes: readonly ResolvedRecipe[], input: PlanInput): 
   return { recipes: planned, counts };
 }
 
-/** A recipe's state from its steps' (or its requirements'): skipped when all are (or there are none), else the worst. */
+/**
+ * A recipe's state from its steps' (or its requirements'): skipped when all are (or there are none), left out
+ * when all are skipped or left out, else the worst of the rest.
+ */
 function worstOf(states: readonly StepState[]): StepState {
-  return states.every((st) => st === 'skipped')
-    ? 'skipped'
-    : states.reduce<StepState>((w, st) => (RANK[st] > RANK[w] ? st : w), 'satisfied');
+  if (states.every((st) => st === 'skipped')) return 'skipped';
+  const rest = states.filter((st) => st !== 'skipped' && st !== 'excluded');
+  return rest.length ? rest.reduce<StepState>((w, st) => (RANK[st] > RANK[w] ? st : w), 'satisfied') : 'excluded';
+}
+
+/** Every planned step of the recipes `names` require, transitively, requirements first. */
+function requiredSteps(names: readonly string[], byName: ReadonlyMap<string, PlannedRecipe>): PlannedStep[] {
+  const seen = new Set<string>();
+  const out: PlannedStep[] = [];
+  const visit = (n: string): void => {
+    const r = byName.get(n);
+    if (!r || seen.has(n)) return;
+    seen.add(n);
+    r.requires.forEach(visit);
+    out.push(...r.steps);
+  };
+  names.forEach(visit);
+  return out;
+}
+
+/**
+ * A step that will run, after a selection: blocked when a step it stands on (`before`) was left out and is not
+ * satisfied — naming it and how to include it. One left out with no check (it always runs) cannot be told
+ * unsatisfied: the step runs, and its notes say what it assumes.
+ */
+function standOn(p: PlannedStep, before: readonly PlannedStep[]): PlannedStep {
+  const out = before.filter((b) => b.leftOut);
+  const unmetAll = out.filter(
+    (b) => b.leftOut!.state === 'blocked' || (b.leftOut!.state === 'pending' && b.leftOut!.reason !== 'no check'),
+  );
+  const unmet = unmetAll[0];
+  if (unmet) {
+    const l = unmet.leftOut!;
+    const others = unmetAll.length - 1;
+    return {
+      ...p,
+      state: 'blocked',
+      reason: `needs ${unmet.step.id}${unmet.step.name ? ` "${unmet.step.name}"` : ''}, left out by ${l.by} and not satisfied (${l.reason}): ${l.fix}${others ? ` (and ${others} more left out and not satisfied)` : ''}`,
+    };
+  }
+  const assumed = out.filter((b) => b.leftOut!.state === 'pending').map((b) => b.step.id);
+  return assumed.length
+    ? {
+        ...p,
+        action: {
+          ...p.action,
+          notes: [...(p.action.notes ?? []), `assumes ${assumed.join(', ')} (left out, no check) already done`],
+        },
+      }
+    : p;
 }
 
 /** Steps that `setup run` would execute: pending and could-not-tell ones, in order. */

@@ -1,6 +1,6 @@
 import { ExitCode } from '../../util/errors.js';
 import { planSession, selectRecipes } from '../../plan/session.js';
-import { lockFrom, sessionFrom } from '../common.js';
+import { lockFrom, selectionFrom, sessionFrom, type SelectionOpts } from '../common.js';
 import { withSpinner } from '../spinner.js';
 import { makeOutput, writeJson, type GlobalOpts } from '../output.js';
 import { planJson, renderPlan, summaryLine } from '../plan-view.js';
@@ -15,7 +15,7 @@ export default async function plan(
     resolve?: boolean;
     locked?: boolean;
     lock?: string;
-  },
+  } & SelectionOpts,
 ): Promise<number> {
   if (opts.graph || opts.format) return (await import('../graph.js')).printGraph(names, opts);
   const o = makeOutput(opts);
@@ -28,6 +28,7 @@ export default async function plan(
     planSession(session, selectRecipes(session, names), {
       preview: opts.resolve !== false,
       ...(lock ? { lock } : {}),
+      select: selectionFrom(opts),
     }),
   );
   if (o.json)

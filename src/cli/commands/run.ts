@@ -6,7 +6,7 @@ import { Journal } from '../../run/journal.js';
 import { RunLog } from '../../run/log.js';
 import { planSession, selectRecipes } from '../../plan/session.js';
 import { formatDuration } from '../../util/duration.js';
-import { lockFrom, sessionFrom } from '../common.js';
+import { lockFrom, selectionFrom, sessionFrom, type SelectionOpts } from '../common.js';
 import type { LockSource } from '../../plan/locked.js';
 import { withSpinner } from '../spinner.js';
 import { makeOutput, tilde, writeJson, type GlobalOpts, type Output } from '../output.js';
@@ -20,7 +20,7 @@ import { listrReporter, plainReporter } from '../run-progress.js';
 /** `setup run <recipe…>`: runs what the plan says; stops at the first failure; Ctrl-C stops cleanly (130). */
 export default async function run(
   names: string[],
-  opts: GlobalOpts & { wait?: boolean; locked?: boolean; lock?: string },
+  opts: GlobalOpts & SelectionOpts & { wait?: boolean; locked?: boolean; lock?: string },
 ): Promise<number> {
   const o = makeOutput(opts);
   // --locked: install exactly the lock (read before anything else: a missing or bad lock stops here).
@@ -53,7 +53,7 @@ export default async function run(
 
 async function runUnderLock(
   names: string[],
-  opts: GlobalOpts,
+  opts: GlobalOpts & SelectionOpts,
   o: Output,
   session: Session,
   lock: LockSource | undefined,
@@ -62,7 +62,10 @@ async function runUnderLock(
   const { plan, resolved } = await withSpinner(
     o,
     'checking steps…',
-    planSession(session, selectRecipes(session, names), lock ? { preview: true, lock: { ...lock, strict: true } } : {}),
+    planSession(session, selectRecipes(session, names), {
+      ...(lock ? { preview: true, lock: { ...lock, strict: true } } : {}),
+      select: selectionFrom(opts),
+    }),
   );
   const missing = resolved.flatMap((r) => r.missingSecrets.map((name) => ({ recipe: r.recipe, name })));
   if (missing.length) {
@@ -76,6 +79,7 @@ async function runUnderLock(
     );
   }
   const todo = stepsToRun(plan);
+  const leftOut = plan.counts.excluded ? `, ${plan.counts.excluded} left out by the selection` : '';
   const blocked = todo.filter((s) => s.state === 'blocked');
   if (blocked.length) {
     for (const b of blocked) o.err(o.c.red(`✗ ${b.step.recipe} › ${b.step.name || b.action.summary}: ${b.reason}`));
@@ -91,7 +95,7 @@ async function runUnderLock(
     else if (!o.quiet)
       o.err(
         o.c.green(
-          `Nothing to do: ${plan.counts.satisfied} step${plan.counts.satisfied === 1 ? '' : 's'} already satisfied.`,
+          `Nothing to do: ${plan.counts.satisfied} step${plan.counts.satisfied === 1 ? '' : 's'} already satisfied${leftOut}.`,
         ),
       );
     return ExitCode.ok;
@@ -117,7 +121,7 @@ async function runUnderLock(
       ? await listrReporter(o)
       : plainReporter(o);
   if (!o.json && !o.quiet)
-    o.err(`${todo.length} step${todo.length === 1 ? '' : 's'} to run · log: ${tilde(o, log.file)}`);
+    o.err(`${todo.length} step${todo.length === 1 ? '' : 's'} to run${leftOut} · log: ${tilde(o, log.file)}`);
   try {
     const summary = await execute(plan, {
       env: session.stepEnv,
