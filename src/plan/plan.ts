@@ -63,7 +63,7 @@ export function makePlan(recipes: readonly ResolvedRecipe[], input: PlanInput): 
   const byName = new Map<string, PlannedRecipe>();
   const planned = recipes.map((r): PlannedRecipe => {
     // What a step of this recipe stands on: the steps of the recipes it requires, then its own earlier steps.
-    const before = input.leftOut?.size ? requiredSteps(r.recipe.requires, byName) : [];
+    const required = input.leftOut?.size ? requiredSteps(r.recipe.requires, byName) : [];
     const steps: PlannedStep[] = [];
     for (const step of r.steps) {
       let action = input.actions.get(step.id) ?? { summary: step.kind };
@@ -96,8 +96,7 @@ export function makePlan(recipes: readonly ResolvedRecipe[], input: PlanInput): 
       let p: PlannedStep = { step, state, reason, action };
       if (left)
         p = { step, state: 'excluded', reason: `left out by ${left.by}`, action, leftOut: { ...left, state, reason } };
-      else if (input.leftOut?.size && (state === 'pending' || state === 'unknown'))
-        p = standOn(p, [...before, ...steps]);
+      else if (input.leftOut?.size && (state === 'pending' || state === 'unknown')) p = standOn(p, required, steps);
       counts[p.state]++;
       steps.push(p);
     }
@@ -146,37 +145,41 @@ function requiredSteps(names: readonly string[], byName: ReadonlyMap<string, Pla
 }
 
 /**
- * A step that will run, after a selection: blocked when a step it stands on (`before`) was left out and is not
- * satisfied — naming it and how to include it. One left out with no check (it always runs) cannot be told
- * unsatisfied: the step runs, and its notes say what it assumes.
+ * A step that will run, after a selection: blocked when a step it stands on was left out and is not satisfied —
+ * naming it and how to include it. It stands on every step of the recipes its recipe requires, and on the
+ * earlier steps of its own recipe unless the user named those to leave out (`--skip`, `--skip-tags`). A step
+ * left out with no check (it always runs) cannot be told unsatisfied: the step runs, and its notes say what it
+ * goes without.
  */
-function standOn(p: PlannedStep, before: readonly PlannedStep[]): PlannedStep {
-  const out = before.filter((b) => b.leftOut);
-  const unmetAll = out.filter(
-    (b) => b.leftOut!.state === 'blocked' || (b.leftOut!.state === 'pending' && b.leftOut!.reason !== 'no check'),
-  );
-  const unmet = unmetAll[0];
-  if (unmet) {
-    const l = unmet.leftOut!;
-    const others = unmetAll.length - 1;
+function standOn(p: PlannedStep, required: readonly PlannedStep[], earlier: readonly PlannedStep[]): PlannedStep {
+  const out = [...required, ...earlier].filter((b) => b.leftOut && b.leftOut.state !== 'satisfied');
+  const unmet = (b: PlannedStep): boolean =>
+    b.leftOut!.state === 'blocked' || (b.leftOut!.state === 'pending' && b.leftOut!.reason !== 'no check');
+  const blocking = out.filter((b) => unmet(b) && (required.includes(b) || !b.leftOut!.named));
+  const first = blocking[0];
+  if (first) {
+    const l = first.leftOut!;
+    const more = blocking.length - 1;
     return {
       ...p,
       state: 'blocked',
-      reason: `needs ${unmet.step.id}${unmet.step.name ? ` "${unmet.step.name}"` : ''}, left out by ${l.by} and not satisfied (${l.reason}): ${l.fix}${others ? ` (and ${others} more left out and not satisfied)` : ''}`,
+      reason: `needs ${first.step.id}${first.step.name ? ` "${first.step.name}"` : ''}, left out by ${l.by} and not satisfied (${l.reason}): ${l.fix}${more ? ` (and ${more} more left out and not satisfied)` : ''}`,
     };
   }
-  const assumed = out.filter((b) => b.leftOut!.state === 'pending').map((b) => b.step.id);
-  return assumed.length
+  const without = out.filter((b) => b.leftOut!.state === 'pending' || b.leftOut!.state === 'blocked');
+  return without.length
     ? {
         ...p,
         action: {
           ...p.action,
-          notes: [...(p.action.notes ?? []), `assumes ${assumed.join(', ')} (left out, no check) already done`],
+          notes: [
+            ...(p.action.notes ?? []),
+            `runs without ${without.map((b) => b.step.id).join(', ')} (left out, not done or no check)`,
+          ],
         },
       }
     : p;
 }
-
 /** Steps that `setup run` would execute: pending and could-not-tell ones, in order. */
 export function stepsToRun(plan: Plan): PlannedStep[] {
   return plan.recipes.flatMap((r) =>

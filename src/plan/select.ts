@@ -21,6 +21,11 @@ export interface LeftOut {
   by: string;
   /** How to include it: `add --only faiss#2`, `drop --skip "Build*"`. */
   fix: string;
+  /**
+   * Left out only by name (`--skip`, `--skip-tags`): the user chose it, so the later steps of its own recipe
+   * run without it (the plan notes it). A step a selection just did not take in still holds them back.
+   */
+  named: boolean;
 }
 
 /** Whether any selection option was given. */
@@ -89,34 +94,32 @@ export function selectSteps(steps: readonly ResolvedStep[], sel: Selection): Map
   const start = sel.from === undefined ? 0 : steps.findIndex((s) => matchesStep(sel.from!, s));
   if (start < 0) noMatch('--from', sel.from!);
 
+  const flags = (flag: string, list: readonly string[]): string => list.map((p) => `${flag} ${quote(p)}`).join(' ');
   steps.forEach((s, i) => {
     const tags = s.tags ?? [];
-    const why: LeftOut[] = [];
-    if (i < start) why.push({ by: `--from ${quote(sel.from!)}`, fix: `start earlier: --from ${s.id}` });
+    const why: { by: string; fix: string }[] = [];
+    if (i < start) why.push({ by: flags('--from', [sel.from!]), fix: `start earlier: --from ${s.id}` });
     // --only and --tags take steps in (either will do); --skip, --skip-tags and --from leave them out.
-    const picking = sel.only.length || sel.tags.length;
-    if (picking && !sel.only.some((p) => matchesStep(p, s)) && !sel.tags.some((t) => tags.includes(t)))
-      why.push({
-        by: [
-          sel.only.length ? `--only ${sel.only.map(quote).join(' ')}` : '',
-          sel.tags.length ? `--tags ${sel.tags.join(',')}` : '',
-        ]
-          .filter(Boolean)
-          .join(' '),
-        fix: `add --only ${s.id}`,
-      });
+    if (
+      (sel.only.length || sel.tags.length) &&
+      !sel.only.some((p) => matchesStep(p, s)) &&
+      !sel.tags.some((t) => tags.includes(t))
+    ) {
+      const by = [flags('--only', sel.only), sel.tags.length ? `--tags ${sel.tags.join(',')}` : ''];
+      why.push({ by: by.filter(Boolean).join(' '), fix: `add --only ${s.id}` });
+    }
+    const picked = why.length;
     const skip = sel.skip.filter((p) => matchesStep(p, s));
-    if (skip.length)
-      why.push({ by: `--skip ${skip.map(quote).join(' ')}`, fix: `drop --skip ${skip.map(quote).join(' ')}` });
-    if (sel.tags.length && !sel.tags.some((t) => tags.includes(t)))
-      why.push({
-        by: `--tags ${sel.tags.join(',')}`,
-        fix: tags.length ? `add --tags ${tags[0]}` : `add --only ${s.id}`,
-      });
+    if (skip.length) why.push({ by: flags('--skip', skip), fix: `drop ${flags('--skip', skip)}` });
     const skipTags = sel.skipTags.filter((t) => tags.includes(t));
     if (skipTags.length)
       why.push({ by: `--skip-tags ${skipTags.join(',')}`, fix: `drop ${skipTags.join(',')} from --skip-tags` });
-    if (why.length) out.set(s.id, { by: why.map((w) => w.by).join(', '), fix: why.map((w) => w.fix).join(', ') });
+    if (why.length)
+      out.set(s.id, {
+        by: why.map((w) => w.by).join(', '),
+        fix: why.map((w) => w.fix).join(', '),
+        named: !picked,
+      });
   });
   return out;
 }
