@@ -120,7 +120,7 @@ export const commonStepShape = {
     .array(
       z.string().regex(TAG, {
         error: (iss) =>
-          `tags are words: lowercase letters, digits, - and _, starting with a letter or digit, got ${JSON.stringify(iss.input)}`,
+          `not a tag: ${JSON.stringify(iss.input)} (tags are lowercase words: letters, digits, - and _, starting with a letter or digit)`,
       }),
       { error: 'expected a list of tags, e.g. [gpu, slow]' },
     )

@@ -174,7 +174,7 @@ function standOn(p: PlannedStep, required: readonly PlannedStep[], earlier: read
           ...p.action,
           notes: [
             ...(p.action.notes ?? []),
-            `runs without ${without.map((b) => b.step.id).join(', ')} (left out, not done or no check)`,
+            `runs without ${without.map((b) => b.step.id).join(', ')}: left out, and ${without.length === 1 ? 'it' : 'they'} would run otherwise`,
           ],
         },
       }

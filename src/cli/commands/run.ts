@@ -82,7 +82,8 @@ async function runUnderLock(
   const leftOut = plan.counts.excluded ? `, ${plan.counts.excluded} left out by the selection` : '';
   const blocked = todo.filter((s) => s.state === 'blocked');
   if (blocked.length) {
-    for (const b of blocked) o.err(o.c.red(`✗ ${b.step.recipe} › ${b.step.name || b.action.summary}: ${b.reason}`));
+    for (const b of blocked)
+      o.err(o.c.red(`✗ ${b.step.recipe} › ${b.step.name || b.action.summary}: ${tilde(o, b.reason)}`));
     o.err('nothing was run');
     return ExitCode.failed;
   }
