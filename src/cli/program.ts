@@ -9,13 +9,15 @@ const collect = (v: string, prev: string[]): string[] => [...prev, v];
 function withSelection(cmd: Command): Command {
   const many = (flags: string, what: string): Option => new Option(flags, what).default([]).argParser(collect);
   return cmd
-    .addOption(many('--only <pattern>', 'only the steps whose id (faiss#3) or name matches; * and ? (repeatable)'))
-    .addOption(many('--skip <pattern>', 'leave out the steps whose id or name matches; * and ? (repeatable)'))
+    .addOption(
+      many('--only <pattern>', 'only the steps whose id (faiss#3), name or recipe matches; * and ? (repeatable)'),
+    )
+    .addOption(many('--skip <pattern>', 'leave out the steps whose id, name or recipe matches; * and ? (repeatable)'))
     .addOption(many('--tags <tags>', 'only the steps with one of these tags (comma-separated, repeatable)'))
     .addOption(many('--skip-tags <tags>', 'leave out the steps with one of these tags (comma-separated, repeatable)'))
     .option(
       '--from <step>',
-      'start at this step (id or name, the first match in plan order): the steps before are left out',
+      'start at this step (id, name or recipe: the first match in plan order); the steps before are left out',
     );
 }
 

@@ -45,10 +45,10 @@ export function globMatcher(pattern: string): (text: string) => boolean {
   return (text) => re.test(text);
 }
 
-/** A step matches a pattern by its id (`faiss#3`) or its name (`Build faiss`). */
-export function matchesStep(pattern: string, step: Pick<ResolvedStep, 'id' | 'name'>): boolean {
+/** A step matches a pattern by its id (`faiss#3`), its name (`Build faiss`) or its recipe's name (`faiss`: every step). */
+export function matchesStep(pattern: string, step: Pick<ResolvedStep, 'id' | 'name' | 'recipe'>): boolean {
   const m = globMatcher(pattern);
-  return m(step.id) || (step.name !== '' && m(step.name));
+  return m(step.id) || m(step.recipe) || (step.name !== '' && m(step.name));
 }
 
 /** `a,b` and repeated flags → the words, trimmed, no empties, lowercase (tags are lowercase words). */
@@ -65,12 +65,12 @@ const quote = (p: string): string => (/^[\w#.-]+$/.test(p) ? p : `"${p}"`);
 export function selectSteps(steps: readonly ResolvedStep[], sel: Selection): Map<string, LeftOut> {
   const out = new Map<string, LeftOut>();
   if (!hasSelection(sel)) return out;
-  const names = [...new Set(steps.flatMap((s) => (s.name ? [s.id, s.name] : [s.id])))];
+  const names = [...new Set(steps.flatMap((s) => [s.recipe, s.id, ...(s.name ? [s.name] : [])]))];
   const noMatch = (flag: string, p: string): never => {
     const close = closeNames(p, names);
     throw new UsageError(
       `${flag} ${quote(p)} matches no step${close.length ? ` (close: ${close.map(quote).join(', ')})` : ''}`,
-      '`setup plan <recipe…>` lists the steps; a pattern matches a step id (faiss#3) or name, with * and ?',
+      '`setup plan <recipe…>` lists the steps; a pattern matches a step id (faiss#3), a step name or a recipe name, with * and ?',
     );
   };
   for (const [flag, list] of [

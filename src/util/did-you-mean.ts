@@ -41,7 +41,8 @@ export function closeNames(word: string, candidates: Iterable<string>, n = 3): s
   const scored: [string, number][] = [];
   for (const c of candidates) {
     const lc = c.toLowerCase();
-    const d = lc.includes(w) || w.includes(lc) ? Math.abs(lc.length - w.length) * 0.01 : distance(w, lc);
+    // Containing it counts as one typo (a little more the longer the difference), so real typos come first.
+    const d = lc.includes(w) || w.includes(lc) ? 1 + Math.abs(lc.length - w.length) * 0.01 : distance(w, lc);
     if (d <= limit) scored.push([c, d]);
   }
   return scored

@@ -116,6 +116,24 @@ describe('step selection: --only, --skip, --tags, --skip-tags, --from', () => {
     expect(json.recipes.find((r) => r.name === 'sel-base')?.state).toBe('excluded');
   });
 
+  it('a required recipe left out by --skip (its name matches every step) blocks what stands on it, while not done', async () => {
+    const { cli } = setupHome();
+    const res = await cli('plan', 'sel-app', '--skip', 'sel-base', '--json');
+    expect(res.code, res.stderr).toBe(0);
+    const json = JSON.parse(res.stdout) as { recipes: { steps: { id: string; state: string; reason: string }[] }[] };
+    const steps = json.recipes.flatMap((r) => r.steps);
+    expect(steps.map((s) => `${s.id} ${s.state}`)).toEqual([
+      'sel-base#1 excluded',
+      'sel-app#1 blocked',
+      'sel-app#2 blocked',
+      'sel-app#3 blocked',
+      'sel-app#4 blocked',
+    ]);
+    expect(steps[1]!.reason).toMatch(
+      /^needs sel-base#1 "Base marker", left out by --skip sel-base and not satisfied \(.*\/w\/base does not exist\): drop --skip sel-base$/,
+    );
+  });
+
   it('a pattern or tag that matches no step: exit 2, one line naming close ones; nothing checked or run', async () => {
     const { cli, made } = setupHome();
     const cases: [string[], string][] = [

@@ -51,10 +51,12 @@ describe('globMatcher', () => {
 });
 
 describe('matchesStep', () => {
-  it('matches the id or the name, never an empty name', () => {
+  it('matches the id, the name (never an empty one) or the recipe', () => {
     expect(matchesStep('faiss#2', steps[2]!)).toBe(true);
     expect(matchesStep('Build faiss', steps[2]!)).toBe(true);
     expect(matchesStep('', steps[4]!)).toBe(false);
+    expect(matchesStep('faiss', steps[4]!)).toBe(true);
+    expect(matchesStep('fai*', steps[0]!)).toBe(false);
   });
 });
 
@@ -98,7 +100,7 @@ describe('selectSteps', () => {
   });
 
   it('a pattern or tag that matches nothing is a usage error naming close ones', () => {
-    expect(usage({ only: ['Buld faiss'] })).toBe('--only "Buld faiss" matches no step (close: "Build faiss")');
+    expect(usage({ only: ['Buld faiss'] })).toBe('--only "Buld faiss" matches no step (close: "Build faiss", faiss)');
     expect(usage({ skip: ['faiss#9'] })).toMatch(
       /^--skip faiss#9 matches no step \(close: faiss#1, faiss#2, faiss#3\)$/,
     );
