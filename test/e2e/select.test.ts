@@ -114,6 +114,9 @@ describe('step selection: --only, --skip, --tags, --skip-tags, --from', () => {
     });
     expect(steps.find((s) => s.id === 'sel-app#2')).toMatchObject({ state: 'blocked' });
     expect(json.recipes.find((r) => r.name === 'sel-base')?.state).toBe('excluded');
+    // `show` lists a step's tags (what --tags and --skip-tags can name).
+    const show = await cli('show', 'sel-app');
+    expect(show.stdout).toContain('tags docs, slow');
   });
 
   it('a required recipe left out by --skip (its name matches every step) blocks what stands on it, while not done', async () => {
