@@ -204,6 +204,7 @@ export function resolveRecipe(recipe: Recipe, ctx: ResolveContext): ResolvedReci
       common,
       whenFailed: evaluateWhen(raw.common.when, ctx.facts),
       hostHas: hostAlreadyHas(raw.common.when, ctx.facts),
+      tags: raw.common.tags ?? [],
       loc: raw.loc,
     };
   });

@@ -28,6 +28,7 @@ export interface RawStep {
     timeout?: number | string;
     retries?: number;
     root?: boolean;
+    tags?: string[];
   };
   path: YamlPath;
   loc: Loc;

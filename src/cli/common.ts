@@ -5,6 +5,7 @@ import { homeAbsolute, LOCK_FILE } from '../plan/lock-file.js';
 import type { LockSource } from '../plan/locked.js';
 import { readLock } from '../plan/read-lock.js';
 import { openSession, type Session, type SessionOptions } from '../plan/session.js';
+import { splitTags, type Selection } from '../plan/select.js';
 import type { GlobalOpts } from './output.js';
 
 /** Opens the session from the global options. */
@@ -31,4 +32,24 @@ export async function lockFrom(file: string | undefined, required: boolean): Pro
       'run `setup lock <recipe…>` after a run to write one, or point --lock at it',
     );
   return undefined;
+}
+
+/** The selection options of `plan` and `run` as commander parses them. */
+export interface SelectionOpts {
+  only?: string[];
+  skip?: string[];
+  tags?: string[];
+  skipTags?: string[];
+  from?: string;
+}
+
+/** The selection options of `plan` and `run`, as a Selection (tags split at commas). */
+export function selectionFrom(opts: SelectionOpts): Selection {
+  return {
+    only: opts.only ?? [],
+    skip: opts.skip ?? [],
+    tags: splitTags(opts.tags ?? []),
+    skipTags: splitTags(opts.skipTags ?? []),
+    ...(opts.from !== undefined ? { from: opts.from } : {}),
+  };
 }

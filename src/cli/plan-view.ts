@@ -7,6 +7,7 @@ const WORD: Record<StepState, string> = {
   skipped: 'skipped',
   unknown: 'could not tell',
   blocked: 'blocked',
+  excluded: 'left out',
 };
 
 /** The symbol and colour of a state. */
@@ -18,6 +19,7 @@ export function mark(o: Output, state: StepState): string {
     skipped: c.dim('○'),
     unknown: c.magenta('?'),
     blocked: c.red('✗'),
+    excluded: c.dim('–'),
   }[state];
 }
 
@@ -84,9 +86,11 @@ export function renderPlan(o: Output, plan: Plan): string {
       const reason = s.state === 'pending' && s.reason === 'no check' ? 'no check' : s.reason;
       const color =
         s.state === 'pending' ? c.yellow : s.state === 'unknown' ? c.magenta : s.state === 'blocked' ? c.red : c.dim;
-      lines.push(
-        `${c.dim(branch)} ${mark(o, s.state)} ${tilde(o, stepTitle(s))}  ${color(`${WORD[s.state]}: ${tilde(o, reason)}`)}`,
-      );
+      // A step left out says by what, and what it would be otherwise (so a left-out dependency is visible).
+      const said = s.leftOut
+        ? `${s.reason} (${s.leftOut.state === 'pending' ? 'would run' : WORD[s.leftOut.state]}: ${s.leftOut.reason})`
+        : `${WORD[s.state]}: ${reason}`;
+      lines.push(`${c.dim(branch)} ${mark(o, s.state)} ${tilde(o, stepTitle(s))}  ${color(tilde(o, said))}`);
       if (s.state === 'pending' || s.state === 'unknown' || s.state === 'blocked') {
         for (const d of details(s)) lines.push(`${c.dim(pipe)}   ${c.dim(tilde(o, d))}`);
         for (const w of s.action.warnings ?? []) lines.push(`${c.dim(pipe)}   ${c.red(w)}`);
@@ -115,6 +119,7 @@ export function summaryLine(o: Output, plan: Plan): string {
     n.blocked ? o.c.red(`${n.blocked} blocked`) : '',
     n.satisfied ? o.c.green(`${n.satisfied} satisfied`) : '',
     n.skipped ? `${n.skipped} skipped` : '',
+    n.excluded ? `${n.excluded} left out` : '',
   ].filter(Boolean);
   const todo = n.pending + n.unknown + n.blocked;
   return `${todo === 0 ? o.c.green('Nothing to do: ') : ''}${parts.join(', ') || 'no steps'}.`;
@@ -139,6 +144,8 @@ export function planJson(plan: Plan): object {
         action: s.action,
         location: `${s.step.loc.file}:${s.step.loc.line}:${s.step.loc.col}`,
         ...(s.diff !== undefined ? { diff: s.diff } : {}),
+        ...(s.step.tags?.length ? { tags: s.step.tags } : {}),
+        ...(s.leftOut ? { leftOut: s.leftOut } : {}),
       })),
     })),
   };

@@ -5,6 +5,22 @@ import { describeProgram } from './describe.js';
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
+/** `--only`, `--skip`, `--tags`, `--skip-tags`, `--from`: which steps `plan` and `run` take (plan/select.ts). */
+function withSelection(cmd: Command): Command {
+  const many = (flags: string, what: string): Option => new Option(flags, what).default([]).argParser(collect);
+  return cmd
+    .addOption(
+      many('--only <pattern>', 'only the steps whose id (faiss#3), name or recipe matches; * and ? (repeatable)'),
+    )
+    .addOption(many('--skip <pattern>', 'leave out the steps whose id, name or recipe matches; * and ? (repeatable)'))
+    .addOption(many('--tags <tags>', 'only the steps with one of these tags (comma-separated, repeatable)'))
+    .addOption(many('--skip-tags <tags>', 'leave out the steps with one of these tags (comma-separated, repeatable)'))
+    .option(
+      '--from <step>',
+      'start at this step (id, name or recipe: the first match in plan order); the steps before are left out',
+    );
+}
+
 /**
  * The commander definition of the whole CLI (docs/cli.md is made from it). Actions record which command to run
  * in `onAction`; main.ts runs it through the engine (engine.ts), so errors and exit codes are handled in
@@ -71,7 +87,7 @@ Exit codes: 0 ok · 1 a step or check failed · 2 invalid input · 3 plan --exit
     .argument('<recipe>', 'recipe name')
     .addHelpText('after', '\nExamples:\n  $ setup show faiss\n  $ setup show faiss --set faiss.version=1.8.0 --json');
 
-  add('plan')
+  withSelection(add('plan'))
     .description('preview every step with its state and the reason; changes nothing')
     .argument('[recipe...]', 'recipes (default: all); their requires are included')
     .option('--exit-code', 'exit 3 when anything would run')
@@ -94,10 +110,10 @@ Exit codes: 0 ok · 1 a step or check failed · 2 invalid input · 3 plan --exit
     )
     .addHelpText(
       'after',
-      '\nExamples:\n  $ setup plan ml-stack\n  $ setup plan ml-stack --locked --exit-code   has anything drifted from ./envkit.lock?\n  $ setup plan cmake --exit-code && echo "cmake is set up"\n  $ setup plan --json | jq \'.counts\'\n  $ setup plan jupyter --no-resolve\n  $ setup plan pip-mirror --mirror tuna --diff   what it would change in pip.conf\n  $ setup plan ml-stack --graph | dot -Tsvg > ml-stack.svg\n  $ setup plan ml-stack --graph --format mermaid',
+      "\nExamples:\n  $ setup plan ml-stack\n  $ setup plan ml-stack --locked --exit-code   has anything drifted from ./envkit.lock?\n  $ setup plan cmake --exit-code && echo \"cmake is set up\"\n  $ setup plan --json | jq '.counts'\n  $ setup plan jupyter --no-resolve\n  $ setup plan pip-mirror --mirror tuna --diff   what it would change in pip.conf\n  $ setup plan ml-stack --graph | dot -Tsvg > ml-stack.svg\n  $ setup plan ml-stack --graph --format mermaid\n  $ setup plan faiss --only 'Build*' --skip-tags slow   what selection leaves out, and why",
     );
 
-  add('run')
+  withSelection(add('run'))
     .description('run what the plan says, in dependency order; each step checked again after it runs')
     .argument('<recipe...>', 'recipes to set up')
     .option('--no-wait', 'fail at once when another setup run holds the lock (default: wait for it)')
@@ -114,7 +130,7 @@ Exit codes: 0 ok · 1 a step or check failed · 2 invalid input · 3 plan --exit
     .option('--report <file>', 'also write a JUnit XML report: one testcase per step, classname = recipe (for CI)')
     .addHelpText(
       'after',
-      '\nWith --json, `steps` lists every step: its state before, outcome, duration, log offsets and failure (schema/run-output.schema.json).\n\nExamples:\n  $ setup run cmake\n  $ setup run ml-stack --json --report junit.xml\n  $ setup run faiss --mirror tuna -v\n  $ setup run pip-mirror --mirror ./my-mirror.yaml\n  $ setup run prefix-env --diff                 each change to env.sh and ~/.bashrc, as it is made\n  $ setup run ml-stack --locked                 install what ./envkit.lock records\n  $ setup run ml-stack --locked --lock ~/ml.lock\n  $ setup run pytorch faiss --jobs 0            fetch nothing ahead (one thing at a time)',
+      "\nWith --json, `steps` lists every step: its state before, outcome, duration, log offsets and failure (schema/run-output.schema.json).\n\nExamples:\n  $ setup run cmake\n  $ setup run ml-stack --json --report junit.xml\n  $ setup run faiss --mirror tuna -v\n  $ setup run pip-mirror --mirror ./my-mirror.yaml\n  $ setup run prefix-env --diff                 each change to env.sh and ~/.bashrc, as it is made\n  $ setup run ml-stack --locked                 install what ./envkit.lock records\n  $ setup run ml-stack --locked --lock ~/ml.lock\n  $ setup run pytorch faiss --jobs 0            fetch nothing ahead (one thing at a time)\n  $ setup run faiss --only faiss#4                 just that step (blocked if a step it needs is not done)\n  $ setup run faiss --from 'Build*'               start at the build, after a fix\n  $ setup run ml-stack --skip-tags gpu",
     );
 
   add('log')

@@ -7,6 +7,8 @@ import { MAX_DURATION_MS, parseDuration } from '../util/duration.js';
 export const RECIPE_NAME = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 export const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** A step tag (`tags: [gpu, slow]`): one lowercase word, as `--tags` takes them comma-separated. */
+export const TAG = /^[a-z0-9][a-z0-9_-]*$/;
 
 /** Why an environment variable name was refused (shared by every schema that checks ENV_NAME). */
 export const ENV_NAME_MESSAGE = 'environment variable names are letters, digits and _, not starting with a digit';
@@ -114,6 +116,20 @@ export const commonStepShape = {
     .boolean()
     .optional()
     .meta({ description: 'Run as root: directly when setup runs as root, else through `sudo -n`.', examples: [true] }),
+  tags: z
+    .array(
+      z.string().regex(TAG, {
+        error: (iss) =>
+          `not a tag: ${JSON.stringify(iss.input)} (tags are lowercase words: letters, digits, - and _, starting with a letter or digit)`,
+      }),
+      { error: 'expected a list of tags, e.g. [gpu, slow]' },
+    )
+    .optional()
+    .meta({
+      description:
+        'Words that name the step for `--tags` / `--skip-tags` on `setup plan` and `setup run` (select or leave out every step that carries one).',
+      examples: [['gpu', 'slow']],
+    }),
 } as const;
 
 export const COMMON_STEP_KEYS = Object.keys(commonStepShape);

@@ -14,6 +14,7 @@ import { checkSteps } from './check.js';
 import { planDiffs } from './diff.js';
 import { makePlan, type Plan } from './plan.js';
 import { applyLock, driftReasons, type LockSource } from './locked.js';
+import { selectSteps, type Selection } from './select.js';
 import type { Action, CheckResult, Preview, ResolvedStep } from '../steps/types.js';
 import { mapLimit } from '../util/limit.js';
 import { didYouMean } from '../util/did-you-mean.js';
@@ -152,6 +153,12 @@ export interface PlanOptions {
   lock?: LockSource & { strict?: boolean };
   /** Checks the steps (default: checkSteps, on this host); the planner fixture table gives its own results. */
   check?: (steps: readonly ResolvedStep[]) => Promise<Map<string, CheckResult>>;
+  /**
+   * `--only`/`--skip`/`--tags`/`--skip-tags`/`--from` (plan/select.ts): the steps left out are still checked
+   * (a step that stands on one that is not satisfied is blocked) but not previewed. A pattern that matches no
+   * step is a UsageError before anything is checked.
+   */
+  select?: Selection;
 }
 
 /** Checks every step and builds the plan. Changes nothing on disk. */
@@ -165,6 +172,7 @@ export async function planSession(
   if (applied?.problems.length) throw new InputError(applied.problems);
   const resolved = applied?.recipes ?? written;
   const steps = resolved.flatMap((r) => r.steps);
+  const leftOut = opts.select ? selectSteps(steps, opts.select) : undefined;
   const checks = await (opts.check
     ? opts.check(steps)
     : checkSteps(steps, session.stepEnv, Math.max(2, session.stepEnv.cpus)));
@@ -175,8 +183,20 @@ export async function planSession(
   );
   const [canRoot, previews, diffs] = await Promise.all([
     needsRoot ? session.stepEnv.facts.get('sudo').then((v) => v === true) : true,
-    opts.preview ? previewSteps(steps, checks, session.stepEnv) : undefined,
-    opts.diff ? planDiffs(steps, checks, session.stepEnv) : undefined,
+    opts.preview
+      ? previewSteps(
+          steps.filter((s) => !leftOut?.has(s.id)),
+          checks,
+          session.stepEnv,
+        )
+      : undefined,
+    opts.diff
+      ? planDiffs(
+          steps.filter((s) => !leftOut?.has(s.id)),
+          checks,
+          session.stepEnv,
+        )
+      : undefined,
   ]);
   if (opts.lock?.strict && previews) {
     const blocked: Problem[] = steps.flatMap((s) => {
@@ -195,7 +215,7 @@ export async function planSession(
     });
     if (blocked.length) throw new InputError(blocked);
   }
-  return { plan: makePlan(resolved, { checks, actions, canRoot, previews, diffs }), resolved, checks };
+  return { plan: makePlan(resolved, { checks, actions, canRoot, previews, diffs, leftOut }), resolved, checks };
 }
 
 /** Previews of the pending steps whose kind can look closer (pip resolves), concurrently; one that fails says so. */

@@ -71,6 +71,8 @@ export function stepReports(plan: Plan, summary: Pick<RunSummary, 'steps'> | und
     const none = { durationMs: null, log: null };
     if (s.state === 'satisfied' || s.state === 'skipped')
       return { ...base, ...none, outcome: s.state, message: s.reason, failure: null };
+    // Left out by the selection (--only, --skip, --tags, --from): skipped, saying by what.
+    if (s.state === 'excluded') return { ...base, ...none, outcome: 'skipped', message: s.reason, failure: null };
     if (s.state === 'blocked' && !summary)
       return {
         ...base,

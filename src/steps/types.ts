@@ -50,6 +50,8 @@ export interface ResolvedStep<C = unknown> {
   whenFailed: string | null;
   /** `when:` fails because the host already has what the step installs (see lang/when.ts hostAlreadyHas). */
   hostHas?: boolean;
+  /** The step's `tags:` (for `--tags` / `--skip-tags`); not an input: tagging a step never reruns it. */
+  tags?: readonly string[];
   loc: Loc;
 }
 

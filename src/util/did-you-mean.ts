@@ -30,6 +30,27 @@ export function closest(word: string, candidates: Iterable<string>): string | un
   return best !== undefined && bestD <= limit ? best : undefined;
 }
 
+/**
+ * Up to `n` candidates close to `word` (a typo away, or containing it), closest first: for a pattern that
+ * matched nothing. `*` and `?` in `word` are ignored when comparing.
+ */
+export function closeNames(word: string, candidates: Iterable<string>, n = 3): string[] {
+  const w = word.replace(/[*?]/g, '').toLowerCase();
+  if (!w) return [];
+  const limit = Math.max(2, Math.floor(w.length / 3));
+  const scored: [string, number][] = [];
+  for (const c of candidates) {
+    const lc = c.toLowerCase();
+    // Containing it counts as one typo (a little more the longer the difference), so real typos come first.
+    const d = lc.includes(w) || w.includes(lc) ? 1 + Math.abs(lc.length - w.length) * 0.01 : distance(w, lc);
+    if (d <= limit) scored.push([c, d]);
+  }
+  return scored
+    .sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]))
+    .slice(0, n)
+    .map(([c]) => c);
+}
+
 /** ` (did you mean "x"?)` or the empty string; `named` turns the closest candidate into what to suggest (an alias into its kind). */
 export function didYouMean(
   word: string,

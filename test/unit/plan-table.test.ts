@@ -16,6 +16,7 @@ import type { FactValue } from '../../src/facts/registry.js';
 import { stepsToRun, type StepState } from '../../src/plan/plan.js';
 import { openSession, planSession, selectRecipes } from '../../src/plan/session.js';
 import type { CheckResult } from '../../src/steps/types.js';
+import type { Selection } from '../../src/plan/select.js';
 import type { Paths } from '../../src/util/paths.js';
 import type { Runner } from '../../src/util/process.js';
 
@@ -28,6 +29,8 @@ interface CaseInput {
   checks: Record<string, CheckResult>;
   canRoot: boolean;
   set?: string[];
+  /** A step selection (--only, --skip, --tags, --skip-tags, --from); unset lists are empty. */
+  select?: Partial<Selection>;
 }
 
 interface Expected {
@@ -86,6 +89,7 @@ async function planCase(dir: string): Promise<{ actual: Expected; stepIds: strin
   for (const n of input.recipes) expect(session.catalog.recipes.has(n), `recipe ${n} exists`).toBe(true);
   const { plan, resolved } = await planSession(session, selectRecipes(session, input.recipes), {
     check: async () => new Map(Object.entries(input.checks)),
+    ...(input.select ? { select: { only: [], skip: [], tags: [], skipTags: [], ...input.select } } : {}),
   });
   expect(started, 'nothing was started').toEqual([]);
   const actual: Expected = {

@@ -1,6 +1,6 @@
 import { ExitCode } from '../../util/errors.js';
 import { planSession, selectRecipes } from '../../plan/session.js';
-import { lockFrom, sessionFrom } from '../common.js';
+import { lockFrom, selectionFrom, sessionFrom, type SelectionOpts } from '../common.js';
 import { withSpinner } from '../spinner.js';
 import { makeOutput, writeJson, type GlobalOpts } from '../output.js';
 import { planJson, renderPlan, summaryLine } from '../plan-view.js';
@@ -16,7 +16,7 @@ export default async function plan(
     locked?: boolean;
     lock?: string;
     diff?: boolean;
-  },
+  } & SelectionOpts,
 ): Promise<number> {
   if (opts.graph || opts.format) return (await import('../graph.js')).printGraph(names, opts);
   const o = makeOutput(opts);
@@ -30,6 +30,7 @@ export default async function plan(
       preview: opts.resolve !== false,
       diff: !!opts.diff,
       ...(lock ? { lock } : {}),
+      select: selectionFrom(opts),
     }),
   );
   if (o.json)

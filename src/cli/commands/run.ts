@@ -6,7 +6,7 @@ import { Journal } from '../../run/journal.js';
 import { RunLog } from '../../run/log.js';
 import { planSession, selectRecipes } from '../../plan/session.js';
 import { formatDuration } from '../../util/duration.js';
-import { lockFrom, sessionFrom } from '../common.js';
+import { lockFrom, selectionFrom, sessionFrom, type SelectionOpts } from '../common.js';
 import type { LockSource } from '../../plan/locked.js';
 import { withSpinner } from '../spinner.js';
 import { makeOutput, tilde, type GlobalOpts, type Output } from '../output.js';
@@ -24,14 +24,15 @@ import { lastDurations } from '../../run/history.js';
 /** `setup run <recipe…>`: runs what the plan says; stops at the first failure; Ctrl-C stops cleanly (130). */
 export default async function run(
   names: string[],
-  opts: GlobalOpts & {
-    wait?: boolean;
-    locked?: boolean;
-    lock?: string;
-    jobs?: string;
-    report?: string;
-    diff?: boolean;
-  },
+  opts: GlobalOpts &
+    SelectionOpts & {
+      wait?: boolean;
+      locked?: boolean;
+      lock?: string;
+      jobs?: string;
+      report?: string;
+      diff?: boolean;
+    },
 ): Promise<number> {
   const o = makeOutput(opts);
   const jobs = opts.jobs === undefined ? undefined : Number(opts.jobs);
@@ -74,7 +75,7 @@ export default async function run(
 
 async function runUnderLock(
   names: string[],
-  opts: GlobalOpts & { report?: string; diff?: boolean },
+  opts: GlobalOpts & SelectionOpts & { report?: string; diff?: boolean },
   o: Output,
   session: Session,
   lock: LockSource | undefined,
@@ -85,7 +86,10 @@ async function runUnderLock(
   const { plan, resolved } = await withSpinner(
     o,
     'checking steps…',
-    planSession(session, selectRecipes(session, names), lock ? { preview: true, lock: { ...lock, strict: true } } : {}),
+    planSession(session, selectRecipes(session, names), {
+      ...(lock ? { preview: true, lock: { ...lock, strict: true } } : {}),
+      select: selectionFrom(opts),
+    }),
   );
   const missing = resolved.flatMap((r) => r.missingSecrets.map((name) => ({ recipe: r.recipe, name })));
   if (missing.length) {
@@ -99,10 +103,12 @@ async function runUnderLock(
     );
   }
   const todo = stepsToRun(plan);
+  const leftOut = plan.counts.excluded ? `, ${plan.counts.excluded} left out by the selection` : '';
   const blocked = todo.filter((s) => s.state === 'blocked');
   if (blocked.length) {
     if (!o.json) {
-      for (const b of blocked) o.err(o.c.red(`✗ ${b.step.recipe} › ${b.step.name || b.action.summary}: ${b.reason}`));
+      for (const b of blocked)
+        o.err(o.c.red(`✗ ${b.step.recipe} › ${b.step.name || b.action.summary}: ${tilde(o, b.reason)}`));
       o.err('nothing was run');
     }
     await reportRun(o, { status: 'blocked', plan, started }, opts);
@@ -117,7 +123,7 @@ async function runUnderLock(
     if (!o.json && !o.quiet)
       o.err(
         o.c.green(
-          `Nothing to do: ${plan.counts.satisfied} step${plan.counts.satisfied === 1 ? '' : 's'} already satisfied.`,
+          `Nothing to do: ${plan.counts.satisfied} step${plan.counts.satisfied === 1 ? '' : 's'} already satisfied${leftOut}.`,
         ),
       );
     return ExitCode.ok;
@@ -146,7 +152,7 @@ async function runUnderLock(
       ? await listrReporter(o, estimates)
       : plainReporter(o, estimates);
   if (!o.json && !o.quiet)
-    o.err(`${todo.length} step${todo.length === 1 ? '' : 's'} to run · log: ${tilde(o, log.file)}`);
+    o.err(`${todo.length} step${todo.length === 1 ? '' : 's'} to run${leftOut} · log: ${tilde(o, log.file)}`);
   try {
     const summary = await execute(plan, {
       env: session.stepEnv,

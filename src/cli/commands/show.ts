@@ -33,6 +33,7 @@ export default async function show([name]: string[], opts: GlobalOpts): Promise<
         when: step.whenFailed === null ? 'holds' : step.whenFailed,
         action,
         common: step.common,
+        ...(step.tags?.length ? { tags: step.tags } : {}),
         location: `${step.loc.file}:${step.loc.line}:${step.loc.col}`,
       })),
       verify: r.verify.map((v) => ({ kind: v.kind, ...v.item })),
@@ -70,6 +71,7 @@ export default async function show([name]: string[], opts: GlobalOpts): Promise<
       cm.root ? 'as root' : '',
       cm.timeoutMs ? `timeout ${cm.timeoutMs / 1000}s` : '',
       cm.retries ? `retries ${cm.retries}` : '',
+      step.tags?.length ? `tags ${step.tags.join(', ')}` : '',
     ].filter(Boolean);
     if (extras.length) o.out(c.dim(`     ${extras.join(' · ')}`));
   });
