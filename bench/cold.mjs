@@ -38,6 +38,12 @@ function freshEnv() {
   for (const k of Object.keys(env))
     if (k.startsWith('XDG_') || (k.startsWith('PIP_') && k !== 'PIP_CONFIG_FILE')) delete env[k];
   env.PIP_CACHE_DIR = path.join(home, 'pip-cache');
+  // rustup's rustc (the rust recipe's check) finds its toolchains through these, not the fresh HOME.
+  for (const [k, dir] of [
+    ['RUSTUP_HOME', '.rustup'],
+    ['CARGO_HOME', '.cargo'],
+  ])
+    if (!env[k] && fs.existsSync(path.join(os.homedir(), dir))) env[k] = path.join(os.homedir(), dir);
   return { home, env };
 }
 
