@@ -130,15 +130,24 @@ if (IMAGE && fs.existsSync('/opt/pypi/simple')) {
   const imageProfile = path.join(work, 'image-profile.yaml');
   fs.writeFileSync(imageProfile, 'name: image\npip: { index-url: "file:///opt/pypi/simple" }\n');
   const recipes = path.join(root, 'recipes');
-  const version = spawnSync(process.execPath, [BIN, 'show', 'transformers', '--json'], { encoding: 'utf8' });
-  const v = JSON.parse(version.stdout).vars?.find?.((x) => x.name === 'version')?.value ?? '';
+  // The newest transformers the index has (this image's index has recent versions only): both sides install it.
+  const page = fs.readFileSync('/opt/pypi/simple/transformers/index.html', 'utf8');
+  const versions = [...page.matchAll(/transformers-(\d+(?:\.\d+)*)-/g)].map((m) => m[1]);
+  const newer = (a, b) => {
+    const x = a.split('.').map(Number);
+    const y = b.split('.').map(Number);
+    for (let i = 0; i < Math.max(x.length, y.length); i++)
+      if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
+    return 0;
+  };
+  const v = versions.sort(newer).at(-1) ?? '';
   compare(
     'setup run transformers jupyter (image index)',
     'file:///opt/pypi/simple',
     [`setuptools-rust transformers${v ? `==${v}` : ''}`, 'jupyter jupyterlab ipykernel'],
     recipes,
     imageProfile,
-    ['transformers', 'jupyter'],
+    ['transformers', 'jupyter', ...(v ? ['--set', `transformers.version=${v}`] : [])],
   );
 }
 // (b) googletest: cold, a changed define, and back; the rebuild back is what ccache serves from its cache.
