@@ -12,5 +12,8 @@ export const common = {
   minifySyntax: true,
   // The sources are ESM and read import.meta.url (to find the package root): give it the file's URL.
   define: { 'import.meta.url': '__envkitModuleUrl' },
+  // The bundled libraries' license comments go to a .LEGAL.txt beside each bundle (undici's holds non-ASCII
+  // text, and bin/setup reads the bundles as latin1).
+  legalComments: 'external',
   banner: { js: "const __envkitModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
 };

@@ -125,7 +125,7 @@ Exit codes: 0 ok · 1 a step or check failed · 2 invalid input · 3 plan --exit
     .option('--lock <file>', 'the lock file, with --locked (default: ./envkit.lock; implies --locked)')
     .option(
       '--jobs <n>',
-      "how many clones and downloads of later steps run while earlier steps build (default: the host's CPUs, 2 to 8; 0: none ahead)",
+      "how many clones and downloads of later steps run while earlier steps build (default: the host's CPUs, 3 to 8; 0: none ahead)",
     )
     .option('--report <file>', 'also write a JUnit XML report: one testcase per step, classname = recipe (for CI)')
     .addHelpText(

@@ -210,12 +210,43 @@ const IMPORT_TIMEOUT_MS = 120_000;
 /** Steps whose `upgrade: true` install has run in this invocation: their re-check then looks at the specs. */
 const upgradedNow = new WeakSet<ResolvedStep<PipConfig>>();
 
+/**
+ * pip compiles every file it installs to bytecode on one core, a good part of a large install (jupyter,
+ * transformers: thousands of modules). Into a venv on a machine with more cores, setup installs with
+ * `--no-compile` and then compiles the venv's site-packages on all of them (`compileall`, which skips what is
+ * compiled already): the same .pyc files, sooner. Elsewhere (an interpreter's own site-packages, a recipe
+ * that says `--compile`/`--no-compile` itself, one CPU) pip does it as it always does.
+ */
+function compilesAfter(c: PipConfig, env: ApplyEnv): boolean {
+  return !!c.venv && env.cpus > 1 && !c.args.some((a) => a === '--compile' || a === '--no-compile');
+}
+
+const COMPILE_SCRIPT = [
+  'import compileall, sys, sysconfig',
+  'paths = sysconfig.get_paths()',
+  'for d in sorted({paths["purelib"], paths["platlib"]}):',
+  '    compileall.compile_dir(d, quiet=2, workers=int(sys.argv[1]))',
+].join('\n');
+
+/** The install command, with `--no-compile` when the venv is compiled after it (compilesAfter). */
+async function install(c: PipConfig, exe: string, env: ApplyEnv): Promise<void> {
+  const after = compilesAfter(c, env);
+  await env.exec({ argv: installArgv(c, exe, env.profile, after ? ['--no-compile'] : []) });
+  if (!after) return;
+  env.log(`compiling the installed modules on ${env.cpus} CPUs`);
+  // A file that does not compile is left as pip leaves it (python 2 test files in some packages): never a failure.
+  await env.exec({ argv: [exe, '-c', COMPILE_SCRIPT, String(env.cpus)] }).catch((e: unknown) => {
+    if (!(e instanceof StepFailure) || env.signal.aborted) throw e;
+    env.log(`compiling did not finish (${e.message}): modules compile as they are first imported`);
+  });
+}
+
 /** `pip install` of one step's requirements; a failure says what the index lacks, with the --set that picks another. */
 async function installAlone(step: ResolvedStep<PipConfig>, exe: string, env: ApplyEnv): Promise<void> {
   const c = step.config;
   const { indexUrl } = indexOptions(c, env.profile);
   try {
-    await env.exec({ argv: installArgv(c, exe, env.profile) });
+    await install(c, exe, env);
   } catch (e) {
     if (!(e instanceof StepFailure)) throw e;
     let hint = pipFailureHint(e.details.tail ?? [], { python: exe, inVenv: !!c.venv, indexUrl });
@@ -265,7 +296,7 @@ async function installTogether(
     `installing with ${others.map((s) => s.id).join(', ')}: one pip install, one resolution for ${c.venv ?? 'the interpreter'}`,
   );
   try {
-    await env.exec({ argv: installArgv(joined, exe, env.profile) });
+    await install(joined, exe, env);
     return true;
   } catch (e) {
     if (!(e instanceof StepFailure) || env.signal.aborted) throw e;

@@ -336,6 +336,23 @@ describe.skipIf(!python3 || !hostHasPip)('pip and venv steps against a local ind
       expect(run.stderr).toMatch(/hint: +\/usr\/bin\/python3 is externally managed \(PEP 668\): install into a venv/);
     },
   );
+
+  it.concurrent(
+    'what a pip step installs into a venv is compiled to bytecode (on every CPU when there are several)',
+    async () => {
+      const home = tempHome();
+      const run = await cli(r('run', 'demo', '-v'), home);
+      expect(run.code, run.stderr).toBe(0);
+      const py = path.join(home, 'venvs', 'demo', 'bin', 'python');
+      const site = execFileSync(py, ['-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])'], {
+        encoding: 'utf8',
+      }).trim();
+      const cached = fs.readdirSync(path.join(site, 'envkit_demo_a', '__pycache__'));
+      expect(cached.some((f) => f.endsWith('.pyc'))).toBe(true);
+      if (os.availableParallelism() > 1)
+        expect(run.stdout + run.stderr).toMatch(/compiling the installed modules on \d+ CPUs/);
+    },
+  );
 });
 
 /** The host's python3, /usr/bin/python3 and one python of each pyenv version line (3.6 on: the script's floor). */

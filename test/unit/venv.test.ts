@@ -201,7 +201,11 @@ describe('venv check and apply', () => {
     expect(err.details.hint).toContain(`rm -rf ${dir}`);
     const fresh = path.join(tmp(), 'new', 'venv');
     await venvKind.apply(step({ path: fresh, python: '3.12', 'system-site-packages': true }), applyEnv);
-    expect(commands).toEqual([[py312, '-m', 'venv', '--system-site-packages', fresh]]);
+    // The venv without pip, then pip from ensurepip's wheels without bytecode (as python -m venv, faster).
+    expect(commands).toEqual([
+      [py312, '-m', 'venv', '--without-pip', '--system-site-packages', fresh],
+      [path.join(fresh, 'bin', 'python'), '-c', expect.stringContaining('"--no-compile"')],
+    ]);
   });
 
   it('describes the command, and has examples that validate', () => {

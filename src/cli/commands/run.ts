@@ -162,7 +162,7 @@ async function runUnderLock(
       signal: controller.signal,
       runId: randomUUID(),
       once: new Map(),
-      jobs: jobs ?? Math.min(8, Math.max(2, session.stepEnv.cpus)),
+      jobs: jobs ?? Math.min(8, Math.max(3, session.stepEnv.cpus)),
       ...(opts.diff && !o.json
         ? {
             onDiff: (_s, diff) =>
