@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -87,5 +89,52 @@ describe('downloads behind an HTTP proxy', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/files\.example\.invalid.*(host not found|ENOTFOUND|EAI_AGAIN)/);
     expect(seen.length).toBe(before);
+  });
+});
+
+/**
+ * A server that closes the connection after each file (HTTP/1.0: python's http.server, many mirrors), read
+ * while earlier files are still being written: undici 6.25+ and 7.x threw an uncatchable AssertionError
+ * there (nodejs/undici#5360), killing setup mid-run about one download in four. Six files, two runs.
+ */
+describe('downloads from a server that closes each connection', () => {
+  it('all arrive, one at a time and fetched ahead', async () => {
+    const home = tempHome();
+    const files = path.join(home, 'served');
+    fs.mkdirSync(files);
+    const steps: string[] = [];
+    for (let i = 1; i <= 6; i++) {
+      const body = randomBytes(3 << 20);
+      fs.writeFileSync(path.join(files, `blob${i}.bin`), body);
+      steps.push(
+        `  - download: { url: "URL/blob${i}.bin", sha256: ${createHash('sha256').update(body).digest('hex')}, dest: ~/out/blob${i}.bin }`,
+      );
+    }
+    const server = spawn('python3', ['-m', 'http.server', '0', '--bind', '127.0.0.1'], { cwd: files });
+    try {
+      const port = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        const seen = (d: Buffer): void => {
+          out += d.toString();
+          const m = /port (\d+)/.exec(out);
+          if (m) resolve(m[1]!);
+        };
+        server.stdout.on('data', seen);
+        server.stderr.on('data', seen);
+        server.on('exit', () => reject(new Error(`http.server exited: ${out}`)));
+      });
+      const text = `name: closing\nsteps:\n${steps.join('\n').replaceAll('URL', `http://127.0.0.1:${port}`)}\n`;
+      const recipes = writeRecipes(path.join(home, 'recipes'), { 'closing.yaml': text });
+      for (const jobs of [['--jobs', '0'], []]) {
+        fs.rmSync(path.join(home, 'out'), { recursive: true, force: true });
+        fs.rmSync(path.join(home, '.cache', 'envkit'), { recursive: true, force: true });
+        const run = await runCli(['run', 'closing', '--recipes', recipes, ...jobs], home, { no_proxy: '*' });
+        expect(run.stderr).not.toContain('AssertionError');
+        expect(run.code, run.stderr).toBe(0);
+        expect(fs.readdirSync(path.join(home, 'out')).length).toBe(6);
+      }
+    } finally {
+      server.kill();
+    }
   });
 });
