@@ -61,7 +61,14 @@ function assetFiles() {
 
 const started = Date.now();
 const [bundle] = (
-  await build({ ...common, entryPoints: [path.join(dist, 'cli', 'sea-main.js')], outfile: 'sea.cjs', write: false })
+  await build({
+    ...common,
+    // The licenses of the bundled libraries stay inside the one file (dist/setup keeps them beside its bundles).
+    legalComments: 'eof',
+    entryPoints: [path.join(dist, 'cli', 'sea-main.js')],
+    outfile: 'sea.cjs',
+    write: false,
+  })
 ).outputFiles;
 const assets = assetFiles();
 const version = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version;
