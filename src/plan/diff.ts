@@ -1,6 +1,6 @@
 import type { CheckResult, FileChange, ReadFile, ResolvedStep, StepEnv } from '../steps/types.js';
 import { type DiffLine, unifiedDiff } from '../util/line-diff.js';
-import { holdsSecret, MASK, redact } from '../util/redact.js';
+import { holdsSecret, MASK, redact, redactAlso } from '../util/redact.js';
 import { readIfExists } from '../util/safe-write.js';
 
 /** A step's diff for `plan --diff`: its text, or why it could not be made. */
@@ -23,14 +23,15 @@ export async function stepDiff(
 
 /** One file's change as a unified diff, with `old mode`/`new mode` lines (git's) when the mode changes. */
 export function fileDiff(ch: FileChange): string {
+  const hide = (text: string): string => redactAlso(text, ch.replaced ?? []);
   const body = unifiedDiff({ path: ch.path, before: ch.before, after: ch.after, mask: maskSecrets });
-  if (!ch.mode) return redact(body);
+  if (!ch.mode) return hide(body);
   const mode =
     ch.mode.before === undefined
       ? `new file mode ${octal(ch.mode.after)}\n`
       : `old mode ${octal(ch.mode.before)}\nnew mode ${octal(ch.mode.after)}\n`;
   const head = `--- ${ch.before === undefined ? '/dev/null' : ch.path}\n+++ ${ch.path}\n`;
-  return redact(body ? body.replace(/^(.*\n.*\n)/, `$1${mode}`) : head + mode);
+  return hide(body ? body.replace(/^(.*\n.*\n)/, `$1${mode}`) : head + mode);
 }
 
 /**
@@ -44,17 +45,23 @@ export function maskSecrets(lines: DiffLine[]): DiffLine[] {
     let j = i;
     while (j < out.length && out[j]!.op !== ' ') j++;
     const change = out.slice(i, j);
+    // Each added secret line's text before the secret (its key) and after it (a closing quote, a comma).
     const keys = change
       .filter((l) => l.op === '+' && holdsSecret(l.text))
       .map((l) => {
         const masked = redact(l.text);
         let n = 0;
         while (l.text[n] === masked[n]) n++;
-        return l.text.slice(0, n);
+        let m = 0;
+        while (m < l.text.length - n && m < masked.length - n && l.text.at(-1 - m) === masked.at(-1 - m)) m++;
+        return { key: l.text.slice(0, n), tail: l.text.slice(l.text.length - m) };
       });
     for (const r of change) {
-      const key = r.op === '-' ? keys.find((k) => r.text.startsWith(k)) : undefined;
-      if (key !== undefined) r.text = key + MASK + (r.text.endsWith('\n') ? '\n' : '');
+      const k = r.op === '-' ? keys.find(({ key }) => r.text.startsWith(key)) : undefined;
+      if (k === undefined) continue;
+      const newline = r.text.endsWith('\n') ? '\n' : '';
+      const kept = r.text.length >= k.key.length + k.tail.length && r.text.endsWith(k.tail);
+      r.text = k.key + MASK + (kept ? k.tail : newline);
     }
     i = Math.max(j, i + 1);
   }

@@ -1,4 +1,5 @@
 import { clipValue } from '../util/terminal.js';
+import { replacedBySecrets, valueDiffers } from '../util/redact.js';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,7 +12,7 @@ import { sameValue, type ConfigEntry, type ConfigFormat, type ConfigValue } from
 import { yamlFormat } from './config/yaml.js';
 import { dict } from '../util/keys.js';
 import { keyProblem, valueProblem } from './config/keys.js';
-import { defineKind, type StepEnv } from './types.js';
+import { defineKind, type FileChange, type StepEnv } from './types.js';
 
 const FORMATS = ['ini', 'yaml', 'json', 'gitconfig'] as const;
 type Format = (typeof FORMATS)[number];
@@ -210,7 +211,7 @@ export const configKind = defineKind<z.infer<typeof configSchema>, ConfigConfig>
               ? `${key} is set, wants it removed`
               : have === undefined
                 ? `${key} is not set`
-                : `${key} is ${JSON.stringify(have)}, wants ${JSON.stringify(want)}`,
+                : valueDiffers(key, have, want),
           );
       }
     }
@@ -273,7 +274,20 @@ export const configKind = defineKind<z.infer<typeof configSchema>, ConfigConfig>
   render: async (step, env, read) => {
     const c = step.config;
     const before = await read(c.path);
-    return [{ path: c.path, before, after: await configAfter(c, before, env) }];
+    const change: FileChange = { path: c.path, before, after: await configAfter(c, before, env) };
+    // The values secrets replace are secrets too (a rotated token): the diff masks them.
+    if (before !== undefined && c.format !== 'gitconfig') {
+      const fmt = TEXT_FORMATS[c.format];
+      const have = (key: string): ConfigValue | undefined => {
+        try {
+          return fmt.get(before, key.split('.'));
+        } catch {
+          return undefined; // unreadable: configAfter has thrown already
+        }
+      };
+      change.replaced = replacedBySecrets(Object.entries(c.set).map(([k, want]) => [have(k), want]));
+    }
+    return [change];
   },
   apply: async (step, env) => {
     const c = step.config;

@@ -1,3 +1,4 @@
+import { valueDiffers } from '../util/redact.js';
 import { shellQuote } from '../util/shell.js';
 
 /** The managed env file's contents as data: exports, and folders prepended to PATH-like variables. */
@@ -90,10 +91,7 @@ export function envFileMissing(env: EnvFile, want: EnvFile): string[] {
   const missing: string[] = [];
   for (const [k, v] of want.set) {
     const have = env.set.get(k);
-    if (have !== v)
-      missing.push(
-        have === undefined ? `${k} is not set` : `${k} is ${JSON.stringify(have)}, wants ${JSON.stringify(v)}`,
-      );
+    if (have !== v) missing.push(have === undefined ? `${k} is not set` : valueDiffers(k, have, v));
   }
   for (const [k, dirs] of want.prepend) {
     for (const d of dirs) if (!env.prepend.get(k)?.includes(d)) missing.push(`${d} is not on ${k}`);

@@ -1,7 +1,7 @@
 import { clipValue } from '../util/terminal.js';
 import * as z from '../util/zod.js';
 import { ENV_NAME, ENV_NAME_MESSAGE } from '../lang/schema.js';
-import { holdsSecret } from '../util/redact.js';
+import { holdsSecret, replacedBySecrets } from '../util/redact.js';
 import { readIfExists, safeWrite } from '../util/safe-write.js';
 import {
   envFileMissing,
@@ -61,8 +61,11 @@ export function rcFiles(env: StepEnv): string[] {
 async function envChanges(want: EnvFile, env: StepEnv, read: ReadFile): Promise<FileChange[]> {
   const out: FileChange[] = [];
   const current = await read(env.paths.envFile);
-  const next = serializeEnvFile(mergeEnvFile(parseEnvFile(current), want));
-  if (next !== current) out.push({ path: env.paths.envFile, before: current, after: next });
+  const have = parseEnvFile(current);
+  const next = serializeEnvFile(mergeEnvFile(have, want));
+  // The values secrets replace are secrets too (a rotated token): the diff masks them.
+  const replaced = replacedBySecrets([...want.set].map(([k, v]) => [have.set.get(k), v]));
+  if (next !== current) out.push({ path: env.paths.envFile, before: current, after: next, replaced });
   for (const rc of rcFiles(env)) {
     const text = await read(rc);
     const updated = withRcBlock(text, env.paths.envFile);

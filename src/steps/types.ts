@@ -88,6 +88,8 @@ export interface FileChange {
   after: string;
   /** The mode the step gives the file, when it sets one that differs (before: undefined for a new file). */
   mode?: { before: number | undefined; after: number };
+  /** Values in `before` that a secret replaces (a rotated token): secrets too, masked in the diff. */
+  replaced?: string[];
 }
 
 /** How a `render` hook reads a file: the plan gives the files as the earlier pending steps leave them. */

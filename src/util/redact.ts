@@ -78,6 +78,18 @@ export function redact(text: string): string {
   return out;
 }
 
+/**
+ * `redact`, and every value of `also` masked too (in the encodings `secretEncodings` lists): values known
+ * to be secret in one place only, such as the old value a secret replaces in a file (never registered:
+ * it would be masked where it is no secret).
+ */
+export function redactAlso(text: string, also: readonly string[]): string {
+  const extra = [...new Set(also.flatMap(secretEncodings))].sort((a, b) => b.length - a.length);
+  let out = redact(text);
+  for (const v of extra) if (out.includes(v)) out = out.split(v).join(MASK);
+  return out;
+}
+
 /** Does `text` hold a registered secret? (Files that do are written private, 0600.) */
 export function holdsSecret(text: string): boolean {
   return values.size > 0 && redact(text) !== text;
@@ -110,4 +122,34 @@ export function longestSecret(): number {
 /** Does any argument hold a registered secret? Such a process is never started: argv is public (`ps`). */
 export function argvHoldsSecret(argv: readonly string[]): boolean {
   return values.size > 0 && argv.some((a) => holdsSecret(a));
+}
+
+/**
+ * Why a key's value differs, for a check's reason: `KEY is "old", wants "new"`, or — when the wanted value
+ * holds a secret — `KEY differs from the secret it wants (values not shown)`: the value a secret replaces is
+ * a secret too (a rotated token), and no registry knows it. Every kind that compares a wanted value with a
+ * file's (or the shell's: `verify: env`) says it through here; `key` undefined: the phrase without it.
+ */
+export function valueDiffers(key: string | undefined, have: unknown, want: unknown): string {
+  const who = key === undefined ? '' : `${key} `;
+  if (wantsSecret(want)) return `${who}differs from the secret it wants (values not shown)`;
+  return `${who}is ${JSON.stringify(have)}, wants ${JSON.stringify(want)}`;
+}
+
+/** Does a wanted value (a string, number, list…) hold a registered secret? */
+const wantsSecret = (want: unknown): boolean =>
+  holdsSecret(typeof want === 'string' ? want : (JSON.stringify(want) ?? ''));
+
+/**
+ * The old values, as text, that secrets replace: of each `[have, want]` pair (what a file holds, what the step
+ * wants there), `have` when `want` holds a secret — for `FileChange.replaced`, masked in diffs.
+ */
+export function replacedBySecrets(pairs: Iterable<readonly [unknown, unknown]>): string[] {
+  const out: string[] = [];
+  const add = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(add);
+    else if (v !== undefined && v !== null) out.push(String(v));
+  };
+  for (const [have, want] of pairs) if (wantsSecret(want)) add(have);
+  return out;
 }

@@ -1,6 +1,7 @@
 import * as z from '../util/zod.js';
 import { ENV_NAME, ENV_NAME_MESSAGE } from '../lang/schema.js';
 import { parseEnvFile } from '../steps/env-file.js';
+import { valueDiffers } from '../util/redact.js';
 import { readIfExists } from '../util/safe-write.js';
 import { defineVerify } from './types.js';
 
@@ -37,7 +38,7 @@ export const envVerify = defineVerify<{ env: string; value?: string }>({
     }
     return {
       status: 'fail',
-      message: have === undefined ? 'not set' : `is ${JSON.stringify(have)}, wants ${JSON.stringify(want)}`,
+      message: have === undefined ? 'not set' : valueDiffers(undefined, have, want),
       fix,
     };
   },

@@ -75,7 +75,7 @@ describe('plan --diff and run --diff', () => {
     expect(plan.code, plan.stderr).toBe(0);
     expect(snapshotTree(home)).toEqual(before);
     expect(plan.stdout).not.toContain(TOKEN);
-    expect(plan.stdout.split('\n').filter((l) => l.includes(OLD_TOKEN) && /^[│ ]+-/.test(l))).toEqual([]);
+    expect(plan.stdout).not.toContain(OLD_TOKEN); // the value a secret replaces is one too
     expectGolden('plan-diff.txt', normalize(plan.stdout, home));
   });
 

@@ -448,3 +448,69 @@ steps:
     console.log(`sudo: ${sampled.samples} /proc samples, ${sampled.seen} argvs of the step seen, 0 holding the secret`);
   }, 120_000);
 });
+
+describe('a secret that changed', () => {
+  const OLD = 'old-token-9876';
+  const NEW = 'new-token-1234';
+  const recipe = `name: rot
+description: a rotated token, in every kind that compares values
+steps:
+  - name: ini
+    config: { path: ~/a.ini, set: { main.token: "{{ secrets.API_TOKEN }}" } }
+  - name: json
+    config: { path: ~/a.json, set: { token: "{{ secrets.API_TOKEN }}" } }
+  - name: yaml
+    config: { path: ~/a.yaml, set: { token: "{{ secrets.API_TOKEN }}" } }
+  - name: env
+    env: { set: { API_TOKEN: "{{ secrets.API_TOKEN }}" } }
+verify:
+  - env: TOOL_TOKEN
+    value: "{{ secrets.API_TOKEN }}"
+`;
+
+  it('shows neither the old value nor the new in plan, doctor, --json, --diff or the run log', async () => {
+    const home = tempHome();
+    const recipes = writeRecipes(path.join(home, 'recipes'), { 'rot.yaml': recipe });
+    const put = (rel: string, text: string): void => {
+      fs.mkdirSync(path.dirname(path.join(home, rel)), { recursive: true });
+      fs.writeFileSync(path.join(home, rel), text);
+    };
+    put('a.ini', `[main]\ntoken = ${OLD}\n`);
+    // On one line with another key: the diff cannot find it by the line's key.
+    put('a.json', `{"a": 1, "token": "${OLD}"}\n`);
+    put('a.yaml', `token: ${OLD}\n`);
+    put('.config/envkit/env.sh', `export API_TOKEN=${OLD}\n`);
+    const env = { API_TOKEN: NEW };
+    const cli = (...args: string[]) => runCli(['--recipes', recipes, ...args], home, env);
+    const outputs: Record<string, string> = {};
+    for (const args of [
+      ['plan', 'rot'],
+      ['plan', 'rot', '--json'],
+      ['plan', 'rot', '--diff'],
+      ['plan', 'rot', '--diff', '--json'],
+      ['doctor', 'rot'],
+      ['doctor', 'rot', '--json'],
+    ]) {
+      const r = await cli(...args);
+      outputs[args.join(' ')] = r.stdout + r.stderr;
+    }
+    // The shell still holds the old token: doctor's verify item compares it with the secret.
+    const doctorShell = await runCli(['--recipes', recipes, 'doctor', 'rot', '--json'], home, {
+      ...env,
+      TOOL_TOKEN: OLD,
+    });
+    expect(doctorShell.stdout).toContain('differs from the secret it wants (values not shown)');
+    outputs['doctor (old token in the shell)'] = doctorShell.stdout + doctorShell.stderr;
+    const run = await cli('run', 'rot', '--diff');
+    expect(run.code, run.stderr).toBe(0);
+    outputs['run --diff'] = run.stdout + run.stderr;
+    const logs = path.join(home, '.local', 'state', 'envkit', 'logs');
+    for (const f of walk(logs)) outputs[f] = fs.readFileSync(f, 'utf8');
+
+    expect(outputs['plan rot']).toContain('main.token differs from the secret it wants (values not shown)');
+    expect(outputs['plan rot']).toContain('API_TOKEN differs from the secret it wants (values not shown)');
+    expect(outputs['doctor rot']).toContain('differs from the secret it wants (values not shown)');
+    expect(outputs['plan rot --diff']).toMatch(/-\{"a": 1, "token": "\*\*\*"\}/);
+    expect(leaks([...encodings(OLD), ...encodings(NEW)], outputs)).toEqual([]);
+  });
+});

@@ -16,6 +16,28 @@ describe('plan/diff', () => {
     expect(maskSecrets([{ op: ' ', text: 'x s3cr3t-new-value\n' }])).toEqual([{ op: ' ', text: 'x ***\n' }]);
   });
 
+  it('keeps what follows a masked value: the closing quote and comma of a JSON string', () => {
+    addSecret('s3cr3t-new-value');
+    const d = fileDiff({
+      path: '/h/a.json',
+      before: '{\n  "token": "old-value-here",\n  "a": 1\n}\n',
+      after: '{\n  "token": "s3cr3t-new-value",\n  "a": 1\n}\n',
+    });
+    expect(d).toContain('\n-  "token": "***",\n+  "token": "***",\n');
+  });
+
+  it('masks the old values a change says secrets replace, wherever they sit', () => {
+    addSecret('s3cr3t-new-value');
+    const d = fileDiff({
+      path: '/h/a.json',
+      before: '{"a": 1, "token": "old-value-here"}\n',
+      after: '{\n  "a": 1,\n  "token": "s3cr3t-new-value"\n}\n',
+      replaced: ['old-value-here'],
+    });
+    expect(d).toContain('\n-{"a": 1, "token": "***"}\n');
+    expect(d).not.toContain('old-value-here');
+  });
+
   it("shows a mode change with git's lines, alone when the content stays", () => {
     expect(fileDiff({ path: '/h/t', before: 'a\n', after: 'a\n', mode: { before: 0o644, after: 0o755 } })).toBe(
       '--- /h/t\n+++ /h/t\nold mode 0644\nnew mode 0755\n',

@@ -1,5 +1,6 @@
 import type { Runner } from '../../util/process.js';
 import { which } from '../../util/which.js';
+import { valueDiffers } from '../../util/redact.js';
 import { assertWritable } from './keys.js';
 import { sameValue, type ConfigValue } from './types.js';
 
@@ -57,7 +58,7 @@ export async function gitconfigMissing(
           ? `${key} is set, wants it removed`
           : cur === undefined
             ? `${key} is not set`
-            : `${key} is ${JSON.stringify(cur)}, wants ${JSON.stringify(value)}`,
+            : valueDiffers(key, cur, value),
       );
   }
   return missing;
