@@ -117,7 +117,10 @@ Exit codes: 0 ok · 1 a step or check failed · 2 invalid input · 3 plan --exit
     .description('run what the plan says, in dependency order; each step checked again after it runs')
     .argument('<recipe...>', 'recipes to set up')
     .option('--no-wait', 'fail at once when another setup run holds the lock (default: wait for it)')
-    .option('--diff', 'print what each file, config and env step changes, as a unified diff, as the step runs')
+    .option(
+      '--diff',
+      "print what each file, config and env step changes, as a unified diff, as the step runs (--json: in each step's `diff`)",
+    )
     .option(
       '--locked',
       'install exactly the lock file: pip pins, git commits, package versions; a step the lock cannot satisfy stops the run before anything runs (exit 2)',

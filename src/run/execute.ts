@@ -36,6 +36,8 @@ export interface StepRecord {
   result: StepResult;
   logStart: number;
   logEnd: number;
+  /** `run --diff`: the files it changed, as a unified diff (secrets masked); undefined when none was asked or shown. */
+  diff?: string;
 }
 
 export interface RunSummary {
@@ -113,7 +115,11 @@ export async function execute(plan: Plan, o: ExecuteOptions): Promise<RunSummary
           todo.slice(i + 1).flatMap((x) => (x.state === 'blocked' ? [] : [x.step])),
         )
       : [];
-    const result = await runOne(s, o, changed, together).catch((e: unknown): StepResult => {
+    // --diff: the step's diff is kept with its record (run --json) as well as shown.
+    let diff: string | undefined;
+    const onDiff = o.onDiff;
+    const stepO: ExecuteOptions = onDiff ? { ...o, onDiff: (x, d) => ((diff = d), onDiff(x, d)) } : o;
+    const result = await runOne(s, stepO, changed, together).catch((e: unknown): StepResult => {
       if (e instanceof StepFailure)
         return { status: o.signal.aborted ? 'interrupted' : 'failed', message: e.message, durationMs: 0, failure: e };
       return {
@@ -132,7 +138,7 @@ export async function execute(plan: Plan, o: ExecuteOptions): Promise<RunSummary
     // Its work was done in this run, by the step that installed it with its own: done, saying by which.
     if (result.status === 'already' && leader) Object.assign(result, { status: 'ok', message: `done with ${leader}` });
     o.log.line(`<== ${result.status}: ${result.message} (${formatDuration(result.durationMs)})`);
-    summary.steps.push({ step: s, result, logStart, logEnd: o.log.offset() });
+    summary.steps.push({ step: s, result, logStart, logEnd: o.log.offset(), ...(diff === undefined ? {} : { diff }) });
     o.reporter.stepEnd(s, result);
     const base = {
       run: o.runId,

@@ -26,6 +26,8 @@ export interface StepReport {
     command: string | null;
     tail: string[];
   } | null;
+  /** `run --diff`: the files the step changed, as a unified diff (secrets masked); only on steps that showed one. */
+  diff?: string;
 }
 
 /**
@@ -66,6 +68,7 @@ export function stepReports(plan: Plan, summary: Pick<RunSummary, 'steps'> | und
                 tail: d.tail ?? [],
               }
             : null,
+        ...(rec.diff === undefined ? {} : { diff: rec.diff }),
       };
     }
     const none = { durationMs: null, log: null };
@@ -95,8 +98,9 @@ export function stepReports(plan: Plan, summary: Pick<RunSummary, 'steps'> | und
 
 /** The same key order for every step, whichever way it was made (JSON readers by eye). */
 function ordered(r: StepReport): StepReport {
-  const { id, recipe, name, kind, stateBefore, outcome, message, durationMs, log, failure } = r;
-  return { id, recipe, name, kind, stateBefore, outcome, message, durationMs, log, failure };
+  const { id, recipe, name, kind, stateBefore, outcome, message, durationMs, log, failure, diff } = r;
+  const out = { id, recipe, name, kind, stateBefore, outcome, message, durationMs, log, failure };
+  return diff === undefined ? out : { ...out, diff };
 }
 
 /** The slowest steps that ran, slowest first: at most `max`, each at least `minMs`. */

@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectGolden } from './golden.js';
-import { normalize, runCli, snapshotTree, tempHome, writeRecipes } from './helpers.js';
+import { normalize, ROOT, runCli, snapshotTree, tempHome, writeRecipes } from './helpers.js';
 
 const TOKEN = 'tok-1234-secret';
 const OLD_TOKEN = 'old-token-9876';
@@ -137,5 +138,32 @@ describe('plan --diff and run --diff', () => {
     // Nothing left to do, and so nothing to show.
     const after = await cli(['plan', 'files', '--diff', '--json']);
     expect(jsonSteps(after.stdout).filter((s) => s.diff !== undefined)).toEqual([]);
+  });
+});
+
+describe('run --json --diff', () => {
+  it("stdout is one JSON document (valid against the schema); each step's diff is in its record and the log", async () => {
+    const home = makeHome();
+    const res = await runCli(['--recipes', path.join(home, 'recipes'), 'run', 'files', '--diff', '--json'], home, {
+      API_TOKEN: TOKEN,
+    });
+    expect(res.code, res.stderr).toBe(0);
+    const doc = JSON.parse(res.stdout) as { log: string; steps: JsonStep[] };
+    const schema = JSON.parse(fs.readFileSync(path.join(ROOT, 'schema', 'run-output.schema.json'), 'utf8')) as object;
+    const valid = new Ajv2020({ allErrors: true, strict: true }).compile(schema);
+    expect(valid(doc), JSON.stringify(valid.errors)).toBe(true);
+    const by = new Map(doc.steps.map((s) => [s.id, s]));
+    expect(by.get('files#3')!.diff).toBe(
+      `--- ${home}/notes.txt\n+++ ${home}/notes.txt\n@@ -1,3 +1,3 @@\n one\n-two\n+TWO\n three\n`,
+    );
+    expect(by.get('files#6')!.diff).toContain('+  "token": "***"\n');
+    expect(by.get('files#2')!.diff).toBeUndefined(); // satisfied: not run
+    expect(by.get('files#10')!.diff).toBeUndefined(); // a run step writes no file it can show
+    expect(res.stdout + res.stderr).not.toContain(TOKEN);
+    expect(res.stdout + res.stderr).not.toContain(OLD_TOKEN);
+    expect(res.stderr).not.toContain('+TWO'); // not printed: the diffs are data here
+    const log = fs.readFileSync(doc.log, 'utf8');
+    expect(log).toContain(by.get('files#3')!.diff);
+    expect(log).not.toContain(TOKEN);
   });
 });

@@ -163,14 +163,17 @@ async function runUnderLock(
       runId: randomUUID(),
       once: new Map(),
       jobs: jobs ?? Math.min(8, Math.max(3, session.stepEnv.cpus)),
-      ...(opts.diff && !o.json
+      // With --json the diffs go into the log and each step's record only: stdout stays one JSON document.
+      ...(opts.diff
         ? {
-            onDiff: (_s, diff) =>
-              o.err(
-                renderDiff(o, diff)
-                  .map((l) => `    ${l}`)
-                  .join('\n'),
-              ),
+            onDiff: (_s, diff) => {
+              if (!o.json)
+                o.err(
+                  renderDiff(o, diff)
+                    .map((l) => `    ${l}`)
+                    .join('\n'),
+                );
+            },
           }
         : {}),
     });
