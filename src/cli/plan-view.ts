@@ -55,12 +55,11 @@ function details(s: PlannedStep): string[] {
 export function renderDiff(o: Output, diff: string): string[] {
   const { c } = o;
   if (!diff) return [c.dim('(the files already hold this; only the check differs)')];
-  return diff
-    .replace(/\n$/, '')
-    .split('\n')
-    .map((l) =>
-      /^(---|\+\+\+) /.test(l)
-        ? c.bold(tilde(o, l))
+  return crlfShown(diff.replace(/\n$/, '').split('\n')).map((l) =>
+    /^(---|\+\+\+) /.test(l)
+      ? c.bold(tilde(o, l))
+      : l === CRLF_NOTE || l.startsWith('Binary files ')
+        ? c.dim(tilde(o, l))
         : l.startsWith('@@')
           ? c.cyan(l)
           : l.startsWith('+')
@@ -70,7 +69,31 @@ export function renderDiff(o: Output, diff: string): string[] {
               : /^(old|new|new file) mode |^\\ /.test(l)
                 ? c.dim(l)
                 : l,
-    );
+  );
+}
+
+const CRLF_NOTE = '(CRLF line endings)';
+
+/**
+ * A diff's lines for the terminal: a file whose every line ends in `\r` (CRLF) is shown without them and
+ * said once under its header, not as a `\x0d` on each line. Mixed endings stay visible. (--json and the
+ * log keep the `\r`: `patch` needs them.)
+ */
+function crlfShown(lines: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < lines.length;) {
+    let end = i + 1;
+    while (end < lines.length && !lines[end]!.startsWith('--- ')) end++;
+    const file = lines.slice(i, end);
+    const body = file.filter((l) => /^[ +-]/.test(l) && !/^(---|\+\+\+) /.test(l));
+    if (body.length && body.every((l) => l.endsWith('\r'))) {
+      const at = file.findIndex((l) => l.startsWith('+++ ')) + 1;
+      const bare = file.map((l) => (/^[ +-]/.test(l) && !/^(---|\+\+\+) /.test(l) ? l.slice(0, -1) : l));
+      out.push(...bare.slice(0, at), CRLF_NOTE, ...bare.slice(at));
+    } else out.push(...file);
+    i = end;
+  }
+  return out;
 }
 
 /** The human plan: one tree per recipe, a line per step with its state and reason, details for what will run. */

@@ -30,6 +30,7 @@ export function fileDiff(ch: FileChange): string {
     ch.mode.before === undefined
       ? `new file mode ${octal(ch.mode.after)}\n`
       : `old mode ${octal(ch.mode.before)}\nnew mode ${octal(ch.mode.after)}\n`;
+  if (body.startsWith('Binary files ')) return hide(mode + body);
   const head = `--- ${ch.before === undefined ? '/dev/null' : ch.path}\n+++ ${ch.path}\n`;
   return hide(body ? body.replace(/^(.*\n.*\n)/, `$1${mode}`) : head + mode);
 }

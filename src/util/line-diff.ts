@@ -117,11 +117,23 @@ const range = (start: number, count: number): string =>
   count === 1 ? `${start}` : `${count === 0 ? start - 1 : start},${count}`;
 
 /**
+ * Does this text stand for a binary file? A NUL (git's test), or U+FFFD where reading as UTF-8 met bytes
+ * that are not: a line diff of either would be wrong or unreadable.
+ */
+export function isBinaryText(text: string | undefined): boolean {
+  return text !== undefined && (text.includes('\0') || text.includes('\uFFFD'));
+}
+
+/**
  * `before` → `after` as a unified diff (`--- path` / `+++ path`, `@@ -l,n +l,n @@` hunks, `\ No newline
- * at end of file`), a file that does not exist yet as from `/dev/null`; empty when the texts are equal.
+ * at end of file`), a file that does not exist yet as from `/dev/null`; empty when the texts are equal; one
+ * `Binary files … differ` line when either is binary (isBinaryText).
  */
 export function unifiedDiff({ path, before, after, context = 3, mask }: DiffInput): string {
   if (before === after) return '';
+  // As git and GNU diff say it: the bytes would be garbled or unreadable line by line.
+  if (isBinaryText(before) || isBinaryText(after))
+    return `Binary files ${before === undefined ? '/dev/null' : path} and ${path} differ\n`;
   const script = diffLines(splitLines(before ?? ''), splitLines(after));
   const lines = mask ? mask(script) : script;
   const out = [`--- ${before === undefined ? '/dev/null' : path}\n`, `+++ ${path}\n`];

@@ -167,3 +167,39 @@ describe('run --json --diff', () => {
     expect(log).not.toContain(TOKEN);
   });
 });
+
+describe('diffs of binary and CRLF files', () => {
+  it('a binary file is one "Binary files … differ" line; a CRLF file is edited in CRLF, shown once as such, and patches', async () => {
+    const home = tempHome('envkit-diff-');
+    const recipes = writeRecipes(path.join(home, 'recipes'), {
+      'odd.yaml': `name: odd
+description: odd files
+steps:
+  - name: binary
+    file: { path: ~/blob.dat, content: "hello\\n" }
+  - name: crlf
+    config: { path: ~/a.ini, set: { main.b: "2" } }
+`,
+    });
+    fs.writeFileSync(path.join(home, 'blob.dat'), Buffer.from([0x61, 0, 0, 0xff, 0xfe, 0x0a]));
+    const crlf = '[main]\r\na = 1\r\nb = 1\r\nc = 3\r\n';
+    fs.writeFileSync(path.join(home, 'a.ini'), crlf);
+    const cli = (...args: string[]) => runCli(['--recipes', recipes, ...args], home);
+    const plan = await cli('plan', 'odd', '--diff');
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).toContain(`│     Binary files ${'~'}/blob.dat and ~/blob.dat differ\n`);
+    expect(plan.stdout).toContain(
+      '      +++ ~/a.ini\n      (CRLF line endings)\n      @@ -1,4 +1,4 @@\n       [main]\n       a = 1\n      -b = 1\n      +b = 2\n       c = 3\n',
+    );
+    expect(plan.stdout).not.toContain('\\x0d');
+    const steps = jsonSteps((await cli('plan', 'odd', '--diff', '--json')).stdout);
+    expect(steps[0]!.diff).toBe(`Binary files ${home}/blob.dat and ${home}/blob.dat differ\n`);
+    const copy = path.join(tempHome('envkit-diff-copies-'), 'a.ini');
+    fs.writeFileSync(copy, crlf);
+    execFileSync('patch', ['-s', '-f', '--no-backup-if-mismatch', copy], { input: steps[1]!.diff });
+    const run = await cli('run', 'odd');
+    expect(run.code, run.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(home, 'a.ini'), 'utf8')).toBe('[main]\r\na = 1\r\nb = 2\r\nc = 3\r\n');
+    expect(fs.readFileSync(copy, 'utf8')).toBe(fs.readFileSync(path.join(home, 'a.ini'), 'utf8'));
+  });
+});

@@ -38,6 +38,16 @@ describe('plan/diff', () => {
     expect(d).not.toContain('old-value-here');
   });
 
+  it('says a binary file differs, as git does, with its mode lines; never a line diff of its bytes', () => {
+    expect(fileDiff({ path: '/h/b', before: 'a\0b\n', after: 'c\n' })).toBe('Binary files /h/b and /h/b differ\n');
+    expect(fileDiff({ path: '/h/b', before: 'bad \uFFFD\n', after: 'c\n' })).toBe(
+      'Binary files /h/b and /h/b differ\n',
+    );
+    expect(fileDiff({ path: '/h/b', before: undefined, after: '\0', mode: { before: undefined, after: 0o755 } })).toBe(
+      'new file mode 0755\nBinary files /dev/null and /h/b differ\n',
+    );
+  });
+
   it("shows a mode change with git's lines, alone when the content stays", () => {
     expect(fileDiff({ path: '/h/t', before: 'a\n', after: 'a\n', mode: { before: 0o644, after: 0o755 } })).toBe(
       '--- /h/t\n+++ /h/t\nold mode 0644\nnew mode 0755\n',

@@ -61,15 +61,19 @@ function split(path: string[]): [string, string] {
   return [path.slice(0, -1).join('.'), path[path.length - 1]!];
 }
 
+/** A CRLF file (made on Windows) is read as LF and written back as CRLF: no `\r` in keys, no mixed endings. */
+const lf = (text: string): string => text.replace(/\r\n/g, '\n');
+
 export const ini: ConfigFormat = {
   get(text, path) {
     const [section, key] = split(path);
-    const line = scan(text).find((l) => l.section === section && l.key === key);
+    const line = scan(lf(text)).find((l) => l.section === section && l.key === key);
     return line ? valueOf(line) : undefined;
   },
   set(text, entries: ConfigEntry[]) {
     assertWritable('ini', entries);
-    const lines = scan(text);
+    const crlf = text.includes('\r\n');
+    const lines = scan(lf(text));
     for (const e of entries) {
       const [section, key] = split(e.path);
       const existing = lines.find((l) => l.section === section && l.key === key);
@@ -91,6 +95,7 @@ export const ini: ConfigFormat = {
       }
       lines.splice(at + 1, 0, { text: render(key, e.value), section, key, cont: 0 });
     }
-    return lines.map((l) => l.text).join('\n') + '\n';
+    const out = lines.map((l) => l.text).join('\n') + '\n';
+    return crlf ? out.replace(/\n/g, '\r\n') : out;
   },
 };
