@@ -35,7 +35,7 @@ export default async function run(
     },
 ): Promise<number> {
   const o = makeOutput(opts);
-  const jobs = opts.jobs === undefined ? undefined : Number(opts.jobs);
+  const jobs = opts.jobs === undefined ? undefined : /^\s*\d+\s*$/.test(opts.jobs) ? Number(opts.jobs) : NaN;
   if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 0 && jobs <= 64))
     throw new InputError([
       {
