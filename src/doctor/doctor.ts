@@ -137,7 +137,14 @@ function truthfulFix(v: DoctorItem, r: PlannedRecipe): DoctorItem {
 export async function doctor(
   session: Session,
   names: readonly string[],
-  opts: { offline?: boolean; lock?: LockSource; bundle?: BundleCheck; checks?: ReadonlySet<CheckName> } = {},
+  opts: {
+    offline?: boolean;
+    lock?: LockSource;
+    /** No lock file was found here while `--check drift` was asked for: the check is reported skipped. */
+    noLock?: string;
+    bundle?: BundleCheck;
+    checks?: ReadonlySet<CheckName>;
+  } = {},
 ): Promise<DoctorReport> {
   const checks = opts.checks ?? new Set(CHECKS.map((c) => c.name as CheckName));
   const on = (c: CheckName): boolean => checks.has(c);
@@ -157,6 +164,16 @@ export async function doctor(
   const hostItems = [
     ...(on('env-file') ? [envFileItem(header, env.paths.home)].map(tag('env-file')) : []),
     ...mirrors.map(tag('mirror-hosts')),
+    // Asked for by name, the drift check says it did not run and why, rather than a silent "no problems".
+    ...(on('drift') && !opts.lock && opts.noLock
+      ? [
+          tag('drift')({
+            label: 'drift',
+            status: 'skipped',
+            message: `not checked: no lock file at ${opts.noLock} (\`setup lock <recipe…>\` writes one; --lock FILE names another)`,
+          }),
+        ]
+      : []),
   ];
   const all = planned?.plan.recipes ?? [];
   const metaNamed = all.filter((r) => r.meta && names.includes(r.name)).map((r) => r.name);
