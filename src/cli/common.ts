@@ -12,7 +12,7 @@ import type { GlobalOpts } from './output.js';
 export function sessionFrom(
   opts: GlobalOpts,
   load?: readonly string[],
-  more: Pick<SessionOptions, 'trustNotes'> = {},
+  more: Pick<SessionOptions, 'trustNotes' | 'reportBadConfig'> = {},
 ): Promise<Session> {
   return openSession({ recipes: opts.recipes, mirror: opts.mirror, set: opts.set, prefix: opts.prefix, load, ...more });
 }

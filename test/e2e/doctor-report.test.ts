@@ -167,7 +167,7 @@ describe('doctor for bug reports (issue 18, item 4)', { timeout: 120_000 }, () =
     expect(bad.code).toBe(2);
     expect(bad.stdout).toBe('');
     expect(bad.stderr.trim().split('\n')).toEqual([
-      'setup: error: --check envfile: no doctor check is named so (the checks: env-file, mirror-hosts, bundle, steps, verify, drift) (`setup doctor --list-checks` lists them with what each one does)',
+      'setup: error: --check envfile: no doctor check is named so (the checks: config, env-file, mirror-hosts, bundle, steps, verify, drift) (`setup doctor --list-checks` lists them with what each one does)',
     ]);
 
     const list = await runCli(r('doctor', '--list-checks'), home);
@@ -177,6 +177,7 @@ describe('doctor for bug reports (issue 18, item 4)', { timeout: 120_000 }, () =
       (await runCli(r('doctor', '--list-checks', '--json'), home)).stdout,
     );
     expect(listed.checks.map((c: { name: string }) => c.name)).toEqual([
+      'config',
       'env-file',
       'mirror-hosts',
       'bundle',

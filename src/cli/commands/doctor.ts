@@ -69,7 +69,7 @@ export default async function doctorCommand(names: string[], opts: Opts): Promis
   const checks = selectChecks(opts.check ?? []);
   // Drift: against --lock FILE, else ./envkit.lock when there is one.
   const lock = await lockFrom(opts.lock, false);
-  const session = await sessionFrom(opts, names);
+  const session = await sessionFrom(opts, names, { reportBadConfig: true });
   const bundle = await bundleBeside(opts.mirror, opts.lock);
   const report = await withSpinner(
     o,
@@ -111,10 +111,12 @@ export default async function doctorCommand(names: string[], opts: Opts): Promis
     o.out(
       `  mirror profile: ${report.profile.name}${report.profile.description ? c.dim(` — ${report.profile.description}`) : ''}`,
     );
-    for (const i of report.items.filter((x) => x.recipe === undefined && x.check !== 'env-file' && x.check !== 'drift'))
+    for (const i of report.items.filter(
+      (x) => x.recipe === undefined && x.check !== 'config' && x.check !== 'env-file' && x.check !== 'drift',
+    ))
       printItem(o, i, '    ');
     o.out(`  prefix: ${tilde(o, report.prefix)}`);
-    for (const i of report.items.filter((x) => x.check === 'env-file')) printItem(o, i, '  ');
+    for (const i of report.items.filter((x) => x.check === 'config' || x.check === 'env-file')) printItem(o, i, '  ');
     o.out('');
   } else for (const i of report.items.filter((x) => x.recipe === undefined && problem(x))) printItem(o, i, '  ');
   const recipeChecks = report.checks.some((x) => x === 'steps' || x === 'verify' || x === 'drift');
