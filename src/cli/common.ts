@@ -12,7 +12,7 @@ import type { GlobalOpts } from './output.js';
 export function sessionFrom(
   opts: GlobalOpts,
   load?: readonly string[],
-  more: Pick<SessionOptions, 'trustNotes'> = {},
+  more: Pick<SessionOptions, 'trustNotes' | 'reportBadConfig'> = {},
 ): Promise<Session> {
   return openSession({ recipes: opts.recipes, mirror: opts.mirror, set: opts.set, prefix: opts.prefix, load, ...more });
 }
@@ -40,16 +40,38 @@ export interface SelectionOpts {
   skip?: string[];
   tags?: string[];
   skipTags?: string[];
-  from?: string;
+  /** Every `--from` given (more than one is refused). */
+  from?: string[];
 }
 
-/** The selection options of `plan` and `run`, as a Selection (tags split at commas). */
+/**
+ * The selection options of `plan` and `run`, as a Selection (tags split at commas). An empty value
+ * (`--only ''`, `--tags ,`) or a second `--from` is a UsageError (exit 2): it would otherwise select
+ * everything, or silently override the first.
+ */
 export function selectionFrom(opts: SelectionOpts): Selection {
+  const lists: [string, string[] | undefined, string][] = [
+    ['--only', opts.only, 'a step id (faiss#3), step name or recipe name'],
+    ['--skip', opts.skip, 'a step id (faiss#3), step name or recipe name'],
+    ['--tags', opts.tags, 'one or more tags, comma-separated'],
+    ['--skip-tags', opts.skipTags, 'one or more tags, comma-separated'],
+    ['--from', opts.from, 'a step id (faiss#3), step name or recipe name'],
+  ];
+  for (const [flag, values, what] of lists)
+    for (const v of values ?? [])
+      if (!(flag.endsWith('tags') ? v.split(',') : [v]).some((w) => w.trim()))
+        throw new UsageError(`${flag} ${JSON.stringify(v)}: an empty value selects nothing`, `give ${what}`);
+  const from = opts.from ?? [];
+  if (from.length > 1)
+    throw new UsageError(
+      `--from given twice: ${from.map((f) => JSON.stringify(f)).join(' and ')}`,
+      'a run starts at one step: give --from once',
+    );
   return {
     only: opts.only ?? [],
     skip: opts.skip ?? [],
     tags: splitTags(opts.tags ?? []),
     skipTags: splitTags(opts.skipTags ?? []),
-    ...(opts.from !== undefined ? { from: opts.from } : {}),
+    ...(from.length ? { from: from[0]! } : {}),
   };
 }

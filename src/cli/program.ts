@@ -15,9 +15,12 @@ function withSelection(cmd: Command): Command {
     .addOption(many('--skip <pattern>', 'leave out the steps whose id, name or recipe matches; * and ? (repeatable)'))
     .addOption(many('--tags <tags>', 'only the steps with one of these tags (comma-separated, repeatable)'))
     .addOption(many('--skip-tags <tags>', 'leave out the steps with one of these tags (comma-separated, repeatable)'))
-    .option(
-      '--from <step>',
-      'start at this step (id, name or recipe: the first match in plan order); the steps before are left out',
+    .addOption(
+      // Collected, not overwritten: a second --from is refused (cli/common.ts), never silently the one that wins.
+      new Option(
+        '--from <step>',
+        'start at this step (id, name or recipe: the first match in plan order); the steps before are left out',
+      ).argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]),
     );
 }
 

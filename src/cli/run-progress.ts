@@ -2,6 +2,7 @@ import type { PlannedStep } from '../plan/plan.js';
 import type { Reporter, RunSummary, StepResult } from '../run/execute.js';
 import { formatDuration, MAX_DURATION_MS } from '../util/duration.js';
 import { redact } from '../util/redact.js';
+import { durationKey } from '../run/history.js';
 import { clipLine, sanitize } from '../util/terminal.js';
 import { stepTitle } from './plan-view.js';
 import { tilde, type Output } from './output.js';
@@ -13,7 +14,7 @@ const ESTIMATE_MIN_MS = 1000;
 
 /** ` (last time 12m12s)`: the step's last duration from the journal, as an estimate; '' when none worth saying. */
 export function lastTime(estimates: ReadonlyMap<string, number>, s: PlannedStep): string {
-  const ms = estimates.get(s.step.id);
+  const ms = estimates.get(durationKey(s.step.recipe, s.step.name || s.action.summary));
   return ms !== undefined && ms >= ESTIMATE_MIN_MS ? ` (last time ${formatDuration(ms)})` : '';
 }
 

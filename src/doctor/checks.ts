@@ -10,6 +10,11 @@ export interface CheckDef {
 
 /** Every check doctor runs, in the order it shows them (`setup doctor --list-checks`). */
 export const CHECKS: readonly CheckDef[] = [
+  {
+    name: 'config',
+    description: 'whether the user config (config.yaml) reads: a bad one is reported, not fatal',
+    network: false,
+  },
   { name: 'env-file', description: "whether the user's shell loads envkit's env file (env.sh)", network: false },
   { name: 'mirror-hosts', description: 'whether each host of the mirror profile answers', network: true },
   {
@@ -23,7 +28,7 @@ export const CHECKS: readonly CheckDef[] = [
 ];
 
 /** A check's name. */
-export type CheckName = 'env-file' | 'mirror-hosts' | 'bundle' | 'steps' | 'verify' | 'drift';
+export type CheckName = 'config' | 'env-file' | 'mirror-hosts' | 'bundle' | 'steps' | 'verify' | 'drift';
 
 /** `*` any run of characters, `?` one; the rest literal. */
 function globRegex(glob: string): RegExp {

@@ -5,6 +5,7 @@ import { orderWithRequires, type Catalog } from '../catalog/catalog.js';
 import { profileHosts } from '../lang/mirror.js';
 import { unreachable } from '../util/reach.js';
 import { mapLimit } from '../util/limit.js';
+import { formatProblem } from '../util/errors.js';
 import { bundleItems, type BundleCheck } from './bundle.js';
 import { runVerify, type DoctorItem } from './verify.js';
 import { lockDrift, type Drift } from './drift.js';
@@ -137,7 +138,14 @@ function truthfulFix(v: DoctorItem, r: PlannedRecipe): DoctorItem {
 export async function doctor(
   session: Session,
   names: readonly string[],
-  opts: { offline?: boolean; lock?: LockSource; bundle?: BundleCheck; checks?: ReadonlySet<CheckName> } = {},
+  opts: {
+    offline?: boolean;
+    lock?: LockSource;
+    /** No lock file was found here while `--check drift` was asked for: the check is reported skipped. */
+    noLock?: string;
+    bundle?: BundleCheck;
+    checks?: ReadonlySet<CheckName>;
+  } = {},
 ): Promise<DoctorReport> {
   const checks = opts.checks ?? new Set(CHECKS.map((c) => c.name as CheckName));
   const on = (c: CheckName): boolean => checks.has(c);
@@ -155,8 +163,29 @@ export async function doctor(
     (check: CheckName) =>
     (i: DoctorItem): DoctorItem & { check: CheckName } => ({ check, ...i });
   const hostItems = [
+    // A config.yaml that does not read: each problem where it is, doctor going on with the defaults.
+    ...(on('config')
+      ? (session.configProblems ?? []).map((p) =>
+          tag('config')({
+            label: env.paths.configFile,
+            status: 'fail',
+            message: `${formatProblem(p)}; checked with the defaults instead`,
+            fix: `correct ${env.paths.configFile} (\`setup validate\` checks it), or move it aside to use the defaults`,
+          }),
+        )
+      : []),
     ...(on('env-file') ? [envFileItem(header, env.paths.home)].map(tag('env-file')) : []),
     ...mirrors.map(tag('mirror-hosts')),
+    // Asked for by name, the drift check says it did not run and why, rather than a silent "no problems".
+    ...(on('drift') && !opts.lock && opts.noLock
+      ? [
+          tag('drift')({
+            label: 'drift',
+            status: 'skipped',
+            message: `not checked: no lock file at ${opts.noLock} (\`setup lock <recipe…>\` writes one; --lock FILE names another)`,
+          }),
+        ]
+      : []),
   ];
   const all = planned?.plan.recipes ?? [];
   const metaNamed = all.filter((r) => r.meta && names.includes(r.name)).map((r) => r.name);

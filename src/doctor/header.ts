@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { FactValue } from '../facts/registry.js';
 import { parseOsRelease } from '../facts/parsers.js';
 import { packageVersion, type Paths } from '../util/paths.js';
-import { rcFilesSourcing, shellRcFiles } from './env-sourced.js';
+import { isFish, rcFilesSourcing, shellRcFiles } from './env-sourced.js';
 import type { DoctorItem } from './verify.js';
 
 /** What a bug report needs to know about envkit and where it keeps things (`setup doctor`'s header). */
@@ -78,7 +78,7 @@ export async function doctorHeader(
       file: paths.envFile,
       exists: fs.existsSync(paths.envFile),
       rcFiles,
-      sourcedBy: await rcFilesSourcing(rcFiles, paths.envFile, paths.home),
+      sourcedBy: await rcFilesSourcing(rcFiles, paths.envFile, paths.home, env),
     },
   };
 }
@@ -92,6 +92,14 @@ export function envFileItem(h: DoctorHeader, home: string): DoctorItem {
   if (e.sourcedBy.length) return { label, status: 'ok', message: `loaded by ${e.sourcedBy.map(tilde).join(', ')}` };
   const rc = tilde(e.rcFiles[0] ?? path.join(home, '.profile'));
   const line = e.file.startsWith(home + '/') ? `. "$HOME/${e.file.slice(home.length + 1)}"` : `. "${e.file}"`;
+  // fish reads neither ~/.profile nor POSIX sh: say so, and name fish's own file, never a fix that cannot work.
+  if (isFish(h.shell))
+    return {
+      label,
+      status: 'warn',
+      message: `not loaded by fish: fish cannot read ${path.basename(e.file)} (POSIX sh) itself, and none of ${e.rcFiles.map(tilde).join(', ')} loads it through bass or fenv, so new shells miss what env steps set`,
+      fix: `add this line to ${rc} (needs the bass plugin; envkit writes no fish env file): bass source ${line.slice(2)}`,
+    };
   return {
     label,
     status: 'warn',

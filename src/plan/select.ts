@@ -121,5 +121,21 @@ export function selectSteps(steps: readonly ResolvedStep[], sel: Selection): Map
         named: !picked,
       });
   });
+  if (steps.length && out.size === steps.length) throw nothingLeft(sel);
   return out;
+}
+
+/** The options of a selection that leaves no step, as the user wrote them: they cancel each other out. */
+function nothingLeft(sel: Selection): UsageError {
+  const given = [
+    ...sel.only.map((p) => `--only ${quote(p)}`),
+    ...(sel.tags.length ? [`--tags ${sel.tags.join(',')}`] : []),
+    ...(sel.from !== undefined ? [`--from ${quote(sel.from)}`] : []),
+    ...sel.skip.map((p) => `--skip ${quote(p)}`),
+    ...(sel.skipTags.length ? [`--skip-tags ${sel.skipTags.join(',')}`] : []),
+  ];
+  return new UsageError(
+    `${given.join(' ')} leave${given.length === 1 ? 's' : ''} no step: they cancel each other out`,
+    'drop or change one of them; `setup plan <recipe…>` lists the steps with their ids and tags',
+  );
 }

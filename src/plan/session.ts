@@ -7,6 +7,7 @@ import { configVars, unknownConfigVars } from '../catalog/config-vars.js';
 import { checkOverrides, parseSets, type Overrides } from '../catalog/overrides.js';
 import { installPrefix } from '../catalog/prefix.js';
 import { mirrorStructured, mirrorValues, loadUserConfigFile, resolveProfile } from '../catalog/profile.js';
+import type { UserConfig } from '../lang/schema.js';
 import { referencedFacts, resolveRecipe, type ResolvedRecipe } from '../catalog/resolve.js';
 import { configuredSecrets, shortSecretProblems, type Secrets } from '../catalog/secrets.js';
 import type { Recipe } from '../catalog/types.js';
@@ -39,6 +40,8 @@ export interface SessionOptions {
   facts?: Record<string, FactValue>;
   /** The recipes to read, with what they require (default: every recipe, e.g. for list and validate). */
   load?: readonly string[];
+  /** A config.yaml that does not read is kept in `configProblems` (defaults used) instead of thrown (doctor). */
+  reportBadConfig?: boolean;
 }
 
 /**
@@ -54,6 +57,8 @@ export interface Session {
   readonly secrets: Secrets;
   /** What checks, applies and verify items see of the host; the executor runs with it too. */
   readonly stepEnv: PlanEnv;
+  /** With `reportBadConfig`: why config.yaml could not be read (its defaults were used instead). */
+  readonly configProblems?: readonly Problem[];
 }
 
 /** Loads config, recipes and the mirror profile; throws InputError with every problem found. */
@@ -61,7 +66,13 @@ export async function openSession(opts: SessionOptions = {}): Promise<Session> {
   const paths = opts.paths ?? defaultPaths();
   const env = opts.env ?? process.env;
   const runner = opts.runner ?? processRunner;
-  const { config, source: configSource } = await loadUserConfigFile(paths.configFile);
+  // doctor (reportBadConfig): a config.yaml that does not read is one of the things it reports, not a stop.
+  const configProblems: Problem[] = [];
+  const { config, source: configSource } = await loadUserConfigFile(paths.configFile).catch((e: unknown) => {
+    if (!opts.reportBadConfig || !(e instanceof InputError)) throw e;
+    configProblems.push(...e.problems);
+    return { config: {} as UserConfig, source: undefined };
+  });
   const folders = recipeFolders(paths, config, opts.recipes);
   const fromConfig = configVars(config);
   const overrides: Overrides = { ...parseSets(opts.set ?? []), config: fromConfig };
@@ -93,7 +104,7 @@ export async function openSession(opts: SessionOptions = {}): Promise<Session> {
     inputs: new InputStore(paths.inputs, opts.trustNotes),
   };
   const secrets = await configuredSecrets(config, paths.home);
-  return { catalog, overrides, secrets, stepEnv };
+  return { catalog, overrides, secrets, stepEnv, configProblems };
 }
 
 /** The named recipes (all when none) plus their requirements, dependencies first; unknown names exit 2. */

@@ -83,22 +83,40 @@ export function pickRun(
   }
   const exact = runs.find((r) => r.id === arg);
   if (exact) return exact;
-  const found = arg.length >= 4 ? runs.filter((r) => r.id.startsWith(arg)) : [];
-  if (found.length === 1) return found[0]!;
-  return {
-    problem:
-      found.length > 1
-        ? `run id ${arg} is ambiguous: ${found.length} runs start with it`
-        : `no run ${arg} in the journal`,
-    hint: 'give more of the run id, or -N for the run N back (-1 the last)',
-  };
+  const starting = runs.filter((r) => r.id.startsWith(arg));
+  if (arg.length >= 4 && starting.length === 1) return starting[0]!;
+  const hint = 'give more of the run id, or -N for the run N back (-1 the last)';
+  if (starting.length > 1 || (starting.length && arg.length < 4))
+    return {
+      problem: `run id ${arg} is ${arg.length < 4 ? 'too short (4 characters at least)' : 'ambiguous'}: ${starting.length} run${starting.length === 1 ? ' starts' : 's start'} with it: ${candidates(starting)}`,
+      hint,
+    };
+  return { problem: `no run ${arg} in the journal (the last: ${candidates(runs)})`, hint };
 }
 
-/** The last duration of each step that ran to success, by step id: the estimate a long step shows. Pure. */
+/** Runs as `id (started)`, newest first, the first few: what a wrong run id could have meant. */
+function candidates(runs: readonly PastRun[], most = 3): string {
+  const newest = [...runs].reverse();
+  const shown = newest.slice(0, most).map((r) => {
+    const when = r.started?.replace('T', ' ').replace(/:\d\d(\.\d+)?Z$/, ' UTC');
+    return when ? `${r.id} (${when})` : r.id;
+  });
+  return `${shown.join(', ')}${newest.length > most ? ` and ${newest.length - most} more` : ''}`;
+}
+
+/**
+ * The key a step's estimate is kept under: its recipe and its display name (its `name`, else what it does),
+ * not its position — a step added or removed earlier in the recipe must not hand its time to another.
+ */
+export function durationKey(recipe: string, name: string): string {
+  return `${recipe} › ${name}`;
+}
+
+/** The last duration of each step that ran to success, by `durationKey`: the estimate a long step shows. Pure. */
 export function lastDurations(events: readonly JournalEvent[]): Map<string, number> {
   const out = new Map<string, number>();
   for (const e of events)
-    if (e.event === 'step-ok' && e.status === 'ok' && e.step && typeof e.durationMs === 'number')
-      out.set(e.step, e.durationMs);
+    if (e.event === 'step-ok' && e.status === 'ok' && e.recipe && e.name && typeof e.durationMs === 'number')
+      out.set(durationKey(e.recipe, e.name), e.durationMs);
   return out;
 }

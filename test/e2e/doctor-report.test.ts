@@ -167,7 +167,7 @@ describe('doctor for bug reports (issue 18, item 4)', { timeout: 120_000 }, () =
     expect(bad.code).toBe(2);
     expect(bad.stdout).toBe('');
     expect(bad.stderr.trim().split('\n')).toEqual([
-      'setup: error: --check envfile: no doctor check is named so (the checks: env-file, mirror-hosts, bundle, steps, verify, drift) (`setup doctor --list-checks` lists them with what each one does)',
+      'setup: error: --check envfile: no doctor check is named so (the checks: config, env-file, mirror-hosts, bundle, steps, verify, drift) (`setup doctor --list-checks` lists them with what each one does)',
     ]);
 
     const list = await runCli(r('doctor', '--list-checks'), home);
@@ -177,6 +177,7 @@ describe('doctor for bug reports (issue 18, item 4)', { timeout: 120_000 }, () =
       (await runCli(r('doctor', '--list-checks', '--json'), home)).stdout,
     );
     expect(listed.checks.map((c: { name: string }) => c.name)).toEqual([
+      'config',
       'env-file',
       'mirror-hosts',
       'bundle',
@@ -222,5 +223,23 @@ describe('doctor for bug reports (issue 18, item 4)', { timeout: 120_000 }, () =
     });
     expect(clean.code, clean.stdout).toBe(0);
     expect(valid(clean.stdout)).toMatchObject({ status: 'ok', exitCode: 0 });
+  });
+
+  it('--check drift with no lock file says the check was skipped and why, never "No problems" alone', async () => {
+    const home = tempHome();
+    expect((await runCli(r('run', 'tool'), home, BASH)).code).toBe(0);
+    const text = await runCli(r('doctor', 'tool', '--check', 'drift'), home, BASH);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain(
+      '- drift  not checked: no lock file at ~/envkit.lock (`setup lock <recipe…>` writes one; --lock FILE names another)',
+    );
+    expect(text.stdout).toMatch(/No problems, 0 ok, 1 skipped\.\n$/);
+    const doc = valid((await runCli(r('doctor', 'tool', '--check', 'drift', '--json'), home, BASH)).stdout);
+    expect(doc.items).toEqual([expect.objectContaining({ check: 'drift', label: 'drift', status: 'skipped' })]);
+    expect(doc.counts).toEqual({ ok: 0, warn: 0, fail: 0, skipped: 1 });
+    // With a lock, the same check runs.
+    expect((await runCli(r('lock', 'tool'), home, BASH)).code).toBe(0);
+    const locked = valid((await runCli(r('doctor', 'tool', '--check', 'drift', '--json'), home, BASH)).stdout);
+    expect(locked.items.map((i) => `${i.check} ${i.status}`)).toEqual(['drift ok']);
   });
 });

@@ -244,10 +244,54 @@ describe('timing', () => {
     expect(bad.stderr).toBe(
       'setup: error: there is no run -9: the journal has 3 runs (give -1 (the last) to -3, or a run id from `setup log --json`)\n',
     );
+    // An unknown id: one line naming the last runs it could have meant.
     const none = await runCli(['log', 'abcdef'], home);
-    expect(none.stderr).toBe(
-      'setup: error: no run abcdef in the journal (give more of the run id, or -N for the run N back (-1 the last))\n',
+    expect(none.code).toBe(2);
+    expect(none.stderr.trim().split('\n')).toHaveLength(1);
+    expect(mask(none.stderr, home).replace(/\d{4}-\d\d-\d\d \d\d:\d\d UTC/g, '<time>')).toBe(
+      'setup: error: no run abcdef in the journal (the last: <run-id> (<time>), <run-id> (<time>), <run-id> (<time>)) (give more of the run id, or -N for the run N back (-1 the last))\n',
     );
+    expect(none.stderr).toContain(doc.id as string);
+  }, 60_000);
+
+  it('the estimate follows the step, not its position; a run with nothing to do is in setup log; an ambiguous id names the runs', async () => {
+    const home = tempHome();
+    const slow = (before: string): string =>
+      `name: moved\ndescription: A slow step that moves down\nsteps:\n${before}  - name: Slow one\n    run: sleep 1.2 && touch "$HOME/slow"\n    creates: ~/slow\n`;
+    const recipes = writeRecipes(path.join(home, 'rec'), { 'moved.yaml': slow('') });
+    expect((await runCli(['--recipes', recipes, 'run', 'moved'], home)).code).toBe(0);
+    // A quick step added before it: the slow step is moved#2 now, the quick one moved#1.
+    writeRecipes(recipes, { 'moved.yaml': slow('  - name: Quick\n    run: echo quick\n') });
+    fs.rmSync(path.join(home, 'slow'));
+    const second = await runCli(['--recipes', recipes, 'run', 'moved'], home);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toContain('[1/2] moved › Quick …\n');
+    expect(second.stderr).toMatch(/^\[2\/2\] moved › Slow one … \(last time 1\.\ds\)$/m);
+
+    // Nothing to do: still journaled, and setup log says so.
+    const noop = await runCli(['--recipes', recipes, 'run', 'moved', '--skip', 'Quick'], home);
+    expect(noop.stderr).toContain('Nothing to do');
+    const last = await runCli(['log', '--json'], home);
+    expect(JSON.parse(last.stdout)).toMatchObject({ back: -1, status: 'ok', recipes: ['moved'], steps: [] });
+    expect(valid('log-output.schema.json', last.stdout)).toBeTruthy();
+    expect((await runCli(['log'], home)).stdout).toContain('nothing to do: every step was already satisfied');
+
+    // Two runs whose ids start alike: the prefix is refused, naming both.
+    const journal = path.join(home, '.local', 'state', 'envkit', 'journal.jsonl');
+    const run = (id: string): string =>
+      [
+        { event: 'run-start', run: id, time: '2026-01-02T03:04:05.000Z', recipes: ['moved'] },
+        { event: 'run-end', run: id, time: '2026-01-02T03:04:06.000Z', status: 'ok', durationMs: 1000 },
+      ]
+        .map((e) => JSON.stringify(e) + '\n')
+        .join('');
+    fs.appendFileSync(journal, run('abcd1111') + run('abcd2222'));
+    const ambiguous = await runCli(['log', 'abcd'], home);
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr).toBe(
+      'setup: error: run id abcd is ambiguous: 2 runs start with it: abcd2222 (2026-01-02 03:04 UTC), abcd1111 (2026-01-02 03:04 UTC) (give more of the run id, or -N for the run N back (-1 the last))\n',
+    );
+    expect(JSON.parse((await runCli(['log', 'abcd1', '--json'], home)).stdout)).toMatchObject({ id: 'abcd1111' });
   }, 60_000);
 
   it('setup log with no journal: one line, exit 2', async () => {

@@ -160,6 +160,42 @@ describe('step selection: --only, --skip, --tags, --skip-tags, --from', () => {
     expect(made()).toEqual([]);
   });
 
+  it('a selection that leaves no step, a second --from, or an empty value: exit 2, one line; nothing run', async () => {
+    const { cli, made } = setupHome();
+    const cases: [string[], string][] = [
+      [
+        ['--only', 'Build app', '--skip', 'Build app'],
+        'setup: error: --only "Build app" --skip "Build app" leave no step: they cancel each other out (',
+      ],
+      [['--tags', 'docs', '--skip-tags', 'docs'], 'setup: error: --tags docs --skip-tags docs leave no step'],
+      [
+        ['--from', 'Fetch*', '--from', 'Install*'],
+        'setup: error: --from given twice: "Fetch*" and "Install*" (a run starts at one step: give --from once)',
+      ],
+      [['--tags', ''], 'setup: error: --tags "": an empty value selects nothing (give one or more tags'],
+      [['--skip-tags', ' , '], 'setup: error: --skip-tags " , ": an empty value selects nothing'],
+      [['--only', ''], 'setup: error: --only "": an empty value selects nothing (give a step id'],
+      [['--from', ''], 'setup: error: --from "": an empty value selects nothing'],
+    ];
+    for (const [args, line] of cases)
+      for (const cmd of ['plan', 'run']) {
+        const res = await cli(cmd, 'sel-app', ...args);
+        expect(res.code, `${cmd} ${args.join(' ')}`).toBe(2);
+        const lines = res.stderr.trim().split('\n');
+        expect(lines, res.stderr).toHaveLength(1);
+        expect(lines[0]).toContain(line);
+      }
+    const jobs = await cli('run', 'sel-app', '--jobs', '');
+    expect(jobs.code).toBe(2);
+    expect(jobs.stderr.trim()).toBe(
+      'error: --jobs "" is not a whole number from 0 to 64 (e.g. --jobs 4, or --jobs 0 to fetch nothing ahead)',
+    );
+    expect(made()).toEqual([]);
+    // One --from, and selections that leave a step, still work.
+    const ok = await cli('plan', 'sel-app', '--from', 'Install*', '--skip', 'Build docs');
+    expect(ok.code, ok.stderr).toBe(0);
+  });
+
   it('tags: must be a list of lowercase words, reported at file:line:col', async () => {
     const home = tempHome('envkit-select-');
     const file = path.join(home, 'bad.yaml');

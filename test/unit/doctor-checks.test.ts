@@ -16,7 +16,22 @@ describe('sourcesFile: does an rc file load the env file?', () => {
     ['${HOME} in single quotes', "source '${HOME}/.config/envkit/env.sh'"],
     ['after a test', '[ -f ~/.config/envkit/env.sh ] && . ~/.config/envkit/env.sh'],
     ['indented, in a block', 'if true; then\n  . ~/.config/envkit/env.sh\nfi'],
+    ['XDG_CONFIG_HOME with its default', '. "${XDG_CONFIG_HOME:-$HOME/.config}/envkit/env.sh"'],
+    [
+      'XDG_CONFIG_HOME, := form, tested first',
+      'f=x; [ -r "${XDG_CONFIG_HOME:=$HOME/.config}/envkit/env.sh" ] && . "${XDG_CONFIG_HOME:-${HOME}/.config}/envkit/env.sh"',
+    ],
   ])('yes: %s', (_, text) => expect(sourcesFile(text, FILE, HOME)).toBe(true));
+
+  it('XDG_CONFIG_HOME set: the line means that folder; fish: only through bass or fenv', () => {
+    const line = '. "${XDG_CONFIG_HOME:-$HOME/.config}/envkit/env.sh"';
+    expect(sourcesFile(line, FILE, HOME, { env: { XDG_CONFIG_HOME: '/srv/cfg' } })).toBe(false);
+    expect(sourcesFile(line, '/srv/cfg/envkit/env.sh', HOME, { env: { XDG_CONFIG_HOME: '/srv/cfg' } })).toBe(true);
+    expect(sourcesFile('. $XDG_CONFIG_HOME/envkit/env.sh', FILE, HOME)).toBe(false); // not set: no path
+    expect(sourcesFile('source ~/.config/envkit/env.sh', FILE, HOME, { fish: true })).toBe(false);
+    expect(sourcesFile('bass source ~/.config/envkit/env.sh', FILE, HOME, { fish: true })).toBe(true);
+    expect(sourcesFile('fenv source $HOME/.config/envkit/env.sh', FILE, HOME, { fish: true })).toBe(true);
+  });
 
   it.each([
     ['an empty file', ''],
@@ -34,6 +49,11 @@ describe('shellRcFiles', () => {
     expect(shellRcFiles('/usr/bin/zsh', HOME)).toContain('/home/ann/.zshrc');
     expect(shellRcFiles('/bin/dash', HOME)).toEqual(['/home/ann/.profile']);
     expect(shellRcFiles(null, HOME)).toEqual(['/home/ann/.profile']);
+    // fish never reads ~/.profile.
+    expect(shellRcFiles('/usr/bin/fish', HOME)).toEqual([
+      '/home/ann/.config/fish/conf.d/envkit.fish',
+      '/home/ann/.config/fish/config.fish',
+    ]);
   });
 });
 

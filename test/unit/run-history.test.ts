@@ -14,7 +14,15 @@ const ev = (e: Partial<JournalEvent> & Pick<JournalEvent, 'event' | 'run'>): Jou
 
 const EVENTS: JournalEvent[] = [
   ev({ event: 'run-start', run: 'aaaa1111', log: '/l/1.log', recipes: ['cmake'] }),
-  ev({ event: 'step-ok', run: 'aaaa1111', recipe: 'cmake', step: 'cmake#1', status: 'ok', durationMs: 732_000 }),
+  ev({
+    event: 'step-ok',
+    run: 'aaaa1111',
+    recipe: 'cmake',
+    step: 'cmake#1',
+    name: 'Build cmake',
+    status: 'ok',
+    durationMs: 732_000,
+  }),
   ev({ event: 'run-end', run: 'aaaa1111', status: 'ok', durationMs: 733_000 }),
   ev({ event: 'run-start', run: 'aaaa2222', log: '/l/2.log', recipes: ['cmake'] }),
   ev({ event: 'step-ok', run: 'aaaa2222', recipe: 'cmake', step: 'cmake#1', status: 'already', durationMs: 3 }),
@@ -51,15 +59,24 @@ describe('pastRuns / pickRun', () => {
     expect(id(pickRun(runs, '-3'))).toBe('aaaa1111');
     expect(id(pickRun(runs, 'aaaa2222'))).toBe('aaaa2222');
     expect(id(pickRun(runs, 'bbbb'))).toBe('bbbb3333');
-    expect(id(pickRun(runs, 'aaaa'))).toBe('run id aaaa is ambiguous: 2 runs start with it');
-    expect(id(pickRun(runs, 'bbb'))).toBe('no run bbb in the journal'); // under 4 characters: no prefix match
+    expect(id(pickRun(runs, 'aaaa'))).toBe(
+      'run id aaaa is ambiguous: 2 runs start with it: aaaa2222 (2026-01-01 00:00 UTC), aaaa1111 (2026-01-01 00:00 UTC)',
+    );
+    // Under 4 characters: no prefix match, but the runs it could mean are named.
+    expect(id(pickRun(runs, 'bbb'))).toBe(
+      'run id bbb is too short (4 characters at least): 1 run starts with it: bbbb3333 (2026-01-01 00:00 UTC)',
+    );
+    expect(id(pickRun(runs, 'cccc'))).toBe(
+      'no run cccc in the journal (the last: bbbb3333 (2026-01-01 00:00 UTC), aaaa2222 (2026-01-01 00:00 UTC), aaaa1111 (2026-01-01 00:00 UTC))',
+    );
     expect(id(pickRun(runs, '-4'))).toBe('there is no run -4: the journal has 3 runs');
     expect(id(pickRun(runs, '-0'))).toBe('there is no run -0: the journal has 3 runs');
     expect(id(pickRun([], undefined))).toBe('the journal has no runs yet');
   });
 
   it("takes each step's last successful duration as its estimate (an `already` says nothing of how long it takes)", () => {
-    expect(lastDurations(EVENTS)).toEqual(new Map([['cmake#1', 732_000]]));
+    // Keyed by recipe and name, not position: a step added earlier in the recipe keeps each estimate its own.
+    expect(lastDurations(EVENTS)).toEqual(new Map([['cmake › Build cmake', 732_000]]));
   });
 
   it('reads the journal leaving out lines that are not events; no journal is no events', () => {

@@ -1,4 +1,6 @@
+import path from 'node:path';
 import { ExitCode } from '../../util/errors.js';
+import { LOCK_FILE } from '../../plan/lock-file.js';
 import { doctor, type DoctorItem, type DoctorReport } from '../../doctor/doctor.js';
 import { CHECKS, selectChecks } from '../../doctor/checks.js';
 import { FACTS } from '../../facts/registry.js';
@@ -67,7 +69,7 @@ export default async function doctorCommand(names: string[], opts: Opts): Promis
   const checks = selectChecks(opts.check ?? []);
   // Drift: against --lock FILE, else ./envkit.lock when there is one.
   const lock = await lockFrom(opts.lock, false);
-  const session = await sessionFrom(opts, names);
+  const session = await sessionFrom(opts, names, { reportBadConfig: true });
   const bundle = await bundleBeside(opts.mirror, opts.lock);
   const report = await withSpinner(
     o,
@@ -75,7 +77,7 @@ export default async function doctorCommand(names: string[], opts: Opts): Promis
     doctor(session, names, {
       offline: opts.offline,
       checks,
-      ...(lock ? { lock } : {}),
+      ...(lock ? { lock } : opts.check?.length && checks.has('drift') ? { noLock: path.resolve(LOCK_FILE) } : {}),
       ...(bundle ? { bundle } : {}),
     }),
   );
@@ -109,10 +111,12 @@ export default async function doctorCommand(names: string[], opts: Opts): Promis
     o.out(
       `  mirror profile: ${report.profile.name}${report.profile.description ? c.dim(` — ${report.profile.description}`) : ''}`,
     );
-    for (const i of report.items.filter((x) => x.recipe === undefined && x.check !== 'env-file'))
+    for (const i of report.items.filter(
+      (x) => x.recipe === undefined && x.check !== 'config' && x.check !== 'env-file' && x.check !== 'drift',
+    ))
       printItem(o, i, '    ');
     o.out(`  prefix: ${tilde(o, report.prefix)}`);
-    for (const i of report.items.filter((x) => x.check === 'env-file')) printItem(o, i, '  ');
+    for (const i of report.items.filter((x) => x.check === 'config' || x.check === 'env-file')) printItem(o, i, '  ');
     o.out('');
   } else for (const i of report.items.filter((x) => x.recipe === undefined && problem(x))) printItem(o, i, '  ');
   const recipeChecks = report.checks.some((x) => x === 'steps' || x === 'verify' || x === 'drift');
@@ -127,6 +131,9 @@ export default async function doctorCommand(names: string[], opts: Opts): Promis
     if (!o.quiet) o.out(c.bold(name));
     for (const i of report.items.filter((x) => x.recipe === name)) if (!o.quiet || problem(i)) printItem(o, i, '  ');
   }
+  // A check that did not run for every recipe (drift without a lock file): said after the recipes.
+  if (!o.quiet)
+    for (const i of report.items.filter((x) => x.recipe === undefined && x.check === 'drift')) printItem(o, i, '');
   const { ok, warn, fail, skipped } = report.counts;
   // After the recipes a blank line; after the host section alone there is one already.
   o.out(

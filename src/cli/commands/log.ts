@@ -48,7 +48,8 @@ function renderRun(o: Output, r: PastRun, back: number): string {
   ];
   if (r.log) lines.push(`  log:     ${tilde(o, r.log)}`);
   lines.push('');
-  if (!r.steps.length) lines.push(c.dim('  no step ended'));
+  if (!r.steps.length)
+    lines.push(c.dim(r.status === 'ok' ? '  nothing to do: every step was already satisfied' : '  no step ended'));
   for (const s of r.steps) {
     const what = s.status === 'already' ? 'already satisfied' : s.message;
     lines.push(

@@ -35,7 +35,7 @@ export default async function run(
     },
 ): Promise<number> {
   const o = makeOutput(opts);
-  const jobs = opts.jobs === undefined ? undefined : Number(opts.jobs);
+  const jobs = opts.jobs === undefined ? undefined : /^\s*\d+\s*$/.test(opts.jobs) ? Number(opts.jobs) : NaN;
   if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 0 && jobs <= 64))
     throw new InputError([
       {
@@ -115,10 +115,20 @@ async function runUnderLock(
     return ExitCode.failed;
   }
   if (!todo.length) {
+    // Journaled too (two lines, no log file): `setup log` shows that this run found nothing to do.
+    const journal = new Journal(session.stepEnv.paths.journal);
+    const runId = randomUUID();
+    journal.append({
+      event: 'run-start',
+      run: runId,
+      message: '0 step(s) to run',
+      recipes: plan.recipes.map((r) => r.name),
+    });
     // What the checks learned (pip: the installed set imports passed with) spares the next plan that work.
     await session.stepEnv.inputs
       ?.saveNotes(plan.recipes.flatMap((r) => r.steps.map((s) => s.step)))
       .catch(() => undefined);
+    journal.append({ event: 'run-end', run: runId, status: 'ok', durationMs: Date.now() - started.getTime() });
     await reportRun(o, { status: 'ok', plan, started }, opts);
     if (!o.json && !o.quiet)
       o.err(

@@ -61,8 +61,13 @@ export default async function show([name]: string[], opts: GlobalOpts): Promise<
   steps.forEach(({ step, action }, i) => {
     const skip = step.whenFailed ? c.dim(`  (skipped here: ${step.whenFailed})`) : '';
     o.out(`  ${i + 1}. ${step.name || action.summary} ${c.dim(`[${step.kind}]`)}${skip}`);
-    if (step.name) o.out(`     ${tilde(o, action.summary)}`);
-    for (const cmd of action.commands ?? []) if (!action.summary.endsWith(cmd)) o.out(c.dim(`     $ ${tilde(o, cmd)}`));
+    const commands = action.commands ?? [];
+    // A multi-line script's summary is its first line: the script itself, shown below, says it all.
+    const summaryIsScript = commands.some((cmd) => cmd.includes('\n') && action.summary.endsWith(cmd.split('\n')[0]!));
+    if (step.name && !summaryIsScript) o.out(`     ${tilde(o, action.summary)}`);
+    for (const cmd of commands)
+      if (!action.summary.endsWith(cmd))
+        o.out(c.dim(`     $ ${tilde(o, cmd).trimEnd().split('\n').join('\n       ')}`));
     for (const u of action.urls ?? []) o.out(c.dim(`     url ${u}`));
     for (const w of action.warnings ?? []) o.out(c.red(`     ${w}`));
     const cm = step.common;
