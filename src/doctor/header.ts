@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FactValue } from '../facts/registry.js';
 import { parseOsRelease } from '../facts/parsers.js';
+import { userShell } from '../util/login-shell.js';
 import { packageVersion, type Paths } from '../util/paths.js';
 import { isFish, rcFilesSourcing, shellRcFiles } from './env-sourced.js';
 import type { DoctorItem } from './verify.js';
@@ -33,14 +34,6 @@ export interface DoctorHeader {
   };
 }
 
-function loginShell(): string | null {
-  try {
-    return os.userInfo().shell || null;
-  } catch {
-    return null;
-  }
-}
-
 /** os-release's PRETTY_NAME ("Debian GNU/Linux 12 (bookworm)"), else the `distro` facts; null on neither. */
 async function distroName(facts: Record<string, FactValue>): Promise<string | null> {
   for (const f of ['/etc/os-release', '/usr/lib/os-release']) {
@@ -60,7 +53,7 @@ export async function doctorHeader(
   profile: string,
   env: NodeJS.ProcessEnv,
 ): Promise<DoctorHeader> {
-  const shell = env.SHELL || loginShell();
+  const shell = userShell(env);
   const rcFiles = shellRcFiles(shell, paths.home);
   return {
     envkit: packageVersion(),

@@ -11,16 +11,21 @@ _same() { [ -f "$1" ] && cmp -s -- "$1" <(printf '%s' "$2"); }
 # Has file $1 mode $2 (octal, 4 digits)?
 _mode_is() { [ "$(stat -c %04a -- "$1")" = "$2" ]; }
 # Stdin into file $1 atomically: a temp file beside it, mode $2 (else the file's, else 0666 less the umask), renamed over it.
+# A symlink is written through (the link kept); a dangling one is refused, as setup does.
 _write() {
-  local d t
-  d=$(dirname -- "$1")
+  local f=$1 d t
+  if [ -L "$f" ]; then
+    [ -e "$f" ] || { echo "$f: a symlink to $(readlink -- "$f"), which does not exist: create it, or remove the link" >&2; return 1; }
+    f=$(readlink -f -- "$f")
+  fi
+  d=$(dirname -- "$f")
   mkdir -p -- "$d"
   t=$(mktemp -- "$d/.envkit-tmp-XXXXXX")
   cat >"$t" || { rm -f -- "$t"; return 1; }
   if [ -n "$2" ]; then chmod "$2" "$t"
-  elif [ -e "$1" ]; then chmod --reference="$1" "$t"
+  elif [ -e "$f" ]; then chmod --reference="$f" "$t"
   else chmod "$(printf '%04o' $((0666 & ~0$(umask))))" "$t"; fi
-  mv -f -- "$t" "$1"
+  mv -f -- "$t" "$f"
 }
 # Does env file $1 hold the entry $2 (whole lines)?
 _has_entry() { [ -f "$1" ] && [[ $'\n'"$(cat -- "$1")"$'\n' == *$'\n'"$2"$'\n'* ]]; }

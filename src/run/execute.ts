@@ -10,6 +10,7 @@ import { formatDuration } from '../util/duration.js';
 import { asRoot } from './as-root.js';
 import { failureHint } from './hints.js';
 import { WriteFailed } from '../util/verified-write.js';
+import { UnreadableFile } from '../util/user-file.js';
 import type { Journal } from './journal.js';
 import { LineTail, type RunLog } from './log.js';
 
@@ -128,7 +129,7 @@ export async function execute(plan: Plan, o: ExecuteOptions): Promise<RunSummary
         durationMs: 0,
         failure: new StepFailure(
           e instanceof Error ? e.message : String(e),
-          e instanceof WriteFailed ? { hint: e.hint } : {},
+          e instanceof WriteFailed || (e instanceof UnreadableFile && e.hint) ? { hint: e.hint } : {},
         ),
       };
     });

@@ -1,5 +1,6 @@
 import { valueDiffers } from '../util/redact.js';
 import { shellQuote } from '../util/shell.js';
+import { canonicalEnvValue, envWord, joinPieces, parseDoubleQuoted } from './env-value.js';
 
 /** The managed env file's contents as data: exports, and folders prepended to PATH-like variables. */
 export interface EnvFile {
@@ -12,26 +13,37 @@ const HEADER = `# envkit: the managed environment, written by \`setup\` and sour
 # Change it through recipes (\`env\` steps): edits here are replaced.
 `;
 
-/** Single-quoted shell word → its value (the only quoting this file uses). */
+/** Single-quoted shell word → its value (how paths, and values without references, are written). */
 function unquote(word: string): string | undefined {
   if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
   const m = /^'((?:[^']|'\\'')*)'$/.exec(word);
   return m ? m[1]!.replace(/'\\''/g, "'") : undefined;
 }
 
+/** An env value's word as the env file writes it → the value (`$NAME` for a reference, `$$` for a literal `$`). */
+function unquoteValue(word: string): string | undefined {
+  if (!word.startsWith('"')) {
+    const lit = unquote(word);
+    return lit === undefined ? undefined : joinPieces([{ text: lit }]);
+  }
+  const pieces = parseDoubleQuoted(word);
+  return pieces && joinPieces(pieces);
+}
+
 const EXPORT_RE = /^export ([A-Za-z_][A-Za-z0-9_]*)=([\s\S]*)$/;
 const PREPEND_RE =
   /^case ":\$\{([A-Za-z_][A-Za-z0-9_]*):-\}:" in \*:([\s\S]+):\*\) ;; \*\) export \1=([\s\S]+)"\$\{\1:\+:\$\1\}" ;; esac$/;
 
-/** Does this shell text end inside a single-quoted word? (A quoted value may hold newlines.) */
+/** Does this shell text end inside a quoted word? (A quoted value may hold newlines.) */
 function endsInQuote(s: string): boolean {
-  let open = false;
+  let open: "'" | '"' | undefined;
   for (let i = 0; i < s.length; i++) {
-    if (open) open = s[i] !== "'";
+    if (open === "'") open = s[i] === "'" ? undefined : open;
     else if (s[i] === '\\') i++;
-    else if (s[i] === "'") open = true;
+    else if (open === '"') open = s[i] === '"' ? undefined : open;
+    else if (s[i] === "'" || s[i] === '"') open = s[i] as "'" | '"';
   }
-  return open;
+  return open !== undefined;
 }
 
 /** The file's logical lines: an export or prepend line continues while its quoted value is open. */
@@ -66,7 +78,7 @@ export function parseEnvFile(text: string | undefined): EnvFile {
     }
     m = EXPORT_RE.exec(line);
     if (m) {
-      const v = unquote(m[2]!);
+      const v = unquoteValue(m[2]!);
       if (v !== undefined) env.set.set(m[1]!, v);
     }
   }
@@ -76,7 +88,7 @@ export function parseEnvFile(text: string | undefined): EnvFile {
 /** Writes the env file: exports first, then one idempotent prepend per folder. */
 export function serializeEnvFile(env: EnvFile): string {
   let out = HEADER;
-  for (const [k, v] of env.set) out += `export ${k}=${shellQuote(v)}\n`;
+  for (const [k, v] of env.set) out += `export ${k}=${envWord(v)}\n`;
   for (const [k, dirs] of env.prepend) {
     for (const d of dirs) {
       const q = shellQuote(d);
@@ -91,7 +103,8 @@ export function envFileMissing(env: EnvFile, want: EnvFile): string[] {
   const missing: string[] = [];
   for (const [k, v] of want.set) {
     const have = env.set.get(k);
-    if (have !== v) missing.push(have === undefined ? `${k} is not set` : valueDiffers(k, have, v));
+    if (have === undefined || canonicalEnvValue(have) !== canonicalEnvValue(v))
+      missing.push(have === undefined ? `${k} is not set` : valueDiffers(k, have, v));
   }
   for (const [k, dirs] of want.prepend) {
     for (const d of dirs) if (!env.prepend.get(k)?.includes(d)) missing.push(`${d} is not on ${k}`);

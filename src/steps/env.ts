@@ -14,6 +14,8 @@ import {
   type EnvFile,
 } from './env-file.js';
 import { defineKind, type FileChange, type ReadFile, type StepEnv } from './types.js';
+import { userShell } from '../util/login-shell.js';
+import { canonicalEnvValue, literalEnvValue, literalShellForms } from './env-value.js';
 import path from 'node:path';
 import fs from 'node:fs';
 
@@ -24,7 +26,8 @@ const envSchema = z
       .record(name, z.union([z.string(), z.number(), z.boolean()]))
       .optional()
       .meta({
-        description: 'Variables to export (values are literal, not expanded).',
+        description:
+          'Variables to export. `$NAME` and `${NAME}` refer to other variables, filled in by the shell that loads the env file (`PATH: "$HOME/.local/bin:$PATH"`); `$$` is a literal `$`; any other `$` (`$1`, `$(…)`, `${NAME:-x}`) and every value a template inserts are literal.',
         examples: [{ CMAKE_GENERATOR: 'Ninja', GOPROXY: '{{ mirror.go.proxy }}' }],
       }),
     path: z
@@ -45,12 +48,15 @@ const envSchema = z
   })
   .refine((v) => v.set || v.path || v.prepend, { message: 'env needs at least one of set, path, prepend' });
 
-/** The user's shell rc files that source the env file: ~/.bashrc always, ~/.zshrc when the user has one. */
+/**
+ * The user's shell rc files that source the env file: ~/.bashrc always, ~/.zshrc when the user has one or
+ * their shell ($SHELL, else the login shell) is zsh — a zsh user without one gets it created.
+ */
 export function rcFiles(env: StepEnv): string[] {
   const home = env.paths.home;
   const files = [path.join(home, '.bashrc')];
   const zsh = path.join(home, '.zshrc');
-  if (fs.existsSync(zsh)) files.push(zsh);
+  if (fs.existsSync(zsh) || path.basename(userShell(env.processEnv) ?? '') === 'zsh') files.push(zsh);
   return files;
 }
 
@@ -78,9 +84,19 @@ async function envChanges(want: EnvFile, env: StepEnv, read: ReadFile): Promise<
 export const envKind = defineKind<z.infer<typeof envSchema>, EnvFile>({
   kind: 'env',
   description:
-    'Adds exports and PATH entries to the one managed env file (…/envkit/env.sh), sourced from ~/.bashrc (and ~/.zshrc) through one marked block.',
+    'Adds exports and PATH entries to the one managed env file (…/envkit/env.sh), sourced from ~/.bashrc (and ~/.zshrc, which a zsh user gets created) through one marked block. `$NAME` in a value is filled in by the shell.',
   satisfiedWhen: 'the env file already holds every value and folder, and each rc file has the envkit block.',
   schema: envSchema,
+  lint: (spec) =>
+    Object.entries(spec.set ?? {}).flatMap(([k, v]) =>
+      literalShellForms(String(v)).map((form) => ({
+        path: ['set', k],
+        severity: 'warning' as const,
+        needle: form,
+        message: `${k}: ${form} is written literally: only $NAME and \${NAME} are filled in by the shell`,
+        hint: 'write the value out, or $$ for a literal $ (which also silences this warning)',
+      })),
+    ),
   resolve: (spec, t) => {
     const prepend = new Map<string, string[]>();
     if (spec.path)
@@ -90,7 +106,9 @@ export const envKind = defineKind<z.infer<typeof envSchema>, EnvFile>({
       );
     for (const [k, dirs] of Object.entries(spec.prepend ?? {}))
       prepend.set(k, [...(prepend.get(k) ?? []), ...dirs.map((p) => t.path(p))]);
-    return { set: new Map(Object.entries(spec.set ?? {}).map(([k, v]) => [k, t.str(String(v))])), prepend };
+    // A `$` the recipe writes may refer to a variable; one a template inserts (a secret, a path) never does.
+    const value = (v: string | number | boolean): string => canonicalEnvValue(t.escaped(String(v), literalEnvValue));
+    return { set: new Map(Object.entries(spec.set ?? {}).map(([k, v]) => [k, value(v)])), prepend };
   },
   describe: (step, env) => {
     const parts = [
@@ -121,8 +139,9 @@ export const envKind = defineKind<z.infer<typeof envSchema>, EnvFile>({
     const need = entries.map((e) => e.replace(/\n$/, '')).filter(Boolean);
     const f = ctx.q(file);
     const block = ctx.q(rcBlock(file));
-    // ~/.bashrc always, ~/.zshrc when the user has one (rcFiles).
-    const rcs = `"$HOME/.bashrc" "$HOME/.zshrc"; do [ "$rc" != "$HOME/.zshrc" ] || [ -e "$rc" ] || continue;`;
+    // ~/.bashrc always, ~/.zshrc when the user has one or their shell is zsh (rcFiles).
+    const zshUser = `[ "$(basename -- "\${SHELL:-$(getent passwd "$(id -un)" | cut -d: -f7)}")" = zsh ]`;
+    const rcs = `"$HOME/.bashrc" "$HOME/.zshrc"; do [ "$rc" != "$HOME/.zshrc" ] || [ -e "$rc" ] || ${zshUser} || continue;`;
     const mode = after.includes('__envkit_secret_') ? '0600' : "''";
     return {
       check: [

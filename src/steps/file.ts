@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import * as z from '../util/zod.js';
-import { readIfExists, safeWrite } from '../util/safe-write.js';
+import { danglingLink, newFileMode, readIfExists, safeWrite } from '../util/safe-write.js';
 import { UnreadableFile } from '../util/user-file.js';
 import { defineKind } from './types.js';
 
@@ -44,7 +44,7 @@ interface FileConfig {
 export const fileKind = defineKind<z.infer<typeof fileSchema>, FileConfig>({
   kind: 'file',
   description:
-    'Writes a whole file with the given content and mode, atomically, keeping a one-time backup of an existing original.',
+    'Writes a whole file with the given content and mode, atomically, keeping a one-time backup of an existing original. A new file that holds a secret is created 0600 (unless `mode` says otherwise); a symlink is written through, the link kept; a symlink whose target does not exist is refused.',
   satisfiedWhen: '`path` holds exactly `content` (and has `mode`, when given).',
   schema: fileSchema,
   lint: (spec) => {
@@ -84,7 +84,16 @@ export const fileKind = defineKind<z.infer<typeof fileSchema>, FileConfig>({
             : `cannot read ${c.path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
       };
     }
-    if (text === undefined) return { state: 'unsatisfied', reason: `${c.path} does not exist` };
+    if (text === undefined) {
+      const link = await danglingLink(c.path);
+      return {
+        state: 'unsatisfied',
+        reason:
+          link === undefined
+            ? `${c.path} does not exist`
+            : `${c.path} is a symlink to ${link}, which does not exist (setup will not replace the link: create its target or remove it)`,
+      };
+    }
     if (text !== c.content) return { state: 'unsatisfied', reason: `${c.path} has other content` };
     if (c.mode !== undefined) {
       const mode = (await fs.stat(c.path)).mode & 0o7777;
@@ -100,9 +109,11 @@ export const fileKind = defineKind<z.infer<typeof fileSchema>, FileConfig>({
     const c = step.config;
     const p = ctx.q(c.path);
     const mode = c.mode === undefined ? '' : c.mode.toString(8).padStart(4, '0');
+    // As setup does: a new file that holds a secret is created 0600, an existing one keeps its mode.
+    const secret = c.content.includes('__envkit_secret_') ? `"$([ -e ${p} ] || echo 0600)"` : "''";
     return {
       check: `_same ${p} ${ctx.q(c.content)}${mode ? ` && _mode_is ${p} ${mode}` : ''}`,
-      apply: `printf '%s' ${ctx.q(c.content)} | _write ${p} ${mode ? mode : "''"}`,
+      apply: `printf '%s' ${ctx.q(c.content)} | _write ${p} ${mode ? mode : secret}`,
       limits: ['keeps no backup of the file it replaces (setup keeps one under its state folder)'],
     };
   },
@@ -116,7 +127,8 @@ export const fileKind = defineKind<z.infer<typeof fileSchema>, FileConfig>({
             (st) => st.mode & 0o7777,
             () => undefined,
           );
-    const mode = c.mode !== undefined && had !== c.mode ? { mode: { before: had, after: c.mode } } : {};
+    const want = c.mode ?? (before === undefined ? newFileMode(c.content) : undefined);
+    const mode = want !== undefined && had !== want ? { mode: { before: had, after: want } } : {};
     return [{ path: c.path, before, after: c.content, ...mode }];
   },
   apply: async (step, env) => {

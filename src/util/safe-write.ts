@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { fileKind, MiB, readUserFile, UnreadableFile } from './user-file.js';
 import path from 'node:path';
+import { holdsSecret } from './redact.js';
 import { explainWriteError, isTempNameFor, tempListIn, writeVerified, type TempEntry } from './verified-write.js';
 
 /**
@@ -126,6 +127,14 @@ export async function safeWrite(
       `${fileKind(existing)}, not a regular file: setup will not replace it`,
       'move it away, or fix the path',
     );
+  // A dangling symlink is not replaced by a file (the link may point into a dotfiles checkout not there yet).
+  const link = existing ? undefined : await danglingLink(file);
+  if (link !== undefined)
+    throw new UnreadableFile(
+      file,
+      `a symlink to ${link}, which does not exist: setup will not replace the link with a file`,
+      'create the file the link points to, or remove the link, then run again',
+    );
   const dest = backupPathFor(file, opts.backupDir);
   const createdMark = createdMarkFor(file, opts.backupDir);
   if (existing?.isFile() && !(await exists(createdMark)) && !(await backupIsSealed(dest))) {
@@ -157,8 +166,27 @@ export async function safeWrite(
       throw explainWriteError(e, say.what, createdMark, say.unchanged);
     }
   }
-  await writeVerified(file, content, { mode: opts.mode, tempList });
+  // A new file that holds a secret is private from its first byte; an existing file keeps its mode.
+  const mode = opts.mode ?? (existing ? undefined : newFileMode(content));
+  await writeVerified(file, content, { mode, tempList });
   return { backup };
+}
+
+/** The mode a new file with this content gets: 0600 when it holds a secret, else undefined (0666 less the umask). */
+export function newFileMode(content: string): number | undefined {
+  return holdsSecret(content) ? 0o600 : undefined;
+}
+
+/** The link's text when `file` is a symlink whose target does not exist; undefined otherwise. */
+export async function danglingLink(file: string): Promise<string | undefined> {
+  const link = await fs.readlink(file).catch(() => undefined);
+  if (link === undefined) return undefined;
+  return (await fs.stat(file).then(
+    () => true,
+    (e: NodeJS.ErrnoException) => e.code !== 'ENOENT',
+  ))
+    ? undefined
+    : link;
 }
 
 /** The largest file setup reads to edit or compare (a config, an rc file, a `file` target). */

@@ -2,6 +2,7 @@ import * as z from '../util/zod.js';
 import { ENV_NAME, ENV_NAME_MESSAGE } from '../lang/schema.js';
 import { parseEnvFile } from '../steps/env-file.js';
 import { valueDiffers } from '../util/redact.js';
+import { expandEnvValue } from '../steps/env-value.js';
 import { readIfExists } from '../util/safe-write.js';
 import { defineVerify } from './types.js';
 
@@ -28,7 +29,9 @@ export const envVerify = defineVerify<{ env: string; value?: string }>({
     const have = env.processEnv[name];
     if (have !== undefined && (want === undefined || have === want))
       return { status: 'ok', message: want === undefined ? 'set' : `= ${have}` };
-    const managed = parseEnvFile(await readIfExists(env.paths.envFile)).set.get(name);
+    // A managed value's references ($HOME, $PATH) are filled in as a new shell would, from this one's values.
+    const value = parseEnvFile(await readIfExists(env.paths.envFile)).set.get(name);
+    const managed = value === undefined ? undefined : expandEnvValue(value, env.processEnv);
     if (managed !== undefined && (want === undefined || managed === want)) {
       return {
         status: 'warn',

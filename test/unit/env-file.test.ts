@@ -14,6 +14,7 @@ import {
   withRcBlock,
   type EnvFile,
 } from '../../src/steps/env-file.js';
+import { canonicalEnvValue } from '../../src/steps/env-value.js';
 
 const envFile = (set: Record<string, string> = {}, prepend: Record<string, string[]> = {}): EnvFile => ({
   set: new Map(Object.entries(set)),
@@ -28,7 +29,7 @@ const plain = (e: EnvFile): { set: Record<string, string>; prepend: Record<strin
 const NASTY: Record<string, string> = {
   QUOTES: `it's "quoted" 'twice'`,
   SPACES: '  two  spaces  ',
-  DOLLAR: '$HOME ${PATH} $(id -u) `id` $((1+1))',
+  DOLLAR: '$$HOME $${PATH} $(id -u) `id` $((1+1)) $1 $',
   NEWLINES: 'line one\nline two\n\nexport EVIL=1\n',
   BACKSLASH: 'C:\\path\\ trailing\\',
   LONE_QUOTE: "'",
@@ -65,7 +66,7 @@ describe('parseEnvFile / serializeEnvFile', () => {
     expect(plain(parseEnvFile(undefined))).toEqual({ set: {}, prepend: {} });
     expect(plain(parseEnvFile(''))).toEqual({ set: {}, prepend: {} });
     expect(
-      plain(parseEnvFile('# it\'s a comment\nexport A=1\nFOO=bar\nexport B="double"\nexport C=\'unterminated\n')),
+      plain(parseEnvFile('# it\'s a comment\nexport A=1\nFOO=bar\nexport B="$(id)"\nexport C=\'unterminated\n')),
     ).toEqual({ set: { A: '1' }, prepend: {} });
   });
 
@@ -74,6 +75,22 @@ describe('parseEnvFile / serializeEnvFile', () => {
       set: { A: '1', B: 'x' },
       prepend: {},
     });
+  });
+
+  it('references stay live: double-quoted, every other special character escaped', () => {
+    const e = envFile({ P: '$HOME/.local/bin:${PATH}x', Q: 'it\'s "$A" `b` \\ $$C $1\nnext' });
+    const text = serializeEnvFile(e);
+    expect(text).toContain('export P="${HOME-}/.local/bin:${PATH-}x"\n');
+    expect(text).toContain('export Q="it\'s \\"${A-}\\" \\`b\\` \\\\ \\$C \\$1\nnext"\n');
+    expect(plain(parseEnvFile(text)).set).toEqual({
+      P: '$HOME/.local/bin:${PATH}x',
+      Q: 'it\'s "$A" `b` \\ $$C $1\nnext',
+    });
+    const out = execFileSync('sh', ['-c', `. /dev/stdin <<'EOF'\n${text}EOF\nprintf '%s|' "$P" "$Q"`], {
+      encoding: 'utf8',
+      env: { HOME: '/h', PATH: '/usr/bin:/bin', A: 'a' },
+    });
+    expect(out).toBe('/h/.local/bin:/usr/bin:/binx|it\'s "a" `b` \\ $C $1\nnext|');
   });
 
   it('round-trips 500 random values (seeded)', () => {
@@ -86,7 +103,10 @@ describe('parseEnvFile / serializeEnvFile', () => {
       for (let n = Math.floor(rand() * 16); n > 0; n--) v += chars[Math.floor(rand() * chars.length)];
       set[`V${i}`] = v;
     }
-    expect(plain(parseEnvFile(serializeEnvFile(envFile(set)))).set).toEqual(set);
+    // Values come back in their one canonical spelling ($NAME, `$$` only where a `$` would not be literal).
+    const canonical = Object.fromEntries(Object.entries(set).map(([k, v]) => [k, canonicalEnvValue(v)]));
+    expect(plain(parseEnvFile(serializeEnvFile(envFile(set)))).set).toEqual(canonical);
+    expect(envFileMissing(parseEnvFile(serializeEnvFile(envFile(set))), envFile(set))).toEqual([]);
   });
 });
 
@@ -220,7 +240,7 @@ describe('the env file in real shells', () => {
       const exported = new Map(
         envLines.filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
       );
-      for (const n of names) expect(exported.get(n), n).toBe(NASTY[n]);
+      for (const n of names) expect(exported.get(n), n).toBe(NASTY[n]!.replace(/\$\$/g, '$'));
       expect(exported.has('EVIL')).toBe(false);
     },
   );
