@@ -52,7 +52,7 @@ export function plainReporter(o: Output, estimates: ReadonlyMap<string, number> 
       started = performance.now();
       estimate = lastTime(estimates, s);
       if (o.quiet) return;
-      o.err(`[${n}/${total}] ${tilde(o, label(s))} …${o.c.dim(estimate)}`);
+      o.err(`[${n}/${Math.max(n, total)}] ${tilde(o, label(s))} …${o.c.dim(estimate)}`);
       stopBeat();
       beat = setInterval(() => {
         const line = clipLine(redact(tilde(o, latest)).trim(), 160);

@@ -66,6 +66,8 @@ export function makePlan(recipes: readonly ResolvedRecipe[], input: PlanInput): 
     excluded: 0,
   };
   const byName = new Map<string, PlannedRecipe>();
+  /** Whether a step before this one will run: it may install what a later step's check found missing. */
+  let earlierRuns = false;
   const planned = recipes.map((r): PlannedRecipe => {
     // What a step of this recipe stands on: the steps of the recipes it requires, then its own earlier steps.
     const required = input.leftOut?.size ? requiredSteps(r.recipe.requires, byName) : [];
@@ -92,6 +94,17 @@ export function makePlan(recipes: readonly ResolvedRecipe[], input: PlanInput): 
           state = 'blocked';
           reason = preview.blocked;
         }
+        if (state === 'pending' && c.blocked) {
+          if (earlierRuns)
+            action = {
+              ...action,
+              notes: [...(action.notes ?? []), `${c.blocked} (unless an earlier step of this run installs it)`],
+            };
+          else {
+            state = 'blocked';
+            reason = `${reason}: ${c.blocked}`;
+          }
+        }
         if (state !== 'satisfied' && step.common.root && !input.canRoot) {
           state = 'blocked';
           reason = `needs root (${reason}): run setup as root, or allow passwordless sudo`;
@@ -105,6 +118,7 @@ export function makePlan(recipes: readonly ResolvedRecipe[], input: PlanInput): 
         p = { step, state: 'excluded', reason: `left out by ${left.by}`, action, leftOut: { ...left, state, reason } };
       else if (input.leftOut?.size && (state === 'pending' || state === 'unknown')) p = standOn(p, required, steps);
       counts[p.state]++;
+      if (p.state === 'pending' || p.state === 'unknown') earlierRuns = true;
       steps.push(p);
     }
     const meta = !steps.length;

@@ -5,7 +5,7 @@ import { describeChanges, type PlanEnv } from '../plan/inputs.js';
 import { stepDiff } from '../plan/diff.js';
 import { stepsToRun, type Plan, type PlannedStep } from '../plan/plan.js';
 import { commandArgv, commandEnv, commandText } from '../steps/command.js';
-import { StepFailure, type ApplyEnv, type Command, type ResolvedStep } from '../steps/types.js';
+import { StepFailure, type ApplyEnv, type CheckResult, type Command, type ResolvedStep } from '../steps/types.js';
 import { formatDuration } from '../util/duration.js';
 import { asRoot } from './as-root.js';
 import { failureHint } from './hints.js';
@@ -79,7 +79,9 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
 /**
  * Runs what the plan says, in order: each step is checked again right before it runs (an earlier step
  * may have done its work), applied (with retries), then checked once more — a step that "succeeded"
- * but is still unsatisfied fails. Stops at the first failure, and on Ctrl-C (`summary.interrupted`: the caller
+ * but is still unsatisfied fails. Once a step has applied, a step the plan found satisfied is checked again
+ * in its turn too (an earlier step may have undone it: a `file` step rewriting what a `config` step set) and
+ * runs when it no longer holds; before anything applies, satisfied steps cost nothing. Stops at the first failure, and on Ctrl-C (`summary.interrupted`: the caller
  * reports the run, then throws `interrupted(summary)`).
  */
 export async function execute(plan: Plan, o: ExecuteOptions): Promise<RunSummary> {
@@ -100,8 +102,19 @@ export async function execute(plan: Plan, o: ExecuteOptions): Promise<RunSummary
   const early = startEarly(todo, o, AbortSignal.any([o.signal, stopEarly.signal]));
   /** Steps an earlier step's apply did the work of (`together`), and which step that was. */
   const doneWith = new Map<ResolvedStep, string>();
-  for (const [i, s] of todo.entries()) {
+  // Satisfied steps come along in plan order: once a step has applied, one may have undone what they found.
+  const running = new Set(todo);
+  const order = plan.recipes.flatMap((r) => r.steps.filter((s) => running.has(s) || s.state === 'satisfied'));
+  for (const [i, s] of order.entries()) {
     if (o.signal.aborted) break;
+    let undone: CheckResult | undefined;
+    if (!running.has(s)) {
+      // A no-op run (nothing applied yet) pays nothing for the steps the plan found satisfied.
+      if (!changed) continue;
+      const now = await checkStep(s.step, o.env);
+      if (now.state === 'satisfied') continue;
+      undone = now;
+    }
     o.reporter.stepStart(s);
     const t0 = performance.now();
     const label = `${s.step.recipe} › ${s.step.name || s.action.summary}`;
@@ -113,14 +126,15 @@ export async function execute(plan: Plan, o: ExecuteOptions): Promise<RunSummary
     const together = join
       ? join(
           s.step,
-          todo.slice(i + 1).flatMap((x) => (x.state === 'blocked' ? [] : [x.step])),
+          order.slice(i + 1).flatMap((x) => (running.has(x) && x.state !== 'blocked' ? [x.step] : [])),
         )
       : [];
     // --diff: the step's diff is kept with its record (run --json) as well as shown.
     let diff: string | undefined;
     const onDiff = o.onDiff;
     const stepO: ExecuteOptions = onDiff ? { ...o, onDiff: (x, d) => ((diff = d), onDiff(x, d)) } : o;
-    const result = await runOne(s, stepO, changed, together).catch((e: unknown): StepResult => {
+    if (undone) o.log.line(`planned as satisfied, undone by an earlier step of this run: ${undone.reason}`);
+    const result = await runOne(s, stepO, changed && !undone, together).catch((e: unknown): StepResult => {
       if (e instanceof StepFailure)
         return { status: o.signal.aborted ? 'interrupted' : 'failed', message: e.message, durationMs: 0, failure: e };
       return {
@@ -138,6 +152,11 @@ export async function execute(plan: Plan, o: ExecuteOptions): Promise<RunSummary
     const leader = doneWith.get(s.step);
     // Its work was done in this run, by the step that installed it with its own: done, saying by which.
     if (result.status === 'already' && leader) Object.assign(result, { status: 'ok', message: `done with ${leader}` });
+    if (undone)
+      result.message =
+        undone.state === 'unknown'
+          ? `could not re-check after an earlier step applied (${undone.reason}); ${result.message}`
+          : `undone by an earlier step (${undone.reason}); ${result.message}`;
     o.log.line(`<== ${result.status}: ${result.message} (${formatDuration(result.durationMs)})`);
     summary.steps.push({ step: s, result, logStart, logEnd: o.log.offset(), ...(diff === undefined ? {} : { diff }) });
     o.reporter.stepEnd(s, result);

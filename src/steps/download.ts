@@ -16,7 +16,8 @@ import {
   memoHash,
   parseChecksumFile,
 } from './download/cache.js';
-import { detectFormat, ExtractBlocked, readMarker, unpack } from './download/extract.js';
+import { detectFormat, ExtractBlocked, formatFromName, readMarker, unpack, UNPACKER } from './download/extract.js';
+import { which } from '../util/which.js';
 import { lockedDownload } from './download/locked.js';
 import type { DownloadConfig } from './download/config.js';
 import { DEFAULT_RETRY, DownloadError, MAX_DOWNLOAD_BYTES, megabytes, size } from './download/fetch.js';
@@ -210,6 +211,23 @@ async function extractProblem(c: DownloadConfig): Promise<string | undefined> {
   return undefined;
 }
 
+/**
+ * When unpacking cannot work here: the archive's kind (from the cached file's bytes, else the URL's extension)
+ * needs a program (xz, bzip2) that is not on PATH. Nothing said when the kind is not known yet.
+ */
+async function missingUnpacker(c: DownloadConfig, env: StepEnv): Promise<{ blocked?: string }> {
+  const cached = c.sha256 ? cachePath(env.paths.cache, c.sha256) : undefined;
+  const format =
+    (cached && (await fs.stat(cached).catch(() => null))
+      ? await detectFormat(cached, fileName(c.url)).catch(() => undefined)
+      : undefined) ?? formatFromName(fileName(c.url));
+  const prog = format && UNPACKER[format];
+  if (!prog || which(prog.cmd, env.processEnv.PATH ?? '')) return {};
+  return {
+    blocked: `unpacking a ${format} archive needs the \`${prog.cmd}\` program, which is not on PATH: install ${prog.pkg}`,
+  };
+}
+
 /** Turns what can go wrong into a failure for people: what happened and what to do. */
 function failure(e: unknown, url: string): unknown {
   if (e instanceof ChecksumMismatch) {
@@ -388,7 +406,7 @@ export const downloadKind = defineKind<DownloadSpec, DownloadConfig>({
       }
       if (c.extract) {
         const why = await extractProblem(c);
-        if (why) return { state: 'unsatisfied', reason: why };
+        if (why) return { state: 'unsatisfied', reason: why, ...(await missingUnpacker(c, env)) };
         done.push(`${c.extract} is unpacked${c.sha256 ? ` (sha256 ${short(c.sha256)})` : ''}`);
       }
     } catch (e) {

@@ -4,6 +4,7 @@ import { gitRewriteArgs, rewriteWith } from '../lang/mirror.js';
 import type { Profile } from '../lang/schema.js';
 import { mustAnswer } from './reach.js';
 import { argvToString } from '../util/shell.js';
+import { which } from '../util/which.js';
 import { credentialEnv, publicRewrites, publicUrl } from './git/credentials.js';
 import { bundleGit } from './git/bundle.js';
 import { cloneAhead, takeAhead } from './git/ahead.js';
@@ -169,11 +170,16 @@ export const gitKind = defineKind<GitSpec, GitConfig>({
   check: async (step, env) => {
     const c = step.config;
     const s = await inspectDest(env.runner, c.dest, c.repo, c.ref);
+    // Cloning needs git: not on PATH, the step cannot succeed (a lookup, nothing spawned).
+    const noGit = (): { blocked?: string } =>
+      which('git', env.processEnv.PATH ?? '')
+        ? {}
+        : { blocked: 'git is not installed (no git on PATH): install git (apt install git), or put it on PATH' };
     switch (s.kind) {
       case 'missing':
-        return { state: 'unsatisfied', reason: `${c.dest} does not exist` };
+        return { state: 'unsatisfied', reason: `${c.dest} does not exist`, ...noGit() };
       case 'empty':
-        return { state: 'unsatisfied', reason: `${c.dest} is an empty folder` };
+        return { state: 'unsatisfied', reason: `${c.dest} is an empty folder`, ...noGit() };
       case 'other':
         return { state: 'unsatisfied', reason: s.why };
       case 'unknown':

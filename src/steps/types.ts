@@ -18,6 +18,12 @@ export type Command = { shell: string; vars?: Record<string, string>; display?: 
 export interface CheckResult {
   state: 'satisfied' | 'unsatisfied' | 'unknown';
   reason: string;
+  /**
+   * Unsatisfied, and it cannot succeed on this host as it is (its python does not exist, git is not installed):
+   * what is missing and how to fix it. Said only where that is cheap and certain; the plan marks the step
+   * blocked unless an earlier step will run (which may install what is missing).
+   */
+  blocked?: string;
 }
 
 /** The common keys of a step, resolved (templates rendered, paths absolute). */

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import * as z from '../util/zod.js';
 import { argvToString } from '../util/shell.js';
 import {
@@ -71,6 +72,36 @@ async function inspect(dir: string, env: StepEnv): Promise<Found> {
   return { kind: 'venv', cfg, info: await probePython(venvPython(dir), env) };
 }
 
+/**
+ * The base interpreter a venv was made with, when it is gone (removed or moved after the venv was made): the
+ * end of `bin/python`'s links that does not exist, else pyvenv.cfg's `executable` or `home` when missing. Such
+ * a venv can never run again, and `python -m venv` cannot repair it in place.
+ */
+export function goneBase(dir: string, cfg: Record<string, string>): string | undefined {
+  let p = venvPython(dir);
+  for (let hops = 0; hops < 40; hops++) {
+    const st = fs.lstatSync(p, { throwIfNoEntry: false });
+    if (!st) return hops ? p : undefined; // no bin/python at all: a half-made venv, which venv itself repairs
+    if (!st.isSymbolicLink()) break;
+    p = path.resolve(path.dirname(p), fs.readlinkSync(p));
+  }
+  for (const key of ['executable', 'home']) {
+    const v = cfg[key];
+    if (v && path.isAbsolute(v) && !fs.existsSync(v)) return v;
+  }
+  return undefined;
+}
+
+/** How to get the python a step asks for, when it cannot be found. */
+function pythonHint(c: VenvConfig): string {
+  const v = c.python && 'version' in c.python ? c.python.version : undefined;
+  return v
+    ? `install python ${v} (e.g. pyenv install ${v}, or apt install python${v} python${v}-venv), or set python: to an interpreter path`
+    : c.python
+      ? 'install it, or set python: to an interpreter that exists'
+      : 'install python3, or set python: to an interpreter path';
+}
+
 /** The venv's major.minor: from its python, else (when that does not run) from pyvenv.cfg. */
 function venvMinor(f: Extract<Found, { kind: 'venv' }>): string | undefined {
   if (!(f.info instanceof Error)) return f.info.minor;
@@ -139,16 +170,21 @@ export const venvKind = defineKind<z.infer<typeof venvSchema>, VenvConfig>({
         state: 'unsatisfied',
         reason: `${c.path} exists and is not a venv (${f.why}); setup will not overwrite it`,
       };
-    if (f.kind === 'absent' || f.kind === 'empty') {
-      const what = f.kind === 'absent' ? `${c.path} does not exist` : `${c.path} is an empty folder`;
-      if (!c.python || !('version' in c.python)) return { state: 'unsatisfied', reason: what };
+    const gone = f.kind === 'venv' && f.info instanceof Error ? goneBase(c.path, f.cfg) : undefined;
+    if (f.kind === 'absent' || f.kind === 'empty' || gone) {
+      const what =
+        f.kind === 'absent'
+          ? `${c.path} does not exist`
+          : f.kind === 'empty'
+            ? `${c.path} is an empty folder`
+            : `${c.path} is a broken venv: its base interpreter ${gone} is gone (run makes it again)`;
+      // Making it needs the python it asks for: one that is not there blocks the step (cheap: a path, PATH, or the version search).
       const found = await locatePython(c.python, env);
+      if (found instanceof Error)
+        return { state: 'unsatisfied', reason: what, blocked: `${found.message}: ${pythonHint(c)}` };
       return {
         state: 'unsatisfied',
-        reason:
-          found instanceof Error
-            ? `${what}, and ${found.message}`
-            : `${what} (python ${found.info?.version}: ${found.exe})`,
+        reason: found.info ? `${what} (python ${found.info.version}: ${found.exe})` : what,
       };
     }
     const want = await wantedMinor(c, env);
@@ -190,7 +226,7 @@ export const venvKind = defineKind<z.infer<typeof venvSchema>, VenvConfig>({
   },
   apply: async (step, env) => {
     const c = step.config;
-    const f = await inspect(c.path, env);
+    let f = await inspect(c.path, env);
     if (f.kind === 'occupied') {
       throw new StepFailure(`${c.path} exists and is not a venv (${f.why})`, {
         hint: 'setup does not overwrite it: move it away, or give the venv step another path',
@@ -199,7 +235,8 @@ export const venvKind = defineKind<z.infer<typeof venvSchema>, VenvConfig>({
     const want = await wantedMinor(c, env);
     if (want instanceof Error)
       throw new StepFailure(want.message, { hint: 'point python: at an interpreter that runs' });
-    if (f.kind === 'venv') {
+    const gone = f.kind === 'venv' && f.info instanceof Error ? goneBase(c.path, f.cfg) : undefined;
+    if (f.kind === 'venv' && !gone) {
       const have = venvMinor(f);
       if (want && have && have !== want) {
         throw new StepFailure(`${c.path} is a python ${have} venv, wants ${want}`, {
@@ -208,13 +245,16 @@ export const venvKind = defineKind<z.infer<typeof venvSchema>, VenvConfig>({
       }
     }
     const found = await locatePython(c.python, env);
-    if (found instanceof Error) {
-      const v = c.python && 'version' in c.python ? c.python.version : undefined;
-      throw new StepFailure(found.message, {
-        hint: v
-          ? `install python ${v} (e.g. pyenv install ${v}, or apt install python${v} python${v}-venv), or set python: to an interpreter path`
-          : 'install python3, or set python: to an interpreter path',
-      });
+    if (found instanceof Error) throw new StepFailure(found.message, { hint: pythonHint(c) });
+    if (gone) {
+      // Never repaired in place (venv itself fails on the dead links): made again, once it is sure this is a venv.
+      if ((await fs.promises.lstat(c.path)).isSymbolicLink() || !readPyvenvCfg(c.path))
+        throw new StepFailure(`${c.path} is a broken venv (its base interpreter ${gone} is gone)`, {
+          hint: `setup removes only a venv folder itself: remove ${c.path} (and what it points to) and run again`,
+        });
+      env.log(`${c.path} is a broken venv: its base interpreter ${gone} is gone; removing it to make it again`);
+      await fs.promises.rm(c.path, { recursive: true, force: true });
+      f = { kind: 'absent' };
     }
     const ssp = c.systemSitePackages ? ['--system-site-packages'] : [];
     const noVenvModule = (e: unknown): never => {

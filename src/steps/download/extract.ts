@@ -18,6 +18,21 @@ const COMPRESSION: Record<Exclude<ArchiveFormat, 'zip'>, Compression> = {
   tar: 'none',
 };
 
+/** The program an archive kind needs to be unpacked (xz and bzip2 run as programs), and the package that has it. */
+export const UNPACKER: Partial<Record<ArchiveFormat, { cmd: string; pkg: string }>> = {
+  'tar.xz': { cmd: 'xz', pkg: 'xz-utils (dnf: xz, brew: xz)' },
+  'tar.bz2': { cmd: 'bzip2', pkg: 'bzip2' },
+};
+
+/** The archive kind a file name says by its extension (before there are bytes to look at), if it says one. */
+export function formatFromName(name: string): ArchiveFormat | undefined {
+  if (/\.(tar\.xz|txz)$/i.test(name)) return 'tar.xz';
+  if (/\.(tar\.bz2|tbz2?)$/i.test(name)) return 'tar.bz2';
+  if (/\.(tar\.gz|tgz)$/i.test(name)) return 'tar.gz';
+  if (/\.zip$/i.test(name)) return 'zip';
+  return /\.tar$/i.test(name) ? 'tar' : undefined;
+}
+
 /** The archive kind of a file, from its first bytes (URLs often lack an extension), else from `name`'s extension. */
 export async function detectFormat(file: string, name: string): Promise<ArchiveFormat | undefined> {
   const fh = await fs.open(file, 'r');
