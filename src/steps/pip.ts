@@ -514,7 +514,7 @@ export const pipKind = defineKind<PipSpec, PipConfig>({
           : 'install that python, or point python: at an existing interpreter',
       });
     }
-    const dead = await deadIndex(c, env, await ownIndexes(t.exe, env, step.common.env));
+    const dead = await deadIndex(c, env, () => ownIndexes(t.exe, env, step.common.env));
     if (dead) throw new StepFailure(dead);
     // One resolution with the later steps `together` chose, else this step's requirements alone.
     const others = env.together.filter((s): s is ResolvedStep<PipConfig> => s.kind === 'pip');

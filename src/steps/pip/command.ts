@@ -121,13 +121,21 @@ export function askedIndexes(o: IndexOptions, own?: OwnIndexes): string[] {
 export async function deadIndex(
   c: PipConfig,
   env: { profile: Profile; processEnv: NodeJS.ProcessEnv },
-  own?: OwnIndexes,
+  own?: () => Promise<OwnIndexes>,
 ): Promise<string | undefined> {
   if (c.args.includes('--no-index')) return undefined;
   const o = indexOptions(c, env.profile);
-  for (const url of askedIndexes(o, own)) {
-    const why = await unreachable(url, { timeoutMs: o.timeout * 1000, env: env.processEnv });
-    if (why) return unreachableLine('index', url, why);
-  }
-  return undefined;
+  // Setup's own indexes first: one that does not answer fails the step without asking pip anything.
+  const probe = async (urls: string[]): Promise<string | undefined> => {
+    for (const url of urls) {
+      const why = await unreachable(url, { timeoutMs: o.timeout * 1000, env: env.processEnv });
+      if (why) return unreachableLine('index', url, why);
+    }
+    return undefined;
+  };
+  const mine = askedIndexes(o);
+  return (
+    (await probe(mine)) ??
+    (own ? await probe(askedIndexes(o, await own()).filter((u) => !mine.includes(u))) : undefined)
+  );
 }

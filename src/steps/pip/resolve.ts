@@ -59,13 +59,22 @@ export async function previewPip(
   if (!exe) return { kind: 'unknown', reason: 'no python to resolve with' };
   // An index that does not answer would keep pip retrying for minutes: ask each once, briefly, first.
   const o = indexOptions(c, env.profile);
+  const deadOf = async (urls: string[]): Promise<Preview | undefined> => {
+    for (const url of urls) {
+      const why = await unreachable(url, { timeoutMs: o.timeout * 1000, env: env.processEnv });
+      if (why) return { kind: 'unknown', reason: `the index ${shownUrl(url)} did not answer (${why})` };
+    }
+    return undefined;
+  };
+  // Setup's own indexes first (no process to start), then those of pip's config; where neither names an
+  // index, pip asks its built-in one.
+  const mine = askedIndexes(o);
+  const dead = await deadOf(mine);
+  if (dead) return dead;
   const own = await ownIndexes(exe, env, stepEnv);
-  // Where neither setup nor pip's config names an index, pip asks its built-in one.
   const index = o.indexUrl ?? own.indexUrl ?? DEFAULT_INDEX;
-  for (const url of [...new Set([index, ...askedIndexes(o, own)])]) {
-    const why = await unreachable(url, { timeoutMs: o.timeout * 1000, env: env.processEnv });
-    if (why) return { kind: 'unknown', reason: `the index ${shownUrl(url)} did not answer (${why})` };
-  }
+  const deadOwn = await deadOf([...new Set([index, ...askedIndexes(o, own)])].filter((u) => !mine.includes(u)));
+  if (deadOwn) return deadOwn;
   // The report goes to a temporary file (outside HOME, removed after): pip's own words stay on stdout/stderr,
   // where "The conflict is caused by" is the line that explains a conflict.
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'envkit-pip-report-'));
