@@ -269,7 +269,8 @@ export const profileSchema = z.strictObject({
         .string()
         .optional()
         .meta({
-          description: 'The PyPI index pip steps and the pip-mirror recipe use (`{{ mirror.pip.index-url }}`).',
+          description:
+            'The PyPI index pip steps and the pip-mirror recipe use (`{{ mirror.pip.index-url }}`); unset (the default profile): pip’s own config or PIP_INDEX_URL decides.',
           examples: ['https://pypi.tuna.tsinghua.edu.cn/simple', 'http://127.0.0.1:8080/simple'],
         }),
       'extra-index-url': z

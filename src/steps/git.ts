@@ -2,7 +2,7 @@ import path from 'node:path';
 import * as z from '../util/zod.js';
 import { gitRewriteArgs, rewriteWith } from '../lang/mirror.js';
 import type { Profile } from '../lang/schema.js';
-import { mustAnswer } from './reach.js';
+import { gitFetchUrl, gitMustAnswer } from './git/remote-url.js';
 import { argvToString } from '../util/shell.js';
 import { which } from '../util/which.js';
 import { credentialEnv, publicRewrites, publicUrl } from './git/credentials.js';
@@ -241,14 +241,10 @@ export const gitKind = defineKind<GitSpec, GitConfig>({
   // A fresh clone (and its submodules) is made in the cache while earlier steps run; moved into place in its turn.
   early: async (step, env, signal) => {
     const c = step.config;
-    if (
-      await unreachable(rewriteWith(publicRewrites(env.profile), publicUrl(c.repo)), {
-        env: env.processEnv,
-        files: false,
-      })
-    )
-      return;
-    await cloneAhead(step, env, { options: gitOptions(env.profile, c.repo), env: gitEnv(env.profile, c) }, signal);
+    const options = gitOptions(env.profile, c.repo);
+    const url = await gitFetchUrl(c.repo, options, gitEnv(env.profile, c), env);
+    if (await unreachable(url, { env: env.processEnv, files: false })) return;
+    await cloneAhead(step, env, { options, env: gitEnv(env.profile, c) }, signal);
   },
   apply: async (step, env) => {
     const c = step.config;
@@ -258,7 +254,7 @@ export const gitKind = defineKind<GitSpec, GitConfig>({
     const inGit = (args: string[]): Promise<unknown> => git(['-C', c.dest, ...args]);
     const depth = c.depth ? [`--depth=${c.depth}`] : [];
     // Before the first clone or fetch: a host that did not answer once this run fails the step at once.
-    const reach = (): Promise<void> => mustAnswer([rewriteWith(publicRewrites(env.profile), publicUrl(c.repo))], env);
+    const reach = (): Promise<void> => gitMustAnswer(c.repo, opts, gitEnv(env.profile, c), env);
 
     // Cloned ahead while earlier steps ran: that clone is this step's fresh clone.
     const ahead = await takeAhead(step, env.log);

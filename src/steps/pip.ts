@@ -11,6 +11,7 @@ import { pipShell } from './pip/shell.js';
 import { installedDistributions, pipLockEntry } from './pip/lock.js';
 import { lockedPip } from './pip/locked.js';
 import { missingPins, previewPip } from './pip/resolve.js';
+import { ownIndexes } from './pip/own-index.js';
 import { resolvePipLock } from './pip/resolve-lock.js';
 import { pipTogether } from './pip/together.js';
 import { recipeStepsOf } from './inputs.js';
@@ -513,7 +514,7 @@ export const pipKind = defineKind<PipSpec, PipConfig>({
           : 'install that python, or point python: at an existing interpreter',
       });
     }
-    const dead = await deadIndex(c, env);
+    const dead = await deadIndex(c, env, () => ownIndexes(t.exe, env, step.common.env));
     if (dead) throw new StepFailure(dead);
     // One resolution with the later steps `together` chose, else this step's requirements alone.
     const others = env.together.filter((s): s is ResolvedStep<PipConfig> => s.kind === 'pip');

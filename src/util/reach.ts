@@ -13,13 +13,26 @@ function probeKey(u: URL): string {
   return u.protocol === 'file:' ? u.href : u.origin;
 }
 
+/**
+ * The proxy the tools (and util/http.ts) go through for this URL, from the environment, with the variable
+ * that named it (curl's order: `https_proxy`, `HTTPS_PROXY`, then `all_proxy`, `ALL_PROXY`); undefined: direct.
+ */
+export function proxyVar(u: URL, env: NodeJS.ProcessEnv): { name: string; url: string } | undefined {
+  const scheme = u.protocol.slice(0, -1);
+  const name = [`${scheme}_proxy`, `${scheme.toUpperCase()}_PROXY`, 'all_proxy', 'ALL_PROXY'].find(
+    (n) => env[n] !== undefined,
+  );
+  const proxy = name ? env[name] : undefined;
+  if (!name || !proxy) return undefined;
+  const no = (env['no_proxy'] ?? env['NO_PROXY'] ?? '').split(',').map((h) => h.trim().replace(/^\./, ''));
+  return no.some((h) => h === '*' || (h && (u.hostname === h || u.hostname.endsWith(`.${h}`))))
+    ? undefined
+    : { name, url: proxy };
+}
+
 /** The proxy the tools (and util/http.ts) go through for this URL, from the environment; undefined: direct. */
 export function proxyFor(u: URL, env: NodeJS.ProcessEnv): string | undefined {
-  const scheme = u.protocol.slice(0, -1);
-  const proxy = env[`${scheme}_proxy`] ?? env[`${scheme.toUpperCase()}_PROXY`] ?? env['all_proxy'] ?? env['ALL_PROXY'];
-  if (!proxy) return undefined;
-  const no = (env['no_proxy'] ?? env['NO_PROXY'] ?? '').split(',').map((h) => h.trim().replace(/^\./, ''));
-  return no.some((h) => h === '*' || (h && (u.hostname === h || u.hostname.endsWith(`.${h}`)))) ? undefined : proxy;
+  return proxyVar(u, env)?.url;
 }
 
 /** One HEAD request to the origin (any HTTP status is an answer; TLS is not judged here: the tool judges it). */

@@ -134,11 +134,13 @@ describe('recipes that run for real here', () => {
       0,
     );
 
-    // Back to upstream: the tuna trusted host goes away.
+    // Back to upstream: the tuna index and trusted host go away (the default profile names no index: pip's own).
     expect((await runCli(['run', 'pip-mirror', 'conda-mirror'], home)).code).toBe(0);
-    expect(read('index-url')).toBe('https://pypi.org/simple');
+    expect(read('index-url')).toBe('');
     expect(read('trusted-host')).toBe('');
     expect((await runCli(['plan', 'pip-mirror', 'conda-mirror', '--exit-code'], home)).code).toBe(0);
+    const doctor = await runCli(['doctor', 'pip-mirror', '--offline'], home);
+    expect(doctor.code, doctor.stdout).toBe(0);
   });
 
   it.skipIf(!isRoot)(

@@ -138,3 +138,51 @@ describe('downloads from a server that closes each connection', () => {
     }
   });
 });
+
+/** The failure names the proxy variable that chose the proxy, and a proxy that refuses a tunnel says so. */
+describe('which proxy, and a proxy that refuses CONNECT', () => {
+  const recipe = (url: string): string =>
+    `name: behind\nsteps:\n  - download: { url: "${url}", sha256: "${'0'.repeat(64)}", dest: ~/tool.tar.gz }\n`;
+
+  it('a dead ALL_PROXY (or all_proxy) is named as such, not as http_proxy', async () => {
+    const dead = await serve({});
+    const deadUrl = dead.base;
+    await dead.close();
+    for (const name of ['ALL_PROXY', 'all_proxy']) {
+      const home = tempHome();
+      const recipes = writeRecipes(path.join(home, 'recipes'), {
+        'behind.yaml': recipe('http://files.example.invalid/tool.tar.gz'),
+      });
+      const run = await runCli(['run', 'behind', '--recipes', recipes], home, { [name]: deadUrl, no_proxy: '' });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(`cannot reach files.example.invalid through the proxy ${deadUrl}/`);
+      expect(run.stderr).toContain(`check the proxy (${name}), or add files.example.invalid to no_proxy`);
+    }
+  });
+
+  it('an https download through a proxy that answers CONNECT with 403: its status, and a hint', async () => {
+    const refusing = http.createServer((_req, res) => void res.writeHead(403).end());
+    refusing.on('connect', (_req, socket: import('node:net').Socket) =>
+      socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n'),
+    );
+    await new Promise<void>((r) => refusing.listen(0, '127.0.0.1', r));
+    const proxyUrl = `http://127.0.0.1:${(refusing.address() as AddressInfo).port}`;
+    try {
+      const home = tempHome();
+      const recipes = writeRecipes(path.join(home, 'recipes'), {
+        'behind.yaml': recipe('https://files.example.invalid/tool.tar.gz'),
+      });
+      const run = await runCli(['run', 'behind', '--recipes', recipes], home, { https_proxy: proxyUrl, no_proxy: '' });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(
+        `cannot reach files.example.invalid through the proxy ${proxyUrl}/: the proxy refused the tunnel (CONNECT files.example.invalid:443 answered 403)`,
+      );
+      expect(run.stderr).not.toMatch(/: 0\b/);
+      expect(run.stderr).not.toContain('gave up after');
+      expect(run.stderr).toContain('https_proxy');
+    } finally {
+      refusing.closeAllConnections();
+      await new Promise<void>((r) => refusing.close(() => r()));
+    }
+  });
+});

@@ -2,7 +2,7 @@ import net from 'node:net';
 import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { shownUrl, unreachable, unreachableLine } from '../../src/util/reach.js';
+import { proxyVar, shownUrl, unreachable, unreachableLine } from '../../src/util/reach.js';
 
 describe('util/reach: one probe per host and run', () => {
   it('shows a URL without its credentials or query', () => {
@@ -49,5 +49,16 @@ describe('util/reach: one probe per host and run', () => {
     expect(performance.now() - t0).toBeLessThan(5000);
     ok.close();
     silent.close();
+  });
+});
+
+describe('proxyVar: the proxy and the variable that named it, in curl’s order', () => {
+  const u = new URL('https://files.example.com/x');
+  it('https_proxy, HTTPS_PROXY, then all_proxy, ALL_PROXY; no_proxy sends a host direct', () => {
+    expect(proxyVar(u, { ALL_PROXY: 'http://a:1' })).toEqual({ name: 'ALL_PROXY', url: 'http://a:1' });
+    expect(proxyVar(u, { all_proxy: 'http://b:1', ALL_PROXY: 'http://a:1' })?.name).toBe('all_proxy');
+    expect(proxyVar(u, { HTTPS_PROXY: 'http://c:1', all_proxy: 'http://b:1' })?.name).toBe('HTTPS_PROXY');
+    expect(proxyVar(u, { https_proxy: '', ALL_PROXY: 'http://a:1' })).toBeUndefined();
+    expect(proxyVar(u, { ALL_PROXY: 'http://a:1', no_proxy: 'example.com' })).toBeUndefined();
   });
 });

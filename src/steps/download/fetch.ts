@@ -1,5 +1,5 @@
 import { httpFetch } from '../../util/http.js';
-import { proxyFor, shownUrl } from '../../util/reach.js';
+import { proxyVar, shownUrl } from '../../util/reach.js';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -233,11 +233,24 @@ async function openSource(
     });
   } catch (e) {
     if (signal.aborted) throw signal.reason ?? e;
-    const proxy = proxyFor(u, process.env);
+    const proxy = proxyVar(u, process.env);
+    const through = `cannot reach ${u.host}${proxy ? ` through the proxy ${shownUrl(proxy.url)}` : ''}`;
+    const refused = proxy ? tunnelRefused(e) : undefined;
+    if (proxy && refused !== undefined) {
+      // The proxy answered: asking again gets the same answer.
+      const target = `${u.hostname}:${u.port || 443}`;
+      throw new DownloadError(
+        `${through}: the proxy refused the tunnel (CONNECT ${target} answered ${refused})`,
+        false,
+        refused === 407
+          ? `the proxy wants credentials: put them in ${proxy.name} (http://user:password@host:port), or add ${u.hostname} to no_proxy`
+          : `the proxy (${proxy.name}) does not allow CONNECT to ${target}: ask for it to be allowed, use a proxy that does, or add ${u.hostname} to no_proxy`,
+      );
+    }
     throw new DownloadError(
-      `cannot reach ${u.host}${proxy ? ` through the proxy ${shownUrl(proxy)}` : ''}: ${causeText(e)}`,
+      `${through}: ${causeText(e)}`,
       true,
-      proxy ? `check the proxy (${u.protocol.slice(0, -1)}_proxy), or add ${u.hostname} to no_proxy` : undefined,
+      proxy ? `check the proxy (${proxy.name}), or add ${u.hostname} to no_proxy` : undefined,
     );
   }
   if (!res.ok) {
@@ -258,11 +271,31 @@ async function openSource(
   return { body: (res.body ?? []) as AsyncIterable<Uint8Array>, total };
 }
 
-/** The useful part of a fetch error: undici hides the socket error in `cause`. */
+type Cause = { code?: unknown; message?: string; cause?: unknown };
+
+/**
+ * The innermost cause of a fetch error (undici hides the socket error in `cause`, at times under a
+ * DOMException whose numeric `code` is 0 and says nothing).
+ */
+function innermost(e: unknown): Cause | undefined {
+  let cause = (e as Cause | undefined)?.cause as Cause | undefined;
+  while (cause && typeof cause === 'object' && cause.cause && typeof cause.cause === 'object')
+    cause = cause.cause as Cause;
+  return cause;
+}
+
+/** The useful part of a fetch error. */
 function causeText(e: unknown): string {
-  const cause = (e as { cause?: { code?: string; message?: string } })?.cause;
-  if (cause?.code && cause.message) return `${cause.code}: ${cause.message}`;
-  return cause?.code ?? cause?.message ?? (e instanceof Error ? e.message : String(e));
+  const cause = innermost(e);
+  const code = typeof cause?.code === 'string' ? cause.code : undefined;
+  if (code && cause?.message) return `${code}: ${cause.message}`;
+  return code ?? cause?.message ?? (e instanceof Error ? e.message : String(e));
+}
+
+/** The status a proxy answered a CONNECT with when it refused the tunnel (undici's words for it), if that is the error. */
+function tunnelRefused(e: unknown): number | undefined {
+  const m = /Proxy response \((\d+)\) !== 200 when HTTP Tunneling/.exec(innermost(e)?.message ?? '');
+  return m ? Number(m[1]) : undefined;
 }
 
 function isDiskError(e: unknown): boolean {

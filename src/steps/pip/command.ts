@@ -2,6 +2,7 @@ import { rewriteUrl } from '../../lang/mirror.js';
 import { unreachable, unreachableLine } from '../../util/reach.js';
 import type { Profile } from '../../lang/schema.js';
 import type { PythonSpec } from '../python.js';
+import type { OwnIndexes } from './own-index.js';
 
 /** A pip step with templates rendered and paths made absolute. */
 export interface PipConfig {
@@ -102,19 +103,39 @@ export function installArgv(c: PipConfig, python: string, profile: Profile, extr
 }
 
 /**
- * The first index setup passes to pip that does not answer (one probe per host and run, util/reach.ts), as
- * the line the step fails with; undefined when all answer. Indexes pip reads from its own config are its
- * business; `--no-index` in `args` means none is asked.
+ * The indexes a pip command of this step asks: those setup passes (`--index-url`, `--extra-index-url`),
+ * and those pip reads from its own config (`own`, `pip config list`) — its `index-url` only where setup
+ * passes none. pip's built-in https://pypi.org/simple is not listed: where nothing names an index, pip's
+ * find-links may be all a box has.
+ */
+export function askedIndexes(o: IndexOptions, own?: OwnIndexes): string[] {
+  const own_ = own ? [...(o.indexUrl || !own.indexUrl ? [] : [own.indexUrl]), ...own.extra] : [];
+  return [...new Set([...(o.indexUrl ? [o.indexUrl] : []), ...o.extra, ...own_])];
+}
+
+/**
+ * The first index the step's pip would ask that does not answer (one probe per host and run,
+ * util/reach.ts), as the line the step fails with; undefined when all answer. `own`: what pip's own config
+ * says (own-index.ts); `--no-index` in `args` means none is asked.
  */
 export async function deadIndex(
   c: PipConfig,
   env: { profile: Profile; processEnv: NodeJS.ProcessEnv },
+  own?: () => Promise<OwnIndexes>,
 ): Promise<string | undefined> {
   if (c.args.includes('--no-index')) return undefined;
   const o = indexOptions(c, env.profile);
-  for (const url of [...(o.indexUrl ? [o.indexUrl] : []), ...o.extra]) {
-    const why = await unreachable(url, { timeoutMs: o.timeout * 1000, env: env.processEnv });
-    if (why) return unreachableLine('index', url, why);
-  }
-  return undefined;
+  // Setup's own indexes first: one that does not answer fails the step without asking pip anything.
+  const probe = async (urls: string[]): Promise<string | undefined> => {
+    for (const url of urls) {
+      const why = await unreachable(url, { timeoutMs: o.timeout * 1000, env: env.processEnv });
+      if (why) return unreachableLine('index', url, why);
+    }
+    return undefined;
+  };
+  const mine = askedIndexes(o);
+  return (
+    (await probe(mine)) ??
+    (own ? await probe(askedIndexes(o, await own()).filter((u) => !mine.includes(u))) : undefined)
+  );
 }

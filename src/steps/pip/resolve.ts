@@ -3,7 +3,8 @@ import { unreachable, shownUrl } from '../../util/reach.js';
 import { which } from '../../util/which.js';
 import { locatePython, venvPython } from '../python.js';
 import type { StepEnv } from '../types.js';
-import { indexOptions, installArgv, sourceArgs, type PipConfig } from './command.js';
+import { askedIndexes, indexOptions, installArgv, sourceArgs, type PipConfig } from './command.js';
+import { ownIndexes } from './own-index.js';
 import { evaluateSpecs } from './evaluate.js';
 import { resolutionHint } from './hints.js';
 import { existsSync } from 'node:fs';
@@ -58,10 +59,22 @@ export async function previewPip(
   if (!exe) return { kind: 'unknown', reason: 'no python to resolve with' };
   // An index that does not answer would keep pip retrying for minutes: ask each once, briefly, first.
   const o = indexOptions(c, env.profile);
-  for (const url of [o.indexUrl ?? DEFAULT_INDEX, ...o.extra]) {
-    const why = await unreachable(url, { timeoutMs: o.timeout * 1000, env: env.processEnv });
-    if (why) return { kind: 'unknown', reason: `the index ${shownUrl(url)} did not answer (${why})` };
-  }
+  const deadOf = async (urls: string[]): Promise<Preview | undefined> => {
+    for (const url of urls) {
+      const why = await unreachable(url, { timeoutMs: o.timeout * 1000, env: env.processEnv });
+      if (why) return { kind: 'unknown', reason: `the index ${shownUrl(url)} did not answer (${why})` };
+    }
+    return undefined;
+  };
+  // Setup's own indexes first (no process to start), then those of pip's config; where neither names an
+  // index, pip asks its built-in one.
+  const mine = askedIndexes(o);
+  const dead = await deadOf(mine);
+  if (dead) return dead;
+  const own = await ownIndexes(exe, env, stepEnv);
+  const index = o.indexUrl ?? own.indexUrl ?? DEFAULT_INDEX;
+  const deadOwn = await deadOf([...new Set([index, ...askedIndexes(o, own)])].filter((u) => !mine.includes(u)));
+  if (deadOwn) return deadOwn;
   // The report goes to a temporary file (outside HOME, removed after): pip's own words stay on stdout/stderr,
   // where "The conflict is caused by" is the line that explains a conflict.
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'envkit-pip-report-'));
@@ -112,7 +125,7 @@ export async function previewPip(
     pinVars: c.pinVars.filter((_, i) => keep[i]),
   };
   const missing = await missingPins(lacking, exe, recipe, env, runEnv);
-  const where = [o.indexUrl ?? DEFAULT_INDEX, ...o.extra, ...o.findLinks];
+  const where = [...new Set([index, ...askedIndexes(o, own), ...o.findLinks])];
   const indexes = `${where.length > 1 ? 'indexes' : 'index'} ${where[0]}${where.length > 1 ? ` (and ${where.length - 1} more)` : ''}`;
   if (missing.length) {
     const pins = missing.filter((m) => m.version).length;
@@ -139,7 +152,7 @@ export async function previewPip(
       .find((l) => l.startsWith('ERROR:')) ??
     text.trim().split('\n').pop() ??
     '';
-  const hint = resolutionHint(text, o.indexUrl, !!o.constraint);
+  const hint = resolutionHint(text, index, !!o.constraint);
   return {
     kind: 'unresolvable',
     reason: `pip cannot resolve it: ${error.replace(/^ERROR:\s*/, '').slice(0, 240)}`,
