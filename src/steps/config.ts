@@ -11,7 +11,8 @@ import { sameValue, type ConfigEntry, type ConfigFormat, type ConfigValue } from
 import { yamlFormat } from './config/yaml.js';
 import { dict } from '../util/keys.js';
 import { keyProblem, valueProblem } from './config/keys.js';
-import { defineKind, type StepEnv } from './types.js';
+import { JsonSyntaxError } from './config/json-cst.js';
+import { defineKind, StepFailure, type StepEnv } from './types.js';
 
 const FORMATS = ['ini', 'yaml', 'json', 'gitconfig'] as const;
 type Format = (typeof FORMATS)[number];
@@ -119,6 +120,15 @@ function writeProblems(
   return out;
 }
 
+/** A file that cannot be read as its format, said once: `file:line:col: what` and how to fix it. */
+function unreadable(file: string, format: Format, e: unknown): StepFailure {
+  if (e instanceof JsonSyntaxError)
+    return new StepFailure(`${file}:${e.message} (cannot edit it as ${format})`, { hint: e.hint });
+  return new StepFailure(`cannot read ${file} as ${format}: ${e instanceof Error ? e.message : String(e)}`, {
+    hint: `fix the file, or set the keys by hand`,
+  });
+}
+
 const entries = (set: Record<string, ConfigValue | null>): ConfigEntry[] =>
   Object.entries(set).map(([k, v]) => ({ path: k.split('.'), value: v }));
 
@@ -127,7 +137,13 @@ const entries = (set: Record<string, ConfigValue | null>): ConfigEntry[] =>
  * A gitconfig is edited by git, as apply does, on a private copy.
  */
 async function configAfter(c: ConfigConfig, text: string | undefined, env: StepEnv): Promise<string> {
-  if (c.format !== 'gitconfig') return TEXT_FORMATS[c.format].set(text ?? '', entries(c.set));
+  if (c.format !== 'gitconfig') {
+    try {
+      return TEXT_FORMATS[c.format].set(text ?? '', entries(c.set));
+    } catch (e) {
+      throw unreadable(c.path, c.format, e);
+    }
+  }
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'envkit-gitconfig-'));
   try {
     const copy = path.join(dir, 'config');
@@ -202,7 +218,7 @@ export const configKind = defineKind<z.infer<typeof configSchema>, ConfigConfig>
         try {
           have = fmt.get(text, key.split('.'));
         } catch (e) {
-          return { state: 'unknown', reason: `cannot read ${c.path} as ${c.format}: ${(e as Error).message}` };
+          return { state: 'unknown', reason: unreadable(c.path, c.format, e).message };
         }
         if (!sameValue(have, want))
           missing.push(
