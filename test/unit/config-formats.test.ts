@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalKey, parseGitConfigList } from '../../src/steps/config/gitconfig.js';
+import { decodeConfig, encodeConfig, entriesIn, pathIn, valueOut } from '../../src/steps/config/encoding.js';
+import { canonicalKey, parseGitConfigList, quoteGitValue } from '../../src/steps/config/gitconfig.js';
 import { ini } from '../../src/steps/config/ini.js';
 import { json } from '../../src/steps/config/json.js';
 import { sameValue } from '../../src/steps/config/types.js';
@@ -137,6 +138,28 @@ describe('json and yaml edits change only the keys they set', () => {
     expect(out).toBe(ODD_YAML.replace('z:   1 # mine', 'z: 2 # mine') + 'new: "0644"\nsub:\n  k: "true"\n');
     expect(yamlFormat.get(out, ['new'])).toBe('0644');
     expect(yamlFormat.set(out, [{ path: ['z'], value: null }])).toBe(out.replace('z: 2 # mine\n', ''));
+  });
+});
+
+describe('files that are not UTF-8', () => {
+  const LATIN1 = Buffer.from('# caf\xe9\n[global]\nname = Ren\xe9\n', 'latin1');
+
+  it('ini: bytes outside the edited keys are written back exactly; values go in and come out as UTF-8', () => {
+    const { text, latin1 } = decodeConfig(LATIN1, 'ini', 'pip.conf');
+    expect(latin1).toBe(true);
+    const out = encodeConfig(ini.set(text, entriesIn([{ path: ['global', 'x'], value: 'é' }], true)), latin1);
+    expect(out).toEqual(Buffer.concat([LATIN1, Buffer.from('x = é\n', 'utf8')]));
+    const back = decodeConfig(out, 'ini', 'pip.conf').text;
+    expect(valueOut(ini.get(back, pathIn(['global', 'x'], true)), true)).toBe('é');
+  });
+
+  it('json and yaml: refused with the line, never rewritten', () => {
+    expect(() => decodeConfig(LATIN1, 'json', 'a.json')).toThrow(/^a\.json:1: holds bytes that are not UTF-8/);
+    expect(decodeConfig(Buffer.from('a: é\n'), 'yaml', 'a.yaml')).toEqual({ text: 'a: é\n', latin1: false });
+  });
+
+  it('gitconfig: a value quoted as git reads it back', () => {
+    expect(quoteGitValue('a"b\\c\td')).toBe('"a\\"b\\\\c\\td"');
   });
 });
 
