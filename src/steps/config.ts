@@ -4,7 +4,9 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as z from '../util/zod.js';
-import { readIfExists, safeWrite } from '../util/safe-write.js';
+import { argvHoldsSecret } from '../util/redact.js';
+import { readBytesIfExists, safeWrite } from '../util/safe-write.js';
+import { decodeConfig, encodeConfig, entriesIn, pathIn, valueOut } from './config/encoding.js';
 import { gitconfigMissing, gitconfigSet } from './config/gitconfig.js';
 import { ini } from './config/ini.js';
 import { json } from './config/json.js';
@@ -12,7 +14,8 @@ import { sameValue, type ConfigEntry, type ConfigFormat, type ConfigValue } from
 import { yamlFormat } from './config/yaml.js';
 import { dict } from '../util/keys.js';
 import { keyProblem, valueProblem } from './config/keys.js';
-import { defineKind, type FileChange, type StepEnv } from './types.js';
+import { JsonSyntaxError } from './config/json-cst.js';
+import { defineKind, StepFailure, type FileChange, type StepEnv } from './types.js';
 
 const FORMATS = ['ini', 'yaml', 'json', 'gitconfig'] as const;
 type Format = (typeof FORMATS)[number];
@@ -120,24 +123,45 @@ function writeProblems(
   return out;
 }
 
+/** A file that cannot be read as its format, said once: `file:line:col: what` and how to fix it. */
+function unreadable(file: string, format: Format, e: unknown): StepFailure {
+  if (e instanceof JsonSyntaxError)
+    return new StepFailure(`${file}:${e.message} (cannot edit it as ${format})`, { hint: e.hint });
+  return new StepFailure(`cannot read ${file} as ${format}: ${e instanceof Error ? e.message : String(e)}`, {
+    hint: `fix the file, or set the keys by hand`,
+  });
+}
+
 const entries = (set: Record<string, ConfigValue | null>): ConfigEntry[] =>
   Object.entries(set).map(([k, v]) => ({ path: k.split('.'), value: v }));
 
-/**
- * The file's text once the step's keys are merged into `text` (undefined: no file yet): what apply writes.
- * A gitconfig is edited by git, as apply does, on a private copy.
- */
-async function configAfter(c: ConfigConfig, text: string | undefined, env: StepEnv): Promise<string> {
-  if (c.format !== 'gitconfig') return TEXT_FORMATS[c.format].set(text ?? '', entries(c.set));
+/** The file's bytes once the step's keys are merged into `before` (undefined: no file yet): what apply writes. */
+async function bytesAfter(c: ConfigConfig, before: Buffer | undefined, env: StepEnv): Promise<Buffer | undefined> {
+  if (c.format !== 'gitconfig') {
+    try {
+      const { text, latin1 } =
+        before === undefined ? { text: '', latin1: false } : decodeConfig(before, c.format, c.path);
+      return encodeConfig(TEXT_FORMATS[c.format].set(text, entriesIn(entries(c.set), latin1)), latin1);
+    } catch (e) {
+      throw unreadable(c.path, c.format, e);
+    }
+  }
+  // git edits a private copy (a secret reaches it through the file, never argv: gitconfigSet), which then
+  // replaces the file atomically.
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'envkit-gitconfig-'));
   try {
     const copy = path.join(dir, 'config');
-    if (text !== undefined) await fs.writeFile(copy, text, { mode: 0o600 });
+    if (before !== undefined) await fs.writeFile(copy, before, { mode: 0o600 });
     await gitconfigSet(env.runner, env.processEnv, copy, c.set);
-    return (await readIfExists(copy)) ?? ''; // git writes no file when it only removes absent keys
+    return await readBytesIfExists(copy); // git writes no file when it only removes absent keys
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The file's text once the step's keys are merged into `text` (undefined: no file yet), for diffs. */
+async function configAfter(c: ConfigConfig, text: string | undefined, env: StepEnv): Promise<string> {
+  return (await bytesAfter(c, text === undefined ? undefined : Buffer.from(text, 'utf8'), env))?.toString('utf8') ?? '';
 }
 
 /** `config`: merges keys into an ini, yaml, json or gitconfig file, keeping everything else. */
@@ -190,20 +214,26 @@ export const configKind = defineKind<z.infer<typeof configSchema>, ConfigConfig>
     let missing: string[];
     if (c.format === 'gitconfig') missing = await gitconfigMissing(env.runner, env.processEnv, c.path, c.set);
     else {
-      const text = await readIfExists(c.path);
-      if (text === undefined) {
+      const bytes = await readBytesIfExists(c.path);
+      if (bytes === undefined) {
         return Object.values(c.set).every((v) => v === null)
           ? { state: 'satisfied', reason: `${c.path} does not exist (nothing to remove)` }
           : { state: 'unsatisfied', reason: `${c.path} does not exist` };
       }
       const fmt = TEXT_FORMATS[c.format];
+      let file: { text: string; latin1: boolean };
+      try {
+        file = decodeConfig(bytes, c.format, c.path);
+      } catch (e) {
+        return { state: 'unknown', reason: unreadable(c.path, c.format, e).message };
+      }
       missing = [];
       for (const [key, want] of Object.entries(c.set)) {
         let have: ConfigValue | undefined;
         try {
-          have = fmt.get(text, key.split('.'));
+          have = valueOut(fmt.get(file.text, pathIn(key.split('.'), file.latin1)), file.latin1);
         } catch (e) {
-          return { state: 'unknown', reason: `cannot read ${c.path} as ${c.format}: ${(e as Error).message}` };
+          return { state: 'unknown', reason: unreadable(c.path, c.format, e).message };
         }
         if (!sameValue(have, want))
           missing.push(
@@ -291,15 +321,15 @@ export const configKind = defineKind<z.infer<typeof configSchema>, ConfigConfig>
   },
   apply: async (step, env) => {
     const c = step.config;
-    if (c.format === 'gitconfig') {
-      const existing = await readIfExists(c.path);
-      if (existing !== undefined)
-        await safeWrite(c.path, existing, { backupDir: env.paths.backups }); // the one-time backup
-      else await fs.mkdir(path.dirname(c.path), { recursive: true });
-      await gitconfigSet(env.runner, env.processEnv, c.path, c.set);
-    } else {
-      const next = await configAfter(c, await readIfExists(c.path), env);
-      const { backup } = await safeWrite(c.path, next, { backupDir: env.paths.backups });
+    const before = await readBytesIfExists(c.path);
+    const next = await bytesAfter(c, before, env);
+    if (next !== undefined) {
+      // A new file that holds a secret is private from its first byte; an existing one keeps its mode.
+      const secret = Object.values(c.set).some((v) => v !== null && argvHoldsSecret([String(v)]));
+      const { backup } = await safeWrite(c.path, next, {
+        backupDir: env.paths.backups,
+        mode: before === undefined && secret ? 0o600 : undefined,
+      });
       if (backup) env.log(`backed up the original ${c.path} to ${backup}`);
     }
     env.log(`merged ${Object.keys(c.set).length} key(s) into ${c.path}`);

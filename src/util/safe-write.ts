@@ -113,7 +113,7 @@ async function backupIsSealed(dest: string): Promise<boolean> {
  */
 export async function safeWrite(
   file: string,
-  content: string,
+  content: string | Buffer,
   opts: { backupDir: string; mode?: number },
 ): Promise<{ backup?: string }> {
   const tempList = tempListFor(opts.backupDir);
@@ -201,8 +201,13 @@ export const TARGET_LIMITS = {
  * a FIFO or device in its place is refused (UnreadableFile), never read.
  */
 export async function readIfExists(file: string): Promise<string | undefined> {
+  return (await readBytesIfExists(file))?.toString('utf8');
+}
+
+/** readIfExists, as the file's bytes (for editors that must write back bytes they do not decode). */
+export async function readBytesIfExists(file: string): Promise<Buffer | undefined> {
   try {
-    return (await readUserFile(file, TARGET_LIMITS)).toString('utf8');
+    return await readUserFile(file, TARGET_LIMITS);
   } catch (e) {
     if (e instanceof UnreadableFile && e.code === 'ENOENT') return undefined;
     throw e;

@@ -94,3 +94,62 @@ describe('backups', () => {
     expect(fs.readFileSync(pip, 'utf8')).toContain('127.0.0.1:10');
   });
 });
+
+describe('config edits keep what they do not set', () => {
+  it('keeps non-UTF-8 bytes, odd JSON/YAML values byte for byte, refuses JSON comments, and puts a secret into a gitconfig without argv', async () => {
+    const home = tempHome();
+    const recipes = path.join(home, 'recipes');
+    fs.mkdirSync(recipes);
+    fs.writeFileSync(
+      path.join(recipes, 'keep.yaml'),
+      [
+        'name: keep',
+        'description: edits files holding odd bytes and values',
+        'steps:',
+        '  - config: { path: ~/pip.conf, set: { global.index-url: "http://m/simple" } }',
+        '  - config: { path: ~/a.json, set: { new: 1 } }',
+        '  - config: { path: ~/a.yaml, set: { new: 1 } }',
+        '  - config: { path: ~/.gitconfig, set: { http.extraHeader: "Authorization: Bearer {{ secrets.GIT_TOKEN }}" } }',
+        '  - config: { path: ~/new/.gitconfig, set: { http.extraHeader: "{{ secrets.GIT_TOKEN }}" } }',
+        '',
+      ].join('\n'),
+    );
+    fs.writeFileSync(
+      path.join(recipes, 'commented.yaml'),
+      'name: commented\ndescription: d\nsteps:\n  - config: { path: ~/c.json, set: { a: 2 } }\n',
+    );
+    const latin1 = Buffer.from('# caf\xe9 r\xe9glages\n[global]\ntimeout = 60\n', 'latin1');
+    fs.writeFileSync(path.join(home, 'pip.conf'), latin1);
+    const odd = '{\n  "big": 12345678901234567890,\n  "f": 1.0,\n  "e": 1e400\n}\n';
+    fs.writeFileSync(path.join(home, 'a.json'), odd);
+    const oddYaml = "mode: 0755\nbig: 12345678901234567890\nf: 1.0\ne: 1e400\nq: 'single'\n";
+    fs.writeFileSync(path.join(home, 'a.yaml'), oddYaml);
+    fs.writeFileSync(path.join(home, '.gitconfig'), '# my git\n[user]\n\tname = Me\n', { mode: 0o640 });
+    fs.writeFileSync(path.join(home, 'c.json'), '{\n  // mine\n  "a": 1\n}\n');
+    const token = 'tok"en\\with-quotes-1234';
+
+    const run = await runCli(['--recipes', recipes, 'run', 'keep'], home, { GIT_TOKEN: token });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(home, 'pip.conf'))).toEqual(
+      Buffer.concat([latin1, Buffer.from('index-url = http://m/simple\n')]),
+    );
+    expect(fs.readFileSync(path.join(home, 'a.json'), 'utf8')).toBe(odd.replace('1e400\n', '1e400,\n  "new": 1\n'));
+    expect(fs.readFileSync(path.join(home, 'a.yaml'), 'utf8')).toBe(`${oddYaml}new: 1\n`);
+    const git = (file: string): string =>
+      execFileSync('git', ['config', '--file', file, 'http.extraHeader'], { encoding: 'utf8' }).trimEnd();
+    expect(git(path.join(home, '.gitconfig'))).toBe(`Authorization: Bearer ${token}`);
+    expect(fs.readFileSync(path.join(home, '.gitconfig'), 'utf8')).toMatch(/^# my git\n\[user\]\n\tname = Me\n/);
+    expect(fs.statSync(path.join(home, '.gitconfig')).mode & 0o777).toBe(0o640);
+    expect(git(path.join(home, 'new', '.gitconfig'))).toBe(token);
+    expect(fs.statSync(path.join(home, 'new', '.gitconfig')).mode & 0o777).toBe(0o600);
+    const again = await runCli(['--recipes', recipes, 'plan', 'keep', '--exit-code'], home, { GIT_TOKEN: token });
+    expect(again.code, again.stdout).toBe(0);
+
+    const bad = await runCli(['--recipes', recipes, 'run', 'commented'], home);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout + bad.stderr).toContain(
+      `${path.join(home, 'c.json')}:2:3: a comment: JSON with comments is not supported`,
+    );
+    expect(bad.stdout + bad.stderr).not.toMatch(/\n\s+at /); // no stack
+  });
+});

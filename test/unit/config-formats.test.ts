@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalKey, parseGitConfigList } from '../../src/steps/config/gitconfig.js';
+import { decodeConfig, encodeConfig, entriesIn, pathIn, valueOut } from '../../src/steps/config/encoding.js';
+import { canonicalKey, parseGitConfigList, quoteGitValue } from '../../src/steps/config/gitconfig.js';
 import { ini } from '../../src/steps/config/ini.js';
 import { json } from '../../src/steps/config/json.js';
 import { sameValue } from '../../src/steps/config/types.js';
@@ -73,7 +74,7 @@ describe('yaml (.condarc)', () => {
       { path: ['default_channels'], value: ['https://m/main', 'https://m/r'] },
     ]);
     expect(out).toContain('# conda settings');
-    expect(out).toContain('defaults # the main one');
+    expect(out).toContain('  - defaults   # the main one\n'); // untouched lines stay byte-for-byte
     expect(out).toContain('auto_activate_base: false');
     expect(yamlFormat.get(out, ['custom_channels', 'bioconda'])).toBe('https://old.example/cloud');
     expect(yamlFormat.get(out, ['custom_channels', 'conda-forge'])).toBe('https://m/cloud');
@@ -94,6 +95,71 @@ describe('json', () => {
     expect(out).toContain('\n    "a": 1');
     expect(json.get(out, ['nested', 'new'])).toBe('x');
     expect(() => json.set('[1,2]', [])).toThrow(/not a JSON object/);
+  });
+});
+
+// Values JavaScript cannot hold or would write otherwise: untouched, they must stay as written.
+const ODD_JSON = '{\n  "big": 12345678901234567890,\n  "f": 1.0,\n  "e": 1e400,\n  "s":"a",  "o": {"x": 1}\n}\n';
+const ODD_YAML =
+  "# odd values\nmode: 0755\nbig: 12345678901234567890\nf: 1.0\ne: 1e400\nq: 'single'\nz:   1 # mine\nlist:\n    - a   # first\n";
+
+describe('json and yaml edits change only the keys they set', () => {
+  it('json: big integers, 1.0, 1e400, spacing and key order stay byte-for-byte', () => {
+    const out = json.set(ODD_JSON, [
+      { path: ['s'], value: 'b' },
+      { path: ['o', 'y'], value: [1, 2] },
+      { path: ['new'], value: true },
+    ]);
+    expect(out).toBe(
+      '{\n  "big": 12345678901234567890,\n  "f": 1.0,\n  "e": 1e400,\n  "s":"b",  "o": {"x": 1, "y": [1,2]},\n  "new": true\n}\n',
+    );
+    expect(json.set(out, [{ path: ['new'], value: null }])).toBe(
+      '{\n  "big": 12345678901234567890,\n  "f": 1.0,\n  "e": 1e400,\n  "s":"b",  "o": {"x": 1, "y": [1,2]}\n}\n',
+    );
+    expect(json.set('', [{ path: ['a', 'b'], value: 1 }])).toBe('{\n  "a": {\n    "b": 1\n  }\n}\n');
+  });
+
+  it('json: a comment or a trailing comma is refused with its line, column and a hint', () => {
+    expect(() => json.set('{\n  // mine\n  "a": 1\n}\n', [])).toThrow(
+      /^2:3: a comment: JSON with comments is not supported$/,
+    );
+    expect(() => json.get('{\n  "a": 1,\n}\n', ['a'])).toThrow(/^2:9: a trailing comma before "}"$/);
+    expect(() => json.get('{\n  "a": 1,\n}\n', ['a'])).toThrow(
+      expect.objectContaining({ hint: expect.stringMatching(/remove the comma/) }),
+    );
+  });
+
+  it('yaml: 0755, big integers, 1.0, 1e400, quoting, comments and key order stay byte-for-byte', () => {
+    const out = yamlFormat.set(ODD_YAML, [
+      { path: ['z'], value: 2 },
+      { path: ['new'], value: '0644' },
+      { path: ['sub', 'k'], value: 'true' },
+    ]);
+    expect(out).toBe(ODD_YAML.replace('z:   1 # mine', 'z: 2 # mine') + 'new: "0644"\nsub:\n  k: "true"\n');
+    expect(yamlFormat.get(out, ['new'])).toBe('0644');
+    expect(yamlFormat.set(out, [{ path: ['z'], value: null }])).toBe(out.replace('z: 2 # mine\n', ''));
+  });
+});
+
+describe('files that are not UTF-8', () => {
+  const LATIN1 = Buffer.from('# caf\xe9\n[global]\nname = Ren\xe9\n', 'latin1');
+
+  it('ini: bytes outside the edited keys are written back exactly; values go in and come out as UTF-8', () => {
+    const { text, latin1 } = decodeConfig(LATIN1, 'ini', 'pip.conf');
+    expect(latin1).toBe(true);
+    const out = encodeConfig(ini.set(text, entriesIn([{ path: ['global', 'x'], value: 'é' }], true)), latin1);
+    expect(out).toEqual(Buffer.concat([LATIN1, Buffer.from('x = é\n', 'utf8')]));
+    const back = decodeConfig(out, 'ini', 'pip.conf').text;
+    expect(valueOut(ini.get(back, pathIn(['global', 'x'], true)), true)).toBe('é');
+  });
+
+  it('json and yaml: refused with the line, never rewritten', () => {
+    expect(() => decodeConfig(LATIN1, 'json', 'a.json')).toThrow(/^a\.json:1: holds bytes that are not UTF-8/);
+    expect(decodeConfig(Buffer.from('a: é\n'), 'yaml', 'a.yaml')).toEqual({ text: 'a: é\n', latin1: false });
+  });
+
+  it('gitconfig: a value quoted as git reads it back', () => {
+    expect(quoteGitValue('a"b\\c\td')).toBe('"a\\"b\\\\c\\td"');
   });
 });
 

@@ -1,4 +1,7 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
 import type { Runner } from '../../util/process.js';
+import { argvHoldsSecret } from '../../util/redact.js';
 import { which } from '../../util/which.js';
 import { valueDiffers } from '../../util/redact.js';
 import { assertWritable } from './keys.js';
@@ -64,7 +67,17 @@ export async function gitconfigMissing(
   return missing;
 }
 
-/** Sets every key with git (lists: all values replaced). */
+/** A value in gitconfig's double-quoted form (`\\`, `\"`, `\n`, `\t` escaped): what git reads back as it. */
+export function quoteGitValue(v: string): string {
+  return `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\t/g, '\\t')}"`;
+}
+
+/**
+ * Sets every key with git (lists: all values replaced). A secret value never goes into git's argv (which
+ * every user can read, and which the runner refuses): git writes a random placeholder, which is then
+ * replaced in the file by the value, quoted as git would. So `file` must be a private copy (the caller
+ * moves it into place atomically).
+ */
 export async function gitconfigSet(
   runner: Runner,
   env: NodeJS.ProcessEnv,
@@ -76,6 +89,14 @@ export async function gitconfigSet(
     Object.entries(want).map(([k, value]) => ({ path: k.split('.'), value })),
   );
   const git = gitExe(env);
+  const secrets = new Map<string, string>();
+  const arg = (v: ConfigValue): string => {
+    const s = String(v);
+    if (!argvHoldsSecret([s])) return s;
+    const token = `envkit-secret-${randomBytes(12).toString('hex')}`;
+    secrets.set(token, s);
+    return token;
+  };
   const run = async (args: string[], okCodes = [0]): Promise<void> => {
     const r = await runner.run({ argv: [git, 'config', '--file', file, ...args], timeoutMs: 15_000 });
     if (!okCodes.includes(r.exitCode ?? -1))
@@ -85,7 +106,12 @@ export async function gitconfigSet(
     if (value === null) await run(['--unset-all', key], [0, 5]);
     else if (Array.isArray(value)) {
       await run(['--unset-all', key], [0, 5]);
-      for (const v of value) await run(['--add', key, String(v)]);
-    } else await run(['--replace-all', key, String(value)]);
+      for (const v of value) await run(['--add', key, arg(v)]);
+    } else await run(['--replace-all', key, arg(value)]);
   }
+  if (!secrets.size) return;
+  let text = await fs.readFile(file, 'latin1'); // one char per byte: every other byte written back as it was
+  for (const [token, value] of secrets)
+    text = text.split(token).join(Buffer.from(quoteGitValue(value), 'utf8').toString('latin1'));
+  await fs.writeFile(file, text, 'latin1');
 }
