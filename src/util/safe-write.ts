@@ -173,8 +173,8 @@ export async function safeWrite(
 }
 
 /** The mode a new file with this content gets: 0600 when it holds a secret, else undefined (0666 less the umask). */
-export function newFileMode(content: string): number | undefined {
-  return holdsSecret(content) ? 0o600 : undefined;
+export function newFileMode(content: string | Buffer): number | undefined {
+  return holdsSecret(typeof content === 'string' ? content : content.toString('utf8')) ? 0o600 : undefined;
 }
 
 /** The link's text when `file` is a symlink whose target does not exist; undefined otherwise. */
