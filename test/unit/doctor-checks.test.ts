@@ -59,11 +59,11 @@ describe('shellRcFiles', () => {
 
 describe('selectChecks', () => {
   it('all by default; names and globs; an unknown name lists the names (exit 2)', () => {
-    expect(selectChecks([]).size).toBe(6);
+    expect(selectChecks([]).size).toBe(7);
     expect([...selectChecks(['mirror-*', 'steps'])]).toEqual(['mirror-hosts', 'steps']);
     expect([...selectChecks(['?rift'])]).toEqual(['drift']);
     expect(() => selectChecks(['mirror'])).toThrow(
-      /--check mirror: no doctor check is named so \(the checks: env-file, /,
+      /--check mirror: no doctor check is named so \(the checks: config, env-file, /,
     );
     expect(() => selectChecks(['x.y'])).toThrow(expect.objectContaining({ exitCode: 2 }) as EnvkitError);
   });
