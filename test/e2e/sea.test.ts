@@ -58,7 +58,8 @@ describe.skipIf(!canBuildSea)('the single-file setup (dist/setup-linux-x64), wit
     expect(list.stdout).toMatch(/^pip-mirror\s/m);
     expect(list.stdout).toMatch(/^cmake\s/m);
 
-    const plan = await sea(['plan', 'pip-mirror', '--exit-code'], home);
+    // The default profile names no pip index (pip's own config decides): a mirror gives pip-mirror work.
+    const plan = await sea(['plan', 'pip-mirror', '--mirror', 'tuna', '--exit-code'], home);
     expect(plan.code, plan.stderr).toBe(3);
     expect(plan.stdout).toContain('will run: ~/.config/pip/pip.conf does not exist');
 
