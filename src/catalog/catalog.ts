@@ -1,4 +1,5 @@
 import { errnoText } from '../util/system-error.js';
+import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Problem } from '../util/errors.js';
@@ -14,10 +15,20 @@ export interface RecipeFolder {
   origin: Origin;
   /** The user named it (flag or config): a missing folder is an error, not silence. */
   explicit: boolean;
+  /** Only this file of the folder (a recipe file named on the command line: `setup plan ./mine.yaml`). */
+  file?: string;
 }
 
-/** The recipe folders in priority order: bundled, the user's, config.yaml's `recipes:`, then `--recipes`. */
-export function recipeFolders(paths: Paths, config: UserConfig, flags: readonly string[] = []): RecipeFolder[] {
+/**
+ * The recipe folders in priority order: bundled, the user's, config.yaml's `recipes:`, `--recipes`, then the
+ * recipe files named on the command line (each alone: the other files beside it are not recipes).
+ */
+export function recipeFolders(
+  paths: Paths,
+  config: UserConfig,
+  flags: readonly string[] = [],
+  files: readonly string[] = [],
+): RecipeFolder[] {
   return [
     { dir: paths.bundledRecipes, origin: 'bundled', explicit: false },
     { dir: paths.userRecipes, origin: 'user', explicit: false },
@@ -27,6 +38,7 @@ export function recipeFolders(paths: Paths, config: UserConfig, flags: readonly 
       explicit: true,
     })),
     ...flags.map((d): RecipeFolder => ({ dir: path.resolve(d), origin: 'flag', explicit: true })),
+    ...files.map((f): RecipeFolder => ({ dir: path.dirname(f), origin: 'flag', explicit: true, file: f })),
   ];
 }
 
@@ -57,7 +69,7 @@ async function indexFolders(folders: readonly RecipeFolder[], problems: Problem[
   const listed = await Promise.all(
     folders.map(async (f) => {
       try {
-        return await recipeFiles(f.dir);
+        return f.file ? [f.file] : await recipeFiles(f.dir);
       } catch (e) {
         if (f.explicit)
           problems.push({
@@ -74,7 +86,11 @@ async function indexFolders(folders: readonly RecipeFolder[], problems: Problem[
       const name = path.basename(file).replace(/\.ya?ml$/, '');
       inFolder.set(name, [...(inFolder.get(name) ?? []), { file, origin: f.origin }]);
     }
-    for (const [name, files] of inFolder) index.set(name, [...(index.get(name) ?? []), files]);
+    for (const [name, files] of inFolder) {
+      // A file named on the command line that a recipe folder also holds: one level, not an override of itself.
+      const levels = (index.get(name) ?? []).filter((l) => !l.every((x) => files.some((y) => y.file === x.file)));
+      index.set(name, [...levels, files]);
+    }
   });
   return index;
 }
@@ -138,10 +154,14 @@ export function checkRequires(
   for (const r of recipes.values()) {
     r.requires.forEach((dep, i) => {
       if (!recipes.has(dep) && !known.has(dep)) {
+        // Beside the file but not in a recipe folder (a recipe file named on the command line): say how.
+        const dir = path.dirname(r.file);
+        const beside = ['yaml', 'yml'].some((x) => existsSync(path.join(dir, `${dep}.${x}`)));
         problems.push({
           severity: 'error',
           loc: r.source.locOf(['requires', i]),
-          message: `unknown recipe "${dep}" in requires${didYouMean(dep, known)}`,
+          message: `unknown recipe "${dep}" in requires${beside ? '' : didYouMean(dep, known)}`,
+          ...(beside ? { hint: `${dep}.yaml is beside it, but not in a recipe folder: add --recipes ${dir}` } : {}),
         });
       }
     });

@@ -14,7 +14,15 @@ export function sessionFrom(
   load?: readonly string[],
   more: Pick<SessionOptions, 'trustNotes' | 'reportBadConfig'> = {},
 ): Promise<Session> {
-  return openSession({ recipes: opts.recipes, mirror: opts.mirror, set: opts.set, prefix: opts.prefix, load, ...more });
+  return openSession({
+    recipes: opts.recipes,
+    recipeFiles: opts.recipeFiles,
+    mirror: opts.mirror,
+    set: opts.set,
+    prefix: opts.prefix,
+    load,
+    ...more,
+  });
 }
 
 /**

@@ -1,5 +1,17 @@
 import type { CommandContext, CommandModule, CommandName } from './command.js';
 import { reportError } from './error-output.js';
+import { recipeFileArgs } from './recipe-args.js';
+
+/** The commands whose arguments name recipes, from this one on (export: after the format). */
+const RECIPE_ARGS: Partial<Record<CommandName, number>> = {
+  show: 0,
+  plan: 0,
+  run: 0,
+  doctor: 0,
+  lock: 0,
+  bundle: 0,
+  export: 1,
+};
 
 /** Every command, loaded lazily: only the one being run pays for its imports. */
 const COMMANDS: Record<CommandName, () => Promise<CommandModule>> = {
@@ -32,6 +44,8 @@ export async function runCommand(
 ): Promise<number> {
   try {
     const mod = await COMMANDS[name]();
+    const from = RECIPE_ARGS[name];
+    if (from !== undefined) ({ args, opts } = recipeFileArgs(args, from, opts));
     return await mod.default(args, opts as never, ctx);
   } catch (e) {
     return reportError(e, !!opts.verbose);

@@ -17,6 +17,8 @@ export interface Output {
 /** Options shared by every command, as commander parses them. */
 export interface GlobalOpts {
   recipes: string[];
+  /** Recipe files given as arguments, set by engine.ts (recipe-args.ts), not a flag. */
+  recipeFiles?: string[];
   mirror?: string;
   set: string[];
   prefix?: string;

@@ -87,12 +87,12 @@ Exit codes: 0 ok · 1 a step or check failed · 2 invalid input · 3 plan --exit
 
   add('show')
     .description('the resolved recipe: variables with their sources, steps as they will run')
-    .argument('<recipe>', 'recipe name')
+    .argument('<recipe>', 'recipe name, or the path of a recipe file (./mine.yaml)')
     .addHelpText('after', '\nExamples:\n  $ setup show faiss\n  $ setup show faiss --set faiss.version=1.8.0 --json');
 
   withSelection(add('plan'))
     .description('preview every step with its state and the reason; changes nothing')
-    .argument('[recipe...]', 'recipes (default: all); their requires are included')
+    .argument('[recipe...]', 'recipe names or recipe files (./mine.yaml) (default: all); their requires are included')
     .option('--exit-code', 'exit 3 when anything would run')
     .option('--no-resolve', 'do not ask pip what pending pip steps would install (faster, offline)')
     .option(
@@ -113,12 +113,12 @@ Exit codes: 0 ok · 1 a step or check failed · 2 invalid input · 3 plan --exit
     )
     .addHelpText(
       'after',
-      "\nExamples:\n  $ setup plan ml-stack\n  $ setup plan ml-stack --locked --exit-code   has anything drifted from ./envkit.lock?\n  $ setup plan cmake --exit-code && echo \"cmake is set up\"\n  $ setup plan --json | jq '.counts'\n  $ setup plan jupyter --no-resolve\n  $ setup plan pip-mirror --mirror tuna --diff   what it would change in pip.conf\n  $ setup plan ml-stack --graph | dot -Tsvg > ml-stack.svg\n  $ setup plan ml-stack --graph --format mermaid\n  $ setup plan faiss --only 'Build*' --skip-tags slow   what selection leaves out, and why",
+      "\nExamples:\n  $ setup plan ml-stack\n  $ setup plan ml-stack --locked --exit-code   has anything drifted from ./envkit.lock?\n  $ setup plan cmake --exit-code && echo \"cmake is set up\"\n  $ setup plan --json | jq '.counts'\n  $ setup plan jupyter --no-resolve\n  $ setup plan pip-mirror --mirror tuna --diff   what it would change in pip.conf\n  $ setup plan ml-stack --graph | dot -Tsvg > ml-stack.svg\n  $ setup plan ml-stack --graph --format mermaid\n  $ setup plan faiss --only 'Build*' --skip-tags slow   what selection leaves out, and why\n  $ setup plan ./mine.yaml                     a recipe file of your own, by its path",
     );
 
   withSelection(add('run'))
     .description('run what the plan says, in dependency order; each step checked again after it runs')
-    .argument('<recipe...>', 'recipes to set up')
+    .argument('<recipe...>', 'recipes to set up: names, or paths of recipe files (./mine.yaml)')
     .option('--no-wait', 'fail at once when another setup run holds the lock (default: wait for it)')
     .option(
       '--diff',

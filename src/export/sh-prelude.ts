@@ -28,6 +28,8 @@ _write() {
   mv -f -- "$t" "$f"
 }
 # Does env file $1 hold the entry $2 (whole lines)?
+# A value as one shell word that reads back as exactly it (a secret written into the env file).
+_shq() { local q="'" r="'\\''"; printf "'%s'" "$~{1//$q/$r}"; }
 _has_entry() { [ -f "$1" ] && [[ $'\n'"$(cat -- "$1")"$'\n' == *$'\n'"$2"$'\n'* ]]; }
 # Appends block $2 to rc file $1 as setup does: after one blank line, or alone in an empty file.
 _append_block() {
@@ -35,7 +37,7 @@ _append_block() {
   elif [ -z "$(tail -c 1 -- "$1")" ]; then printf '\n%s' "$2" >>"$1"
   else printf '\n\n%s' "$2" >>"$1"; fi
 }
-_HELPERS=$(declare -f _same _mode_is _write _has_entry _append_block)
+_HELPERS=$(declare -f _same _mode_is _write _has_entry _append_block _shq)
 # Runs body $3 with bash -e -o pipefail (as root when $1 is 1), at most $2 seconds (0: no limit).
 # \`timeout\` puts the step in its own process group, out of reach of Ctrl-C: it runs in the background and
 # the script waits for it, so a signal's trap (_interrupted) runs at once and stops it through timeout.

@@ -27,6 +27,8 @@ import { processRunner, type Runner } from '../util/process.js';
 /** Options every command shares: --recipes, --mirror, --set, --prefix (docs/cli.md, global options). */
 export interface SessionOptions {
   recipes?: string[];
+  /** Recipe files named on the command line (`setup plan ./mine.yaml`): each read alone, after the folders. */
+  recipeFiles?: string[];
   mirror?: string;
   set?: string[];
   prefix?: string;
@@ -73,7 +75,7 @@ export async function openSession(opts: SessionOptions = {}): Promise<Session> {
     configProblems.push(...e.problems);
     return { config: {} as UserConfig, source: undefined };
   });
-  const folders = recipeFolders(paths, config, opts.recipes);
+  const folders = recipeFolders(paths, config, opts.recipes, opts.recipeFiles);
   const fromConfig = configVars(config);
   const overrides: Overrides = { ...parseSets(opts.set ?? []), config: fromConfig };
   const load =

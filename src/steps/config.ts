@@ -1,4 +1,5 @@
 import { clipValue } from '../util/terminal.js';
+import { holdsSecretMarker } from '../util/sh-word.js';
 import { replacedBySecrets, valueDiffers } from '../util/redact.js';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -289,7 +290,7 @@ export const configKind = defineKind<z.infer<typeof configSchema>, ConfigConfig>
           : `_same ${p} ${ctx.q(after)}`,
       apply: [
         `if [ ! -e ${p} ]${before === undefined ? '' : ` || _same ${p} ${ctx.q(before)}`}; then`,
-        `  printf '%s' ${ctx.q(after)} | _write ${p} ${after.includes('__envkit_secret_') ? `"$([ -e ${p} ] || echo 0600)"` : "''"}`,
+        `  printf '%s' ${ctx.q(after)} | _write ${p} ${holdsSecretMarker(after) ? `"$([ -e ${p} ] || echo 0600)"` : "''"}`,
         `elif ! _same ${p} ${ctx.q(after)}; then`,
         `  echo ${ctx.q(why)} >&2`,
         `  echo ${ctx.q(`set them by hand, or run \`setup run\` (it merges), then run this script again`)} >&2`,

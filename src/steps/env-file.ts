@@ -1,6 +1,7 @@
 import { valueDiffers } from '../util/redact.js';
 import { shellQuote } from '../util/shell.js';
-import { canonicalEnvValue, envWord, joinPieces, parseDoubleQuoted } from './env-value.js';
+import { secretMarker } from '../util/sh-word.js';
+import { canonicalEnvValue, envWord, joinPieces, parseDoubleQuoted, type EnvPiece } from './env-value.js';
 
 /** The managed env file's contents as data: exports, and folders prepended to PATH-like variables. */
 export interface EnvFile {
@@ -20,14 +21,36 @@ function unquote(word: string): string | undefined {
   return m ? m[1]!.replace(/'\\''/g, "'") : undefined;
 }
 
-/** An env value's word as the env file writes it → the value (`$NAME` for a reference, `$$` for a literal `$`). */
+/**
+ * An env value's word as the env file writes it → the value (`$NAME` for a reference, `$$` for a literal `$`).
+ * The word may be pieces side by side: single-quoted, double-quoted (with references), bare, and the quoted
+ * secret markers of a script (`setup export sh`), read back as the secret's plain marker.
+ */
 function unquoteValue(word: string): string | undefined {
-  if (!word.startsWith('"')) {
-    const lit = unquote(word);
-    return lit === undefined ? undefined : joinPieces([{ text: lit }]);
+  const pieces: EnvPiece[] = [];
+  const text = (t: string): void => {
+    const last = pieces[pieces.length - 1];
+    if (last && 'text' in last) last.text += t;
+    else pieces.push({ text: t });
+  };
+  const token =
+    /__envkit_qsecret_([A-Za-z_][A-Za-z0-9_]*)__|'([^']*)'|\\'|("(?:[^"\\]|\\[\s\S])*")|((?:(?!__envkit_qsecret_)[A-Za-z0-9_@%+=:,./-])+)/y;
+  for (let i = 0; i < word.length; i = token.lastIndex) {
+    token.lastIndex = i;
+    const m = token.exec(word);
+    if (!m) return undefined;
+    if (m[1] !== undefined) text(secretMarker(m[1]));
+    else if (m[2] !== undefined) text(m[2]);
+    else if (m[3] !== undefined) {
+      const dq = parseDoubleQuoted(m[3]);
+      if (!dq) return undefined;
+      for (const p of dq)
+        if ('ref' in p) pieces.push(p);
+        else text(p.text);
+    } else if (m[4] !== undefined) text(m[4]);
+    else text("'");
   }
-  const pieces = parseDoubleQuoted(word);
-  return pieces && joinPieces(pieces);
+  return joinPieces(pieces);
 }
 
 const EXPORT_RE = /^export ([A-Za-z_][A-Za-z0-9_]*)=([\s\S]*)$/;

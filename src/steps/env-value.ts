@@ -5,6 +5,7 @@
  * literal. Values inserted by a template (`{{ … }}`) are always literal (env.ts escapes their `$`).
  */
 import { shellQuote } from '../util/shell.js';
+import { quotedSecretMarker, splitAtSecretMarkers } from '../util/sh-word.js';
 
 /** A piece of a value: literal text, or a variable the shell fills in. */
 export type EnvPiece = { text: string } | { ref: string };
@@ -85,12 +86,33 @@ export function expandEnvValue(v: string, env: NodeJS.ProcessEnv): string {
 /**
  * The value as a POSIX shell word for the env file: single-quoted when it has no references (exactly as
  * before); otherwise double-quoted with `\`, `"`, `$` and backquote escaped, each reference written
- * `${NAME-}` so that a shell under `set -u` loads the file even when NAME is unset.
+ * `${NAME-}` so that a shell under `set -u` loads the file even when NAME is unset. A secret's marker
+ * (`setup export sh`) stands outside the quotes as a quoted marker: the script quotes the value itself.
  */
 export function envWord(v: string): string {
   const pieces = envValuePieces(v);
-  if (!pieces.some((p) => 'ref' in p)) return shellQuote(pieces.map((p) => ('text' in p ? p.text : '')).join(''));
-  return `"${pieces.map((p) => ('ref' in p ? `\${${p.ref}-}` : p.text.replace(/[\\"$`]/g, '\\$&'))).join('')}"`;
+  const refs = pieces.some((p) => 'ref' in p);
+  const out: string[] = [];
+  let dq = '';
+  const flush = (): void => {
+    if (dq) out.push(`"${dq}"`);
+    dq = '';
+  };
+  for (const p of pieces) {
+    if ('ref' in p) {
+      dq += `\${${p.ref}-}`;
+      continue;
+    }
+    for (const part of splitAtSecretMarkers(p.text)) {
+      if (typeof part !== 'string') {
+        flush();
+        out.push(quotedSecretMarker(part.secret));
+      } else if (refs) dq += part.replace(/[\\"$`]/g, '\\$&');
+      else if (part) out.push(shellQuote(part));
+    }
+  }
+  flush();
+  return out.join('') || "''";
 }
 
 /** A double-quoted word as envWord writes it → its pieces; undefined for anything else. */

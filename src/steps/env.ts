@@ -1,4 +1,5 @@
 import { clipValue } from '../util/terminal.js';
+import { holdsSecretMarker } from '../util/sh-word.js';
 import * as z from '../util/zod.js';
 import { ENV_NAME, ENV_NAME_MESSAGE } from '../lang/schema.js';
 import { holdsSecret, replacedBySecrets } from '../util/redact.js';
@@ -142,7 +143,7 @@ export const envKind = defineKind<z.infer<typeof envSchema>, EnvFile>({
     // ~/.bashrc always, ~/.zshrc when the user has one or their shell is zsh (rcFiles).
     const zshUser = `[ "$(basename -- "\${SHELL:-$(getent passwd "$(id -un)" | cut -d: -f7)}")" = zsh ]`;
     const rcs = `"$HOME/.bashrc" "$HOME/.zshrc"; do [ "$rc" != "$HOME/.zshrc" ] || [ -e "$rc" ] || ${zshUser} || continue;`;
-    const mode = after.includes('__envkit_secret_') ? '0600' : "''";
+    const mode = holdsSecretMarker(after) ? '0600' : "''";
     return {
       check: [
         ...need.map((e) => `_has_entry ${f} ${ctx.q(e)}`),

@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import { holdsSecretMarker } from '../util/sh-word.js';
 import * as z from '../util/zod.js';
 import { danglingLink, newFileMode, readIfExists, safeWrite } from '../util/safe-write.js';
 import { UnreadableFile } from '../util/user-file.js';
@@ -110,7 +111,7 @@ export const fileKind = defineKind<z.infer<typeof fileSchema>, FileConfig>({
     const p = ctx.q(c.path);
     const mode = c.mode === undefined ? '' : c.mode.toString(8).padStart(4, '0');
     // As setup does: a new file that holds a secret is created 0600, an existing one keeps its mode.
-    const secret = c.content.includes('__envkit_secret_') ? `"$([ -e ${p} ] || echo 0600)"` : "''";
+    const secret = holdsSecretMarker(c.content) ? `"$([ -e ${p} ] || echo 0600)"` : "''";
     return {
       check: `_same ${p} ${ctx.q(c.content)}${mode ? ` && _mode_is ${p} ${mode}` : ''}`,
       apply: `printf '%s' ${ctx.q(c.content)} | _write ${p} ${mode ? mode : secret}`,

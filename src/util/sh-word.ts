@@ -7,15 +7,44 @@
 import { shellQuote } from './shell.js';
 
 const MARKER_RE = /__envkit_secret_([A-Za-z_][A-Za-z0-9_]*)__/g;
+/** Either marker: the secret's value as it is, or (`q`) as a shell word that reads back as that value. */
+const ANY_MARKER_RE = /__envkit_(q?)secret_([A-Za-z_][A-Za-z0-9_]*)__/g;
 
 /** What stands in for the secret `name` while recipes are resolved for a script: quoting turns it into `${name}`. */
 export function secretMarker(name: string): string {
   return `__envkit_secret_${name}__`;
 }
 
-/** The secrets whose markers `text` holds, in order of first appearance. */
+/**
+ * What stands, in a file that a shell reads (the env file), for the secret `name` written as one shell word:
+ * the script quotes the value where it runs (`_shq`), so a secret holding `'`, `"`, `$` or a space is
+ * exactly that value when the file is sourced, never code.
+ */
+export function quotedSecretMarker(name: string): string {
+  return `__envkit_qsecret_${name}__`;
+}
+
+/** The secrets whose markers (either kind) `text` holds, in order of first appearance. */
 export function markedSecrets(text: string): string[] {
-  return [...new Set([...text.matchAll(MARKER_RE)].map((m) => m[1]!))];
+  return [...new Set([...text.matchAll(ANY_MARKER_RE)].map((m) => m[2]!))];
+}
+
+/** Does `text` hold a secret's marker (either kind)? */
+export function holdsSecretMarker(text: string): boolean {
+  return markedSecrets(text).length > 0;
+}
+
+/** `text` split at the plain secret markers it holds: literal strings, and `{ secret }` for each marker. */
+export function splitAtSecretMarkers(text: string): (string | { secret: string })[] {
+  const out: (string | { secret: string })[] = [];
+  let last = 0;
+  for (const m of text.matchAll(MARKER_RE)) {
+    out.push(text.slice(last, m.index));
+    out.push({ secret: m[1]! });
+    last = m.index + m[0].length;
+  }
+  out.push(text.slice(last));
+  return out;
 }
 
 /** Control characters other than a newline: written with bash's `$'…'` quoting, so the script stays plain text. */
@@ -41,7 +70,8 @@ function literal(s: string): string {
 }
 
 /**
- * `value` as one bash word. A literal is quoted as it is; secret markers become `"${NAME}"` and `home`
+ * `value` as one bash word. A literal is quoted as it is; secret markers become `"${NAME}"` (a quoted
+ * marker `"$(_shq "${NAME}")"`, the value as a shell word) and `home`
  * (at the start of a path: followed by `/`, the end, or a character a path name does not continue with)
  * becomes `"${HOME}"`, the pieces joined into one word.
  */
@@ -75,9 +105,9 @@ export function shWord(value: string, home?: string): string {
     if (lit) parts.push(literal(lit));
   };
   let last = 0;
-  for (const m of rest.matchAll(MARKER_RE)) {
+  for (const m of rest.matchAll(ANY_MARKER_RE)) {
     pushLiteral(rest.slice(last, m.index));
-    parts.push(`"\${${m[1]!}}"`);
+    parts.push(m[1] ? `"$(_shq "\${${m[2]!}}")"` : `"\${${m[2]!}}"`);
     last = m.index + m[0].length;
   }
   rest = rest.slice(last);

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { quotedSecretMarker, secretMarker } from '../../src/util/sh-word.js';
 import {
   envFileMissing,
   mergeEnvFile,
@@ -91,6 +92,17 @@ describe('parseEnvFile / serializeEnvFile', () => {
       env: { HOME: '/h', PATH: '/usr/bin:/bin', A: 'a' },
     });
     expect(out).toBe('/h/.local/bin:/usr/bin:/binx|it\'s "a" `b` \\ $C $1\nnext|');
+  });
+
+  it("a script's secret marker stands outside the quotes, as its quoted marker, and reads back as the marker", () => {
+    const m = secretMarker('TOKEN');
+    const e = envFile({ T: m, B: `$HOME/x-${m}-y`, C: `a'b ${m}` });
+    const text = serializeEnvFile(e);
+    expect(text).toContain(`export T=${quotedSecretMarker('TOKEN')}\n`);
+    expect(text).toContain(`export B="\${HOME-}/x-"${quotedSecretMarker('TOKEN')}"-y"\n`);
+    expect(text).toContain(`export C='a'\\''b '${quotedSecretMarker('TOKEN')}\n`);
+    expect(plain(parseEnvFile(text)).set).toEqual({ T: m, B: `$HOME/x-${m}-y`, C: `a'b ${m}` });
+    expect(envFileMissing(parseEnvFile(text), e)).toEqual([]);
   });
 
   it('round-trips 500 random values (seeded)', () => {
