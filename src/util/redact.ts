@@ -65,6 +65,12 @@ export function addSecret(value: string): void {
   if (/[\r\n]/.test(value)) for (const line of secretLines(value)) addSecret(line);
 }
 
+/** Empties the registry (tests that need one secret at a time; the tool itself never forgets a secret). */
+export function forgetSecrets(): void {
+  values.clear();
+  ordered = [];
+}
+
 /** The non-empty lines of a secret (what line-by-line output may show of it). */
 export function secretLines(value: string): string[] {
   return value.split(/\r\n|\r|\n/).filter(Boolean);

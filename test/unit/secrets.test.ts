@@ -7,7 +7,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { asRoot, SOURCE_AND_EXEC } from '../../src/run/as-root.js';
 import { basicHeader, credentialEnv, publicUrl, splitUserinfo } from '../../src/steps/git/credentials.js';
 import { gitOptions } from '../../src/steps/git.js';
-import { addSecret, redact, redactDeep, secretEncodings } from '../../src/util/redact.js';
+import { addSecret, forgetSecrets, redact, redactDeep, secretEncodings } from '../../src/util/redact.js';
 import { BASH_MANAGED } from '../../src/util/shell.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'envkit-unit-secrets-'));
@@ -135,6 +135,9 @@ describe('redact', () => {
       fc.property(
         value.filter((v) => v.length >= 4),
         (s) => {
+          // One secret at a time: an earlier run's secret (or one of its lines) may overlap this one's
+          // surroundings, which masks more than `a *** b` — right for the tool, wrong for this equality.
+          forgetSecrets();
           addSecret(s);
           const forms = [
             s,
@@ -153,5 +156,14 @@ describe('redact', () => {
       ),
       { numRuns: 500 },
     );
+  });
+
+  it('an earlier secret overlapping the text around a later one still leaves no form of either', () => {
+    forgetSecrets();
+    addSecret('x\n 𝅘𝅥𝅲');
+    addSecret('𝅘𝅥𝅲');
+    const out = redact('a 𝅘𝅥𝅲 b');
+    expect(out).not.toContain('𝅘𝅥𝅲');
+    expect(out.startsWith('a')).toBe(true);
   });
 });
