@@ -27,9 +27,22 @@ _write() {
   else chmod "$(printf '%04o' $((0666 & ~0$(umask))))" "$t"; fi
   mv -f -- "$t" "$f"
 }
-# Does env file $1 hold the entry $2 (whole lines)?
 # A value as one shell word that reads back as exactly it (a secret written into the env file).
 _shq() { local q="'" r="'\\''"; printf "'%s'" "$~{1//$q/$r}"; }
+# A value as the inside of a JSON string, escaped as JSON.stringify does (a secret written into a json or yaml file).
+_jsq() {
+  local s=$1 b='\' q='"' c h u i
+  s=$~{s//"$b"/"$b$b"}; s=$~{s//"$q"/"$b$q"}
+  s=$~{s//$'\n'/"$~{b}n"}; s=$~{s//$'\t'/"$~{b}t"}; s=$~{s//$'\r'/"$~{b}r"}; s=$~{s//$'\b'/"$~{b}b"}; s=$~{s//$'\f'/"$~{b}f"}
+  if [[ $s == *[[:cntrl:]]* ]]; then
+    for i in 1 2 3 4 5 6 7 11 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31; do
+      printf -v h %02x "$i"; printf -v c "\\x$h"; printf -v u '\\u%04x' "$i"
+      s=$~{s//"$c"/"$u"}
+    done
+  fi
+  printf '%s' "$s"
+}
+# Does env file $1 hold the entry $2 (whole lines)?
 _has_entry() { [ -f "$1" ] && [[ $'\n'"$(cat -- "$1")"$'\n' == *$'\n'"$2"$'\n'* ]]; }
 # Appends block $2 to rc file $1 as setup does: after one blank line, or alone in an empty file.
 _append_block() {
@@ -37,7 +50,7 @@ _append_block() {
   elif [ -z "$(tail -c 1 -- "$1")" ]; then printf '\n%s' "$2" >>"$1"
   else printf '\n\n%s' "$2" >>"$1"; fi
 }
-_HELPERS=$(declare -f _same _mode_is _write _has_entry _append_block _shq)
+_HELPERS=$(declare -f _same _mode_is _write _has_entry _append_block _shq _jsq)
 # Runs body $3 with bash -e -o pipefail (as root when $1 is 1), at most $2 seconds (0: no limit).
 # \`timeout\` puts the step in its own process group, out of reach of Ctrl-C: it runs in the background and
 # the script waits for it, so a signal's trap (_interrupted) runs at once and stops it through timeout.

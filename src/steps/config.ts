@@ -1,5 +1,5 @@
 import { clipValue } from '../util/terminal.js';
-import { holdsSecretMarker } from '../util/sh-word.js';
+import { holdsSecretMarker, jsonEscapedSecrets, jsonSecretMarker, splitAtSecretMarkers } from '../util/sh-word.js';
 import { replacedBySecrets, valueDiffers } from '../util/redact.js';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -165,6 +165,33 @@ async function configAfter(c: ConfigConfig, text: string | undefined, env: StepE
   return (await bytesAfter(c, text === undefined ? undefined : Buffer.from(text, 'utf8'), env))?.toString('utf8') ?? '';
 }
 
+/**
+ * For `setup export sh`: the text of a file once `set` (whose values may hold secret markers) is merged
+ * into `text`, with every secret written so that any value reads back exactly: inside a JSON string,
+ * escaped as JSON (where the script runs, `_jsq`: the bytes setup writes); a YAML value holding a secret is
+ * written double-quoted, escaped the same. ini values are written as they are, as setup writes them.
+ */
+function scriptText(format: Exclude<Format, 'gitconfig'>, text: string, set: ConfigConfig['set']): string {
+  if (format === 'json') return jsonEscapedSecrets(json.set(text, entries(set)));
+  if (format === 'ini') return ini.set(text, entries(set));
+  // yaml: each string holding a secret is a placeholder the yaml writer leaves plain, then the quoted value.
+  const quoted: string[] = [];
+  const hold = (v: ConfigValue): ConfigValue => {
+    if (typeof v !== 'string' || !holdsSecretMarker(v)) return v;
+    const inside = splitAtSecretMarkers(v)
+      .map((p) => (typeof p === 'string' ? JSON.stringify(p).slice(1, -1) : jsonSecretMarker(p.secret)))
+      .join('');
+    quoted.push(`"${inside}"`);
+    return `__envkit_yaml_value_${quoted.length - 1}__`;
+  };
+  const held = Object.fromEntries(
+    Object.entries(set).map(([k, v]) => [k, Array.isArray(v) ? v.map(hold) : v === null ? v : hold(v)]),
+  ) as ConfigConfig['set'];
+  return yamlFormat
+    .set(text, entries(held))
+    .replace(/__envkit_yaml_value_(\d+)__/g, (_, i: string) => quoted[Number(i)]!);
+}
+
 /** `config`: merges keys into an ini, yaml, json or gitconfig file, keeping everything else. */
 export const configKind = defineKind<z.infer<typeof configSchema>, ConfigConfig>({
   kind: 'config',
@@ -279,7 +306,7 @@ export const configKind = defineKind<z.infer<typeof configSchema>, ConfigConfig>
     // A shell cannot merge keys into a file keeping its comments: it writes the file setup would write into
     // a fresh host (after the earlier steps that edit it), and stops on one that holds anything else.
     const before = ctx.shared.get(`file:${c.path}`);
-    const after = TEXT_FORMATS[c.format].set(before ?? '', entries(c.set));
+    const after = scriptText(c.format, before ?? '', c.set);
     ctx.shared.set(`file:${c.path}`, after);
     const allRemoved = Object.values(c.set).every((v) => v === null);
     const why = `${c.path} holds other content than setup would write (${keys.join(', ')} in ${c.format}): the script cannot merge keys into it keeping the rest`;
@@ -299,6 +326,11 @@ export const configKind = defineKind<z.infer<typeof configSchema>, ConfigConfig>
       ].join('\n'),
       limits: [
         `config ${c.format} files: writes the whole file setup would write on a fresh host, and stops on a file that holds anything else (setup merges keys, keeping other keys and comments)`,
+        ...(c.format === 'yaml' && holdsSecretMarker(after)
+          ? [
+              'config yaml files: a value holding a secret is written double-quoted (setup quotes it only where YAML needs it)',
+            ]
+          : []),
       ],
     };
   },

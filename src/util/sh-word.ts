@@ -7,8 +7,11 @@
 import { shellQuote } from './shell.js';
 
 const MARKER_RE = /__envkit_secret_([A-Za-z_][A-Za-z0-9_]*)__/g;
-/** Either marker: the secret's value as it is, or (`q`) as a shell word that reads back as that value. */
-const ANY_MARKER_RE = /__envkit_(q?)secret_([A-Za-z_][A-Za-z0-9_]*)__/g;
+/**
+ * Any marker: the secret's value as it is, as a shell word that reads back as that value (`q`), or escaped
+ * as the inside of a JSON string (`j`).
+ */
+const ANY_MARKER_RE = /__envkit_([qj]?)secret_([A-Za-z_][A-Za-z0-9_]*)__/g;
 
 /** What stands in for the secret `name` while recipes are resolved for a script: quoting turns it into `${name}`. */
 export function secretMarker(name: string): string {
@@ -22,6 +25,20 @@ export function secretMarker(name: string): string {
  */
 export function quotedSecretMarker(name: string): string {
   return `__envkit_qsecret_${name}__`;
+}
+
+/**
+ * What stands, inside a JSON string (or a YAML double-quoted one) in a file the script writes, for the
+ * secret `name`: the script escapes the value where it runs (`_jsq`) as JSON.stringify does, so a secret
+ * holding `"`, `\` or a control character is exactly that value when the file is read.
+ */
+export function jsonSecretMarker(name: string): string {
+  return `__envkit_jsecret_${name}__`;
+}
+
+/** `text` with each plain secret marker turned into a JSON-escaped one (jsonSecretMarker). */
+export function jsonEscapedSecrets(text: string): string {
+  return text.replace(MARKER_RE, (_, name: string) => jsonSecretMarker(name));
 }
 
 /** The secrets whose markers (either kind) `text` holds, in order of first appearance. */
@@ -71,7 +88,7 @@ function literal(s: string): string {
 
 /**
  * `value` as one bash word. A literal is quoted as it is; secret markers become `"${NAME}"` (a quoted
- * marker `"$(_shq "${NAME}")"`, the value as a shell word) and `home`
+ * marker `"$(_shq "${NAME}")"`, the value as a shell word; a JSON one `"$(_jsq "${NAME}")"`) and `home`
  * (at the start of a path: followed by `/`, the end, or a character a path name does not continue with)
  * becomes `"${HOME}"`, the pieces joined into one word.
  */
@@ -107,7 +124,8 @@ export function shWord(value: string, home?: string): string {
   let last = 0;
   for (const m of rest.matchAll(ANY_MARKER_RE)) {
     pushLiteral(rest.slice(last, m.index));
-    parts.push(m[1] ? `"$(_shq "\${${m[2]!}}")"` : `"\${${m[2]!}}"`);
+    const ref = `"\${${m[2]!}}"`;
+    parts.push(m[1] === 'q' ? `"$(_shq ${ref})"` : m[1] === 'j' ? `"$(_jsq ${ref})"` : ref);
     last = m.index + m[0].length;
   }
   rest = rest.slice(last);

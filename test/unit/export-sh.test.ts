@@ -7,7 +7,9 @@ import { Memo } from '../../src/util/memo.js';
 import type { Paths } from '../../src/util/paths.js';
 import type { StepEnv } from '../../src/steps/types.js';
 import type { Profile } from '../../src/lang/schema.js';
-import { markedSecrets, secretMarker, shWord } from '../../src/util/sh-word.js';
+import { jsonSecretMarker, markedSecrets, secretMarker, shWord } from '../../src/util/sh-word.js';
+import { PRELUDE } from '../../src/export/sh-prelude.js';
+import fc from 'fast-check';
 
 const HOME = '/home/exporter';
 
@@ -46,6 +48,31 @@ describe('shWord: one bash word for any value', () => {
   });
   it('keeps the script plain text: control characters are escaped', () => {
     expect(shWord('a\x1b[31mb')).toBe("$'a\\x1b[31mb'");
+  });
+});
+
+describe('_jsq: a secret as the inside of a JSON string, where the script runs', () => {
+  // Every control character, quotes, backslashes, shell and glob syntax, `&` (bash 5.2 patsub_replacement), wide characters.
+  const alphabet = [
+    ...Array.from({ length: 31 }, (_, i) => String.fromCharCode(i + 1)),
+    ...[...'"\\\'$`&*?[]{}% a\x7fé中😀'], // whole code points: a lone surrogate is no text a shell holds
+  ];
+  const secret = fc.array(fc.constantFrom(...alphabet), { maxLength: 24 }).map((cs) => cs.join(''));
+
+  it('escapes exactly as JSON.stringify does, in one bash for all cases', () => {
+    const cases = fc.sample(secret, 400).concat(alphabet);
+    // One bash: each case from its own variable, its result NUL-terminated.
+    const env = Object.fromEntries(cases.map((c, i) => [`S${i}`, c]));
+    const out = execFileSync(
+      'bash',
+      ['-c', `${PRELUDE}\nfor i in $(seq 0 ${cases.length - 1}); do v=S$i; _jsq "\${!v}"; printf '\\0'; done`],
+      { encoding: 'utf8', env: { PATH: process.env.PATH, ...env } },
+    );
+    expect(out.split('\0').slice(0, -1)).toEqual(cases.map((c) => JSON.stringify(c).slice(1, -1)));
+  });
+  it('is what a JSON marker becomes in a word', () => {
+    const w = shWord(`{"t": "${jsonSecretMarker('TOKEN')}"}`);
+    expect(w).toBe(`'{"t": "'"$(_jsq "\${TOKEN}")"'"}'`);
   });
 });
 
