@@ -1,10 +1,15 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { aptInstallForTest, purgeApt } from '../helpers/apt.js';
 import { BIN, ROOT, cliEnv, runCli, tempHome } from './helpers.js';
 
 const has = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+
+// zsh and fish are not on a fresh Debian: installed for these tests where the host can (root, apt), removed after.
+const installed = ['zsh', 'fish'].filter((s) => !has(s) && aptInstallForTest(s));
+afterAll(() => installed.forEach(purgeApt));
 
 /** A temp HOME with a `setup` on PATH (the completion scripts call `setup __complete …`) and one user recipe. */
 function world() {

@@ -20,3 +20,16 @@ export function aptWhyNot(name: string): string | undefined {
   const uri = spawnSync('apt-get', ['--print-uris', 'download', name], { encoding: 'utf8' }).stdout;
   return uri.includes('.deb') ? undefined : `apt knows no ${name}`;
 }
+
+/**
+ * Installs `name` for a test when the host lacks it and can (root, Debian, apt can fetch it): true when it
+ * is installed now by this call. The caller removes it afterwards (purgeApt).
+ */
+export function aptInstallForTest(name: string): boolean {
+  if (aptWhyNot(name) !== undefined) return false;
+  const r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', '-o', 'DPkg::Lock::Timeout=300', name], {
+    stdio: 'ignore',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+  return r.status === 0 && aptInstalled(name);
+}
