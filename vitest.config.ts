@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -9,8 +8,5 @@ export default defineConfig({
     testTimeout: 180_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    // Test files mostly wait on the processes they start (the CLI, git, pip, bash): two files at once keep
-    // both cores of a 2-core CI machine busy, where vitest's default (cores - 1) runs one at a time.
-    maxWorkers: Math.max(2, availableParallelism() - 1),
   },
 });

@@ -198,6 +198,7 @@ describe.runIf(has('zsh'))('setup completion zsh', () => {
       'init',
       'list',
       'lock',
+      'log',
       'plan',
       'run',
       'show',
