@@ -176,19 +176,20 @@ function scriptText(format: Exclude<Format, 'gitconfig'>, text: string, set: Con
   if (format === 'ini') return ini.set(text, entries(set));
   // yaml: each string holding a secret is a placeholder the yaml writer leaves plain, then the quoted value.
   const quoted: string[] = [];
-  const hold = (v: ConfigValue): ConfigValue => {
+  const hold = <V extends ConfigValue | null>(v: V): V => {
+    if (Array.isArray(v)) return v.map(hold) as V;
     if (typeof v !== 'string' || !holdsSecretMarker(v)) return v;
     const inside = splitAtSecretMarkers(v)
       .map((p) => (typeof p === 'string' ? JSON.stringify(p).slice(1, -1) : jsonSecretMarker(p.secret)))
       .join('');
     quoted.push(`"${inside}"`);
-    return `__envkit_yaml_value_${quoted.length - 1}__`;
+    return `__envkit_yaml_value_${quoted.length - 1}__` as V;
   };
-  const held = Object.fromEntries(
-    Object.entries(set).map(([k, v]) => [k, Array.isArray(v) ? v.map(hold) : v === null ? v : hold(v)]),
-  ) as ConfigConfig['set'];
   return yamlFormat
-    .set(text, entries(held))
+    .set(
+      text,
+      entries(set).map((e) => ({ ...e, value: hold(e.value) })),
+    )
     .replace(/__envkit_yaml_value_(\d+)__/g, (_, i: string) => quoted[Number(i)]!);
 }
 
